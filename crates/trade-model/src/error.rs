@@ -1,0 +1,140 @@
+//! Typed rejections of the lifecycle rules. Every variant has a stable machine-readable
+//! code (`area.reason`) that the API returns and the UI switches on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::order::{ActionKind, OrderStatus};
+
+/// One problem with one field of an order draft, e.g. `lines[0].quantity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    /// Path of the field, e.g. `lines[2].unit_price_minor`, `ship_by`.
+    pub field: String,
+    /// Machine-readable reason, e.g. `quantity_not_positive`.
+    pub code: String,
+    /// What to tell the user.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("this action is not possible while the order is {status:?}")]
+    InvalidState {
+        status: OrderStatus,
+        action: ActionKind,
+    },
+    #[error("only the {allowed} can do this")]
+    WrongParty { allowed: &'static str },
+    #[error("the order changed (now version {current}); review the changes and try again")]
+    VersionConflict { current: i64 },
+    #[error("you have already confirmed this order")]
+    AlreadyConfirmed,
+    #[error("the order terms are not valid")]
+    InvalidTerms(Vec<FieldError>),
+    #[error("nothing is due on this order")]
+    NothingDue,
+    #[error("a payment for this order is already being processed")]
+    PaymentInProgress,
+    #[error("the amount does not match the installment due ({due_minor})")]
+    AmountMismatch { due_minor: i64 },
+    #[error("that payment is not the one in progress")]
+    PaymentNotFound,
+    #[error("an order with payments cannot be cancelled; file a dispute for a refund")]
+    PaidOrderCannotBeCancelled,
+    #[error("the ship-by date can be extended by at most {max_days} days in all")]
+    ShipByExtensionExceeded { max_days: u32 },
+    #[error("you have already extended the receiving time once")]
+    ReceiptExtensionUsed,
+    #[error("feedback has already been left")]
+    FeedbackExists,
+    #[error("feedback needs a rating from 1 to 5 and at most 2000 characters")]
+    InvalidFeedback,
+    #[error("the order has an open dispute")]
+    DisputeOpen,
+    #[error("no deadline of this order is due yet")]
+    DeadlineNotDue,
+    #[error("a dispute can only be filed on a paid, shipped or recently completed order")]
+    DisputeNotAllowed,
+    #[error("disputes can be filed until 30 days after completion")]
+    DisputeWindowClosed,
+    #[error("this order already has a dispute")]
+    DisputeAlreadyFiled,
+    #[error("a withdrawn dispute cannot be reopened")]
+    DisputeWithdrawn,
+    #[error("the amount may not exceed what was paid ({paid_minor})")]
+    RefundExceedsPaid { paid_minor: i64 },
+    #[error("the dispute can be escalated from day 4 of negotiation")]
+    EscalationTooEarly,
+    #[error("the supplier has not made a proposal yet")]
+    NoProposal,
+    #[error("the dispute is not in a state that allows this")]
+    DisputeInvalidState,
+    #[error("this order has no dispute")]
+    NoDispute,
+    #[error("the text is too long or empty")]
+    InvalidText,
+}
+
+impl Rejection {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::InvalidState { .. } => "order.invalid_state",
+            Rejection::WrongParty { .. } => "order.wrong_party",
+            Rejection::VersionConflict { .. } => "order.version_conflict",
+            Rejection::AlreadyConfirmed => "order.already_confirmed",
+            Rejection::InvalidTerms(_) => "order.invalid_terms",
+            Rejection::NothingDue => "order.nothing_due",
+            Rejection::PaymentInProgress => "order.payment_in_progress",
+            Rejection::AmountMismatch { .. } => "payment.amount_mismatch",
+            Rejection::PaymentNotFound => "payment.not_in_progress",
+            Rejection::PaidOrderCannotBeCancelled => "order.paid_cannot_cancel",
+            Rejection::ShipByExtensionExceeded { .. } => "order.ship_by_extension_exceeded",
+            Rejection::ReceiptExtensionUsed => "order.receipt_extension_used",
+            Rejection::FeedbackExists => "order.feedback_exists",
+            Rejection::InvalidFeedback => "order.invalid_feedback",
+            Rejection::DisputeOpen => "order.dispute_open",
+            Rejection::DeadlineNotDue => "order.deadline_not_due",
+            Rejection::DisputeNotAllowed => "dispute.not_allowed",
+            Rejection::DisputeWindowClosed => "dispute.window_closed",
+            Rejection::DisputeAlreadyFiled => "dispute.already_filed",
+            Rejection::DisputeWithdrawn => "dispute.withdrawn_final",
+            Rejection::RefundExceedsPaid { .. } => "dispute.exceeds_paid",
+            Rejection::EscalationTooEarly => "dispute.escalation_too_early",
+            Rejection::NoProposal => "dispute.no_proposal",
+            Rejection::DisputeInvalidState => "dispute.invalid_state",
+            Rejection::NoDispute => "dispute.not_found",
+            Rejection::InvalidText => "request.invalid_text",
+        }
+    }
+
+    /// Structured details for the API error body (field errors, current version, ...).
+    pub fn details(&self) -> Option<serde_json::Value> {
+        match self {
+            Rejection::InvalidTerms(fields) => serde_json::to_value(fields).ok(),
+            Rejection::VersionConflict { current } => {
+                Some(serde_json::json!({ "current_version": current }))
+            }
+            Rejection::AmountMismatch { due_minor } => {
+                Some(serde_json::json!({ "due_minor": due_minor }))
+            }
+            Rejection::RefundExceedsPaid { paid_minor } => {
+                Some(serde_json::json!({ "paid_minor": paid_minor }))
+            }
+            Rejection::InvalidState { status, action } => {
+                Some(serde_json::json!({ "status": status, "action": action }))
+            }
+            _ => None,
+        }
+    }
+}
