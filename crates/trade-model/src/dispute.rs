@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::Rejection;
 use crate::ids::{DisputeId, DocumentId};
 use crate::order::{
-    ActionKind, Actor, Deadline, DeadlineKind, MAX_TEXT_CHARS, Order, OrderStatus, Party,
-    PROTECTION_AFTER_COMPLETION,
+    ActionKind, Actor, Deadline, DeadlineKind, MAX_TEXT_CHARS, Order, OrderStatus,
+    PROTECTION_AFTER_COMPLETION, Party,
 };
 
 /// The buyer may escalate once negotiation has lasted this long (the start of day 4).
@@ -159,6 +159,16 @@ fn open_dispute(order: &mut Order) -> Result<&mut Dispute, Rejection> {
     }
 }
 
+/// An open dispute still between the parties (not yet with the dispute team).
+fn negotiating(order: &mut Order) -> Result<&mut Dispute, Rejection> {
+    let d = open_dispute(order)?;
+    if d.status == DisputeStatus::Negotiating {
+        Ok(d)
+    } else {
+        Err(Rejection::DisputeInvalidState)
+    }
+}
+
 fn text(s: &str) -> Result<String, Rejection> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > MAX_TEXT_CHARS {
@@ -200,6 +210,8 @@ pub(crate) fn apply(
             is(actor, Party::Buyer)?;
             match order.status {
                 OrderStatus::Paid | OrderStatus::Shipped => {}
+                // A paid deposit is protected too, while the balance is still due.
+                OrderStatus::Ordered if order.paid_minor > 0 => {}
                 OrderStatus::Completed => {
                     let ends = order
                         .completed_at
@@ -217,13 +229,16 @@ pub(crate) fn apply(
                 Some(_) => return Err(Rejection::DisputeAlreadyFiled),
                 None => {}
             }
-            if *claim_minor <= 0 || *claim_minor > can_refund {
+            if *claim_minor <= 0 {
+                return Err(Rejection::InvalidAmount);
+            }
+            if *claim_minor > can_refund {
                 return Err(Rejection::RefundExceedsPaid {
                     paid_minor: can_refund,
                 });
             }
             if evidence.len() > MAX_EVIDENCE {
-                return Err(Rejection::InvalidText);
+                return Err(Rejection::TooMuchEvidence { max: MAX_EVIDENCE });
             }
             order.dispute = Some(Dispute {
                 id: *dispute_id,
@@ -243,8 +258,11 @@ pub(crate) fn apply(
         }
         DisputeAction::Propose { refund_minor, note } => {
             is(actor, Party::Supplier)?;
-            let d = open_dispute(order)?;
-            if *refund_minor < 0 || *refund_minor > can_refund {
+            let d = negotiating(order)?;
+            if *refund_minor < 0 {
+                return Err(Rejection::InvalidAmount);
+            }
+            if *refund_minor > can_refund {
                 return Err(Rejection::RefundExceedsPaid {
                     paid_minor: can_refund,
                 });
@@ -257,8 +275,12 @@ pub(crate) fn apply(
         }
         DisputeAction::AcceptProposal => {
             is(actor, Party::Buyer)?;
-            let d = open_dispute(order)?;
-            let refund = d.proposals.last().ok_or(Rejection::NoProposal)?.refund_minor;
+            let d = negotiating(order)?;
+            let refund = d
+                .proposals
+                .last()
+                .ok_or(Rejection::NoProposal)?
+                .refund_minor;
             d.status = DisputeStatus::Settled;
             close(order, refund, now);
         }
@@ -335,7 +357,7 @@ fn close(order: &mut Order, refund: i64, now: Timestamp) {
     }
     order.refunded_minor += refund;
     match order.status {
-        OrderStatus::Paid if order.refunded_minor == order.paid_minor => {
+        OrderStatus::Paid | OrderStatus::Ordered if order.refunded_minor == order.paid_minor => {
             order.status = OrderStatus::Cancelled;
             order.cancelled_at = Some(now);
             order.cancel_reason = Some("Refunded in full after a dispute.".to_owned());

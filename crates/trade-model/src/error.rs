@@ -50,7 +50,7 @@ pub enum Rejection {
     AmountMismatch { due_minor: i64 },
     #[error("that payment is not the one in progress")]
     PaymentNotFound,
-    #[error("an order with payments cannot be cancelled; file a dispute for a refund")]
+    #[error("an order with payments cannot be cancelled; file a dispute to ask for a refund")]
     PaidOrderCannotBeCancelled,
     #[error("the ship-by date can be extended by at most {max_days} days in all")]
     ShipByExtensionExceeded { max_days: u32 },
@@ -84,6 +84,10 @@ pub enum Rejection {
     NoDispute,
     #[error("the text is too long or empty")]
     InvalidText,
+    #[error("the amount must be more than 0")]
+    InvalidAmount,
+    #[error("attach at most {max} evidence files")]
+    TooMuchEvidence { max: usize },
 }
 
 impl Rejection {
@@ -115,6 +119,8 @@ impl Rejection {
             Rejection::DisputeInvalidState => "dispute.invalid_state",
             Rejection::NoDispute => "dispute.not_found",
             Rejection::InvalidText => "request.invalid_text",
+            Rejection::InvalidAmount => "request.invalid_amount",
+            Rejection::TooMuchEvidence { .. } => "dispute.too_much_evidence",
         }
     }
 

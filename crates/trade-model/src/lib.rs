@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod sync;
 pub mod time;
 
 pub use error::Rejection;

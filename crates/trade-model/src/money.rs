@@ -59,9 +59,7 @@ impl Currency {
     }
 
     pub fn all() -> impl Iterator<Item = Currency> {
-        KNOWN
-            .iter()
-            .filter_map(|(c, _)| Currency::from_str(c).ok())
+        KNOWN.iter().filter_map(|(c, _)| Currency::from_str(c).ok())
     }
 }
 
@@ -179,7 +177,7 @@ impl fmt::Display for Money {
         let digits = major.to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);
@@ -204,20 +202,44 @@ mod tests {
     #[test]
     fn card_fee_rounds_half_up_to_the_cent() {
         // 2.95% of $100.00 = $2.95
-        assert_eq!(Money::new(10_000, Currency::USD).percent_bp(295).unwrap().minor, 295);
+        assert_eq!(
+            Money::new(10_000, Currency::USD)
+                .percent_bp(295)
+                .unwrap()
+                .minor,
+            295
+        );
         // 2.95% of $0.50 = 1.475 cents -> 1 cent
-        assert_eq!(Money::new(50, Currency::USD).percent_bp(295).unwrap().minor, 1);
+        assert_eq!(
+            Money::new(50, Currency::USD).percent_bp(295).unwrap().minor,
+            1
+        );
         // 2.95% of $1.70 = 5.015 cents -> 5 cents
-        assert_eq!(Money::new(170, Currency::USD).percent_bp(295).unwrap().minor, 5);
+        assert_eq!(
+            Money::new(170, Currency::USD)
+                .percent_bp(295)
+                .unwrap()
+                .minor,
+            5
+        );
         // 2.95% of $0.17 = 0.5015 -> 1 cent (half up)
-        assert_eq!(Money::new(17, Currency::USD).percent_bp(295).unwrap().minor, 1);
+        assert_eq!(
+            Money::new(17, Currency::USD).percent_bp(295).unwrap().minor,
+            1
+        );
     }
 
     #[test]
     fn display_groups_and_respects_exponent() {
-        assert_eq!(Money::new(123_456_789, Currency::USD).to_string(), "USD 1,234,567.89");
+        assert_eq!(
+            Money::new(123_456_789, Currency::USD).to_string(),
+            "USD 1,234,567.89"
+        );
         assert_eq!(Money::new(5, Currency::USD).to_string(), "USD 0.05");
-        assert_eq!(Money::new(1_500_000, Currency::JPY).to_string(), "JPY 1,500,000");
+        assert_eq!(
+            Money::new(1_500_000, Currency::JPY).to_string(),
+            "JPY 1,500,000"
+        );
         assert_eq!(Money::new(-250, Currency::EUR).to_string(), "EUR -2.50");
     }
 

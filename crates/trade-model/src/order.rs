@@ -315,8 +315,13 @@ pub fn validate_terms(terms: &OrderTerms, today: Date) -> Result<Money, Vec<Fiel
         )),
         _ => {}
     }
-    if let (PaymentTerms::DepositBalance { deposit_minor, balance_minor }, Some(t)) =
-        (&terms.payment_terms, total)
+    if let (
+        PaymentTerms::DepositBalance {
+            deposit_minor,
+            balance_minor,
+        },
+        Some(t),
+    ) = (&terms.payment_terms, total)
     {
         if *deposit_minor <= 0 || *balance_minor <= 0 {
             errors.push(FieldError::new(
@@ -494,6 +499,11 @@ pub struct Order {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub ordered_at: Option<Timestamp>,
     pub modification_request: Option<ModificationRequest>,
+    /// When a modification request sent the order back to awaiting confirmation: the
+    /// 30-day confirmation window counts from here instead of from creation.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub confirmation_reopened_at: Option<Timestamp>,
     pub paid_minor: i64,
     pub installments_paid: u32,
     pub pending_payment: Option<PendingPayment>,
@@ -514,6 +524,7 @@ pub struct Order {
 }
 
 /// A new order as its creator submits it. Creating counts as the creator's confirmation.
+#[allow(clippy::too_many_arguments)] // the server calls it with every field named
 pub fn create(
     id: OrderId,
     buyer: AccountId,
@@ -548,6 +559,7 @@ pub fn create(
         updated_at: now,
         ordered_at: None,
         modification_request: None,
+        confirmation_reopened_at: None,
         paid_minor: 0,
         installments_paid: 0,
         pending_payment: None,
@@ -571,13 +583,22 @@ pub fn create(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OrderAction {
     /// Confirm the order as it stands at `version`.
-    Confirm { version: i64 },
+    Confirm {
+        version: i64,
+    },
     /// Replace the terms of the order at `version`; confirms for the actor and clears the
     /// other side's confirmation.
-    Modify { version: i64, terms: OrderTerms },
+    Modify {
+        version: i64,
+        terms: OrderTerms,
+    },
     /// Ask the partner to change an ordered, unpaid order: back to awaiting confirmation.
-    RequestModification { note: String },
-    Cancel { reason: String },
+    RequestModification {
+        note: String,
+    },
+    Cancel {
+        reason: String,
+    },
     /// Buyer starts paying the next installment.
     BeginPayment {
         payment_id: PaymentId,
@@ -585,17 +606,26 @@ pub enum OrderAction {
         amount_minor: i64,
     },
     /// The gateway or the bank (through an operator) cleared the payment.
-    PaymentSucceeded { payment_id: PaymentId },
+    PaymentSucceeded {
+        payment_id: PaymentId,
+    },
     /// The payment failed or expired; the order can be paid again.
-    PaymentFailed { payment_id: PaymentId },
+    PaymentFailed {
+        payment_id: PaymentId,
+    },
     Ship {
         carrier: String,
         tracking_number: String,
     },
-    ExtendShipBy { days: u32 },
+    ExtendShipBy {
+        days: u32,
+    },
     ExtendReceipt,
     ConfirmReceipt,
-    LeaveFeedback { rating: u8, comment: String },
+    LeaveFeedback {
+        rating: u8,
+        comment: String,
+    },
     Dispute(DisputeAction),
     /// The deadline engine applies the order's next deadline, if it is due and automatic.
     ApplyDeadline,
@@ -606,6 +636,8 @@ pub enum OrderAction {
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ActionKind {
+    /// The order was created (the timeline's first entry).
+    Create,
     Confirm,
     Modify,
     RequestModification,
@@ -755,7 +787,10 @@ impl Order {
         }
         let (at, kind) = match self.status {
             OrderStatus::AwaitingConfirmation => (
-                self.created_at.saturating_add(CONFIRMATION_WINDOW).ok()?,
+                self.confirmation_reopened_at
+                    .unwrap_or(self.created_at)
+                    .saturating_add(CONFIRMATION_WINDOW)
+                    .ok()?,
                 DeadlineKind::ConfirmationExpires,
             ),
             OrderStatus::Ordered if self.paid_minor == 0 => (
@@ -944,7 +979,9 @@ pub fn apply(
     if order.dispute_open()
         && !matches!(
             action,
-            OrderAction::Dispute(_) | OrderAction::ApplyDeadline | OrderAction::LeaveFeedback { .. }
+            OrderAction::Dispute(_)
+                | OrderAction::ApplyDeadline
+                | OrderAction::LeaveFeedback { .. }
         )
     {
         return Err(Rejection::DisputeOpen);
@@ -979,6 +1016,9 @@ pub fn apply(
                 )]));
             }
             o.terms = terms.clone();
+            // The new terms carry their own ship-by date: extensions of the old one (made
+            // while ordered, before a modification was requested) no longer apply.
+            o.ship_by_extension_days = 0;
             o.set_confirmed(party, true);
             o.set_confirmed(party.other(), false);
             o.modification_request = None;
@@ -998,6 +1038,7 @@ pub fn apply(
             o.set_confirmed(party, true);
             o.set_confirmed(party.other(), false);
             o.ordered_at = None;
+            o.confirmation_reopened_at = Some(now);
             o.modification_request = Some(ModificationRequest { by: party, note });
         }
         OrderAction::Cancel { reason } => {
@@ -1005,6 +1046,9 @@ pub fn apply(
             match o.status {
                 OrderStatus::AwaitingConfirmation => {}
                 OrderStatus::Ordered if o.paid_minor == 0 => {}
+                OrderStatus::PaymentProcessing if o.paid_minor == 0 => {
+                    return Err(Rejection::PaymentInProgress);
+                }
                 OrderStatus::Ordered | OrderStatus::PaymentProcessing | OrderStatus::Paid => {
                     return Err(Rejection::PaidOrderCannotBeCancelled);
                 }

@@ -1,0 +1,250 @@
+//! Assembles the router and starts the server: TLS material, database, document store,
+//! deadline engine, HTTPS listener.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::rate_limit::RateLimiter;
+use crate::clock::{Clock, SystemClock};
+use crate::db::{Db, DbError};
+use crate::documents::DocumentStore;
+use crate::payments::gateway::{PaymentGateway, SandboxGateway};
+use crate::routes::{accounts, disputes, documents, inquiries, operator, orders, payments};
+use crate::state::{AppState, Shared};
+use crate::tls::{self, TlsError, TlsSource};
+use crate::{deadlines, idempotency, serve};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Trade Center API", description = "The trade backend of Trade Center Desktop."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route with its OpenAPI description. Routes that create things or move money
+/// sit behind the `Idempotency-Key` layer.
+pub fn router(state: AppState) -> Router {
+    let idempotent: OpenApiRouter<AppState> = OpenApiRouter::new()
+        .routes(routes!(inquiries::create))
+        .routes(routes!(inquiries::post_message))
+        .routes(routes!(orders::create))
+        .routes(routes!(payments::pay))
+        .routes(routes!(disputes::file))
+        .routes(routes!(operator::funds_arrived))
+        .layer(from_fn_with_state(state.clone(), idempotency::layer));
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::refresh))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::suppliers))
+        .routes(routes!(inquiries::list))
+        .routes(routes!(inquiries::get))
+        .routes(routes!(inquiries::messages))
+        .routes(routes!(inquiries::mark_read))
+        .routes(routes!(inquiries::unread))
+        .routes(routes!(orders::list))
+        .routes(routes!(orders::counts))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::events))
+        .routes(routes!(orders::version))
+        .routes(routes!(orders::modify))
+        .routes(routes!(orders::confirm))
+        .routes(routes!(orders::request_modification))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::ship))
+        .routes(routes!(orders::extend_ship_by))
+        .routes(routes!(orders::extend_receipt))
+        .routes(routes!(orders::confirm_receipt))
+        .routes(routes!(orders::feedback))
+        .routes(routes!(payments::quote))
+        .routes(routes!(payments::list))
+        .routes(routes!(disputes::propose))
+        .routes(routes!(disputes::accept))
+        .routes(routes!(disputes::escalate))
+        .routes(routes!(disputes::withdraw))
+        .routes(routes!(disputes::decide))
+        .routes(routes!(operator::review))
+        .routes(routes!(operator::disputes))
+        .routes(routes!(documents::meta))
+        .routes(routes!(documents::content))
+        .merge(idempotent)
+        .merge(
+            // Uploads stream with their own cap (`trade_documents::MAX_DOCUMENT_BYTES`).
+            OpenApiRouter::new()
+                .routes(routes!(documents::upload))
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .split_for_parts();
+    let api = Arc::new(api);
+    router
+        .route(
+            "/v1/openapi.json",
+            axum::routing::get(move || {
+                let api = api.clone();
+                async move { Json((*api).clone()) }
+            }),
+        )
+        .route("/v1/health", axum::routing::get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The OpenAPI document, for tools that want it without a running server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi()).split_for_parts();
+    api
+}
+
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// `None`: the embedded SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// `None`: a local CA made in `data_dir/tls`.
+    pub tls: Option<TlsSource>,
+    pub clock: Arc<dyn Clock>,
+    pub gateway: Arc<dyn PaymentGateway>,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf, listen: SocketAddr) -> Self {
+        Self {
+            data_dir,
+            listen,
+            database_url: None,
+            tls: None,
+            clock: Arc::new(SystemClock),
+            gateway: Arc::new(SandboxGateway),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot use data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A started server. Dropping it does not stop it: call `shutdown`.
+pub struct Running {
+    pub addr: SocketAddr,
+    /// The CA clients must trust, when the server made its own.
+    pub ca_path: Option<PathBuf>,
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.state.db.close().await;
+    }
+}
+
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let data_dir = config.data_dir;
+    std::fs::create_dir_all(&data_dir).map_err(|source| StartError::DataDir {
+        path: data_dir.clone(),
+        source,
+    })?;
+    let tls = tls::load(
+        &config
+            .tls
+            .unwrap_or_else(|| TlsSource::LocalCa(data_dir.join("tls"))),
+    )?;
+    let db = match &config.database_url {
+        Some(url) => Db::connect(url).await?,
+        None => Db::open_sqlite(&data_dir.join("trade.db")).await?,
+    };
+    let documents =
+        DocumentStore::open(&data_dir.join("documents")).map_err(|source| StartError::DataDir {
+            path: data_dir.join("documents"),
+            source,
+        })?;
+    let state = AppState(Arc::new(Shared {
+        db,
+        clock: config.clock,
+        limiter: RateLimiter::default(),
+        documents,
+        gateway: config.gateway,
+        beneficiary: crate::payments::designated_account(),
+        deadlines_changed: Notify::new(),
+    }));
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    let (stop, stopped) = watch::channel(false);
+    let mut stop_serving = stopped.clone();
+    let server = tokio::spawn(serve::serve(
+        listener,
+        tls.config,
+        router(state.clone()),
+        async move {
+            let _ = stop_serving.changed().await;
+        },
+    ));
+    let engine = tokio::spawn(deadlines::run(state.clone(), stopped));
+    tracing::info!(%addr, "trade server listening (HTTPS)");
+    Ok(Running {
+        addr,
+        ca_path: tls.ca_path,
+        state,
+        stop,
+        tasks: vec![server, engine],
+    })
+}

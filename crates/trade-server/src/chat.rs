@@ -1,0 +1,126 @@
+//! Inquiries and messages: the one code path used by the REST handlers and by sync push.
+//! Each function works inside the caller's write transaction.
+
+use trade_model::entities::Role;
+use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
+
+use crate::auth::AuthUser;
+use crate::db::Write;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store;
+use crate::store::inquiries::MAX_MESSAGE_CHARS;
+
+pub const MAX_ATTACHMENTS: usize = 10;
+
+fn check_body(body: &str) -> ApiResult<()> {
+    if body.trim().is_empty() || body.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ApiError::unprocessable(
+            "message.bad_length",
+            "A message must have text, at most 10,000 characters.",
+        ));
+    }
+    Ok(())
+}
+
+/// A buyer opens an inquiry to a supplier with a first message.
+#[allow(clippy::too_many_arguments)]
+pub async fn open_inquiry(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    id: InquiryId,
+    supplier: AccountId,
+    product: &str,
+    first_message: MessageId,
+    body: &str,
+) -> ApiResult<()> {
+    if user.role != Role::Buyer {
+        return Err(ApiError::forbidden(
+            "inquiry.buyers_only",
+            "Only buyers open inquiries.",
+        ));
+    }
+    check_body(body)?;
+    let supplier = store::accounts::by_id_in(w, supplier)
+        .await?
+        .filter(|a| a.role == Role::Supplier)
+        .ok_or_else(|| ApiError::unprocessable("inquiry.unknown_supplier", "No such supplier."))?;
+    let product = product.trim();
+    if product.is_empty() || product.chars().count() > 200 {
+        return Err(ApiError::unprocessable(
+            "inquiry.bad_product",
+            "Name the product.",
+        ));
+    }
+    let now = state.now();
+    store::inquiries::create(w, id, user.id, supplier.id, product, now).await?;
+    store::inquiries::insert_message(
+        w,
+        id,
+        (user.id, supplier.id),
+        user.id,
+        first_message,
+        body.trim(),
+        &[],
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Appends a message from `user` to an inquiry it is a party of.
+pub async fn post_message(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    inquiry: InquiryId,
+    id: MessageId,
+    body: &str,
+    attachments: &[DocumentId],
+) -> ApiResult<()> {
+    check_body(body)?;
+    if attachments.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::unprocessable(
+            "message.too_many_attachments",
+            "Attach at most 10 files.",
+        ));
+    }
+    let (buyer, supplier, status) = store::inquiries::parties(w, user.id, inquiry).await?;
+    if status == "closed" {
+        return Err(ApiError::conflict(
+            "inquiry.closed",
+            "This inquiry is closed.",
+        ));
+    }
+    store::documents::require_owned(w, user.id, attachments).await?;
+    let recipient = if user.id == buyer { supplier } else { buyer };
+    for doc in attachments {
+        store::documents::grant(w, *doc, &recipient.to_string()).await?;
+    }
+    store::inquiries::insert_message(
+        w,
+        inquiry,
+        (buyer, supplier),
+        user.id,
+        id,
+        body,
+        attachments,
+        state.now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Marks the partner's messages up to `up_to` read by `user`.
+pub async fn mark_read(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    inquiry: InquiryId,
+    up_to: MessageId,
+) -> ApiResult<()> {
+    let (buyer, supplier, _) = store::inquiries::parties(w, user.id, inquiry).await?;
+    store::inquiries::mark_read(w, user.id, (buyer, supplier), inquiry, up_to, state.now()).await?;
+    Ok(())
+}

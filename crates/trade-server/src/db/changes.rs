@@ -1,0 +1,177 @@
+//! The write transaction and the change feed it records (design §4, sync).
+//!
+//! Every write goes through [`Write`]: store functions note which records changed for
+//! which accounts (`touch`), and `commit` bumps each affected account's version once,
+//! upserts one `sync_changes` row per record with that version, commits, and pokes live
+//! listeners. Accounts are bumped in sorted order so two transactions never wait on each
+//! other's account rows in opposite orders. The account row stays locked until commit,
+//! so an account's versions become visible strictly in order: a reader paging by
+//! version can never skip a change that commits later with a smaller version.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use sqlx::Row;
+
+use super::{Backend, Tx};
+use crate::live::Live;
+
+/// Kinds of records the feed carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Inquiry,
+    Message,
+    Order,
+    Payment,
+    Document,
+    /// The account's unread totals (record id = the account id).
+    UnreadCounts,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Inquiry => "inquiry",
+            Kind::Message => "message",
+            Kind::Order => "order",
+            Kind::Payment => "payment",
+            Kind::Document => "document",
+            Kind::UnreadCounts => "unread_counts",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [
+            Kind::Inquiry,
+            Kind::Message,
+            Kind::Order,
+            Kind::Payment,
+            Kind::Document,
+            Kind::UnreadCounts,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A write transaction that records what it changed for whom.
+pub struct Write {
+    tx: Tx,
+    backend: Backend,
+    live: Arc<Live>,
+    /// account → (kind, record id) → removed from the account's scope
+    changes: BTreeMap<String, BTreeMap<(Kind, String), bool>>,
+    /// Versions assigned by `flush`, poked after commit.
+    flushed: Vec<(String, i64)>,
+}
+
+impl Deref for Write {
+    type Target = Tx;
+    fn deref(&self) -> &Tx {
+        &self.tx
+    }
+}
+
+impl DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+}
+
+impl Write {
+    pub(super) fn new(tx: Tx, backend: Backend, live: Arc<Live>) -> Self {
+        Write {
+            tx,
+            backend,
+            live,
+            changes: BTreeMap::new(),
+            flushed: Vec::new(),
+        }
+    }
+
+    /// The connection to run statements on inside this transaction.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// `record` changed (or appeared) in `account`'s scope.
+    pub fn touch(&mut self, account: impl ToString, kind: Kind, record: impl ToString) {
+        self.changes
+            .entry(account.to_string())
+            .or_default()
+            .insert((kind, record.to_string()), false);
+    }
+
+    /// `record` left `account`'s scope: pulls report a tombstone.
+    pub fn remove(&mut self, account: impl ToString, kind: Kind, record: impl ToString) {
+        self.changes
+            .entry(account.to_string())
+            .or_default()
+            .insert((kind, record.to_string()), true);
+    }
+
+    /// Records the changes noted so far in the feed (inside the transaction) and returns
+    /// the version each affected account gets. `commit` flushes too; call this first
+    /// only when the versions must be written in the same transaction.
+    pub async fn flush(&mut self) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        let mut versions = Vec::with_capacity(self.changes.len());
+        let changes = std::mem::take(&mut self.changes);
+        for (account, records) in &changes {
+            let version: i64 = sqlx::query(
+                "INSERT INTO account_versions (account_id, version) VALUES ($1, 1) \
+                 ON CONFLICT (account_id) DO UPDATE SET version = account_versions.version + 1 \
+                 RETURNING version",
+            )
+            .bind(account)
+            .fetch_one(&mut *self.tx)
+            .await?
+            .try_get("version")?;
+            for ((kind, record), removed) in records {
+                sqlx::query(
+                    "INSERT INTO sync_changes (account_id, kind, record_id, version, removed) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, kind, record_id) \
+                     DO UPDATE SET version = excluded.version, removed = excluded.removed",
+                )
+                .bind(account)
+                .bind(kind.as_str())
+                .bind(record)
+                .bind(version)
+                .bind(i64::from(*removed))
+                .execute(&mut *self.tx)
+                .await?;
+            }
+            if self.backend == Backend::Postgres {
+                // Delivered to every instance's LISTEN when (and only if) this commits.
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(crate::live::PG_CHANNEL)
+                    .bind(format!("{account} {version}"))
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+            versions.push((account.clone(), version));
+        }
+        self.flushed.extend(versions.iter().cloned());
+        Ok(versions)
+    }
+
+    /// Records the changes, commits, and pokes live listeners. Returns the new version of
+    /// every affected account.
+    pub async fn commit(mut self) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        self.flush().await?;
+        self.tx.commit().await?;
+        for (account, version) in &self.flushed {
+            self.live.poke(account, *version);
+        }
+        Ok(self.flushed)
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+
+    /// Accounts this transaction has touched so far.
+    pub fn touched_accounts(&self) -> BTreeSet<String> {
+        self.changes.keys().cloned().collect()
+    }
+}

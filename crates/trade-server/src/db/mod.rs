@@ -1,0 +1,149 @@
+//! The database: one SQL dialect that both SQLite (the embedded default) and PostgreSQL
+//! accept, behind sqlx's `Any` driver, so every query is written once and the same test
+//! suite runs on both. Backend differences (connection pragmas, how a write transaction
+//! starts, migration bookkeeping) are confined to this module.
+
+mod changes;
+mod migrate;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+use crate::live::Live;
+
+pub use changes::{Kind, Write};
+pub use migrate::{MIGRATIONS, Migration, MigrationError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+    live: Arc<Live>,
+}
+
+pub type Tx = Transaction<'static, Any>;
+
+impl Db {
+    /// The embedded default: a SQLite file in WAL mode.
+    pub async fn open_sqlite(path: &Path) -> Result<Db, DbError> {
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        Db::connect(&url).await
+    }
+
+    /// Connects, then applies pending migrations (refusing edited or unknown ones).
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(DbError::UnsupportedUrl(url.to_owned()));
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10));
+        let options = match backend {
+            // WAL lets readers run beside the one writer; synchronous=FULL because this
+            // database holds payments: a committed payment survives a power cut.
+            // busy_timeout makes writers queue instead of failing.
+            Backend::Sqlite => options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options,
+        };
+        let pool = options.connect(url).await?;
+        let db = Db {
+            pool,
+            backend,
+            url: url.to_owned(),
+            live: Arc::new(Live::default()),
+        };
+        migrate::run(&db).await?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so two writers never deadlock upgrading read locks; they
+    /// queue on busy_timeout instead.
+    pub async fn begin(&self) -> Result<Write, sqlx::Error> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Write::new(tx, self.backend, self.live.clone()))
+    }
+
+    /// Live pokes for this database's accounts.
+    pub fn live(&self) -> &Arc<Live> {
+        &self.live
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl FromStr for Backend {
+    type Err = DbError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" => Ok(Backend::Postgres),
+            other => Err(DbError::UnsupportedUrl(other.to_owned())),
+        }
+    }
+}
+
+/// Unix milliseconds, the only way instants are stored.
+pub fn millis(t: jiff::Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+pub fn from_millis(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}

@@ -1,0 +1,78 @@
+//! The deadline engine: applies every order's automatic deadline once it has passed
+//! (auto-cancel unconfirmed after 30 days and unpaid after 60, expire uncleared
+//! payments, auto-complete at the receipt deadline, escalate disputes on day 7). Time
+//! comes from the injected clock, so tests move it instead of waiting.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use trade_model::order::OrderAction;
+
+use crate::error::ApiError;
+use crate::orders::act_as_system;
+use crate::state::AppState;
+use crate::store;
+
+/// Longest real-time sleep between scans; also bounds how late a deadline fires after
+/// another instance changed an order.
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Applies every deadline due now; returns how many orders changed.
+pub async fn run_due(state: &AppState) -> Result<usize, ApiError> {
+    let mut changed = 0;
+    loop {
+        let now = state.now();
+        let due = store::orders::due(&state.db, now, 100).await?;
+        if due.is_empty() {
+            return Ok(changed);
+        }
+        let batch = due.len();
+        let mut progressed = false;
+        for id in due {
+            match act_as_system(state, id, OrderAction::ApplyDeadline).await {
+                Ok(order) => {
+                    tracing::info!(order = %id, status = order.status.as_str(), "deadline applied");
+                    changed += 1;
+                    progressed = true;
+                }
+                // Another instance or a user got there first; the next scan sees the new state.
+                Err(err) if err.code == "order.concurrent_change" => {}
+                Err(err) => tracing::warn!(order = %id, code = err.code, "deadline not applied"),
+            }
+        }
+        if batch < 100 || !progressed {
+            return Ok(changed);
+        }
+    }
+}
+
+/// Runs the engine until `stop` turns true.
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let clock_changed = state.clock.changed();
+    loop {
+        if let Err(err) = run_due(&state).await {
+            tracing::warn!(code = err.code, message = %err.message, "deadline scan failed");
+        }
+        let sleep = match store::orders::earliest_deadline(&state.db).await {
+            Ok(Some(at)) => {
+                let wait = at.duration_since(state.now());
+                Duration::try_from(wait)
+                    .unwrap_or(Duration::ZERO)
+                    .min(MAX_SLEEP)
+            }
+            _ => MAX_SLEEP,
+        };
+        let clock = async {
+            match &clock_changed {
+                Some(n) => n.notified().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(sleep.max(Duration::from_millis(10))) => {}
+            () = state.deadlines_changed.notified() => {}
+            () = clock => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

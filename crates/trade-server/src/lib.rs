@@ -1,0 +1,23 @@
+//! The trade backend: an HTTPS JSON API (axum over rustls) over SQLite (embedded
+//! default) or PostgreSQL. Handlers are thin; rules live in `trade-model`; SQL lives in
+//! `store`; every order change goes through `orders`.
+
+pub mod app;
+pub mod auth;
+pub mod chat;
+pub mod clock;
+pub mod db;
+pub mod deadlines;
+pub mod documents;
+pub mod error;
+pub mod idempotency;
+pub mod live;
+pub mod orders;
+pub mod payments;
+pub mod routes;
+pub mod serve;
+pub mod state;
+pub mod store;
+pub mod tls;
+
+pub use app::{Config, Running, StartError, start};

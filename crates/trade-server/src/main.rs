@@ -1,0 +1,104 @@
+//! `trade-server`: serve the API, or create an operator account.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use trade_server::tls::TlsSource;
+use trade_server::{Config, start};
+
+#[derive(Parser)]
+#[command(
+    name = "trade-server",
+    version,
+    about = "The Trade Center trade backend (HTTPS)"
+)]
+struct Cli {
+    /// Where the SQLite database, documents and the local CA live.
+    #[arg(
+        long,
+        env = "TRADE_DATA_DIR",
+        default_value = "./trade-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://...); the embedded SQLite file when absent.
+    #[arg(long, env = "TRADE_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API over HTTPS (the default).
+    Serve {
+        #[arg(long, env = "TRADE_LISTEN", default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// PEM certificate chain; without it a local CA and leaf are made in the data dir.
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// PEM private key for --cert.
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+    },
+    /// Create an operator (the platform's payment and dispute team). Reads the password
+    /// from TRADE_OPERATOR_PASSWORD.
+    CreateOperator {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve {
+        listen: "127.0.0.1:8443".parse().context("default listen address")?,
+        cert: None,
+        key: None,
+    }) {
+        Command::Serve { listen, cert, key } => {
+            let mut config = Config::new(cli.data_dir, listen);
+            config.database_url = cli.database_url;
+            if let (Some(cert), Some(key)) = (cert, key) {
+                config.tls = Some(TlsSource::Files { cert, key });
+            }
+            let running = start(config).await.context("starting the server")?;
+            println!("Trade server listening on {}", running.base_url());
+            if let Some(ca) = &running.ca_path {
+                println!("Clients must trust this CA: {}", ca.display());
+            }
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            running.shutdown().await;
+        }
+        Command::CreateOperator { email, name } => {
+            let password = std::env::var("TRADE_OPERATOR_PASSWORD")
+                .context("set TRADE_OPERATOR_PASSWORD to the new operator's password")?;
+            let db = match &cli.database_url {
+                Some(url) => trade_server::db::Db::connect(url).await?,
+                None => {
+                    std::fs::create_dir_all(&cli.data_dir)?;
+                    trade_server::db::Db::open_sqlite(&cli.data_dir.join("trade.db")).await?
+                }
+            };
+            let account =
+                trade_server::routes::accounts::create_operator(&db, &email, &name, &password)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+            println!("Created operator {} ({})", account.email, account.id);
+        }
+    }
+    Ok(())
+}

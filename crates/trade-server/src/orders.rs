@@ -1,0 +1,289 @@
+//! The one code path through which an order changes, used by every REST handler (and by
+//! sync push and the deadline engine): load, check who may see it, apply the model's
+//! rule, save optimistically on the version, keep payment records in step.
+
+use crate::store::documents::OPERATORS;
+use trade_model::api::{CreateOrderRequest, OrderView};
+use trade_model::dispute::DisputeAction;
+use trade_model::entities::{PaymentStatus, Role};
+use trade_model::order::OrderTerms;
+use trade_model::order::{self, Actor, Order, OrderAction, Party};
+use trade_model::{AccountId, OrderId};
+
+use crate::auth::AuthUser;
+use crate::db::Write;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store;
+
+/// How the caller relates to an order; `None` means it must not learn the order exists.
+pub fn actor_for(order: &Order, user: &AuthUser) -> Option<Actor> {
+    if let Some(party) = order.party_of(user.id) {
+        return Some(Actor::Party(party));
+    }
+    // Operators see orders that involve them: payments to clear and disputes to decide.
+    (user.role == Role::Operator
+        && (order.dispute.is_some() || order.pending_payment.is_some() || order.paid_minor > 0))
+        .then_some(Actor::Operator)
+}
+
+pub fn actor_label(actor: Actor) -> &'static str {
+    match actor {
+        Actor::Party(Party::Buyer) => "buyer",
+        Actor::Party(Party::Supplier) => "supplier",
+        Actor::Operator => "operator",
+        Actor::System => "system",
+    }
+}
+
+/// The order as `viewer` sees it (operators see the buyer's view).
+pub fn view(order: Order, viewer: Party, now: jiff::Timestamp) -> OrderView {
+    let order_box = order::order_box(&order, viewer);
+    OrderView {
+        viewer,
+        order_box,
+        status_label: order_box.label().to_owned(),
+        total_minor: order.total_minor(),
+        next_installment: order.next_installment(),
+        next_deadline: order.next_deadline(),
+        available_actions: order::available_actions(&order, viewer, now),
+        order,
+    }
+}
+
+pub fn view_for(order: Order, actor: Actor, now: jiff::Timestamp) -> OrderView {
+    let viewer = match actor {
+        Actor::Party(p) => p,
+        _ => Party::Buyer,
+    };
+    view(order, viewer, now)
+}
+
+/// Loads an order the caller may see.
+pub async fn visible(
+    state: &AppState,
+    user: &AuthUser,
+    id: OrderId,
+) -> Result<(Order, Actor), ApiError> {
+    let order = store::orders::get(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let actor = actor_for(&order, user).ok_or_else(|| ApiError::not_found("order"))?;
+    Ok((order, actor))
+}
+
+/// Applies `action` inside `tx` and saves it. Payment records follow the order: a pending
+/// payment that disappears was either paid (installments advanced) or failed.
+pub async fn apply_in(
+    tx: &mut Write,
+    state: &AppState,
+    id: OrderId,
+    actor_of: impl Fn(&Order) -> Option<Actor>,
+    action: &OrderAction,
+) -> Result<(Order, Actor), ApiError> {
+    let now = state.now();
+    let before = store::orders::get_tx(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let actor = actor_of(&before).ok_or_else(|| ApiError::not_found("order"))?;
+    let after = order::apply(&before, actor, action, now)?;
+    let saved = store::orders::save(
+        tx,
+        before.version,
+        &after,
+        action.kind(),
+        actor_label(actor),
+    )
+    .await?;
+    if !saved {
+        return Err(ApiError::conflict(
+            "order.concurrent_change",
+            "The order changed at the same moment; reload and try again.",
+        ));
+    }
+    if let Some(pending) = &before.pending_payment
+        && after.pending_payment.as_ref().map(|p| p.payment_id) != Some(pending.payment_id)
+    {
+        let paid = after.installments_paid > before.installments_paid;
+        let (status, failure) = if paid {
+            (PaymentStatus::Succeeded, None)
+        } else {
+            (
+                PaymentStatus::Failed,
+                Some("The payment did not clear in time."),
+            )
+        };
+        store::payments::settle(
+            tx,
+            pending.payment_id,
+            (after.buyer, after.supplier),
+            status,
+            false,
+            failure,
+            now,
+        )
+        .await?;
+    }
+    Ok((after, actor))
+}
+
+/// Applies one action by `user` in its own transaction.
+pub async fn act(
+    state: &AppState,
+    user: &AuthUser,
+    id: OrderId,
+    action: OrderAction,
+) -> Result<OrderView, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let (order, actor) = step(&mut tx, state, user, id, &action).await?;
+    tx.commit().await?;
+    Ok(view_for(order, actor, state.now()))
+}
+
+/// Applies an action as the platform (deadline engine, payment outcomes).
+pub async fn act_as_system(
+    state: &AppState,
+    id: OrderId,
+    action: OrderAction,
+) -> Result<Order, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let (order, _) = apply_in(&mut tx, state, id, |_| Some(Actor::System), &action).await?;
+    tx.commit().await?;
+    Ok(order)
+}
+
+/// The counterparty of `user` on a new order and who is buyer and supplier.
+pub fn parties_for_new_order(
+    user: &AuthUser,
+    counterparty: AccountId,
+    counterparty_role: Role,
+) -> Result<(AccountId, AccountId, Party), ApiError> {
+    match (user.role, counterparty_role) {
+        (Role::Buyer, Role::Supplier) => Ok((user.id, counterparty, Party::Buyer)),
+        (Role::Supplier, Role::Buyer) => Ok((counterparty, user.id, Party::Supplier)),
+        _ => Err(ApiError::unprocessable(
+            "order.bad_counterparty",
+            "An order is between a buyer and a supplier.",
+        )),
+    }
+}
+
+/// Creates an order from `user` (buyer or supplier) with id `id`; creating counts as the
+/// creator's confirmation. Shared by `POST /v1/orders` and sync push.
+pub async fn submit(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    id: OrderId,
+    req: CreateOrderRequest,
+) -> Result<(Order, Party), ApiError> {
+    let counterparty = store::accounts::by_id_in(w, req.counterparty)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unprocessable("order.bad_counterparty", "No such trading partner.")
+        })?;
+    let (buyer, supplier, creator) =
+        parties_for_new_order(user, counterparty.id, counterparty.role)?;
+    if store::orders::get_tx(w, id).await?.is_some() {
+        return Err(ApiError::conflict(
+            "order.exists",
+            "An order with this id exists.",
+        ));
+    }
+    if let Some(inquiry) = req.inquiry {
+        let (ib, is, _) = store::inquiries::parties(w, user.id, inquiry).await?;
+        if (ib, is) != (buyer, supplier) {
+            return Err(ApiError::unprocessable(
+                "order.inquiry_mismatch",
+                "The inquiry is between other parties.",
+            ));
+        }
+    }
+    store::documents::require_owned(w, user.id, &req.terms.documents).await?;
+    let order = order::create(
+        id,
+        buyer,
+        supplier,
+        req.inquiry,
+        req.origin,
+        creator,
+        req.terms,
+        state.now(),
+    )?;
+    for doc in &order.terms.documents {
+        store::documents::grant(w, *doc, &counterparty.id.to_string()).await?;
+    }
+    store::orders::insert(w, &order, actor_label(Actor::Party(creator))).await?;
+    state.deadlines_changed.notify_one();
+    Ok((order, creator))
+}
+
+/// Replaces the terms of the order at `version`. New documents must be the modifier's
+/// own uploads; the partner may then read them.
+pub async fn modify(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    id: OrderId,
+    version: i64,
+    terms: OrderTerms,
+) -> Result<(Order, Actor), ApiError> {
+    let current = store::orders::get_tx(w, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let party = current
+        .party_of(user.id)
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    store::documents::require_owned_or_attached(
+        w,
+        user.id,
+        &current.terms.documents,
+        &terms.documents,
+    )
+    .await?;
+    let counterparty = match party {
+        Party::Buyer => current.supplier,
+        Party::Supplier => current.buyer,
+    };
+    for doc in &terms.documents {
+        store::documents::grant(w, *doc, &counterparty.to_string()).await?;
+    }
+    let action = OrderAction::Modify { version, terms };
+    step(w, state, user, id, &action).await
+}
+
+/// Files a dispute; the evidence becomes readable by the supplier and the dispute team.
+pub async fn file_dispute(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    id: OrderId,
+    action: &DisputeAction,
+) -> Result<(Order, Actor), ApiError> {
+    let DisputeAction::File { evidence, .. } = action else {
+        return step(w, state, user, id, &OrderAction::Dispute(action.clone())).await;
+    };
+    let current = store::orders::get_tx(w, id)
+        .await?
+        .filter(|o| actor_for(o, user).is_some())
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    store::documents::require_owned(w, user.id, evidence).await?;
+    for doc in evidence {
+        store::documents::grant(w, *doc, &current.supplier.to_string()).await?;
+        store::documents::grant(w, *doc, OPERATORS).await?;
+    }
+    step(w, state, user, id, &OrderAction::Dispute(action.clone())).await
+}
+
+/// Any other lifecycle step by `user`.
+pub async fn step(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    id: OrderId,
+    action: &OrderAction,
+) -> Result<(Order, Actor), ApiError> {
+    let result = apply_in(w, state, id, |o| actor_for(o, user), action).await?;
+    state.deadlines_changed.notify_one();
+    Ok(result)
+}

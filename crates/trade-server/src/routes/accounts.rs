@@ -1,0 +1,280 @@
+//! Registration, sessions and the caller's own account.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use jiff::SignedDuration;
+use trade_model::api::{LoginRequest, RefreshRequest, RegisterRequest, Session};
+use trade_model::entities::{Account, Role};
+
+use crate::auth::sessions::{self, RefreshOutcome};
+use crate::auth::{AuthUser, password};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store;
+
+const LOGIN_WINDOW: SignedDuration = SignedDuration::from_secs(60);
+pub const LOGINS_PER_IP_PER_MINUTE: usize = 30;
+pub const LOGINS_PER_ACCOUNT_PER_MINUTE: usize = 10;
+
+fn valid_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn field_ok(s: &str, max: usize) -> bool {
+    !s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
+}
+
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterRequest,
+    responses((status = 201, body = Account), (status = 409, body = trade_model::api::ApiError)))]
+pub async fn register(
+    State(state): State<AppState>,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<Account>)> {
+    if req.role == Role::Operator {
+        return Err(ApiError::forbidden(
+            "account.operator_not_registrable",
+            "Operator accounts are created by the platform.",
+        ));
+    }
+    if !valid_email(&req.email) {
+        return Err(ApiError::unprocessable(
+            "account.bad_email",
+            "Enter a valid email address.",
+        ));
+    }
+    let chars = req.password.chars().count();
+    if !(password::MIN_PASSWORD_CHARS..=password::MAX_PASSWORD_CHARS).contains(&chars) {
+        return Err(ApiError::unprocessable(
+            "account.weak_password",
+            "Use a password of at least 10 characters.",
+        ));
+    }
+    if !field_ok(&req.display_name, 100) || !field_ok(&req.company_name, 200) {
+        return Err(ApiError::unprocessable(
+            "account.bad_name",
+            "Give your name and your company's name.",
+        ));
+    }
+    if req.country.trim().len() != 2 || !req.country.trim().chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return Err(ApiError::unprocessable(
+            "account.bad_country",
+            "Give the country as a two-letter code, e.g. US.",
+        ));
+    }
+    let hash = hash_password(req.password.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    let account = store::accounts::insert(
+        &mut tx,
+        &store::accounts::NewAccount {
+            email: &req.email,
+            password_hash: &hash,
+            display_name: &req.display_name,
+            role: req.role,
+            company_name: &req.company_name,
+            country: &req.country,
+        },
+        state.now(),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::conflict(
+            "account.email_taken",
+            "An account with this email already exists.",
+        )
+    })?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+fn too_many(retry: SignedDuration) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "auth.rate_limited",
+        format!(
+            "Too many sign-in attempts; try again in {} seconds.",
+            retry.as_secs().max(1)
+        ),
+    )
+    .with_details(serde_json::json!({ "retry_after_secs": retry.as_secs().max(1) }))
+}
+
+#[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = LoginRequest,
+    responses((status = 201, body = Session), (status = 401, body = trade_model::api::ApiError),
+              (status = 429, body = trade_model::api::ApiError)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<(StatusCode, Json<Session>)> {
+    let now = state.now();
+    state
+        .limiter
+        .check(
+            &format!("ip:{}", peer.ip()),
+            LOGINS_PER_IP_PER_MINUTE,
+            LOGIN_WINDOW,
+            now,
+        )
+        .map_err(too_many)?;
+    state
+        .limiter
+        .check(
+            &format!("account:{}", req.email.trim().to_lowercase()),
+            LOGINS_PER_ACCOUNT_PER_MINUTE,
+            LOGIN_WINDOW,
+            now,
+        )
+        .map_err(too_many)?;
+    let found = store::accounts::by_email(&state.db, &req.email).await?;
+    let stored = found
+        .as_ref()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_owned());
+    let given = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
+        .await
+        .map_err(ApiError::internal)?;
+    let account = match (found, ok) {
+        (Some((account, _)), true) => account,
+        _ => {
+            return Err(ApiError::unauthorized(
+                "auth.bad_credentials",
+                "The email or password is wrong.",
+            ));
+        }
+    };
+    let family = uuid::Uuid::now_v7().to_string();
+    let mut tx = state.db.begin().await?;
+    let tokens = sessions::issue(&mut tx, account.id, &family, now).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Session {
+            access_token: tokens.access_token,
+            access_expires_at: tokens.access_expires_at,
+            refresh_token: tokens.refresh_token,
+            account,
+        }),
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/sessions/refresh", tag = "accounts", request_body = RefreshRequest,
+    responses((status = 201, body = Session), (status = 401, body = trade_model::api::ApiError)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<(StatusCode, Json<Session>)> {
+    let mut tx = state.db.begin().await?;
+    let outcome = sessions::refresh(&mut tx, &req.refresh_token, state.now()).await?;
+    tx.commit().await?;
+    match outcome {
+        RefreshOutcome::Rotated(account_id, tokens) => {
+            let account = store::accounts::by_id(&state.db, account_id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("account"))?;
+            Ok((
+                StatusCode::CREATED,
+                Json(Session {
+                    access_token: tokens.access_token,
+                    access_expires_at: tokens.access_expires_at,
+                    refresh_token: tokens.refresh_token,
+                    account,
+                }),
+            ))
+        }
+        RefreshOutcome::Reused => Err(ApiError::unauthorized(
+            "auth.refresh_reused",
+            "This sign-in was used from somewhere else, so it was ended everywhere; sign in again.",
+        )),
+        RefreshOutcome::Invalid => Err(ApiError::unauthorized(
+            "auth.invalid_token",
+            "Your session has expired; sign in again.",
+        )),
+    }
+}
+
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts",
+    responses((status = 204)), security(("bearer" = [])))]
+pub async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    sessions::revoke_family(&mut tx, &user.family, state.now()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/v1/me", tag = "accounts",
+    responses((status = 200, body = Account)), security(("bearer" = [])))]
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Account>> {
+    store::accounts::by_id(&state.db, user.id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("account"))
+}
+
+#[utoipa::path(get, path = "/v1/suppliers", tag = "accounts",
+    responses((status = 200, body = Vec<Account>)), security(("bearer" = [])))]
+pub async fn suppliers(
+    State(state): State<AppState>,
+    _user: AuthUser,
+) -> ApiResult<Json<Vec<Account>>> {
+    let mut suppliers = store::accounts::suppliers(&state.db).await?;
+    // The directory shows who trades, not how to reach them off the platform.
+    for supplier in &mut suppliers {
+        supplier.email.clear();
+    }
+    Ok(Json(suppliers))
+}
+
+/// Creates an operator account (server command only; never through the API).
+pub async fn create_operator(
+    db: &crate::db::Db,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> ApiResult<Account> {
+    if !valid_email(email) || password.chars().count() < password::MIN_PASSWORD_CHARS {
+        return Err(ApiError::unprocessable(
+            "account.bad_operator",
+            "Give a valid email and a password of at least 10 characters.",
+        ));
+    }
+    let hash = hash_password(password.to_owned()).await?;
+    let mut tx = db.begin().await?;
+    let account = store::accounts::insert(
+        &mut tx,
+        &store::accounts::NewAccount {
+            email,
+            password_hash: &hash,
+            display_name: name,
+            role: Role::Operator,
+            company_name: "Trade Center",
+            country: "HK",
+        },
+        jiff::Timestamp::now(),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::conflict(
+            "account.email_taken",
+            "An account with this email already exists.",
+        )
+    })?;
+    tx.commit().await?;
+    Ok(account)
+}

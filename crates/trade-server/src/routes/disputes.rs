@@ -1,0 +1,103 @@
+//! Disputes: the buyer files with evidence, the supplier proposes, the buyer accepts,
+//! escalates or withdraws; the dispute team decides.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use trade_model::api::{FileDisputeRequest, OrderView, RefundRequest};
+use trade_model::dispute::DisputeAction;
+use trade_model::order::OrderAction;
+use trade_model::{DisputeId, OrderId};
+
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use crate::orders::{act, view_for};
+use crate::state::AppState;
+
+#[utoipa::path(post, path = "/v1/orders/{id}/dispute", tag = "disputes", request_body = FileDisputeRequest,
+    responses((status = 201, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn file(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<OrderId>,
+    Json(req): Json<FileDisputeRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let action = DisputeAction::File {
+        dispute_id: DisputeId::new(),
+        reason: req.reason,
+        claim_minor: req.claim_minor,
+        description: req.description,
+        evidence: req.evidence,
+    };
+    let mut w = state.db.begin().await?;
+    let (order, actor) = crate::orders::file_dispute(&mut w, &state, &user, id, &action).await?;
+    w.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view_for(order, actor, state.now())),
+    ))
+}
+
+macro_rules! dispute_step {
+    ($name:ident, $path:literal, $body:ty, |$req:ident| $action:expr) => {
+        #[utoipa::path(post, path = $path, tag = "disputes", request_body = $body,
+            responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
+            security(("bearer" = [])))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            user: AuthUser,
+            Path(id): Path<OrderId>,
+            Json($req): Json<$body>,
+        ) -> ApiResult<Json<OrderView>> {
+            Ok(Json(act(&state, &user, id, OrderAction::Dispute($action)).await?))
+        }
+    };
+    ($name:ident, $path:literal, $action:expr) => {
+        #[utoipa::path(post, path = $path, tag = "disputes",
+            responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
+            security(("bearer" = [])))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            user: AuthUser,
+            Path(id): Path<OrderId>,
+        ) -> ApiResult<Json<OrderView>> {
+            Ok(Json(act(&state, &user, id, OrderAction::Dispute($action)).await?))
+        }
+    };
+}
+
+dispute_step!(
+    propose,
+    "/v1/orders/{id}/dispute/proposals",
+    RefundRequest,
+    |req| DisputeAction::Propose {
+        refund_minor: req.refund_minor,
+        note: req.note
+    }
+);
+dispute_step!(
+    accept,
+    "/v1/orders/{id}/dispute/accept",
+    DisputeAction::AcceptProposal
+);
+dispute_step!(
+    escalate,
+    "/v1/orders/{id}/dispute/escalate",
+    DisputeAction::Escalate
+);
+dispute_step!(
+    withdraw,
+    "/v1/orders/{id}/dispute/withdraw",
+    DisputeAction::Withdraw
+);
+dispute_step!(
+    decide,
+    "/v1/operator/orders/{id}/dispute/decision",
+    RefundRequest,
+    |req| DisputeAction::Decide {
+        refund_minor: req.refund_minor,
+        note: req.note
+    }
+);

@@ -1,0 +1,242 @@
+//! Upload and download of contracts, pro forma invoices, attachments and evidence.
+//! Uploads are streamed to a temporary file with the size cap enforced while reading,
+//! checked by `trade-documents` (the same rules the client applies before sending), then
+//! kept under their SHA-256. Downloads are always attachments with `nosniff`.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use trade_documents::{DocumentError, MAX_DOCUMENT_BYTES};
+use trade_model::DocumentId;
+use trade_model::entities::DocumentMeta;
+
+use crate::auth::AuthUser;
+use crate::documents::HashingWriter;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store;
+use crate::store::idempotency::{self, Claim};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    /// The file's name as the user chose it; sanitised before use.
+    pub name: String,
+}
+
+fn document_error(err: DocumentError) -> ApiError {
+    let status = match err.code() {
+        "document.too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "document.io" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    ApiError::new(status, err.code(), err.to_string())
+}
+
+#[utoipa::path(post, path = "/v1/documents", tag = "documents", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = DocumentMeta), (status = 413), (status = 422, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn upload(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<UploadQuery>,
+    request: Request,
+) -> ApiResult<Response> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // Fail fast on the name and a declared size before reading anything.
+    trade_documents::precheck(&q.name, declared.unwrap_or(1).max(1)).map_err(document_error)?;
+    let idem_key = request
+        .headers()
+        .get(crate::idempotency::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+
+    let temp = state.documents.temp_file().map_err(ApiError::internal)?;
+    let file = temp.reopen().map_err(ApiError::internal)?;
+    let mut writer = HashingWriter::new(std::io::BufWriter::new(file), MAX_DOCUMENT_BYTES);
+    let mut stream = request.into_body().into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request("document.upload_interrupted", "The upload was interrupted.")
+        })?;
+        if !writer.push(&chunk).map_err(ApiError::internal)? {
+            return Err(document_error(DocumentError::TooLarge {
+                size: MAX_DOCUMENT_BYTES + 1,
+            }));
+        }
+    }
+    let (size, sha256) = writer.finish().map_err(ApiError::internal)?;
+
+    let account = user.id.to_string();
+    if let Some(key) = &idem_key {
+        let fingerprint = format!("upload {} {sha256}", q.name);
+        match idempotency::claim(&state.db, &account, key, &fingerprint, state.now()).await? {
+            Claim::Owned => {}
+            Claim::Replay { status, body } => {
+                let mut response = Response::new(Body::from(body));
+                *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                return Ok(response);
+            }
+            Claim::Mismatch => {
+                return Err(ApiError::unprocessable(
+                    "idempotency.key_reused",
+                    "This Idempotency-Key was already used for a different upload.",
+                ));
+            }
+            Claim::InProgress => {
+                return Err(ApiError::conflict(
+                    "idempotency.in_progress",
+                    "An upload with this Idempotency-Key is still being processed.",
+                ));
+            }
+        }
+    }
+    let result = check_and_keep(&state, &user, &q.name, temp, size, sha256).await;
+    if let Some(key) = &idem_key {
+        match &result {
+            Ok(meta) => {
+                let body = serde_json::to_string(meta).map_err(ApiError::internal)?;
+                idempotency::complete(&state.db, &account, key, 201, &body).await?;
+            }
+            Err(err) if err.status.is_server_error() => {
+                idempotency::release(&state.db, &account, key).await?;
+            }
+            Err(err) => {
+                let body =
+                    serde_json::json!({ "code": err.code, "message": err.message }).to_string();
+                idempotency::complete(&state.db, &account, key, err.status.as_u16(), &body).await?;
+            }
+        }
+    }
+    Ok((StatusCode::CREATED, Json(result?)).into_response())
+}
+
+async fn check_and_keep(
+    state: &AppState,
+    user: &AuthUser,
+    raw_name: &str,
+    temp: tempfile::NamedTempFile,
+    size: u64,
+    sha256: String,
+) -> ApiResult<DocumentMeta> {
+    let name = raw_name.to_owned();
+    let (checked, temp) = tokio::task::spawn_blocking(move || {
+        let file = temp.reopen()?;
+        let checked = trade_documents::check_document(&name, std::io::BufReader::new(file), size);
+        Ok::<_, std::io::Error>((checked, temp))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    let checked = checked.map_err(document_error)?;
+    let store = state.documents.clone();
+    let digest = sha256.clone();
+    tokio::task::spawn_blocking(move || store.keep(temp, &digest))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let meta = DocumentMeta {
+        id: DocumentId::new(),
+        file_name: checked.file_name.clone(),
+        kind: serde_json::to_value(checked.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        media_type: checked.content_type(),
+        size: i64::try_from(size).map_err(ApiError::internal)?,
+        sha256,
+        uploaded_by: user.id,
+        uploaded_at: state.now(),
+    };
+    let mut tx = state.db.begin().await?;
+    store::documents::insert(&mut tx, &meta).await?;
+    tx.commit().await?;
+    Ok(meta)
+}
+
+#[utoipa::path(get, path = "/v1/documents/{id}", tag = "documents",
+    responses((status = 200, body = DocumentMeta), (status = 404)), security(("bearer" = [])))]
+pub async fn meta(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<DocumentId>,
+) -> ApiResult<Json<DocumentMeta>> {
+    Ok(Json(
+        store::documents::visible(&state.db, user.id, user.role, id).await?,
+    ))
+}
+
+/// `filename*=` per RFC 6266/5987 plus an ASCII fallback; the stored name is already
+/// sanitised, this only encodes it.
+fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(b) {
+            encoded.push(char::from(*b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[utoipa::path(get, path = "/v1/documents/{id}/content", tag = "documents",
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn content(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<DocumentId>,
+) -> ApiResult<Response> {
+    let meta = store::documents::visible(&state.db, user.id, user.role, id).await?;
+    let file = state
+        .documents
+        .read(&meta.sha256)
+        .await
+        .map_err(ApiError::internal)?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&meta.media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.size as u64));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&content_disposition(&meta.file_name))
+            .unwrap_or(HeaderValue::from_static("attachment")),
+    );
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,185 @@
+//! Inquiries and their chat.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use trade_model::api::{
+    CreateInquiryRequest, MarkReadRequest, Page, PostMessageRequest, UnreadCounts,
+};
+use trade_model::entities::{Inquiry, Message};
+use trade_model::{InquiryId, MessageId};
+
+use crate::auth::AuthUser;
+use crate::chat;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// `unread` for the "Unread Messages" box.
+    pub filter: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+pub fn limit(requested: Option<i64>) -> i64 {
+    requested.unwrap_or(50).clamp(1, 200)
+}
+
+#[utoipa::path(post, path = "/v1/inquiries", tag = "inquiries", request_body = CreateInquiryRequest,
+    responses((status = 201, body = Inquiry)), security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<CreateInquiryRequest>,
+) -> ApiResult<(StatusCode, Json<Inquiry>)> {
+    let product = match req.product_id {
+        Some(pid) => {
+            store::accounts::product(&state.db, pid)
+                .await?
+                .filter(|p| p.supplier == req.supplier)
+                .ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "inquiry.unknown_product",
+                        "The supplier has no such product.",
+                    )
+                })?
+                .name
+        }
+        None => req.product.clone(),
+    };
+    let id = InquiryId::new();
+    let mut w = state.db.begin().await?;
+    chat::open_inquiry(
+        &mut w,
+        &state,
+        &user,
+        id,
+        req.supplier,
+        &product,
+        MessageId::new(),
+        &req.message,
+    )
+    .await?;
+    w.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::inquiries::get(&state.db, user.id, id).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/inquiries", tag = "inquiries", params(ListQuery),
+    responses((status = 200, body = Page<Inquiry>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<Inquiry>>> {
+    let unread_only = match q.filter.as_deref() {
+        None | Some("all") => false,
+        Some("unread") => true,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "request.bad_filter",
+                "filter is `all` or `unread`.",
+            ));
+        }
+    };
+    let (items, next_cursor) = store::inquiries::list(
+        &state.db,
+        user.id,
+        unread_only,
+        q.cursor.as_deref(),
+        limit(q.limit),
+    )
+    .await?;
+    Ok(Json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/v1/inquiries/{id}", tag = "inquiries",
+    responses((status = 200, body = Inquiry), (status = 404)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<InquiryId>,
+) -> ApiResult<Json<Inquiry>> {
+    Ok(Json(store::inquiries::get(&state.db, user.id, id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/inquiries/{id}/messages", tag = "inquiries",
+    request_body = PostMessageRequest, responses((status = 201, body = Message)),
+    security(("bearer" = [])))]
+pub async fn post_message(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<InquiryId>,
+    Json(req): Json<PostMessageRequest>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let message_id = MessageId::new();
+    let mut w = state.db.begin().await?;
+    chat::post_message(
+        &mut w,
+        &state,
+        &user,
+        id,
+        message_id,
+        &req.body,
+        &req.attachments,
+    )
+    .await?;
+    w.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::inquiries::message(&state.db, message_id).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/v1/inquiries/{id}/messages", tag = "inquiries", params(PageQuery),
+    responses((status = 200, body = Page<Message>)), security(("bearer" = [])))]
+pub async fn messages(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<InquiryId>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Page<Message>>> {
+    store::inquiries::get(&state.db, user.id, id).await?;
+    let (items, next_cursor) =
+        store::inquiries::messages(&state.db, id, q.cursor.as_deref(), limit(q.limit)).await?;
+    Ok(Json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(post, path = "/v1/inquiries/{id}/read", tag = "inquiries", request_body = MarkReadRequest,
+    responses((status = 200, body = Inquiry)), security(("bearer" = [])))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<InquiryId>,
+    Json(req): Json<MarkReadRequest>,
+) -> ApiResult<Json<Inquiry>> {
+    let mut w = state.db.begin().await?;
+    chat::mark_read(&mut w, &state, &user, id, req.up_to).await?;
+    w.commit().await?;
+    Ok(Json(store::inquiries::get(&state.db, user.id, id).await?))
+}
+
+#[utoipa::path(get, path = "/v1/unread", tag = "inquiries",
+    responses((status = 200, body = UnreadCounts)), security(("bearer" = [])))]
+pub async fn unread(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<UnreadCounts>> {
+    let (total, inquiries_with_unread) =
+        store::inquiries::unread_totals(&state.db, user.id).await?;
+    Ok(Json(UnreadCounts {
+        total,
+        inquiries_with_unread,
+    }))
+}

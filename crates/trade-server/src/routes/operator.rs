@@ -1,0 +1,138 @@
+//! The platform team's endpoints: bank notifications of transfers, card reviews, the
+//! dispute queue. Everything here answers 404 to anyone but an operator.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use trade_model::PaymentId;
+use trade_model::api::{CardReviewRequest, FundsArrivedRequest, OrderView, PaymentResult};
+use trade_model::entities::{PaymentStatus, Role};
+use trade_model::order::{Actor, OrderAction, Party, PaymentMethod};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::orders::{apply_in, view, view_for};
+use crate::state::AppState;
+use crate::store;
+
+fn require_operator(user: &AuthUser) -> ApiResult<()> {
+    if user.role == Role::Operator {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("resource"))
+    }
+}
+
+#[utoipa::path(post, path = "/v1/operator/payments/funds-arrived", tag = "operator",
+    request_body = FundsArrivedRequest,
+    responses((status = 200, body = PaymentResult), (status = 404), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn funds_arrived(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<FundsArrivedRequest>,
+) -> ApiResult<Json<PaymentResult>> {
+    require_operator(&user)?;
+    let payment = store::payments::by_reference(&state.db, &req.reference)
+        .await?
+        .filter(|p| p.method == PaymentMethod::TelegraphicTransfer)
+        .ok_or_else(|| ApiError::not_found("payment reference"))?;
+    if payment.status != PaymentStatus::Processing {
+        return Err(ApiError::conflict(
+            "payment.not_processing",
+            "This transfer was already settled or has expired.",
+        ));
+    }
+    if req.amount_minor != payment.amount_minor {
+        return Err(ApiError::unprocessable(
+            "payment.amount_mismatch",
+            format!(
+                "The transfer must be exactly {} minor units.",
+                payment.amount_minor
+            ),
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    let (order, _) = apply_in(
+        &mut tx,
+        &state,
+        payment.order,
+        |_| Some(Actor::Operator),
+        &OrderAction::PaymentSucceeded {
+            payment_id: payment.id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(PaymentResult {
+        payment: store::payments::get(&state.db, payment.id)
+            .await?
+            .unwrap_or(payment),
+        order: view(order, Party::Buyer, state.now()),
+        beneficiary: None,
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/operator/payments/{id}/review", tag = "operator",
+    request_body = CardReviewRequest,
+    responses((status = 200, body = PaymentResult), (status = 404)), security(("bearer" = [])))]
+pub async fn review(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<PaymentId>,
+    Json(req): Json<CardReviewRequest>,
+) -> ApiResult<Json<PaymentResult>> {
+    require_operator(&user)?;
+    let payment = store::payments::get(&state.db, id)
+        .await?
+        .filter(|p| p.held_for_review && p.status == PaymentStatus::Processing)
+        .ok_or_else(|| ApiError::not_found("payment under review"))?;
+    let action = if req.approve {
+        OrderAction::PaymentSucceeded { payment_id: id }
+    } else {
+        OrderAction::PaymentFailed { payment_id: id }
+    };
+    let mut tx = state.db.begin().await?;
+    let (order, _) = apply_in(
+        &mut tx,
+        &state,
+        payment.order,
+        |_| Some(Actor::Operator),
+        &action,
+    )
+    .await?;
+    if !req.approve {
+        store::payments::mark_declined(
+            &mut tx,
+            id,
+            (order.buyer, order.supplier),
+            "Declined after review.",
+            state.now(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Json(PaymentResult {
+        payment: store::payments::get(&state.db, id)
+            .await?
+            .unwrap_or(payment),
+        order: view(order, Party::Buyer, state.now()),
+        beneficiary: None,
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/operator/disputes", tag = "operator",
+    responses((status = 200, body = Vec<OrderView>)), security(("bearer" = [])))]
+pub async fn disputes(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<Vec<OrderView>>> {
+    require_operator(&user)?;
+    let now = state.now();
+    Ok(Json(
+        store::orders::with_disputes(&state.db, 500)
+            .await?
+            .into_iter()
+            .map(|o| view_for(o, Actor::Operator, now))
+            .collect(),
+    ))
+}

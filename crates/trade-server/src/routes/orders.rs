@@ -1,0 +1,271 @@
+//! Orders: create (template or uploaded contract), boxes, detail, and every lifecycle step.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use trade_model::OrderId;
+use trade_model::api::{
+    BoxCount, CreateOrderRequest, ExtendShipByRequest, FeedbackRequest, ModifyOrderRequest,
+    NoteRequest, OrderEvent, OrderView, Page, ShipRequest,
+};
+use trade_model::order::{OrderAction, OrderBox};
+
+use super::inquiries::limit;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::orders::{act, view, view_for, visible};
+use crate::state::AppState;
+use crate::store;
+
+/// The version a client saw, from `If-Match: "7"` (428 when missing).
+fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
+    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "order.version_required",
+            "Send If-Match with the order version you reviewed.",
+        )
+    })?;
+    raw.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "order.bad_if_match",
+                "If-Match must be a version like \"3\".",
+            )
+        })
+}
+
+fn with_etag(view: OrderView) -> Response {
+    let etag = format!("\"{}\"", view.order.version);
+    ([(header::ETAG, etag)], Json(view)).into_response()
+}
+
+#[utoipa::path(post, path = "/v1/orders", tag = "orders", request_body = CreateOrderRequest,
+    responses((status = 201, body = OrderView), (status = 422, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<CreateOrderRequest>,
+) -> ApiResult<(StatusCode, Response)> {
+    let mut w = state.db.begin().await?;
+    let (order, creator) =
+        crate::orders::submit(&mut w, &state, &user, OrderId::new(), req).await?;
+    w.commit().await?;
+    let now = state.now();
+    Ok((StatusCode::CREATED, with_etag(view(order, creator, now))))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// One of the boxes: waiting_for_me, waiting_for_partner, ordered, awaiting_shipment,
+    /// shipped, completed, cancelled, in_dispute.
+    #[serde(rename = "box")]
+    pub order_box: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/v1/orders", tag = "orders", params(ListQuery),
+    responses((status = 200, body = Page<OrderView>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<OrderView>>> {
+    let filter = match q.order_box.as_deref() {
+        None | Some("") => None,
+        Some(b) => Some(OrderBox::parse(b).ok_or_else(|| {
+            ApiError::bad_request("request.bad_filter", format!("`{b}` is not an order box."))
+        })?),
+    };
+    let (orders, next_cursor) = store::orders::list(
+        &state.db,
+        user.id,
+        filter,
+        q.cursor.as_deref(),
+        limit(q.limit),
+    )
+    .await?;
+    let now = state.now();
+    let items = orders
+        .into_iter()
+        .filter_map(|o| o.party_of(user.id).map(|p| view(o, p, now)))
+        .collect();
+    Ok(Json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/v1/orders/counts", tag = "orders",
+    responses((status = 200, body = Vec<BoxCount>)), security(("bearer" = [])))]
+pub async fn counts(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<Vec<BoxCount>>> {
+    let counts = store::orders::counts(&state.db, user.id).await?;
+    Ok(Json(
+        counts
+            .into_iter()
+            .map(|(b, count)| BoxCount {
+                order_box: b,
+                label: b.label().to_owned(),
+                count,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders",
+    responses((status = 200, body = OrderView), (status = 404)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<OrderId>,
+) -> ApiResult<Response> {
+    let (order, actor) = visible(&state, &user, id).await?;
+    Ok(with_etag(view_for(order, actor, state.now())))
+}
+
+#[utoipa::path(get, path = "/v1/orders/{id}/events", tag = "orders",
+    responses((status = 200, body = Vec<OrderEvent>)), security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<OrderId>,
+) -> ApiResult<Json<Vec<OrderEvent>>> {
+    visible(&state, &user, id).await?;
+    let events = store::orders::events(&state.db, id).await?;
+    Ok(Json(events.into_iter().map(|(e, _)| e).collect()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct VersionPath {
+    pub id: OrderId,
+    pub version: i64,
+}
+
+#[utoipa::path(get, path = "/v1/orders/{id}/versions/{version}", tag = "orders",
+    responses((status = 200, body = trade_model::order::Order), (status = 404)), security(("bearer" = [])))]
+pub async fn version(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(p): Path<VersionPath>,
+) -> ApiResult<Json<trade_model::order::Order>> {
+    visible(&state, &user, p.id).await?;
+    store::orders::events(&state.db, p.id)
+        .await?
+        .into_iter()
+        .find(|(e, _)| e.version == p.version)
+        .map(|(_, o)| Json(o))
+        .ok_or_else(|| ApiError::not_found("order version"))
+}
+
+#[utoipa::path(put, path = "/v1/orders/{id}/terms", tag = "orders", request_body = ModifyOrderRequest,
+    params(("If-Match" = String, Header, description = "The version being modified")),
+    responses((status = 200, body = OrderView), (status = 412), (status = 428)),
+    security(("bearer" = [])))]
+pub async fn modify(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<OrderId>,
+    headers: HeaderMap,
+    Json(req): Json<ModifyOrderRequest>,
+) -> ApiResult<Response> {
+    let version = if_match(&headers)?;
+    let mut w = state.db.begin().await?;
+    let (order, actor) =
+        crate::orders::modify(&mut w, &state, &user, id, version, req.terms).await?;
+    w.commit().await?;
+    Ok(with_etag(view_for(order, actor, state.now())))
+}
+
+#[utoipa::path(post, path = "/v1/orders/{id}/confirm", tag = "orders",
+    params(("If-Match" = String, Header, description = "The version being confirmed")),
+    responses((status = 200, body = OrderView), (status = 412), (status = 428)),
+    security(("bearer" = [])))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<OrderId>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let version = if_match(&headers)?;
+    Ok(with_etag(
+        act(&state, &user, id, OrderAction::Confirm { version }).await?,
+    ))
+}
+
+macro_rules! order_step {
+    ($(#[$meta:meta])* $name:ident, $path:literal, $body:ty, |$req:ident| $action:expr) => {
+        $(#[$meta])*
+        #[utoipa::path(post, path = $path, tag = "orders", request_body = $body,
+            responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
+            security(("bearer" = [])))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            user: AuthUser,
+            Path(id): Path<OrderId>,
+            Json($req): Json<$body>,
+        ) -> ApiResult<Response> {
+            Ok(with_etag(act(&state, &user, id, $action).await?))
+        }
+    };
+    ($(#[$meta:meta])* $name:ident, $path:literal, $action:expr) => {
+        $(#[$meta])*
+        #[utoipa::path(post, path = $path, tag = "orders",
+            responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
+            security(("bearer" = [])))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            user: AuthUser,
+            Path(id): Path<OrderId>,
+        ) -> ApiResult<Response> {
+            Ok(with_etag(act(&state, &user, id, $action).await?))
+        }
+    };
+}
+
+order_step!(
+    request_modification,
+    "/v1/orders/{id}/request-modification",
+    NoteRequest,
+    |req| OrderAction::RequestModification { note: req.note }
+);
+order_step!(cancel, "/v1/orders/{id}/cancel", NoteRequest, |req| {
+    OrderAction::Cancel { reason: req.note }
+});
+order_step!(ship, "/v1/orders/{id}/ship", ShipRequest, |req| {
+    OrderAction::Ship {
+        carrier: req.carrier,
+        tracking_number: req.tracking_number,
+    }
+});
+order_step!(
+    extend_ship_by,
+    "/v1/orders/{id}/extend-ship-by",
+    ExtendShipByRequest,
+    |req| OrderAction::ExtendShipBy { days: req.days }
+);
+order_step!(
+    extend_receipt,
+    "/v1/orders/{id}/extend-receipt",
+    OrderAction::ExtendReceipt
+);
+order_step!(
+    confirm_receipt,
+    "/v1/orders/{id}/confirm-receipt",
+    OrderAction::ConfirmReceipt
+);
+order_step!(
+    feedback,
+    "/v1/orders/{id}/feedback",
+    FeedbackRequest,
+    |req| OrderAction::LeaveFeedback {
+        rating: req.rating,
+        comment: req.comment
+    }
+);

@@ -1,0 +1,267 @@
+//! Pay Now: review (quote), then card through the gateway adapter or telegraphic transfer
+//! to the designated account with a unique reference.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rand::Rng;
+use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
+use trade_model::entities::{Payment, PaymentStatus};
+use trade_model::order::{self, Actor, OrderAction, Party, PaymentMethod};
+use trade_model::{Money, OrderId, PaymentId};
+
+use crate::auth::AuthUser;
+use crate::db::Write;
+use crate::error::{ApiError, ApiResult};
+use crate::orders::{actor_for, apply_in, view_for, visible};
+use crate::payments::gateway::{self, CardProblem, Charge, ChargeOutcome};
+use crate::state::AppState;
+use crate::store;
+
+#[utoipa::path(get, path = "/v1/orders/{id}/payment-quote", tag = "payments",
+    responses((status = 200, body = PaymentQuote), (status = 409)), security(("bearer" = [])))]
+pub async fn quote(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<OrderId>,
+) -> ApiResult<Json<PaymentQuote>> {
+    let (order, _) = visible(&state, &user, id).await?;
+    let installment = order
+        .next_installment()
+        .ok_or_else(|| ApiError::from(trade_model::Rejection::NothingDue))?;
+    let fee = order::card_fee(Money::new(installment.amount_minor, order.terms.currency));
+    Ok(Json(PaymentQuote {
+        installment,
+        currency: order.terms.currency.to_string(),
+        card_fee_minor: fee.minor,
+        card_total_minor: installment.amount_minor + fee.minor,
+        beneficiary: state.beneficiary.clone(),
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/orders/{id}/payments", tag = "payments",
+    responses((status = 200, body = Vec<Payment>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<OrderId>,
+) -> ApiResult<Json<Vec<Payment>>> {
+    visible(&state, &user, id).await?;
+    Ok(Json(store::payments::for_order(&state.db, id).await?))
+}
+
+/// A reference buyers can type into a bank form: `TC-` and 10 unambiguous characters.
+fn transfer_reference() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..10)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
+    format!("TC-{tail}")
+}
+
+fn card_error(problem: CardProblem) -> ApiError {
+    let (code, message) = match problem {
+        CardProblem::Number => (
+            "payment.card_number_invalid",
+            "The card number is not valid.",
+        ),
+        CardProblem::Expired => ("payment.card_expired", "The card has expired."),
+        CardProblem::Cvc => (
+            "payment.card_cvc_invalid",
+            "The security code is not valid.",
+        ),
+        CardProblem::Holder => ("payment.card_holder_missing", "Enter the name on the card."),
+    };
+    ApiError::unprocessable(code, message)
+}
+
+#[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = PayRequest,
+    responses((status = 201, body = PaymentResult), (status = 402, body = trade_model::api::ApiError),
+              (status = 409, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn pay(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<OrderId>,
+    Json(req): Json<PayRequest>,
+) -> ApiResult<(StatusCode, Json<PaymentResult>)> {
+    let now = state.now();
+    let (_, actor) = visible(&state, &user, id).await?;
+    if actor != Actor::Party(Party::Buyer) {
+        return Err(trade_model::Rejection::WrongParty { allowed: "buyer" }.into());
+    }
+    let card = match (req.method, &req.card) {
+        (PaymentMethod::Card, Some(card)) => {
+            let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+            gateway::check_card(card, today.year(), today.month()).map_err(card_error)?;
+            Some(card)
+        }
+        (PaymentMethod::Card, None) => {
+            return Err(ApiError::unprocessable(
+                "payment.card_missing",
+                "Enter the card details.",
+            ));
+        }
+        (PaymentMethod::TelegraphicTransfer, _) => None,
+    };
+    let payment_id = PaymentId::new();
+    let card_last4 = card.map(|c| {
+        let digits = gateway::normalize_card_number(&c.number);
+        digits[digits.len().saturating_sub(4)..].to_owned()
+    });
+    // Step 1: the order enters payment processing and the attempt is recorded.
+    let mut tx = state.db.begin().await?;
+    let (mut current, mut payment) = begin_payment(
+        &mut tx,
+        &state,
+        &user,
+        id,
+        payment_id,
+        req.method,
+        req.amount_minor,
+        card_last4,
+    )
+    .await?;
+    tx.commit().await?;
+    let parties = (current.buyer, current.supplier);
+    let installment_amount = payment.amount_minor;
+    let fee = payment.fee_minor;
+    let currency = current.terms.currency;
+
+    // Step 2 (cards): the gateway answers; the outcome is applied as the platform.
+    if let Some(card) = card {
+        let outcome = state
+            .gateway
+            .charge(Charge {
+                payment: payment_id,
+                amount: Money::new(installment_amount + fee, currency),
+                card,
+            })
+            .await;
+        let mut tx = state.db.begin().await?;
+        let system = |_: &trade_model::order::Order| Some(Actor::System);
+        match outcome {
+            Ok(ChargeOutcome::Approved { .. }) => {
+                current = apply_in(
+                    &mut tx,
+                    &state,
+                    id,
+                    system,
+                    &OrderAction::PaymentSucceeded { payment_id },
+                )
+                .await?
+                .0;
+                payment.status = PaymentStatus::Succeeded;
+            }
+            Ok(ChargeOutcome::HeldForReview) => {
+                store::payments::mark_held(&mut tx, payment_id, parties).await?;
+                payment.held_for_review = true;
+            }
+            Ok(ChargeOutcome::Declined { reason }) => {
+                apply_in(
+                    &mut tx,
+                    &state,
+                    id,
+                    system,
+                    &OrderAction::PaymentFailed { payment_id },
+                )
+                .await?;
+                store::payments::mark_declined(&mut tx, payment_id, parties, &reason, now).await?;
+                tx.commit().await?;
+                return Err(ApiError::new(
+                    StatusCode::PAYMENT_REQUIRED,
+                    "payment.declined",
+                    reason,
+                )
+                .with_details(serde_json::json!({ "payment_id": payment_id })));
+            }
+            Err(err) => {
+                apply_in(
+                    &mut tx,
+                    &state,
+                    id,
+                    system,
+                    &OrderAction::PaymentFailed { payment_id },
+                )
+                .await?;
+                store::payments::set_failure(&mut tx, payment_id, parties, &err.to_string())
+                    .await?;
+                tx.commit().await?;
+                return Err(ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "payment.gateway_unavailable",
+                    err.to_string(),
+                ));
+            }
+        }
+        tx.commit().await?;
+    }
+    state.deadlines_changed.notify_one();
+    let payment = store::payments::get(&state.db, payment_id)
+        .await?
+        .unwrap_or(payment);
+    Ok((
+        StatusCode::CREATED,
+        Json(PaymentResult {
+            beneficiary: (req.method == PaymentMethod::TelegraphicTransfer)
+                .then(|| state.beneficiary.clone()),
+            payment,
+            order: view_for(current, Actor::Party(Party::Buyer), state.now()),
+        }),
+    ))
+}
+
+/// Starts paying the next installment of `order` (the order enters payment processing)
+/// and records the attempt. Shared by Pay Now and sync push (transfers).
+#[allow(clippy::too_many_arguments)]
+pub async fn begin_payment(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    order: OrderId,
+    payment_id: PaymentId,
+    method: PaymentMethod,
+    amount_minor: i64,
+    card_last4: Option<String>,
+) -> ApiResult<(trade_model::order::Order, Payment)> {
+    let now = state.now();
+    let begin = OrderAction::BeginPayment {
+        payment_id,
+        method,
+        amount_minor,
+    };
+    let before = store::orders::get_tx(w, order)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let installment = before.next_installment();
+    let (current, _) = apply_in(w, state, order, |o| actor_for(o, user), &begin).await?;
+    let installment =
+        installment.ok_or_else(|| ApiError::from(trade_model::Rejection::NothingDue))?;
+    let currency = current.terms.currency;
+    let fee = match method {
+        PaymentMethod::Card => {
+            order::card_fee(Money::new(installment.amount_minor, currency)).minor
+        }
+        PaymentMethod::TelegraphicTransfer => 0,
+    };
+    let payment = Payment {
+        id: payment_id,
+        order,
+        installment: installment.index,
+        installment_kind: installment.kind,
+        method,
+        amount_minor: installment.amount_minor,
+        fee_minor: fee,
+        currency: currency.to_string(),
+        status: PaymentStatus::Processing,
+        reference: (method == PaymentMethod::TelegraphicTransfer).then(transfer_reference),
+        card_last4,
+        held_for_review: false,
+        failure: None,
+        created_at: now,
+        updated_at: now,
+    };
+    store::payments::insert(w, &payment, (current.buyer, current.supplier)).await?;
+    Ok((current, payment))
+}

@@ -1,0 +1,40 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+use trade_model::entities::BeneficiaryAccount;
+
+use crate::auth::rate_limit::RateLimiter;
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::documents::DocumentStore;
+use crate::payments::gateway::PaymentGateway;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Shared>);
+
+pub struct Shared {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub limiter: RateLimiter,
+    pub documents: DocumentStore,
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// The platform's designated account for telegraphic transfers.
+    pub beneficiary: BeneficiaryAccount,
+    /// Poked after writes that may change the earliest deadline.
+    pub deadlines_changed: Notify,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,432 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use trade_model::entities::{DocumentMeta, Inquiry, InquiryStatus, Message};
+use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
+
+use super::{decode_cursor, documents, encode_cursor};
+use crate::db::{Db, Kind, Write, from_millis, millis};
+use crate::error::ApiError;
+
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+const PREVIEW_CHARS: usize = 120;
+
+const SELECT: &str = "SELECT i.id, i.buyer_id, i.supplier_id, i.product, i.status, i.created_at, \
+    i.last_message_at, i.last_message_preview, i.buyer_unread, i.supplier_unread, \
+    b.display_name AS buyer_name, s.display_name AS supplier_name, sc.name AS supplier_company \
+    FROM inquiries i JOIN accounts b ON b.id = i.buyer_id JOIN accounts s ON s.id = i.supplier_id \
+    JOIN companies sc ON sc.id = s.company_id";
+
+fn parse<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: String = row.try_get(col)?;
+    s.parse().map_err(ApiError::internal)
+}
+
+fn inquiry_from_row(row: &AnyRow, viewer: AccountId) -> Result<Inquiry, ApiError> {
+    let buyer: AccountId = parse(row, "buyer_id")?;
+    let status: String = row.try_get("status")?;
+    Ok(Inquiry {
+        id: parse(row, "id")?,
+        buyer,
+        supplier: parse(row, "supplier_id")?,
+        buyer_name: row.try_get("buyer_name")?,
+        supplier_name: row.try_get("supplier_name")?,
+        supplier_company: row.try_get("supplier_company")?,
+        product: row.try_get("product")?,
+        status: if status == "closed" {
+            InquiryStatus::Closed
+        } else {
+            InquiryStatus::Open
+        },
+        created_at: from_millis(row.try_get("created_at")?),
+        last_message_at: from_millis(row.try_get("last_message_at")?),
+        last_message_preview: row.try_get("last_message_preview")?,
+        unread_count: row.try_get(if viewer == buyer {
+            "buyer_unread"
+        } else {
+            "supplier_unread"
+        })?,
+    })
+}
+
+pub fn preview(body: &str) -> String {
+    let flat: String = body
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(PREVIEW_CHARS)
+        .collect();
+    flat.trim().to_owned()
+}
+
+pub async fn create(
+    tx: &mut Write,
+    id: InquiryId,
+    buyer: AccountId,
+    supplier: AccountId,
+    product: &str,
+    now: jiff::Timestamp,
+) -> Result<InquiryId, ApiError> {
+    tx.touch(buyer, Kind::Inquiry, id);
+    tx.touch(supplier, Kind::Inquiry, id);
+    sqlx::query(
+        "INSERT INTO inquiries (id, buyer_id, supplier_id, product, status, created_at, \
+         last_message_at, last_message_preview) VALUES ($1, $2, $3, $4, 'open', $5, $6, '')",
+    )
+    .bind(id.to_string())
+    .bind(buyer.to_string())
+    .bind(supplier.to_string())
+    .bind(product)
+    .bind(millis(now))
+    .bind(millis(now))
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+/// The inquiry if `viewer` is one of its parties.
+pub async fn get(db: &Db, viewer: AccountId, id: InquiryId) -> Result<Inquiry, ApiError> {
+    let row = sqlx::query(&format!(
+        "{SELECT} WHERE i.id = $1 AND (i.buyer_id = $2 OR i.supplier_id = $2)"
+    ))
+    .bind(id.to_string())
+    .bind(viewer.to_string())
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(|| ApiError::not_found("inquiry"))?;
+    inquiry_from_row(&row, viewer)
+}
+
+/// Parties of an inquiry, inside a write transaction; 404 unless `viewer` is one.
+pub async fn parties(
+    tx: &mut Write,
+    viewer: AccountId,
+    id: InquiryId,
+) -> Result<(AccountId, AccountId, String), ApiError> {
+    let row = sqlx::query("SELECT buyer_id, supplier_id, status FROM inquiries WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("inquiry"))?;
+    let buyer: AccountId = parse(&row, "buyer_id")?;
+    let supplier: AccountId = parse(&row, "supplier_id")?;
+    if viewer != buyer && viewer != supplier {
+        return Err(ApiError::not_found("inquiry"));
+    }
+    Ok((buyer, supplier, row.try_get("status")?))
+}
+
+pub async fn list(
+    db: &Db,
+    viewer: AccountId,
+    unread_only: bool,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<Inquiry>, Option<String>), ApiError> {
+    let (at, id) = match cursor {
+        Some(c) => decode_cursor(c).ok_or_else(|| {
+            ApiError::bad_request("request.bad_cursor", "The cursor is not valid.")
+        })?,
+        None => (i64::MAX, String::new()),
+    };
+    let unread = if unread_only {
+        " AND ((i.buyer_id = $1 AND i.buyer_unread > 0) OR (i.supplier_id = $1 AND i.supplier_unread > 0))"
+    } else {
+        ""
+    };
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE (i.buyer_id = $1 OR i.supplier_id = $1){unread} \
+         AND (i.last_message_at < $2 OR (i.last_message_at = $3 AND (i.id < $4 OR $5 = ''))) \
+         ORDER BY i.last_message_at DESC, i.id DESC LIMIT $6"
+    ))
+    .bind(viewer.to_string())
+    .bind(at)
+    .bind(at)
+    .bind(&id)
+    .bind(&id)
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let mut items = rows
+        .iter()
+        .map(|r| inquiry_from_row(r, viewer))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items
+            .last()
+            .map(|i| encode_cursor(millis(i.last_message_at), &i.id.to_string()))
+    } else {
+        None
+    };
+    Ok((items, next))
+}
+
+/// Appends a message and updates the inquiry's preview and the recipient's unread count.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_message(
+    tx: &mut Write,
+    inquiry: InquiryId,
+    (buyer, supplier): (AccountId, AccountId),
+    sender: AccountId,
+    id: MessageId,
+    body: &str,
+    attachments: &[DocumentId],
+    now: jiff::Timestamp,
+) -> Result<MessageId, ApiError> {
+    let recipient_is_buyer = sender != buyer;
+    for party in [buyer, supplier] {
+        tx.touch(party, Kind::Message, id);
+        tx.touch(party, Kind::Inquiry, inquiry);
+    }
+    tx.touch(
+        if recipient_is_buyer { buyer } else { supplier },
+        Kind::UnreadCounts,
+        if recipient_is_buyer { buyer } else { supplier },
+    );
+    sqlx::query(
+        "INSERT INTO messages (id, inquiry_id, sender_id, body, attachments, sent_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.to_string())
+    .bind(inquiry.to_string())
+    .bind(sender.to_string())
+    .bind(body)
+    .bind(serde_json::to_string(attachments).map_err(ApiError::internal)?)
+    .bind(millis(now))
+    .execute(tx.conn())
+    .await?;
+    let counter = if recipient_is_buyer {
+        "buyer_unread"
+    } else {
+        "supplier_unread"
+    };
+    sqlx::query(&format!(
+        "UPDATE inquiries SET last_message_at = $1, last_message_preview = $2, \
+         {counter} = {counter} + 1 WHERE id = $3"
+    ))
+    .bind(millis(now))
+    .bind(preview(body))
+    .bind(inquiry.to_string())
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+const MESSAGE_SELECT: &str = "SELECT m.id, m.inquiry_id, m.sender_id, m.body, m.attachments, \
+    m.sent_at, m.read_at, a.display_name AS sender_name FROM messages m \
+    JOIN accounts a ON a.id = m.sender_id";
+
+async fn message_from_row(db: &Db, row: &AnyRow) -> Result<Message, ApiError> {
+    let attachment_ids: Vec<DocumentId> =
+        serde_json::from_str(&row.try_get::<String, _>("attachments")?)
+            .map_err(ApiError::internal)?;
+    let mut attachments: Vec<DocumentMeta> = Vec::with_capacity(attachment_ids.len());
+    for id in attachment_ids {
+        if let Some(meta) = documents::meta(db, id).await? {
+            attachments.push(meta);
+        }
+    }
+    Ok(Message {
+        id: parse(row, "id")?,
+        inquiry: parse(row, "inquiry_id")?,
+        sender: parse(row, "sender_id")?,
+        sender_name: row.try_get("sender_name")?,
+        body: row.try_get("body")?,
+        attachments,
+        sent_at: from_millis(row.try_get("sent_at")?),
+        read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),
+    })
+}
+
+pub async fn message(db: &Db, id: MessageId) -> Result<Message, ApiError> {
+    let row = sqlx::query(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    message_from_row(db, &row).await
+}
+
+/// Messages of an inquiry oldest first, after `cursor`.
+pub async fn messages(
+    db: &Db,
+    inquiry: InquiryId,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<Message>, Option<String>), ApiError> {
+    let (at, id) = match cursor {
+        Some(c) => decode_cursor(c).ok_or_else(|| {
+            ApiError::bad_request("request.bad_cursor", "The cursor is not valid.")
+        })?,
+        None => (i64::MIN, String::new()),
+    };
+    let rows = sqlx::query(&format!(
+        "{MESSAGE_SELECT} WHERE m.inquiry_id = $1 AND (m.sent_at > $2 OR (m.sent_at = $3 AND m.id > $4)) \
+         ORDER BY m.sent_at, m.id LIMIT $5"
+    ))
+    .bind(inquiry.to_string())
+    .bind(at)
+    .bind(at)
+    .bind(&id)
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(message_from_row(db, row).await?);
+    }
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items
+            .last()
+            .map(|m| encode_cursor(millis(m.sent_at), &m.id.to_string()))
+    } else {
+        None
+    };
+    Ok((items, next))
+}
+
+/// Marks the other party's messages up to and including `up_to` read by `viewer` and
+/// recounts the viewer's unread messages in the inquiry.
+pub async fn mark_read(
+    tx: &mut Write,
+    viewer: AccountId,
+    (buyer, supplier): (AccountId, AccountId),
+    inquiry: InquiryId,
+    up_to: MessageId,
+    now: jiff::Timestamp,
+) -> Result<i64, ApiError> {
+    let viewer_is_buyer = viewer == buyer;
+    let row = sqlx::query("SELECT sent_at FROM messages WHERE id = $1 AND inquiry_id = $2")
+        .bind(up_to.to_string())
+        .bind(inquiry.to_string())
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    let sent_at: i64 = row.try_get("sent_at")?;
+    let newly_read = sqlx::query(
+        "SELECT id FROM messages WHERE inquiry_id = $1 AND sender_id <> $2 \
+         AND read_at IS NULL AND (sent_at < $3 OR (sent_at = $4 AND id <= $5))",
+    )
+    .bind(inquiry.to_string())
+    .bind(viewer.to_string())
+    .bind(sent_at)
+    .bind(sent_at)
+    .bind(up_to.to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    for row in &newly_read {
+        let id: String = row.try_get("id")?;
+        // Both see the read state: the reader's own view and the sender's receipt.
+        tx.touch(buyer, Kind::Message, &id);
+        tx.touch(supplier, Kind::Message, &id);
+    }
+    tx.touch(viewer, Kind::Inquiry, inquiry);
+    tx.touch(viewer, Kind::UnreadCounts, viewer);
+    sqlx::query(
+        "UPDATE messages SET read_at = $1 WHERE inquiry_id = $2 AND sender_id <> $3 \
+         AND read_at IS NULL AND (sent_at < $4 OR (sent_at = $5 AND id <= $6))",
+    )
+    .bind(millis(now))
+    .bind(inquiry.to_string())
+    .bind(viewer.to_string())
+    .bind(sent_at)
+    .bind(sent_at)
+    .bind(up_to.to_string())
+    .execute(tx.conn())
+    .await?;
+    let unread: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM messages WHERE inquiry_id = $1 AND sender_id <> $2 AND read_at IS NULL",
+    )
+    .bind(inquiry.to_string())
+    .bind(viewer.to_string())
+    .fetch_one(tx.conn())
+    .await?
+    .try_get("n")?;
+    let counter = if viewer_is_buyer {
+        "buyer_unread"
+    } else {
+        "supplier_unread"
+    };
+    sqlx::query(&format!(
+        "UPDATE inquiries SET {counter} = $1 WHERE id = $2"
+    ))
+    .bind(unread)
+    .bind(inquiry.to_string())
+    .execute(tx.conn())
+    .await?;
+    Ok(unread)
+}
+
+/// (unread messages, inquiries with unread messages) for `viewer`.
+pub async fn unread_totals(db: &Db, viewer: AccountId) -> Result<(i64, i64), ApiError> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN buyer_id = $1 THEN buyer_unread ELSE supplier_unread END), 0) AS BIGINT) AS total, \
+         CAST(COALESCE(SUM(CASE WHEN (buyer_id = $2 AND buyer_unread > 0) OR (supplier_id = $3 AND supplier_unread > 0) THEN 1 ELSE 0 END), 0) AS BIGINT) AS threads \
+         FROM inquiries WHERE buyer_id = $4 OR supplier_id = $5",
+    )
+    .bind(viewer.to_string())
+    .bind(viewer.to_string())
+    .bind(viewer.to_string())
+    .bind(viewer.to_string())
+    .bind(viewer.to_string())
+    .fetch_one(db.pool())
+    .await?;
+    Ok((row.try_get("total")?, row.try_get("threads")?))
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inquiries by id as `viewer` sees them (those it is not a party of are left out).
+pub async fn get_many(
+    db: &Db,
+    viewer: AccountId,
+    ids: &[String],
+) -> Result<Vec<Inquiry>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{SELECT} WHERE (i.buyer_id = $1 OR i.supplier_id = $1) AND i.id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(viewer.to_string());
+    for id in ids {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    rows.iter().map(|r| inquiry_from_row(r, viewer)).collect()
+}
+
+/// Messages by id from inquiries `viewer` is a party of.
+pub async fn messages_many(
+    db: &Db,
+    viewer: AccountId,
+    ids: &[String],
+) -> Result<Vec<Message>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{MESSAGE_SELECT} JOIN inquiries i ON i.id = m.inquiry_id \
+         WHERE (i.buyer_id = $1 OR i.supplier_id = $1) AND m.id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(viewer.to_string());
+    for id in ids {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(message_from_row(db, row).await?);
+    }
+    Ok(out)
+}

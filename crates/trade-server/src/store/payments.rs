@@ -1,0 +1,183 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use trade_model::entities::{Payment, PaymentStatus};
+use trade_model::order::{InstallmentKind, PaymentMethod};
+use trade_model::{OrderId, PaymentId};
+
+use trade_model::AccountId;
+
+use crate::db::{Db, Kind, Write, from_millis, millis};
+use crate::error::ApiError;
+
+fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn enum_parse<T: serde::de::DeserializeOwned>(s: String) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(s)).map_err(ApiError::internal)
+}
+
+fn from_row(row: &AnyRow) -> Result<Payment, ApiError> {
+    let id: String = row.try_get("id")?;
+    let order: String = row.try_get("order_id")?;
+    let status: String = row.try_get("status")?;
+    Ok(Payment {
+        id: id.parse().map_err(ApiError::internal)?,
+        order: order.parse().map_err(ApiError::internal)?,
+        installment: u32::try_from(row.try_get::<i64, _>("installment")?).unwrap_or(0),
+        installment_kind: enum_parse::<InstallmentKind>(row.try_get("installment_kind")?)?,
+        method: enum_parse::<PaymentMethod>(row.try_get("method")?)?,
+        amount_minor: row.try_get("amount_minor")?,
+        fee_minor: row.try_get("fee_minor")?,
+        currency: row.try_get("currency")?,
+        status: PaymentStatus::parse(&status).ok_or_else(|| ApiError::internal("bad status"))?,
+        reference: row.try_get("reference")?,
+        card_last4: row.try_get("card_last4")?,
+        held_for_review: row.try_get::<i64, _>("held_for_review")? != 0,
+        failure: row.try_get("failure")?,
+        created_at: from_millis(row.try_get("created_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+    })
+}
+
+const SELECT: &str = "SELECT id, order_id, installment, installment_kind, method, amount_minor, \
+    fee_minor, currency, status, reference, card_last4, held_for_review, failure, created_at, \
+    updated_at FROM payments";
+
+/// The two parties of the order a payment belongs to: both see it.
+pub type Parties = (AccountId, AccountId);
+
+fn touch(tx: &mut Write, id: PaymentId, (buyer, supplier): Parties) {
+    tx.touch(buyer, Kind::Payment, id);
+    tx.touch(supplier, Kind::Payment, id);
+}
+
+pub async fn insert(tx: &mut Write, p: &Payment, parties: Parties) -> Result<(), ApiError> {
+    touch(tx, p.id, parties);
+    let buyer = parties.0.to_string();
+    sqlx::query(
+        "INSERT INTO payments (id, order_id, buyer_id, installment, installment_kind, method, \
+         amount_minor, fee_minor, currency, status, reference, card_last4, held_for_review, failure, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(p.id.to_string())
+    .bind(p.order.to_string())
+    .bind(&buyer)
+    .bind(i64::from(p.installment))
+    .bind(enum_str(&p.installment_kind))
+    .bind(enum_str(&p.method))
+    .bind(p.amount_minor)
+    .bind(p.fee_minor)
+    .bind(&p.currency)
+    .bind(p.status.as_str())
+    .bind(&p.reference)
+    .bind(&p.card_last4)
+    .bind(i64::from(p.held_for_review))
+    .bind(&p.failure)
+    .bind(millis(p.created_at))
+    .bind(millis(p.updated_at))
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Sets the outcome of a payment still processing; returns false if it was not.
+#[allow(clippy::too_many_arguments)]
+pub async fn settle(
+    tx: &mut Write,
+    id: PaymentId,
+    parties: Parties,
+    status: PaymentStatus,
+    held_for_review: bool,
+    failure: Option<&str>,
+    now: jiff::Timestamp,
+) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE payments SET status = $1, held_for_review = $2, failure = $3, updated_at = $4 \
+         WHERE id = $5 AND status = 'processing'",
+    )
+    .bind(status.as_str())
+    .bind(i64::from(held_for_review))
+    .bind(failure)
+    .bind(millis(now))
+    .bind(id.to_string())
+    .execute(tx.conn())
+    .await?;
+    touch(tx, id, parties);
+    Ok(done.rows_affected() == 1)
+}
+
+/// A card the gateway declined (or a review declined): kept with the reason.
+pub async fn mark_declined(
+    tx: &mut Write,
+    id: PaymentId,
+    parties: Parties,
+    reason: &str,
+    now: jiff::Timestamp,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "UPDATE payments SET status = 'declined', failure = $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(reason)
+    .bind(millis(now))
+    .bind(id.to_string())
+    .execute(tx.conn())
+    .await?;
+    touch(tx, id, parties);
+    Ok(())
+}
+
+/// A card payment the provider holds for review; an operator settles it.
+pub async fn mark_held(tx: &mut Write, id: PaymentId, parties: Parties) -> Result<(), ApiError> {
+    sqlx::query("UPDATE payments SET held_for_review = 1 WHERE id = $1")
+        .bind(id.to_string())
+        .execute(tx.conn())
+        .await?;
+    touch(tx, id, parties);
+    Ok(())
+}
+
+/// Why a payment failed, in words.
+pub async fn set_failure(
+    tx: &mut Write,
+    id: PaymentId,
+    parties: Parties,
+    reason: &str,
+) -> Result<(), ApiError> {
+    sqlx::query("UPDATE payments SET failure = $1 WHERE id = $2")
+        .bind(reason)
+        .bind(id.to_string())
+        .execute(tx.conn())
+        .await?;
+    touch(tx, id, parties);
+    Ok(())
+}
+
+pub async fn get(db: &Db, id: PaymentId) -> Result<Option<Payment>, ApiError> {
+    let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| from_row(&r)).transpose()
+}
+
+pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Payment>, ApiError> {
+    let row = sqlx::query(&format!("{SELECT} WHERE reference = $1"))
+        .bind(reference.trim().to_uppercase())
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| from_row(&r)).transpose()
+}
+
+pub async fn for_order(db: &Db, order: OrderId) -> Result<Vec<Payment>, ApiError> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE order_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(order.to_string())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}

@@ -1,0 +1,244 @@
+//! Test support: the real server on 127.0.0.1:0 over HTTPS with a temp data directory
+//! and a test clock, and a real HTTPS client that trusts only the server's own CA.
+//!
+//! Set `TRADE_TEST_POSTGRES_URL` (a server URL whose user may create databases) to run
+//! the same tests on a fresh PostgreSQL database per test instead of SQLite.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use trade_server::clock::TestClock;
+use trade_server::{Config, Running};
+
+pub struct TestServer {
+    pub running: Running,
+    pub clock: TestClock,
+    pub client: reqwest::Client,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+    pub refresh: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+async fn database_url() -> Option<String> {
+    let base = std::env::var("TRADE_TEST_POSTGRES_URL").ok()?;
+    let name = format!("trade_test_{}", uuid::Uuid::now_v7().simple());
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+        .await
+        .expect("connect to TRADE_TEST_POSTGRES_URL");
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
+    Some(format!("{prefix}/{name}"))
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = TestClock::new("2026-11-26T09:00:00Z".parse().unwrap());
+        let mut config = Config::new(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
+        config.clock = Arc::new(clock.clone());
+        config.database_url = database_url().await;
+        let running = trade_server::start(config).await.expect("server starts");
+        let ca = std::fs::read(running.ca_path.as_ref().expect("local CA")).unwrap();
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .https_only(true)
+            .build()
+            .unwrap();
+        TestServer {
+            base: running.base_url(),
+            running,
+            clock,
+            client,
+            _dir: dir,
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        use trade_server::clock::Clock;
+        self.clock.now()
+    }
+
+    pub fn advance(&self, by: SignedDuration) {
+        self.clock.advance(by);
+    }
+
+    /// A UTC date `days` after the test clock's today.
+    pub fn date_in(&self, days: i64) -> String {
+        let today = self.now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        today
+            .checked_add(jiff::Span::new().days(days))
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, user: &User) -> (StatusCode, Value) {
+        self.send(Method::GET, path, Some(&user.token), None, &[])
+            .await
+    }
+
+    pub async fn post(&self, path: &str, user: &User, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(&user.token), Some(body), &[])
+            .await
+    }
+
+    /// POST that must succeed; returns the body.
+    pub async fn ok(&self, path: &str, user: &User, body: Value) -> Value {
+        let (status, value) = self.post(path, user, body).await;
+        assert!(status.is_success(), "POST {path} -> {status}: {value}");
+        value
+    }
+
+    pub async fn register(&self, role: &str, name: &str) -> User {
+        let email = format!(
+            "{}.{}@example.com",
+            name.to_lowercase().replace(' ', "."),
+            uuid::Uuid::now_v7().simple()
+        );
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/v1/accounts",
+                None,
+                Some(json!({
+                    "email": email, "password": PASSWORD, "display_name": name, "role": role,
+                    "company_name": format!("{name} Trading Co."), "country": "CN"
+                })),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.login(&email).await
+    }
+
+    pub async fn login(&self, email: &str) -> User {
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({ "email": email, "password": PASSWORD })),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        User {
+            id: body["account"]["id"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+            token: body["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn operator(&self) -> User {
+        let email = format!("ops.{}@tradecenter.example", uuid::Uuid::now_v7().simple());
+        trade_server::routes::accounts::create_operator(
+            &self.running.state.db,
+            &email,
+            "Dispute Team",
+            PASSWORD,
+        )
+        .await
+        .map_err(|e| e.message)
+        .unwrap();
+        self.login(&email).await
+    }
+
+    /// Upload bytes as a document; returns (status, body).
+    pub async fn upload(&self, user: &User, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .post(format!("{}/v1/documents", self.base))
+            .query(&[("name", name)])
+            .bearer_auth(&user.token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Order terms: `lines` of (product, quantity, unit price in cents), USD, FOB, sea.
+    pub fn terms(&self, lines: &[(&str, u64, i64)], deposit_percent: Option<u32>) -> Value {
+        let total: i64 = lines.iter().map(|(_, q, p)| *q as i64 * p).sum();
+        let payment_terms = match deposit_percent {
+            None => json!({ "kind": "full" }),
+            Some(p) => {
+                let deposit = total * i64::from(p) / 100;
+                json!({ "kind": "deposit_balance", "deposit_minor": deposit, "balance_minor": total - deposit })
+            }
+        };
+        json!({
+            "lines": lines.iter().map(|(p, q, u)| json!({"product": p, "quantity": q, "unit": "pieces", "unit_price_minor": u})).collect::<Vec<_>>(),
+            "currency": "USD",
+            "incoterm": "FOB",
+            "shipping_method": "sea",
+            "ship_by": self.date_in(45),
+            "payment_terms": payment_terms,
+            "remarks": "Packed in export cartons.",
+            "documents": []
+        })
+    }
+
+    /// Polls GET `path` until `done` holds, for at most 10 s of real time.
+    pub async fn wait_for(&self, path: &str, user: &User, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let (_, body) = self.get(path, user).await;
+            if done(&body) {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting on {path}: {body}"
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
