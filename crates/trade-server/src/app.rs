@@ -21,7 +21,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::db::{Db, DbError};
 use crate::documents::DocumentStore;
 use crate::payments::gateway::{PaymentGateway, SandboxGateway};
-use crate::routes::{accounts, disputes, documents, inquiries, operator, orders, payments};
+use crate::routes::{accounts, disputes, documents, inquiries, operator, orders, payments, sync};
 use crate::state::{AppState, Shared};
 use crate::tls::{self, TlsError, TlsSource};
 use crate::{deadlines, idempotency, serve};
@@ -92,8 +92,11 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(disputes::decide))
         .routes(routes!(operator::review))
         .routes(routes!(operator::disputes))
-        .routes(routes!(documents::meta))
+        .routes(routes!(documents::meta, documents::delete))
         .routes(routes!(documents::content))
+        .routes(routes!(sync::pull))
+        .routes(routes!(sync::push))
+        .routes(routes!(sync::events))
         .merge(idempotent)
         .merge(
             // Uploads stream with their own cap (`trade_documents::MAX_DOCUMENT_BYTES`).
@@ -132,6 +135,8 @@ pub struct Config {
     pub tls: Option<TlsSource>,
     pub clock: Arc<dyn Clock>,
     pub gateway: Arc<dyn PaymentGateway>,
+    /// Heartbeat interval of idle `/v1/events` connections.
+    pub heartbeat: std::time::Duration,
 }
 
 impl Config {
@@ -143,6 +148,7 @@ impl Config {
             tls: None,
             clock: Arc::new(SystemClock),
             gateway: Arc::new(SandboxGateway),
+            heartbeat: crate::routes::sync::HEARTBEAT,
         }
     }
 }
@@ -209,6 +215,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             path: data_dir.join("documents"),
             source,
         })?;
+    let (stop, stopped) = watch::channel(false);
     let state = AppState(Arc::new(Shared {
         db,
         clock: config.clock,
@@ -217,6 +224,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         gateway: config.gateway,
         beneficiary: crate::payments::designated_account(),
         deadlines_changed: Notify::new(),
+        stopping: stopped.clone(),
+        heartbeat: config.heartbeat,
     }));
     let listener = TcpListener::bind(config.listen)
         .await
@@ -228,7 +237,6 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
-    let (stop, stopped) = watch::channel(false);
     let mut stop_serving = stopped.clone();
     let server = tokio::spawn(serve::serve(
         listener,
@@ -238,13 +246,21 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             let _ = stop_serving.changed().await;
         },
     ));
-    let engine = tokio::spawn(deadlines::run(state.clone(), stopped));
+    let engine = tokio::spawn(deadlines::run(state.clone(), stopped.clone()));
+    let mut tasks = vec![server, engine];
+    if state.db.backend() == crate::db::Backend::Postgres {
+        tasks.push(tokio::spawn(crate::live::listen_postgres(
+            state.db.url().to_owned(),
+            state.db.live().clone(),
+            stopped,
+        )));
+    }
     tracing::info!(%addr, "trade server listening (HTTPS)");
     Ok(Running {
         addr,
         ca_path: tls.ca_path,
         state,
         stop,
-        tasks: vec![server, engine],
+        tasks,
     })
 }

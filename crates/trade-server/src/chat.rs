@@ -104,7 +104,7 @@ pub async fn post_message(
         (buyer, supplier),
         user.id,
         id,
-        body,
+        body.trim(),
         attachments,
         state.now(),
     )

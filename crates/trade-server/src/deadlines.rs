@@ -46,12 +46,30 @@ pub async fn run_due(state: &AppState) -> Result<usize, ApiError> {
     }
 }
 
-/// Runs the engine until `stop` turns true.
+/// Pushed-mutation results and idempotency keys are kept this long: far longer than a
+/// client may stay offline and still expect its queue to replay exactly once (90 days).
+pub const KEEP_REPLAYS: jiff::SignedDuration = jiff::SignedDuration::from_hours(180 * 24);
+
+/// Runs the engine until `stop` turns true. Also forgets replay records older than
+/// [`KEEP_REPLAYS`], once an hour.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let clock_changed = state.clock.changed();
+    let mut last_purge: Option<std::time::Instant> = None;
     loop {
         if let Err(err) = run_due(&state).await {
             tracing::warn!(code = err.code, message = %err.message, "deadline scan failed");
+        }
+        if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+            last_purge = Some(std::time::Instant::now());
+            let before = state
+                .now()
+                .saturating_sub(KEEP_REPLAYS)
+                .unwrap_or(state.now());
+            match store::sync::purge_before(&state.db, before).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "purged old replay records"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(code = err.code, "purging replay records failed"),
+            }
         }
         let sleep = match store::orders::earliest_deadline(&state.db).await {
             Ok(Some(at)) => {

@@ -5,7 +5,8 @@
 //! changes made here.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -62,6 +63,47 @@ impl Live {
             && let Ok(version) = version.parse()
         {
             self.poke(account, version);
+        }
+    }
+}
+
+/// Relays this channel's NOTIFYs (sent by commits on any instance) to local listeners
+/// until `stop`. Reconnects after a lost connection; changes committed while it was
+/// down are caught by clients' next pull (they pull on every reconnect anyway).
+pub async fn listen_postgres(
+    url: String,
+    live: Arc<Live>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(l) => l,
+            Err(err) => {
+                tracing::warn!(%err, "LISTEN connection failed; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = stop.changed() => return,
+                }
+            }
+        };
+        if let Err(err) = listener.listen(PG_CHANNEL).await {
+            tracing::warn!(%err, "LISTEN failed; retrying");
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                _ = stop.changed() => return,
+            }
+        }
+        loop {
+            tokio::select! {
+                received = listener.recv() => match received {
+                    Ok(n) => live.poke_from_notification(n.payload()),
+                    Err(err) => {
+                        tracing::warn!(%err, "LISTEN connection lost; reconnecting");
+                        break;
+                    }
+                },
+                _ = stop.changed() => return,
+            }
         }
     }
 }

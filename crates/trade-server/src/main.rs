@@ -43,6 +43,42 @@ enum Command {
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
     },
+    /// Fill the database with generated buyers, suppliers, inquiries, messages, orders and
+    /// payments (bulk inserts, not the API), with their change feed, for demos and
+    /// benchmarks. Prints the buyers' emails and the password.
+    Seed {
+        #[arg(long)]
+        buyers: u32,
+        /// Inquiries per buyer.
+        #[arg(long)]
+        inquiries: u32,
+        #[arg(long)]
+        messages_per_inquiry: u32,
+        /// Orders per buyer.
+        #[arg(long)]
+        orders: u32,
+        #[arg(long, default_value_t = 10)]
+        suppliers: u32,
+        /// Same seed, same world; seeding twice into one database needs another seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The password of every seeded account.
+        #[arg(long, default_value = trade_server::seed::DEFAULT_PASSWORD)]
+        password: String,
+    },
+    /// Serve a demo: a seeded world (a buyer with known credentials, suppliers, inquiries,
+    /// orders in every state) and a supplier bot that answers, confirms, ships and clears
+    /// transfers. The world is created once per data directory and kept on restart.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// Same seed, same world (names, products, prices, messages).
+        #[arg(long, default_value_t = trade_server::demo::DEFAULT_SEED)]
+        seed: u64,
+        /// How long the bot waits before it acts.
+        #[arg(long, default_value_t = 1500)]
+        bot_delay_ms: u64,
+    },
     /// Create an operator (the platform's payment and dispute team). Reads the password
     /// from TRADE_OPERATOR_PASSWORD.
     CreateOperator {
@@ -78,6 +114,57 @@ async fn main() -> anyhow::Result<()> {
             if let Some(ca) = &running.ca_path {
                 println!("Clients must trust this CA: {}", ca.display());
             }
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            running.shutdown().await;
+        }
+        Command::Seed {
+            buyers,
+            inquiries,
+            messages_per_inquiry,
+            orders,
+            suppliers,
+            seed,
+            password,
+        } => {
+            let db = match &cli.database_url {
+                Some(url) => trade_server::db::Db::connect(url).await?,
+                None => {
+                    std::fs::create_dir_all(&cli.data_dir)?;
+                    trade_server::db::Db::open_sqlite(&cli.data_dir.join("trade.db")).await?
+                }
+            };
+            let opts = trade_server::seed::SeedOptions {
+                buyers,
+                suppliers,
+                inquiries,
+                messages_per_inquiry,
+                orders,
+                seed,
+                password,
+                now: jiff::Timestamp::now(),
+                progress: true,
+            };
+            let report = trade_server::seed::run(&db, opts)
+                .await
+                .context("seeding the database")?;
+            db.close().await;
+            print!("{}", trade_server::seed::describe(&report));
+        }
+        Command::Demo {
+            listen,
+            seed,
+            bot_delay_ms,
+        } => {
+            let mut opts = trade_server::demo::DemoOptions::new(cli.data_dir, listen);
+            opts.database_url = cli.database_url;
+            opts.seed = seed;
+            opts.bot_delay = std::time::Duration::from_millis(bot_delay_ms);
+            let (running, accounts) = trade_server::demo::start(opts)
+                .await
+                .context("starting the demo")?;
+            print!("{}", trade_server::demo::describe(&running, &accounts));
             tokio::signal::ctrl_c()
                 .await
                 .context("waiting for Ctrl-C")?;

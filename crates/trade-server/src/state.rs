@@ -24,6 +24,11 @@ pub struct Shared {
     pub beneficiary: BeneficiaryAccount,
     /// Poked after writes that may change the earliest deadline.
     pub deadlines_changed: Notify,
+    /// Turns true when the server starts shutting down; long-lived responses (live
+    /// events) end then, so shutdown does not wait on them.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// How often idle live-event connections get a heartbeat.
+    pub heartbeat: std::time::Duration,
 }
 
 impl std::ops::Deref for AppState {

@@ -240,3 +240,19 @@ pub async fn content(
     );
     Ok(response)
 }
+
+#[utoipa::path(delete, path = "/v1/documents/{id}", tag = "documents",
+    responses((status = 204), (status = 404), (status = 409, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<DocumentId>,
+) -> ApiResult<StatusCode> {
+    let mut w = state.db.begin().await?;
+    store::documents::delete_unshared(&mut w, user.id, id).await?;
+    w.commit().await?;
+    // The content stays in the store: an upload of the same bytes may be relying on it
+    // right now. Unreferenced content is left for a sweep, never removed inline.
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -7,3 +7,4 @@ pub mod inquiries;
 pub mod operator;
 pub mod orders;
 pub mod payments;
+pub mod sync;

@@ -62,7 +62,7 @@ pub async fn insert(
         .execute(tx.conn())
         .await?;
     let id = AccountId::new();
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO accounts (id, email, password_hash, display_name, role, company_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -74,7 +74,14 @@ pub async fn insert(
     .bind(company.id.to_string())
     .bind(millis(now))
     .execute(tx.conn())
-    .await?;
+    .await;
+    match inserted {
+        // A concurrent registration with the same email won the race.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
+        other => {
+            other?;
+        }
+    }
     Ok(Some(Account {
         id,
         email,

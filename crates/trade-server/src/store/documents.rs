@@ -130,3 +130,40 @@ pub async fn require_owned_or_attached(
         .collect();
     require_owned(tx, owner, &new).await
 }
+
+/// Deletes an upload that was never shared (only its owner may read it).
+pub async fn delete_unshared(
+    tx: &mut Write,
+    owner: AccountId,
+    id: DocumentId,
+) -> Result<(), ApiError> {
+    sqlx::query("SELECT 1 AS one FROM documents WHERE id = $1 AND owner_id = $2")
+        .bind(id.to_string())
+        .bind(owner.to_string())
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("document"))?;
+    let shared = sqlx::query(
+        "SELECT 1 AS one FROM document_access WHERE document_id = $1 AND grantee <> $2",
+    )
+    .bind(id.to_string())
+    .bind(owner.to_string())
+    .fetch_optional(tx.conn())
+    .await?;
+    if shared.is_some() {
+        return Err(ApiError::conflict(
+            "document.in_use",
+            "This document was sent or attached to an order and is kept as a record.",
+        ));
+    }
+    sqlx::query("DELETE FROM document_access WHERE document_id = $1")
+        .bind(id.to_string())
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("DELETE FROM documents WHERE id = $1")
+        .bind(id.to_string())
+        .execute(tx.conn())
+        .await?;
+    tx.remove(owner, Kind::Document, id);
+    Ok(())
+}

@@ -125,10 +125,10 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<Inquiry>, Option<String>), ApiError> {
     let (at, id) = match cursor {
-        Some(c) => decode_cursor(c).ok_or_else(|| {
+        Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
             ApiError::bad_request("request.bad_cursor", "The cursor is not valid.")
         })?,
-        None => (i64::MAX, String::new()),
+        _ => (i64::MAX, String::new()),
     };
     let unread = if unread_only {
         " AND ((i.buyer_id = $1 AND i.buyer_unread > 0) OR (i.supplier_id = $1 AND i.supplier_unread > 0))"
@@ -257,10 +257,10 @@ pub async fn messages(
     limit: i64,
 ) -> Result<(Vec<Message>, Option<String>), ApiError> {
     let (at, id) = match cursor {
-        Some(c) => decode_cursor(c).ok_or_else(|| {
+        Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
             ApiError::bad_request("request.bad_cursor", "The cursor is not valid.")
         })?,
-        None => (i64::MIN, String::new()),
+        _ => (i64::MIN, String::new()),
     };
     let rows = sqlx::query(&format!(
         "{MESSAGE_SELECT} WHERE m.inquiry_id = $1 AND (m.sent_at > $2 OR (m.sent_at = $3 AND m.id > $4)) \

@@ -138,10 +138,10 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<Order>, Option<String>), ApiError> {
     let (at, id) = match cursor {
-        Some(c) => decode_cursor(c).ok_or_else(|| {
+        Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
             ApiError::bad_request("request.bad_cursor", "The cursor is not valid.")
         })?,
-        None => (i64::MAX, String::new()),
+        _ => (i64::MAX, String::new()),
     };
     let box_filter = filter.map(|b| b.as_str()).unwrap_or("");
     let rows = sqlx::query(

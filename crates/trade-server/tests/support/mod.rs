@@ -31,7 +31,8 @@ pub struct User {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
-async fn database_url() -> Option<String> {
+/// A fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is set.
+pub async fn database_url() -> Option<String> {
     let base = std::env::var("TRADE_TEST_POSTGRES_URL").ok()?;
     let name = format!("trade_test_{}", uuid::Uuid::now_v7().simple());
     sqlx::any::install_default_drivers();
@@ -47,11 +48,19 @@ async fn database_url() -> Option<String> {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_on(database_url().await).await
+    }
+
+    /// A server on `database_url` (`None`: SQLite in its temp dir); several servers may
+    /// share one PostgreSQL database.
+    pub async fn start_on(database_url: Option<String>) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::new("2026-11-26T09:00:00Z".parse().unwrap());
         let mut config = Config::new(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
         config.clock = Arc::new(clock.clone());
-        config.database_url = database_url().await;
+        config.database_url = database_url;
+        // Short, so a test can watch heartbeats arrive.
+        config.heartbeat = std::time::Duration::from_millis(200);
         let running = trade_server::start(config).await.expect("server starts");
         let ca = std::fs::read(running.ca_path.as_ref().expect("local CA")).unwrap();
         let client = reqwest::Client::builder()

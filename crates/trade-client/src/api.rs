@@ -1,0 +1,204 @@
+//! The trade backend's HTTP API as the engine uses it. Every call maps a non-success
+//! answer to `ClientError::Api` with the server's machine-readable code.
+
+use futures_util::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
+use trade_model::api::{LoginRequest, RefreshRequest, Session};
+use trade_model::sync::{Mutation, Poke, PullResponse, PushRequest, PushResponse};
+
+use crate::error::{ClientError, Result};
+use crate::profile::ServerProfile;
+
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    streaming: reqwest::Client,
+    base: String,
+}
+
+async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
+    let status = resp.status();
+    if status.is_success() {
+        return resp
+            .json()
+            .await
+            .map_err(|e| ClientError::Decode(e.to_string()));
+    }
+    let text = resp.text().await.unwrap_or_default();
+    Err(
+        match serde_json::from_str::<trade_model::api::ApiError>(&text) {
+            Ok(e) => ClientError::Api {
+                status: status.as_u16(),
+                code: e.code,
+                message: e.message,
+                details: e.details,
+            },
+            Err(_) => ClientError::Api {
+                status: status.as_u16(),
+                code: format!("http.{}", status.as_u16()),
+                message: format!("The server answered {status}."),
+                details: None,
+            },
+        },
+    )
+}
+
+/// A live event from `/v1/events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveEvent {
+    Ready(Poke),
+    Changed(Poke),
+}
+
+impl Api {
+    pub fn new(profile: &ServerProfile) -> Result<Api> {
+        Ok(Api {
+            http: profile.client()?,
+            streaming: profile.streaming_client()?,
+            base: profile.base_url()?,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Result<Session> {
+        let req = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
+        answer(
+            self.http
+                .post(self.url("/v1/sessions"))
+                .json(&req)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Session> {
+        let req = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        answer(
+            self.http
+                .post(self.url("/v1/sessions/refresh"))
+                .json(&req)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    pub async fn logout(&self, access: &str) -> Result<()> {
+        let resp = self
+            .http
+            .delete(self.url("/v1/sessions/current"))
+            .bearer_auth(access)
+            .send()
+            .await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            answer::<serde_json::Value>(resp).await.map(|_| ())
+        }
+    }
+
+    pub async fn pull(&self, access: &str, cursor: &str, limit: i64) -> Result<PullResponse> {
+        let resp = self
+            .http
+            .get(self.url("/v1/sync/pull"))
+            .query(&[("cursor", cursor), ("limit", &limit.to_string())])
+            .bearer_auth(access)
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    pub async fn push(&self, access: &str, mutations: Vec<Mutation>) -> Result<PushResponse> {
+        let resp = self
+            .http
+            .post(self.url("/v1/sync/push"))
+            .bearer_auth(access)
+            .json(&PushRequest { mutations })
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    /// Opens the live-event stream. Ends (with an error or `None`) when the connection
+    /// drops; the caller reconnects with backoff and pulls.
+    pub async fn events(
+        &self,
+        access: &str,
+    ) -> Result<impl Stream<Item = Result<LiveEvent>> + Send + use<>> {
+        let resp = self
+            .streaming
+            .get(self.url("/v1/events"))
+            .bearer_auth(access)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(answer::<serde_json::Value>(resp)
+                .await
+                .err()
+                .unwrap_or(ClientError::Decode("events".into())));
+        }
+        let bytes = resp.bytes_stream();
+        Ok(futures_util::stream::unfold(
+            (bytes, String::new()),
+            |(mut bytes, mut buf)| async move {
+                loop {
+                    if let Some(end) = buf.find("\n\n") {
+                        let block: String = buf.drain(..end + 2).collect();
+                        if let Some(event) = parse_event(&block) {
+                            return Some((Ok(event), (bytes, buf)));
+                        }
+                        continue;
+                    }
+                    match bytes.next().await {
+                        Some(Ok(chunk)) => buf.push_str(&String::from_utf8_lossy(&chunk)),
+                        Some(Err(e)) => return Some((Err(ClientError::from(e)), (bytes, buf))),
+                        None => return None,
+                    }
+                }
+            },
+        ))
+    }
+}
+
+/// One SSE block: `event: NAME` and `data: JSON` lines; comments (heartbeats) are none.
+fn parse_event(block: &str) -> Option<LiveEvent> {
+    let mut name = "";
+    let mut data = "";
+    for line in block.lines() {
+        if let Some(v) = line.strip_prefix("event:") {
+            name = v.trim();
+        } else if let Some(v) = line.strip_prefix("data:") {
+            data = v.trim();
+        }
+    }
+    let poke: Poke = serde_json::from_str(data).ok()?;
+    match name {
+        "ready" => Some(LiveEvent::Ready(poke)),
+        "changed" => Some(LiveEvent::Changed(poke)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_blocks_parse_and_heartbeats_are_skipped() {
+        assert_eq!(
+            parse_event("event: changed\ndata: {\"account_version\":7}\n\n"),
+            Some(LiveEvent::Changed(Poke { account_version: 7 }))
+        );
+        assert_eq!(parse_event(":\n\n"), None);
+        assert_eq!(parse_event("event: other\ndata: {}\n\n"), None);
+    }
+}

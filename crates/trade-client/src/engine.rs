@@ -1,0 +1,467 @@
+//! The engine: a signed-in account on one server, its local cache, and the sync loop.
+//!
+//! Sessions follow design §5: the access token lives in memory only; the refresh token
+//! in the OS keyring through [`CredentialStore`]. When no keyring can be reached the
+//! session lasts until the app quits (`Status::session_only`) and no secret is written
+//! anywhere.
+//!
+//! The loop: connect the live-event stream; on connect and on every poke, push the
+//! outbox then pull to the end; on a local action, push. When the connection drops the
+//! engine is offline and retries with exponential backoff and full jitter.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::{Mutex, Notify, watch};
+use trade_model::AccountId;
+use trade_model::api::Session;
+use trade_model::entities::Account;
+use trade_model::sync::MutationOutcome;
+
+use crate::api::{Api, LiveEvent};
+use crate::credentials::{self, CredentialError, CredentialKey, CredentialStore};
+use crate::error::{ClientError, Result};
+use crate::profile::ServerProfile;
+use crate::store::LocalStore;
+
+const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(5);
+const PULL_LIMIT: i64 = 500;
+const PUSH_BATCH: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Connection {
+    Offline,
+    Connecting,
+    /// Pulling: records so far, and the server's estimate of the total on an initial sync.
+    Syncing {
+        done: u64,
+        total: Option<u64>,
+    },
+    Online,
+    /// The session ended (signed out elsewhere, or the refresh token was refused).
+    SignedOut,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub connection: Connection,
+    /// Actions waiting to be sent.
+    pub queued: usize,
+    /// Actions the server refused, waiting for the user.
+    pub failed: usize,
+    /// No keyring: the session lasts until the app quits.
+    pub session_only: bool,
+    /// Code of the last error that made the engine go offline.
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub backoff_start: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            backoff_start: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+        }
+    }
+}
+
+struct Tokens {
+    access: String,
+    /// Kept in memory too, so a session-only engine can refresh.
+    refresh: String,
+}
+
+struct Inner {
+    api: Api,
+    store: LocalStore,
+    account: Account,
+    key: CredentialKey,
+    creds: Arc<dyn CredentialStore>,
+    tokens: Mutex<Tokens>,
+    status: watch::Sender<Status>,
+    wake: Notify,
+    options: Options,
+    /// Serialises push/pull rounds.
+    sync_lock: Mutex<()>,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+/// Where an account's cache lives: one file per server and account.
+pub fn cache_path(data_dir: &Path, profile: &ServerProfile, account: AccountId) -> Result<PathBuf> {
+    let server = hex::encode(&Sha256::digest(profile.base_url()?.as_bytes())[..8]);
+    Ok(data_dir
+        .join("accounts")
+        .join(server)
+        .join(format!("{account}.sqlite3")))
+}
+
+fn key_for(profile: &ServerProfile, account: AccountId) -> Result<CredentialKey> {
+    Ok(CredentialKey {
+        server: profile.base_url()?,
+        account: account.to_string(),
+    })
+}
+
+impl Engine {
+    /// Signs in with email and password and opens the account's cache.
+    pub async fn sign_in(
+        data_dir: &Path,
+        profile: ServerProfile,
+        email: &str,
+        password: &str,
+        creds: Arc<dyn CredentialStore>,
+        options: Options,
+    ) -> Result<Engine> {
+        let api = Api::new(&profile)?;
+        let session = api.login(email, password).await?;
+        Engine::open(data_dir, profile, api, session, creds, options).await
+    }
+
+    /// Resumes a session from the refresh token in the keyring; `None` when there is none
+    /// (the user must sign in).
+    pub async fn resume(
+        data_dir: &Path,
+        profile: ServerProfile,
+        account: AccountId,
+        creds: Arc<dyn CredentialStore>,
+        options: Options,
+    ) -> Result<Option<Engine>> {
+        let key = key_for(&profile, account)?;
+        let token = match credentials::load_async(creds.clone(), key, CREDENTIAL_TIMEOUT).await {
+            Ok(Some(t)) => t,
+            Ok(None) | Err(CredentialError::Unavailable(_)) => return Ok(None),
+            Err(e) => return Err(ClientError::Credentials(e.to_string())),
+        };
+        let api = Api::new(&profile)?;
+        let session = match api.refresh(&token).await {
+            Ok(s) => s,
+            Err(ClientError::Api { status: 401, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Engine::open(data_dir, profile, api, session, creds, options)
+            .await
+            .map(Some)
+    }
+
+    async fn open(
+        data_dir: &Path,
+        profile: ServerProfile,
+        api: Api,
+        session: Session,
+        creds: Arc<dyn CredentialStore>,
+        options: Options,
+    ) -> Result<Engine> {
+        let account = session.account.clone();
+        let store = LocalStore::open(&cache_path(data_dir, &profile, account.id)?)?;
+        store.set_meta(
+            "account",
+            &serde_json::to_string(&account).map_err(|e| ClientError::Decode(e.to_string()))?,
+        )?;
+        let key = key_for(&profile, account.id)?;
+        let session_only = !keep_refresh_token(&creds, &key, &session.refresh_token).await;
+        let (status, _) = watch::channel(Status {
+            connection: Connection::Connecting,
+            queued: 0,
+            failed: 0,
+            session_only,
+            last_error: None,
+        });
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                api,
+                store,
+                account,
+                key,
+                creds,
+                tokens: Mutex::new(Tokens {
+                    access: session.access_token,
+                    refresh: session.refresh_token,
+                }),
+                status,
+                wake: Notify::new(),
+                options,
+                sync_lock: Mutex::new(()),
+            }),
+        };
+        engine.refresh_counts()?;
+        Ok(engine)
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.inner.account
+    }
+
+    pub fn store(&self) -> &LocalStore {
+        &self.inner.store
+    }
+
+    pub fn status(&self) -> watch::Receiver<Status> {
+        self.inner.status.subscribe()
+    }
+
+    fn set_connection(&self, connection: Connection, error: Option<String>) {
+        self.inner.status.send_modify(|s| {
+            s.connection = connection;
+            if error.is_some() || matches!(s.connection, Connection::Online) {
+                s.last_error = error;
+            }
+        });
+    }
+
+    fn refresh_counts(&self) -> Result<()> {
+        let entries = self.inner.store.outbox()?;
+        let failed = entries.iter().filter(|e| e.status == "failed").count();
+        self.inner.status.send_modify(|s| {
+            s.queued = entries.len() - failed;
+            s.failed = failed;
+        });
+        Ok(())
+    }
+
+    /// Tells the loop that a local action is waiting to be sent.
+    pub fn poke(&self) {
+        let _ = self.refresh_counts();
+        self.inner.wake.notify_one();
+    }
+
+    /// Runs `call` with the access token, refreshing it once if it expired.
+    async fn authed<T, F, Fut>(&self, call: F) -> Result<T>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let access = self.inner.tokens.lock().await.access.clone();
+        match call(access).await {
+            Err(ClientError::Api { status: 401, .. }) => {
+                self.refresh_session().await?;
+                let access = self.inner.tokens.lock().await.access.clone();
+                call(access).await
+            }
+            other => other,
+        }
+    }
+
+    async fn refresh_session(&self) -> Result<()> {
+        let mut tokens = self.inner.tokens.lock().await;
+        match self.inner.api.refresh(&tokens.refresh).await {
+            Ok(session) => {
+                tokens.access = session.access_token;
+                tokens.refresh = session.refresh_token.clone();
+                let kept =
+                    keep_refresh_token(&self.inner.creds, &self.inner.key, &session.refresh_token)
+                        .await;
+                self.inner.status.send_modify(|s| s.session_only = !kept);
+                Ok(())
+            }
+            Err(e @ ClientError::Api { status: 401, .. }) => {
+                self.set_connection(Connection::SignedOut, Some(e.code()));
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends queued actions in order, then pulls until the cache is current.
+    pub async fn sync_now(&self) -> Result<()> {
+        let _round = self.inner.sync_lock.lock().await;
+        self.push_all().await?;
+        self.pull_all().await
+    }
+
+    async fn push_all(&self) -> Result<()> {
+        loop {
+            let queued = self.inner.store.queued(PUSH_BATCH)?;
+            if queued.is_empty() {
+                return Ok(());
+            }
+            let batch: Vec<_> = queued.iter().map(|e| e.mutation.clone()).collect();
+            let api = self.inner.api.clone();
+            let response = self
+                .authed(|access| {
+                    let (api, batch) = (api.clone(), batch.clone());
+                    async move { api.push(&access, batch).await }
+                })
+                .await?;
+            for result in response.results {
+                match result.outcome {
+                    MutationOutcome::Applied { .. } => self.inner.store.mark_applied(result.id)?,
+                    MutationOutcome::Rejected { code, message, .. } => {
+                        tracing::info!(%code, "the server refused a queued action");
+                        self.inner.store.mark_rejected(result.id, &code, &message)?;
+                    }
+                }
+            }
+            self.refresh_counts()?;
+        }
+    }
+
+    async fn pull_all(&self) -> Result<()> {
+        let mut done = 0u64;
+        let mut total = None;
+        loop {
+            let cursor = self.inner.store.cursor()?;
+            let api = self.inner.api.clone();
+            let page = self
+                .authed(|access| {
+                    let (api, cursor) = (api.clone(), cursor.clone());
+                    async move { api.pull(&access, &cursor, PULL_LIMIT).await }
+                })
+                .await?;
+            if let Some(t) = page.total_estimate {
+                total = Some(u64::try_from(t).unwrap_or(0));
+            }
+            done += page.changes.len() as u64;
+            self.inner
+                .store
+                .apply_page(&page.changes, &page.next_cursor, Timestamp::now())?;
+            if !page.has_more {
+                return Ok(());
+            }
+            self.set_connection(Connection::Syncing { done, total }, None);
+        }
+    }
+
+    /// The sync loop; returns when `stop` turns true or the session ends.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        let mut backoff = self.inner.options.backoff_start;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            self.set_connection(Connection::Connecting, None);
+            let api = self.inner.api.clone();
+            let events = self
+                .authed(|access| {
+                    let api = api.clone();
+                    async move { api.events(&access).await }
+                })
+                .await;
+            let failure = match events {
+                Ok(stream) => {
+                    let mut stream = Box::pin(stream);
+                    match self.sync_now().await {
+                        Ok(()) => {
+                            backoff = self.inner.options.backoff_start;
+                            self.set_connection(Connection::Online, None);
+                            self.follow(&mut stream, &mut stop).await
+                        }
+                        Err(e) => Some(e),
+                    }
+                }
+                Err(e) => Some(e),
+            };
+            match failure {
+                None => return,
+                Some(ClientError::Api {
+                    status: 401, code, ..
+                }) => {
+                    self.set_connection(Connection::SignedOut, Some(code));
+                    return;
+                }
+                Some(e) => {
+                    tracing::debug!(code = %e.code(), "offline");
+                    self.set_connection(Connection::Offline, Some(e.code()));
+                }
+            }
+            // Full jitter: anywhere between zero and the current backoff.
+            let wait = rand::rng().random_range(Duration::ZERO..=backoff);
+            backoff = (backoff * 2).min(self.inner.options.backoff_max);
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.inner.wake.notified() => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    /// Follows live events while connected. Returns None when stopped, or the error that
+    /// ended the connection.
+    async fn follow<S>(
+        &self,
+        stream: &mut S,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Option<ClientError>
+    where
+        S: futures_util::Stream<Item = Result<LiveEvent>> + Unpin,
+    {
+        loop {
+            tokio::select! {
+                event = stream.next() => match event {
+                    Some(Ok(_)) => {
+                        if let Err(e) = self.sync_now().await {
+                            return Some(e);
+                        }
+                        self.set_connection(Connection::Online, None);
+                    }
+                    Some(Err(e)) => return Some(e),
+                    None => return Some(ClientError::Unreachable("the live connection closed".into())),
+                },
+                () = self.inner.wake.notified() => {
+                    if let Err(e) = self.sync_now().await {
+                        return Some(e);
+                    }
+                }
+                _ = stop.changed() => return None,
+            }
+        }
+    }
+
+    /// Signs out: ends the session on the server (when reachable) and removes the
+    /// refresh token from the keyring. The cache stays for the next sign-in.
+    pub async fn sign_out(&self) -> Result<()> {
+        let access = self.inner.tokens.lock().await.access.clone();
+        if let Err(e) = self.inner.api.logout(&access).await {
+            tracing::info!(code = %e.code(), "could not end the session on the server");
+        }
+        credentials::delete_async(
+            self.inner.creds.clone(),
+            self.inner.key.clone(),
+            CREDENTIAL_TIMEOUT,
+        )
+        .await
+        .or_else(|e| match e {
+            CredentialError::Unavailable(_) => Ok(()),
+            other => Err(ClientError::Credentials(other.to_string())),
+        })?;
+        self.set_connection(Connection::SignedOut, None);
+        Ok(())
+    }
+}
+
+/// Saves the refresh token in the keyring; false (session only) when none is reachable.
+async fn keep_refresh_token(
+    creds: &Arc<dyn CredentialStore>,
+    key: &CredentialKey,
+    token: &str,
+) -> bool {
+    match credentials::store_async(
+        creds.clone(),
+        key.clone(),
+        token.to_owned(),
+        CREDENTIAL_TIMEOUT,
+    )
+    .await
+    {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "no keyring: this session lasts until the app quits");
+            false
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! The outbox: every local action is stored, in the same SQLite transaction as its
+//! optimistic effect, as a mutation with a client-generated UUIDv7 id. The pusher sends
+//! them in order; the server applies each at most once. A refused action's effect is
+//! undone and the action kept, with the server's reason, until the user retries or
+//! discards it. Nothing is dropped silently.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use trade_model::api::OrderView;
+use trade_model::entities::{Account, Message};
+use trade_model::order::{self, Actor, Order, OrderAction};
+use trade_model::sync::{Mutation, MutationOp, SyncRecord};
+use trade_model::{InquiryId, MessageId, MutationId, OrderId};
+
+use crate::error::{ClientError, Result};
+use crate::store::LocalStore;
+
+/// A row the optimistic effect changed, with what to put back if the server refuses.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Undo {
+    table: String,
+    id: String,
+    /// The row's `data` before, or None if the effect created the row.
+    previous: Option<String>,
+}
+
+/// An action waiting to be sent, or refused and waiting for the user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub mutation: Mutation,
+    /// `queued` or `failed`.
+    pub status: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+fn me(tx: &Transaction<'_>) -> Result<Account> {
+    let raw: String = tx
+        .query_row("SELECT value FROM meta WHERE key = 'account'", [], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or(ClientError::NotSignedIn)?;
+    parse(&raw)
+}
+
+fn row_data(tx: &Transaction<'_>, table: &str, id: &str) -> Result<Option<String>> {
+    Ok(tx
+        .query_row(
+            &format!("SELECT data FROM {table} WHERE id = ?1"),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn enqueue(
+    tx: &Transaction<'_>,
+    op: MutationOp,
+    undo: &[Undo],
+    now: Timestamp,
+) -> Result<MutationId> {
+    let mutation = Mutation {
+        id: MutationId::new(),
+        op,
+    };
+    tx.execute(
+        "INSERT INTO outbox (mutation_id, mutation, status, undo, created_at) VALUES (?1, ?2, 'queued', ?3, ?4)",
+        params![mutation.id.to_string(), json(&mutation)?, json(&undo)?, now.as_millisecond()],
+    )?;
+    Ok(mutation.id)
+}
+
+/// The order as the local cache shows it.
+fn local_order(tx: &Transaction<'_>, id: OrderId) -> Result<OrderView> {
+    let data = row_data(tx, "orders", &id.to_string())?.ok_or(ClientError::NotFound("order"))?;
+    parse(&data)
+}
+
+/// Predicts an order action's effect with the same rules the server applies. A refusal
+/// here is the refusal the server would give, shown at once.
+fn predict(view: &OrderView, action: &OrderAction, now: Timestamp) -> Result<OrderView> {
+    let next = order::apply(&view.order, Actor::Party(view.viewer), action, now).map_err(|r| {
+        ClientError::Api {
+            status: 409,
+            code: r.code().to_owned(),
+            message: r.to_string(),
+            details: r.details(),
+        }
+    })?;
+    Ok(view_of(next, view.viewer, now))
+}
+
+fn view_of(o: Order, viewer: order::Party, now: Timestamp) -> OrderView {
+    let order_box = order::order_box(&o, viewer);
+    OrderView {
+        viewer,
+        order_box,
+        status_label: order_box.label().to_owned(),
+        total_minor: o.total_minor(),
+        next_installment: o.next_installment(),
+        next_deadline: o.next_deadline(),
+        available_actions: order::available_actions(&o, viewer, now),
+        order: o,
+    }
+}
+
+impl LocalStore {
+    /// Queues a message; it shows at once as pending.
+    pub fn queue_message(
+        &self,
+        inquiry: InquiryId,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<(MutationId, MessageId)> {
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > 10_000 {
+            return Err(ClientError::Api {
+                status: 422,
+                code: "message.bad_length".into(),
+                message: "A message must have text, at most 10,000 characters.".into(),
+                details: None,
+            });
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let me = me(&tx)?;
+        if row_data(&tx, "inquiries", &inquiry.to_string())?.is_none() {
+            return Err(ClientError::NotFound("inquiry"));
+        }
+        let message = Message {
+            id: MessageId::new(),
+            inquiry,
+            sender: me.id,
+            sender_name: me.display_name.clone(),
+            body: body.to_owned(),
+            attachments: Vec::new(),
+            sent_at: now,
+            read: false,
+        };
+        tx.execute(
+            "INSERT INTO messages (id, inquiry_id, sent_at, state, data) VALUES (?1, ?2, ?3, 'pending', ?4)",
+            params![message.id.to_string(), inquiry.to_string(), now.as_millisecond(), json(&message)?],
+        )?;
+        let undo = [Undo {
+            table: "messages".into(),
+            id: message.id.to_string(),
+            previous: None,
+        }];
+        let id = enqueue(
+            &tx,
+            MutationOp::SendMessage {
+                inquiry,
+                message: message.id,
+                body: body.to_owned(),
+                attachments: Vec::new(),
+            },
+            &undo,
+            now,
+        )?;
+        tx.commit()?;
+        Ok((id, message.id))
+    }
+
+    /// Queues an order action after checking it against the rules locally.
+    pub fn queue_order_action(
+        &self,
+        id: OrderId,
+        action: OrderAction,
+        now: Timestamp,
+    ) -> Result<MutationId> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let view = local_order(&tx, id)?;
+        let next = predict(&view, &action, now)?;
+        let undo = [Undo {
+            table: "orders".into(),
+            id: id.to_string(),
+            previous: Some(json(&view)?),
+        }];
+        crate::store::apply_put(&tx, &SyncRecord::Order(next))?;
+        let mutation = enqueue(&tx, MutationOp::OrderStep { order: id, action }, &undo, now)?;
+        tx.commit()?;
+        Ok(mutation)
+    }
+
+    /// Queues any other mutation without a local effect (read markers, submissions whose
+    /// effect the caller already wrote).
+    pub fn queue(&self, op: MutationOp, now: Timestamp) -> Result<MutationId> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let id = enqueue(&tx, op, &[], now)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Queued actions in the order they must be sent, at most `limit`.
+    pub fn queued(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        self.entries("WHERE status = 'queued'", limit)
+    }
+
+    /// Every action still in the outbox (queued and refused).
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        self.entries("", usize::MAX)
+    }
+
+    fn entries(&self, filter: &str, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT seq, mutation, status, error_code, error_message FROM outbox {filter} ORDER BY seq LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, mutation, status, error_code, error_message) = row?;
+            out.push(OutboxEntry {
+                seq,
+                mutation: parse(&mutation)?,
+                status,
+                error_code,
+                error_message,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The server applied `mutation`: it leaves the outbox (its effect stays until the
+    /// next pull brings the server's state).
+    pub fn mark_applied(&self, mutation: MutationId) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let op: Option<String> = tx
+            .query_row(
+                "SELECT mutation FROM outbox WHERE mutation_id = ?1",
+                [mutation.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(op) = op
+            && let MutationOp::SendMessage { message, .. } = parse::<Mutation>(&op)?.op
+        {
+            tx.execute(
+                "UPDATE messages SET state = 'sent' WHERE id = ?1 AND state = 'pending'",
+                [message.to_string()],
+            )?;
+        }
+        tx.execute(
+            "DELETE FROM outbox WHERE mutation_id = ?1",
+            [mutation.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused `mutation`: undo its effect and keep it with the reason.
+    pub fn mark_rejected(&self, mutation: MutationId, code: &str, message: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let undo: Option<String> = tx
+            .query_row(
+                "SELECT undo FROM outbox WHERE mutation_id = ?1",
+                [mutation.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(undo) = undo else { return Ok(()) };
+        for u in parse::<Vec<Undo>>(&undo)? {
+            match (u.table.as_str(), u.previous) {
+                // A refused message stays visible as failed, for retry or discard.
+                ("messages", None) => {
+                    tx.execute(
+                        "UPDATE messages SET state = 'failed' WHERE id = ?1",
+                        [&u.id],
+                    )?;
+                }
+                ("orders", Some(previous)) => {
+                    let view: OrderView = parse(&previous)?;
+                    crate::store::apply_put(&tx, &SyncRecord::Order(view))?;
+                }
+                (table @ ("orders" | "inquiries"), None) => {
+                    tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&u.id])?;
+                }
+                _ => {}
+            }
+        }
+        tx.execute(
+            "UPDATE outbox SET status = 'failed', error_code = ?1, error_message = ?2 WHERE mutation_id = ?3",
+            params![code, message, mutation.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sends a refused action again (e.g. after the user fixed the cause).
+    pub fn retry(&self, mutation: MutationId) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let op: String = tx
+            .query_row(
+                "SELECT mutation FROM outbox WHERE mutation_id = ?1 AND status = 'failed'",
+                [mutation.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(ClientError::NotFound("refused action"))?;
+        if let MutationOp::SendMessage { message, .. } = parse::<Mutation>(&op)?.op {
+            tx.execute(
+                "UPDATE messages SET state = 'pending' WHERE id = ?1",
+                [message.to_string()],
+            )?;
+        }
+        // A new id: the server remembers the refusal under the old one.
+        tx.execute(
+            "UPDATE outbox SET status = 'queued', error_code = NULL, error_message = NULL, mutation_id = ?1, \
+             mutation = json_set(mutation, '$.id', ?1) WHERE mutation_id = ?2",
+            params![MutationId::new().to_string(), mutation.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drops a refused action for good (and a failed message with it).
+    pub fn discard(&self, mutation: MutationId) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let op: String = tx
+            .query_row(
+                "SELECT mutation FROM outbox WHERE mutation_id = ?1 AND status = 'failed'",
+                [mutation.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(ClientError::NotFound("refused action"))?;
+        if let MutationOp::SendMessage { message, .. } = parse::<Mutation>(&op)?.op {
+            tx.execute(
+                "DELETE FROM messages WHERE id = ?1 AND state = 'failed'",
+                [message.to_string()],
+            )?;
+        }
+        tx.execute(
+            "DELETE FROM outbox WHERE mutation_id = ?1",
+            [mutation.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// After a pull overwrote records with the server's state, re-applies the predicted
+/// effects of order actions still queued, so the screen keeps showing what the user did
+/// until the server has it. Predictions the new state refuses are left to the server.
+pub(crate) fn rebase(tx: &Transaction<'_>, now: Timestamp) -> Result<()> {
+    let queued: Vec<String> = {
+        let mut stmt =
+            tx.prepare("SELECT mutation FROM outbox WHERE status = 'queued' ORDER BY seq")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for raw in queued {
+        if let MutationOp::OrderStep { order, action } = parse::<Mutation>(&raw)?.op
+            && let Ok(view) = local_order(tx, order)
+            && let Ok(next) = predict(&view, &action, now)
+        {
+            crate::store::apply_put(tx, &SyncRecord::Order(next))?;
+        }
+    }
+    Ok(())
+}

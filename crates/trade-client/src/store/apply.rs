@@ -1,0 +1,208 @@
+//! Applying pulled pages: every change of a page and the new cursor in one transaction,
+//! so a crash leaves either the whole page or none of it.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use trade_model::sync::{Change, RecordKind, SyncRecord};
+
+use super::LocalStore;
+use crate::error::{ClientError, Result};
+
+/// What applying a page changed, for notification decisions.
+#[derive(Debug, Default)]
+pub struct PageEffects {
+    pub applied: usize,
+    /// The state each changed record had before, if it was known.
+    pub previous: HashMap<(RecordKind, String), SyncRecord>,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+pub(crate) fn table(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::Inquiry => Some("inquiries"),
+        RecordKind::Message => Some("messages"),
+        RecordKind::Order => Some("orders"),
+        RecordKind::Payment => Some("payments"),
+        RecordKind::Document => Some("documents"),
+        RecordKind::UnreadCounts => None,
+    }
+}
+
+fn kind_name(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Inquiry => "inquiry",
+        RecordKind::Message => "message",
+        RecordKind::Order => "order",
+        RecordKind::Payment => "payment",
+        RecordKind::Document => "document",
+        RecordKind::UnreadCounts => "unread_counts",
+    }
+}
+
+/// The stored state of a record, as the server sent it.
+pub(crate) fn load(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<Option<SyncRecord>> {
+    let data: Option<String> = match table(kind) {
+        Some(t) => tx
+            .query_row(&format!("SELECT data FROM {t} WHERE id = ?1"), [id], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        None => tx
+            .query_row("SELECT value FROM meta WHERE key = 'unread'", [], |r| {
+                r.get(0)
+            })
+            .optional()?,
+    };
+    let Some(data) = data else { return Ok(None) };
+    let wrapped = format!("{{\"kind\":\"{}\",\"data\":{data}}}", kind_name(kind));
+    Ok(serde_json::from_str(&wrapped).ok())
+}
+
+fn index(tx: &Transaction<'_>, kind: &str, id: &str, title: &str, body: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM search WHERE kind = ?1 AND record_id = ?2",
+        params![kind, id],
+    )?;
+    tx.execute(
+        "INSERT INTO search (kind, record_id, title, body) VALUES (?1, ?2, ?3, ?4)",
+        params![kind, id, title, body],
+    )?;
+    Ok(())
+}
+
+/// Writes one record (server state) into the cache and the search index.
+pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
+    match record {
+        SyncRecord::Inquiry(i) => {
+            tx.execute(
+                "INSERT INTO inquiries (id, last_message_at, unread, data) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (id) DO UPDATE SET last_message_at = excluded.last_message_at, \
+                 unread = excluded.unread, data = excluded.data",
+                params![
+                    i.id.to_string(),
+                    i.last_message_at.as_millisecond(),
+                    i.unread_count,
+                    json(i)?
+                ],
+            )?;
+            let body = format!(
+                "{} {} {}",
+                i.supplier_name, i.supplier_company, i.last_message_preview
+            );
+            index(tx, "inquiry", &i.id.to_string(), &i.product, &body)?;
+        }
+        SyncRecord::Message(m) => {
+            tx.execute(
+                "INSERT INTO messages (id, inquiry_id, sent_at, state, data) VALUES (?1, ?2, ?3, 'synced', ?4) \
+                 ON CONFLICT (id) DO UPDATE SET inquiry_id = excluded.inquiry_id, sent_at = excluded.sent_at, \
+                 state = 'synced', data = excluded.data",
+                params![m.id.to_string(), m.inquiry.to_string(), m.sent_at.as_millisecond(), json(m)?],
+            )?;
+            index(tx, "message", &m.id.to_string(), &m.sender_name, &m.body)?;
+        }
+        SyncRecord::Order(o) => {
+            tx.execute(
+                "INSERT INTO orders (id, box, updated_at, next_deadline_at, data) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (id) DO UPDATE SET box = excluded.box, updated_at = excluded.updated_at, \
+                 next_deadline_at = excluded.next_deadline_at, data = excluded.data",
+                params![
+                    o.order.id.to_string(),
+                    o.order_box.as_str(),
+                    o.order.updated_at.as_millisecond(),
+                    o.next_deadline.map(|d| d.at.as_millisecond()),
+                    json(o)?
+                ],
+            )?;
+            let products: Vec<&str> = o
+                .order
+                .terms
+                .lines
+                .iter()
+                .map(|l| l.product.as_str())
+                .collect();
+            let body = format!(
+                "{} {} {}",
+                o.status_label, o.order.terms.remarks, o.order.terms.incoterm
+            );
+            index(
+                tx,
+                "order",
+                &o.order.id.to_string(),
+                &products.join(", "),
+                &body,
+            )?;
+        }
+        SyncRecord::Payment(p) => {
+            tx.execute(
+                "INSERT INTO payments (id, order_id, data) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET order_id = excluded.order_id, data = excluded.data",
+                params![p.id.to_string(), p.order.to_string(), json(p)?],
+            )?;
+        }
+        SyncRecord::Document(d) => {
+            tx.execute(
+                "INSERT INTO documents (id, data) VALUES (?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                params![d.id.to_string(), json(d)?],
+            )?;
+        }
+        SyncRecord::UnreadCounts(u) => {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('unread', ?1) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [json(u)?],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
+    if let Some(t) = table(kind) {
+        tx.execute(&format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
+    }
+    tx.execute(
+        "DELETE FROM search WHERE kind = ?1 AND record_id = ?2",
+        params![kind_name(kind), id],
+    )?;
+    Ok(())
+}
+
+impl LocalStore {
+    /// Applies a pulled page and its cursor atomically, then re-applies the predicted
+    /// effects of actions still queued, so the user keeps seeing what they did.
+    pub fn apply_page(
+        &self,
+        changes: &[Change],
+        next_cursor: &str,
+        now: jiff::Timestamp,
+    ) -> Result<PageEffects> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut effects = PageEffects::default();
+        for change in changes {
+            if let Some(prev) = load(&tx, change.kind, &change.id)? {
+                effects
+                    .previous
+                    .insert((change.kind, change.id.clone()), prev);
+            }
+            match &change.record {
+                Some(record) => put(&tx, record)?,
+                None => remove(&tx, change.kind, &change.id)?,
+            }
+            effects.applied += 1;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('cursor', ?1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [next_cursor],
+        )?;
+        crate::outbox::rebase(&tx, now)?;
+        tx.commit()?;
+        Ok(effects)
+    }
+}

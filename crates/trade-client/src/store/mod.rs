@@ -1,0 +1,77 @@
+//! The local cache: one SQLite file per signed-in account and server.
+//!
+//! Durability: WAL with `synchronous = FULL`, so a queued action acknowledged to the
+//! user (its outbox row committed) survives the app being killed or the machine losing
+//! power. Foreign keys on. Migrations are append-only and checksummed; a database whose
+//! applied migration differs from the shipped one, or that a newer app version wrote,
+//! is refused rather than guessed at.
+
+mod apply;
+mod migrate;
+pub mod queries;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::Result;
+
+pub use apply::PageEffects;
+pub(crate) use apply::put as apply_put;
+
+pub struct LocalStore {
+    conn: Mutex<Connection>,
+}
+
+impl LocalStore {
+    pub fn open(path: &Path) -> Result<LocalStore> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate::run(&mut conn, migrate::MIGRATIONS)?;
+        Ok(LocalStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The connection, for one short operation. A poisoned lock (a panic mid-operation)
+    /// is recovered: SQLite rolled the transaction back, the data is consistent.
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The pull cursor the last applied page ended at ("" before the initial sync).
+    pub fn cursor(&self) -> Result<String> {
+        Ok(self.meta("cursor")?.unwrap_or_default())
+    }
+
+    /// `PRAGMA integrity_check` is `ok`.
+    pub fn integrity_ok(&self) -> Result<bool> {
+        let result: String = self
+            .conn()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok(result == "ok")
+    }
+}

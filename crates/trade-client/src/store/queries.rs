@@ -1,0 +1,282 @@
+//! What the UI reads, all from the local cache (online or not).
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use trade_model::api::{OrderView, UnreadCounts};
+use trade_model::entities::{Inquiry, Message, Payment};
+use trade_model::order::OrderBox;
+use trade_model::{InquiryId, OrderId};
+
+use super::LocalStore;
+use crate::error::{ClientError, Result};
+
+fn parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+/// A keyset page: `next` continues after the last item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LocalPage<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+fn cursor_of(at: i64, id: &str) -> String {
+    format!("{at}|{id}")
+}
+
+fn parse_cursor(c: Option<&str>) -> Option<(i64, String)> {
+    let (at, id) = c?.split_once('|')?;
+    Some((at.parse().ok()?, id.to_owned()))
+}
+
+/// Delivery state of a message in this app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// From the server.
+    Synced,
+    /// Queued here, not yet accepted by the server.
+    Pending,
+    /// Accepted by the server; the next sync brings its final state.
+    Sent,
+    /// Refused by the server; see the outbox for why.
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ThreadMessage {
+    pub message: Message,
+    pub delivery: Delivery,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// `message`, `inquiry` or `order`.
+    pub kind: String,
+    pub id: String,
+    pub title: String,
+    /// The matching text with the match between `[` and `]` (plain text).
+    pub snippet: String,
+}
+
+impl LocalStore {
+    /// "All Inquiries" or "Unread Messages", newest activity first.
+    pub fn inquiries(
+        &self,
+        unread_only: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<LocalPage<Inquiry>> {
+        let (at, id) = parse_cursor(after).unwrap_or((i64::MAX, String::new()));
+        let conn = self.conn();
+        let unread = if unread_only { "AND unread > 0" } else { "" };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT data, last_message_at, id FROM inquiries \
+             WHERE (last_message_at < ?1 OR (last_message_at = ?1 AND (id < ?2 OR ?2 = ''))) {unread} \
+             ORDER BY last_message_at DESC, id DESC LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![at, id, limit as i64 + 1], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut items = Vec::new();
+        let mut keys = Vec::new();
+        for row in rows {
+            let (data, at, id) = row?;
+            items.push(parse::<Inquiry>(&data)?);
+            keys.push(cursor_of(at, &id));
+        }
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            keys.get(limit - 1).cloned()
+        } else {
+            None
+        };
+        Ok(LocalPage { items, next })
+    }
+
+    pub fn inquiry(&self, id: InquiryId) -> Result<Inquiry> {
+        let data: String = self
+            .conn()
+            .query_row(
+                "SELECT data FROM inquiries WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(ClientError::NotFound("inquiry"))?;
+        parse(&data)
+    }
+
+    /// A thread's messages, oldest first, with pending and failed ones marked.
+    pub fn thread(
+        &self,
+        inquiry: InquiryId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<LocalPage<ThreadMessage>> {
+        let (at, id) = parse_cursor(after).unwrap_or((i64::MIN, String::new()));
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT data, state, sent_at, id FROM messages WHERE inquiry_id = ?1 \
+             AND (sent_at > ?2 OR (sent_at = ?2 AND id > ?3)) ORDER BY sent_at, id LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![inquiry.to_string(), at, id, limit as i64 + 1],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
+        )?;
+        let mut items = Vec::new();
+        let mut keys = Vec::new();
+        for row in rows {
+            let (data, state, at, id) = row?;
+            let delivery = match state.as_str() {
+                "pending" => Delivery::Pending,
+                "sent" => Delivery::Sent,
+                "failed" => Delivery::Failed,
+                _ => Delivery::Synced,
+            };
+            items.push(ThreadMessage {
+                message: parse(&data)?,
+                delivery,
+            });
+            keys.push(cursor_of(at, &id));
+        }
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            keys.get(limit - 1).cloned()
+        } else {
+            None
+        };
+        Ok(LocalPage { items, next })
+    }
+
+    /// Orders in one box (or all), most recently changed first.
+    pub fn orders(
+        &self,
+        order_box: Option<OrderBox>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<LocalPage<OrderView>> {
+        let (at, id) = parse_cursor(after).unwrap_or((i64::MAX, String::new()));
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT data, updated_at, id FROM orders WHERE (?1 = '' OR box = ?1) \
+             AND (updated_at < ?2 OR (updated_at = ?2 AND (id < ?3 OR ?3 = ''))) \
+             ORDER BY updated_at DESC, id DESC LIMIT ?4",
+        )?;
+        let filter = order_box.map(|b| b.as_str()).unwrap_or("");
+        let rows = stmt.query_map(params![filter, at, id, limit as i64 + 1], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut items = Vec::new();
+        let mut keys = Vec::new();
+        for row in rows {
+            let (data, at, id) = row?;
+            items.push(parse::<OrderView>(&data)?);
+            keys.push(cursor_of(at, &id));
+        }
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            keys.get(limit - 1).cloned()
+        } else {
+            None
+        };
+        Ok(LocalPage { items, next })
+    }
+
+    /// How many orders each box holds.
+    pub fn order_counts(&self) -> Result<Vec<(OrderBox, i64)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT box, COUNT(*) FROM orders GROUP BY box")?;
+        let rows: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(OrderBox::ALL
+            .iter()
+            .map(|b| {
+                let n = rows
+                    .iter()
+                    .find(|(k, _)| k == b.as_str())
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0);
+                (*b, n)
+            })
+            .collect())
+    }
+
+    pub fn order(&self, id: OrderId) -> Result<OrderView> {
+        let data: String = self
+            .conn()
+            .query_row(
+                "SELECT data FROM orders WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(ClientError::NotFound("order"))?;
+        parse(&data)
+    }
+
+    pub fn payments(&self, order: OrderId) -> Result<Vec<Payment>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT data FROM payments WHERE order_id = ?1")?;
+        let rows: Vec<String> = stmt
+            .query_map([order.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out: Vec<Payment> = rows.iter().map(|d| parse(d)).collect::<Result<_>>()?;
+        out.sort_by_key(|p| (p.created_at, p.id));
+        Ok(out)
+    }
+
+    pub fn unread(&self) -> Result<UnreadCounts> {
+        match self.meta("unread")? {
+            Some(raw) => parse(&raw),
+            None => Ok(UnreadCounts {
+                total: 0,
+                inquiries_with_unread: 0,
+            }),
+        }
+    }
+
+    /// Full-text search over messages, inquiries and orders. The query is taken as
+    /// words (each a prefix), never as FTS syntax, so any text the user types is safe.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let terms: Vec<String> = query
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("\"{}\"*", t.replace('"', "")))
+            .collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT kind, record_id, title, snippet(search, 3, '[', ']', '…', 12) FROM search \
+             WHERE search MATCH ?1 ORDER BY rank LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![terms.join(" "), limit as i64], |r| {
+            Ok(SearchHit {
+                kind: r.get(0)?,
+                id: r.get(1)?,
+                title: r.get(2)?,
+                snippet: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

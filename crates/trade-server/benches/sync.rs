@@ -1,0 +1,933 @@
+//! Sync benchmarks with a written report (design §6): pull throughput for one large
+//! account, push mutations/s (one client, then several at once) with a replay check, and
+//! the server's memory per idle live connection (`GET /v1/events`) at 1k and 10k
+//! connections. Writes `bench-reports/sync.md` at the repository root and prints it.
+//!
+//! ```sh
+//! cargo bench -p trade-server --bench sync
+//! BENCH_INQUIRIES=100000 BENCH_MESSAGES_PER_INQUIRY=10 cargo bench -p trade-server --bench sync
+//! ```
+//!
+//! Settings (environment): `BENCH_INQUIRIES` (20000), `BENCH_MESSAGES_PER_INQUIRY` (10),
+//! `BENCH_ORDERS` (1000), `BENCH_PULL_LIMIT` (1000), `BENCH_PUSH_MUTATIONS` (5000),
+//! `BENCH_PUSH_CLIENTS` (4), `BENCH_CONNECTIONS` ("1000,10000"),
+//! `BENCH_CONNECT_PARALLEL` (200), `BENCH_PARTS` ("pull,push,connections").
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::{Value, json};
+use sqlx::Row;
+use trade_server::db::Db;
+use trade_server::seed::{self, SeedOptions, SeedReport};
+
+const COMMAND: &str = "cargo bench -p trade-server --bench sync";
+const PUSH_BATCH: usize = 100;
+
+fn env_u32(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+struct Settings {
+    inquiries: u32,
+    messages: u32,
+    orders: u32,
+    pull_limit: u32,
+    push_mutations: u32,
+    push_clients: u32,
+    connections: Vec<usize>,
+    connect_parallel: usize,
+    parts: Vec<String>,
+}
+
+impl Settings {
+    fn from_env() -> Settings {
+        Settings {
+            inquiries: env_u32("BENCH_INQUIRIES", 20_000),
+            messages: env_u32("BENCH_MESSAGES_PER_INQUIRY", 10),
+            orders: env_u32("BENCH_ORDERS", 1_000),
+            pull_limit: env_u32("BENCH_PULL_LIMIT", 1_000),
+            push_mutations: env_u32("BENCH_PUSH_MUTATIONS", 5_000),
+            push_clients: env_u32("BENCH_PUSH_CLIENTS", 4).max(1),
+            connections: std::env::var("BENCH_CONNECTIONS")
+                .unwrap_or_else(|_| "1000,10000".into())
+                .split(',')
+                .filter_map(|s| s.trim().replace('_', "").parse().ok())
+                .collect(),
+            connect_parallel: env_u32("BENCH_CONNECT_PARALLEL", 200).max(1) as usize,
+            parts: std::env::var("BENCH_PARTS")
+                .unwrap_or_else(|_| "pull,push,connections".into())
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .collect(),
+        }
+    }
+
+    fn runs(&self, part: &str) -> bool {
+        self.parts.iter().any(|p| p == part)
+    }
+}
+
+/// One line of the results table.
+struct Line {
+    what: String,
+    setting: String,
+    result: String,
+}
+
+#[derive(Default)]
+struct Report {
+    lines: Vec<Line>,
+    notes: Vec<String>,
+}
+
+impl Report {
+    fn line(&mut self, what: &str, setting: impl Into<String>, result: impl Into<String>) {
+        let line = Line {
+            what: what.to_owned(),
+            setting: setting.into(),
+            result: result.into(),
+        };
+        println!("bench: {} | {} | {}", line.what, line.setting, line.result);
+        self.lines.push(line);
+    }
+
+    fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        println!("bench: note: {note}");
+        self.notes.push(note);
+    }
+}
+
+fn main() -> Result<()> {
+    let settings = Settings::from_env();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    let mut report = Report::default();
+    runtime.block_on(async {
+        if settings.runs("pull") || settings.runs("push") {
+            pull_and_push(&settings, &mut report).await?;
+        }
+        if settings.runs("connections") {
+            connections(&settings, &mut report).await?;
+        }
+        anyhow::Ok(())
+    })?;
+    let text = render(&settings, &report, started.elapsed());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-reports");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("sync.md");
+    std::fs::write(&path, &text)?;
+    println!("\n{text}");
+    println!(
+        "written to {}",
+        path.canonicalize().unwrap_or(path).display()
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTPS client
+
+fn client(ca: &Path, addr: SocketAddr) -> Result<reqwest::Client> {
+    let ca = std::fs::read(ca).context("reading the server's CA")?;
+    Ok(reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca)?)
+        .https_only(true)
+        .http1_only()
+        // The certificate names `localhost`; connect to 127.0.0.1 only.
+        .resolve("localhost", addr)
+        .timeout(Duration::from_secs(120))
+        .build()?)
+}
+
+async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<String> {
+    let resp = client
+        .post(format!("{base}/v1/sessions"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await?;
+    let status = resp.status();
+    let body: Value = resp.json().await?;
+    if !status.is_success() {
+        bail!("sign-in of {email} failed: {status} {body}");
+    }
+    Ok(body["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no access token"))?
+        .to_owned())
+}
+
+fn rate(n: f64, secs: f64) -> String {
+    group((n / secs.max(1e-9)).round() as u64)
+}
+
+/// 1234567 → "1,234,567".
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Pull and push, against the server in this process
+
+#[derive(Deserialize)]
+struct PullPage {
+    changes: Vec<PulledChange>,
+    next_cursor: String,
+    has_more: bool,
+    account_version: i64,
+    total_estimate: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct PulledChange {
+    kind: String,
+    id: String,
+    #[serde(default)]
+    record: Option<IgnoredAny>,
+}
+
+async fn pull_and_push(settings: &Settings, report: &mut Report) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Db::open_sqlite(&dir.path().join("trade.db")).await?;
+    println!(
+        "bench: seeding 1 buyer with {} inquiries x {} messages and {} orders",
+        settings.inquiries, settings.messages, settings.orders
+    );
+    let big = seed::run(
+        &db,
+        SeedOptions {
+            buyers: 1,
+            suppliers: 10,
+            inquiries: settings.inquiries,
+            messages_per_inquiry: settings.messages,
+            orders: settings.orders,
+            seed: 1,
+            progress: true,
+            ..SeedOptions::default()
+        },
+    )
+    .await?;
+    report.line(
+        "seed (bulk, SQLite)",
+        format!(
+            "1 buyer, {} inquiries x {} messages, {} orders",
+            group(settings.inquiries.into()),
+            settings.messages,
+            group(settings.orders.into())
+        ),
+        format!(
+            "{} rows ({} feed rows) in {:.1} s = **{} rows/s**",
+            group(big.rows),
+            group(big.feed_rows),
+            big.elapsed.as_secs_f64(),
+            rate(big.rows as f64, big.elapsed.as_secs_f64())
+        ),
+    );
+    // The pushing buyers: small accounts of their own.
+    let pushers = seed::run(
+        &db,
+        SeedOptions {
+            buyers: settings.push_clients.max(1) + 1,
+            suppliers: 2,
+            inquiries: 10,
+            messages_per_inquiry: 2,
+            orders: 0,
+            seed: 2,
+            ..SeedOptions::default()
+        },
+    )
+    .await?;
+    db.close().await;
+    let db_size = std::fs::metadata(dir.path().join("trade.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+
+    let config = trade_server::Config::new(dir.path().to_owned(), "127.0.0.1:0".parse()?);
+    let running = trade_server::start(config).await?;
+    let ca = running
+        .ca_path
+        .clone()
+        .ok_or_else(|| anyhow!("the server made no CA"))?;
+    let result = async {
+        if settings.runs("pull") {
+            pull(settings, report, &ca, &running, &big, db_size).await?;
+        }
+        if settings.runs("push") {
+            push(settings, report, &ca, &running, &pushers).await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    running.shutdown().await;
+    result
+}
+
+async fn pull(
+    settings: &Settings,
+    report: &mut Report,
+    ca: &Path,
+    running: &trade_server::Running,
+    big: &SeedReport,
+    db_size: u64,
+) -> Result<()> {
+    let base = running.base_url();
+    let http = client(ca, running.addr)?;
+    let buyer = &big.buyers[0];
+    let token = login(&http, &base, &buyer.account.email, &big.password).await?;
+
+    // A few reads a client makes on opening, on the same large account.
+    for (what, path) in [
+        ("GET /v1/inquiries?limit=50", "/v1/inquiries?limit=50"),
+        (
+            "GET /v1/inquiries?filter=unread&limit=50",
+            "/v1/inquiries?filter=unread&limit=50",
+        ),
+        ("GET /v1/unread", "/v1/unread"),
+        ("GET /v1/orders/counts", "/v1/orders/counts"),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let resp = http
+                .get(format!("{base}{path}"))
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            if !resp.status().is_success() {
+                bail!("{path}: {}", resp.status());
+            }
+            resp.bytes().await?;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        report.line(
+            what,
+            format!(
+                "the same account ({} inquiries), median of 5",
+                group(buyer.inquiries)
+            ),
+            format!("{:.1} ms", times[2].as_secs_f64() * 1e3),
+        );
+    }
+
+    println!("bench: pulling the whole feed of {}", buyer.account.email);
+    let expected = buyer.feed_records();
+    let mut seen: HashSet<(String, String)> = HashSet::with_capacity(expected as usize);
+    let mut cursor = String::new();
+    let mut pages = 0u64;
+    let mut bytes = 0u64;
+    let mut total_estimate = None;
+    let mut slowest = Duration::ZERO;
+    let started = Instant::now();
+    loop {
+        let t = Instant::now();
+        let resp = http
+            .get(format!("{base}/v1/sync/pull"))
+            .query(&[
+                ("limit", settings.pull_limit.to_string()),
+                ("cursor", cursor.clone()),
+            ])
+            .bearer_auth(&token)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            bail!("pull failed: {} {}", resp.status(), resp.text().await?);
+        }
+        let body = resp.bytes().await?;
+        slowest = slowest.max(t.elapsed());
+        bytes += body.len() as u64;
+        let page: PullPage = serde_json::from_slice(&body)?;
+        if pages == 0 {
+            total_estimate = page.total_estimate;
+        }
+        pages += 1;
+        for c in page.changes {
+            if c.record.is_none() {
+                bail!("unexpected tombstone {} {}", c.kind, c.id);
+            }
+            if !seen.insert((c.kind, c.id)) {
+                bail!("a record came twice");
+            }
+        }
+        cursor = page.next_cursor;
+        if !page.has_more {
+            if page.account_version < 1 {
+                bail!("the last page has no account version");
+            }
+            break;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let records = seen.len() as u64;
+    if records != expected || total_estimate != Some(expected as i64) {
+        bail!(
+            "the pull returned {records} records (estimate {total_estimate:?}), expected {expected}"
+        );
+    }
+    report.line(
+        "sync pull, one large account",
+        format!(
+            "{} records ({} inquiries, {} messages, {} orders, {} payments, unread totals); limit={}, one HTTPS/1.1 client, SQLite file {:.0} MiB",
+            group(records),
+            group(buyer.inquiries),
+            group(buyer.messages),
+            group(buyer.orders),
+            group(buyer.payments),
+            settings.pull_limit,
+            db_size as f64 / 1048576.0
+        ),
+        format!(
+            "{pages} pages, {:.0} MiB of JSON in {secs:.1} s = **{} records/s** (slowest page {:.0} ms)",
+            bytes as f64 / 1048576.0,
+            rate(records as f64, secs),
+            slowest.as_secs_f64() * 1e3
+        ),
+    );
+    Ok(())
+}
+
+/// One client's push run: `count` send_message mutations in batches of 100.
+async fn push_run(
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    inquiries: Vec<String>,
+    count: usize,
+) -> Result<(usize, Option<(Value, Value)>)> {
+    let mut applied = 0;
+    let mut first_batch = None;
+    let mut sent = 0;
+    while sent < count {
+        let n = PUSH_BATCH.min(count - sent);
+        let mutations: Vec<Value> = (0..n)
+            .map(|k| {
+                let i = (sent + k) % inquiries.len();
+                json!({
+                    "id": uuid::Uuid::now_v7().to_string(),
+                    "op": "send_message",
+                    "inquiry": inquiries[i],
+                    "message": uuid::Uuid::now_v7().to_string(),
+                    "body": format!("Benchmark message {} — please confirm the carton size.", sent + k),
+                })
+            })
+            .collect();
+        let request = json!({ "mutations": mutations });
+        let resp = http
+            .post(format!("{base}/v1/sync/push"))
+            .bearer_auth(&token)
+            .json(&request)
+            .send()
+            .await?;
+        let status = resp.status();
+        let body: Value = resp.json().await?;
+        if !status.is_success() {
+            bail!("push failed: {status} {body}");
+        }
+        let results = body["results"]
+            .as_array()
+            .ok_or_else(|| anyhow!("no results: {body}"))?;
+        applied += results.iter().filter(|r| r["outcome"] == "applied").count();
+        if first_batch.is_none() {
+            first_batch = Some((request, body));
+        }
+        sent += n;
+    }
+    Ok((applied, first_batch))
+}
+
+async fn push(
+    settings: &Settings,
+    report: &mut Report,
+    ca: &Path,
+    running: &trade_server::Running,
+    pushers: &SeedReport,
+) -> Result<()> {
+    let base = running.base_url();
+    let pool = running.state.db.pool();
+    let inquiries_of = |buyer: String| async move {
+        let rows = sqlx::query("SELECT id FROM inquiries WHERE buyer_id = $1 ORDER BY id")
+            .bind(buyer)
+            .fetch_all(pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let count_messages = || async move {
+        sqlx::query("SELECT COUNT(*) AS n FROM messages")
+            .fetch_one(pool)
+            .await?
+            .try_get::<i64, _>("n")
+    };
+    let n = settings.push_mutations as usize;
+
+    // One client.
+    let buyer = &pushers.buyers[0];
+    let http = client(ca, running.addr)?;
+    let token = login(&http, &base, &buyer.account.email, &pushers.password).await?;
+    let inquiries = inquiries_of(buyer.account.id.to_string()).await?;
+    println!("bench: pushing {n} mutations from one client");
+    let t = Instant::now();
+    let (applied, first) =
+        push_run(http.clone(), base.clone(), token.clone(), inquiries, n).await?;
+    let secs = t.elapsed().as_secs_f64();
+    if applied != n {
+        bail!("only {applied} of {n} mutations applied");
+    }
+    report.line(
+        "sync push, send_message",
+        format!(
+            "{} mutations in batches of {PUSH_BATCH}, 1 client, sequential",
+            group(n as u64)
+        ),
+        format!("{secs:.1} s = **{} mutations/s**", rate(n as f64, secs)),
+    );
+
+    // Replay: the same batch again gives the same results and writes nothing.
+    let (request, original) = first.ok_or_else(|| anyhow!("no batch was pushed"))?;
+    let before = count_messages().await?;
+    let resp = http
+        .post(format!("{base}/v1/sync/push"))
+        .bearer_auth(&token)
+        .json(&request)
+        .send()
+        .await?;
+    let replayed: Value = resp.json().await?;
+    let after = count_messages().await?;
+    let same = replayed["results"] == original["results"];
+    let replay_line = format!(
+        "re-pushed the first batch of {}: results {} the first ones, messages {} → {} ({})",
+        request["mutations"].as_array().map_or(0, Vec::len),
+        if same {
+            "identical to"
+        } else {
+            "DIFFERENT from"
+        },
+        before,
+        after,
+        if after == before {
+            "no new messages"
+        } else {
+            "NEW MESSAGES WRITTEN"
+        }
+    );
+    println!("bench: replay: {replay_line}");
+    report.line(
+        "sync push replay",
+        "same mutation ids again",
+        if same && after == before {
+            format!("ok: {replay_line}")
+        } else {
+            format!("FAILED: {replay_line}")
+        },
+    );
+
+    // Several clients at once, one buyer each.
+    let clients = settings.push_clients as usize;
+    let per_client = n.div_ceil(clients);
+    let mut tasks = Vec::new();
+    for buyer in pushers.buyers.iter().skip(1).take(clients) {
+        let http = client(ca, running.addr)?;
+        let token = login(&http, &base, &buyer.account.email, &pushers.password).await?;
+        let inquiries = inquiries_of(buyer.account.id.to_string()).await?;
+        tasks.push((http, token, inquiries));
+    }
+    println!("bench: pushing {per_client} mutations from each of {clients} clients at once");
+    let t = Instant::now();
+    let handles: Vec<_> = tasks
+        .into_iter()
+        .map(|(http, token, inquiries)| {
+            tokio::spawn(push_run(http, base.clone(), token, inquiries, per_client))
+        })
+        .collect();
+    let mut applied = 0;
+    for h in handles {
+        applied += h.await??.0;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    if applied != per_client * clients {
+        bail!(
+            "only {applied} of {} mutations applied",
+            per_client * clients
+        );
+    }
+    report.line(
+        "sync push, send_message",
+        format!(
+            "{} mutations in batches of {PUSH_BATCH}, {clients} clients at once (different buyers, {} each)",
+            group(applied as u64),
+            group(per_client as u64)
+        ),
+        format!("{secs:.1} s = **{} mutations/s**", rate(applied as f64, secs)),
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory per idle live connection, against the server binary in its own process
+
+fn raise_open_files() -> Result<u64> {
+    use rlimit::Resource;
+    let (soft, hard) = rlimit::getrlimit(Resource::NOFILE)?;
+    let want = 65_536.max(hard);
+    if soft < want && rlimit::setrlimit(Resource::NOFILE, want, want).is_ok() {
+        return Ok(want);
+    }
+    Ok(rlimit::increase_nofile_limit(u64::MAX)?.max(soft))
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow!("no VmRSS for {pid}"))
+}
+
+/// The child server; killed when dropped.
+struct ServerProcess {
+    child: Child,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn server_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_trade-server"))
+}
+
+/// Starts `trade-server serve` on 127.0.0.1 (a free port) and waits for its address.
+fn spawn_server(data_dir: &Path) -> Result<(ServerProcess, SocketAddr)> {
+    let mut child = Command::new(server_binary())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .env_remove("TRADE_DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting the trade-server binary")?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow!("no stdout from the server"))?;
+    let process = ServerProcess { child };
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("Trade server listening on ") {
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .context("the server did not say where it listens")?;
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| anyhow!("no port in {url}"))?;
+    Ok((process, SocketAddr::from(([127, 0, 0, 1], port))))
+}
+
+/// Opens one `GET /v1/events` stream and reads until its `ready` event.
+async fn open_events(
+    http: reqwest::Client,
+    base: Arc<str>,
+    token: Arc<str>,
+) -> Result<reqwest::Response> {
+    let mut resp = http
+        .get(format!("{base}/v1/events"))
+        .bearer_auth(&*token)
+        .send()
+        .await?;
+    if !resp.status().is_success() {
+        bail!("GET /v1/events: {}", resp.status());
+    }
+    let mut seen = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        seen.extend_from_slice(&chunk);
+        if seen.windows(12).any(|w| w == b"event: ready")
+            || seen.windows(11).any(|w| w == b"event:ready")
+        {
+            return Ok(resp);
+        }
+    }
+    bail!("the event stream ended before `ready`")
+}
+
+async fn connections(settings: &Settings, report: &mut Report) -> Result<()> {
+    let limit = raise_open_files()?;
+    println!("bench: open-files limit {limit}");
+    let dir = tempfile::tempdir()?;
+    let db = Db::open_sqlite(&dir.path().join("trade.db")).await?;
+    let world = seed::run(
+        &db,
+        SeedOptions {
+            buyers: 1,
+            suppliers: 1,
+            inquiries: 5,
+            messages_per_inquiry: 2,
+            orders: 0,
+            seed: 3,
+            ..SeedOptions::default()
+        },
+    )
+    .await?;
+    db.close().await;
+    let (server, addr) = spawn_server(dir.path())?;
+    let pid = server.child.id();
+    let ca = dir.path().join("tls/ca.pem");
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca)?)?)
+        .https_only(true)
+        .http1_only()
+        .resolve("localhost", addr)
+        .connect_timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(0)
+        .build()?;
+    let base: Arc<str> = format!("https://localhost:{}", addr.port()).into();
+    let buyer = &world.buyers[0];
+    let token: Arc<str> = login(&http, &base, &buyer.account.email, &world.password)
+        .await?
+        .into();
+    // Warm up: the code paths, the pool's connections, TLS session state.
+    {
+        let warm = futures_util::stream::iter(0..20)
+            .map(|_| open_events(http.clone(), base.clone(), token.clone()))
+            .buffer_unordered(20)
+            .collect::<Vec<_>>()
+            .await;
+        for w in warm {
+            w?;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let baseline = rss_kib(pid)?;
+    println!("bench: server pid {pid}, RSS {baseline} KiB before connections");
+    let mut open: Vec<reqwest::Response> = Vec::new();
+    let mut targets = settings.connections.clone();
+    targets.sort_unstable();
+    for target in targets {
+        let missing = target.saturating_sub(open.len());
+        println!("bench: opening {missing} more idle event streams (to {target})");
+        let t = Instant::now();
+        let mut results = futures_util::stream::iter(0..missing)
+            .map(|_| open_events(http.clone(), base.clone(), token.clone()))
+            .buffer_unordered(settings.connect_parallel);
+        let mut failure = None;
+        let mut failures = 0usize;
+        while let Some(r) = results.next().await {
+            match r {
+                Ok(resp) => open.push(resp),
+                Err(e) => {
+                    failures += 1;
+                    failure.get_or_insert_with(|| format!("{e:#}"));
+                }
+            }
+        }
+        drop(results);
+        let opened_in = t.elapsed();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let rss = rss_kib(pid)?;
+        let per = (rss.saturating_sub(baseline)) as f64 / open.len().max(1) as f64;
+        let setting = format!(
+            "{} idle `GET /v1/events` streams (HTTP/1.1, one TLS connection each), opened {} at a time in {:.1} s",
+            group(open.len() as u64),
+            settings.connect_parallel,
+            opened_in.as_secs_f64()
+        );
+        let result = format!(
+            "server RSS {} → {} KiB: **{per:.1} KiB per connection**",
+            group(baseline),
+            group(rss)
+        );
+        if let Some(err) = failure {
+            report.line(
+                "memory per idle live connection",
+                setting,
+                format!("{result}; {failures} of {missing} connections FAILED (first: {err})"),
+            );
+            report.note(format!(
+                "Only {} of {target} connections could be opened; the first error: {err}",
+                open.len()
+            ));
+            break;
+        }
+        report.line("memory per idle live connection", setting, result);
+    }
+    let count = open.len();
+    drop(open);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after_close = rss_kib(pid).unwrap_or(0);
+    report.note(format!(
+        "After closing the {count} streams the server's RSS was {} KiB (freed memory is kept by the allocator).",
+        group(after_close)
+    ));
+    drop(server);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+fn machine() -> Vec<(String, String)> {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let mem = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib as f64 / 1048576.0))
+        .unwrap_or_else(|| "unknown".into());
+    let nproc = std::thread::available_parallelism()
+        .map(|n| n.get().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let kernel = read("/proc/sys/kernel/osrelease").trim().to_owned();
+    let nofile = rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .map(|(s, h)| format!("{s} (hard {h})"))
+        .unwrap_or_default();
+    vec![
+        (
+            "date (UTC)".into(),
+            jiff::Timestamp::now()
+                .round(jiff::Unit::Second)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        ),
+        ("nproc".into(), nproc),
+        ("CPU".into(), cpu),
+        ("memory".into(), mem),
+        ("kernel".into(), kernel),
+        ("open-files limit".into(), nofile),
+        ("build".into(), "`cargo bench` profile (optimized)".into()),
+        (
+            "database".into(),
+            "SQLite (embedded default), WAL, synchronous=FULL, in a temp dir".into(),
+        ),
+    ]
+}
+
+fn render(settings: &Settings, report: &Report, elapsed: Duration) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Sync benchmark\n");
+    let overrides: Vec<String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("BENCH_"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let command = if overrides.is_empty() {
+        COMMAND.to_owned()
+    } else {
+        format!("{} {COMMAND}", overrides.join(" "))
+    };
+    let _ = writeln!(
+        out,
+        "Command: `{command}` (total {:.0} s)\n",
+        elapsed.as_secs_f64()
+    );
+    let _ = writeln!(out, "| machine | |\n|---|---|");
+    for (k, v) in machine() {
+        let _ = writeln!(out, "| {k} | {v} |");
+    }
+    let _ = writeln!(out, "\n## Results\n");
+    let _ = writeln!(out, "| benchmark | setting | result |\n|---|---|---|");
+    for l in &report.lines {
+        let _ = writeln!(out, "| {} | {} | {} |", l.what, l.setting, l.result);
+    }
+    let _ = writeln!(out, "\n## How it is measured\n");
+    let _ = writeln!(
+        out,
+        "- **Seed**: `trade_server::seed::run` (what `trade-server seed` runs): multi-row INSERTs of \
+         bound parameters in transactions of about 60,000 rows, each giving every account it touches \
+         one new feed version. Rows include the change feed (`sync_changes`: two per inquiry, message, \
+         order and payment, one per party)."
+    );
+    let _ = writeln!(
+        out,
+        "- **Pull**: the server runs in the bench process on 127.0.0.1 over HTTPS; one client walks \
+         the large buyer's whole feed with `GET /v1/sync/pull?limit={}` from an empty cursor, following \
+         `next_cursor` until `has_more` is false, and checks every record came exactly once and the \
+         count matches the seed and `total_estimate`. The clock runs from the first request to the last \
+         page's body.",
+        settings.pull_limit
+    );
+    let _ = writeln!(
+        out,
+        "- **Push**: `POST /v1/sync/push` with `send_message` mutations (fresh UUIDv7 mutation and \
+         message ids) in batches of {PUSH_BATCH}, round-robin over the buyer's 10 inquiries; every \
+         result must be `applied`. The server applies each mutation in its own transaction (one commit, \
+         one fsync each). Then the first batch is pushed again: the results must equal the first \
+         ones and the `messages` table must not grow. Then {} buyers push at once, each from its own \
+         client and connection.",
+        settings.push_clients
+    );
+    let _ = writeln!(
+        out,
+        "- **Memory**: the built `trade-server` binary runs as its own process (`--data-dir <tmp> serve \
+         --listen 127.0.0.1:0`); after sign-in and a warm-up of 20 streams, its VmRSS \
+         (`/proc/<pid>/status`) is read, then idle `GET /v1/events` streams are opened over HTTP/1.1, \
+         one TCP+TLS connection each, {} at a time, each read up to its `ready` event; after 3 s of \
+         settling VmRSS is read again. Per connection = (RSS after − RSS before) / open connections, \
+         both counts from the same baseline. The open-files limit is raised first (the child inherits it).",
+        settings.connect_parallel
+    );
+    let _ = writeln!(
+        out,
+        "- The issue's full size, one buyer with 100,000 inquiries × 10 messages (1,000,000 messages): \
+         `BENCH_INQUIRIES=100000 BENCH_MESSAGES_PER_INQUIRY=10 {COMMAND}`. Other settings: \
+         `BENCH_ORDERS`, `BENCH_PULL_LIMIT`, `BENCH_PUSH_MUTATIONS`, `BENCH_PUSH_CLIENTS`, \
+         `BENCH_CONNECTIONS` (e.g. `1000,10000`), `BENCH_CONNECT_PARALLEL`, `BENCH_PARTS` \
+         (`pull,push,connections`)."
+    );
+    if !report.notes.is_empty() {
+        let _ = writeln!(out, "\n## Notes\n");
+        for n in &report.notes {
+            let _ = writeln!(out, "- {n}");
+        }
+    }
+    out
+}

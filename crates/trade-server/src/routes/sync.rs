@@ -1,0 +1,102 @@
+//! Sync endpoints: pull, push, and live pokes over Server-Sent Events.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use trade_model::sync::{MAX_PUSH_BATCH, Poke, PullResponse, PushRequest, PushResponse};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store;
+
+/// Idle connections get a comment line this often, so proxies and NATs keep them open
+/// and clients notice a dead connection.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PullQuery {
+    /// Empty (or absent) for the initial sync; then the `next_cursor` of the last page.
+    pub cursor: Option<String>,
+    /// Changes per page (1 to 1000, default 500).
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/v1/sync/pull", tag = "sync", params(PullQuery),
+    responses((status = 200, body = PullResponse), (status = 400, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn pull(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<PullQuery>,
+) -> ApiResult<Json<PullResponse>> {
+    let cursor = q.cursor.unwrap_or_default();
+    Ok(Json(
+        crate::sync::pull(&state, &user, &cursor, q.limit.unwrap_or(500)).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/sync/push", tag = "sync", request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 422, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn push(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<PushRequest>,
+) -> ApiResult<Json<PushResponse>> {
+    if req.mutations.len() > MAX_PUSH_BATCH {
+        return Err(ApiError::unprocessable(
+            "sync.batch_too_large",
+            format!("Push at most {MAX_PUSH_BATCH} mutations at a time."),
+        ));
+    }
+    let results = crate::sync::push(&state, &user, req.mutations).await?;
+    Ok(Json(PushResponse { results }))
+}
+
+fn poke(account_version: i64, name: &'static str) -> Event {
+    Event::default()
+        .event(name)
+        .data(serde_json::to_string(&Poke { account_version }).unwrap_or_default())
+}
+
+/// `ready` with the account's version on connect, then `changed` whenever it moves
+/// ("pull now"); a heartbeat comment every 15 s while idle.
+#[utoipa::path(get, path = "/v1/events", tag = "sync",
+    responses((status = 200, content_type = "text/event-stream", body = Poke)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    // Subscribe before reading the version, so a commit in between is not missed.
+    let mut changes = state.db.live().subscribe(&user.id.to_string());
+    let current = store::sync::account_version(&state.db, user.id).await?;
+    let mut stopping = state.stopping.clone();
+    let stream = async_stream::stream! {
+        yield Ok(poke(current, "ready"));
+        let mut seen = current;
+        loop {
+            tokio::select! {
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let version = *changes.borrow_and_update();
+                    if version > seen {
+                        seen = version;
+                        yield Ok(poke(version, "changed"));
+                    }
+                }
+                // The client reconnects (to this or another instance) and pulls.
+                _ = stopping.changed() => break,
+            }
+        }
+    };
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(state.heartbeat)))
+}

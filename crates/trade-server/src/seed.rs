@@ -1,0 +1,1385 @@
+//! A data generator: fills a database with buyers, suppliers, products, inquiries,
+//! messages, orders (in every box) and payments, fast, with multi-row INSERTs inside large
+//! transactions instead of the HTTP API, for demos, manual testing and benchmarks.
+//!
+//! The records are the ones the server itself would have written: the same columns with
+//! the same derived values (an inquiry's preview, last message time and unread counters
+//! follow its messages; an order is a `trade_model::order::Order` made by `create` and
+//! `apply`, with the box, version and deadline columns and one `order_events` row per
+//! version, as `store::orders` writes them), and the change feed of every account in
+//! scope (`sync_changes`, `account_versions`), so every API and every sync pull works on
+//! them. Each transaction ("batch") gives every account it touches one new version, as a
+//! server write does, so a pull pages through a seeded feed as through any other.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::{AnyConnection, Row};
+use trade_model::dispute::{DisputeAction, DisputeReason};
+use trade_model::entities::{PaymentStatus, Role};
+use trade_model::order::{
+    self, ActionKind, Actor, Incoterm, Order, OrderAction, OrderLine, OrderOrigin, OrderTerms,
+    Party, PaymentMethod, PaymentTerms, ShippingMethod,
+};
+use trade_model::{AccountId, Currency, DisputeId, InquiryId, OrderId, PaymentId};
+use uuid::Uuid;
+
+use crate::db::{Backend, Db, Kind, from_millis, millis};
+use crate::store::inquiries::preview;
+
+/// The password of every seeded account unless another is given.
+pub const DEFAULT_PASSWORD: &str = "seeded-password-2026";
+
+/// Products each seeded supplier offers.
+const PRODUCTS_PER_SUPPLIER: usize = 8;
+/// Rows in one multi-row INSERT (fewer when the row is wide).
+const ROWS_PER_STATEMENT: usize = 500;
+/// SQLite's limit on bound parameters in one statement (PostgreSQL allows 65535).
+const MAX_VARIABLES: usize = 32_766;
+/// Rows written per transaction (one version per account per transaction).
+const ROWS_PER_BATCH: u64 = 60_000;
+/// Progress is printed this often.
+const PROGRESS_EVERY: Duration = Duration::from_secs(3);
+
+const MINUTE_MS: i64 = 60_000;
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub buyers: u32,
+    pub suppliers: u32,
+    /// Inquiries per buyer.
+    pub inquiries: u32,
+    /// Messages in each inquiry (the first is the buyer's opening message).
+    pub messages_per_inquiry: u32,
+    /// Orders per buyer.
+    pub orders: u32,
+    /// Seeds the generator: the same seed makes the same world (emails, texts, states).
+    pub seed: u64,
+    pub password: String,
+    /// Everything seeded happened before this instant (within the last year).
+    pub now: Timestamp,
+    /// Print progress (rows so far / total, rows/s) every few seconds.
+    pub progress: bool,
+}
+
+impl Default for SeedOptions {
+    fn default() -> Self {
+        SeedOptions {
+            buyers: 1,
+            suppliers: 10,
+            inquiries: 100,
+            messages_per_inquiry: 10,
+            orders: 20,
+            seed: 1,
+            password: DEFAULT_PASSWORD.to_owned(),
+            now: Timestamp::now(),
+            progress: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SeededAccount {
+    pub id: AccountId,
+    pub email: String,
+    pub display_name: String,
+}
+
+/// What one buyer got, as the buyer sees it.
+#[derive(Debug, Clone)]
+pub struct BuyerReport {
+    pub account: SeededAccount,
+    pub inquiries: u64,
+    pub messages: u64,
+    /// Inquiries with messages the buyer has not read ("Unread Messages").
+    pub unread_inquiries: u64,
+    /// Messages the buyer has not read.
+    pub unread_messages: u64,
+    pub orders: u64,
+    pub payments: u64,
+    /// Orders per box (`OrderBox::as_str`) in the buyer's view.
+    pub order_boxes: BTreeMap<&'static str, u64>,
+}
+
+impl BuyerReport {
+    /// Records in this buyer's sync feed: every inquiry, message, order, payment, and
+    /// the unread totals.
+    pub fn feed_records(&self) -> u64 {
+        self.inquiries
+            + self.messages
+            + self.orders
+            + self.payments
+            + u64::from(self.messages > self.inquiries)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SeedReport {
+    pub password: String,
+    pub buyers: Vec<BuyerReport>,
+    pub suppliers: Vec<SeededAccount>,
+    /// Rows inserted in all tables, change feed included.
+    pub rows: u64,
+    /// Of which change-feed rows (`sync_changes`).
+    pub feed_rows: u64,
+    pub elapsed: Duration,
+}
+
+impl SeedReport {
+    pub fn rows_per_sec(&self) -> f64 {
+        self.rows as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "an account with the email {0} exists already: seed a fresh database or pass another --seed"
+    )]
+    Exists(String),
+    #[error("hashing the password failed: {0}")]
+    Hash(String),
+    #[error("the order model refused a seeded order: {0}")]
+    Order(#[from] trade_model::Rejection),
+    #[error("encoding an order: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Fills `db` as `opts` says. Prints progress to stdout when `opts.progress`.
+pub async fn run(db: &Db, opts: SeedOptions) -> Result<SeedReport, SeedError> {
+    check(&opts)?;
+    let started = Instant::now();
+    let mut seeder = Seeder::new(db, &opts);
+    for email in seeder
+        .buyers
+        .iter()
+        .chain(seeder.suppliers.iter())
+        .map(|a| a.email.clone())
+        .collect::<Vec<_>>()
+    {
+        let taken = sqlx::query("SELECT 1 AS one FROM accounts WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(db.pool())
+            .await?;
+        if taken.is_some() {
+            return Err(SeedError::Exists(email));
+        }
+    }
+    let password = opts.password.clone();
+    let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+        .await
+        .map_err(|e| SeedError::Hash(e.to_string()))?
+        .map_err(|e| SeedError::Hash(e.to_string()))?;
+    seeder.accounts(&hash).await?;
+    for b in 0..seeder.buyers.len() {
+        seeder.inquiries(b).await?;
+        seeder.orders(b).await?;
+    }
+    seeder.unread_counts().await?;
+    seeder.progress.finish();
+    Ok(SeedReport {
+        password: opts.password.clone(),
+        buyers: seeder.reports,
+        suppliers: seeder.suppliers.iter().map(|a| a.seeded()).collect(),
+        rows: seeder.progress.done,
+        feed_rows: seeder.feed_rows,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn check(opts: &SeedOptions) -> Result<(), SeedError> {
+    if opts.buyers == 0 || opts.suppliers == 0 {
+        return Err(SeedError::Invalid(
+            "seed at least one buyer and one supplier".into(),
+        ));
+    }
+    if opts.inquiries > 0 && opts.messages_per_inquiry == 0 {
+        return Err(SeedError::Invalid(
+            "an inquiry opens with a message: --messages-per-inquiry must be at least 1".into(),
+        ));
+    }
+    let chars = opts.password.chars().count();
+    if !(crate::auth::password::MIN_PASSWORD_CHARS..=crate::auth::password::MAX_PASSWORD_CHARS)
+        .contains(&chars)
+    {
+        return Err(SeedError::Invalid(format!(
+            "the password must have {} to {} characters",
+            crate::auth::password::MIN_PASSWORD_CHARS,
+            crate::auth::password::MAX_PASSWORD_CHARS
+        )));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk rows
+
+enum Value {
+    Text(String),
+    Int(i64),
+    OptInt(Option<i64>),
+    OptText(Option<String>),
+}
+
+struct Table {
+    name: &'static str,
+    columns: &'static [&'static str],
+    /// After the VALUES list (an upsert clause for the feed).
+    tail: &'static str,
+}
+
+static COMPANIES: Table = Table {
+    name: "companies",
+    columns: &["id", "name", "country"],
+    tail: "",
+};
+static ACCOUNTS: Table = Table {
+    name: "accounts",
+    columns: &[
+        "id",
+        "email",
+        "password_hash",
+        "display_name",
+        "role",
+        "company_id",
+        "created_at",
+    ],
+    tail: "",
+};
+static PRODUCTS: Table = Table {
+    name: "products",
+    columns: &["id", "supplier_id", "name"],
+    tail: "",
+};
+static INQUIRIES: Table = Table {
+    name: "inquiries",
+    columns: &[
+        "id",
+        "buyer_id",
+        "supplier_id",
+        "product",
+        "status",
+        "created_at",
+        "last_message_at",
+        "last_message_preview",
+        "buyer_unread",
+        "supplier_unread",
+    ],
+    tail: "",
+};
+static MESSAGES: Table = Table {
+    name: "messages",
+    columns: &[
+        "id",
+        "inquiry_id",
+        "sender_id",
+        "body",
+        "attachments",
+        "sent_at",
+        "read_at",
+    ],
+    tail: "",
+};
+static ORDERS: Table = Table {
+    name: "orders",
+    columns: &[
+        "id",
+        "buyer_id",
+        "supplier_id",
+        "status",
+        "buyer_box",
+        "supplier_box",
+        "version",
+        "next_deadline_at",
+        "deadline_automatic",
+        "has_dispute",
+        "created_at",
+        "updated_at",
+        "doc",
+    ],
+    tail: "",
+};
+static ORDER_EVENTS: Table = Table {
+    name: "order_events",
+    columns: &["order_id", "version", "action", "actor", "at", "snapshot"],
+    tail: "",
+};
+static PAYMENTS: Table = Table {
+    name: "payments",
+    columns: &[
+        "id",
+        "order_id",
+        "buyer_id",
+        "installment",
+        "installment_kind",
+        "method",
+        "amount_minor",
+        "fee_minor",
+        "currency",
+        "status",
+        "reference",
+        "card_last4",
+        "held_for_review",
+        "failure",
+        "created_at",
+        "updated_at",
+    ],
+    tail: "",
+};
+static SYNC_CHANGES: Table = Table {
+    name: "sync_changes",
+    columns: &["account_id", "kind", "record_id", "version", "removed"],
+    // As `Write::flush`: a record's row moves to the newest version that touched it.
+    tail: " ON CONFLICT (account_id, kind, record_id) \
+           DO UPDATE SET version = excluded.version, removed = excluded.removed",
+};
+
+/// Rows for one table, flattened.
+struct Rows {
+    table: &'static Table,
+    values: Vec<Value>,
+}
+
+impl Rows {
+    fn new(table: &'static Table) -> Rows {
+        Rows {
+            table,
+            values: Vec::new(),
+        }
+    }
+
+    fn push<const N: usize>(&mut self, row: [Value; N]) {
+        debug_assert_eq!(N, self.table.columns.len(), "{}", self.table.name);
+        self.values.extend(row);
+    }
+
+    fn len(&self) -> usize {
+        self.values.len() / self.table.columns.len()
+    }
+}
+
+/// `INSERT INTO table (...) VALUES (...), (...) ...` for `rows` rows. SQLite gets
+/// anonymous `?` parameters: with numbered ones the driver looks each number up by name,
+/// which costs time linear in the statement's parameters, per parameter.
+fn insert_sql(table: &Table, rows: usize, backend: Backend) -> String {
+    let cols = table.columns.len();
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ",
+        table.name,
+        table.columns.join(", ")
+    );
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    let _ = write!(sql, "${}", r * cols + c + 1);
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(table.tail);
+    sql
+}
+
+/// Writes `rows` with multi-row INSERTs of bound parameters.
+async fn write_rows(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    rows: Rows,
+    progress: &mut Progress,
+) -> Result<(), sqlx::Error> {
+    let cols = rows.table.columns.len();
+    let per_statement = ROWS_PER_STATEMENT.min(MAX_VARIABLES / cols).max(1);
+    let mut remaining = rows.len();
+    let mut values = rows.values.into_iter();
+    let full_sql = insert_sql(rows.table, per_statement, backend);
+    while remaining > 0 {
+        let n = remaining.min(per_statement);
+        let partial;
+        let sql = if n == per_statement {
+            &full_sql
+        } else {
+            partial = insert_sql(rows.table, n, backend);
+            &partial
+        };
+        let mut q = sqlx::query(sql);
+        for v in values.by_ref().take(n * cols) {
+            q = match v {
+                Value::Text(s) => q.bind(s),
+                Value::Int(i) => q.bind(i),
+                Value::OptInt(i) => q.bind(i),
+                Value::OptText(s) => q.bind(s),
+            };
+        }
+        q.execute(&mut *conn).await?;
+        remaining -= n;
+        progress.add(n as u64);
+    }
+    Ok(())
+}
+
+/// The rows of one transaction and the feed entries it records.
+struct Batch {
+    tables: Vec<Rows>,
+    /// account → (kind, record id)
+    feed: BTreeMap<AccountId, Vec<(Kind, String)>>,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            tables: [
+                &COMPANIES,
+                &ACCOUNTS,
+                &PRODUCTS,
+                &INQUIRIES,
+                &MESSAGES,
+                &ORDERS,
+                &ORDER_EVENTS,
+                &PAYMENTS,
+            ]
+            .into_iter()
+            .map(Rows::new)
+            .collect(),
+            feed: BTreeMap::new(),
+        }
+    }
+
+    fn rows(&mut self, table: &'static Table) -> &mut Rows {
+        let i = self
+            .tables
+            .iter()
+            .position(|r| r.table.name == table.name)
+            .unwrap_or_else(|| unreachable!("every table has its rows in a batch"));
+        &mut self.tables[i]
+    }
+
+    /// `record` is in the scope of each of `accounts`.
+    fn touch(&mut self, accounts: &[AccountId], kind: Kind, record: impl ToString) {
+        let record = record.to_string();
+        for a in accounts {
+            self.feed
+                .entry(*a)
+                .or_default()
+                .push((kind, record.clone()));
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.feed.is_empty() && self.tables.iter().all(|r| r.len() == 0)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Progress
+
+struct Progress {
+    enabled: bool,
+    total: u64,
+    done: u64,
+    started: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    fn add(&mut self, n: u64) {
+        self.done += n;
+        if self.enabled && self.last.elapsed() >= PROGRESS_EVERY {
+            self.last = Instant::now();
+            let secs = self.started.elapsed().as_secs_f64();
+            println!(
+                "seed: {} / {} rows ({:.0}%), {:.0} rows/s",
+                self.done,
+                self.total,
+                100.0 * self.done as f64 / self.total.max(1) as f64,
+                self.done as f64 / secs.max(1e-9)
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.enabled {
+            let secs = self.started.elapsed().as_secs_f64();
+            println!(
+                "seed: done, {} rows in {:.1} s ({:.0} rows/s)",
+                self.done,
+                secs,
+                self.done as f64 / secs.max(1e-9)
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The world
+
+struct Person {
+    id: AccountId,
+    email: String,
+    display_name: String,
+    company: String,
+    country: &'static str,
+    /// Supplier's products.
+    products: Vec<String>,
+}
+
+impl Person {
+    fn seeded(&self) -> SeededAccount {
+        SeededAccount {
+            id: self.id,
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
+}
+
+/// The state a seeded order is brought to, and the steps that get it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Created by the buyer: "Waiting for Your Partner to Confirm".
+    WaitingForPartner,
+    /// Created by the supplier: "Waiting for You to Confirm".
+    WaitingForMe,
+    Ordered,
+    Cancelled,
+    /// Ordered, a telegraphic transfer under way.
+    PaymentProcessing,
+    /// Paid: awaiting shipment.
+    Paid,
+    Shipped,
+    Completed,
+    /// Paid, then the buyer filed a dispute.
+    InDispute,
+}
+
+const PLANS: [Plan; 9] = [
+    Plan::WaitingForPartner,
+    Plan::Ordered,
+    Plan::Paid,
+    Plan::Shipped,
+    Plan::Completed,
+    Plan::WaitingForMe,
+    Plan::PaymentProcessing,
+    Plan::Cancelled,
+    Plan::InDispute,
+];
+
+impl Plan {
+    fn of(order_index: u32) -> Plan {
+        PLANS[order_index as usize % PLANS.len()]
+    }
+
+    /// Versions the order ends at (creation is version 1).
+    fn versions(self) -> u64 {
+        match self {
+            Plan::WaitingForPartner | Plan::WaitingForMe => 1,
+            Plan::Ordered | Plan::Cancelled => 2,
+            Plan::PaymentProcessing => 3,
+            Plan::Paid => 4,
+            Plan::Shipped | Plan::InDispute => 5,
+            Plan::Completed => 6,
+        }
+    }
+
+    fn payments(self) -> u64 {
+        match self {
+            Plan::WaitingForPartner | Plan::WaitingForMe | Plan::Ordered | Plan::Cancelled => 0,
+            _ => 1,
+        }
+    }
+}
+
+struct Seeder<'a> {
+    db: &'a Db,
+    opts: &'a SeedOptions,
+    now_ms: i64,
+    rng: StdRng,
+    buyers: Vec<Person>,
+    suppliers: Vec<Person>,
+    reports: Vec<BuyerReport>,
+    /// Per buyer: its first inquiries, which its first orders refer to.
+    linked_inquiries: Vec<InquiryId>,
+    /// Accounts that must get an unread-counts feed row.
+    unread_accounts: BTreeSet<AccountId>,
+    progress: Progress,
+    feed_rows: u64,
+}
+
+const BUYER_FIRST: [&str; 12] = [
+    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Mateo", "Sofia", "Jonas", "Chloe",
+    "Arjun",
+];
+const BUYER_LAST: [&str; 10] = [
+    "Schmidt", "Johnson", "Rossi", "García", "Dubois", "Nakamura", "Kowalski", "Silva", "Okafor",
+    "Larsen",
+];
+const BUYER_COMPANY: [&str; 8] = [
+    "Imports",
+    "Trading GmbH",
+    "Retail Group",
+    "Wholesale Ltd",
+    "Distribution BV",
+    "Home & Living",
+    "Outdoor Supply",
+    "Sourcing LLC",
+];
+const BUYER_COUNTRY: [&str; 8] = ["US", "DE", "IT", "FR", "GB", "NL", "ES", "PL"];
+const SUPPLIER_CITY: [&str; 8] = [
+    "Shenzhen",
+    "Ningbo",
+    "Yiwu",
+    "Guangzhou",
+    "Xiamen",
+    "Suzhou",
+    "Qingdao",
+    "Dongguan",
+];
+const SUPPLIER_TRADE: [&str; 8] = [
+    "Bright Electronics",
+    "Ocean Houseware",
+    "Evergreen Textiles",
+    "Golden Lighting",
+    "Sunrise Outdoor",
+    "Harmony Ceramics",
+    "Swift Packaging",
+    "Unity Sporting Goods",
+];
+const PRODUCT_NAMES: [&str; 16] = [
+    "LED panel light",
+    "Stainless steel water bottle",
+    "Bluetooth speaker",
+    "Cotton T-shirt",
+    "Ceramic coffee mug",
+    "Solar garden lamp",
+    "USB-C charger 65W",
+    "Yoga mat",
+    "Ergonomic office chair",
+    "Silicone baking mat",
+    "Wireless mouse",
+    "Laptop backpack",
+    "Kraft paper bag",
+    "Camping tent",
+    "Bamboo cutting board",
+    "Resistance band set",
+];
+const PORTS: [&str; 6] = [
+    "Shenzhen",
+    "Ningbo",
+    "Shanghai",
+    "Xiamen",
+    "Qingdao",
+    "Guangzhou",
+];
+const CARRIERS: [&str; 5] = ["Maersk", "COSCO", "MSC", "DHL Express", "Evergreen"];
+
+impl<'a> Seeder<'a> {
+    fn new(db: &'a Db, opts: &'a SeedOptions) -> Seeder<'a> {
+        let mut rng = StdRng::seed_from_u64(opts.seed);
+        let now_ms = millis(opts.now);
+        let tag = opts.seed;
+        let suppliers = (0..opts.suppliers)
+            .map(|s| {
+                let s = s as usize;
+                let company = format!(
+                    "{} {} Co., Ltd.",
+                    SUPPLIER_CITY[s % SUPPLIER_CITY.len()],
+                    SUPPLIER_TRADE[(s / SUPPLIER_CITY.len() + s) % SUPPLIER_TRADE.len()]
+                );
+                let products = (0..PRODUCTS_PER_SUPPLIER)
+                    .map(|p| {
+                        format!(
+                            "{} {}{}",
+                            PRODUCT_NAMES[(s * 3 + p) % PRODUCT_NAMES.len()],
+                            char::from(b'A' + rng.random_range(0..26u8)),
+                            rng.random_range(100..1000)
+                        )
+                    })
+                    .collect();
+                Person {
+                    id: AccountId(v7(&mut rng, now_ms - 400 * DAY_MS)),
+                    email: format!("supplier{}.seed{tag}@example.com", s + 1),
+                    display_name: format!(
+                        "{} sales {}",
+                        SUPPLIER_CITY[s % SUPPLIER_CITY.len()],
+                        s + 1
+                    ),
+                    company,
+                    country: "CN",
+                    products,
+                }
+            })
+            .collect();
+        let buyers: Vec<Person> = (0..opts.buyers)
+            .map(|b| {
+                let b = b as usize;
+                let first = BUYER_FIRST[b % BUYER_FIRST.len()];
+                let last = BUYER_LAST[(b / BUYER_FIRST.len() + b) % BUYER_LAST.len()];
+                Person {
+                    id: AccountId(v7(&mut rng, now_ms - 400 * DAY_MS)),
+                    email: format!("buyer{}.seed{tag}@example.com", b + 1),
+                    display_name: format!("{first} {last}"),
+                    company: format!("{last} {}", BUYER_COMPANY[b % BUYER_COMPANY.len()]),
+                    country: BUYER_COUNTRY[b % BUYER_COUNTRY.len()],
+                    products: Vec::new(),
+                }
+            })
+            .collect();
+        let reports = buyers
+            .iter()
+            .map(|b| BuyerReport {
+                account: b.seeded(),
+                inquiries: 0,
+                messages: 0,
+                unread_inquiries: 0,
+                unread_messages: 0,
+                orders: 0,
+                payments: 0,
+                order_boxes: BTreeMap::new(),
+            })
+            .collect();
+        let progress = Progress {
+            enabled: opts.progress,
+            total: total_rows(opts),
+            done: 0,
+            started: Instant::now(),
+            last: Instant::now(),
+        };
+        Seeder {
+            db,
+            opts,
+            now_ms,
+            rng,
+            buyers,
+            suppliers,
+            reports,
+            linked_inquiries: Vec::new(),
+            unread_accounts: BTreeSet::new(),
+            progress,
+            feed_rows: 0,
+        }
+    }
+
+    /// Inserts the batch's rows, gives each account it touched a new version, records
+    /// the feed rows with it, commits, and pokes live listeners of this process.
+    async fn commit(&mut self, batch: Batch) -> Result<(), SeedError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let backend = self.db.backend();
+        let mut w = self.db.begin().await?;
+        for rows in batch.tables {
+            write_rows(w.conn(), backend, rows, &mut self.progress).await?;
+        }
+        let mut feed = Rows::new(&SYNC_CHANGES);
+        let mut versions = Vec::with_capacity(batch.feed.len());
+        // Sorted by account, like `Write::flush`, so concurrent writers lock account rows
+        // in the same order.
+        for (account, records) in batch.feed {
+            let account = account.to_string();
+            let version: i64 = sqlx::query(
+                "INSERT INTO account_versions (account_id, version) VALUES ($1, 1) \
+                 ON CONFLICT (account_id) DO UPDATE SET version = account_versions.version + 1 \
+                 RETURNING version",
+            )
+            .bind(&account)
+            .fetch_one(w.conn())
+            .await?
+            .try_get("version")?;
+            for (kind, record) in records {
+                feed.push([
+                    Value::Text(account.clone()),
+                    Value::Text(kind.as_str().to_owned()),
+                    Value::Text(record),
+                    Value::Int(version),
+                    Value::Int(0),
+                ]);
+            }
+            if self.db.backend() == Backend::Postgres {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(crate::live::PG_CHANNEL)
+                    .bind(format!("{account} {version}"))
+                    .execute(w.conn())
+                    .await?;
+            }
+            versions.push((account, version));
+        }
+        self.feed_rows += feed.len() as u64;
+        write_rows(w.conn(), backend, feed, &mut self.progress).await?;
+        w.commit().await?;
+        for (account, version) in versions {
+            self.db.live().poke(&account, version);
+        }
+        Ok(())
+    }
+
+    async fn accounts(&mut self, password_hash: &str) -> Result<(), SeedError> {
+        let mut batch = Batch::new();
+        let created = self.now_ms - 400 * DAY_MS;
+        for (person, role) in self
+            .suppliers
+            .iter()
+            .map(|p| (p, Role::Supplier))
+            .chain(self.buyers.iter().map(|p| (p, Role::Buyer)))
+        {
+            let company = v7(&mut self.rng, created).to_string();
+            batch.rows(&COMPANIES).push([
+                Value::Text(company.clone()),
+                Value::Text(person.company.clone()),
+                Value::Text(person.country.to_owned()),
+            ]);
+            batch.rows(&ACCOUNTS).push([
+                Value::Text(person.id.to_string()),
+                Value::Text(person.email.clone()),
+                Value::Text(password_hash.to_owned()),
+                Value::Text(person.display_name.clone()),
+                Value::Text(role.as_str().to_owned()),
+                Value::Text(company),
+                Value::Int(created),
+            ]);
+            for product in &person.products {
+                batch.rows(&PRODUCTS).push([
+                    Value::Text(v7(&mut self.rng, created).to_string()),
+                    Value::Text(person.id.to_string()),
+                    Value::Text(product.clone()),
+                ]);
+            }
+        }
+        self.commit(batch).await
+    }
+
+    /// The buyer's inquiries and their messages, spread over the last year, in batches.
+    async fn inquiries(&mut self, b: usize) -> Result<(), SeedError> {
+        let n = i64::from(self.opts.inquiries);
+        let m = i64::from(self.opts.messages_per_inquiry);
+        if n == 0 {
+            return Ok(());
+        }
+        // Inquiries open evenly over the past year; a thread's messages follow each other
+        // a few minutes apart and all end before `now`.
+        let gap = (7 * MINUTE_MS).min((DAY_MS - MINUTE_MS) / m.max(1)).max(2);
+        let first = self.now_ms - 366 * DAY_MS;
+        let spacing = (365 * DAY_MS / n).max(1);
+        let rows_per_inquiry = 3 + 3 * m.unsigned_abs();
+        let per_batch = (ROWS_PER_BATCH / rows_per_inquiry).max(1) as i64;
+        let buyer = self.buyers[b].id;
+        let orders = i64::from(self.opts.orders);
+        self.linked_inquiries.clear();
+        let mut i = 0;
+        while i < n {
+            let mut batch = Batch::new();
+            for i in i..(i + per_batch).min(n) {
+                let s = (b + i as usize) % self.suppliers.len();
+                let supplier = self.suppliers[s].id;
+                let products = &self.suppliers[s].products;
+                let product =
+                    products[(i as usize / self.suppliers.len()) % products.len()].clone();
+                let opened = first + i * spacing + self.rng.random_range(0..spacing.max(2) / 2);
+                let id = InquiryId(v7(&mut self.rng, opened));
+                if i < orders {
+                    self.linked_inquiries.push(id);
+                }
+                // Who sent each message: the buyer opens, then they take turns; in about
+                // one thread in five the supplier has the last word (one to three
+                // messages) and the buyer has not read it yet.
+                let supplier_tail = if m >= 2 && self.rng.random_bool(0.2) {
+                    self.rng.random_range(1..=(m - 1).min(3))
+                } else {
+                    0
+                };
+                let unread_for_buyer = supplier_tail > 0;
+                let supplier_read_all = self.rng.random_bool(0.7);
+                let senders: Vec<Party> = (0..m)
+                    .map(|j| {
+                        if j == 0 {
+                            Party::Buyer
+                        } else if j >= m - supplier_tail {
+                            Party::Supplier
+                        } else if j % 2 == 0 {
+                            Party::Buyer
+                        } else {
+                            Party::Supplier
+                        }
+                    })
+                    .collect();
+                let mut times = Vec::with_capacity(senders.len());
+                let mut t = opened;
+                for j in 0..m {
+                    if j > 0 {
+                        t += gap / 2 + self.rng.random_range(0..gap / 2 + 1);
+                    }
+                    times.push(t);
+                }
+                let last_buyer = senders.iter().rposition(|p| *p == Party::Buyer);
+                let last_supplier = senders.iter().rposition(|p| *p == Party::Supplier);
+                let (mut buyer_unread, mut supplier_unread) = (0_i64, 0_i64);
+                let mut last_body = String::new();
+                for (j, sender) in senders.iter().enumerate() {
+                    let sent = times[j];
+                    // Read when the reader next wrote, else a little later; unread when
+                    // the reader has not written since (and, for the buyer, when this
+                    // thread is an unread one).
+                    let (reader_last, reader_is_buyer) = match sender {
+                        Party::Buyer => (last_supplier, false),
+                        Party::Supplier => (last_buyer, true),
+                    };
+                    let replied = reader_last.is_some_and(|r| r > j);
+                    let read = replied
+                        || if reader_is_buyer {
+                            !unread_for_buyer
+                        } else {
+                            supplier_read_all
+                        };
+                    let read_at = if read {
+                        let next = senders[j + 1..]
+                            .iter()
+                            .position(|p| p != sender)
+                            .map(|k| times[j + 1 + k] - 1);
+                        Some(next.unwrap_or((sent + gap / 2).min(self.now_ms - 1)))
+                    } else {
+                        if reader_is_buyer {
+                            buyer_unread += 1;
+                        } else {
+                            supplier_unread += 1;
+                        }
+                        None
+                    };
+                    let body = self.body(*sender, &product);
+                    let message = v7(&mut self.rng, sent).to_string();
+                    batch.rows(&MESSAGES).push([
+                        Value::Text(message.clone()),
+                        Value::Text(id.to_string()),
+                        Value::Text(
+                            match sender {
+                                Party::Buyer => buyer,
+                                Party::Supplier => supplier,
+                            }
+                            .to_string(),
+                        ),
+                        Value::Text(body.clone()),
+                        Value::Text("[]".to_owned()),
+                        Value::Int(sent),
+                        Value::OptInt(read_at),
+                    ]);
+                    batch.touch(&[buyer, supplier], Kind::Message, message);
+                    last_body = body;
+                    if *sender == Party::Supplier {
+                        self.unread_accounts.insert(buyer);
+                    } else {
+                        self.unread_accounts.insert(supplier);
+                    }
+                }
+                batch.rows(&INQUIRIES).push([
+                    Value::Text(id.to_string()),
+                    Value::Text(buyer.to_string()),
+                    Value::Text(supplier.to_string()),
+                    Value::Text(product),
+                    Value::Text("open".to_owned()),
+                    Value::Int(opened),
+                    Value::Int(times.last().copied().unwrap_or(opened)),
+                    Value::Text(preview(&last_body)),
+                    Value::Int(buyer_unread),
+                    Value::Int(supplier_unread),
+                ]);
+                batch.touch(&[buyer, supplier], Kind::Inquiry, id);
+                let report = &mut self.reports[b];
+                report.inquiries += 1;
+                report.messages += m.unsigned_abs();
+                report.unread_messages += buyer_unread.unsigned_abs();
+                report.unread_inquiries += u64::from(buyer_unread > 0);
+            }
+            self.commit(batch).await?;
+            i += per_batch;
+        }
+        Ok(())
+    }
+
+    fn body(&mut self, sender: Party, product: &str) -> String {
+        let r = &mut self.rng;
+        let qty = r.random_range(1..50) * 100;
+        let price = format!("{}.{:02}", r.random_range(1..80), r.random_range(0..100));
+        let port = PORTS[r.random_range(0..PORTS.len())];
+        match (sender, r.random_range(0..6)) {
+            (Party::Buyer, 0) => format!(
+                "Hello, we are interested in your {product}. Could you quote {qty} pieces FOB {port}?"
+            ),
+            (Party::Buyer, 1) => {
+                format!("What is the lead time for {qty} units of {product}?")
+            }
+            (Party::Buyer, 2) => {
+                "Can you send photos of the packaging and the export carton size?".to_owned()
+            }
+            (Party::Buyer, 3) => format!(
+                "Please confirm USD {price} per piece for {qty} pieces, shipped by sea from {port}."
+            ),
+            (Party::Buyer, 4) => format!(
+                "Could you print our logo on the {product}? What is the minimum order for that?"
+            ),
+            (Party::Buyer, _) => {
+                "Thank you. We will check with our team and come back to you this week.".to_owned()
+            }
+            (Party::Supplier, 0) => format!(
+                "Thank you for your inquiry. For {qty} pieces the price is USD {price} per piece FOB {port}."
+            ),
+            (Party::Supplier, 1) => format!(
+                "Lead time is {} days after the deposit. Samples are available in 5 days.",
+                r.random_range(15..60)
+            ),
+            (Party::Supplier, 2) => {
+                format!("Yes, we can print your logo. The minimum order is {qty} pieces.")
+            }
+            (Party::Supplier, 3) => {
+                "Please find our latest catalogue and the test reports on our product page."
+                    .to_owned()
+            }
+            (Party::Supplier, 4) => format!(
+                "We can offer {}% off for orders above {} pieces.",
+                r.random_range(3..12),
+                qty * 2
+            ),
+            (Party::Supplier, _) => format!(
+                "Goods are packed in export cartons of {} pieces; we ship from {port}.",
+                r.random_range(2..50)
+            ),
+        }
+    }
+
+    /// The buyer's orders, created over the last few days and brought to a mix of
+    /// states through `trade_model::order::{create, apply}`.
+    async fn orders(&mut self, b: usize) -> Result<(), SeedError> {
+        let n = i64::from(self.opts.orders);
+        let per_batch = (ROWS_PER_BATCH / 12).max(1) as i64;
+        let mut o = 0;
+        while o < n {
+            let mut batch = Batch::new();
+            for o in o..(o + per_batch).min(n) {
+                let order = self.order(&mut batch, b, o)?;
+                let report = &mut self.reports[b];
+                report.orders += 1;
+                *report
+                    .order_boxes
+                    .entry(order::order_box(&order, Party::Buyer).as_str())
+                    .or_default() += 1;
+            }
+            self.commit(batch).await?;
+            o += per_batch;
+        }
+        Ok(())
+    }
+
+    /// Order `o` of buyer `b`, with its events and payment, into `batch`.
+    fn order(&mut self, batch: &mut Batch, b: usize, o: i64) -> Result<Order, SeedError> {
+        let n = i64::from(self.opts.orders);
+        let plan = Plan::of(o as u32);
+        let buyer = self.buyers[b].id;
+        let s = (b + o as usize) % self.suppliers.len();
+        let supplier = self.suppliers[s].id;
+        // Orders are created within the last five days, so no automatic deadline (30
+        // days to confirm, 7 working days for a transfer, 6 days of dispute negotiation)
+        // has passed yet: starting the server on the seeded data changes nothing.
+        let mut at = self.now_ms - 5 * DAY_MS + o * (4 * DAY_MS / n).max(1);
+        let ship_by = trade_model::time::utc_date(self.opts.now)
+            .checked_add(jiff::Span::new().days(60))
+            .map_err(|e| SeedError::Invalid(e.to_string()))?;
+        let lines: Vec<OrderLine> = (0..self.rng.random_range(1..=3usize))
+            .map(|l| {
+                let products = &self.suppliers[s].products;
+                OrderLine {
+                    product: products[(o as usize + l) % products.len()].clone(),
+                    quantity: self.rng.random_range(1..=50u64) * 100,
+                    unit: "pieces".to_owned(),
+                    unit_price_minor: self.rng.random_range(50..5_000),
+                }
+            })
+            .collect();
+        let total: i64 = lines
+            .iter()
+            .map(|l| l.unit_price_minor * l.quantity as i64)
+            .sum();
+        let payment_terms = if plan.payments() == 0 && self.rng.random_bool(0.5) {
+            PaymentTerms::deposit_percent(total, 30)
+        } else {
+            PaymentTerms::Full
+        };
+        let terms = OrderTerms {
+            lines,
+            currency: Currency::USD,
+            incoterm: Incoterm::KNOWN[self.rng.random_range(0..Incoterm::KNOWN.len())].clone(),
+            shipping_method: [
+                ShippingMethod::Sea,
+                ShippingMethod::Air,
+                ShippingMethod::Express,
+            ][self.rng.random_range(0..3)],
+            ship_by,
+            payment_terms,
+            remarks: "Packed in export cartons.".to_owned(),
+            documents: Vec::new(),
+        };
+        let creator = if plan == Plan::WaitingForMe {
+            Party::Supplier
+        } else {
+            Party::Buyer
+        };
+        let mut order = order::create(
+            OrderId(v7(&mut self.rng, at)),
+            buyer,
+            supplier,
+            self.linked_inquiries.get(o as usize).copied(),
+            OrderOrigin::Template,
+            creator,
+            terms,
+            from_millis(at),
+        )?;
+        order_event(batch, &order, ActionKind::Create, Actor::Party(creator))?;
+        let (buyer_actor, supplier_actor) =
+            (Actor::Party(Party::Buyer), Actor::Party(Party::Supplier));
+        match plan {
+            Plan::WaitingForPartner | Plan::WaitingForMe => {}
+            Plan::Cancelled => {
+                let cancel = OrderAction::Cancel {
+                    reason: "We found another supplier.".to_owned(),
+                };
+                self.step(batch, &mut order, &mut at, buyer_actor, cancel)?;
+            }
+            _ => {
+                let confirm = OrderAction::Confirm { version: 1 };
+                self.step(batch, &mut order, &mut at, supplier_actor, confirm)?;
+            }
+        }
+        if plan.payments() > 0 {
+            let due = order
+                .next_installment()
+                .ok_or(trade_model::Rejection::NothingDue)?;
+            let payment_id = PaymentId(v7(&mut self.rng, at));
+            let method = PaymentMethod::TelegraphicTransfer;
+            let begin = OrderAction::BeginPayment {
+                payment_id,
+                method,
+                amount_minor: due.amount_minor,
+            };
+            self.step(batch, &mut order, &mut at, buyer_actor, begin)?;
+            let started = millis(order.updated_at);
+            let mut status = PaymentStatus::Processing;
+            if plan != Plan::PaymentProcessing {
+                // The transfer arrived and an operator recorded it.
+                let paid = OrderAction::PaymentSucceeded { payment_id };
+                self.step(batch, &mut order, &mut at, Actor::Operator, paid)?;
+                status = PaymentStatus::Succeeded;
+            }
+            // As `routes::payments::begin_payment` inserts it and `store::payments::settle`
+            // completes it.
+            batch.rows(&PAYMENTS).push([
+                Value::Text(payment_id.to_string()),
+                Value::Text(order.id.to_string()),
+                Value::Text(buyer.to_string()),
+                Value::Int(i64::from(due.index)),
+                Value::Text(enum_str(&due.kind)),
+                Value::Text(enum_str(&method)),
+                Value::Int(due.amount_minor),
+                Value::Int(0),
+                Value::Text(order.terms.currency.to_string()),
+                Value::Text(status.as_str().to_owned()),
+                Value::OptText(Some(self.transfer_reference())),
+                Value::OptText(None),
+                Value::Int(0),
+                Value::OptText(None),
+                Value::Int(started),
+                Value::Int(millis(order.updated_at)),
+            ]);
+            batch.touch(&[buyer, supplier], Kind::Payment, payment_id);
+            self.reports[b].payments += 1;
+        }
+        match plan {
+            Plan::Shipped | Plan::Completed => {
+                let ship = OrderAction::Ship {
+                    carrier: CARRIERS[self.rng.random_range(0..CARRIERS.len())].to_owned(),
+                    tracking_number: format!(
+                        "TRK{}",
+                        self.rng.random_range(10_000_000..99_999_999u32)
+                    ),
+                };
+                self.step(batch, &mut order, &mut at, supplier_actor, ship)?;
+                if plan == Plan::Completed {
+                    let receipt = OrderAction::ConfirmReceipt;
+                    self.step(batch, &mut order, &mut at, buyer_actor, receipt)?;
+                }
+            }
+            Plan::InDispute => {
+                let file = OrderAction::Dispute(DisputeAction::File {
+                    dispute_id: DisputeId(v7(&mut self.rng, at)),
+                    reason: DisputeReason::NotShipped,
+                    claim_minor: order.paid_minor,
+                    description: "The goods were not shipped on the agreed date.".to_owned(),
+                    evidence: Vec::new(),
+                });
+                self.step(batch, &mut order, &mut at, buyer_actor, file)?;
+            }
+            _ => {}
+        }
+        debug_assert_eq!(order.version.unsigned_abs(), plan.versions());
+        order_row(batch, &order)?;
+        Ok(order)
+    }
+
+    /// Applies `action` a few minutes after the previous step, as the server does.
+    fn step(
+        &mut self,
+        batch: &mut Batch,
+        order: &mut Order,
+        at: &mut i64,
+        actor: Actor,
+        action: OrderAction,
+    ) -> Result<(), SeedError> {
+        *at += 10 * MINUTE_MS + self.rng.random_range(0..MINUTE_MS);
+        let next = order::apply(order, actor, &action, from_millis(*at))?;
+        order_event(batch, &next, action.kind(), actor)?;
+        *order = next;
+        Ok(())
+    }
+
+    /// A transfer reference like the server's (`TC-` and 10 unambiguous characters).
+    fn transfer_reference(&mut self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let tail: String = (0..10)
+            .map(|_| char::from(ALPHABET[self.rng.random_range(0..ALPHABET.len())]))
+            .collect();
+        format!("TC-{tail}")
+    }
+
+    /// Every account that received a message gets its unread totals in its feed, last.
+    async fn unread_counts(&mut self) -> Result<(), SeedError> {
+        let mut batch = Batch::new();
+        for account in std::mem::take(&mut self.unread_accounts) {
+            batch.touch(&[account], Kind::UnreadCounts, account);
+        }
+        self.commit(batch).await
+    }
+}
+
+/// One `order_events` row, as `store::orders` writes it: the order as it stood at this
+/// version.
+fn order_event(
+    batch: &mut Batch,
+    order: &Order,
+    action: ActionKind,
+    actor: Actor,
+) -> Result<(), SeedError> {
+    batch.rows(&ORDER_EVENTS).push([
+        Value::Text(order.id.to_string()),
+        Value::Int(order.version),
+        Value::Text(enum_str(&action)),
+        Value::Text(crate::orders::actor_label(actor).to_owned()),
+        Value::Int(millis(order.updated_at)),
+        Value::Text(serde_json::to_string(order)?),
+    ]);
+    Ok(())
+}
+
+/// The `orders` row with the columns `store::orders::insert` and `save` derive.
+fn order_row(batch: &mut Batch, order: &Order) -> Result<(), SeedError> {
+    let (deadline, automatic) = match order.next_deadline() {
+        Some(d) => (Some(millis(d.at)), i64::from(d.kind.is_automatic())),
+        None => (None, 0),
+    };
+    batch.rows(&ORDERS).push([
+        Value::Text(order.id.to_string()),
+        Value::Text(order.buyer.to_string()),
+        Value::Text(order.supplier.to_string()),
+        Value::Text(order.status.as_str().to_owned()),
+        Value::Text(order::order_box(order, Party::Buyer).as_str().to_owned()),
+        Value::Text(order::order_box(order, Party::Supplier).as_str().to_owned()),
+        Value::Int(order.version),
+        Value::OptInt(deadline),
+        Value::Int(automatic),
+        Value::Int(i64::from(order.dispute.is_some())),
+        Value::Int(millis(order.created_at)),
+        Value::Int(millis(order.updated_at)),
+        Value::Text(serde_json::to_string(order)?),
+    ]);
+    batch.touch(&[order.buyer, order.supplier], Kind::Order, order.id);
+    Ok(())
+}
+
+/// A serde unit variant's name, as the store writes enums.
+fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A UUIDv7 for the instant `at_ms` (so ids sort like the seeded times) with random bits
+/// from the seeded generator.
+fn v7(rng: &mut StdRng, at_ms: i64) -> Uuid {
+    let mut bytes = [0u8; 10];
+    rng.fill(&mut bytes);
+    uuid::Builder::from_unix_timestamp_millis(at_ms.max(0).unsigned_abs(), &bytes).into_uuid()
+}
+
+/// Rows `opts` will insert, for progress.
+fn total_rows(opts: &SeedOptions) -> u64 {
+    let (b, s) = (u64::from(opts.buyers), u64::from(opts.suppliers));
+    let (i, m) = (
+        u64::from(opts.inquiries),
+        u64::from(opts.messages_per_inquiry),
+    );
+    let accounts = 2 * (b + s) + s * PRODUCTS_PER_SUPPLIER as u64;
+    let threads = i * 3 + i * m * 3;
+    let orders: u64 = (0..opts.orders)
+        .map(|o| {
+            let plan = Plan::of(o);
+            1 + plan.versions() + 2 + 3 * plan.payments()
+        })
+        .sum();
+    let unread = if i > 0 {
+        s.min(b * i) + if m >= 2 { b } else { 0 }
+    } else {
+        0
+    };
+    accounts + b * (threads + orders) + unread
+}
+
+/// A summary for people: counts, speed, the accounts and their password.
+pub fn describe(report: &SeedReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Seeded {} rows ({} change-feed rows) in {:.1} s ({:.0} rows/s).",
+        report.rows,
+        report.feed_rows,
+        report.elapsed.as_secs_f64(),
+        report.rows_per_sec()
+    );
+    let _ = writeln!(out, "Password of every seeded account: {}", report.password);
+    for b in &report.buyers {
+        let _ = writeln!(
+            out,
+            "buyer    {}  ({}: {} inquiries, {} messages, {} unread in {} inquiries, {} orders)",
+            b.account.email,
+            b.account.display_name,
+            b.inquiries,
+            b.messages,
+            b.unread_messages,
+            b.unread_inquiries,
+            b.orders
+        );
+    }
+    for s in &report.suppliers {
+        let _ = writeln!(out, "supplier {}  ({})", s.email, s.display_name);
+    }
+    out
+}

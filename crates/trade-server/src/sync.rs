@@ -1,0 +1,334 @@
+//! Sync (design §4), the server half: pull pages of the account's change feed with each
+//! record's current state, and push batches of client mutations through the same code
+//! paths as the REST API, each applied at most once.
+
+use std::collections::HashMap;
+
+use trade_model::api::UnreadCounts;
+use trade_model::dispute::DisputeAction;
+use trade_model::order::{OrderAction, PaymentMethod};
+use trade_model::sync::{
+    Change, Mutation, MutationOp, MutationOutcome, MutationResult, PullResponse, RecordKind,
+    SyncRecord,
+};
+use trade_model::{AccountId, DocumentId, OrderId, PaymentId};
+
+use crate::auth::AuthUser;
+use crate::db::{Kind, Write};
+use crate::error::{ApiError, ApiResult};
+use crate::orders::{self, view_for};
+use crate::state::AppState;
+use crate::store;
+use crate::store::sync::Cursor;
+
+fn record_kind(kind: Kind) -> RecordKind {
+    match kind {
+        Kind::Inquiry => RecordKind::Inquiry,
+        Kind::Message => RecordKind::Message,
+        Kind::Order => RecordKind::Order,
+        Kind::Payment => RecordKind::Payment,
+        Kind::Document => RecordKind::Document,
+        Kind::UnreadCounts => RecordKind::UnreadCounts,
+    }
+}
+
+/// One page of `user`'s changes after `cursor`.
+pub async fn pull(
+    state: &AppState,
+    user: &AuthUser,
+    cursor: &str,
+    limit: i64,
+) -> ApiResult<PullResponse> {
+    let after = Cursor::decode(cursor)
+        .ok_or_else(|| ApiError::bad_request("sync.bad_cursor", "The sync cursor is not valid."))?;
+    let limit = limit.clamp(1, trade_model::sync::MAX_PULL_LIMIT);
+    // Read the version first: everything up to it is visible, so a client whose cursor
+    // reaches it is up to date as of this call.
+    let account_version = store::sync::account_version(&state.db, user.id).await?;
+    let mut rows = store::sync::after(&state.db, user.id, &after, limit + 1).await?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let total_estimate = if cursor.is_empty() {
+        Some(store::sync::feed_size(&state.db, user.id).await?)
+    } else {
+        None
+    };
+    let next_cursor = rows
+        .last()
+        .map(|r| {
+            Cursor {
+                version: r.version,
+                kind: r.kind.as_str().to_owned(),
+                record_id: r.record_id.clone(),
+            }
+            .encode()
+        })
+        .unwrap_or_else(|| after.encode());
+    let records = load(state, user, &rows).await?;
+    let changes = rows
+        .iter()
+        .map(|r| Change {
+            version: r.version,
+            kind: record_kind(r.kind),
+            id: r.record_id.clone(),
+            record: if r.removed {
+                None
+            } else {
+                records.get(&(r.kind, r.record_id.clone())).cloned()
+            },
+        })
+        .collect();
+    Ok(PullResponse {
+        changes,
+        next_cursor,
+        has_more,
+        account_version,
+        total_estimate,
+    })
+}
+
+/// The current state of each non-removed row, as `user` sees it. Rows whose record is
+/// gone or no longer visible are missing from the map and become tombstones.
+async fn load(
+    state: &AppState,
+    user: &AuthUser,
+    rows: &[store::sync::FeedRow],
+) -> ApiResult<HashMap<(Kind, String), SyncRecord>> {
+    let mut by_kind: HashMap<Kind, Vec<String>> = HashMap::new();
+    for r in rows.iter().filter(|r| !r.removed) {
+        by_kind.entry(r.kind).or_default().push(r.record_id.clone());
+    }
+    let mut out = HashMap::new();
+    let now = state.now();
+    for (kind, ids) in by_kind {
+        match kind {
+            Kind::Inquiry => {
+                for i in store::inquiries::get_many(&state.db, user.id, &ids).await? {
+                    out.insert((kind, i.id.to_string()), SyncRecord::Inquiry(i));
+                }
+            }
+            Kind::Message => {
+                for m in store::inquiries::messages_many(&state.db, user.id, &ids).await? {
+                    out.insert((kind, m.id.to_string()), SyncRecord::Message(m));
+                }
+            }
+            Kind::Order => {
+                for id in ids {
+                    let Ok(order_id) = id.parse::<OrderId>() else {
+                        continue;
+                    };
+                    if let Some(order) = store::orders::get(&state.db, order_id).await?
+                        && let Some(actor) = orders::actor_for(&order, user)
+                    {
+                        out.insert((kind, id), SyncRecord::Order(view_for(order, actor, now)));
+                    }
+                }
+            }
+            Kind::Payment => {
+                for id in ids {
+                    let Ok(payment_id) = id.parse::<PaymentId>() else {
+                        continue;
+                    };
+                    let Some(payment) = store::payments::get(&state.db, payment_id).await? else {
+                        continue;
+                    };
+                    let visible = store::orders::get(&state.db, payment.order)
+                        .await?
+                        .is_some_and(|o| orders::actor_for(&o, user).is_some());
+                    if visible {
+                        out.insert((kind, id), SyncRecord::Payment(payment));
+                    }
+                }
+            }
+            Kind::Document => {
+                for id in ids {
+                    let Ok(doc) = id.parse::<DocumentId>() else {
+                        continue;
+                    };
+                    match store::documents::visible(&state.db, user.id, user.role, doc).await {
+                        Ok(meta) => {
+                            out.insert((kind, id), SyncRecord::Document(meta));
+                        }
+                        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Kind::UnreadCounts => {
+                let (total, inquiries_with_unread) =
+                    store::inquiries::unread_totals(&state.db, user.id).await?;
+                out.insert(
+                    (kind, user.id.to_string()),
+                    SyncRecord::UnreadCounts(UnreadCounts {
+                        total,
+                        inquiries_with_unread,
+                    }),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn rejected(err: ApiError) -> MutationOutcome {
+    MutationOutcome::Rejected {
+        code: err.code.to_owned(),
+        message: err.message,
+        details: err.details,
+    }
+}
+
+/// Applies one mutation inside `w`; returns the order's new version for order steps.
+async fn apply(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    op: MutationOp,
+) -> ApiResult<Option<i64>> {
+    match op {
+        MutationOp::OpenInquiry {
+            inquiry,
+            supplier,
+            product,
+            message,
+            body,
+        } => {
+            crate::chat::open_inquiry(w, state, user, inquiry, supplier, &product, message, &body)
+                .await?;
+            Ok(None)
+        }
+        MutationOp::SendMessage {
+            inquiry,
+            message,
+            body,
+            attachments,
+        } => {
+            crate::chat::post_message(w, state, user, inquiry, message, &body, &attachments)
+                .await?;
+            Ok(None)
+        }
+        MutationOp::MarkRead { inquiry, up_to } => {
+            crate::chat::mark_read(w, state, user, inquiry, up_to).await?;
+            Ok(None)
+        }
+        MutationOp::SubmitOrder { order, request } => {
+            let (order, _) = orders::submit(w, state, user, order, request).await?;
+            Ok(Some(order.version))
+        }
+        MutationOp::OrderStep { order, action } => {
+            let (after, _) = match action {
+                OrderAction::Modify { version, terms } => {
+                    orders::modify(w, state, user, order, version, terms).await?
+                }
+                OrderAction::Dispute(step @ DisputeAction::File { .. }) => {
+                    orders::file_dispute(w, state, user, order, &step).await?
+                }
+                OrderAction::BeginPayment {
+                    payment_id,
+                    method,
+                    amount_minor,
+                } => {
+                    if method != PaymentMethod::TelegraphicTransfer {
+                        return Err(ApiError::unprocessable(
+                            "payment.card_needs_connection",
+                            "Card payments go to the payment provider directly and cannot be queued.",
+                        ));
+                    }
+                    let (after, _payment) = crate::routes::payments::begin_payment(
+                        w,
+                        state,
+                        user,
+                        order,
+                        payment_id,
+                        method,
+                        amount_minor,
+                        None,
+                    )
+                    .await?;
+                    (after, trade_model::order::Actor::System)
+                }
+                other => orders::step(w, state, user, order, &other).await?,
+            };
+            Ok(Some(after.version))
+        }
+    }
+}
+
+/// Applies a batch in order. Each mutation runs in its own transaction together with the
+/// record of its result, so it takes effect at most once; a mutation seen before gets
+/// its first result again. A server fault stops the batch (the client retries it).
+pub async fn push(
+    state: &AppState,
+    user: &AuthUser,
+    mutations: Vec<Mutation>,
+) -> ApiResult<Vec<MutationResult>> {
+    let mut results = Vec::with_capacity(mutations.len());
+    for mutation in mutations {
+        let key = mutation.id.to_string();
+        if let Some(stored) = store::sync::mutation_result(&state.db, user.id, &key).await? {
+            let outcome = serde_json::from_str(&stored).map_err(ApiError::internal)?;
+            results.push(MutationResult {
+                id: mutation.id,
+                outcome,
+            });
+            continue;
+        }
+        let now = state.now();
+        let mut w = state.db.begin().await?;
+        let outcome = match apply(&mut w, state, user, mutation.op).await {
+            Ok(order_version) => {
+                w.touch(user.id, Kind::UnreadCounts, user.id);
+                let versions = w.flush().await?;
+                let account_version = own_version(&versions, user.id);
+                let outcome = MutationOutcome::Applied {
+                    account_version,
+                    order_version,
+                };
+                let text = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
+                if store::sync::record_mutation(&mut w, user.id, &key, &text, now).await? {
+                    w.commit().await?;
+                    outcome
+                } else {
+                    // The same mutation was applied concurrently: undo ours, replay theirs.
+                    w.rollback().await?;
+                    replay(state, user, &key).await?
+                }
+            }
+            Err(err) if err.status.is_server_error() => return Err(err),
+            Err(err) => {
+                w.rollback().await?;
+                let outcome = rejected(err);
+                let text = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
+                let mut w = state.db.begin().await?;
+                if store::sync::record_mutation(&mut w, user.id, &key, &text, now).await? {
+                    w.commit().await?;
+                    outcome
+                } else {
+                    w.rollback().await?;
+                    replay(state, user, &key).await?
+                }
+            }
+        };
+        results.push(MutationResult {
+            id: mutation.id,
+            outcome,
+        });
+    }
+    Ok(results)
+}
+
+fn own_version(versions: &[(String, i64)], account: AccountId) -> i64 {
+    let me = account.to_string();
+    versions
+        .iter()
+        .find(|(a, _)| *a == me)
+        .map(|(_, v)| *v)
+        .unwrap_or(0)
+}
+
+async fn replay(state: &AppState, user: &AuthUser, key: &str) -> ApiResult<MutationOutcome> {
+    let stored = store::sync::mutation_result(&state.db, user.id, key)
+        .await?
+        .ok_or_else(|| ApiError::internal("mutation result vanished"))?;
+    serde_json::from_str(&stored).map_err(ApiError::internal)
+}

@@ -1,0 +1,77 @@
+//! Several server instances on one PostgreSQL database serve the same accounts: a
+//! change committed through one reaches clients listening on another (LISTEN/NOTIFY).
+//! Runs with `--features postgres-tests` and `TRADE_TEST_POSTGRES_URL` (`./dev test`).
+#![cfg(feature = "postgres-tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use serde_json::json;
+use support::TestServer;
+
+#[tokio::test]
+async fn a_message_posted_on_instance_1_pokes_a_client_listening_on_instance_2() {
+    let url = support::database_url()
+        .await
+        .expect("TRADE_TEST_POSTGRES_URL must point at PostgreSQL for these tests");
+    let one = TestServer::start_on(Some(url.clone())).await;
+    let two = TestServer::start_on(Some(url)).await;
+    let buyer = one.register("buyer", "Ann Buyer").await;
+    let supplier = one.register("supplier", "Li Supplier").await;
+    // The same accounts sign in on the other instance.
+    let buyer_on_two = two.login(&buyer.email).await;
+    let inquiry = one
+        .ok(
+            "/v1/inquiries",
+            &buyer,
+            json!({ "supplier": supplier.id, "product": "Pumps", "message": "Hello" }),
+        )
+        .await;
+
+    let resp = two
+        .client
+        .get(format!("{}/v1/events", two.base))
+        .bearer_auth(&buyer_on_two.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut stream = resp.bytes_stream();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seen.contains("event: ready") {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    one.ok(
+        &format!("/v1/inquiries/{}/messages", inquiry["id"].as_str().unwrap()),
+        &supplier,
+        json!({ "body": "Posted through instance 1." }),
+    )
+    .await;
+    while !seen.contains("event: changed") {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("a poke through instance 2 in time")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    // And the pull on instance 2 carries the message.
+    let (_, page) = two.get("/v1/sync/pull?limit=100", &buyer_on_two).await;
+    assert!(
+        page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["record"]["data"]["body"] == "Posted through instance 1.")
+    );
+    one.running.shutdown().await;
+    two.running.shutdown().await;
+}

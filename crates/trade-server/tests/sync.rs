@@ -1,0 +1,538 @@
+//! The sync protocol over the real HTTPS API: pull pages equal the server's state,
+//! incremental pulls after each kind of change, tombstones, a cursor that never skips
+//! a change under concurrent writers, push at most once with typed results, live pokes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{TestServer, User};
+
+/// What a client would hold after applying pages: (kind, id) → record (None = removed).
+#[derive(Default, Debug)]
+struct Replica {
+    cursor: String,
+    records: BTreeMap<(String, String), Option<Value>>,
+}
+
+impl Replica {
+    /// Applies one page; returns whether more remain.
+    async fn pull_page(&mut self, s: &TestServer, u: &User, limit: i64) -> bool {
+        let (status, page) = s
+            .get(
+                &format!("/v1/sync/pull?cursor={}&limit={limit}", self.cursor),
+                u,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for c in page["changes"].as_array().unwrap() {
+            let key = (
+                c["kind"].as_str().unwrap().to_owned(),
+                c["id"].as_str().unwrap().to_owned(),
+            );
+            self.records
+                .insert(key, c.get("record").map(|r| r["data"].clone()));
+        }
+        self.cursor = page["next_cursor"].as_str().unwrap().to_owned();
+        page["has_more"].as_bool().unwrap()
+    }
+
+    async fn pull(&mut self, s: &TestServer, u: &User, limit: i64) -> usize {
+        let mut applied = 0;
+        loop {
+            let (status, page) = s
+                .get(
+                    &format!("/v1/sync/pull?cursor={}&limit={limit}", self.cursor),
+                    u,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            for c in page["changes"].as_array().unwrap() {
+                let key = (
+                    c["kind"].as_str().unwrap().to_owned(),
+                    c["id"].as_str().unwrap().to_owned(),
+                );
+                self.records
+                    .insert(key, c.get("record").map(|r| r["data"].clone()));
+                applied += 1;
+            }
+            self.cursor = page["next_cursor"].as_str().unwrap().to_owned();
+            if !page["has_more"].as_bool().unwrap() {
+                return applied;
+            }
+        }
+    }
+
+    fn live(&self, kind: &str) -> BTreeMap<String, Value> {
+        self.records
+            .iter()
+            .filter(|((k, _), v)| k == kind && v.is_some())
+            .map(|((_, id), v)| (id.clone(), v.clone().unwrap()))
+            .collect()
+    }
+}
+
+/// The server's state for `u` through the REST API, in the shapes the feed carries.
+async fn rest_state(
+    s: &TestServer,
+    u: &User,
+) -> (
+    BTreeMap<String, Value>,
+    BTreeMap<String, Value>,
+    BTreeMap<String, Value>,
+) {
+    let mut inquiries = BTreeMap::new();
+    let mut messages = BTreeMap::new();
+    let mut cursor = String::new();
+    loop {
+        let (_, page) = s
+            .get(&format!("/v1/inquiries?limit=7&cursor={cursor}"), u)
+            .await;
+        for i in page["items"].as_array().unwrap() {
+            let id = i["id"].as_str().unwrap().to_owned();
+            let (_, thread) = s
+                .get(&format!("/v1/inquiries/{id}/messages?limit=200"), u)
+                .await;
+            for m in thread["items"].as_array().unwrap() {
+                messages.insert(m["id"].as_str().unwrap().to_owned(), m.clone());
+            }
+            inquiries.insert(id, i.clone());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    let (_, orders) = s.get("/v1/orders?limit=200", u).await;
+    let orders = orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["order"]["id"].as_str().unwrap().to_owned(), o.clone()))
+        .collect();
+    (inquiries, messages, orders)
+}
+
+fn strip_actions(mut v: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    for o in v.values_mut() {
+        // Derived from the clock at read time, not stored state.
+        o.as_object_mut().unwrap().remove("available_actions");
+    }
+    v
+}
+
+async fn assert_converged(s: &TestServer, u: &User, replica: &Replica) {
+    let (inquiries, messages, orders) = rest_state(s, u).await;
+    assert_eq!(replica.live("inquiry"), inquiries, "inquiries");
+    assert_eq!(replica.live("message"), messages, "messages");
+    assert_eq!(
+        strip_actions(replica.live("order")),
+        strip_actions(orders),
+        "orders"
+    );
+    let (_, unread) = s.get("/v1/unread", u).await;
+    assert_eq!(
+        replica.live("unread_counts").get(&u.id),
+        Some(&unread),
+        "unread counts"
+    );
+}
+
+async fn world(s: &TestServer) -> (User, User, String) {
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let mut first = String::new();
+    for n in 0..5 {
+        let inquiry = s
+            .ok("/v1/inquiries", &buyer, json!({ "supplier": supplier.id, "product": format!("Product {n}"), "message": "Price?" }))
+            .await;
+        let id = inquiry["id"].as_str().unwrap().to_owned();
+        s.ok(
+            &format!("/v1/inquiries/{id}/messages"),
+            &supplier,
+            json!({ "body": format!("USD {n}.00") }),
+        )
+        .await;
+        if n == 0 {
+            first = id;
+        }
+    }
+    s.ok("/v1/orders", &buyer, json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms(&[("Product 0", 10, 500)], None) }))
+        .await;
+    (buyer, supplier, first)
+}
+
+#[tokio::test]
+async fn initial_sync_equals_the_server_state_and_incremental_pulls_follow_every_change() {
+    let s = TestServer::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let mut replica = Replica::default();
+    let (_, first_page) = s.get("/v1/sync/pull?limit=4", &buyer).await;
+    assert!(
+        first_page["total_estimate"].as_i64().unwrap() >= 17,
+        "{first_page}"
+    );
+    replica.pull(&s, &buyer, 4).await;
+    assert_converged(&s, &buyer, &replica).await;
+    assert_eq!(replica.pull(&s, &buyer, 4).await, 0, "nothing new");
+
+    // A message from the supplier: the message, the inquiry and the unread counts.
+    let m = s
+        .ok(
+            &format!("/v1/inquiries/{inquiry}/messages"),
+            &supplier,
+            json!({ "body": "New price list attached." }),
+        )
+        .await;
+    let n = replica.pull(&s, &buyer, 4).await;
+    assert_eq!(n, 3, "message, inquiry, unread counts");
+    assert_converged(&s, &buyer, &replica).await;
+    // Read state: the buyer reads; the supplier's copy of the message shows it read.
+    let mut supplier_replica = Replica::default();
+    supplier_replica.pull(&s, &supplier, 50).await;
+    s.ok(
+        &format!("/v1/inquiries/{inquiry}/read"),
+        &buyer,
+        json!({ "up_to": m["id"] }),
+    )
+    .await;
+    supplier_replica.pull(&s, &supplier, 50).await;
+    assert_eq!(
+        supplier_replica.live("message")[m["id"].as_str().unwrap()]["read"],
+        true
+    );
+    replica.pull(&s, &buyer, 4).await;
+    assert_converged(&s, &buyer, &replica).await;
+
+    // Order changes, a payment, a document.
+    let (_, orders) = s.get("/v1/orders", &buyer).await;
+    let order = orders["items"][0]["order"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.send(
+        Method::POST,
+        &format!("/v1/orders/{order}/confirm"),
+        Some(&supplier.token),
+        None,
+        &[("if-match", "\"1\"")],
+    )
+    .await;
+    s.ok(
+        &format!("/v1/orders/{order}/payments"),
+        &buyer,
+        json!({ "method": "telegraphic_transfer", "amount_minor": 5000 }),
+    )
+    .await;
+    let (_, doc) = s
+        .upload(&buyer, "packing-list.txt", b"20 cartons\n".to_vec())
+        .await;
+    replica.pull(&s, &buyer, 4).await;
+    assert_converged(&s, &buyer, &replica).await;
+    assert_eq!(
+        replica.live("order")[&order]["order"]["status"],
+        "payment_processing"
+    );
+    let payments = replica.live("payment");
+    assert_eq!(payments.len(), 1);
+    assert_eq!(
+        payments.values().next().unwrap()["method"],
+        "telegraphic_transfer"
+    );
+    let doc_id = doc["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        replica.live("document")[&doc_id]["file_name"],
+        "packing-list.txt"
+    );
+
+    // Tombstone: deleting an unshared upload removes it from the replica.
+    let (status, _) = s
+        .send(
+            Method::DELETE,
+            &format!("/v1/documents/{doc_id}"),
+            Some(&buyer.token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    replica.pull(&s, &buyer, 4).await;
+    assert_eq!(
+        replica.records[&("document".to_owned(), doc_id)],
+        None,
+        "a tombstone"
+    );
+    // The supplier's feed never carried the buyer's private upload.
+    supplier_replica.pull(&s, &supplier, 50).await;
+    assert!(supplier_replica.live("document").is_empty());
+    s.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reader_paging_during_concurrent_writes_ends_with_exactly_the_server_state() {
+    let s = Arc::new(TestServer::start().await);
+    let (buyer, supplier, _) = world(&s).await;
+    let (_, page) = s.get("/v1/inquiries", &buyer).await;
+    let inquiries: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (s, buyer, supplier, inquiries) = (
+            s.clone(),
+            buyer.clone(),
+            supplier.clone(),
+            inquiries.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            for n in 0..15 {
+                let inquiry = &inquiries[(w + n) % inquiries.len()];
+                let author = if n % 2 == 0 { &supplier } else { &buyer };
+                let m = s
+                    .ok(
+                        &format!("/v1/inquiries/{inquiry}/messages"),
+                        author,
+                        json!({ "body": format!("w{w} n{n}") }),
+                    )
+                    .await;
+                if n % 3 == 0 {
+                    let reader = if n % 2 == 0 { &buyer } else { &supplier };
+                    s.ok(
+                        &format!("/v1/inquiries/{inquiry}/read"),
+                        reader,
+                        json!({ "up_to": m["id"] }),
+                    )
+                    .await;
+                }
+            }
+        }));
+    }
+    let mut replica = Replica::default();
+    let mut rounds = 0;
+    while writers.iter().any(|w| !w.is_finished()) {
+        // One small page at a time, so pages interleave with the writers' commits.
+        replica.pull_page(&s, &buyer, 2).await;
+        rounds += 1;
+        tokio::task::yield_now().await;
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    replica.pull(&s, &buyer, 3).await;
+    assert!(rounds > 1, "the reader paged while writers ran");
+    assert_converged(&s, &buyer, &replica).await;
+    assert_eq!(replica.live("message").len(), 10 + 60);
+}
+
+fn mutation(id: &str, op: Value) -> Value {
+    let mut m = op;
+    m["id"] = json!(id);
+    m
+}
+
+#[tokio::test]
+async fn pushed_mutations_apply_at_most_once_and_rejections_carry_their_reason() {
+    let s = TestServer::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let ids: Vec<String> = (0..3).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let message_id = uuid::Uuid::now_v7().to_string();
+    let order_id = uuid::Uuid::now_v7().to_string();
+    let batch = json!({ "mutations": [
+        mutation(&ids[0], json!({ "op": "send_message", "inquiry": inquiry, "message": message_id, "body": "Written offline." })),
+        mutation(&ids[1], json!({ "op": "submit_order", "order": order_id, "request": {
+            "counterparty": supplier.id, "origin": "template", "terms": s.terms(&[("Lamp", 4, 2500)], None) } })),
+        mutation(&ids[2], json!({ "op": "order_step", "order": order_id, "action": { "action": "cancel", "reason": "Changed my mind." } })),
+    ]});
+    let (status, first) = s.post("/v1/sync/push", &buyer, batch.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let results = first["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r["outcome"] == "applied"), "{first}");
+    assert_eq!(results[1]["order_version"], 1);
+    assert_eq!(results[2]["order_version"], 2);
+    // The same batch again (a retry after a lost response): the same results, no effect.
+    let (_, again) = s.post("/v1/sync/push", &buyer, batch).await;
+    assert_eq!(first, again);
+    let (_, thread) = s
+        .get(&format!("/v1/inquiries/{inquiry}/messages"), &buyer)
+        .await;
+    let offline: Vec<_> = thread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["body"] == "Written offline.")
+        .collect();
+    assert_eq!(offline.len(), 1, "one message");
+    assert_eq!(
+        offline[0]["id"],
+        message_id.as_str(),
+        "under the client's id"
+    );
+    let (_, order) = s.get(&format!("/v1/orders/{order_id}"), &buyer).await;
+    assert_eq!(order["order"]["status"], "cancelled");
+
+    // Rejections: confirming an order the supplier has just modified; a card payment
+    // (never queued); a stranger's order. Each with its reason, nothing applied.
+    let made = s.ok("/v1/orders", &supplier, json!({ "counterparty": buyer.id, "origin": "template", "terms": s.terms(&[("Desk", 2, 9000)], None) })).await;
+    let other = made["order"]["id"].as_str().unwrap().to_owned();
+    s.send(
+        Method::PUT,
+        &format!("/v1/orders/{other}/terms"),
+        Some(&supplier.token),
+        Some(json!({ "terms": s.terms(&[("Desk", 3, 9000)], None) })),
+        &[("if-match", "\"1\"")],
+    )
+    .await;
+    let stranger = s.register("buyer", "Bob Stranger").await;
+    let (_, stranger_order) = s.post("/v1/orders", &stranger, json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms(&[("Chair", 1, 100)], None) })).await;
+    let rejected = json!({ "mutations": [
+        mutation(&uuid::Uuid::now_v7().to_string(), json!({ "op": "order_step", "order": other, "action": { "action": "confirm", "version": 1 } })),
+        mutation(&uuid::Uuid::now_v7().to_string(), json!({ "op": "order_step", "order": other, "action": { "action": "begin_payment", "payment_id": uuid::Uuid::now_v7(), "method": "card", "amount_minor": 27000 } })),
+        mutation(&uuid::Uuid::now_v7().to_string(), json!({ "op": "order_step", "order": stranger_order["order"]["id"], "action": { "action": "cancel", "reason": "" } })),
+    ]});
+    let (_, out) = s.post("/v1/sync/push", &buyer, rejected).await;
+    let codes: Vec<&str> = out["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap_or("applied"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "order.version_conflict",
+            "payment.card_needs_connection",
+            "not_found"
+        ],
+        "{out}"
+    );
+    assert_eq!(out["results"][0]["details"]["current_version"], 2);
+    let (_, still) = s.get(&format!("/v1/orders/{other}"), &buyer).await;
+    assert_eq!(
+        still["box"], "waiting_for_me",
+        "the rejected confirmation changed nothing"
+    );
+    s.running.shutdown().await;
+}
+
+/// Reads SSE events from a streaming response until `want` or the deadline.
+async fn next_event(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    buf: &mut String,
+    want: &str,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut event = "message";
+            let mut data = "";
+            for line in block.lines() {
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = e;
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data = d;
+                }
+            }
+            if event == want {
+                return serde_json::from_str(data).unwrap();
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("event in time")
+            .unwrap()
+            .unwrap();
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn a_live_poke_follows_every_commit_in_the_account_scope() {
+    let s = TestServer::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let resp = s
+        .client
+        .get(format!("{}/v1/events", s.base))
+        .bearer_auth(&buyer.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let ready = next_event(&mut stream, &mut buf, "ready").await;
+    let (_, page) = s.get("/v1/sync/pull?limit=1000", &buyer).await;
+    assert_eq!(ready["account_version"], page["account_version"]);
+    s.ok(
+        &format!("/v1/inquiries/{inquiry}/messages"),
+        &supplier,
+        json!({ "body": "Are you there?" }),
+    )
+    .await;
+    let poke = next_event(&mut stream, &mut buf, "changed").await;
+    assert!(poke["account_version"].as_i64().unwrap() > ready["account_version"].as_i64().unwrap());
+    let (_, after) = s
+        .get(
+            &format!(
+                "/v1/sync/pull?cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            &buyer,
+        )
+        .await;
+    assert!(
+        after["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["record"]["data"]["body"] == "Are you there?")
+    );
+    // Another account's activity does not poke this one.
+    let other = s.register("buyer", "Bob Other").await;
+    s.ok(
+        "/v1/inquiries",
+        &other,
+        json!({ "supplier": supplier.id, "product": "X", "message": "Hi" }),
+    )
+    .await;
+    let message = after["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "message")
+        .unwrap();
+    s.ok(
+        &format!("/v1/inquiries/{inquiry}/read"),
+        &buyer,
+        json!({ "up_to": message["id"] }),
+    )
+    .await;
+    let next = next_event(&mut stream, &mut buf, "changed").await;
+    assert_eq!(
+        next["account_version"].as_i64().unwrap(),
+        poke["account_version"].as_i64().unwrap() + 1,
+        "one poke per own commit, none for others"
+    );
+    // Idle: heartbeats (comment lines) keep the connection alive.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    buf.clear();
+    while !buf.contains(":\n") {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("a heartbeat in time")
+            .unwrap()
+            .unwrap();
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(stream);
+    s.running.shutdown().await;
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Runs a command against a real, throwaway OS keyring (Secret Service via gnome-keyring)
+# on a private session D-Bus, with a temporary HOME so nothing touches the real one.
+#
+#   scripts/with-keyring.sh [--locked] CMD [ARGS...]
+#
+# The command sees:
+#   TRADE_KEYRING=unlocked|locked  which keyring it got (crates/trade-client/tests/keyring.rs
+#                                  refuses to run without it)
+#   TRADE_KEYRING_HOME             the temporary HOME (removed afterwards)
+#   TRADE_KEYRING_SEED_*           --locked only: the entry stored before locking (below)
+#   HOME, XDG_{DATA,CONFIG,CACHE}_HOME, XDG_RUNTIME_DIR under TRADE_KEYRING_HOME;
+#   CARGO_HOME, RUSTUP_HOME and CARGO_TARGET_DIR still point at the real ones.
+#
+# Default: the login keyring is created with a random password and left unlocked.
+# --locked: the same, one entry is stored in it, then it is locked. A locked keyring needs
+# an unlock prompt, which cannot be shown here (DISPLAY and WAYLAND_DISPLAY are unset in
+# this mode so that no prompt can appear and hang), so reading an existing secret or
+# storing one fails. The entry's service name follows KeyringStore::entry_name in
+# crates/trade-client/src/credentials.rs.
+#
+# The exit code is the command's. Needs: dbus-run-session and dbus-send (Debian: dbus),
+# gnome-keyring, and for --locked secret-tool (libsecret-tools).
+set -euo pipefail
+
+die() { echo "with-keyring: $*" >&2; exit 2; }
+
+# How long the keyring may take to come up.
+READY_SECONDS=10
+
+bus_call() { # DEST PATH METHOD ARGS...
+  local dest=$1 path=$2 method=$3
+  shift 3
+  dbus-send --session --print-reply=literal --reply-timeout=2000 --dest="$dest" "$path" "$method" "$@"
+}
+
+# "true" or "false": whether the default collection is locked ("" while it does not exist).
+default_collection_locked() {
+  bus_call org.freedesktop.secrets /org/freedesktop/secrets/aliases/default \
+    org.freedesktop.DBus.Properties.Get \
+    string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null |
+    grep -oE 'true|false' || true
+}
+
+# Polls CHECK until it succeeds or READY_SECONDS pass.
+wait_until() { # WHAT CHECK...
+  local what=$1 deadline=$((SECONDS + READY_SECONDS))
+  shift
+  until "$@"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "with-keyring: timed out after ${READY_SECONDS}s waiting for $what" >&2
+      if [ -s "$TRADE_KEYRING_HOME/keyring-daemon.log" ]; then
+        sed 's/^/  gnome-keyring-daemon: /' "$TRADE_KEYRING_HOME/keyring-daemon.log" >&2
+      fi
+      exit 2
+    fi
+    sleep 0.05
+  done
+}
+
+secrets_owned() {
+  bus_call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+    string:org.freedesktop.secrets 2>/dev/null | grep -q true
+}
+default_unlocked() { [ "$(default_collection_locked)" = false ]; }
+default_locked() { [ "$(default_collection_locked)" = true ]; }
+
+# Second stage, inside dbus-run-session: start the keyring, then become CMD.
+inner() {
+  # Back to the caller's stderr (fd 3); the bus daemon and what it starts keep writing
+  # to the bus log.
+  exec 2>&3 3>&-
+  local password
+  password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  # --foreground so that $! is the daemon; --unlock reads the password from stdin and
+  # creates the "login" keyring with it (the default collection).
+  printf %s "$password" |
+    gnome-keyring-daemon --foreground --unlock --components=secrets \
+      >"$TRADE_KEYRING_HOME/keyring-daemon.log" 2>&1 &
+  echo $! >"$TRADE_KEYRING_HOME/keyring-daemon.pid"
+  unset password
+  wait_until "org.freedesktop.secrets on the session bus" secrets_owned
+  # Make sure the daemon answering is ours, with the keyring unlocked (a D-Bus-activated
+  # daemon would have a locked or no keyring).
+  wait_until "an unlocked default keyring" default_unlocked
+
+  if [ "$TRADE_KEYRING" = locked ]; then
+    printf %s "$TRADE_KEYRING_SEED_SECRET" |
+      secret-tool store --label="with-keyring seed" \
+        service "$TRADE_KEYRING_SEED_SERVICE ($TRADE_KEYRING_SEED_SERVER)" \
+        username "$TRADE_KEYRING_SEED_ACCOUNT" target default application rust-keyring
+    local collection
+    collection="$(bus_call org.freedesktop.secrets /org/freedesktop/secrets \
+      org.freedesktop.Secret.Service.ReadAlias string:default)"
+    collection="$(echo "$collection" | grep -oE '/org/freedesktop/secrets/collection/[A-Za-z0-9_]+')" ||
+      die "no default keyring to lock"
+    bus_call org.freedesktop.secrets /org/freedesktop/secrets \
+      org.freedesktop.Secret.Service.Lock "array:objpath:$collection" >/dev/null
+    wait_until "the default keyring to be locked" default_locked
+  fi
+  exec "$@"
+}
+
+if [ "${1:-}" = --inner ]; then
+  shift
+  inner "$@"
+fi
+
+mode=unlocked
+if [ "${1:-}" = --locked ]; then
+  mode=locked
+  shift
+fi
+[ $# -gt 0 ] || die "usage: $0 [--locked] CMD [ARGS...]"
+
+need=(dbus-run-session dbus-send gnome-keyring-daemon od)
+[ "$mode" = locked ] && need+=(secret-tool)
+for tool in "${need[@]}"; do
+  command -v "$tool" >/dev/null ||
+    die "$tool is missing (Debian packages: dbus gnome-keyring libsecret-tools)"
+done
+
+# Keep the toolchain where it is before HOME moves.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/trade-keyring.XXXXXX")"
+cleanup() {
+  local pid
+  pid="$(cat "$tmp/keyring-daemon.pid" 2>/dev/null || true)"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$tmp/.local/share" "$tmp/.config" "$tmp/.cache" "$tmp/run"
+chmod 700 "$tmp" "$tmp/run"
+
+export HOME="$tmp"
+export XDG_DATA_HOME="$tmp/.local/share"
+export XDG_CONFIG_HOME="$tmp/.config"
+export XDG_CACHE_HOME="$tmp/.cache"
+export XDG_RUNTIME_DIR="$tmp/run"
+export NO_AT_BRIDGE=1
+export TRADE_KEYRING="$mode"
+export TRADE_KEYRING_HOME="$tmp"
+unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+if [ "$mode" = locked ]; then
+  unset DISPLAY WAYLAND_DISPLAY
+  export TRADE_KEYRING_SEED_SERVICE="Trade Center Desktop"
+  export TRADE_KEYRING_SEED_SERVER="https://seeded.example.com"
+  export TRADE_KEYRING_SEED_ACCOUNT="seeded-account"
+  TRADE_KEYRING_SEED_SECRET="seed-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  export TRADE_KEYRING_SEED_SECRET
+fi
+
+# dbus-daemon logs every service activation (and, with --locked, gnome-keyring's failed
+# attempts to start its prompter) on its stderr: keep that in a log, shown on failure.
+status=0
+dbus-run-session -- "$BASH" "$0" --inner "$@" 3>&2 2>"$tmp/bus.log" || status=$?
+if [ "$status" -ne 0 ]; then
+  for log in bus keyring-daemon; do
+    if [ -s "$tmp/$log.log" ]; then
+      echo "with-keyring: exit status $status; last lines of the $log log:" >&2
+      tail -n 20 "$tmp/$log.log" | sed 's/^/  /' >&2
+    fi
+  done
+fi
+exit "$status"

@@ -1,0 +1,325 @@
+//! The client engine against the real trade server over HTTPS: initial sync equals the
+//! server, live pokes bring changes, offline work is delivered exactly once after the
+//! server comes back, refused actions roll back with their reason, two engines of one
+//! buyer converge.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::json;
+use trade_client::credentials::MemoryStore;
+use trade_client::engine::{Connection, Engine, Options};
+use trade_e2e::{Party, Server, eventually};
+use trade_model::order::OrderBox;
+
+fn fast() -> Options {
+    Options {
+        backoff_start: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(200),
+    }
+}
+
+async fn engine(
+    s: &Server,
+    who: &Party,
+    dir: &std::path::Path,
+) -> (Engine, tokio::sync::watch::Sender<bool>) {
+    let engine = Engine::sign_in(
+        dir,
+        s.profile(),
+        &who.email,
+        trade_e2e::PASSWORD,
+        Arc::new(MemoryStore::default()),
+        fast(),
+    )
+    .await
+    .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = engine.clone();
+    tokio::spawn(async move { runner.run(stopped).await });
+    (engine, stop)
+}
+
+async fn world(s: &Server) -> (Party, Party, String) {
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let mut inquiry = String::new();
+    for n in 0..3 {
+        let (_, i) = s
+            .call(&buyer, Method::POST, "/v1/inquiries", Some(json!({ "supplier": supplier.id, "product": format!("Valve {n}"), "message": "Price?" })), None)
+            .await;
+        inquiry = i["id"].as_str().unwrap().to_owned();
+        s.call(
+            &supplier,
+            Method::POST,
+            &format!("/v1/inquiries/{inquiry}/messages"),
+            Some(json!({ "body": format!("USD {n}.50") })),
+            None,
+        )
+        .await;
+    }
+    s.call(&buyer, Method::POST, "/v1/orders", Some(json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms("Valve 0", 100, 250) })), None).await;
+    (buyer, supplier, inquiry)
+}
+
+#[tokio::test]
+async fn initial_sync_matches_the_server_and_live_pokes_bring_changes() {
+    let s = Server::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let status = e.status();
+    eventually("online", || {
+        status.borrow().connection == Connection::Online
+    })
+    .await;
+    let local = e.store().inquiries(false, None, 50).unwrap();
+    assert_eq!(local.items.len(), 3);
+    let unread = e.store().inquiries(true, None, 50).unwrap();
+    assert_eq!(
+        unread.items.len(),
+        3,
+        "each has the supplier's unread reply"
+    );
+    assert_eq!(e.store().unread().unwrap().total, 3);
+    let counts = e.store().order_counts().unwrap();
+    assert_eq!(
+        counts
+            .iter()
+            .find(|(b, _)| *b == OrderBox::WaitingForPartner)
+            .unwrap()
+            .1,
+        1
+    );
+    // A message from the supplier arrives through a live poke.
+    s.call(
+        &supplier,
+        Method::POST,
+        &format!("/v1/inquiries/{inquiry}/messages"),
+        Some(json!({ "body": "Stock is limited." })),
+        None,
+    )
+    .await;
+    let id = inquiry.parse().unwrap();
+    eventually("the poked message", || {
+        e.store()
+            .thread(id, None, 50)
+            .unwrap()
+            .items
+            .iter()
+            .any(|m| m.message.body == "Stock is limited.")
+    })
+    .await;
+    let hits = e.store().search("limited", 10).unwrap();
+    let kinds: Vec<&str> = hits.iter().map(|h| h.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"message") && kinds.contains(&"inquiry"),
+        "{hits:?}"
+    );
+    assert!(
+        hits.iter().any(|h| h.snippet.contains("[limited]")),
+        "{hits:?}"
+    );
+    // Whatever the user types is taken as words, never as search syntax.
+    assert!(e.store().search("\"limited OR * NEAR(", 10).is_ok());
+    stop.send(true).unwrap();
+}
+
+#[tokio::test]
+async fn work_done_offline_is_delivered_once_after_the_server_returns() {
+    let mut s = Server::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let status = e.status();
+    eventually("online", || {
+        status.borrow().connection == Connection::Online
+    })
+    .await;
+    s.stop().await;
+    eventually("offline", || {
+        status.borrow().connection == Connection::Offline
+    })
+    .await;
+
+    // Offline: every query still answers; a message and an order action queue up.
+    assert_eq!(e.store().inquiries(false, None, 50).unwrap().items.len(), 3);
+    let inquiry_id = inquiry.parse().unwrap();
+    let (_, message) = e
+        .store()
+        .queue_message(inquiry_id, "Sent from the hotel.", jiff::Timestamp::now())
+        .unwrap();
+    e.poke();
+    let thread = e.store().thread(inquiry_id, None, 50).unwrap();
+    assert!(thread.items.iter().any(|m| m.message.id == message
+        && m.delivery == trade_client::store::queries::Delivery::Pending));
+    let order = e.store().orders(None, None, 10).unwrap().items[0].order.id;
+    e.store()
+        .queue_order_action(
+            order,
+            trade_model::order::OrderAction::Cancel {
+                reason: "Found another supplier.".into(),
+            },
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+    e.poke();
+    assert_eq!(
+        e.store().order(order).unwrap().order_box,
+        OrderBox::Cancelled,
+        "shown at once"
+    );
+    assert_eq!(status.borrow().queued, 2);
+
+    s.restart().await;
+    eventually("delivered", || {
+        status.borrow().queued == 0 && status.borrow().connection == Connection::Online
+    })
+    .await;
+    let (_, thread) = s
+        .call(
+            &supplier,
+            Method::GET,
+            &format!("/v1/inquiries/{inquiry}/messages"),
+            None,
+            None,
+        )
+        .await;
+    let copies = thread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["body"] == "Sent from the hotel.")
+        .count();
+    assert_eq!(copies, 1, "exactly once");
+    let (_, o) = s
+        .call(
+            &supplier,
+            Method::GET,
+            &format!("/v1/orders/{order}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(o["order"]["status"], "cancelled");
+    eventually("the message synced", || {
+        e.store()
+            .thread(inquiry_id, None, 50)
+            .unwrap()
+            .items
+            .iter()
+            .any(|m| {
+                m.message.id == message
+                    && m.delivery == trade_client::store::queries::Delivery::Synced
+            })
+    })
+    .await;
+    stop.send(true).unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_action_rolls_back_and_keeps_its_reason() {
+    let s = Server::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let (_, made) = s
+        .call(&supplier, Method::POST, "/v1/orders", Some(json!({ "counterparty": buyer.id, "origin": "template", "terms": s.terms("Desk", 2, 9000) })), None)
+        .await;
+    let order_id = made["order"]["id"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let status = e.status();
+    eventually("online", || {
+        status.borrow().connection == Connection::Online
+    })
+    .await;
+    let order = order_id.parse().unwrap();
+    // The engine is paused (as on a plane); the buyer confirms version 1...
+    stop.send(true).unwrap();
+    e.store()
+        .queue_order_action(
+            order,
+            trade_model::order::OrderAction::Confirm { version: 1 },
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+    assert_eq!(
+        e.store().order(order).unwrap().order_box,
+        OrderBox::Ordered,
+        "shown at once"
+    );
+    // ...while the supplier modifies the order.
+    let (code, _) = s
+        .call(
+            &supplier,
+            Method::PUT,
+            &format!("/v1/orders/{order_id}/terms"),
+            Some(json!({ "terms": s.terms("Desk", 3, 9000) })),
+            Some(1),
+        )
+        .await;
+    assert_eq!(code, 200);
+    // Back online: the confirmation is refused, rolled back, and kept with its reason.
+    let (_stop_again, stopped) = tokio::sync::watch::channel(false);
+    let runner = e.clone();
+    tokio::spawn(async move { runner.run(stopped).await });
+    eventually("refused", || status.borrow().failed == 1).await;
+    let failed = e.store().outbox().unwrap();
+    assert_eq!(
+        failed[0].error_code.as_deref(),
+        Some("order.version_conflict")
+    );
+    eventually("the supplier's version shown", || {
+        let o = e.store().order(order).unwrap();
+        o.order.version == 2 && o.order_box == OrderBox::WaitingForMe
+    })
+    .await;
+    assert_eq!(
+        e.store().order(order).unwrap().order.terms.lines[0].quantity,
+        3
+    );
+    // Discarding it leaves nothing behind.
+    e.store().discard(failed[0].mutation.id).unwrap();
+    assert!(e.store().outbox().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn two_engines_of_one_buyer_converge() {
+    let s = Server::start().await;
+    let (buyer, _supplier, inquiry) = world(&s).await;
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, stop_a) = engine(&s, &buyer, d1.path()).await;
+    let (b, stop_b) = engine(&s, &buyer, d2.path()).await;
+    let (sa, sb) = (a.status(), b.status());
+    eventually("both online", || {
+        sa.borrow().connection == Connection::Online && sb.borrow().connection == Connection::Online
+    })
+    .await;
+    let id = inquiry.parse().unwrap();
+    a.store()
+        .queue_message(id, "From the laptop.", jiff::Timestamp::now())
+        .unwrap();
+    a.poke();
+    b.store()
+        .queue_message(id, "From the office PC.", jiff::Timestamp::now())
+        .unwrap();
+    b.poke();
+    let bodies = |e: &Engine| -> Vec<String> {
+        e.store()
+            .thread(id, None, 100)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|m| format!("{}:{:?}", m.message.body, m.delivery))
+            .collect()
+    };
+    eventually("convergence", || {
+        let (x, y) = (bodies(&a), bodies(&b));
+        x == y && x.iter().all(|m| m.ends_with(":Synced")) && x.len() == 4
+    })
+    .await;
+    stop_a.send(true).unwrap();
+    stop_b.send(true).unwrap();
+}

@@ -1,0 +1,168 @@
+//! Shared pieces of the end-to-end tests: a real trade server on loopback over HTTPS
+//! (restartable on the same port and data directory, to take it away and bring it
+//! back), and accounts made through its API.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use trade_client::profile::ServerProfile;
+use trade_server::clock::SystemClock;
+use trade_server::{Config, Running};
+
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub addr: SocketAddr,
+    pub running: Option<Running>,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let running = Server::boot(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap()).await;
+        Server {
+            addr: running.addr,
+            running: Some(running),
+            dir,
+        }
+    }
+
+    async fn boot(data: PathBuf, listen: SocketAddr) -> Running {
+        let mut config = Config::new(data, listen);
+        config.clock = Arc::new(SystemClock);
+        trade_server::start(config).await.expect("server starts")
+    }
+
+    /// Takes the server away (the client sees connection errors).
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+    }
+
+    /// Brings it back on the same port with the same data.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.running = Some(Server::boot(self.dir.path().to_owned(), self.addr).await);
+    }
+
+    pub fn profile(&self) -> ServerProfile {
+        ServerProfile {
+            url: format!("https://localhost:{}", self.addr.port()),
+            ca_pem: Some(std::fs::read_to_string(self.dir.path().join("tls/ca.pem")).unwrap()),
+        }
+    }
+
+    pub fn state(&self) -> &trade_server::state::AppState {
+        &self.running.as_ref().expect("server running").state
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// An account made through the API, with a token for acting as it directly.
+#[derive(Clone, Debug)]
+pub struct Party {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+impl Server {
+    pub fn http(&self) -> reqwest::Client {
+        let ca = std::fs::read(self.dir.path().join("tls/ca.pem")).unwrap();
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .build()
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.addr.port())
+    }
+
+    pub async fn register(&self, role: &str, name: &str) -> Party {
+        let email = format!(
+            "{}.{}@example.com",
+            name.to_lowercase().replace(' ', "."),
+            uuid::Uuid::now_v7().simple()
+        );
+        let resp = self
+            .http()
+            .post(self.url("/v1/accounts"))
+            .json(&serde_json::json!({
+                "email": email, "password": PASSWORD, "display_name": name, "role": role,
+                "company_name": format!("{name} Ltd"), "country": "CN"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+        let session: serde_json::Value = self
+            .http()
+            .post(self.url("/v1/sessions"))
+            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Party {
+            id: session["account"]["id"].as_str().unwrap().to_owned(),
+            email,
+            token: session["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A request as `who`; returns (status, body).
+    pub async fn call(
+        &self,
+        who: &Party,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        if_match: Option<i64>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http()
+            .request(method, self.url(path))
+            .bearer_auth(&who.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        if let Some(v) = if_match {
+            req = req.header("if-match", format!("\"{v}\""));
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub fn terms(&self, product: &str, quantity: u64, unit_price_minor: i64) -> serde_json::Value {
+        let ship_by = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_hours(24 * 40))
+            .unwrap()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string();
+        serde_json::json!({
+            "lines": [{ "product": product, "quantity": quantity, "unit": "pieces", "unit_price_minor": unit_price_minor }],
+            "currency": "USD", "incoterm": "FOB", "shipping_method": "sea", "ship_by": ship_by,
+            "payment_terms": { "kind": "full" }, "remarks": "", "documents": []
+        })
+    }
+}
+
+/// Polls `check` until it holds, for at most 20 s of real time.
+pub async fn eventually<F: FnMut() -> bool>(what: &str, mut check: F) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
