@@ -313,15 +313,7 @@ impl LocalStore {
     pub fn retry(&self, mutation: MutationId) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let op: String = tx
-            .query_row(
-                "SELECT mutation FROM outbox WHERE mutation_id = ?1 AND status = 'failed'",
-                [mutation.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(ClientError::NotFound("refused action"))?;
-        if let MutationOp::SendMessage { message, .. } = parse::<Mutation>(&op)?.op {
+        if let MutationOp::SendMessage { message, .. } = refused(&tx, mutation)?.op {
             tx.execute(
                 "UPDATE messages SET state = 'pending' WHERE id = ?1",
                 [message.to_string()],
@@ -341,15 +333,7 @@ impl LocalStore {
     pub fn discard(&self, mutation: MutationId) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let op: String = tx
-            .query_row(
-                "SELECT mutation FROM outbox WHERE mutation_id = ?1 AND status = 'failed'",
-                [mutation.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(ClientError::NotFound("refused action"))?;
-        if let MutationOp::SendMessage { message, .. } = parse::<Mutation>(&op)?.op {
+        if let MutationOp::SendMessage { message, .. } = refused(&tx, mutation)?.op {
             tx.execute(
                 "DELETE FROM messages WHERE id = ?1 AND state = 'failed'",
                 [message.to_string()],
@@ -362,6 +346,19 @@ impl LocalStore {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// A refused action still in the outbox.
+fn refused(tx: &Transaction<'_>, mutation: MutationId) -> Result<Mutation> {
+    let op: String = tx
+        .query_row(
+            "SELECT mutation FROM outbox WHERE mutation_id = ?1 AND status = 'failed'",
+            [mutation.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(ClientError::NotFound("refused action"))?;
+    parse(&op)
 }
 
 /// After a pull overwrote records with the server's state, re-applies the predicted

@@ -156,7 +156,7 @@ async fn load(
             }
             Kind::UnreadCounts => {
                 let (total, inquiries_with_unread) =
-                    store::inquiries::unread_totals(&state.db, user.id).await?;
+                    store::inquiries::unread_totals(&state.db, user.id, user.role).await?;
                 out.insert(
                     (kind, user.id.to_string()),
                     SyncRecord::UnreadCounts(UnreadCounts {

@@ -21,6 +21,20 @@ pub struct LocalPage<T> {
     pub next: Option<String>,
 }
 
+impl<T> LocalPage<T> {
+    /// A page of at most `limit` items from `limit + 1` fetched ones, with the cursor of
+    /// the last item kept when more remain.
+    fn cut(mut items: Vec<T>, keys: Vec<String>, limit: usize) -> LocalPage<T> {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            limit.checked_sub(1).and_then(|i| keys.get(i).cloned())
+        } else {
+            None
+        };
+        LocalPage { items, next }
+    }
+}
+
 fn cursor_of(at: i64, id: &str) -> String {
     format!("{at}|{id}")
 }
@@ -90,13 +104,7 @@ impl LocalStore {
             items.push(parse::<Inquiry>(&data)?);
             keys.push(cursor_of(at, &id));
         }
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            keys.get(limit - 1).cloned()
-        } else {
-            None
-        };
-        Ok(LocalPage { items, next })
+        Ok(LocalPage::cut(items, keys, limit))
     }
 
     pub fn inquiry(&self, id: InquiryId) -> Result<Inquiry> {
@@ -152,13 +160,7 @@ impl LocalStore {
             });
             keys.push(cursor_of(at, &id));
         }
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            keys.get(limit - 1).cloned()
-        } else {
-            None
-        };
-        Ok(LocalPage { items, next })
+        Ok(LocalPage::cut(items, keys, limit))
     }
 
     /// Orders in one box (or all), most recently changed first.
@@ -190,13 +192,7 @@ impl LocalStore {
             items.push(parse::<OrderView>(&data)?);
             keys.push(cursor_of(at, &id));
         }
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            keys.get(limit - 1).cloned()
-        } else {
-            None
-        };
-        Ok(LocalPage { items, next })
+        Ok(LocalPage::cut(items, keys, limit))
     }
 
     /// How many orders each box holds.

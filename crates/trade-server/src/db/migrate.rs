@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync",
         sql: include_str!("migrations/0002_sync.sql"),
     },
+    Migration {
+        version: 3,
+        name: "unread_indexes",
+        sql: include_str!("migrations/0003_unread_indexes.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

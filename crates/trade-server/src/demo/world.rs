@@ -212,7 +212,8 @@ pub async fn seed(
     } = s;
     w.commit().await?;
     let (unread_messages, unread_inquiries) =
-        store::inquiries::unread_totals(&state.db, buyer.id).await?;
+        store::inquiries::unread_totals(&state.db, buyer.id, trade_model::entities::Role::Buyer)
+            .await?;
     Ok(WorldSummary {
         seed,
         suppliers: suppliers.len(),

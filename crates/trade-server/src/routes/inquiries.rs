@@ -90,6 +90,7 @@ pub async fn list(
     let (items, next_cursor) = store::inquiries::list(
         &state.db,
         user.id,
+        user.role,
         unread_only,
         q.cursor.as_deref(),
         limit(q.limit),
@@ -177,7 +178,7 @@ pub async fn unread(
     user: AuthUser,
 ) -> ApiResult<Json<UnreadCounts>> {
     let (total, inquiries_with_unread) =
-        store::inquiries::unread_totals(&state.db, user.id).await?;
+        store::inquiries::unread_totals(&state.db, user.id, user.role).await?;
     Ok(Json(UnreadCounts {
         total,
         inquiries_with_unread,

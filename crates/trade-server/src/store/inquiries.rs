@@ -1,6 +1,6 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use trade_model::entities::{DocumentMeta, Inquiry, InquiryStatus, Message};
+use trade_model::entities::{DocumentMeta, Inquiry, InquiryStatus, Message, Role};
 use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
 
 use super::{decode_cursor, documents, encode_cursor};
@@ -117,9 +117,20 @@ pub async fn parties(
     Ok((buyer, supplier, row.try_get("status")?))
 }
 
+/// The inquiry columns of `role`'s side: an account is the buyer or the supplier of all
+/// its inquiries, so each query can use its side's index (an `OR` over both sides would
+/// make the database sort every inquiry of the account).
+fn side(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::Supplier => ("supplier_id", "supplier_unread"),
+        Role::Buyer | Role::Operator => ("buyer_id", "buyer_unread"),
+    }
+}
+
 pub async fn list(
     db: &Db,
     viewer: AccountId,
+    role: Role,
     unread_only: bool,
     cursor: Option<&str>,
     limit: i64,
@@ -130,13 +141,14 @@ pub async fn list(
         })?,
         _ => (i64::MAX, String::new()),
     };
+    let (party, unread_column) = side(role);
     let unread = if unread_only {
-        " AND ((i.buyer_id = $1 AND i.buyer_unread > 0) OR (i.supplier_id = $1 AND i.supplier_unread > 0))"
+        format!(" AND i.{unread_column} > 0")
     } else {
-        ""
+        String::new()
     };
     let rows = sqlx::query(&format!(
-        "{SELECT} WHERE (i.buyer_id = $1 OR i.supplier_id = $1){unread} \
+        "{SELECT} WHERE i.{party} = $1{unread} \
          AND (i.last_message_at < $2 OR (i.last_message_at = $3 AND (i.id < $4 OR $5 = ''))) \
          ORDER BY i.last_message_at DESC, i.id DESC LIMIT $6"
     ))
@@ -361,16 +373,12 @@ pub async fn mark_read(
 }
 
 /// (unread messages, inquiries with unread messages) for `viewer`.
-pub async fn unread_totals(db: &Db, viewer: AccountId) -> Result<(i64, i64), ApiError> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN buyer_id = $1 THEN buyer_unread ELSE supplier_unread END), 0) AS BIGINT) AS total, \
-         CAST(COALESCE(SUM(CASE WHEN (buyer_id = $2 AND buyer_unread > 0) OR (supplier_id = $3 AND supplier_unread > 0) THEN 1 ELSE 0 END), 0) AS BIGINT) AS threads \
-         FROM inquiries WHERE buyer_id = $4 OR supplier_id = $5",
-    )
-    .bind(viewer.to_string())
-    .bind(viewer.to_string())
-    .bind(viewer.to_string())
-    .bind(viewer.to_string())
+pub async fn unread_totals(db: &Db, viewer: AccountId, role: Role) -> Result<(i64, i64), ApiError> {
+    let (party, unread) = side(role);
+    let row = sqlx::query(&format!(
+        "SELECT CAST(COALESCE(SUM({unread}), 0) AS BIGINT) AS total, COUNT(*) AS threads \
+         FROM inquiries WHERE {party} = $1 AND {unread} > 0"
+    ))
     .bind(viewer.to_string())
     .fetch_one(db.pool())
     .await?;
@@ -414,9 +422,11 @@ pub async fn messages_many(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // Looked up by id first; the party check is per row (a join filtered by the
+    // viewer would walk every message of the account).
     let sql = format!(
-        "{MESSAGE_SELECT} JOIN inquiries i ON i.id = m.inquiry_id \
-         WHERE (i.buyer_id = $1 OR i.supplier_id = $1) AND m.id IN ({})",
+        "{MESSAGE_SELECT} WHERE m.id IN ({}) AND EXISTS (SELECT 1 FROM inquiries i \
+         WHERE i.id = m.inquiry_id AND (i.buyer_id = $1 OR i.supplier_id = $1))",
         placeholders(2, ids.len())
     );
     let mut q = sqlx::query(&sql).bind(viewer.to_string());
