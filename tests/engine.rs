@@ -323,3 +323,75 @@ async fn two_engines_of_one_buyer_converge() {
     stop_a.send(true).unwrap();
     stop_b.send(true).unwrap();
 }
+
+#[tokio::test]
+async fn messages_from_suppliers_become_notifications_once_and_muted_threads_stay_quiet() {
+    let s = Server::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let mut notes = e.notifications();
+    let status = e.status();
+    eventually("online", || {
+        status.borrow().connection == Connection::Online
+    })
+    .await;
+    // Nothing for the history brought by the initial sync.
+    assert!(notes.try_recv().is_err());
+
+    // The buyer's own message: nothing.
+    let id = inquiry.parse().unwrap();
+    e.store()
+        .queue_message(id, "Can you do 5% less?", jiff::Timestamp::now())
+        .unwrap();
+    e.poke();
+    eventually("sent", || status.borrow().queued == 0).await;
+    // Two supplier messages in a row: one notification naming the supplier (coalesced or
+    // one per sync, never one for the buyer's own).
+    s.call(
+        &supplier,
+        Method::POST,
+        &format!("/v1/inquiries/{inquiry}/messages"),
+        Some(json!({ "body": "<b>OK</b>, 4% & free shipping." })),
+        None,
+    )
+    .await;
+    let note = tokio::time::timeout(Duration::from_secs(20), notes.recv())
+        .await
+        .expect("a notification in time")
+        .unwrap();
+    assert_eq!(note.title, "Li Supplier");
+    assert_eq!(
+        note.body, "<b>OK</b>, 4% & free shipping.",
+        "plain text; the shell escapes"
+    );
+    assert_eq!(
+        note.body_escaped(),
+        "&lt;b&gt;OK&lt;/b&gt;, 4% &amp; free shipping."
+    );
+    assert_eq!(note.target, trade_client::notify::Target::Inquiry(id));
+
+    // Muted: a new message in that thread shows nothing, but still arrives.
+    let mut settings = e.store().notification_settings().unwrap();
+    settings.muted_inquiries.insert(id);
+    e.store().set_notification_settings(&settings).unwrap();
+    s.call(
+        &supplier,
+        Method::POST,
+        &format!("/v1/inquiries/{inquiry}/messages"),
+        Some(json!({ "body": "Muted news." })),
+        None,
+    )
+    .await;
+    eventually("the muted message synced", || {
+        e.store()
+            .thread(id, None, 100)
+            .unwrap()
+            .items
+            .iter()
+            .any(|m| m.message.body == "Muted news.")
+    })
+    .await;
+    assert!(notes.try_recv().is_err(), "muted threads stay quiet");
+    stop.send(true).unwrap();
+}

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio::sync::{Mutex, Notify, watch};
+use tokio::sync::{Mutex, Notify, broadcast, watch};
 use trade_model::AccountId;
 use trade_model::api::Session;
 use trade_model::entities::Account;
@@ -27,6 +27,7 @@ use trade_model::sync::MutationOutcome;
 use crate::api::{Api, LiveEvent};
 use crate::credentials::{self, CredentialError, CredentialKey, CredentialStore};
 use crate::error::{ClientError, Result};
+use crate::notify::{self, Notification};
 use crate::profile::ServerProfile;
 use crate::store::LocalStore;
 
@@ -95,6 +96,8 @@ struct Inner {
     options: Options,
     /// Serialises push/pull rounds.
     sync_lock: Mutex<()>,
+    /// What the desktop should show, decided after each sync.
+    notifications: broadcast::Sender<Notification>,
 }
 
 #[derive(Clone)]
@@ -197,6 +200,7 @@ impl Engine {
                 wake: Notify::new(),
                 options,
                 sync_lock: Mutex::new(()),
+                notifications: broadcast::channel(256).0,
             }),
         };
         engine.refresh_counts()?;
@@ -209,6 +213,11 @@ impl Engine {
 
     pub fn store(&self) -> &LocalStore {
         &self.inner.store
+    }
+
+    /// Notification requests for the shell (which shows them, escaped for the platform).
+    pub fn notifications(&self) -> broadcast::Receiver<Notification> {
+        self.inner.notifications.subscribe()
     }
 
     pub fn status(&self) -> watch::Receiver<Status> {
@@ -314,6 +323,10 @@ impl Engine {
     async fn pull_all(&self) -> Result<()> {
         let mut done = 0u64;
         let mut total = None;
+        // An initial sync brings history, not news: nothing to notify.
+        let initial = self.inner.store.cursor()?.is_empty();
+        let mut changes = Vec::new();
+        let mut previous = std::collections::HashMap::new();
         loop {
             let cursor = self.inner.store.cursor()?;
             let api = self.inner.api.clone();
@@ -327,14 +340,55 @@ impl Engine {
                 total = Some(u64::try_from(t).unwrap_or(0));
             }
             done += page.changes.len() as u64;
-            self.inner
-                .store
-                .apply_page(&page.changes, &page.next_cursor, Timestamp::now())?;
+            let effects =
+                self.inner
+                    .store
+                    .apply_page(&page.changes, &page.next_cursor, Timestamp::now())?;
+            if !initial {
+                for (key, record) in effects.previous {
+                    previous.entry(key).or_insert(record);
+                }
+                changes.extend(page.changes);
+            }
             if !page.has_more {
-                return Ok(());
+                return self.notify(&changes, &previous);
             }
             self.set_connection(Connection::Syncing { done, total }, None);
         }
+    }
+
+    /// Decides what the changes of one sync should show on the desktop and hands the
+    /// requests to the shell, each at most once.
+    fn notify(
+        &self,
+        changes: &[trade_model::sync::Change],
+        previous: &std::collections::HashMap<
+            (trade_model::sync::RecordKind, String),
+            trade_model::sync::SyncRecord,
+        >,
+    ) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let settings = self.inner.store.notification_settings()?;
+        let already_sent = self.inner.store.notified()?;
+        let now = Timestamp::now();
+        let ctx = notify::Context {
+            me: self.inner.account.id,
+            now,
+            settings: &settings,
+            already_sent: &already_sent,
+        };
+        let decided = notify::decide(&ctx, changes, |kind, id| {
+            previous.get(&(kind, id.to_owned())).cloned()
+        });
+        let keys: Vec<String> = decided.iter().map(|n| n.key.clone()).collect();
+        self.inner.store.mark_notified(&keys, now)?;
+        for n in decided {
+            // No listener (no window yet) is fine: the app shows unread state anyway.
+            let _ = self.inner.notifications.send(n);
+        }
+        Ok(())
     }
 
     /// The sync loop; returns when `stop` turns true or the session ends.

@@ -11,10 +11,16 @@ pub struct Migration {
 }
 
 /// Never edit or reorder an entry: append a new one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("migrations/0001_cache.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_cache.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_notified.sql"),
+    },
+];
 
 fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))

@@ -67,6 +67,47 @@ impl LocalStore {
         Ok(self.meta("cursor")?.unwrap_or_default())
     }
 
+    /// The user's notification settings (defaults until changed).
+    pub fn notification_settings(&self) -> Result<crate::notify::NotificationSettings> {
+        match self.meta("notification_settings")? {
+            Some(raw) => serde_json::from_str(&raw)
+                .map_err(|e| crate::error::ClientError::Decode(e.to_string())),
+            None => Ok(crate::notify::NotificationSettings::default()),
+        }
+    }
+
+    pub fn set_notification_settings(
+        &self,
+        settings: &crate::notify::NotificationSettings,
+    ) -> Result<()> {
+        let raw = serde_json::to_string(settings)
+            .map_err(|e| crate::error::ClientError::Decode(e.to_string()))?;
+        self.set_meta("notification_settings", &raw)
+    }
+
+    /// Keys of notifications already shown.
+    pub fn notified(&self) -> Result<std::collections::BTreeSet<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT key FROM notified")?;
+        let keys = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(keys)
+    }
+
+    pub fn mark_notified(&self, keys: &[String], now: jiff::Timestamp) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for key in keys {
+            tx.execute(
+                "INSERT INTO notified (key, at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, now.as_millisecond()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// `PRAGMA integrity_check` is `ok`.
     pub fn integrity_ok(&self) -> Result<bool> {
         let result: String = self
