@@ -98,6 +98,12 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    // Every live-event client holds a connection: allow as many as the system permits
+    // (the usual soft limit of 1024 would cap the server near a thousand clients).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open-files limit"),
+        Err(err) => tracing::warn!(%err, "could not raise the open-files limit"),
+    }
     match cli.command.unwrap_or(Command::Serve {
         listen: "127.0.0.1:8443".parse().context("default listen address")?,
         cert: None,
