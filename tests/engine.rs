@@ -395,3 +395,97 @@ async fn messages_from_suppliers_become_notifications_once_and_muted_threads_sta
     assert!(notes.try_recv().is_err(), "muted threads stay quiet");
     stop.send(true).unwrap();
 }
+
+#[tokio::test]
+async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
+    let mut s = Server::start().await;
+    let (buyer, supplier, _) = world(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let status = e.status();
+    eventually("online", || {
+        status.borrow().connection == Connection::Online
+    })
+    .await;
+    s.stop().await;
+    eventually("offline", || {
+        status.borrow().connection == Connection::Offline
+    })
+    .await;
+
+    // A draft with problems: every problem named, nothing queued.
+    let terms: trade_model::order::OrderTerms =
+        serde_json::from_value(s.terms("Gate valve DN80", 0, 4200)).unwrap();
+    let mut draft = trade_client::drafts::Draft {
+        id: trade_model::OrderId::new(),
+        counterparty: supplier.id.parse().unwrap(),
+        inquiry: None,
+        origin: trade_model::order::OrderOrigin::Template,
+        terms,
+        updated_at: jiff::Timestamp::now(),
+    };
+    e.store().save_draft(&draft).unwrap();
+    let me = e.account().id;
+    match e.store().submit_draft(draft.id, me, jiff::Timestamp::now()) {
+        Err(trade_client::error::ClientError::InvalidDraft(fields)) => {
+            assert_eq!(fields[0].field, "lines[0].quantity");
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+    assert_eq!(e.store().drafts().unwrap().len(), 1);
+    assert_eq!(status.borrow().queued, 0);
+    // Fixed and submitted: shown at once as waiting for the supplier.
+    draft.terms.lines[0].quantity = 40;
+    e.store().save_draft(&draft).unwrap();
+    e.store()
+        .submit_draft(draft.id, me, jiff::Timestamp::now())
+        .unwrap();
+    e.poke();
+    assert!(e.store().drafts().unwrap().is_empty());
+    assert_eq!(
+        e.store().order(draft.id).unwrap().order_box,
+        OrderBox::WaitingForPartner
+    );
+
+    s.restart().await;
+    eventually("delivered", || {
+        status.borrow().queued == 0 && status.borrow().connection == Connection::Online
+    })
+    .await;
+    let supplier = Party {
+        token: login(&s, &supplier).await,
+        ..supplier
+    };
+    let (_, orders) = s
+        .call(
+            &supplier,
+            Method::GET,
+            "/v1/orders?box=waiting_for_me",
+            None,
+            None,
+        )
+        .await;
+    let same: Vec<_> = orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["order"]["id"] == draft.id.to_string().as_str())
+        .collect();
+    assert_eq!(same.len(), 1, "exactly one order, under the draft's id");
+    assert_eq!(same[0]["order"]["terms"]["lines"][0]["quantity"], 40);
+    stop.send(true).unwrap();
+}
+
+async fn login(s: &Server, who: &Party) -> String {
+    let session: serde_json::Value = s
+        .http()
+        .post(s.url("/v1/sessions"))
+        .json(&json!({ "email": who.email, "password": trade_e2e::PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["access_token"].as_str().unwrap().to_owned()
+}

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod credentials;
+pub mod drafts;
 pub mod engine;
 pub mod error;
 pub mod notify;

@@ -81,6 +81,24 @@ fn enqueue(
     Ok(mutation.id)
 }
 
+/// Queues `op` whose optimistic effect created or changed one row of `table`
+/// (`previous`: its data before, None if the effect created it).
+pub(crate) fn enqueue_in(
+    tx: &Transaction<'_>,
+    op: MutationOp,
+    table: &str,
+    id: &str,
+    previous: Option<String>,
+    now: Timestamp,
+) -> Result<MutationId> {
+    let undo = [Undo {
+        table: table.to_owned(),
+        id: id.to_owned(),
+        previous,
+    }];
+    enqueue(tx, op, &undo, now)
+}
+
 /// The order as the local cache shows it.
 fn local_order(tx: &Transaction<'_>, id: OrderId) -> Result<OrderView> {
     let data = row_data(tx, "orders", &id.to_string())?.ok_or(ClientError::NotFound("order"))?;

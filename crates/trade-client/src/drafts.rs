@@ -1,0 +1,162 @@
+//! Order drafts: made, edited, validated, listed and discarded entirely offline. A draft
+//! already carries the id its order will have; submitting it writes the order as the
+//! buyer will see it and queues the submission, in one transaction.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use trade_model::api::{CreateOrderRequest, OrderView};
+use trade_model::error::FieldError;
+use trade_model::order::{self, OrderOrigin, OrderTerms, Party};
+use trade_model::sync::{MutationOp, SyncRecord};
+use trade_model::{AccountId, InquiryId, MutationId, OrderId};
+
+use crate::error::{ClientError, Result};
+use crate::store::LocalStore;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    /// The id the order gets when submitted.
+    pub id: OrderId,
+    /// The supplier (the app is the buyer's).
+    pub counterparty: AccountId,
+    #[serde(default)]
+    pub inquiry: Option<InquiryId>,
+    pub origin: OrderOrigin,
+    pub terms: OrderTerms,
+    pub updated_at: Timestamp,
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+/// The draft's problems as of `now`, field by field (empty when it can be submitted).
+pub fn check(draft: &Draft, now: Timestamp) -> Vec<FieldError> {
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let mut errors = order::validate_terms(&draft.terms, today)
+        .err()
+        .unwrap_or_default();
+    if draft.origin == OrderOrigin::UploadedContract && draft.terms.documents.is_empty() {
+        errors.push(FieldError::new(
+            "documents",
+            "contract_required",
+            "Upload the contract or pro forma invoice.",
+        ));
+    }
+    errors
+}
+
+impl LocalStore {
+    /// Creates or replaces a draft (drafts may be incomplete; nothing is checked here).
+    pub fn save_draft(&self, draft: &Draft) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO drafts (id, updated_at, data) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, data = excluded.data",
+            params![
+                draft.id.to_string(),
+                draft.updated_at.as_millisecond(),
+                json(draft)?
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Drafts, most recently edited first.
+    pub fn drafts(&self) -> Result<Vec<Draft>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT data FROM drafts ORDER BY updated_at DESC, id DESC")?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.iter().map(|d| parse(d)).collect()
+    }
+
+    pub fn draft(&self, id: OrderId) -> Result<Draft> {
+        let data: String = self
+            .conn()
+            .query_row(
+                "SELECT data FROM drafts WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(ClientError::NotFound("draft"))?;
+        parse(&data)
+    }
+
+    pub fn discard_draft(&self, id: OrderId) -> Result<()> {
+        let removed = self
+            .conn()
+            .execute("DELETE FROM drafts WHERE id = ?1", [id.to_string()])?;
+        if removed == 0 {
+            return Err(ClientError::NotFound("draft"));
+        }
+        Ok(())
+    }
+
+    /// Submits a valid draft: the order appears at once as waiting for the supplier, the
+    /// submission is queued, the draft is gone — or, when the draft has problems, nothing
+    /// changes and every problem is returned.
+    pub fn submit_draft(&self, id: OrderId, me: AccountId, now: Timestamp) -> Result<MutationId> {
+        let draft = self.draft(id)?;
+        let problems = check(&draft, now);
+        if !problems.is_empty() {
+            return Err(ClientError::InvalidDraft(problems));
+        }
+        let created = order::create(
+            draft.id,
+            me,
+            draft.counterparty,
+            draft.inquiry,
+            draft.origin,
+            Party::Buyer,
+            draft.terms.clone(),
+            now,
+        )
+        .map_err(|r| match r {
+            trade_model::Rejection::InvalidTerms(fields) => ClientError::InvalidDraft(fields),
+            other => ClientError::Api {
+                status: 422,
+                code: other.code().to_owned(),
+                message: other.to_string(),
+                details: other.details(),
+            },
+        })?;
+        let order_box = order::order_box(&created, Party::Buyer);
+        let view = OrderView {
+            viewer: Party::Buyer,
+            order_box,
+            status_label: order_box.label().to_owned(),
+            total_minor: created.total_minor(),
+            next_installment: created.next_installment(),
+            next_deadline: created.next_deadline(),
+            available_actions: order::available_actions(&created, Party::Buyer, now),
+            order: created,
+        };
+        let request = CreateOrderRequest {
+            counterparty: draft.counterparty,
+            inquiry: draft.inquiry,
+            origin: draft.origin,
+            terms: draft.terms,
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        crate::store::apply_put(&tx, &SyncRecord::Order(view))?;
+        let mutation = crate::outbox::enqueue_in(
+            &tx,
+            MutationOp::SubmitOrder { order: id, request },
+            "orders",
+            &id.to_string(),
+            None,
+            now,
+        )?;
+        tx.execute("DELETE FROM drafts WHERE id = ?1", [id.to_string()])?;
+        tx.commit()?;
+        Ok(mutation)
+    }
+}
