@@ -42,6 +42,16 @@ async fn engine(
     (engine, stop)
 }
 
+async fn wait_for(
+    status: &tokio::sync::watch::Receiver<trade_client::engine::Status>,
+    state: Connection,
+) {
+    eventually(&format!("{state:?}"), || {
+        status.borrow().connection == state
+    })
+    .await;
+}
+
 async fn world(s: &Server) -> (Party, Party, String) {
     let buyer = s.register("buyer", "Ann Buyer").await;
     let supplier = s.register("supplier", "Li Supplier").await;
@@ -71,10 +81,7 @@ async fn initial_sync_matches_the_server_and_live_pokes_bring_changes() {
     let dir = tempfile::tempdir().unwrap();
     let (e, stop) = engine(&s, &buyer, dir.path()).await;
     let status = e.status();
-    eventually("online", || {
-        status.borrow().connection == Connection::Online
-    })
-    .await;
+    wait_for(&status, Connection::Online).await;
     let local = e.store().inquiries(false, None, 50).unwrap();
     assert_eq!(local.items.len(), 3);
     let unread = e.store().inquiries(true, None, 50).unwrap();
@@ -134,15 +141,9 @@ async fn work_done_offline_is_delivered_once_after_the_server_returns() {
     let dir = tempfile::tempdir().unwrap();
     let (e, stop) = engine(&s, &buyer, dir.path()).await;
     let status = e.status();
-    eventually("online", || {
-        status.borrow().connection == Connection::Online
-    })
-    .await;
+    wait_for(&status, Connection::Online).await;
     s.stop().await;
-    eventually("offline", || {
-        status.borrow().connection == Connection::Offline
-    })
-    .await;
+    wait_for(&status, Connection::Offline).await;
 
     // Offline: every query still answers; a message and an order action queue up.
     assert_eq!(e.store().inquiries(false, None, 50).unwrap().items.len(), 3);
@@ -231,10 +232,7 @@ async fn a_refused_action_rolls_back_and_keeps_its_reason() {
     let dir = tempfile::tempdir().unwrap();
     let (e, stop) = engine(&s, &buyer, dir.path()).await;
     let status = e.status();
-    eventually("online", || {
-        status.borrow().connection == Connection::Online
-    })
-    .await;
+    wait_for(&status, Connection::Online).await;
     let order = order_id.parse().unwrap();
     // The engine is paused (as on a plane); the buyer confirms version 1...
     stop.send(true).unwrap();
@@ -332,10 +330,7 @@ async fn messages_from_suppliers_become_notifications_once_and_muted_threads_sta
     let (e, stop) = engine(&s, &buyer, dir.path()).await;
     let mut notes = e.notifications();
     let status = e.status();
-    eventually("online", || {
-        status.borrow().connection == Connection::Online
-    })
-    .await;
+    wait_for(&status, Connection::Online).await;
     // Nothing for the history brought by the initial sync.
     assert!(notes.try_recv().is_err());
 
@@ -403,15 +398,9 @@ async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
     let dir = tempfile::tempdir().unwrap();
     let (e, stop) = engine(&s, &buyer, dir.path()).await;
     let status = e.status();
-    eventually("online", || {
-        status.borrow().connection == Connection::Online
-    })
-    .await;
+    wait_for(&status, Connection::Online).await;
     s.stop().await;
-    eventually("offline", || {
-        status.borrow().connection == Connection::Offline
-    })
-    .await;
+    wait_for(&status, Connection::Offline).await;
 
     // A draft with problems: every problem named, nothing queued.
     let terms: trade_model::order::OrderTerms =
@@ -453,7 +442,7 @@ async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
     })
     .await;
     let supplier = Party {
-        token: login(&s, &supplier).await,
+        token: s.login(&supplier).await,
         ..supplier
     };
     let (_, orders) = s
@@ -474,18 +463,4 @@ async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
     assert_eq!(same.len(), 1, "exactly one order, under the draft's id");
     assert_eq!(same[0]["order"]["terms"]["lines"][0]["quantity"], 40);
     stop.send(true).unwrap();
-}
-
-async fn login(s: &Server, who: &Party) -> String {
-    let session: serde_json::Value = s
-        .http()
-        .post(s.url("/v1/sessions"))
-        .json(&json!({ "email": who.email, "password": trade_e2e::PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    session["access_token"].as_str().unwrap().to_owned()
 }

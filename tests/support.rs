@@ -82,6 +82,21 @@ impl Server {
         format!("https://localhost:{}{path}", self.addr.port())
     }
 
+    /// A fresh access token for `who` (e.g. after a restart).
+    pub async fn login(&self, who: &Party) -> String {
+        let session: serde_json::Value = self
+            .http()
+            .post(self.url("/v1/sessions"))
+            .json(&serde_json::json!({ "email": who.email, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        session["access_token"].as_str().unwrap().to_owned()
+    }
+
     pub async fn register(&self, role: &str, name: &str) -> Party {
         let email = format!(
             "{}.{}@example.com",

@@ -127,17 +127,7 @@ impl LocalStore {
                 details: other.details(),
             },
         })?;
-        let order_box = order::order_box(&created, Party::Buyer);
-        let view = OrderView {
-            viewer: Party::Buyer,
-            order_box,
-            status_label: order_box.label().to_owned(),
-            total_minor: created.total_minor(),
-            next_installment: created.next_installment(),
-            next_deadline: created.next_deadline(),
-            available_actions: order::available_actions(&created, Party::Buyer, now),
-            order: created,
-        };
+        let view = OrderView::new(created, Party::Buyer, now);
         let request = CreateOrderRequest {
             counterparty: draft.counterparty,
             inquiry: draft.inquiry,

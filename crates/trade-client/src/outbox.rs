@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use trade_model::api::OrderView;
 use trade_model::entities::{Account, Message};
-use trade_model::order::{self, Actor, Order, OrderAction};
+use trade_model::order::{self, Actor, OrderAction};
 use trade_model::sync::{Mutation, MutationOp, SyncRecord};
 use trade_model::{InquiryId, MessageId, MutationId, OrderId};
 
@@ -116,21 +116,7 @@ fn predict(view: &OrderView, action: &OrderAction, now: Timestamp) -> Result<Ord
             details: r.details(),
         }
     })?;
-    Ok(view_of(next, view.viewer, now))
-}
-
-fn view_of(o: Order, viewer: order::Party, now: Timestamp) -> OrderView {
-    let order_box = order::order_box(&o, viewer);
-    OrderView {
-        viewer,
-        order_box,
-        status_label: order_box.label().to_owned(),
-        total_minor: o.total_minor(),
-        next_installment: o.next_installment(),
-        next_deadline: o.next_deadline(),
-        available_actions: order::available_actions(&o, viewer, now),
-        order: o,
-    }
+    Ok(OrderView::new(next, view.viewer, now))
 }
 
 impl LocalStore {

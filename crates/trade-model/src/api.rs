@@ -128,6 +128,24 @@ pub struct OrderView {
     pub available_actions: Vec<ActionKind>,
 }
 
+impl OrderView {
+    /// The order as `viewer` sees it at `now`: box, label, installment, deadline and the
+    /// actions the rules allow. Server and client derive views only through this.
+    pub fn new(order: Order, viewer: Party, now: jiff::Timestamp) -> OrderView {
+        let order_box = crate::order::order_box(&order, viewer);
+        OrderView {
+            viewer,
+            order_box,
+            status_label: order_box.label().to_owned(),
+            total_minor: order.total_minor(),
+            next_installment: order.next_installment(),
+            next_deadline: order.next_deadline(),
+            available_actions: crate::order::available_actions(&order, viewer, now),
+            order,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BoxCount {

@@ -36,27 +36,12 @@ pub fn actor_label(actor: Actor) -> &'static str {
     }
 }
 
-/// The order as `viewer` sees it (operators see the buyer's view).
-pub fn view(order: Order, viewer: Party, now: jiff::Timestamp) -> OrderView {
-    let order_box = order::order_box(&order, viewer);
-    OrderView {
-        viewer,
-        order_box,
-        status_label: order_box.label().to_owned(),
-        total_minor: order.total_minor(),
-        next_installment: order.next_installment(),
-        next_deadline: order.next_deadline(),
-        available_actions: order::available_actions(&order, viewer, now),
-        order,
-    }
-}
-
 pub fn view_for(order: Order, actor: Actor, now: jiff::Timestamp) -> OrderView {
     let viewer = match actor {
         Actor::Party(p) => p,
         _ => Party::Buyer,
     };
-    view(order, viewer, now)
+    OrderView::new(order, viewer, now)
 }
 
 /// Loads an order the caller may see.

@@ -10,7 +10,7 @@ use trade_model::order::{Actor, OrderAction, Party, PaymentMethod};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-use crate::orders::{apply_in, view, view_for};
+use crate::orders::{apply_in, view_for};
 use crate::state::AppState;
 use crate::store;
 
@@ -67,7 +67,7 @@ pub async fn funds_arrived(
         payment: store::payments::get(&state.db, payment.id)
             .await?
             .unwrap_or(payment),
-        order: view(order, Party::Buyer, state.now()),
+        order: OrderView::new(order, Party::Buyer, state.now()),
         beneficiary: None,
     }))
 }
@@ -115,7 +115,7 @@ pub async fn review(
         payment: store::payments::get(&state.db, id)
             .await?
             .unwrap_or(payment),
-        order: view(order, Party::Buyer, state.now()),
+        order: OrderView::new(order, Party::Buyer, state.now()),
         beneficiary: None,
     }))
 }

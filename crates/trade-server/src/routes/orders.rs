@@ -15,7 +15,7 @@ use trade_model::order::{OrderAction, OrderBox};
 use super::inquiries::limit;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-use crate::orders::{act, view, view_for, visible};
+use crate::orders::{act, view_for, visible};
 use crate::state::AppState;
 use crate::store;
 
@@ -58,7 +58,10 @@ pub async fn create(
         crate::orders::submit(&mut w, &state, &user, OrderId::new(), req).await?;
     w.commit().await?;
     let now = state.now();
-    Ok((StatusCode::CREATED, with_etag(view(order, creator, now))))
+    Ok((
+        StatusCode::CREATED,
+        with_etag(OrderView::new(order, creator, now)),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -95,7 +98,7 @@ pub async fn list(
     let now = state.now();
     let items = orders
         .into_iter()
-        .filter_map(|o| o.party_of(user.id).map(|p| view(o, p, now)))
+        .filter_map(|o| o.party_of(user.id).map(|p| OrderView::new(o, p, now)))
         .collect();
     Ok(Json(Page { items, next_cursor }))
 }
