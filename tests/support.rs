@@ -82,18 +82,22 @@ impl Server {
         format!("https://localhost:{}{path}", self.addr.port())
     }
 
-    /// A fresh access token for `who` (e.g. after a restart).
-    pub async fn login(&self, who: &Party) -> String {
-        let session: serde_json::Value = self
-            .http()
+    /// Signs in `email`; returns the session body.
+    async fn session(&self, email: &str) -> serde_json::Value {
+        self.http()
             .post(self.url("/v1/sessions"))
-            .json(&serde_json::json!({ "email": who.email, "password": PASSWORD }))
+            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// A fresh access token for `who` (e.g. after a restart).
+    pub async fn login(&self, who: &Party) -> String {
+        let session = self.session(&who.email).await;
         session["access_token"].as_str().unwrap().to_owned()
     }
 
@@ -114,16 +118,7 @@ impl Server {
             .await
             .unwrap();
         assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
-        let session: serde_json::Value = self
-            .http()
-            .post(self.url("/v1/sessions"))
-            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let session = self.session(&email).await;
         Party {
             id: session["account"]["id"].as_str().unwrap().to_owned(),
             email,
