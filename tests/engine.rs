@@ -4,75 +4,13 @@
 //! buyer converge.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::json;
-use trade_client::credentials::MemoryStore;
-use trade_client::engine::{Connection, Engine, Options};
-use trade_e2e::{Party, Server, eventually};
+use trade_client::engine::{Connection, Engine};
+use trade_e2e::{Party, Server, engine, eventually, wait_for, world};
 use trade_model::order::OrderBox;
-
-fn fast() -> Options {
-    Options {
-        backoff_start: Duration::from_millis(20),
-        backoff_max: Duration::from_millis(200),
-    }
-}
-
-async fn engine(
-    s: &Server,
-    who: &Party,
-    dir: &std::path::Path,
-) -> (Engine, tokio::sync::watch::Sender<bool>) {
-    let engine = Engine::sign_in(
-        dir,
-        s.profile(),
-        &who.email,
-        trade_e2e::PASSWORD,
-        Arc::new(MemoryStore::default()),
-        fast(),
-    )
-    .await
-    .unwrap();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let runner = engine.clone();
-    tokio::spawn(async move { runner.run(stopped).await });
-    (engine, stop)
-}
-
-async fn wait_for(
-    status: &tokio::sync::watch::Receiver<trade_client::engine::Status>,
-    state: Connection,
-) {
-    eventually(&format!("{state:?}"), || {
-        status.borrow().connection == state
-    })
-    .await;
-}
-
-async fn world(s: &Server) -> (Party, Party, String) {
-    let buyer = s.register("buyer", "Ann Buyer").await;
-    let supplier = s.register("supplier", "Li Supplier").await;
-    let mut inquiry = String::new();
-    for n in 0..3 {
-        let (_, i) = s
-            .call(&buyer, Method::POST, "/v1/inquiries", Some(json!({ "supplier": supplier.id, "product": format!("Valve {n}"), "message": "Price?" })), None)
-            .await;
-        inquiry = i["id"].as_str().unwrap().to_owned();
-        s.call(
-            &supplier,
-            Method::POST,
-            &format!("/v1/inquiries/{inquiry}/messages"),
-            Some(json!({ "body": format!("USD {n}.50") })),
-            None,
-        )
-        .await;
-    }
-    s.call(&buyer, Method::POST, "/v1/orders", Some(json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms("Valve 0", 100, 250) })), None).await;
-    (buyer, supplier, inquiry)
-}
 
 #[tokio::test]
 async fn initial_sync_matches_the_server_and_live_pokes_bring_changes() {

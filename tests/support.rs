@@ -6,7 +6,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
+use reqwest::Method;
+use serde_json::json;
+use trade_client::credentials::MemoryStore;
+use trade_client::engine::{Connection, Engine, Options};
 use trade_client::profile::ServerProfile;
 use trade_server::clock::SystemClock;
 use trade_server::{Config, Running};
@@ -175,4 +180,70 @@ pub async fn eventually<F: FnMut() -> bool>(what: &str, mut check: F) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
+}
+
+/// Engine options with short backoff, so reconnects happen quickly in tests.
+pub fn fast() -> Options {
+    Options {
+        backoff_start: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(200),
+    }
+}
+
+/// Signs `who` in with a fresh in-memory credential store and runs its sync loop until
+/// the returned sender says stop.
+pub async fn engine(
+    s: &Server,
+    who: &Party,
+    dir: &std::path::Path,
+) -> (Engine, tokio::sync::watch::Sender<bool>) {
+    let engine = Engine::sign_in(
+        dir,
+        s.profile(),
+        &who.email,
+        PASSWORD,
+        Arc::new(MemoryStore::default()),
+        fast(),
+    )
+    .await
+    .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = engine.clone();
+    tokio::spawn(async move { runner.run(stopped).await });
+    (engine, stop)
+}
+
+/// Waits (polling, with a deadline) for the engine to reach `state`.
+pub async fn wait_for(
+    status: &tokio::sync::watch::Receiver<trade_client::engine::Status>,
+    state: Connection,
+) {
+    eventually(&format!("{state:?}"), || {
+        status.borrow().connection == state
+    })
+    .await;
+}
+
+/// A buyer and a supplier with three inquiries (each with the supplier's unread reply)
+/// and one order waiting for the supplier; returns the last inquiry's id.
+pub async fn world(s: &Server) -> (Party, Party, String) {
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let mut inquiry = String::new();
+    for n in 0..3 {
+        let (_, i) = s
+            .call(&buyer, Method::POST, "/v1/inquiries", Some(json!({ "supplier": supplier.id, "product": format!("Valve {n}"), "message": "Price?" })), None)
+            .await;
+        inquiry = i["id"].as_str().unwrap().to_owned();
+        s.call(
+            &supplier,
+            Method::POST,
+            &format!("/v1/inquiries/{inquiry}/messages"),
+            Some(json!({ "body": format!("USD {n}.50") })),
+            None,
+        )
+        .await;
+    }
+    s.call(&buyer, Method::POST, "/v1/orders", Some(json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms("Valve 0", 100, 250) })), None).await;
+    (buyer, supplier, inquiry)
 }

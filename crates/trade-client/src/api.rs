@@ -1,9 +1,13 @@
 //! The trade backend's HTTP API as the engine uses it. Every call maps a non-success
 //! answer to `ClientError::Api` with the server's machine-readable code.
 
+use std::path::Path;
+
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
+use trade_model::DocumentId;
 use trade_model::api::{LoginRequest, RefreshRequest, Session};
+use trade_model::entities::DocumentMeta;
 use trade_model::sync::{Mutation, Poke, PullResponse, PushRequest, PushResponse};
 
 use crate::error::{ClientError, Result};
@@ -126,6 +130,58 @@ impl Api {
             .send()
             .await?;
         answer(resp).await
+    }
+
+    /// Uploads the file at `path` under `id`, streamed from disk (never read whole into
+    /// memory); `progress` is told the bytes sent so far. Repeating it after a lost
+    /// answer returns the stored document.
+    pub async fn upload(
+        &self,
+        access: &str,
+        id: DocumentId,
+        name: &str,
+        path: &Path,
+        progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> Result<DocumentMeta> {
+        let file = tokio::fs::File::open(path).await?;
+        let size = file.metadata().await?.len();
+        let mut sent = 0u64;
+        let body = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
+            if let Ok(c) = &chunk {
+                sent += c.len() as u64;
+                progress(sent);
+            }
+            chunk
+        });
+        let resp = self
+            .streaming
+            .post(self.url("/v1/documents"))
+            .query(&[("name", name), ("id", &id.to_string())])
+            .bearer_auth(access)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .header(reqwest::header::CONTENT_LENGTH, size)
+            .body(reqwest::Body::wrap_stream(body))
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    /// Starts downloading a document's content; the caller streams the body.
+    pub async fn download(&self, access: &str, id: DocumentId) -> Result<reqwest::Response> {
+        let resp = self
+            .streaming
+            .get(self.url(&format!("/v1/documents/{id}/content")))
+            .bearer_auth(access)
+            .send()
+            .await?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(answer::<serde_json::Value>(resp)
+                .await
+                .err()
+                .unwrap_or(ClientError::Decode("download".into())))
+        }
     }
 
     /// Opens the live-event stream. Ends (with an error or `None`) when the connection

@@ -89,12 +89,24 @@ impl LocalStore {
         parse(&data)
     }
 
+    /// Discards a draft, with the copies of files picked for it that nothing else uses.
     pub fn discard_draft(&self, id: OrderId) -> Result<()> {
-        let removed = self
-            .conn()
+        let draft = self.draft(id)?;
+        self.conn()
             .execute("DELETE FROM drafts WHERE id = ?1", [id.to_string()])?;
-        if removed == 0 {
-            return Err(ClientError::NotFound("draft"));
+        for doc in draft.terms.documents {
+            let used_elsewhere: bool = self.conn().query_row(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE instr(mutation, ?1) > 0) \
+                 OR EXISTS (SELECT 1 FROM drafts WHERE instr(data, ?1) > 0)",
+                [doc.to_string()],
+                |r| r.get(0),
+            )?;
+            if !used_elsewhere {
+                match self.remove_file(doc) {
+                    Ok(()) | Err(ClientError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
         }
         Ok(())
     }
@@ -104,7 +116,16 @@ impl LocalStore {
     /// changes and every problem is returned.
     pub fn submit_draft(&self, id: OrderId, me: AccountId, now: Timestamp) -> Result<MutationId> {
         let draft = self.draft(id)?;
-        let problems = check(&draft, now);
+        let mut problems = check(&draft, now);
+        for doc in &draft.terms.documents {
+            if let Err(ClientError::NotFound(_)) = self.document(*doc, me) {
+                problems.push(FieldError::new(
+                    "documents",
+                    "document_missing",
+                    "A file of this draft is no longer here; pick it again.",
+                ));
+            }
+        }
         if !problems.is_empty() {
             return Err(ClientError::InvalidDraft(problems));
         }

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod drafts;
 pub mod engine;
 pub mod error;
+pub mod files;
 pub mod notify;
 pub mod outbox;
 pub mod payment_safety;

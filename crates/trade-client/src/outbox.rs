@@ -11,7 +11,7 @@ use trade_model::api::OrderView;
 use trade_model::entities::{Account, Message};
 use trade_model::order::{self, Actor, OrderAction};
 use trade_model::sync::{Mutation, MutationOp, SyncRecord};
-use trade_model::{InquiryId, MessageId, MutationId, OrderId};
+use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 use crate::error::{ClientError, Result};
 use crate::store::LocalStore;
@@ -127,6 +127,18 @@ impl LocalStore {
         body: &str,
         now: Timestamp,
     ) -> Result<(MutationId, MessageId)> {
+        self.queue_message_with(inquiry, body, &[], now)
+    }
+
+    /// Queues a message with attachments: files picked here (`add_file`, uploaded before
+    /// the message is sent) or documents already on the server.
+    pub fn queue_message_with(
+        &self,
+        inquiry: InquiryId,
+        body: &str,
+        attachments: &[DocumentId],
+        now: Timestamp,
+    ) -> Result<(MutationId, MessageId)> {
         let body = body.trim();
         if body.is_empty() || body.chars().count() > 10_000 {
             return Err(ClientError::Api {
@@ -136,19 +148,31 @@ impl LocalStore {
                 details: None,
             });
         }
+        if attachments.len() > 10 {
+            return Err(ClientError::Api {
+                status: 422,
+                code: "message.too_many_attachments".into(),
+                message: "Attach at most 10 files.".into(),
+                details: None,
+            });
+        }
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let me = me(&tx)?;
         if row_data(&tx, "inquiries", &inquiry.to_string())?.is_none() {
             return Err(ClientError::NotFound("inquiry"));
         }
+        let attached = attachments
+            .iter()
+            .map(|id| crate::files::document_in(&tx, *id, me.id))
+            .collect::<Result<Vec<_>>>()?;
         let message = Message {
             id: MessageId::new(),
             inquiry,
             sender: me.id,
             sender_name: me.display_name.clone(),
             body: body.to_owned(),
-            attachments: Vec::new(),
+            attachments: attached,
             sent_at: now,
             read: false,
         };
@@ -167,7 +191,7 @@ impl LocalStore {
                 inquiry,
                 message: message.id,
                 body: body.to_owned(),
-                attachments: Vec::new(),
+                attachments: attachments.to_vec(),
             },
             &undo,
             now,

@@ -58,6 +58,9 @@ pub struct Session {
     pub access_expires_at: Timestamp,
     pub refresh_token: String,
     pub account: Account,
+    /// The platform's designated account for telegraphic transfers: the only account a
+    /// buyer should ever pay into, which the client compares chat messages against.
+    pub designated_account: crate::entities::BeneficiaryAccount,
 }
 
 /// A page of a list with an opaque cursor for the next one.
@@ -263,7 +266,7 @@ pub struct RefundRequest {
 pub type FieldErrors = Vec<FieldError>;
 
 /// A timeline entry of an order.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderEvent {
     pub version: i64,

@@ -24,6 +24,9 @@ pub enum RecordKind {
     Document,
     /// The account's unread totals; its id is the account id.
     UnreadCounts,
+    /// An order's timeline with the order as it stood after each event; its id is the
+    /// order id. Changes with the order.
+    OrderHistory,
 }
 
 /// The current state of one record, as the pulling account sees it.
@@ -38,6 +41,23 @@ pub enum SyncRecord {
     Payment(Payment),
     Document(DocumentMeta),
     UnreadCounts(UnreadCounts),
+    OrderHistory(OrderHistory),
+}
+
+/// Every event of an order, oldest first, each with the order as it stood after it: the
+/// timeline, and the versions a "what changed" view compares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderHistory {
+    pub order: OrderId,
+    pub entries: Vec<OrderVersion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderVersion {
+    pub event: crate::api::OrderEvent,
+    pub snapshot: crate::order::Order,
 }
 
 /// One changed record: its current state, or a tombstone (`record` absent) when it left
@@ -109,6 +129,36 @@ pub enum MutationOp {
     /// Any lifecycle step on an order: confirm, modify, request modification, cancel,
     /// pay by transfer, ship, extensions, confirm receipt, feedback, dispute steps.
     OrderStep { order: OrderId, action: OrderAction },
+}
+
+impl MutationOp {
+    /// The documents this mutation refers to: they must be on the server before it is
+    /// sent (an offline client uploads the files it holds first).
+    pub fn documents(&self) -> Vec<DocumentId> {
+        use crate::dispute::DisputeAction;
+        match self {
+            MutationOp::SendMessage { attachments, .. } => attachments.clone(),
+            MutationOp::SubmitOrder { request, .. } => request.terms.documents.clone(),
+            MutationOp::OrderStep { action, .. } => match action {
+                OrderAction::Modify { terms, .. } => terms.documents.clone(),
+                OrderAction::Dispute(DisputeAction::File { evidence, .. }) => evidence.clone(),
+                OrderAction::Confirm { .. }
+                | OrderAction::RequestModification { .. }
+                | OrderAction::Cancel { .. }
+                | OrderAction::BeginPayment { .. }
+                | OrderAction::PaymentSucceeded { .. }
+                | OrderAction::PaymentFailed { .. }
+                | OrderAction::Ship { .. }
+                | OrderAction::ExtendShipBy { .. }
+                | OrderAction::ExtendReceipt
+                | OrderAction::ConfirmReceipt
+                | OrderAction::LeaveFeedback { .. }
+                | OrderAction::Dispute(_)
+                | OrderAction::ApplyDeadline => Vec::new(),
+            },
+            MutationOp::OpenInquiry { .. } | MutationOp::MarkRead { .. } => Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -107,12 +107,12 @@ pub struct BuyerReport {
 }
 
 impl BuyerReport {
-    /// Records in this buyer's sync feed: every inquiry, message, order, payment, and
-    /// the unread totals.
+    /// Records in this buyer's sync feed: every inquiry, message, order (with its
+    /// history), payment, and the unread totals.
     pub fn feed_records(&self) -> u64 {
         self.inquiries
             + self.messages
-            + self.orders
+            + 2 * self.orders
             + self.payments
             + u64::from(self.messages > self.inquiries)
     }
@@ -1311,6 +1311,7 @@ fn order_row(batch: &mut Batch, order: &Order) -> Result<(), SeedError> {
         Value::Text(serde_json::to_string(order)?),
     ]);
     batch.touch(&[order.buyer, order.supplier], Kind::Order, order.id);
+    batch.touch(&[order.buyer, order.supplier], Kind::OrderHistory, order.id);
     Ok(())
 }
 

@@ -8,8 +8,8 @@ use trade_model::api::UnreadCounts;
 use trade_model::dispute::DisputeAction;
 use trade_model::order::{OrderAction, PaymentMethod};
 use trade_model::sync::{
-    Change, Mutation, MutationOp, MutationOutcome, MutationResult, PullResponse, RecordKind,
-    SyncRecord,
+    Change, Mutation, MutationOp, MutationOutcome, MutationResult, OrderHistory, OrderVersion,
+    PullResponse, RecordKind, SyncRecord,
 };
 use trade_model::{AccountId, DocumentId, OrderId, PaymentId};
 
@@ -29,6 +29,7 @@ fn record_kind(kind: Kind) -> RecordKind {
         Kind::Payment => RecordKind::Payment,
         Kind::Document => RecordKind::Document,
         Kind::UnreadCounts => RecordKind::UnreadCounts,
+        Kind::OrderHistory => RecordKind::OrderHistory,
     }
 }
 
@@ -151,6 +152,30 @@ async fn load(
                         }
                         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {}
                         Err(e) => return Err(e),
+                    }
+                }
+            }
+            Kind::OrderHistory => {
+                for id in ids {
+                    let Ok(order_id) = id.parse::<OrderId>() else {
+                        continue;
+                    };
+                    let visible = store::orders::get(&state.db, order_id)
+                        .await?
+                        .is_some_and(|o| orders::actor_for(&o, user).is_some());
+                    if visible {
+                        let entries = store::orders::events(&state.db, order_id)
+                            .await?
+                            .into_iter()
+                            .map(|(event, snapshot)| OrderVersion { event, snapshot })
+                            .collect();
+                        out.insert(
+                            (kind, id),
+                            SyncRecord::OrderHistory(OrderHistory {
+                                order: order_id,
+                                entries,
+                            }),
+                        );
                     }
                 }
             }

@@ -177,3 +177,53 @@ async fn an_upload_retried_with_its_idempotency_key_is_stored_once() {
     );
     s.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_upload_under_a_client_chosen_id_is_stored_once_and_the_id_is_not_reusable() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let other = s.register("buyer", "Bob Buyer").await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let send = |user: &support::User, bytes: &'static [u8]| {
+        let s = &s;
+        let token = user.token.clone();
+        let id = id.clone();
+        async move {
+            let resp = s
+                .client
+                .post(format!("{}/v1/documents", s.base))
+                .query(&[("name", "pi.txt"), ("id", id.as_str())])
+                .bearer_auth(token)
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            (
+                resp.status(),
+                resp.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (first_status, first) = send(&buyer, b"PI-1: 100 pumps\n").await;
+    assert_eq!(first_status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["id"].as_str(), Some(id.as_str()));
+    let (again_status, again) = send(&buyer, b"PI-1: 100 pumps\n").await;
+    assert_eq!(
+        again_status,
+        StatusCode::OK,
+        "a repeat returns the stored document"
+    );
+    assert_eq!(again, first);
+    let (status, err) = send(&buyer, b"PI-2: 200 pumps\n").await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("document.id_taken"))
+    );
+    let (status, err) = send(&other, b"PI-1: 100 pumps\n").await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("document.id_taken")),
+        "another account cannot claim the id"
+    );
+    s.running.shutdown().await;
+}

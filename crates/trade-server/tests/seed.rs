@@ -440,7 +440,8 @@ async fn a_seeded_world_is_served_like_one_the_server_wrote() {
         )
         .await
         .len()
-        + w.ids("SELECT id FROM orders WHERE supplier_id = $1", &sid).await.len()
+        // each order and its history
+        + 2 * w.ids("SELECT id FROM orders WHERE supplier_id = $1", &sid).await.len()
         + w.ids(
             "SELECT p.id FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.supplier_id = $1",
             &sid,

@@ -28,6 +28,7 @@ pub(crate) fn table(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Order => Some("orders"),
         RecordKind::Payment => Some("payments"),
         RecordKind::Document => Some("documents"),
+        RecordKind::OrderHistory => Some("order_history"),
         RecordKind::UnreadCounts => None,
     }
 }
@@ -40,6 +41,7 @@ fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Payment => "payment",
         RecordKind::Document => "document",
         RecordKind::UnreadCounts => "unread_counts",
+        RecordKind::OrderHistory => "order_history",
     }
 }
 
@@ -148,6 +150,13 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
                 "INSERT INTO documents (id, data) VALUES (?1, ?2) \
                  ON CONFLICT (id) DO UPDATE SET data = excluded.data",
                 params![d.id.to_string(), json(d)?],
+            )?;
+        }
+        SyncRecord::OrderHistory(h) => {
+            tx.execute(
+                "INSERT INTO order_history (id, data) VALUES (?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                params![h.order.to_string(), json(h)?],
             )?;
         }
         SyncRecord::UnreadCounts(u) => {

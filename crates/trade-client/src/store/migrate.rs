@@ -20,6 +20,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_notified.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_history_files.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

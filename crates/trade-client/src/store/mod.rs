@@ -10,7 +10,7 @@ mod apply;
 mod migrate;
 pub mod queries;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -22,6 +22,8 @@ pub(crate) use apply::put as apply_put;
 
 pub struct LocalStore {
     conn: Mutex<Connection>,
+    /// Copies of files picked here and not yet uploaded (`files.rs`), next to the cache.
+    files_dir: PathBuf,
 }
 
 impl LocalStore {
@@ -37,7 +39,12 @@ impl LocalStore {
         migrate::run(&mut conn, migrate::MIGRATIONS)?;
         Ok(LocalStore {
             conn: Mutex::new(conn),
+            files_dir: path.with_extension("files"),
         })
+    }
+
+    pub(crate) fn files_dir(&self) -> &Path {
+        &self.files_dir
     }
 
     /// The connection, for one short operation. A poisoned lock (a panic mid-operation)

@@ -3,12 +3,14 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use trade_model::api::{OrderView, UnreadCounts};
-use trade_model::entities::{Inquiry, Message, Payment};
+use trade_model::entities::{BeneficiaryAccount, DocumentMeta, Inquiry, Message, Payment};
 use trade_model::order::OrderBox;
+use trade_model::sync::{MutationOp, OrderHistory, OrderVersion};
 use trade_model::{InquiryId, OrderId};
 
 use super::LocalStore;
 use crate::error::{ClientError, Result};
+use crate::payment_safety::{self, PaymentWarning};
 
 fn parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| ClientError::Decode(e.to_string()))
@@ -62,6 +64,30 @@ pub enum Delivery {
 pub struct ThreadMessage {
     pub message: Message,
     pub delivery: Delivery,
+    /// Set on another party's message carrying bank details that are not the platform's
+    /// designated account (the account-switch scam): the UI shows a warning beside it.
+    pub payment_warning: Option<PaymentWarning>,
+}
+
+/// Everything the order screen shows, from the cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrderDetail {
+    pub view: OrderView,
+    /// Every event, oldest first, each with the order as it stood after it (empty until
+    /// the order's history has synced, e.g. for an order submitted offline).
+    pub history: Vec<OrderVersion>,
+    /// The contract / PI documents of the current terms; `local` ones are still on this
+    /// machine, waiting to be uploaded.
+    pub documents: Vec<OrderDocument>,
+    pub payments: Vec<Payment>,
+    /// The action queued or refused here that is not yet reflected by the server.
+    pub outbox: Vec<crate::outbox::OutboxEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrderDocument {
+    pub meta: DocumentMeta,
+    pub local: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,6 +154,8 @@ impl LocalStore {
         limit: usize,
     ) -> Result<LocalPage<ThreadMessage>> {
         let (at, id) = parse_cursor(after).unwrap_or((i64::MIN, String::new()));
+        let designated = self.designated_account()?;
+        let me = self.me()?.map(|a| a.id);
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT data, state, sent_at, id FROM messages WHERE inquiry_id = ?1 \
@@ -154,9 +182,15 @@ impl LocalStore {
                 "failed" => Delivery::Failed,
                 _ => Delivery::Synced,
             };
+            let message: Message = parse(&data)?;
+            let payment_warning = match &designated {
+                Some(d) if Some(message.sender) != me => payment_safety::scan(&message.body, d),
+                _ => None,
+            };
             items.push(ThreadMessage {
-                message: parse(&data)?,
+                message,
                 delivery,
+                payment_warning,
             });
             keys.push(cursor_of(at, &id));
         }
@@ -226,6 +260,64 @@ impl LocalStore {
             .optional()?
             .ok_or(ClientError::NotFound("order"))?;
         parse(&data)
+    }
+
+    /// The order screen: the order, its timeline and versions, documents, payments and
+    /// the local actions still pending on it.
+    pub fn order_detail(&self, id: OrderId) -> Result<OrderDetail> {
+        let view = self.order(id)?;
+        let history = self
+            .conn()
+            .query_row(
+                "SELECT data FROM order_history WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|d| parse::<OrderHistory>(&d))
+            .transpose()?
+            .map(|h| h.entries)
+            .unwrap_or_default();
+        let me = self.me()?.map(|a| a.id).unwrap_or(view.order.buyer);
+        let mut documents = Vec::new();
+        for doc in &view.order.terms.documents {
+            let local = self.local_file(*doc).is_ok_and(|f| !f.uploaded);
+            match self.document(*doc, me) {
+                Ok(meta) => documents.push(OrderDocument { meta, local }),
+                // Not visible to this account (yet): nothing to show or open.
+                Err(ClientError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let outbox = self
+            .outbox()?
+            .into_iter()
+            .filter(|e| match &e.mutation.op {
+                MutationOp::SubmitOrder { order, .. } | MutationOp::OrderStep { order, .. } => {
+                    *order == id
+                }
+                _ => false,
+            })
+            .collect();
+        Ok(OrderDetail {
+            payments: self.payments(id)?,
+            view,
+            history,
+            documents,
+            outbox,
+        })
+    }
+
+    /// The signed-in account this cache belongs to.
+    pub fn me(&self) -> Result<Option<trade_model::entities::Account>> {
+        self.meta("account")?.map(|raw| parse(&raw)).transpose()
+    }
+
+    /// The platform's designated transfer account, as the server said at sign-in.
+    pub fn designated_account(&self) -> Result<Option<BeneficiaryAccount>> {
+        self.meta("designated_account")?
+            .map(|raw| parse(&raw))
+            .transpose()
     }
 
     pub fn payments(&self, order: OrderId) -> Result<Vec<Payment>> {

@@ -27,6 +27,8 @@ pub enum Kind {
     Document,
     /// The account's unread totals (record id = the account id).
     UnreadCounts,
+    /// An order's events with snapshots (record id = the order id).
+    OrderHistory,
 }
 
 impl Kind {
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Payment => "payment",
             Kind::Document => "document",
             Kind::UnreadCounts => "unread_counts",
+            Kind::OrderHistory => "order_history",
         }
     }
 
@@ -49,6 +52,7 @@ impl Kind {
             Kind::Payment,
             Kind::Document,
             Kind::UnreadCounts,
+            Kind::OrderHistory,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -170,6 +170,7 @@ pub async fn login(
             access_expires_at: tokens.access_expires_at,
             refresh_token: tokens.refresh_token,
             account,
+            designated_account: state.beneficiary.clone(),
         }),
     ))
 }
@@ -195,6 +196,7 @@ pub async fn refresh(
                     access_expires_at: tokens.access_expires_at,
                     refresh_token: tokens.refresh_token,
                     account,
+                    designated_account: state.beneficiary.clone(),
                 }),
             ))
         }

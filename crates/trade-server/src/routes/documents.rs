@@ -25,6 +25,13 @@ use crate::store::idempotency::{self, Claim};
 pub struct UploadQuery {
     /// The file's name as the user chose it; sanitised before use.
     pub name: String,
+    /// The id the client already refers to the document by (an offline client attaches
+    /// files to drafts and messages before it can upload them). Uploading the same bytes
+    /// under the same id again returns the stored document; another account's id, or
+    /// other bytes, is refused with `document.id_taken`.
+    #[serde(default)]
+    #[param(value_type = Option<String>)]
+    pub id: Option<DocumentId>,
 }
 
 fn document_error(err: DocumentError) -> ApiError {
@@ -103,7 +110,19 @@ pub async fn upload(
             }
         }
     }
-    let result = check_and_keep(&state, &user, &q.name, temp, size, sha256).await;
+    if let Some(id) = q.id
+        && let Some(existing) = store::documents::meta(&state.db, id).await?
+    {
+        if existing.uploaded_by == user.id && existing.sha256 == sha256 {
+            return Ok((StatusCode::OK, Json(existing)).into_response());
+        }
+        return Err(ApiError::conflict(
+            "document.id_taken",
+            "A different document already has this id.",
+        ));
+    }
+    let id = q.id.unwrap_or_else(DocumentId::new);
+    let result = check_and_keep(&state, &user, &q.name, id, temp, size, sha256).await;
     if let Some(key) = &idem_key {
         match &result {
             Ok(meta) => {
@@ -127,6 +146,7 @@ async fn check_and_keep(
     state: &AppState,
     user: &AuthUser,
     raw_name: &str,
+    id: DocumentId,
     temp: tempfile::NamedTempFile,
     size: u64,
     sha256: String,
@@ -148,7 +168,7 @@ async fn check_and_keep(
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     let meta = DocumentMeta {
-        id: DocumentId::new(),
+        id,
         file_name: checked.file_name.clone(),
         kind: serde_json::to_value(checked.kind)
             .ok()

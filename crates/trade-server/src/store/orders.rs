@@ -48,8 +48,10 @@ fn deadline_columns(order: &Order) -> (Option<i64>, i64) {
 }
 
 pub async fn insert(tx: &mut Write, order: &Order, actor: &str) -> Result<(), ApiError> {
-    tx.touch(order.buyer, Kind::Order, order.id);
-    tx.touch(order.supplier, Kind::Order, order.id);
+    for party in [order.buyer, order.supplier] {
+        tx.touch(party, Kind::Order, order.id);
+        tx.touch(party, Kind::OrderHistory, order.id);
+    }
     let (deadline, automatic) = deadline_columns(order);
     sqlx::query(
         "INSERT INTO orders (id, buyer_id, supplier_id, status, buyer_box, supplier_box, version, \
@@ -105,8 +107,10 @@ pub async fn save(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    tx.touch(order.buyer, Kind::Order, order.id);
-    tx.touch(order.supplier, Kind::Order, order.id);
+    for party in [order.buyer, order.supplier] {
+        tx.touch(party, Kind::Order, order.id);
+        tx.touch(party, Kind::OrderHistory, order.id);
+    }
     insert_event(tx, order, action, actor).await?;
     Ok(true)
 }
