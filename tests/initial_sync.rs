@@ -1,0 +1,265 @@
+//! An initial sync ends with the cache equal to the server's state for the account: the
+//! demo world (every order box, payments, unread threads) and a generated large account.
+//! The server's side is read from its own SQLite file; the client's through the queries
+//! the UI uses.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use trade_client::credentials::MemoryStore;
+use trade_client::engine::{Connection, Engine};
+use trade_client::profile::ServerProfile;
+use trade_e2e::{Server, eventually, fast};
+use trade_model::AccountId;
+
+/// What the account sees, reduced to comparable facts.
+#[derive(Debug, PartialEq, Eq)]
+struct State {
+    /// (id, unread count, preview)
+    inquiries: BTreeSet<(String, i64, String)>,
+    /// (id, inquiry, body, read)
+    messages: BTreeSet<(String, String, String, bool)>,
+    /// (id, version, box)
+    orders: BTreeSet<(String, i64, String)>,
+    /// (id, order, status)
+    payments: BTreeSet<(String, String, String)>,
+    unread_total: i64,
+}
+
+fn server_state(db: &Path, buyer: AccountId) -> State {
+    let conn = rusqlite::Connection::open_with_flags(
+        db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .unwrap();
+    let id = buyer.to_string();
+    let rows = |sql: &str| -> Vec<Vec<rusqlite::types::Value>> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([&id], |r| (0..n).map(|i| r.get(i)).collect())
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    use rusqlite::types::Value::{Integer, Null, Text};
+    let text = |v: &rusqlite::types::Value| match v {
+        Text(t) => t.clone(),
+        other => panic!("{other:?}"),
+    };
+    let int = |v: &rusqlite::types::Value| match v {
+        Integer(i) => *i,
+        other => panic!("{other:?}"),
+    };
+    State {
+        inquiries: rows(
+            "SELECT id, buyer_unread, last_message_preview FROM inquiries WHERE buyer_id = ?1",
+        )
+        .iter()
+        .map(|r| (text(&r[0]), int(&r[1]), text(&r[2])))
+        .collect(),
+        messages: rows(
+            "SELECT m.id, m.inquiry_id, m.body, m.read_at FROM messages m \
+             JOIN inquiries i ON i.id = m.inquiry_id WHERE i.buyer_id = ?1",
+        )
+        .iter()
+        .map(|r| (text(&r[0]), text(&r[1]), text(&r[2]), !matches!(r[3], Null)))
+        .collect(),
+        orders: rows("SELECT id, version, buyer_box FROM orders WHERE buyer_id = ?1")
+            .iter()
+            .map(|r| (text(&r[0]), int(&r[1]), text(&r[2])))
+            .collect(),
+        payments: rows("SELECT id, order_id, status FROM payments WHERE buyer_id = ?1")
+            .iter()
+            .map(|r| (text(&r[0]), text(&r[1]), text(&r[2])))
+            .collect(),
+        unread_total: rows(
+            "SELECT COALESCE(SUM(buyer_unread), 0) FROM inquiries WHERE buyer_id = ?1",
+        )
+        .iter()
+        .map(|r| int(&r[0]))
+        .sum(),
+    }
+}
+
+fn client_state(e: &Engine) -> State {
+    let store = e.store();
+    let mut state = State {
+        inquiries: BTreeSet::new(),
+        messages: BTreeSet::new(),
+        orders: BTreeSet::new(),
+        payments: BTreeSet::new(),
+        unread_total: store.unread().unwrap().total,
+    };
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.inquiries(false, after.as_deref(), 500).unwrap();
+        for i in &page.items {
+            state.inquiries.insert((
+                i.id.to_string(),
+                i.unread_count,
+                i.last_message_preview.clone(),
+            ));
+            let mut thread_after: Option<String> = None;
+            loop {
+                let thread = store.thread(i.id, thread_after.as_deref(), 500).unwrap();
+                for m in &thread.items {
+                    state.messages.insert((
+                        m.message.id.to_string(),
+                        m.message.inquiry.to_string(),
+                        m.message.body.clone(),
+                        m.message.read,
+                    ));
+                }
+                match thread.next {
+                    Some(n) => thread_after = Some(n),
+                    None => break,
+                }
+            }
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.orders(None, after.as_deref(), 500).unwrap();
+        for o in &page.items {
+            state.orders.insert((
+                o.order.id.to_string(),
+                o.order.version,
+                o.order_box.as_str().to_owned(),
+            ));
+            for p in store.payments(o.order.id).unwrap() {
+                let status = serde_json::to_value(p.status).unwrap();
+                state.payments.insert((
+                    p.id.to_string(),
+                    p.order.to_string(),
+                    status.as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    state
+}
+
+async fn sync_once(
+    profile: ServerProfile,
+    email: &str,
+    password: &str,
+    dir: &Path,
+) -> (Engine, Vec<(u64, Option<u64>)>) {
+    let e = Engine::sign_in(
+        dir,
+        profile,
+        email,
+        password,
+        Arc::new(MemoryStore::default()),
+        fast(),
+    )
+    .await
+    .unwrap();
+    // Every progress report the status carried during the sync.
+    let progress = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut watch = e.status();
+    let seen = progress.clone();
+    let follower = tokio::spawn(async move {
+        while watch.changed().await.is_ok() {
+            if let Connection::Syncing { done, total } = watch.borrow().connection {
+                seen.lock().unwrap().push((done, total));
+            }
+        }
+    });
+    e.sync_now().await.unwrap();
+    follower.abort();
+    let progress = progress.lock().unwrap().clone();
+    (e, progress)
+}
+
+#[tokio::test]
+async fn the_demo_world_syncs_to_exactly_what_the_server_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts =
+        trade_server::demo::DemoOptions::new(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
+    // The bot stays quiet during the comparison.
+    opts.bot_delay = Duration::from_secs(3600);
+    let (running, accounts) = trade_server::demo::start(opts).await.unwrap();
+    let profile = ServerProfile {
+        url: running.base_url().replace("127.0.0.1", "localhost"),
+        ca_pem: Some(std::fs::read_to_string(running.ca_path.as_ref().unwrap()).unwrap()),
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let (e, _) = sync_once(
+        profile,
+        &accounts.buyer.email,
+        accounts.buyer.password,
+        cache.path(),
+    )
+    .await;
+    let server = server_state(&dir.path().join("trade.db"), accounts.buyer.id);
+    assert!(
+        server.orders.len() >= 8,
+        "the demo has an order in every box"
+    );
+    assert!(server.unread_total > 0);
+    let client = client_state(&e);
+    assert_eq!(client, server);
+    // Every box of the seed is represented and counted as the server counts.
+    let counts = e.store().order_counts().unwrap();
+    for (b, n) in counts {
+        let expected = server.orders.iter().filter(|o| o.2 == b.as_str()).count() as i64;
+        assert_eq!(n, expected, "{b:?}");
+    }
+    assert!(e.store().integrity_ok().unwrap());
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_large_generated_account_syncs_to_exactly_what_the_server_has_with_progress() {
+    let s = Server::start().await;
+    let report = trade_server::seed::run(
+        &s.state().db,
+        trade_server::seed::SeedOptions {
+            buyers: 1,
+            suppliers: 20,
+            inquiries: 1_200,
+            messages_per_inquiry: 5,
+            orders: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let buyer = &report.buyers[0];
+    let cache = tempfile::tempdir().unwrap();
+    let (e, progress) = sync_once(
+        s.profile(),
+        &buyer.account.email,
+        &report.password,
+        cache.path(),
+    )
+    .await;
+    let server = server_state(&s.dir.path().join("trade.db"), buyer.account.id);
+    assert_eq!(server.inquiries.len(), 1_200);
+    let client = client_state(&e);
+    assert_eq!(client.inquiries.len(), server.inquiries.len());
+    assert_eq!(client.messages.len(), server.messages.len());
+    assert_eq!(client, server);
+    // Progress: several reports, growing, against the server's estimate of the total.
+    assert!(progress.len() > 10, "{} progress reports", progress.len());
+    assert!(progress.windows(2).all(|w| w[0].0 < w[1].0));
+    let total = progress[0].1.expect("an initial sync has a total estimate");
+    assert_eq!(total, buyer.feed_records());
+    assert!(progress.iter().all(|(done, _)| *done <= total));
+    eventually("nothing left to pull", || {
+        e.store().cursor().is_ok_and(|c| !c.is_empty())
+    })
+    .await;
+}
