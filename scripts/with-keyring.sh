@@ -2,7 +2,7 @@
 # Runs a command against a real, throwaway OS keyring (Secret Service via gnome-keyring)
 # on a private session D-Bus, with a temporary HOME so nothing touches the real one.
 #
-#   scripts/with-keyring.sh [--locked] CMD [ARGS...]
+#   scripts/with-keyring.sh [--locked | --desktop] CMD [ARGS...]
 #
 # The command sees:
 #   TRADE_KEYRING=unlocked|locked  which keyring it got (crates/trade-client/tests/keyring.rs
@@ -11,6 +11,8 @@
 #   TRADE_KEYRING_SEED_*           --locked only: the entry stored before locking (below)
 #   HOME, XDG_{DATA,CONFIG,CACHE}_HOME, XDG_RUNTIME_DIR under TRADE_KEYRING_HOME;
 #   CARGO_HOME, RUSTUP_HOME and CARGO_TARGET_DIR still point at the real ones.
+#   TRADE_DESKTOP=1, DISPLAY and   --desktop only (below); TRADE_NOTIFY_LOG names the file
+#   TRADE_NOTIFY_LOG               where every Notify call on the bus is logged
 #
 # Default: the login keyring is created with a random password and left unlocked.
 # --locked: the same, one entry is stored in it, then it is locked. A locked keyring needs
@@ -18,14 +20,22 @@
 # this mode so that no prompt can appear and hang), so reading an existing secret or
 # storing one fails. The entry's service name follows KeyringStore::entry_name in
 # crates/trade-client/src/credentials.rs.
+# --desktop: the unlocked keyring, plus a desktop for the app's end-to-end tests
+# (tests/desktop.rs): an Xvfb display (1280x800x24, no TCP) in DISPLAY, a notification
+# server (dunst) on the same session bus, and dbus-monitor logging every Notify call to
+# the file named by TRADE_NOTIFY_LOG. Not combinable with --locked (which must have no
+# display).
 #
-# The exit code is the command's. Needs: dbus-run-session and dbus-send (Debian: dbus),
-# gnome-keyring, and for --locked secret-tool (libsecret-tools).
+# Everything started here is stopped when the command ends. The exit code is the
+# command's. Needs: dbus-run-session and dbus-send (Debian: dbus), gnome-keyring, for
+# --locked secret-tool (libsecret-tools), for --desktop Xvfb (xvfb), dbus-monitor
+# (dbus-bin) and dunst.
 set -euo pipefail
 
 die() { echo "with-keyring: $*" >&2; exit 2; }
 
-# How long the keyring may take to come up.
+# How long the keyring (and with --desktop the display and notification server) may take
+# to come up.
 READY_SECONDS=10
 
 bus_call() { # DEST PATH METHOD ARGS...
@@ -49,9 +59,12 @@ wait_until() { # WHAT CHECK...
   until "$@"; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       echo "with-keyring: timed out after ${READY_SECONDS}s waiting for $what" >&2
-      if [ -s "$TRADE_KEYRING_HOME/keyring-daemon.log" ]; then
-        sed 's/^/  gnome-keyring-daemon: /' "$TRADE_KEYRING_HOME/keyring-daemon.log" >&2
-      fi
+      local log
+      for log in keyring-daemon xvfb dunst; do
+        if [ -s "$TRADE_KEYRING_HOME/$log.log" ]; then
+          sed "s/^/  $log: /" "$TRADE_KEYRING_HOME/$log.log" >&2
+        fi
+      done
       exit 2
     fi
     sleep 0.05
@@ -64,6 +77,43 @@ secrets_owned() {
 }
 default_unlocked() { [ "$(default_collection_locked)" = false ]; }
 default_locked() { [ "$(default_collection_locked)" = true ]; }
+
+# --desktop: Xvfb has written the display number it chose.
+display_chosen() { [ -s "$TRADE_KEYRING_HOME/display" ]; }
+# dbus-monitor prints the NameAcquired/NameLost signals of becoming a monitor first.
+monitor_ready() { [ -s "$TRADE_NOTIFY_LOG" ]; }
+# The notification server on the bus is our dunst (not a D-Bus-activated one).
+notifications_owned_by_dunst() {
+  local pid
+  pid="$(bus_call org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.GetConnectionUnixProcessID \
+    string:org.freedesktop.Notifications 2>/dev/null | grep -oE '[0-9]+$')" || return 1
+  [ "$pid" = "$(cat "$TRADE_KEYRING_HOME/dunst.pid")" ]
+}
+
+# --desktop, before the bus: an X display of our own. -displayfd makes Xvfb pick a free
+# display number and write it once it accepts connections.
+start_display() {
+  Xvfb -displayfd 4 -screen 0 1280x800x24 -nolisten tcp \
+    4>"$TRADE_KEYRING_HOME/display" >"$TRADE_KEYRING_HOME/xvfb.log" 2>&1 &
+  echo $! >"$TRADE_KEYRING_HOME/xvfb.pid"
+  wait_until "Xvfb to choose a display" display_chosen
+  DISPLAY=":$(tr -d ' \n' <"$TRADE_KEYRING_HOME/display")"
+  export DISPLAY
+}
+
+# --desktop, on the bus: the Notify log, then the notification server.
+start_notifications() {
+  dbus-monitor --session \
+    "type=method_call,interface=org.freedesktop.Notifications,member=Notify" \
+    >"$TRADE_NOTIFY_LOG" 2>"$TRADE_KEYRING_HOME/dbus-monitor.log" &
+  echo $! >"$TRADE_KEYRING_HOME/dbus-monitor.pid"
+  wait_until "dbus-monitor to start" monitor_ready
+  dunst >"$TRADE_KEYRING_HOME/dunst.log" 2>&1 &
+  echo $! >"$TRADE_KEYRING_HOME/dunst.pid"
+  wait_until "dunst to own org.freedesktop.Notifications" notifications_owned_by_dunst
+  export TRADE_DESKTOP=1
+}
 
 # Second stage, inside dbus-run-session: start the keyring, then become CMD.
 inner() {
@@ -98,26 +148,39 @@ inner() {
       org.freedesktop.Secret.Service.Lock "array:objpath:$collection" >/dev/null
     wait_until "the default keyring to be locked" default_locked
   fi
+  if [ "$desktop" = 1 ]; then
+    start_notifications
+  fi
   exec "$@"
 }
 
+desktop=0
 if [ "${1:-}" = --inner ]; then
   shift
+  if [ "${1:-}" = --desktop ]; then
+    desktop=1
+    shift
+  fi
   inner "$@"
 fi
 
 mode=unlocked
-if [ "${1:-}" = --locked ]; then
-  mode=locked
-  shift
-fi
-[ $# -gt 0 ] || die "usage: $0 [--locked] CMD [ARGS...]"
+case "${1:-}" in
+  --locked) mode=locked; shift ;;
+  --desktop) desktop=1; shift ;;
+esac
+case "${1:-}" in
+  --locked | --desktop)
+    die "--locked and --desktop cannot be combined (a locked keyring must have no display)" ;;
+esac
+[ $# -gt 0 ] || die "usage: $0 [--locked | --desktop] CMD [ARGS...]"
 
 need=(dbus-run-session dbus-send gnome-keyring-daemon od)
 [ "$mode" = locked ] && need+=(secret-tool)
+[ "$desktop" = 1 ] && need+=(Xvfb dbus-monitor dunst)
 for tool in "${need[@]}"; do
   command -v "$tool" >/dev/null ||
-    die "$tool is missing (Debian packages: dbus gnome-keyring libsecret-tools)"
+    die "$tool is missing (Debian packages: dbus dbus-bin gnome-keyring libsecret-tools xvfb dunst)"
 done
 
 # Keep the toolchain where it is before HOME moves.
@@ -125,12 +188,23 @@ export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/trade-keyring.XXXXXX")"
+# Whether PID is still running (a zombie waiting to be reaped is not).
+running() { [ -n "$(ps -o stat= -p "$1" 2>/dev/null | grep -v '^Z')" ]; }
 cleanup() {
-  local pid
-  pid="$(cat "$tmp/keyring-daemon.pid" 2>/dev/null || true)"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-  fi
+  local pid name pids=()
+  for name in dunst dbus-monitor keyring-daemon xvfb; do
+    pid="$(cat "$tmp/$name.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  # Wait (briefly) until they are gone, so that nothing of this run outlives it.
+  local deadline=$((SECONDS + 5))
+  for pid in "${pids[@]}"; do
+    while running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
+    if running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -148,7 +222,7 @@ export XDG_RUNTIME_DIR="$tmp/run"
 export NO_AT_BRIDGE=1
 export TRADE_KEYRING="$mode"
 export TRADE_KEYRING_HOME="$tmp"
-unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL SSH_AUTH_SOCK TRADE_DESKTOP TRADE_NOTIFY_LOG
 if [ "$mode" = locked ]; then
   unset DISPLAY WAYLAND_DISPLAY
   export TRADE_KEYRING_SEED_SERVICE="Trade Center Desktop"
@@ -158,12 +232,22 @@ if [ "$mode" = locked ]; then
   export TRADE_KEYRING_SEED_SECRET
 fi
 
+inner_args=(--inner)
+if [ "$desktop" = 1 ]; then
+  unset WAYLAND_DISPLAY
+  export TRADE_NOTIFY_LOG="$tmp/notify.log"
+  # Before the bus, so that the bus and everything it starts see DISPLAY.
+  start_display
+  inner_args+=(--desktop)
+fi
+
 # dbus-daemon logs every service activation (and, with --locked, gnome-keyring's failed
 # attempts to start its prompter) on its stderr: keep that in a log, shown on failure.
 status=0
-dbus-run-session -- "$BASH" "$0" --inner "$@" 3>&2 2>"$tmp/bus.log" || status=$?
+dbus-run-session -- "$BASH" "$0" "${inner_args[@]}" "$@" 3>&2 2>"$tmp/bus.log" || status=$?
 if [ "$status" -ne 0 ]; then
-  for log in bus keyring-daemon; do
+  # (Not dunst's: it always ends complaining that the bus went away.)
+  for log in bus keyring-daemon xvfb; do
     if [ -s "$tmp/$log.log" ]; then
       echo "with-keyring: exit status $status; last lines of the $log log:" >&2
       tail -n 20 "$tmp/$log.log" | sed 's/^/  /' >&2

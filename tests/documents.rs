@@ -342,3 +342,91 @@ async fn a_suppliers_message_with_other_bank_details_is_flagged_and_the_designat
     assert!(flagged[0].starts_with("New account!"));
     stop.send(true).unwrap();
 }
+
+#[tokio::test]
+async fn the_evidence_packet_holds_the_order_its_versions_thread_and_documents_with_true_hashes() {
+    let s = Server::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    wait_for(&e.status(), Connection::Online).await;
+    // An order from the inquiry with the contract as its document.
+    let pdf = fixture("good", "invoice.pdf");
+    let file = e.store().add_file(&pdf, jiff::Timestamp::now()).unwrap();
+    let mut terms: trade_model::order::OrderTerms =
+        serde_json::from_value(s.terms("Valve 2", 10, 900)).unwrap();
+    terms.documents = vec![file.id];
+    let draft = Draft {
+        id: trade_model::OrderId::new(),
+        counterparty: supplier.id.parse().unwrap(),
+        inquiry: Some(inquiry.parse().unwrap()),
+        origin: OrderOrigin::UploadedContract,
+        terms,
+        updated_at: jiff::Timestamp::now(),
+    };
+    e.store().save_draft(&draft).unwrap();
+    e.store()
+        .submit_draft(draft.id, e.account().id, jiff::Timestamp::now())
+        .unwrap();
+    e.poke();
+    eventually("the order and its history synced", || {
+        e.store()
+            .order_detail(draft.id)
+            .is_ok_and(|d| d.history.len() == 1 && !d.documents.is_empty() && !d.documents[0].local)
+    })
+    .await;
+    let (code, body) = s
+        .call(
+            &supplier,
+            Method::POST,
+            &format!("/v1/orders/{}/confirm", draft.id),
+            None,
+            Some(1),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    eventually("the confirmation synced", || {
+        e.store()
+            .order_detail(draft.id)
+            .is_ok_and(|d| d.history.len() == 2)
+    })
+    .await;
+
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("evidence");
+    let manifest = e.export_evidence(draft.id, &dest).await.unwrap();
+    let paths: Vec<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    for expected in [
+        "order.json",
+        "timeline.json",
+        "versions/version-001.json",
+        "versions/version-002.json",
+        "payments.json",
+        "thread.json",
+        "documents/01-invoice.pdf",
+    ] {
+        assert!(paths.contains(&expected), "{expected} in {paths:?}");
+    }
+    // The manifest on disk is the one returned, and every hash is the file's.
+    let on_disk: trade_client::evidence::Manifest =
+        serde_json::from_slice(&std::fs::read(dest.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(on_disk, manifest);
+    for entry in &manifest.files {
+        let bytes = std::fs::read(dest.join(&entry.path)).unwrap();
+        assert_eq!(bytes.len() as u64, entry.size, "{}", entry.path);
+        assert_eq!(sha256_hex(&bytes), entry.sha256, "{}", entry.path);
+    }
+    assert_eq!(
+        std::fs::read(dest.join("documents/01-invoice.pdf")).unwrap(),
+        std::fs::read(&pdf).unwrap()
+    );
+    let thread: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(dest.join("thread.json")).unwrap()).unwrap();
+    assert!(thread.iter().any(|m| m["body"] == "Price?"));
+    // Nothing is overwritten, and no half packet is left behind.
+    let again = e.export_evidence(draft.id, &dest).await.unwrap_err();
+    assert_eq!(again.code(), "client.io");
+    let entries: Vec<_> = std::fs::read_dir(out.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "only the packet");
+    stop.send(true).unwrap();
+}

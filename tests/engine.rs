@@ -67,6 +67,8 @@ async fn initial_sync_matches_the_server_and_live_pokes_bring_changes() {
         hits.iter().any(|h| h.snippet.contains("[limited]")),
         "{hits:?}"
     );
+    // Each hit names the thread to open.
+    assert!(hits.iter().all(|h| h.inquiry == Some(id)), "{hits:?}");
     // Whatever the user types is taken as words, never as search syntax.
     assert!(e.store().search("\"limited OR * NEAR(", 10).is_ok());
     stop.send(true).unwrap();
@@ -400,5 +402,53 @@ async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
         .collect();
     assert_eq!(same.len(), 1, "exactly one order, under the draft's id");
     assert_eq!(same[0]["order"]["terms"]["lines"][0]["quantity"], 40);
+    stop.send(true).unwrap();
+}
+
+#[tokio::test]
+async fn reading_a_thread_clears_its_badge_at_once_and_on_the_server() {
+    let s = Server::start().await;
+    let (buyer, _, inquiry) = world(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    wait_for(&e.status(), Connection::Online).await;
+    assert_eq!(e.store().unread().unwrap().total, 3);
+    let id = inquiry.parse().unwrap();
+    let revision = *e.revision().borrow();
+    let queued = e
+        .store()
+        .queue_mark_read(id, jiff::Timestamp::now())
+        .unwrap();
+    assert!(queued.is_some());
+    e.poke();
+    assert!(
+        *e.revision().borrow() > revision,
+        "views are told to re-read"
+    );
+    // At once, before the server answers.
+    assert_eq!(e.store().unread().unwrap().total, 2);
+    assert_eq!(e.store().inquiry(id).unwrap().unread_count, 0);
+    assert!(
+        e.store()
+            .thread(id, None, 50)
+            .unwrap()
+            .items
+            .iter()
+            .all(|m| m.message.read || m.message.sender == e.account().id)
+    );
+    assert_eq!(e.store().inquiries(true, None, 50).unwrap().items.len(), 2);
+    eventually("the server has it read", || {
+        e.store().outbox().unwrap().is_empty()
+    })
+    .await;
+    let (_, unread) = s.call(&buyer, Method::GET, "/v1/unread", None, None).await;
+    assert_eq!(unread["total"], 2);
+    // Reading a read thread queues nothing.
+    assert!(
+        e.store()
+            .queue_mark_read(id, jiff::Timestamp::now())
+            .unwrap()
+            .is_none()
+    );
     stop.send(true).unwrap();
 }

@@ -15,6 +15,7 @@ use crate::error::{ClientError, Result};
 use crate::store::LocalStore;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Draft {
     /// The id the order gets when submitted.
     pub id: OrderId,
@@ -24,6 +25,7 @@ pub struct Draft {
     pub inquiry: Option<InquiryId>,
     pub origin: OrderOrigin,
     pub terms: OrderTerms,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub updated_at: Timestamp,
 }
 

@@ -36,6 +36,7 @@ const PULL_LIMIT: i64 = 500;
 const PUSH_BATCH: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Connection {
     Offline,
@@ -51,6 +52,7 @@ pub enum Connection {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Status {
     pub connection: Connection,
     /// Actions waiting to be sent.
@@ -66,6 +68,7 @@ pub struct Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Transfer {
     pub document: DocumentId,
     pub file_name: String,
@@ -109,6 +112,9 @@ struct Inner {
     sync_lock: Mutex<()>,
     /// What the desktop should show, decided after each sync.
     notifications: broadcast::Sender<Notification>,
+    /// Bumped whenever the cache changed (a pulled page, a queued or answered action), so
+    /// views re-read what they show.
+    revision: watch::Sender<u64>,
 }
 
 #[derive(Clone)]
@@ -218,6 +224,7 @@ impl Engine {
                 options,
                 sync_lock: Mutex::new(()),
                 notifications: broadcast::channel(256).0,
+                revision: watch::channel(0).0,
             }),
         };
         engine.refresh_counts()?;
@@ -241,6 +248,15 @@ impl Engine {
         self.inner.status.subscribe()
     }
 
+    /// Changes whenever the cache changed; the value itself only counts.
+    pub fn revision(&self) -> watch::Receiver<u64> {
+        self.inner.revision.subscribe()
+    }
+
+    fn bump(&self) {
+        self.inner.revision.send_modify(|r| *r += 1);
+    }
+
     fn set_connection(&self, connection: Connection, error: Option<String>) {
         self.inner.status.send_modify(|s| {
             s.connection = connection;
@@ -262,6 +278,7 @@ impl Engine {
 
     /// Tells the loop that a local action is waiting to be sent.
     pub fn poke(&self) {
+        self.bump();
         let _ = self.refresh_counts();
         self.inner.wake.notify_one();
     }
@@ -338,6 +355,7 @@ impl Engine {
                 }
             }
             self.refresh_counts()?;
+            self.bump();
         }
     }
 
@@ -513,6 +531,9 @@ impl Engine {
                 self.inner
                     .store
                     .apply_page(&page.changes, &page.next_cursor, Timestamp::now())?;
+            if effects.applied > 0 {
+                self.bump();
+            }
             if !initial {
                 for (key, record) in effects.previous {
                     previous.entry(key).or_insert(record);

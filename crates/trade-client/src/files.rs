@@ -24,6 +24,7 @@ use crate::store::LocalStore;
 
 /// A file kept here until it is uploaded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LocalFile {
     /// The id the document has on the server once uploaded.
     pub id: DocumentId,
@@ -33,6 +34,7 @@ pub struct LocalFile {
     pub media_type: String,
     pub size: u64,
     pub sha256: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub added_at: Timestamp,
     pub uploaded: bool,
     /// Why the server refused the upload, if it did.

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod drafts;
 pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod files;
 pub mod notify;
 pub mod outbox;

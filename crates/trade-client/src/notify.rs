@@ -52,6 +52,7 @@ const NAME_MAX_CHARS: usize = 60;
 
 /// The user's notification preferences (persisted by the caller).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NotificationSettings {
     /// The global switch: off means no notification at all.
     pub enabled: bool,
@@ -77,10 +78,14 @@ impl Default for NotificationSettings {
 /// (exclusive). `start > end` wraps midnight (22:00–07:00 is quiet from 22:00 in the
 /// evening to 07:00 the next morning); `start == end` is an empty window (never quiet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QuietHours {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub start: Time,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub end: Time,
     /// Usually the system time zone; a fixed offset (`TimeZone::fixed`) also works.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     #[serde(with = "jiff::fmt::serde::tz::required")]
     pub tz: TimeZone,
 }
@@ -125,6 +130,7 @@ impl Context<'_> {
 
 /// What a click on the notification opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Target {
     Inquiry(InquiryId),
@@ -132,6 +138,7 @@ pub enum Target {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// One or more new messages in one inquiry.
@@ -151,6 +158,7 @@ pub enum NotificationKind {
 /// One desktop notification. `title` and `body` are plain text (see the module docs on
 /// escaping).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Notification {
     /// Stable identity: the same event always yields the same key. The caller persists
     /// shown keys and passes them back in [`Context::already_sent`]; it may also use the

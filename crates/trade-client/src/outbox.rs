@@ -7,11 +7,11 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
-use trade_model::api::OrderView;
-use trade_model::entities::{Account, Message};
+use trade_model::api::{OrderView, UnreadCounts};
+use trade_model::entities::{Account, Inquiry, Message};
 use trade_model::order::{self, Actor, OrderAction};
 use trade_model::sync::{Mutation, MutationOp, SyncRecord};
-use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
+use trade_model::{AccountId, DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 use crate::error::{ClientError, Result};
 use crate::store::LocalStore;
@@ -27,6 +27,7 @@ struct Undo {
 
 /// An action waiting to be sent, or refused and waiting for the user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxEntry {
     pub seq: i64,
     pub mutation: Mutation,
@@ -200,6 +201,39 @@ impl LocalStore {
         Ok((id, message.id))
     }
 
+    /// Marks a thread read up to its latest message: badges and totals drop at once; the
+    /// server is told when online. Nothing to do (and nothing queued) when it is read.
+    pub fn queue_mark_read(
+        &self,
+        inquiry: InquiryId,
+        now: Timestamp,
+    ) -> Result<Option<MutationId>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let me = me(&tx)?;
+        let data = row_data(&tx, "inquiries", &inquiry.to_string())?
+            .ok_or(ClientError::NotFound("inquiry"))?;
+        let latest: Option<String> = tx
+            .query_row(
+                "SELECT id FROM messages WHERE inquiry_id = ?1 AND state = 'synced' \
+                 ORDER BY sent_at DESC, id DESC LIMIT 1",
+                [inquiry.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let current: Inquiry = parse(&data)?;
+        let (Some(latest), true) = (latest, current.unread_count > 0) else {
+            return Ok(None);
+        };
+        let undo = read_locally(&tx, inquiry, me.id)?;
+        let up_to = latest
+            .parse()
+            .map_err(|_| ClientError::Decode(format!("bad message id {latest}")))?;
+        let id = enqueue(&tx, MutationOp::MarkRead { inquiry, up_to }, &undo, now)?;
+        tx.commit()?;
+        Ok(Some(id))
+    }
+
     /// Queues an order action after checking it against the rules locally.
     pub fn queue_order_action(
         &self,
@@ -323,6 +357,20 @@ impl LocalStore {
                     let view: OrderView = parse(&previous)?;
                     crate::store::apply_put(&tx, &SyncRecord::Order(view))?;
                 }
+                ("inquiries", Some(previous)) => {
+                    let inquiry: Inquiry = parse(&previous)?;
+                    crate::store::apply_put(&tx, &SyncRecord::Inquiry(inquiry))?;
+                }
+                ("messages", Some(previous)) => {
+                    tx.execute(
+                        "UPDATE messages SET data = ?2 WHERE id = ?1 AND state = 'synced'",
+                        params![u.id, previous],
+                    )?;
+                }
+                ("meta", Some(previous)) if u.id == "unread" => {
+                    let counts: UnreadCounts = parse(&previous)?;
+                    crate::store::apply_put(&tx, &SyncRecord::UnreadCounts(counts))?;
+                }
                 (table @ ("orders" | "inquiries"), None) => {
                     tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&u.id])?;
                 }
@@ -376,6 +424,68 @@ impl LocalStore {
     }
 }
 
+/// The local effect of reading a thread: others' messages read, the inquiry's unread
+/// count zero, the totals lowered. Returns what to put back if the server refuses.
+fn read_locally(tx: &Transaction<'_>, inquiry: InquiryId, me: AccountId) -> Result<Vec<Undo>> {
+    let mut undo = Vec::new();
+    let Some(data) = row_data(tx, "inquiries", &inquiry.to_string())? else {
+        return Ok(undo);
+    };
+    let mut current: Inquiry = parse(&data)?;
+    let unread = current.unread_count;
+    if unread == 0 {
+        return Ok(undo);
+    }
+    let unread_messages: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, data FROM messages WHERE inquiry_id = ?1 AND state = 'synced' \
+             AND json_extract(data, '$.read') = 0 AND json_extract(data, '$.sender') != ?2",
+        )?;
+        stmt.query_map(params![inquiry.to_string(), me.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    for (id, data) in unread_messages {
+        let mut m: Message = parse(&data)?;
+        m.read = true;
+        tx.execute(
+            "UPDATE messages SET data = ?2 WHERE id = ?1",
+            params![id, json(&m)?],
+        )?;
+        undo.push(Undo {
+            table: "messages".into(),
+            id,
+            previous: Some(data),
+        });
+    }
+    current.unread_count = 0;
+    crate::store::apply_put(tx, &SyncRecord::Inquiry(current))?;
+    undo.push(Undo {
+        table: "inquiries".into(),
+        id: inquiry.to_string(),
+        previous: Some(data),
+    });
+    if let Some(totals) = row_meta(tx, "unread")? {
+        let mut counts: UnreadCounts = parse(&totals)?;
+        counts.total = (counts.total - unread).max(0);
+        counts.inquiries_with_unread = (counts.inquiries_with_unread - 1).max(0);
+        crate::store::apply_put(tx, &SyncRecord::UnreadCounts(counts))?;
+        undo.push(Undo {
+            table: "meta".into(),
+            id: "unread".into(),
+            previous: Some(totals),
+        });
+    }
+    Ok(undo)
+}
+
+fn row_meta(tx: &Transaction<'_>, key: &str) -> Result<Option<String>> {
+    Ok(tx
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
 /// A refused action still in the outbox.
 fn refused(tx: &Transaction<'_>, mutation: MutationId) -> Result<Mutation> {
     let op: String = tx
@@ -399,12 +509,22 @@ pub(crate) fn rebase(tx: &Transaction<'_>, now: Timestamp) -> Result<()> {
         stmt.query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?
     };
+    let me = me(tx).ok();
     for raw in queued {
-        if let MutationOp::OrderStep { order, action } = parse::<Mutation>(&raw)?.op
-            && let Ok(view) = local_order(tx, order)
-            && let Ok(next) = predict(&view, &action, now)
-        {
-            crate::store::apply_put(tx, &SyncRecord::Order(next))?;
+        match parse::<Mutation>(&raw)?.op {
+            MutationOp::OrderStep { order, action } => {
+                if let Ok(view) = local_order(tx, order)
+                    && let Ok(next) = predict(&view, &action, now)
+                {
+                    crate::store::apply_put(tx, &SyncRecord::Order(next))?;
+                }
+            }
+            MutationOp::MarkRead { inquiry, .. } => {
+                if let Some(me) = &me {
+                    read_locally(tx, inquiry, me.id)?;
+                }
+            }
+            _ => {}
         }
     }
     Ok(())

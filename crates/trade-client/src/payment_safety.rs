@@ -36,6 +36,7 @@ Trade Center's designated account. Pay only through Pay Now, to the account show
 Suppliers never need you to pay into a different account.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BankDetailKind {
     Iban,
@@ -46,6 +47,7 @@ pub enum BankDetailKind {
 /// One bank detail found in a message. `value` is normalized: no spaces or dashes,
 /// upper case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BankDetail {
     pub kind: BankDetailKind,
     pub value: String,
@@ -53,6 +55,7 @@ pub struct BankDetail {
 
 /// Bank details in a message that are not the designated account's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PaymentWarning {
     /// In order of appearance; never empty; each detail once.
     pub findings: Vec<BankDetail>,

@@ -16,6 +16,7 @@ use crate::order::{
 /// `message` is for people.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApiError {
     pub code: String,
     pub message: String,
@@ -25,6 +26,7 @@ pub struct ApiError {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegisterRequest {
     pub email: String,
     pub password: String,
@@ -38,6 +40,7 @@ pub struct RegisterRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -45,6 +48,7 @@ pub struct LoginRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
@@ -52,9 +56,11 @@ pub struct RefreshRequest {
 /// A session: a short-lived bearer token and a single-use refresh token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Session {
     pub access_token: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub access_expires_at: Timestamp,
     pub refresh_token: String,
     pub account: Account,
@@ -66,6 +72,7 @@ pub struct Session {
 /// A page of a list with an opaque cursor for the next one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -73,6 +80,7 @@ pub struct Page<T> {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreateInquiryRequest {
     pub supplier: AccountId,
     #[serde(default)]
@@ -84,6 +92,7 @@ pub struct CreateInquiryRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PostMessageRequest {
     pub body: String,
     #[serde(default)]
@@ -92,13 +101,15 @@ pub struct PostMessageRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MarkReadRequest {
     /// Everything up to and including this message is read.
     pub up_to: MessageId,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UnreadCounts {
     pub total: i64,
     pub inquiries_with_unread: i64,
@@ -106,6 +117,7 @@ pub struct UnreadCounts {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreateOrderRequest {
     /// The other party: the supplier when a buyer creates, the buyer when a supplier does.
     pub counterparty: AccountId,
@@ -118,6 +130,7 @@ pub struct CreateOrderRequest {
 /// An order as one party sees it, with everything the UI derives from the rules.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderView {
     pub order: Order,
     pub viewer: Party,
@@ -151,6 +164,7 @@ impl OrderView {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BoxCount {
     #[serde(rename = "box")]
     pub order_box: OrderBox,
@@ -160,12 +174,14 @@ pub struct BoxCount {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModifyOrderRequest {
     pub terms: OrderTerms,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteRequest {
     #[serde(default)]
     pub note: String,
@@ -174,6 +190,7 @@ pub struct NoteRequest {
 /// Card details go to the payment gateway and nowhere else.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardDetails {
     pub number: String,
     pub exp_month: u8,
@@ -184,6 +201,7 @@ pub struct CardDetails {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayRequest {
     pub method: PaymentMethod,
     /// The installment amount the buyer reviewed; refused if it is no longer what is due.
@@ -194,6 +212,7 @@ pub struct PayRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PaymentQuote {
     pub installment: Installment,
     pub currency: String,
@@ -204,6 +223,7 @@ pub struct PaymentQuote {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PaymentResult {
     pub payment: Payment,
     pub order: OrderView,
@@ -213,6 +233,7 @@ pub struct PaymentResult {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FundsArrivedRequest {
     pub reference: String,
     pub amount_minor: i64,
@@ -220,12 +241,14 @@ pub struct FundsArrivedRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardReviewRequest {
     pub approve: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ShipRequest {
     pub carrier: String,
     pub tracking_number: String,
@@ -233,12 +256,14 @@ pub struct ShipRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExtendShipByRequest {
     pub days: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FeedbackRequest {
     pub rating: u8,
     #[serde(default)]
@@ -247,6 +272,7 @@ pub struct FeedbackRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileDisputeRequest {
     pub reason: DisputeReason,
     pub claim_minor: i64,
@@ -257,6 +283,7 @@ pub struct FileDisputeRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RefundRequest {
     pub refund_minor: i64,
     pub note: String,
@@ -268,17 +295,20 @@ pub type FieldErrors = Vec<FieldError>;
 /// A timeline entry of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderEvent {
     pub version: i64,
     pub action: ActionKind,
     /// `buyer`, `supplier`, `operator` or `system`.
     pub actor: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreateOperatorRequest {
     pub email: String,
     pub display_name: String,

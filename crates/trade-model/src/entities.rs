@@ -12,6 +12,7 @@ use crate::order::{InstallmentKind, PaymentMethod};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
     Buyer,
     Supplier,
@@ -40,6 +41,7 @@ impl Role {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Company {
     pub id: CompanyId,
     pub name: String,
@@ -49,6 +51,7 @@ pub struct Company {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Account {
     pub id: AccountId,
     pub email: String,
@@ -59,6 +62,7 @@ pub struct Account {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Product {
     pub id: ProductId,
     pub supplier: AccountId,
@@ -68,6 +72,7 @@ pub struct Product {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum InquiryStatus {
     Open,
     Closed,
@@ -76,6 +81,7 @@ pub enum InquiryStatus {
 /// An inquiry as one of its parties sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Inquiry {
     pub id: InquiryId,
     pub buyer: AccountId,
@@ -86,8 +92,10 @@ pub struct Inquiry {
     pub product: String,
     pub status: InquiryStatus,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub created_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub last_message_at: Timestamp,
     /// First characters of the latest message (plain text).
     pub last_message_preview: String,
@@ -97,6 +105,7 @@ pub struct Inquiry {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Message {
     pub id: MessageId,
     pub inquiry: InquiryId,
@@ -106,6 +115,7 @@ pub struct Message {
     pub body: String,
     pub attachments: Vec<DocumentMeta>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub sent_at: Timestamp,
     /// Whether the recipient has read it.
     pub read: bool,
@@ -113,6 +123,7 @@ pub struct Message {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DocumentMeta {
     pub id: DocumentId,
     pub file_name: String,
@@ -124,12 +135,14 @@ pub struct DocumentMeta {
     pub sha256: String,
     pub uploaded_by: AccountId,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub uploaded_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PaymentStatus {
     /// Waiting for the bank transfer to arrive, or for card review.
     Processing,
@@ -162,6 +175,7 @@ impl PaymentStatus {
 /// One attempt to pay one installment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Payment {
     pub id: PaymentId,
     pub order: OrderId,
@@ -180,14 +194,17 @@ pub struct Payment {
     pub held_for_review: bool,
     pub failure: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub created_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub updated_at: Timestamp,
 }
 
 /// The platform's designated account that buyers pay telegraphic transfers into.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BeneficiaryAccount {
     pub beneficiary: String,
     pub bank: String,

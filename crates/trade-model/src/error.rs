@@ -8,6 +8,7 @@ use crate::order::{ActionKind, OrderStatus};
 /// One problem with one field of an order draft, e.g. `lines[0].quantity`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldError {
     /// Path of the field, e.g. `lines[2].unit_price_minor`, `ship_by`.
     pub field: String,

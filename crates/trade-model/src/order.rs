@@ -52,6 +52,7 @@ const fn days_const(n: i64) -> SignedDuration {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Party {
     Buyer,
     Supplier,
@@ -142,6 +143,7 @@ impl fmt::Display for Incoterm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ShippingMethod {
     Sea,
     Air,
@@ -152,6 +154,7 @@ pub enum ShippingMethod {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderLine {
     pub product: String,
     pub quantity: u64,
@@ -164,6 +167,7 @@ pub struct OrderLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PaymentTerms {
     /// The whole amount at once.
     Full,
@@ -192,13 +196,16 @@ impl PaymentTerms {
 /// What both parties agree on. Changing any of it needs both confirmations again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderTerms {
     pub lines: Vec<OrderLine>,
     pub currency: Currency,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "FOB"))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub incoterm: Incoterm,
     pub shipping_method: ShippingMethod,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub ship_by: Date,
     pub payment_terms: PaymentTerms,
     #[serde(default)]
@@ -347,6 +354,7 @@ pub fn validate_terms(terms: &OrderTerms, today: Date) -> Result<Money, Vec<Fiel
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum InstallmentKind {
     Full,
     Deposit,
@@ -355,6 +363,7 @@ pub enum InstallmentKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Installment {
     /// 0-based position in the schedule.
     pub index: u32,
@@ -398,6 +407,7 @@ pub fn card_fee(amount: Money) -> Money {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum OrderStatus {
     AwaitingConfirmation,
     Ordered,
@@ -425,6 +435,7 @@ impl OrderStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum OrderOrigin {
     /// Filled in from the order template ("Place Order Online").
     Template,
@@ -435,6 +446,7 @@ pub enum OrderOrigin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PaymentMethod {
     Card,
     TelegraphicTransfer,
@@ -442,35 +454,42 @@ pub enum PaymentMethod {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PendingPayment {
     pub payment_id: PaymentId,
     pub installment: u32,
     pub amount_minor: i64,
     pub method: PaymentMethod,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub started_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Shipment {
     pub carrier: String,
     pub tracking_number: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub shipped_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Feedback {
     pub rating: u8,
     pub comment: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModificationRequest {
     pub by: Party,
     pub note: String,
@@ -478,6 +497,7 @@ pub struct ModificationRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Order {
     pub id: OrderId,
     pub buyer: AccountId,
@@ -492,17 +512,21 @@ pub struct Order {
     /// Bumped by every change; the `If-Match` of modifications.
     pub version: i64,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub created_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub updated_at: Timestamp,
     /// When both parties had confirmed.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub ordered_at: Option<Timestamp>,
     pub modification_request: Option<ModificationRequest>,
     /// When a modification request sent the order back to awaiting confirmation: the
     /// 30-day confirmation window counts from here instead of from creation.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub confirmation_reopened_at: Option<Timestamp>,
     pub paid_minor: i64,
     pub installments_paid: u32,
@@ -510,12 +534,15 @@ pub struct Order {
     pub ship_by_extension_days: u32,
     pub shipment: Option<Shipment>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub receipt_deadline: Option<Timestamp>,
     pub receipt_extended_by_buyer: bool,
     pub receipt_extended_by_supplier: bool,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub completed_at: Option<Timestamp>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub cancelled_at: Option<Timestamp>,
     pub cancel_reason: Option<String>,
     pub refunded_minor: i64,
@@ -581,6 +608,7 @@ pub fn create(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum OrderAction {
     /// Confirm the order as it stands at `version`.
     Confirm {
@@ -635,6 +663,7 @@ pub enum OrderAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ActionKind {
     /// The order was created (the timeline's first entry).
     Create,
@@ -684,6 +713,7 @@ impl OrderAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DeadlineKind {
     /// Not confirmed by both within 30 days: cancelled.
     ConfirmationExpires,
@@ -719,8 +749,10 @@ impl DeadlineKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Deadline {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub at: Timestamp,
     pub kind: DeadlineKind,
 }
@@ -831,6 +863,7 @@ impl Order {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum OrderBox {
     /// "Waiting for You to Confirm"
     WaitingForMe,

@@ -16,6 +16,7 @@ pub const MAX_PULL_LIMIT: i64 = 1000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RecordKind {
     Inquiry,
     Message,
@@ -33,6 +34,7 @@ pub enum RecordKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[allow(clippy::large_enum_variant)]
 pub enum SyncRecord {
     Inquiry(Inquiry),
@@ -48,6 +50,7 @@ pub enum SyncRecord {
 /// timeline, and the versions a "what changed" view compares.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderHistory {
     pub order: OrderId,
     pub entries: Vec<OrderVersion>,
@@ -55,6 +58,7 @@ pub struct OrderHistory {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderVersion {
     pub event: crate::api::OrderEvent,
     pub snapshot: crate::order::Order,
@@ -64,6 +68,7 @@ pub struct OrderVersion {
 /// the account's scope.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Change {
     /// The account version at which this record last changed.
     pub version: i64,
@@ -75,6 +80,7 @@ pub struct Change {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PullResponse {
     pub changes: Vec<Change>,
     /// Pass back to get what changed after this page. Store it with the page, in one
@@ -92,6 +98,7 @@ pub struct PullResponse {
 /// action's idempotency key: the server applies it at most once.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Mutation {
     pub id: MutationId,
     #[serde(flatten)]
@@ -101,6 +108,7 @@ pub struct Mutation {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[allow(clippy::large_enum_variant)]
 pub enum MutationOp {
     OpenInquiry {
@@ -163,6 +171,7 @@ impl MutationOp {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PushRequest {
     pub mutations: Vec<Mutation>,
 }
@@ -170,6 +179,7 @@ pub struct PushRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MutationOutcome {
     /// Applied; the pushing account's version after it, and the order's new version for
     /// order mutations.
@@ -190,6 +200,7 @@ pub enum MutationOutcome {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MutationResult {
     pub id: MutationId,
     #[serde(flatten)]
@@ -198,6 +209,7 @@ pub struct MutationResult {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PushResponse {
     /// One result per mutation, in the order sent.
     pub results: Vec<MutationResult>,
@@ -206,6 +218,7 @@ pub struct PushResponse {
 /// Data of a live `changed` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Poke {
     pub account_version: i64,
 }

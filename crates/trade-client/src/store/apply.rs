@@ -64,15 +64,50 @@ pub(crate) fn load(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<O
     Ok(serde_json::from_str(&wrapped).ok())
 }
 
+/// Runs one statement through the connection's statement cache (pages apply thousands).
+fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+    Ok(tx.prepare_cached(sql)?.execute(params)?)
+}
+
+/// Puts a record's text in the full-text index, replacing what it had there. The row is
+/// found through `search_rows` by its rowid: FTS5 cannot find it by kind and id without
+/// scanning the whole index.
 fn index(tx: &Transaction<'_>, kind: &str, id: &str, title: &str, body: &str) -> Result<()> {
-    tx.execute(
-        "DELETE FROM search WHERE kind = ?1 AND record_id = ?2",
-        params![kind, id],
-    )?;
-    tx.execute(
-        "INSERT INTO search (kind, record_id, title, body) VALUES (?1, ?2, ?3, ?4)",
-        params![kind, id, title, body],
-    )?;
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT rowid FROM search_rows WHERE kind = ?1 AND record_id = ?2")?
+        .query_row(params![kind, id], |r| r.get(0))
+        .optional()?;
+    let rowid = match existing {
+        Some(rowid) => {
+            tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+                .execute([rowid])?;
+            rowid
+        }
+        None => {
+            tx.prepare_cached("INSERT INTO search_rows (kind, record_id) VALUES (?1, ?2)")?
+                .execute(params![kind, id])?;
+            tx.last_insert_rowid()
+        }
+    };
+    tx.prepare_cached(
+        "INSERT INTO search (rowid, kind, record_id, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![rowid, kind, id, title, body])?;
+    Ok(())
+}
+
+/// Takes a record out of the full-text index.
+fn unindex(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<()> {
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT rowid FROM search_rows WHERE kind = ?1 AND record_id = ?2")?
+        .query_row(params![kind, id], |r| r.get(0))
+        .optional()?;
+    if let Some(rowid) = existing {
+        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+            .execute([rowid])?;
+        tx.prepare_cached("DELETE FROM search_rows WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
     Ok(())
 }
 
@@ -80,7 +115,8 @@ fn index(tx: &Transaction<'_>, kind: &str, id: &str, title: &str, body: &str) ->
 pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
     match record {
         SyncRecord::Inquiry(i) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO inquiries (id, last_message_at, unread, data) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (id) DO UPDATE SET last_message_at = excluded.last_message_at, \
                  unread = excluded.unread, data = excluded.data",
@@ -98,16 +134,23 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
             index(tx, "inquiry", &i.id.to_string(), &i.product, &body)?;
         }
         SyncRecord::Message(m) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO messages (id, inquiry_id, sent_at, state, data) VALUES (?1, ?2, ?3, 'synced', ?4) \
                  ON CONFLICT (id) DO UPDATE SET inquiry_id = excluded.inquiry_id, sent_at = excluded.sent_at, \
                  state = 'synced', data = excluded.data",
-                params![m.id.to_string(), m.inquiry.to_string(), m.sent_at.as_millisecond(), json(m)?],
+                params![
+                    m.id.to_string(),
+                    m.inquiry.to_string(),
+                    m.sent_at.as_millisecond(),
+                    json(m)?
+                ],
             )?;
             index(tx, "message", &m.id.to_string(), &m.sender_name, &m.body)?;
         }
         SyncRecord::Order(o) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO orders (id, box, updated_at, next_deadline_at, data) VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT (id) DO UPDATE SET box = excluded.box, updated_at = excluded.updated_at, \
                  next_deadline_at = excluded.next_deadline_at, data = excluded.data",
@@ -139,28 +182,32 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
             )?;
         }
         SyncRecord::Payment(p) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO payments (id, order_id, data) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (id) DO UPDATE SET order_id = excluded.order_id, data = excluded.data",
                 params![p.id.to_string(), p.order.to_string(), json(p)?],
             )?;
         }
         SyncRecord::Document(d) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO documents (id, data) VALUES (?1, ?2) \
                  ON CONFLICT (id) DO UPDATE SET data = excluded.data",
                 params![d.id.to_string(), json(d)?],
             )?;
         }
         SyncRecord::OrderHistory(h) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO order_history (id, data) VALUES (?1, ?2) \
                  ON CONFLICT (id) DO UPDATE SET data = excluded.data",
                 params![h.order.to_string(), json(h)?],
             )?;
         }
         SyncRecord::UnreadCounts(u) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO meta (key, value) VALUES ('unread', ?1) \
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [json(u)?],
@@ -174,11 +221,7 @@ fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
     if let Some(t) = table(kind) {
         tx.execute(&format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
     }
-    tx.execute(
-        "DELETE FROM search WHERE kind = ?1 AND record_id = ?2",
-        params![kind_name(kind), id],
-    )?;
-    Ok(())
+    unindex(tx, kind_name(kind), id)
 }
 
 impl LocalStore {

@@ -24,6 +24,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("migrations/0003_history_files.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_search_rows.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

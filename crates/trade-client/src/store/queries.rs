@@ -18,6 +18,7 @@ fn parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
 
 /// A keyset page: `next` continues after the last item.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LocalPage<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
@@ -48,6 +49,7 @@ fn parse_cursor(c: Option<&str>) -> Option<(i64, String)> {
 
 /// Delivery state of a message in this app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// From the server.
@@ -61,6 +63,7 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ThreadMessage {
     pub message: Message,
     pub delivery: Delivery,
@@ -71,6 +74,7 @@ pub struct ThreadMessage {
 
 /// Everything the order screen shows, from the cache.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderDetail {
     pub view: OrderView,
     /// Every event, oldest first, each with the order as it stood after it (empty until
@@ -85,12 +89,14 @@ pub struct OrderDetail {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderDocument {
     pub meta: DocumentMeta,
     pub local: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchHit {
     /// `message`, `inquiry` or `order`.
     pub kind: String,
@@ -98,6 +104,8 @@ pub struct SearchHit {
     pub title: String,
     /// The matching text with the match between `[` and `]` (plain text).
     pub snippet: String,
+    /// The thread to open: the inquiry itself, or a message's inquiry (none for orders).
+    pub inquiry: Option<InquiryId>,
 }
 
 impl LocalStore {
@@ -354,15 +362,21 @@ impl LocalStore {
         }
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT kind, record_id, title, snippet(search, 3, '[', ']', '…', 12) FROM search \
-             WHERE search MATCH ?1 ORDER BY rank LIMIT ?2",
+            "SELECT search.kind, search.record_id, search.title, \
+             snippet(search, 3, '[', ']', '…', 12), \
+             CASE search.kind WHEN 'inquiry' THEN search.record_id \
+             WHEN 'message' THEN m.inquiry_id END \
+             FROM search LEFT JOIN messages m ON search.kind = 'message' AND m.id = search.record_id \
+             WHERE search MATCH ?1 ORDER BY search.rank LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![terms.join(" "), limit as i64], |r| {
+            let inquiry: Option<String> = r.get(4)?;
             Ok(SearchHit {
                 kind: r.get(0)?,
                 id: r.get(1)?,
                 title: r.get(2)?,
                 snippet: r.get(3)?,
+                inquiry: inquiry.and_then(|i| i.parse().ok()),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -106,11 +106,25 @@ impl Db {
     /// Starts a write transaction. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`), so two writers never deadlock upgrading read locks; they
     /// queue on busy_timeout instead.
+    ///
+    /// Opening runs in its own task: a request cancelled while the transaction is being
+    /// opened (the client went away) must not leave a connection holding an open
+    /// transaction — on SQLite that would keep the write lock and fail every later write.
+    /// Run to completion, the transaction exists, and dropping it unused rolls it back.
     pub async fn begin(&self) -> Result<Write, sqlx::Error> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        let tx = tokio::spawn(async move {
+            match backend {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "opening a transaction failed in its task");
+            sqlx::Error::WorkerCrashed
+        })??;
         Ok(Write::new(tx, self.backend, self.live.clone()))
     }
 

@@ -1,0 +1,440 @@
+//! [`Desk`]: the signed-in engine (or none) and what the window may ask of it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use tokio::sync::{Mutex, watch};
+use tokio::task::JoinHandle;
+use trade_client::credentials::CredentialStore;
+use trade_client::engine::{Engine, Options, Status};
+use trade_client::notify::{Notification, NotificationSettings};
+use trade_client::outbox::OutboxEntry;
+use trade_client::profile::ServerProfile;
+use trade_client::store::queries::{LocalPage, SearchHit, ThreadMessage};
+use trade_model::api::UnreadCounts;
+use trade_model::entities::Inquiry;
+use trade_model::{DocumentId, InquiryId, MessageId, MutationId};
+
+use crate::error::{CommandError, CommandResult};
+use crate::launch::{FormDefaults, LaunchState, Remembered, SignInForm, SignedIn, StartOptions};
+
+/// Where engine events go: the shell turns them into window events, the tray badge and
+/// desktop notifications.
+pub trait Host: Send + Sync + 'static {
+    /// The engine's state changed (connection, sync progress, outbox, transfers).
+    fn status(&self, status: &Status);
+    /// The cache changed: views re-read what they show; `unread` is for badges.
+    fn changed(&self, revision: u64, unread: &UnreadCounts);
+    /// A desktop notification to show.
+    fn notify(&self, notification: &Notification);
+}
+
+/// The server a first start suggests (the README's demo backend).
+pub const DEFAULT_SERVER: &str = "https://localhost:8443";
+/// Longest page a view may ask for.
+const MAX_PAGE: usize = 500;
+
+struct Current {
+    engine: Engine,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+pub struct Desk {
+    data_dir: PathBuf,
+    creds: Arc<dyn CredentialStore>,
+    options: Options,
+    host: Arc<dyn Host>,
+    current: Mutex<Option<Current>>,
+    /// The server profile the start offered (URL, CA PEM, CA file name): the form shows
+    /// it, and signing in with the same URL and no other CA file uses it.
+    offered: std::sync::Mutex<Option<Offered>>,
+}
+
+#[derive(Clone)]
+struct Offered {
+    url: String,
+    ca_pem: Option<String>,
+    ca_file_name: Option<String>,
+}
+
+impl Desk {
+    pub fn new(
+        data_dir: PathBuf,
+        creds: Arc<dyn CredentialStore>,
+        options: Options,
+        host: Arc<dyn Host>,
+    ) -> Desk {
+        Desk {
+            data_dir,
+            creds,
+            options,
+            host,
+            current: Mutex::new(None),
+            offered: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// At start: resume the remembered session from the keyring; else, for the demo,
+    /// sign in with the given password; else show the sign-in form, prefilled.
+    pub async fn launch(&self, start: StartOptions) -> LaunchState {
+        let remembered = Remembered::load(&self.data_dir);
+        let url = start
+            .url
+            .clone()
+            .or(remembered.url.clone())
+            .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+        let same_server = remembered.url.as_deref() == Some(url.as_str());
+        let email = start
+            .email
+            .clone()
+            .or(remembered.email.clone())
+            .unwrap_or_default();
+        let (ca_pem, ca_file_name) = match &start.ca_file {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(pem) => (Some(pem), file_name(path)),
+                Err(_) => (None, None),
+            },
+            None if same_server => (remembered.ca_pem.clone(), remembered.ca_file_name.clone()),
+            None => (None, None),
+        };
+        *self.offered.lock().unwrap_or_else(|e| e.into_inner()) = Some(Offered {
+            url: url.clone(),
+            ca_pem: ca_pem.clone(),
+            ca_file_name: ca_file_name.clone(),
+        });
+        let form = FormDefaults {
+            url: url.clone(),
+            email: email.clone(),
+            ca_file_name: ca_file_name.clone(),
+        };
+        let profile = ServerProfile {
+            url: url.clone(),
+            ca_pem: ca_pem.clone(),
+        };
+        let mut error = None;
+        if same_server && let Some(account) = remembered.account {
+            match Engine::resume(
+                &self.data_dir,
+                profile.clone(),
+                account,
+                self.creds.clone(),
+                self.options.clone(),
+            )
+            .await
+            {
+                Ok(Some(engine)) => {
+                    return LaunchState {
+                        signed_in: Some(self.start(engine).await),
+                        form,
+                        error: None,
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::info!(code = %e.code(), "could not resume the saved session");
+                    error = Some(e.into());
+                }
+            }
+        }
+        if let Some(password) = &start.demo_password {
+            let signed = self
+                .sign_in_with(profile, ca_file_name, &email, password)
+                .await;
+            match signed {
+                Ok(signed_in) => {
+                    return LaunchState {
+                        signed_in: Some(signed_in),
+                        form,
+                        error: None,
+                    };
+                }
+                Err(e) => error = Some(e),
+            }
+        }
+        LaunchState {
+            signed_in: None,
+            form,
+            error,
+        }
+    }
+
+    /// Signs in from the form. A chosen CA file must hold a PEM certificate.
+    pub async fn sign_in(&self, form: SignInForm) -> CommandResult<SignedIn> {
+        let url = form.url.trim().to_owned();
+        let (ca_pem, ca_file_name) = match &form.ca_path {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                let pem = std::fs::read_to_string(&path).map_err(|e| {
+                    CommandError::new(
+                        "client.bad_certificate",
+                        format!("The certificate file cannot be read: {e}"),
+                    )
+                })?;
+                (Some(pem), file_name(&path))
+            }
+            None => {
+                let offered = self
+                    .offered
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                let remembered = Remembered::load(&self.data_dir);
+                match offered {
+                    Some(o) if o.url == url => (o.ca_pem, o.ca_file_name),
+                    _ if remembered.url.as_deref() == Some(url.as_str()) => {
+                        (remembered.ca_pem, remembered.ca_file_name)
+                    }
+                    _ => (None, None),
+                }
+            }
+        };
+        let profile = ServerProfile { url, ca_pem };
+        self.sign_in_with(profile, ca_file_name, form.email.trim(), &form.password)
+            .await
+    }
+
+    async fn sign_in_with(
+        &self,
+        profile: ServerProfile,
+        ca_file_name: Option<String>,
+        email: &str,
+        password: &str,
+    ) -> CommandResult<SignedIn> {
+        if email.is_empty() || password.is_empty() {
+            return Err(CommandError::new(
+                "auth.missing_credentials",
+                "Enter your email and password.",
+            ));
+        }
+        let engine = Engine::sign_in(
+            &self.data_dir,
+            profile.clone(),
+            email,
+            password,
+            self.creds.clone(),
+            self.options.clone(),
+        )
+        .await?;
+        let remembered = Remembered {
+            url: Some(profile.url.clone()),
+            ca_pem: profile.ca_pem.clone(),
+            ca_file_name,
+            email: Some(engine.account().email.clone()),
+            account: Some(engine.account().id),
+        };
+        if let Err(e) = remembered.save(&self.data_dir) {
+            tracing::warn!(error = %e, "could not remember the server for the next start");
+        }
+        Ok(self.start(engine).await)
+    }
+
+    /// Runs the engine's sync loop and forwards its events to the host.
+    async fn start(&self, engine: Engine) -> SignedIn {
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let runner = engine.clone();
+        tasks.push(tokio::spawn(async move { runner.run(stopped).await }));
+
+        let host = self.host.clone();
+        let mut status = engine.status();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let now = status.borrow_and_update().clone();
+                host.status(&now);
+                if status.changed().await.is_err() {
+                    return;
+                }
+            }
+        }));
+
+        let host = self.host.clone();
+        let watcher = engine.clone();
+        let mut revision = engine.revision();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let now = *revision.borrow_and_update();
+                if let Ok(unread) = watcher.store().unread() {
+                    host.changed(now, &unread);
+                }
+                if revision.changed().await.is_err() {
+                    return;
+                }
+            }
+        }));
+
+        let host = self.host.clone();
+        let mut notes = engine.notifications();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                match notes.recv().await {
+                    Ok(n) => host.notify(&n),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::info!(missed, "notifications were dropped: too many at once");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }));
+
+        let signed_in = SignedIn {
+            account: engine.account().clone(),
+            session_only: engine.status().borrow().session_only,
+        };
+        let previous = self.current.lock().await.replace(Current {
+            engine,
+            stop,
+            tasks,
+        });
+        if let Some(old) = previous {
+            stop_engine(old);
+        }
+        signed_in
+    }
+
+    /// Signs out: the session ends on the server (when reachable), the keyring entry is
+    /// deleted, the loop stops. The cache stays for the next sign-in.
+    pub async fn sign_out(&self) -> CommandResult<()> {
+        let Some(current) = self.current.lock().await.take() else {
+            return Ok(());
+        };
+        let result = current.engine.sign_out().await;
+        stop_engine(current);
+        let mut remembered = Remembered::load(&self.data_dir);
+        remembered.account = None;
+        if let Err(e) = remembered.save(&self.data_dir) {
+            tracing::warn!(error = %e, "could not update the remembered profile");
+        }
+        Ok(result?)
+    }
+
+    /// The signed-in engine.
+    pub async fn engine(&self) -> CommandResult<Engine> {
+        self.current
+            .lock()
+            .await
+            .as_ref()
+            .map(|c| c.engine.clone())
+            .ok_or_else(CommandError::not_signed_in)
+    }
+
+    pub async fn status(&self) -> CommandResult<Status> {
+        Ok(self.engine().await?.status().borrow().clone())
+    }
+
+    pub async fn inquiries(
+        &self,
+        unread_only: bool,
+        after: Option<String>,
+        limit: usize,
+    ) -> CommandResult<LocalPage<Inquiry>> {
+        let engine = self.engine().await?;
+        Ok(engine
+            .store()
+            .inquiries(unread_only, after.as_deref(), limit.clamp(1, MAX_PAGE))?)
+    }
+
+    pub async fn inquiry(&self, id: InquiryId) -> CommandResult<Inquiry> {
+        Ok(self.engine().await?.store().inquiry(id)?)
+    }
+
+    pub async fn thread(
+        &self,
+        inquiry: InquiryId,
+        after: Option<String>,
+        limit: usize,
+    ) -> CommandResult<LocalPage<ThreadMessage>> {
+        let engine = self.engine().await?;
+        Ok(engine
+            .store()
+            .thread(inquiry, after.as_deref(), limit.clamp(1, MAX_PAGE))?)
+    }
+
+    /// Queues a message (shown at once as pending) and wakes the sync loop.
+    pub async fn send_message(&self, inquiry: InquiryId, body: String) -> CommandResult<MessageId> {
+        let engine = self.engine().await?;
+        let (_, id) = engine
+            .store()
+            .queue_message(inquiry, &body, Timestamp::now())?;
+        engine.poke();
+        Ok(id)
+    }
+
+    pub async fn mark_read(&self, inquiry: InquiryId) -> CommandResult<()> {
+        let engine = self.engine().await?;
+        if engine
+            .store()
+            .queue_mark_read(inquiry, Timestamp::now())?
+            .is_some()
+        {
+            engine.poke();
+        }
+        Ok(())
+    }
+
+    pub async fn outbox(&self) -> CommandResult<Vec<OutboxEntry>> {
+        Ok(self.engine().await?.store().outbox()?)
+    }
+
+    pub async fn retry(&self, mutation: MutationId) -> CommandResult<()> {
+        let engine = self.engine().await?;
+        engine.store().retry(mutation)?;
+        engine.poke();
+        Ok(())
+    }
+
+    pub async fn discard(&self, mutation: MutationId) -> CommandResult<()> {
+        let engine = self.engine().await?;
+        engine.store().discard(mutation)?;
+        engine.poke();
+        Ok(())
+    }
+
+    pub async fn search(&self, query: String) -> CommandResult<Vec<SearchHit>> {
+        Ok(self.engine().await?.store().search(&query, 50)?)
+    }
+
+    pub async fn unread(&self) -> CommandResult<UnreadCounts> {
+        Ok(self.engine().await?.store().unread()?)
+    }
+
+    pub async fn settings(&self) -> CommandResult<NotificationSettings> {
+        Ok(self.engine().await?.store().notification_settings()?)
+    }
+
+    pub async fn set_settings(&self, settings: NotificationSettings) -> CommandResult<()> {
+        Ok(self
+            .engine()
+            .await?
+            .store()
+            .set_notification_settings(&settings)?)
+    }
+
+    pub async fn set_muted(&self, inquiry: InquiryId, muted: bool) -> CommandResult<()> {
+        let engine = self.engine().await?;
+        let mut settings = engine.store().notification_settings()?;
+        if muted {
+            settings.muted_inquiries.insert(inquiry);
+        } else {
+            settings.muted_inquiries.remove(&inquiry);
+        }
+        Ok(engine.store().set_notification_settings(&settings)?)
+    }
+
+    /// Saves a document to a path the user chose in the native save dialog.
+    pub async fn save_document(&self, document: DocumentId, dest: &Path) -> CommandResult<()> {
+        Ok(self.engine().await?.download(document, dest).await?)
+    }
+}
+
+fn stop_engine(current: Current) {
+    let _ = current.stop.send(true);
+    for task in current.tasks {
+        task.abort();
+    }
+}
+
+fn file_name(path: &Path) -> Option<String> {
+    path.file_name().map(|n| n.to_string_lossy().into_owned())
+}

@@ -1,0 +1,119 @@
+//! The desktop app's command bodies without a window, against the real demo backend:
+//! the profile the start offers (server, CA file) is what the form signs in with; events
+//! reach the host; sign-out forgets the account; bad input gets a typed error.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use trade_client::credentials::MemoryStore;
+use trade_client::engine::{Connection, Options, Status};
+use trade_client::notify::Notification;
+use trade_desk::launch::{SignInForm, StartOptions};
+use trade_desk::{Desk, Host};
+use trade_model::api::UnreadCounts;
+
+#[derive(Default)]
+struct Recorder {
+    statuses: Mutex<Vec<Status>>,
+    unread: Mutex<Vec<UnreadCounts>>,
+}
+
+impl Host for Recorder {
+    fn status(&self, status: &Status) {
+        self.statuses.lock().unwrap().push(status.clone());
+    }
+    fn changed(&self, _revision: u64, unread: &UnreadCounts) {
+        self.unread.lock().unwrap().push(unread.clone());
+    }
+    fn notify(&self, _notification: &Notification) {}
+}
+
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_offered_server_signs_in_syncs_and_signs_out() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut opts = trade_server::demo::DemoOptions::new(
+        server_dir.path().to_owned(),
+        "127.0.0.1:0".parse().unwrap(),
+    );
+    opts.bot_delay = Duration::from_secs(3600);
+    let (running, accounts) = trade_server::demo::start(opts).await.unwrap();
+    let url = running.base_url().replace("127.0.0.1", "localhost");
+    let ca = running.ca_path.clone().unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let host = Arc::new(Recorder::default());
+    let desk = Desk::new(
+        data.path().to_owned(),
+        Arc::new(MemoryStore::default()),
+        Options::default(),
+        host.clone(),
+    );
+    let start = StartOptions {
+        url: Some(url.clone()),
+        ca_file: Some(ca.clone()),
+        email: Some(accounts.buyer.email.clone()),
+        demo_password: None,
+    };
+    let launch = desk.launch(start.clone()).await;
+    assert!(launch.signed_in.is_none(), "nothing to resume, no password");
+    assert_eq!(launch.form.url, url);
+    assert_eq!(launch.form.ca_file_name.as_deref(), Some("ca.pem"));
+    assert_eq!(launch.form.email, accounts.buyer.email);
+
+    // Commands before signing in answer with a code, not a panic.
+    assert_eq!(
+        desk.inquiries(false, None, 50).await.unwrap_err().code,
+        "auth.not_signed_in"
+    );
+    let form = |password: &str| SignInForm {
+        url: url.clone(),
+        ca_path: None,
+        email: accounts.buyer.email.clone(),
+        password: password.to_owned(),
+    };
+    let wrong = desk.sign_in(form("not the password")).await.unwrap_err();
+    assert_eq!(wrong.code, "auth.bad_credentials");
+    let missing = desk.sign_in(form("")).await.unwrap_err();
+    assert_eq!(missing.code, "auth.missing_credentials");
+
+    // The form with no CA file of its own uses the one the start offered.
+    let signed = desk.sign_in(form(accounts.buyer.password)).await.unwrap();
+    assert_eq!(signed.account.email, accounts.buyer.email);
+    eventually("online", || {
+        host.statuses
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|s| s.connection == Connection::Online)
+    })
+    .await;
+    let page = desk.inquiries(false, None, 50).await.unwrap();
+    assert!(!page.items.is_empty());
+    let unread = desk.unread().await.unwrap();
+    assert!(unread.total > 0);
+    eventually("the host heard the unread totals", || {
+        host.unread.lock().unwrap().last() == Some(&unread)
+    })
+    .await;
+
+    // Sign-out forgets the account: the next start shows the form, prefilled.
+    desk.sign_out().await.unwrap();
+    assert_eq!(
+        desk.inquiries(false, None, 50).await.unwrap_err().code,
+        "auth.not_signed_in"
+    );
+    let again = desk.launch(StartOptions::default()).await;
+    assert!(again.signed_in.is_none());
+    assert_eq!(again.form.url, url, "the server is remembered");
+    assert_eq!(again.form.ca_file_name.as_deref(), Some("ca.pem"));
+    running.shutdown().await;
+}

@@ -1,0 +1,171 @@
+//! The IPC commands: each one a few lines over `Desk`. Argument names arrive from the
+//! front end in camelCase (`unreadOnly`), as Tauri maps them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+use trade_client::engine::Status;
+use trade_client::notify::NotificationSettings;
+use trade_client::outbox::OutboxEntry;
+use trade_client::store::queries::{LocalPage, SearchHit, ThreadMessage};
+use trade_desk::launch::{LaunchState, SignInForm, SignedIn, StartOptions};
+use trade_desk::{CommandError, Desk};
+use trade_model::api::UnreadCounts;
+use trade_model::entities::Inquiry;
+use trade_model::{DocumentId, InquiryId, MessageId, MutationId};
+
+type Desk_<'a> = State<'a, Arc<Desk>>;
+type Answer<T> = Result<T, CommandError>;
+
+#[tauri::command]
+pub async fn launch(desk: Desk_<'_>) -> Answer<LaunchState> {
+    Ok(desk.launch(StartOptions::from_env()).await)
+}
+
+#[tauri::command]
+pub async fn sign_in(desk: Desk_<'_>, form: SignInForm) -> Answer<SignedIn> {
+    desk.sign_in(form).await
+}
+
+#[tauri::command]
+pub async fn sign_out(desk: Desk_<'_>) -> Answer<()> {
+    desk.sign_out().await
+}
+
+/// The native open dialog for the server's CA certificate; the chosen path or none.
+#[tauri::command]
+pub async fn choose_ca_file(app: AppHandle) -> Answer<Option<String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("The server's CA certificate")
+        .add_filter("Certificate (PEM)", &["pem", "crt", "cer"])
+        .pick_file(move |path| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let path = rx.await.ok().flatten();
+    Ok(path.map(|p| p.to_string_lossy().into_owned()))
+}
+
+#[tauri::command]
+pub async fn status(desk: Desk_<'_>) -> Answer<Status> {
+    desk.status().await
+}
+
+#[tauri::command]
+pub async fn inquiries(
+    desk: Desk_<'_>,
+    unread_only: bool,
+    after: Option<String>,
+    limit: usize,
+) -> Answer<LocalPage<Inquiry>> {
+    desk.inquiries(unread_only, after, limit).await
+}
+
+#[tauri::command]
+pub async fn inquiry(desk: Desk_<'_>, id: InquiryId) -> Answer<Inquiry> {
+    desk.inquiry(id).await
+}
+
+#[tauri::command]
+pub async fn thread(
+    desk: Desk_<'_>,
+    inquiry: InquiryId,
+    after: Option<String>,
+    limit: usize,
+) -> Answer<LocalPage<ThreadMessage>> {
+    desk.thread(inquiry, after, limit).await
+}
+
+#[tauri::command]
+pub async fn send_message(desk: Desk_<'_>, inquiry: InquiryId, body: String) -> Answer<MessageId> {
+    desk.send_message(inquiry, body).await
+}
+
+#[tauri::command]
+pub async fn mark_read(desk: Desk_<'_>, inquiry: InquiryId) -> Answer<()> {
+    desk.mark_read(inquiry).await
+}
+
+#[tauri::command]
+pub async fn outbox(desk: Desk_<'_>) -> Answer<Vec<OutboxEntry>> {
+    desk.outbox().await
+}
+
+#[tauri::command]
+pub async fn retry(desk: Desk_<'_>, mutation: MutationId) -> Answer<()> {
+    desk.retry(mutation).await
+}
+
+#[tauri::command]
+pub async fn discard(desk: Desk_<'_>, mutation: MutationId) -> Answer<()> {
+    desk.discard(mutation).await
+}
+
+#[tauri::command]
+pub async fn search(desk: Desk_<'_>, query: String) -> Answer<Vec<SearchHit>> {
+    desk.search(query).await
+}
+
+#[tauri::command]
+pub async fn unread(desk: Desk_<'_>) -> Answer<UnreadCounts> {
+    desk.unread().await
+}
+
+#[tauri::command]
+pub async fn settings(desk: Desk_<'_>) -> Answer<NotificationSettings> {
+    desk.settings().await
+}
+
+#[tauri::command]
+pub async fn set_settings(desk: Desk_<'_>, settings: NotificationSettings) -> Answer<()> {
+    desk.set_settings(settings).await
+}
+
+#[tauri::command]
+pub async fn set_muted(desk: Desk_<'_>, inquiry: InquiryId, muted: bool) -> Answer<()> {
+    desk.set_muted(inquiry, muted).await
+}
+
+/// Asks where to save (native dialog, the document's name suggested) and saves there.
+/// `false` when the user cancelled.
+#[tauri::command]
+pub async fn save_document(
+    app: AppHandle,
+    desk: Desk_<'_>,
+    document: DocumentId,
+    suggested_name: String,
+) -> Answer<bool> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(&suggested_name)
+        .save_file(move |path| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let Some(dest): Option<PathBuf> = rx.await.ok().flatten() else {
+        return Ok(false);
+    };
+    desk.save_document(document, &dest).await?;
+    Ok(true)
+}
+
+/// Opens an `https` link in the system browser. The page asks the user first; anything
+/// but a well-formed https URL is refused here.
+#[tauri::command]
+pub async fn open_external(app: AppHandle, url: String) -> Answer<()> {
+    let parsed = url::Url::parse(&url)
+        .map_err(|_| CommandError::new("link.invalid", "This is not a valid link."))?;
+    if parsed.scheme() != "https" || parsed.host_str().is_none() {
+        return Err(CommandError::new(
+            "link.not_https",
+            "Only https links are opened.",
+        ));
+    }
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|e| CommandError::new("link.open_failed", e.to_string()))
+}

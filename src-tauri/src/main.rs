@@ -1,0 +1,87 @@
+//! Trade Center Desktop: the window, the tray, native dialogs and notifications around
+//! `trade-desk`, which does the work. Commands are in `commands.rs` (a few lines each);
+//! engine events reach the window, the tray and the notification server through
+//! `shell.rs`.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod shell;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+use trade_client::credentials::{DEFAULT_SERVICE, KeyringStore};
+use trade_client::engine::Options;
+use trade_desk::Desk;
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    tauri::Builder::default()
+        // First: a second launch focuses the running window instead of starting again.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            shell::show_main(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .setup(|app| {
+            let data_dir = app
+                .path()
+                .app_data_dir()
+                .context("no data directory for the app")?;
+            let shell = Arc::new(shell::Shell::new(app.handle().clone()));
+            shell.install_tray()?;
+            let desk = Desk::new(
+                data_dir,
+                Arc::new(KeyringStore::new(DEFAULT_SERVICE)),
+                Options::default(),
+                shell,
+            );
+            app.manage(Arc::new(desk));
+            open_main_window(app)?;
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::launch,
+            commands::sign_in,
+            commands::sign_out,
+            commands::choose_ca_file,
+            commands::status,
+            commands::inquiries,
+            commands::inquiry,
+            commands::thread,
+            commands::send_message,
+            commands::mark_read,
+            commands::outbox,
+            commands::retry,
+            commands::discard,
+            commands::search,
+            commands::unread,
+            commands::settings,
+            commands::set_settings,
+            commands::set_muted,
+            commands::save_document,
+            commands::open_external,
+        ])
+        .run(tauri::generate_context!())
+        .context("the app failed to run")
+}
+
+/// The one window. It may only ever show the app's own pages: any navigation elsewhere
+/// (a link in content, a redirect) is refused; external links go through
+/// `open_external`, after the user confirmed, to the system browser.
+fn open_main_window(app: &mut tauri::App) -> anyhow::Result<()> {
+    WebviewWindowBuilder::new(app, shell::MAIN, WebviewUrl::App("index.html".into()))
+        .title("Trade Center")
+        .inner_size(1200.0, 780.0)
+        .min_inner_size(1000.0, 640.0)
+        .on_navigation(shell::is_app_url)
+        .build()
+        .context("the main window could not open")?;
+    Ok(())
+}

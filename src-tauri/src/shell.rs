@@ -1,0 +1,137 @@
+//! The shell's side of engine events: window events, the tray's unread count, and
+//! desktop notifications through the platform's notification server.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Emitter, Manager};
+use trade_client::engine::Status;
+use trade_client::notify::{Notification, Target};
+use trade_model::api::UnreadCounts;
+
+/// The main window's label.
+pub const MAIN: &str = "main";
+
+/// Whether `url` is one of the app's own pages (the embedded front end, or the isolation
+/// frame); everything else is refused as a navigation target.
+pub fn is_app_url(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" | "isolation" => true,
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+pub fn show_main(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window(MAIN) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+#[derive(Clone, Serialize)]
+struct Changed<'a> {
+    revision: u64,
+    unread: &'a UnreadCounts,
+}
+
+pub struct Shell {
+    app: AppHandle,
+    tray: Mutex<Option<TrayIcon>>,
+}
+
+impl Shell {
+    pub fn new(app: AppHandle) -> Shell {
+        Shell {
+            app,
+            tray: Mutex::new(None),
+        }
+    }
+
+    /// The tray icon: the unread count in its tooltip (and label where the platform
+    /// shows one), a menu to open the window or quit.
+    pub fn install_tray(&self) -> tauri::Result<()> {
+        let open = MenuItem::with_id(&self.app, "open", "Open Trade Center", true, None::<&str>)?;
+        let quit = MenuItem::with_id(&self.app, "quit", "Quit", true, None::<&str>)?;
+        let menu = Menu::with_items(&self.app, &[&open, &quit])?;
+        let mut builder = TrayIconBuilder::with_id("unread")
+            .tooltip("Trade Center")
+            .menu(&menu)
+            .on_menu_event(|app, event| match event.id.as_ref() {
+                "open" => show_main(app),
+                "quit" => app.exit(0),
+                _ => {}
+            });
+        if let Some(icon) = self.app.default_window_icon() {
+            builder = builder.icon(icon.clone());
+        }
+        let tray = builder.build(&self.app)?;
+        *self.tray.lock().unwrap_or_else(|e| e.into_inner()) = Some(tray);
+        Ok(())
+    }
+
+    fn show_unread(&self, unread: &UnreadCounts) {
+        let guard = self.tray.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(tray) = guard.as_ref() else { return };
+        let (tooltip, label) = match unread.total {
+            0 => ("Trade Center — no unread messages".to_owned(), None),
+            1 => (
+                "Trade Center — 1 unread message".to_owned(),
+                Some("1".to_owned()),
+            ),
+            n => (
+                format!("Trade Center — {n} unread messages"),
+                Some(n.to_string()),
+            ),
+        };
+        let _ = tray.set_tooltip(Some(tooltip));
+        let _ = tray.set_title(label);
+    }
+}
+
+impl trade_desk::Host for Shell {
+    fn status(&self, status: &Status) {
+        let _ = self.app.emit_to(MAIN, "status", status);
+    }
+
+    fn changed(&self, revision: u64, unread: &UnreadCounts) {
+        let _ = self
+            .app
+            .emit_to(MAIN, "changed", Changed { revision, unread });
+        self.show_unread(unread);
+    }
+
+    /// Shows a notification. The body is escaped (freedesktop servers read markup in it);
+    /// clicking it opens its thread where the server supports actions.
+    fn notify(&self, n: &Notification) {
+        let mut note = notify_rust::Notification::new();
+        note.appname("Trade Center")
+            .summary(&n.title)
+            .body(&n.body_escaped())
+            .icon("com.tradecenter.desktop");
+        #[cfg(all(unix, not(target_os = "macos")))]
+        note.action("default", "Open");
+        let target = n.target;
+        let app = self.app.clone();
+        // Showing talks to D-Bus and waiting for a click blocks: off the async runtime.
+        std::thread::spawn(move || match note.show() {
+            Ok(handle) => {
+                #[cfg(all(unix, not(target_os = "macos")))]
+                handle.wait_for_action(|action| {
+                    if action == "default" {
+                        show_main(&app);
+                        if let Target::Inquiry(id) = target {
+                            let _ = app.emit_to(MAIN, "open-thread", id);
+                        }
+                    }
+                });
+                #[cfg(not(all(unix, not(target_os = "macos"))))]
+                let _ = (handle, app, target);
+            }
+            Err(e) => tracing::info!(error = %e, "no notification server: notification not shown"),
+        });
+    }
+}

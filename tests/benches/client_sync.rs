@@ -1,0 +1,1222 @@
+//! Client benchmark with a written report: the initial sync of one large buyer into the
+//! engine's local cache, next to raw rusqlite inserts measured in the same run, and the
+//! latency of the inbox, thread and full-text queries on that cache. Writes
+//! `bench-reports/client-sync.md` at the repository root and prints it.
+//!
+//! ```sh
+//! BENCH_INQUIRIES=2000 cargo bench -p trade-e2e --bench client_sync   # a quick run
+//! cargo bench -p trade-e2e --bench client_sync                        # 100k x 10
+//! ```
+//!
+//! The trade server runs in this process over HTTPS (SQLite in a temp dir) and is seeded
+//! with `trade_server::seed` (one buyer). Parts (`BENCH_PARTS`, all by default):
+//!
+//! - `engine`: `Engine::sign_in` then `Engine::sync_now` from an empty cache, exactly as
+//!   the app does it, stopped after `BENCH_SYNC_BUDGET_SECS` if it has not finished.
+//! - `split`: the loop the engine runs for an initial sync (its own `Api::pull` with the
+//!   engine's page size, then `LocalStore::apply_page`) into a second fresh cache, with the
+//!   time waiting for pages and the time applying them measured apart.
+//! - `raw`: the same number of rows of the same shape (id, a sort column, the records'
+//!   JSON) inserted with rusqlite into a plain table, same pragmas and transaction size;
+//!   once more with an FTS5 row per indexed record.
+//! - `queries`: inbox pages (first, deep, whole walk; all and unread), thread pages and
+//!   full-text search on the synced cache, p50/p95.
+//!
+//! Settings (environment): `BENCH_INQUIRIES` (100000), `BENCH_MESSAGES_PER_INQUIRY` (10),
+//! `BENCH_ORDERS` (1000), `BENCH_SYNC_BUDGET_SECS` (1800; 0 = no limit),
+//! `BENCH_SAMPLES` (200), `BENCH_SEARCH_REPEATS` (20),
+//! `BENCH_PARTS` ("engine,split,raw,queries").
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use rand::Rng;
+use rusqlite::{Connection, OptionalExtension, params};
+use trade_client::api::Api;
+use trade_client::credentials::MemoryStore;
+use trade_client::engine::{self, Engine, Options};
+use trade_client::error::ClientError;
+use trade_client::store::LocalStore;
+use trade_e2e::Server;
+use trade_model::InquiryId;
+use trade_server::seed::{self, SeedOptions};
+
+const COMMAND: &str = "cargo bench -p trade-e2e --bench client_sync";
+/// Records per pulled page, and so per transaction: the engine's `PULL_LIMIT`.
+const PAGE: usize = 500;
+/// Inquiries per inbox page, as the app asks for them.
+const INBOX_PAGE: usize = 50;
+/// Messages per thread page.
+const THREAD_PAGE: usize = 50;
+const SEARCH_LIMIT: usize = 20;
+/// Tables of synced records in the cache (those that exist are counted).
+const RECORD_TABLES: [&str; 6] = [
+    "inquiries",
+    "messages",
+    "orders",
+    "payments",
+    "documents",
+    "order_history",
+];
+/// What a user types into the search box: words of the seeded products, messages and
+/// companies (`trade_server::seed`), a few prefixes as typed, and one word that is nowhere.
+const SEARCHES: [&str; 16] = [
+    "bottle",
+    "LED panel",
+    "bluetooth speaker",
+    "yoga mat",
+    "coffee mug",
+    "logo",
+    "lead time",
+    "catalogue",
+    "export cartons",
+    "FOB Ningbo",
+    "Shenzhen",
+    "pieces",
+    "USD",
+    "bot",
+    "pho",
+    "titanium",
+];
+/// The cache's search table as migration 0001 creates it (used when no cache is at hand).
+const FTS_SQL: &str = "CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, record_id UNINDEXED, \
+                       title, body, tokenize = 'unicode61 remove_diacritics 2')";
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+struct Settings {
+    inquiries: u32,
+    messages: u32,
+    orders: u32,
+    budget: Option<Duration>,
+    samples: usize,
+    search_repeats: usize,
+    parts: Vec<String>,
+}
+
+impl Settings {
+    fn from_env() -> Settings {
+        let small = |name, default| u32::try_from(env_u64(name, default)).unwrap_or(u32::MAX);
+        let budget = env_u64("BENCH_SYNC_BUDGET_SECS", 1800);
+        Settings {
+            inquiries: small("BENCH_INQUIRIES", 100_000),
+            messages: small("BENCH_MESSAGES_PER_INQUIRY", 10),
+            orders: small("BENCH_ORDERS", 1_000),
+            budget: (budget > 0).then(|| Duration::from_secs(budget)),
+            samples: env_u64("BENCH_SAMPLES", 200).max(1) as usize,
+            search_repeats: env_u64("BENCH_SEARCH_REPEATS", 20).max(1) as usize,
+            parts: std::env::var("BENCH_PARTS")
+                .unwrap_or_else(|_| "engine,split,raw,queries".into())
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .collect(),
+        }
+    }
+
+    fn runs(&self, part: &str) -> bool {
+        self.parts.iter().any(|p| p == part)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+/// One line of the results table.
+struct Line {
+    what: String,
+    setting: String,
+    result: String,
+}
+
+/// A table of its own (a rate curve, per-query figures).
+struct Table {
+    title: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+#[derive(Default)]
+struct Report {
+    /// Load averages at points of the run.
+    load: Vec<(String, String)>,
+    lines: Vec<Line>,
+    tables: Vec<Table>,
+    notes: Vec<String>,
+}
+
+impl Report {
+    fn line(&mut self, what: &str, setting: impl Into<String>, result: impl Into<String>) {
+        let line = Line {
+            what: what.to_owned(),
+            setting: setting.into(),
+            result: result.into(),
+        };
+        println!("bench: {} | {} | {}", line.what, line.setting, line.result);
+        self.lines.push(line);
+    }
+
+    fn table(&mut self, title: &str, header: &[&str], rows: Vec<Vec<String>>) {
+        println!("bench: {title}");
+        for r in &rows {
+            println!("bench:   {}", r.join(" | "));
+        }
+        self.tables.push(Table {
+            title: title.to_owned(),
+            header: header.iter().map(|h| (*h).to_owned()).collect(),
+            rows,
+        });
+    }
+
+    fn load(&mut self, when: &str) {
+        let load = loadavg();
+        println!("bench: load average {when}: {load}");
+        self.load.push((when.to_owned(), load));
+    }
+
+    fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        println!("bench: note: {note}");
+        self.notes.push(note);
+    }
+}
+
+fn rate(n: f64, secs: f64) -> String {
+    group((n / secs.max(1e-9)).round() as u64)
+}
+
+/// 1234567 → "1,234,567".
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.0} MiB", bytes as f64 / 1_048_576.0)
+}
+
+fn ms(d: Duration) -> String {
+    let v = d.as_secs_f64() * 1e3;
+    if v < 10.0 {
+        format!("{v:.2} ms")
+    } else {
+        format!("{v:.0} ms")
+    }
+}
+
+/// Nearest-rank percentiles of a set of timings.
+struct Stats {
+    n: usize,
+    p50: Duration,
+    p95: Duration,
+    max: Duration,
+}
+
+impl Stats {
+    fn of(mut v: Vec<Duration>) -> Stats {
+        v.sort();
+        let at = |p: f64| {
+            let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1));
+            v.get(rank - 1).copied().unwrap_or_default()
+        };
+        Stats {
+            n: v.len(),
+            p50: at(0.50),
+            p95: at(0.95),
+            max: v.last().copied().unwrap_or_default(),
+        }
+    }
+
+    fn show(&self) -> String {
+        format!(
+            "p50 **{}**, p95 **{}** (max {}, n={})",
+            ms(self.p50),
+            ms(self.p95),
+            ms(self.max),
+            self.n
+        )
+    }
+}
+
+/// A field of `/proc/self/status` in KiB (`VmRSS`, `VmHWM`).
+fn proc_kib(field: &str) -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Resets the process's peak RSS (`VmHWM`) to its current RSS; false when not allowed.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn peak_rss(reset: bool) -> String {
+    match proc_kib("VmHWM") {
+        Some(kib) if reset => format!("{} MiB", group(kib / 1024)),
+        Some(kib) => format!("{} MiB (peak since the process started)", group(kib / 1024)),
+        None => "unknown".into(),
+    }
+}
+
+/// Size of an SQLite file and its WAL.
+fn file_sizes(path: &Path) -> (u64, u64) {
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    (size(path), size(Path::new(&wal)))
+}
+
+fn show_sizes(path: &Path) -> String {
+    let (db, wal) = file_sizes(path);
+    // Pages freed inside the file are not data.
+    let free = Connection::open(path).ok().and_then(|c| {
+        let pages: i64 = c
+            .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+            .ok()?;
+        let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).ok()?;
+        Some((pages * size).unsigned_abs())
+    });
+    match free {
+        Some(free) if free > 1_048_576 => format!(
+            "{} in use (file {}, {} of it free pages; + {} WAL)",
+            mib(db.saturating_sub(free)),
+            mib(db),
+            mib(free),
+            mib(wal)
+        ),
+        _ => format!("{} (+ {} WAL)", mib(db), mib(wal)),
+    }
+}
+
+/// The 1-, 5- and 15-minute load averages (other work on the machine shows here).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn main() -> Result<()> {
+    let settings = Settings::from_env();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    let mut report = Report::default();
+    runtime.block_on(run(&settings, &mut report))?;
+    let text = render(&settings, &report, started.elapsed());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench-reports");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("client-sync.md");
+    std::fs::write(&path, &text)?;
+    println!("\n{text}");
+    println!(
+        "written to {}",
+        path.canonicalize().unwrap_or(path).display()
+    );
+    Ok(())
+}
+
+struct Buyer {
+    email: String,
+    password: String,
+    /// Records in the buyer's feed as the seed counts them.
+    feed_records: u64,
+}
+
+/// A complete cache and what made it.
+struct Synced {
+    path: PathBuf,
+    by: &'static str,
+    records: u64,
+}
+
+async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
+    report.load("at the start");
+    let s = Server::start().await;
+    println!(
+        "bench: seeding 1 buyer with {} inquiries x {} messages and {} orders",
+        settings.inquiries, settings.messages, settings.orders
+    );
+    let seeded = seed::run(
+        &s.state().db,
+        SeedOptions {
+            buyers: 1,
+            suppliers: 10,
+            inquiries: settings.inquiries,
+            messages_per_inquiry: settings.messages,
+            orders: settings.orders,
+            seed: 1,
+            password: trade_e2e::PASSWORD.to_owned(),
+            progress: true,
+            ..SeedOptions::default()
+        },
+    )
+    .await?;
+    let b = seeded
+        .buyers
+        .first()
+        .ok_or_else(|| anyhow!("the seed made no buyer"))?;
+    report.line(
+        "seed (server, bulk SQL)",
+        format!(
+            "1 buyer: {} inquiries x {} messages, {} orders, {} payments",
+            group(b.inquiries),
+            settings.messages,
+            group(b.orders),
+            group(b.payments)
+        ),
+        format!(
+            "{} rows in {:.1} s",
+            group(seeded.rows),
+            seeded.elapsed.as_secs_f64()
+        ),
+    );
+    let buyer = Buyer {
+        email: b.account.email.clone(),
+        password: seeded.password.clone(),
+        feed_records: b.feed_records(),
+    };
+    let work = tempfile::tempdir()?;
+    let mut synced: Option<Synced> = None;
+    let mut records = None;
+    if settings.runs("engine") {
+        let (path, applied, complete) = engine_sync(&s, settings, report, &buyer, work.path())
+            .await
+            .context("the engine's initial sync")?;
+        records = Some(applied);
+        if complete {
+            synced = Some(Synced {
+                path,
+                by: "the engine's own initial sync (`Engine::sync_now`)",
+                records: applied,
+            });
+        }
+    }
+    report.load("after the engine part");
+    if settings.runs("split") {
+        let (path, applied) = split_sync(&s, report, &buyer, work.path())
+            .await
+            .context("the split sync")?;
+        if records.is_none_or(|r| r < applied) {
+            records = Some(applied);
+        }
+        if synced.is_none() {
+            synced = Some(Synced {
+                path,
+                by: "the engine's loop timed in halves (`Api::pull` + `LocalStore::apply_page`)",
+                records: applied,
+            });
+        }
+    }
+    report.load("after the split part");
+    if settings.runs("raw") {
+        let n = synced
+            .as_ref()
+            .map(|c| c.records)
+            .or(records)
+            .unwrap_or(buyer.feed_records);
+        raw_inserts(
+            report,
+            work.path(),
+            n,
+            synced.as_ref().map(|c| c.path.as_path()),
+        )
+        .context("the raw rusqlite inserts")?;
+    }
+    if settings.runs("queries") {
+        match &synced {
+            Some(c) => queries(settings, report, c).context("the queries")?,
+            None => report.note(
+                "No complete cache was made in this run (the engine's sync did not finish in \
+                 its budget and the split part did not run), so the queries were not measured.",
+            ),
+        }
+    }
+    report.load("at the end");
+    drop(s);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The engine, as shipped
+
+/// Signs an engine in and times its initial sync. Returns the cache, the records applied
+/// and whether the sync finished within the budget.
+async fn engine_sync(
+    s: &Server,
+    settings: &Settings,
+    report: &mut Report,
+    buyer: &Buyer,
+    dir: &Path,
+) -> Result<(PathBuf, u64, bool)> {
+    let data = dir.join("engine");
+    let engine = Engine::sign_in(
+        &data,
+        s.profile(),
+        &buyer.email,
+        &buyer.password,
+        Arc::new(MemoryStore::default()),
+        Options::default(),
+    )
+    .await?;
+    let cache = engine::cache_path(&data, &s.profile(), engine.account().id)?;
+    println!("bench: engine initial sync into {}", cache.display());
+
+    // Progress as the engine reports it: (seconds, records applied) after each page.
+    let samples: Arc<Mutex<Vec<(f64, u64)>>> = Arc::new(Mutex::new(vec![(0.0, 0)]));
+    let mut status = engine.status();
+    let reset = reset_peak_rss();
+    let rss_before = proc_kib("VmRSS").unwrap_or(0);
+    let started = Instant::now();
+    let sampler = {
+        let samples = samples.clone();
+        tokio::spawn(async move {
+            let mut printed = Instant::now();
+            while status.changed().await.is_ok() {
+                let connection = status.borrow().connection.clone();
+                if let engine::Connection::Syncing { done, total } = connection {
+                    let t = started.elapsed().as_secs_f64();
+                    samples
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((t, done));
+                    if printed.elapsed() >= Duration::from_secs(5) {
+                        printed = Instant::now();
+                        println!(
+                            "bench: engine sync: {done} / {} records in {t:.0} s ({:.0} records/s)",
+                            total.map(|t| t.to_string()).unwrap_or("?".into()),
+                            done as f64 / t.max(1e-9)
+                        );
+                    }
+                }
+            }
+        })
+    };
+    let finished = match settings.budget {
+        Some(budget) => tokio::time::timeout(budget, engine.sync_now()).await.ok(),
+        None => Some(engine.sync_now().await),
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let peak = peak_rss(reset);
+    sampler.abort();
+    let complete = match finished {
+        Some(result) => {
+            result?;
+            true
+        }
+        None => false,
+    };
+    let records = count_records(&cache)?;
+    let mut samples = samples.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if complete {
+        samples.push((secs, records));
+    }
+    let setting = format!(
+        "{} records into an empty cache; pages of {PAGE}, one transaction each; WAL, synchronous=FULL",
+        group(records)
+    );
+    let result = if complete {
+        format!(
+            "{secs:.1} s = **{} records/s**; cache {}; peak RSS {peak} (server and engine in one process; RSS before {} MiB)",
+            rate(records as f64, secs),
+            show_sizes(&cache),
+            group(rss_before / 1024)
+        )
+    } else {
+        format!(
+            "**did not finish**: stopped by the budget of {} s (after {secs:.0} s) with {} of {} records applied = {} records/s on average; cache so far {}; peak RSS {peak}",
+            settings.budget.map(|b| b.as_secs()).unwrap_or_default(),
+            group(records),
+            group(buyer.feed_records),
+            rate(records as f64, secs),
+            show_sizes(&cache)
+        )
+    };
+    report.line("initial sync, engine as shipped", setting, result);
+    curve(report, &samples);
+
+    drop(engine);
+    if !complete {
+        // Not used further; give the disk back.
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    Ok((cache, records, complete))
+}
+
+/// The rate in stretches of the sync, from the engine's progress after each page.
+fn curve(report: &mut Report, samples: &[(f64, u64)]) {
+    let Some(&(_, last)) = samples.last() else {
+        return;
+    };
+    if last == 0 || samples.len() < 3 {
+        return;
+    }
+    let mut points = vec![samples[0]];
+    for k in 1..=10u64 {
+        let target = last * k / 10;
+        if let Some(p) = samples.iter().find(|(_, d)| *d >= target)
+            && points.last().is_none_or(|q| q.1 < p.1)
+        {
+            points.push(*p);
+        }
+    }
+    let rows = points
+        .windows(2)
+        .map(|w| {
+            let ((t0, d0), (t1, d1)) = (w[0], w[1]);
+            let (dt, dd) = (t1 - t0, (d1 - d0) as f64);
+            vec![
+                format!("{} – {}", group(d0), group(d1)),
+                format!("{:.1} s", dt),
+                format!("**{}**", rate(dd, dt)),
+                format!("{:.3} ms", dt * 1e3 / dd.max(1.0)),
+            ]
+        })
+        .collect();
+    report.table(
+        "Engine initial sync, rate as the cache fills (from the engine's progress after each page)",
+        &["records in the cache", "time", "records/s", "per record"],
+        rows,
+    );
+}
+
+fn cache_conn(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE name = ?1",
+            [name],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Synced records in a cache: rows of the record tables, and the unread totals.
+fn count_records(path: &Path) -> Result<u64> {
+    let conn = cache_conn(path)?;
+    let mut n = 0u64;
+    for t in RECORD_TABLES {
+        if table_exists(&conn, t)? {
+            let c: i64 = conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
+            n += c.unsigned_abs();
+        }
+    }
+    let unread: Option<i64> = conn
+        .query_row("SELECT 1 FROM meta WHERE key = 'unread'", [], |r| r.get(0))
+        .optional()?;
+    Ok(n + u64::from(unread.is_some()))
+}
+
+// ---------------------------------------------------------------------------------------
+// The engine's loop, timed in halves
+
+async fn split_sync(
+    s: &Server,
+    report: &mut Report,
+    buyer: &Buyer,
+    dir: &Path,
+) -> Result<(PathBuf, u64)> {
+    let path = dir.join("split").join("cache.sqlite3");
+    let store = LocalStore::open(&path)?;
+    let api = Api::new(&s.profile())?;
+    let session = api.login(&buyer.email, &buyer.password).await?;
+    let (mut access, mut refresh) = (session.access_token, session.refresh_token);
+    println!("bench: split sync into {}", path.display());
+    let reset = reset_peak_rss();
+    let started = Instant::now();
+    let (mut in_pull, mut in_apply) = (Duration::ZERO, Duration::ZERO);
+    let (mut records, mut pages) = (0u64, 0u64);
+    let mut slowest_pull = Duration::ZERO;
+    let mut slowest_apply = Duration::ZERO;
+    let mut estimate = None;
+    let mut printed = Instant::now();
+    loop {
+        let cursor = store.cursor()?;
+        let t = Instant::now();
+        let page = match api.pull(&access, &cursor, PAGE as i64).await {
+            // The access token lasts 15 minutes; refresh it as the engine does.
+            Err(ClientError::Api { status: 401, .. }) => {
+                let session = api.refresh(&refresh).await?;
+                (access, refresh) = (session.access_token, session.refresh_token);
+                api.pull(&access, &cursor, PAGE as i64).await?
+            }
+            other => other?,
+        };
+        let pulled = t.elapsed();
+        in_pull += pulled;
+        slowest_pull = slowest_pull.max(pulled);
+        if pages == 0 {
+            estimate = page.total_estimate;
+        }
+        pages += 1;
+        let t = Instant::now();
+        store.apply_page(&page.changes, &page.next_cursor, jiff::Timestamp::now())?;
+        let applied = t.elapsed();
+        in_apply += applied;
+        slowest_apply = slowest_apply.max(applied);
+        records += page.changes.len() as u64;
+        if printed.elapsed() >= Duration::from_secs(5) {
+            printed = Instant::now();
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "bench: split sync: {records} / {} records in {secs:.0} s ({:.0} records/s; pull {:.0} s, apply {:.0} s)",
+                estimate.map(|e| e.to_string()).unwrap_or("?".into()),
+                records as f64 / secs.max(1e-9),
+                in_pull.as_secs_f64(),
+                in_apply.as_secs_f64()
+            );
+        }
+        if !page.has_more {
+            break;
+        }
+    }
+    let sync_secs = started.elapsed().as_secs_f64();
+    let peak = peak_rss(reset);
+    drop(store);
+    let (pull_s, apply_s) = (in_pull.as_secs_f64(), in_apply.as_secs_f64());
+    report.line(
+        "initial sync, the engine's loop timed in halves",
+        format!(
+            "{} records (server estimate {}), {pages} pages of {PAGE}: `Api::pull`, then `LocalStore::apply_page`",
+            group(records),
+            estimate.map(|e| group(e.unsigned_abs())).unwrap_or("none".into())
+        ),
+        format!(
+            "{sync_secs:.1} s = **{} records/s**: waiting for pages (server, HTTPS, JSON decoding) {pull_s:.1} s (slowest {}), applying them {apply_s:.1} s (slowest page {}); cache {}; peak RSS {peak}",
+            rate(records as f64, sync_secs),
+            ms(slowest_pull),
+            ms(slowest_apply),
+            show_sizes(&path)
+        ),
+    );
+    report.line(
+        "`LocalStore::apply_page` alone",
+        format!(
+            "the same {} records, {pages} transactions (cache rows, search index, cursor)",
+            group(records)
+        ),
+        format!(
+            "{apply_s:.1} s = **{} records/s**",
+            rate(records as f64, apply_s)
+        ),
+    );
+    Ok((path, records))
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw rusqlite
+
+/// A record as stored: its JSON, and the title and body the engine indexes (None: not
+/// indexed).
+struct Sample {
+    data: String,
+    index: Option<(&'static str, String, String)>,
+}
+
+fn text(v: &serde_json::Value, key: &str) -> String {
+    v.get(key)
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// About 2,000 records from the cache, each table in its share, with the texts
+/// `store/apply.rs` indexes.
+fn sample_pool(cache: Option<&Path>) -> Result<Vec<Sample>> {
+    let Some(cache) = cache else {
+        // No cache at hand: JSON of a seeded message's usual size.
+        let data = format!(
+            "{{\"id\":\"{}\",\"body\":\"{}\"}}",
+            uuid::Uuid::now_v7(),
+            "Thank you for your inquiry. ".repeat(12)
+        );
+        return Ok(vec![Sample {
+            index: Some(("message", "Sales".into(), data.clone())),
+            data,
+        }]);
+    };
+    let conn = cache_conn(cache)?;
+    let mut counts = Vec::new();
+    for t in RECORD_TABLES {
+        if table_exists(&conn, t)? {
+            let c: i64 = conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
+            counts.push((t, c.max(0)));
+        }
+    }
+    let total: i64 = counts.iter().map(|(_, c)| c).sum::<i64>().max(1);
+    let mut pool = Vec::new();
+    for (t, c) in counts {
+        if c == 0 {
+            continue;
+        }
+        let want = ((2_000 * c + total - 1) / total).max(1);
+        let step = (c / want).max(1);
+        let mut stmt = conn.prepare(&format!(
+            "SELECT data FROM {t} WHERE rowid % ?1 = 0 LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![step, want], |r| r.get::<_, String>(0))?;
+        for data in rows {
+            let data = data?;
+            let v: serde_json::Value = serde_json::from_str(&data)?;
+            let index = match t {
+                "inquiries" => Some((
+                    "inquiry",
+                    text(&v, "product"),
+                    format!(
+                        "{} {} {}",
+                        text(&v, "supplier_name"),
+                        text(&v, "supplier_company"),
+                        text(&v, "last_message_preview")
+                    ),
+                )),
+                "messages" => Some(("message", text(&v, "sender_name"), text(&v, "body"))),
+                "orders" => Some(("order", String::new(), text(&v, "status_label"))),
+                _ => None,
+            };
+            pool.push(Sample { data, index });
+        }
+    }
+    if pool.is_empty() {
+        return sample_pool(None);
+    }
+    Ok(pool)
+}
+
+/// How a raw run writes its rows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Raw {
+    /// One prepared (cached) INSERT.
+    Plain,
+    /// One prepared INSERT, plus an FTS5 row for each record the engine indexes.
+    WithFts,
+}
+
+fn raw_inserts(report: &mut Report, dir: &Path, records: u64, cache: Option<&Path>) -> Result<()> {
+    let pool = sample_pool(cache)?;
+    let fts_sql = match cache {
+        Some(c) => cache_conn(c)?
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'search'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .filter(|s| s.to_ascii_lowercase().contains("fts5"))
+            .unwrap_or_else(|| FTS_SQL.to_owned()),
+        None => FTS_SQL.to_owned(),
+    };
+    let avg = pool.iter().map(|s| s.data.len()).sum::<usize>() / pool.len().max(1);
+    const INSERT: &str = "INSERT INTO records (id, sort, data) VALUES (?1, ?2, ?3)";
+    for (n, variant) in [Raw::Plain, Raw::WithFts].into_iter().enumerate() {
+        let path = dir.join(format!("raw-{n}.sqlite3"));
+        let mut conn = Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(
+            "CREATE TABLE records (id TEXT PRIMARY KEY, sort INTEGER NOT NULL, data TEXT NOT NULL) STRICT",
+        )?;
+        if variant == Raw::WithFts {
+            conn.execute_batch(&fts_sql)?;
+        }
+        println!("bench: raw rusqlite inserts of {records} rows");
+        let mut indexed = 0u64;
+        let started = Instant::now();
+        let mut i = 0u64;
+        while i < records {
+            let n = (records - i).min(PAGE as u64);
+            let tx = conn.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(INSERT)?;
+                let mut index = if variant == Raw::WithFts {
+                    Some(tx.prepare_cached(
+                        "INSERT INTO search (kind, record_id, title, body) VALUES (?1, ?2, ?3, ?4)",
+                    )?)
+                } else {
+                    None
+                };
+                for k in i..i + n {
+                    let sample = &pool[(k % pool.len() as u64) as usize];
+                    let id = uuid::Uuid::now_v7().to_string();
+                    insert.execute(params![id, (k as i64) * 1_000, sample.data])?;
+                    if let (Some(index), Some((kind, title, body))) = (&mut index, &sample.index) {
+                        index.execute(params![kind, id, title, body])?;
+                        indexed += 1;
+                    }
+                }
+            }
+            tx.commit()?;
+            i += n;
+        }
+        let secs = started.elapsed().as_secs_f64();
+        drop(conn);
+        let result = format!(
+            "{secs:.1} s = **{} rows/s**; file {}",
+            rate(records as f64, secs),
+            show_sizes(&path)
+        );
+        match variant {
+            Raw::Plain => report.line(
+                "raw rusqlite insert",
+                format!(
+                    "{} rows (id TEXT PRIMARY KEY, sort INTEGER, data TEXT: the cache's JSON, sampled per table, avg {avg} B) into one plain table; one cached prepared INSERT; {PAGE} per transaction; WAL, synchronous=FULL",
+                    group(records)
+                ),
+                result,
+            ),
+            Raw::WithFts => report.line(
+                "raw rusqlite insert + FTS5 row",
+                format!(
+                    "as above, plus an FTS5 row (same table definition as the cache's `search`) for each of the {} records the engine indexes",
+                    group(indexed)
+                ),
+                result,
+            ),
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Queries on the synced cache
+
+fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(Duration, T)> {
+    let t = Instant::now();
+    let v = f()?;
+    Ok((t.elapsed(), v))
+}
+
+/// Walks a whole inbox list with the cursor: each page's time, the ids, and the cursors.
+fn walk(store: &LocalStore, unread: bool) -> Result<(Vec<Duration>, Vec<InquiryId>, Vec<String>)> {
+    let (mut times, mut ids, mut cursors) = (Vec::new(), Vec::new(), Vec::new());
+    let mut after: Option<String> = None;
+    loop {
+        let (d, page) = timed(|| Ok(store.inquiries(unread, after.as_deref(), INBOX_PAGE)?))?;
+        times.push(d);
+        ids.extend(page.items.iter().map(|i| i.id));
+        match page.next {
+            Some(next) => {
+                cursors.push(next.clone());
+                after = Some(next);
+            }
+            None => return Ok((times, ids, cursors)),
+        }
+    }
+}
+
+fn queries(settings: &Settings, report: &mut Report, cache: &Synced) -> Result<()> {
+    let store = LocalStore::open(&cache.path)?;
+    let n = settings.samples;
+    println!("bench: queries on {}", cache.path.display());
+    report.note(format!(
+        "The queries ran on the cache made by {}: {} records, {}.",
+        cache.by,
+        group(cache.records),
+        show_sizes(&cache.path)
+    ));
+
+    for unread in [false, true] {
+        let list = if unread { "unread" } else { "all" };
+        let call = format!("`inquiries({unread}, None, {INBOX_PAGE})`");
+        let mut first = Vec::with_capacity(n);
+        let _ = store.inquiries(unread, None, INBOX_PAGE)?;
+        for _ in 0..n {
+            first.push(timed(|| Ok(store.inquiries(unread, None, INBOX_PAGE)?))?.0);
+        }
+        report.line(
+            &format!("inbox first page ({list})"),
+            format!("{call}, {n} times"),
+            Stats::of(first).show(),
+        );
+        let walked = Instant::now();
+        let (times, ids, cursors) = walk(&store, unread)?;
+        let walked = walked.elapsed();
+        let pages = times.len();
+        report.line(
+            &format!("inbox, every page ({list})"),
+            format!(
+                "walking all {} inquiries with the cursor, {INBOX_PAGE} a page",
+                group(ids.len() as u64)
+            ),
+            format!(
+                "{} pages in {:.2} s: {}",
+                group(pages as u64),
+                walked.as_secs_f64(),
+                Stats::of(times).show()
+            ),
+        );
+        if let Some(deep) = cursors.get(cursors.len() * 9 / 10) {
+            let mut times = Vec::with_capacity(n);
+            for _ in 0..n {
+                times.push(
+                    timed(|| Ok(store.inquiries(unread, Some(deep.as_str()), INBOX_PAGE)?))?.0,
+                );
+            }
+            report.line(
+                &format!("inbox deep page ({list})"),
+                format!(
+                    "the page after the cursor of page {} of {pages}, {n} times",
+                    cursors.len() * 9 / 10 + 1
+                ),
+                Stats::of(times).show(),
+            );
+        }
+        if !unread && !ids.is_empty() {
+            let mut rng = rand::rng();
+            let mut times = Vec::with_capacity(n);
+            let mut messages = 0;
+            for _ in 0..n {
+                let id = ids[rng.random_range(0..ids.len())];
+                let (d, page) = timed(|| Ok(store.thread(id, None, THREAD_PAGE)?))?;
+                messages += page.items.len();
+                times.push(d);
+            }
+            report.line(
+                "thread page",
+                format!(
+                    "`thread(id, None, {THREAD_PAGE})` of {n} random inquiries ({:.1} messages a page)",
+                    messages as f64 / n as f64
+                ),
+                Stats::of(times).show(),
+            );
+        }
+    }
+
+    let reps = settings.search_repeats;
+    let mut all = Vec::new();
+    let mut rows = Vec::new();
+    let counter = cache_conn(&cache.path)?;
+    for q in SEARCHES {
+        let hits = match store.search(q, SEARCH_LIMIT) {
+            Ok(hits) => hits.len(),
+            Err(e) => {
+                report.line(
+                    "full-text search",
+                    format!("`search({q:?}, {SEARCH_LIMIT})`"),
+                    format!("**failed**: {e}"),
+                );
+                return Ok(());
+            }
+        };
+        // The rows the query matches, all of which are ranked: the MATCH expression
+        // `LocalStore::search` makes (each word a quoted prefix term).
+        let expr = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("\"{t}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let matching: i64 = counter.query_row(
+            "SELECT count(*) FROM search WHERE search MATCH ?1",
+            [&expr],
+            |r| r.get(0),
+        )?;
+        let mut times = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            times.push(timed(|| Ok(store.search(q, SEARCH_LIMIT)?))?.0);
+        }
+        all.extend(times.iter().copied());
+        let s = Stats::of(times);
+        rows.push(vec![
+            format!("`{q}`"),
+            group(matching.unsigned_abs()),
+            hits.to_string(),
+            ms(s.p50),
+            ms(s.p95),
+        ]);
+    }
+    report.line(
+        "full-text search",
+        format!(
+            "`search(q, {SEARCH_LIMIT})`, {} queries (below) {reps} times each",
+            SEARCHES.len()
+        ),
+        Stats::of(all).show(),
+    );
+    report.table(
+        "Full-text search by query",
+        &["query", "rows matching", "hits returned", "p50", "p95"],
+        rows,
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Rendering
+
+fn machine() -> Vec<(String, String)> {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let mem = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib as f64 / 1_048_576.0))
+        .unwrap_or_else(|| "unknown".into());
+    let nproc = std::thread::available_parallelism()
+        .map(|n| n.get().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    vec![
+        (
+            "date (UTC)".into(),
+            jiff::Timestamp::now()
+                .round(jiff::Unit::Second)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        ),
+        ("nproc".into(), nproc),
+        ("CPU".into(), cpu),
+        ("memory".into(), mem),
+        (
+            "kernel".into(),
+            read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        ),
+        (
+            "build".into(),
+            "`cargo bench` profile (release, optimized)".into(),
+        ),
+        (
+            "SQLite".into(),
+            format!(
+                "{} (bundled with rusqlite); the server's database and the caches in temp dirs",
+                rusqlite::version()
+            ),
+        ),
+    ]
+}
+
+fn render(settings: &Settings, report: &Report, elapsed: Duration) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Client sync benchmark\n");
+    let overrides: Vec<String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("BENCH_"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let command = if overrides.is_empty() {
+        COMMAND.to_owned()
+    } else {
+        format!("{} {COMMAND}", overrides.join(" "))
+    };
+    let _ = writeln!(
+        out,
+        "Command: `{command}` (total {:.0} s)\n",
+        elapsed.as_secs_f64()
+    );
+    let _ = writeln!(out, "| machine | |\n|---|---|");
+    for (k, v) in machine() {
+        let _ = writeln!(out, "| {k} | {v} |");
+    }
+    let load: Vec<String> = report
+        .load
+        .iter()
+        .map(|(when, l)| format!("{l} ({when})"))
+        .collect();
+    let _ = writeln!(out, "| load average (1, 5, 15 min) | {} |", load.join("; "));
+    let _ = writeln!(out, "\n## Results\n");
+    let _ = writeln!(out, "| benchmark | setting | result |\n|---|---|---|");
+    for l in &report.lines {
+        let _ = writeln!(out, "| {} | {} | {} |", l.what, l.setting, l.result);
+    }
+    for t in &report.tables {
+        let _ = writeln!(out, "\n### {}\n", t.title);
+        let _ = writeln!(out, "| {} |", t.header.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(t.header.len()));
+        for r in &t.rows {
+            let _ = writeln!(out, "| {} |", r.join(" | "));
+        }
+    }
+    let _ = writeln!(out, "\n## How it is measured\n");
+    let _ = writeln!(
+        out,
+        "- **Server**: `trade_server::start` in this process on 127.0.0.1 over HTTPS (its own CA), \
+         SQLite in a temp dir; `trade_server::seed::run` on its database makes one buyer with {} \
+         inquiries × {} messages and {} orders (10 suppliers, seed 1), as `trade-server seed` does.",
+        group(settings.inquiries.into()),
+        settings.messages,
+        group(settings.orders.into())
+    );
+    let _ = writeln!(
+        out,
+        "- **Engine as shipped**: `Engine::sign_in` (with `MemoryStore` credentials) into a fresh \
+         data dir, then one `Engine::sync_now()` from the empty cache: pages of {PAGE} records, each \
+         applied with its cursor in one transaction (WAL, synchronous=FULL). Records are counted in \
+         the cache afterwards; the rate curve comes from the engine's own `Syncing {{ done }}` status \
+         after each page. Stopped after `BENCH_SYNC_BUDGET_SECS` ({}) if not done. Peak RSS is \
+         `VmHWM` of this process (server and engine together), reset through \
+         `/proc/self/clear_refs` just before the sync.",
+        settings
+            .budget
+            .map(|b| format!("{} s", b.as_secs()))
+            .unwrap_or("no limit".into())
+    );
+    let _ = writeln!(
+        out,
+        "- **The engine's loop timed in halves**: what `pull_all` does for an initial sync, step \
+         by step with the engine's public pieces, into a second fresh cache: `store.cursor()`, \
+         `Api::pull(cursor, {PAGE})` (HTTPS round trip, the server's work, JSON decoding), then \
+         `LocalStore::apply_page(changes, next_cursor, now)` (cache rows, previous-state lookups, \
+         search index, cursor and outbox rebase in one transaction), each timed. The engine does \
+         the two one after the other, so the halves add up to its sync time."
+    );
+    let _ = writeln!(
+        out,
+        "- **Raw rusqlite**: the same number of rows into a fresh file, same pragmas, a \
+         prepared-cached INSERT, {PAGE} rows per transaction; ids are new UUIDv7 strings (in \
+         order, like the synced ids), the data is the cache's own JSON (about 2,000 records \
+         sampled in each table's share, cycled). The second run also inserts an FTS5 row per \
+         record the engine indexes (title and body as `store/apply.rs` makes them for inquiries \
+         and messages; orders with their status label)."
+    );
+    let _ = writeln!(
+        out,
+        "- **Queries**: `LocalStore` calls on the synced cache, warm (one untimed call first), \
+         timed one by one in this process; p50/p95 are nearest-rank. Inbox pages: \
+         `inquiries(unread, cursor, {INBOX_PAGE})` (first page, the page at 90% of the list, and \
+         every page of a walk with `next`); thread: `thread(id, None, {THREAD_PAGE})`; search: \
+         `search(q, {SEARCH_LIMIT})` (words become prefix terms, ranked by bm25, with a snippet)."
+    );
+    let _ = writeln!(
+        out,
+        "- Quick run: `BENCH_INQUIRIES=2000 {COMMAND}`. Settings: `BENCH_INQUIRIES`, \
+         `BENCH_MESSAGES_PER_INQUIRY`, `BENCH_ORDERS`, `BENCH_SYNC_BUDGET_SECS`, \
+         `BENCH_SAMPLES`, `BENCH_SEARCH_REPEATS`, `BENCH_PARTS` \
+         (`engine,split,raw,queries`)."
+    );
+    if !report.notes.is_empty() {
+        let _ = writeln!(out, "\n## Notes\n");
+        for n in &report.notes {
+            let _ = writeln!(out, "- {n}");
+        }
+    }
+    out
+}

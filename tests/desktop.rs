@@ -1,0 +1,771 @@
+//! Trade Center Desktop end to end: the real app (`trade-center-desktop`, with the built
+//! `ui/`) driven through WebDriver (tauri-driver + WebKitWebDriver) against the demo
+//! backend started in-process, on a throwaway desktop.
+//!
+//! ```sh
+//! (cd ui && npm ci && npx vite build)
+//! cargo build -p trade-center-desktop
+//! scripts/with-keyring.sh --desktop cargo test -p trade-e2e --test desktop
+//! ```
+//!
+//! `scripts/with-keyring.sh --desktop` provides an Xvfb display, a private session bus
+//! with an unlocked gnome-keyring and a notification server (dunst), and a log of every
+//! `Notify` call on that bus (`TRADE_NOTIFY_LOG`); it sets `TRADE_DESKTOP=1`. Without it
+//! every test here fails (they would otherwise run against the developer's own desktop,
+//! keyring and notifications). tauri-driver must be installed:
+//! `cargo install tauri-driver --locked --version '^2'`.
+//!
+//! Every test gets its own demo backend (fresh data directory, a free port, a bot that
+//! answers after 300 ms) and its own app data directories (XDG_DATA_HOME,
+//! XDG_CONFIG_HOME, XDG_CACHE_HOME under a temp dir); the session bus and keyring are the
+//! script's. The app is a single-instance app on that one bus, so the tests take turns
+//! (a process-wide lock), whatever `--test-threads` says.
+//!
+//! Screenshots go to `docs/screenshots/`: sign-in, first-sync (when the first sync is
+//! caught on screen), inbox, thread, settings-light, settings-dark, inbox-dark.
+#![cfg(target_os = "linux")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "desktop/harness.rs"]
+mod harness;
+
+use std::time::Duration;
+
+use anyhow::{bail, ensure};
+use harness::{Desktop, Launch, PATIENCE, Rows, until};
+use serde_json::{Value, json};
+use trade_client::credentials::{CredentialKey, DEFAULT_SERVICE, KeyringStore};
+use trade_client::profile::ServerProfile;
+
+/// The first sync of the demo account, from pressing "Sign in".
+const FIRST_SYNC: Duration = Duration::from_secs(90);
+/// Reconnecting after the server comes back: the engine's backoff reaches several
+/// seconds while the server is away (it is woken early by a send, not by the server).
+const RECONNECT: Duration = Duration::from_secs(90);
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Whitespace collapsed, for comparing text as rendered with text as stored.
+fn words(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Signed in (by the app itself, from the demo password) and showing the inbox.
+async fn signed_in(launch: Launch) -> Desktop {
+    let d = Desktop::start(Launch {
+        sign_in: true,
+        ..launch
+    })
+    .await;
+    d.app().wait_for_within("inbox", FIRST_SYNC).await;
+    d.app().wait_for_within("inquiry-row", FIRST_SYNC).await;
+    d
+}
+
+/// Opens inquiry `id` from the inbox; waits for its thread.
+async fn open_thread(d: &Desktop, id: &str) {
+    let app = d.app();
+    if !app.present("inbox").await {
+        app.click("nav-inbox").await;
+    }
+    app.row(id).await.click().await.expect("the row opens");
+    app.wait_for("thread").await;
+}
+
+#[tokio::test]
+async fn signing_in_shows_the_seeded_inbox_and_the_unread_tab() {
+    let d = Desktop::start(Launch::default()).await;
+    let app = d.app();
+    let buyer = &d.backend.accounts.buyer;
+
+    // The form comes prefilled from the start options.
+    app.wait_for("signin-form").await;
+    assert_eq!(app.value("signin-url").await, d.backend.url());
+    assert_eq!(app.value("signin-email").await, buyer.email);
+    let ca_name = app.text("signin-ca-name").await;
+    assert!(
+        ca_name.contains("ca.pem"),
+        "the chosen CA file is named on the form: {ca_name:?}"
+    );
+    app.type_into("signin-password", buyer.password).await;
+    app.screenshot("sign-in").await;
+    app.click("signin-submit").await;
+
+    // First sync (shown while it runs, if we are quick enough to see it), then the inbox.
+    let mut caught_sync = false;
+    until("the first sync or the inbox", FIRST_SYNC, async || {
+        if let Some(error) = app.all("signin-error").await.first() {
+            let text = app.inner_text(error).await;
+            if !text.trim().is_empty() {
+                panic!("signing in failed on screen: {text}");
+            }
+        }
+        if !caught_sync && let Some(progress) = app.all("sync-progress").await.first() {
+            let done = progress.attr("data-done").await.ok().flatten();
+            let total = progress.attr("data-total").await.ok().flatten();
+            eprintln!("first sync on screen: done={done:?} total={total:?}");
+            if let (Some(done), Some(total)) = (done, total)
+                && let (Ok(done), Ok(total)) = (done.parse::<u64>(), total.parse::<u64>())
+            {
+                assert!(done <= total, "sync progress {done}/{total}");
+            }
+            app.screenshot("first-sync").await;
+            caught_sync = true;
+        }
+        if app.visible("inbox").await.is_some() && app.visible("inquiry-row").await.is_some() {
+            Ok(())
+        } else {
+            bail!("test ids on screen: {:?}", app.test_ids().await)
+        }
+    })
+    .await;
+    if !caught_sync {
+        eprintln!("the first sync ended before it was seen: no first-sync screenshot");
+    }
+    assert!(
+        !app.present("session-only").await,
+        "with a working keyring the session is remembered (no session-only notice)"
+    );
+
+    inbox_and_unread_tab_match_the_server(&d).await;
+    d.finish().await;
+}
+
+/// The inbox lists what the server lists for the buyer, in the same order, with the
+/// same unread state; the badge shows the server's unread total; the Unread Messages tab
+/// lists exactly the inquiries the server says have unread messages. Screenshot `inbox`.
+async fn inbox_and_unread_tab_match_the_server(d: &Desktop) {
+    let app = d.app();
+    // All Inquiries: what the server lists for the buyer, in the same order.
+    let token = d.backend.buyer_token().await;
+    let rows = until(
+        "the inbox to list the server's inquiries",
+        PATIENCE,
+        async || {
+            let server = d.backend.inquiries(&token, "all").await;
+            let rows = app.rows().await?;
+            let expected = ids(&server);
+            ensure!(!rows.initial.is_empty(), "no rows on screen");
+            ensure!(
+                Rows::ids(&rows.initial) == expected[..rows.initial.len().min(expected.len())],
+                "rows on screen {:?}\nfirst page from the server {expected:?}",
+                Rows::ids(&rows.initial)
+            );
+            ensure!(
+                Rows::ids(&rows.all) == expected,
+                "rows in the whole list {:?}\nserver {expected:?}",
+                Rows::ids(&rows.all)
+            );
+            for (row, item) in rows.all.iter().zip(&server) {
+                let unread = item["unread_count"].as_i64().unwrap();
+                ensure!(
+                    row.is_unread() == (unread > 0)
+                        && row.unread_count().is_none_or(|n| n == unread),
+                    "row {} shows data-unread={:?}, the server says {unread} unread",
+                    row.id,
+                    row.unread
+                );
+            }
+            Ok(rows)
+        },
+    )
+    .await;
+    let total = d.backend.unread_total(&token).await;
+    until(
+        "the unread badge to show the server's total",
+        PATIENCE,
+        async || {
+            let badge = app.text("unread-total").await;
+            ensure!(
+                badge.trim() == total.to_string(),
+                "badge {badge:?}, server {total}"
+            );
+            Ok(())
+        },
+    )
+    .await;
+    eprintln!(
+        "inbox: {} inquiries ({} rendered at the top), {total} unread messages",
+        rows.all.len(),
+        rows.initial.len()
+    );
+    app.screenshot("inbox").await;
+
+    // Unread Messages: exactly the inquiries the server says have unread messages.
+    app.click("tab-unread").await;
+    until(
+        "the unread tab to list the server's unread inquiries",
+        PATIENCE,
+        async || {
+            let server = d.backend.inquiries(&token, "unread").await;
+            ensure!(!server.is_empty(), "the demo has unread inquiries");
+            let rows = app.rows().await?;
+            ensure!(
+                Rows::ids(&rows.all) == ids(&server),
+                "unread tab {:?}\nserver {:?}",
+                Rows::ids(&rows.all),
+                ids(&server)
+            );
+            ensure!(
+                rows.all.iter().all(|r| r.is_unread()),
+                "every row in the unread tab is unread: {:?}",
+                rows.all
+            );
+            Ok(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_sent_message_syncs_the_bot_replies_and_a_notification_names_the_supplier() {
+    let d = signed_in(Launch::default()).await;
+    let app = d.app();
+    let token = d.backend.buyer_token().await;
+
+    // An inquiry with unread messages, shown near the top.
+    let server = d.backend.inquiries(&token, "all").await;
+    let rows = app.rows().await.expect("the inbox rows");
+    let inquiry = server
+        .iter()
+        .filter(|i| i["unread_count"].as_i64().unwrap() > 0)
+        .find(|i| {
+            rows.initial
+                .iter()
+                .any(|r| r.id == i["id"].as_str().unwrap())
+        })
+        .or_else(|| {
+            server
+                .iter()
+                .find(|i| i["unread_count"].as_i64().unwrap() > 0)
+        })
+        .expect("the demo has an unread inquiry")
+        .clone();
+    let id = inquiry["id"].as_str().unwrap().to_owned();
+    let unread_here = inquiry["unread_count"].as_i64().unwrap();
+    let supplier_name = inquiry["supplier_name"].as_str().unwrap().to_owned();
+    let total_before = d.backend.unread_total(&token).await;
+    until(
+        "the badge to show the server's total",
+        PATIENCE,
+        async || {
+            let badge = app.text("unread-total").await;
+            ensure!(
+                badge.trim() == total_before.to_string(),
+                "badge {badge:?}, server {total_before}"
+            );
+            Ok(())
+        },
+    )
+    .await;
+
+    // Opening it reads it: the badge goes down by its unread messages.
+    open_thread(&d, &id).await;
+    let title = app.text("thread-title").await;
+    assert!(
+        title.contains(inquiry["product"].as_str().unwrap()),
+        "the thread's title names the product {}: {title:?}",
+        inquiry["product"]
+    );
+    let history = d.backend.messages(&token, &id).await;
+    let last = history.last().unwrap();
+    let last_shown = app.message(last["id"].as_str().unwrap()).await;
+    let shown = app.inner_text_of(&last_shown, "message-body").await;
+    assert_eq!(words(&shown), words(last["body"].as_str().unwrap()));
+    let after_open = total_before - unread_here;
+    until(
+        "the badge to count the opened thread as read",
+        PATIENCE,
+        async || {
+            let badge = app.text("unread-total").await;
+            ensure!(
+                badge.trim() == after_open.to_string(),
+                "badge {badge:?}, expected {after_open}"
+            );
+            Ok(())
+        },
+    )
+    .await;
+
+    // Send: pending at once, then sent or synced.
+    let body = format!(
+        "Could you send the test reports for this batch, please? (ref {})",
+        &uuid::Uuid::now_v7().simple().to_string()[20..]
+    );
+    app.record_deliveries(&body).await;
+    app.type_into("composer-input", &body).await;
+    app.click("composer-send").await;
+    let message_id = until("our message to reach the server", PATIENCE, async || {
+        let deliveries = app.deliveries().await;
+        ensure!(
+            deliveries
+                .last()
+                .is_some_and(|d| d == "sent" || d == "synced"),
+            "delivery states so far {deliveries:?}"
+        );
+        let on_server = d.backend.messages(&token, &id).await;
+        let mine: Vec<&Value> = on_server
+            .iter()
+            .filter(|m| m["body"] == body.as_str())
+            .collect();
+        ensure!(mine.len() == 1, "{} copies on the server", mine.len());
+        Ok(mine[0]["id"].as_str().unwrap().to_owned())
+    })
+    .await;
+    // It only moves forward: pending → sent → synced (never failed). On this fast
+    // loopback server the push may finish before the thread re-reads the cache, so the
+    // first state painted can already be "sent"; the offline test below pins "pending".
+    let deliveries = app.deliveries().await;
+    eprintln!("delivery states shown for the sent message: {deliveries:?}");
+    let rank = |d: &str| ["pending", "sent", "synced"].iter().position(|s| *s == d);
+    assert!(
+        deliveries.iter().all(|d| rank(d).is_some())
+            && deliveries.windows(2).all(|w| rank(&w[0]) < rank(&w[1])),
+        "a sent message goes pending → sent → synced: {deliveries:?}"
+    );
+    app.message(&message_id).await;
+
+    // The bot answers; the answer shows in the thread and as a notification.
+    let reply = until("the supplier's reply on the server", PATIENCE, async || {
+        let on_server = d.backend.messages(&token, &id).await;
+        let pos = on_server
+            .iter()
+            .position(|m| m["id"] == message_id.as_str())
+            .unwrap();
+        on_server[pos + 1..]
+            .iter()
+            .find(|m| m["sender"] == inquiry["supplier"])
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("no reply yet"))
+    })
+    .await;
+    let reply_id = reply["id"].as_str().unwrap();
+    let reply_body = reply["body"].as_str().unwrap();
+    let element = app.message(reply_id).await;
+    let text = app.inner_text_of(&element, "message-body").await;
+    assert_eq!(words(&text), words(reply_body));
+    let sender = app.inner_text_of(&element, "message-sender").await;
+    assert!(
+        sender.contains(&supplier_name),
+        "the reply is from {supplier_name}: {sender:?}"
+    );
+    let reply_start: String = words(reply_body).chars().take(40).collect();
+    let note = until("a notification naming the supplier", PATIENCE, async || {
+        let notes = d.notifications();
+        notes
+            .iter()
+            .find(|n| {
+                n.summary.contains(&supplier_name)
+                    && words(&n.body_text()).starts_with(&reply_start)
+            })
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("Notify calls so far: {notes:?}"))
+    })
+    .await;
+    eprintln!("notification: {note:?}");
+
+    // The badge follows the server (the reply is read at once in the open thread, or
+    // counted as unread).
+    until(
+        "the badge to show the server's total after the reply",
+        PATIENCE,
+        async || {
+            let total = d.backend.unread_total(&token).await;
+            let badge = app.text("unread-total").await;
+            ensure!(
+                badge.trim() == total.to_string(),
+                "badge {badge:?}, server {total}"
+            );
+            ensure!(
+                total == after_open || total == after_open + 1,
+                "server total {total}, {after_open} before the reply"
+            );
+            Ok(())
+        },
+    )
+    .await;
+    app.screenshot("thread").await;
+    d.finish().await;
+}
+
+#[tokio::test]
+async fn a_message_written_offline_is_sent_once_when_the_server_is_back() {
+    let mut d = signed_in(Launch::default()).await;
+    let token = d.backend.buyer_token().await;
+    // A thread with nothing unread: opening it queues nothing of its own.
+    let id = d
+        .backend
+        .inquiries(&token, "all")
+        .await
+        .iter()
+        .find(|i| i["unread_count"] == 0)
+        .expect("the demo has read inquiries")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    open_thread(&d, &id).await;
+    until(
+        "the app to be online with an empty outbox",
+        PATIENCE,
+        async || {
+            let state = d.app().attr("status-connection", "data-state").await;
+            ensure!(state.as_deref() == Some("online"), "status {state:?}");
+            let outbox = d.app().text("status-outbox").await;
+            ensure!(outbox.trim() == "0", "outbox shows {outbox:?}");
+            Ok(())
+        },
+    )
+    .await;
+
+    d.backend.stop().await;
+    until("the app to notice it is offline", PATIENCE, async || {
+        let state = d.app().attr("status-connection", "data-state").await;
+        ensure!(state.as_deref() == Some("offline"), "status {state:?}");
+        Ok(())
+    })
+    .await;
+
+    let body = format!(
+        "Written offline: please confirm the shipping date (ref {})",
+        &uuid::Uuid::now_v7().simple().to_string()[20..]
+    );
+    let app = d.app();
+    app.record_deliveries(&body).await;
+    app.type_into("composer-input", &body).await;
+    app.click("composer-send").await;
+    until(
+        "the message to show as pending while offline",
+        PATIENCE,
+        async || {
+            let shown: Vec<_> = app
+                .messages()
+                .await
+                .into_iter()
+                .filter(|(_, _, text)| words(text) == words(&body))
+                .collect();
+            ensure!(shown.len() == 1, "shown {shown:?}");
+            ensure!(shown[0].1 == "pending", "delivery {:?}", shown[0].1);
+            let outbox = app.text("status-outbox").await;
+            ensure!(outbox.trim() == "1", "outbox shows {outbox:?}");
+            let state = app.attr("status-connection", "data-state").await;
+            ensure!(
+                matches!(state.as_deref(), Some("offline" | "connecting")),
+                "status {state:?}"
+            );
+            Ok(())
+        },
+    )
+    .await;
+    assert_eq!(
+        app.attr("status-connection", "data-state").await.as_deref(),
+        Some("offline"),
+        "the status bar says offline"
+    );
+
+    d.backend.restart().await;
+    let app = d.app();
+    until(
+        "the message to be sent after the restart",
+        RECONNECT,
+        async || {
+            let shown: Vec<_> = app
+                .messages()
+                .await
+                .into_iter()
+                .filter(|(_, _, text)| words(text) == words(&body))
+                .collect();
+            ensure!(shown.len() == 1, "shown {shown:?}");
+            ensure!(
+                shown[0].1 == "sent" || shown[0].1 == "synced",
+                "delivery {:?}",
+                shown[0].1
+            );
+            let outbox = app.text("status-outbox").await;
+            ensure!(outbox.trim() == "0", "outbox shows {outbox:?}");
+            let state = app.attr("status-connection", "data-state").await;
+            ensure!(state.as_deref() == Some("online"), "status {state:?}");
+            Ok(())
+        },
+    )
+    .await;
+    let deliveries = app.deliveries().await;
+    assert_eq!(
+        deliveries.first().map(String::as_str),
+        Some("pending"),
+        "{deliveries:?}"
+    );
+
+    let token = d.backend.buyer_token().await;
+    let on_server: Vec<Value> = d
+        .backend
+        .messages(&token, &id)
+        .await
+        .into_iter()
+        .filter(|m| m["body"] == body.as_str())
+        .collect();
+    assert_eq!(
+        on_server.len(),
+        1,
+        "the server has the message exactly once"
+    );
+    let shown_id = app
+        .messages()
+        .await
+        .into_iter()
+        .find(|(_, _, text)| words(text) == words(&body))
+        .unwrap()
+        .0;
+    assert_eq!(shown_id, on_server[0]["id"].as_str().unwrap());
+    d.finish().await;
+}
+
+#[tokio::test]
+async fn supplier_messages_with_markup_show_as_text_and_run_nothing() {
+    let d = signed_in(Launch::default()).await;
+    let app = d.app();
+    let token = d.backend.buyer_token().await;
+    let inquiry = d.backend.inquiries(&token, "all").await[0].clone();
+    let id = inquiry["id"].as_str().unwrap().to_owned();
+    let supplier = d
+        .backend
+        .supplier_token(inquiry["supplier"].as_str().unwrap())
+        .await;
+    let title_before = app.driver().title().await.unwrap();
+    assert_ne!(title_before, "pwned");
+
+    let payloads = [
+        r#"<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>"#,
+        "<b>bold</b>",
+        r#"<a href="javascript:document.title='pwned'">click me</a> & &amp; <svg onload="document.title='pwned'">"#,
+    ];
+    let mut posted = Vec::new();
+    for body in payloads {
+        let m = d
+            .backend
+            .post(
+                &format!("/v1/inquiries/{id}/messages"),
+                &supplier,
+                json!({ "body": body }),
+            )
+            .await;
+        posted.push((m["id"].as_str().unwrap().to_owned(), body));
+    }
+
+    open_thread(&d, &id).await;
+    for (message_id, raw) in &posted {
+        let element = app.message(message_id).await;
+        let shown = app.inner_text_of(&element, "message-body").await;
+        assert_eq!(shown.trim(), *raw, "the message body shows the raw text");
+    }
+    // Give an injected handler every chance to run: two frames after load.
+    app.js_async(
+        "const done = arguments[arguments.length - 1];\
+         requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+        Vec::new(),
+    )
+    .await;
+    let found = app
+        .js(
+            "return {\
+               elements: document.querySelectorAll('[data-testid=\"message-body\"] img, \
+                 [data-testid=\"message-body\"] script, [data-testid=\"message-body\"] b, \
+                 [data-testid=\"message-body\"] a, [data-testid=\"message-body\"] svg').length,\
+               handlers: [...document.querySelectorAll('[onerror],[onload]')]\
+                 .filter(e => /pwned/.test(e.outerHTML)).length,\
+               scripts: [...document.scripts].filter(s => /pwned/.test(s.textContent)).length,\
+               title: document.title,\
+             };",
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(
+        found["elements"], 0,
+        "no element made from message text: {found}"
+    );
+    assert_eq!(found["handlers"], 0, "{found}");
+    assert_eq!(found["scripts"], 0, "{found}");
+    assert_eq!(found["title"], title_before.as_str(), "{found}");
+    assert_eq!(app.driver().title().await.unwrap(), title_before);
+    d.finish().await;
+}
+
+#[tokio::test]
+async fn signing_out_removes_the_secret_and_the_next_start_asks_to_sign_in() {
+    // Signed in once (with the demo password), then started without it: the saved
+    // session (its secret in the keyring) signs in by itself. After signing out, the
+    // same start shows the sign-in form.
+    let mut d = signed_in(Launch::default()).await;
+    let buyer = d.backend.accounts.buyer.clone();
+    d.relaunch(Launch::default()).await;
+    let app = d.app();
+    app.wait_for_within("inbox", FIRST_SYNC).await;
+    assert!(
+        !app.present("signin-form").await,
+        "the saved session resumes"
+    );
+
+    let server = ServerProfile {
+        url: d.backend.url(),
+        ca_pem: None,
+    }
+    .base_url()
+    .unwrap();
+    let (service, user) = KeyringStore::new(DEFAULT_SERVICE).entry_name(&CredentialKey {
+        server,
+        account: buyer.id.to_string(),
+    });
+    let username = format!("attribute.username = {user}");
+    let items = d.keyring_items(&service);
+    assert_eq!(
+        items.iter().filter(|i| i.contains(&username)).count(),
+        1,
+        "one keyring entry for {service} / {user} while signed in: {items:?}"
+    );
+
+    app.click("nav-settings").await;
+    app.wait_for("settings").await;
+    app.click("sign-out").await;
+    app.wait_for("signin-form").await;
+    app.wait_gone("inbox").await;
+    until("the keyring entry to go", PATIENCE, async || {
+        let items = d.keyring_items(&service);
+        ensure!(items.is_empty(), "still in the keyring: {items:?}");
+        Ok(())
+    })
+    .await;
+
+    d.relaunch(Launch::default()).await;
+    let app = d.app();
+    app.wait_for("signin-form").await;
+    assert_eq!(app.value("signin-email").await, buyer.email);
+    assert_eq!(app.value("signin-password").await, "");
+    assert!(!app.present("inbox").await, "no inbox before signing in");
+    assert!(d.keyring_items(&service).is_empty());
+    d.finish().await;
+}
+
+#[tokio::test]
+async fn settings_and_inbox_in_the_light_and_the_dark_theme() {
+    let mut d = signed_in(Launch::default()).await;
+    let app = d.app();
+    assert!(!app.prefers_dark().await, "GTK_THEME=Adwaita is light");
+    app.click("nav-settings").await;
+    app.wait_for("settings").await;
+    for id in [
+        "notifications-enabled",
+        "quiet-hours-enabled",
+        "quiet-start",
+        "quiet-end",
+        "sign-out",
+    ] {
+        app.wait_for(id).await;
+    }
+    let light = app.background_luminance("settings").await;
+    app.screenshot("settings-light").await;
+
+    // GTK_THEME=Adwaita:dark: WebKitGTK then reports prefers-color-scheme: dark.
+    d.relaunch(Launch {
+        sign_in: true,
+        dark: true,
+    })
+    .await;
+    let app = d.app();
+    app.wait_for_within("inbox", FIRST_SYNC).await;
+    assert!(
+        app.prefers_dark().await,
+        "with GTK_THEME=Adwaita:dark the page sees prefers-color-scheme: dark"
+    );
+    app.wait_for("inquiry-row").await;
+    app.screenshot("inbox-dark").await;
+    app.click("nav-settings").await;
+    app.wait_for("settings").await;
+    let dark = app.background_luminance("settings").await;
+    app.screenshot("settings-dark").await;
+    eprintln!("settings background luminance: light {light:.3}, dark {dark:.3}");
+    assert!(
+        dark < 0.2 && light > 0.5,
+        "the settings page is dark in the dark theme and light otherwise \
+         (background luminance: light {light:.3}, dark {dark:.3})"
+    );
+    d.finish().await;
+}
+
+/// Checks the harness's own pieces that need no desktop.
+#[test]
+fn unread_rows_read_counts_and_flags() {
+    let row = |unread: &str| harness::Row {
+        id: "x".into(),
+        unread: unread.into(),
+    };
+    assert_eq!(row("3").unread_count(), Some(3));
+    assert!(row("true").is_unread());
+    assert!(!row("0").is_unread());
+    assert!(!row("false").is_unread());
+}
+
+/// A large account's first sync: the progress shows with counts while the inbox already
+/// lists what has arrived, and ends with every inquiry in the list's count.
+#[tokio::test]
+async fn the_first_sync_of_a_large_account_shows_its_progress() {
+    let d = Desktop::start(Launch::default()).await;
+    let running = d.backend.running.as_ref().expect("the backend runs");
+    let seeded = trade_server::seed::run(
+        &running.state.db,
+        trade_server::seed::SeedOptions {
+            buyers: 1,
+            suppliers: 12,
+            inquiries: 4_000,
+            messages_per_inquiry: 6,
+            orders: 150,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("a large account is seeded");
+    let buyer = &seeded.buyers[0];
+    let app = d.app();
+    app.wait_for("signin-form").await;
+    let email = app.wait_for("signin-email").await;
+    email.clear().await.expect("the email field clears");
+    app.type_into("signin-email", &buyer.account.email).await;
+    app.type_into("signin-password", &seeded.password).await;
+    app.click("signin-submit").await;
+
+    let progress = app.wait_for_within("sync-progress", FIRST_SYNC).await;
+    let done: u64 = progress
+        .attr("data-done")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let total: u64 = progress
+        .attr("data-total")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .expect("an initial sync shows its total");
+    assert_eq!(total, buyer.feed_records(), "the server's estimate");
+    assert!(done < total, "caught while running: {done}/{total}");
+    app.screenshot("first-sync").await;
+    until("the first sync to end", FIRST_SYNC, async || {
+        let state = app
+            .wait_for("status-connection")
+            .await
+            .attr("data-state")
+            .await
+            .ok()
+            .flatten();
+        ensure!(state.as_deref() == Some("online"), "state {state:?}");
+        Ok(())
+    })
+    .await;
+    app.wait_for("inquiry-row").await;
+    d.finish().await;
+}

@@ -1,0 +1,1132 @@
+//! The desktop test harness: a demo backend in-process, the real app started through
+//! tauri-driver (WebDriver) on the display, keyring and session bus that
+//! `scripts/with-keyring.sh --desktop` set up, and helpers that wait with deadlines.
+
+use std::collections::BTreeSet;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use thirtyfour::prelude::*;
+use tokio::sync::{Mutex, MutexGuard};
+use trade_server::Running;
+use trade_server::demo::{self, DemoAccounts, DemoOptions};
+
+/// How long a wait for something on screen may take by default.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+/// How often a wait looks again.
+const POLL: Duration = Duration::from_millis(40);
+/// How long the demo bot waits before it answers.
+const BOT_DELAY: Duration = Duration::from_millis(300);
+const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
+/// Marks every process of one app launch (tauri-driver, WebKitWebDriver, the app), so
+/// that all of them can be found and stopped, whoever their parent is by then.
+const MARKER: &str = "TRADE_E2E_DESKTOP_LAUNCH";
+
+/// The app instances share one session bus (the keyring lives there) and the app is a
+/// single-instance app: one test at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+
+// ---------------------------------------------------------------------------------------
+// Waiting
+
+/// Runs `check` until it returns `Ok`, every [`POLL`], for at most `patience`. An `Err`
+/// means "not yet" and says what was seen instead; the last one is in the failure.
+pub async fn until<T>(
+    what: &str,
+    patience: Duration,
+    mut check: impl AsyncFnMut() -> anyhow::Result<T>,
+) -> T {
+    let deadline = Instant::now() + patience;
+    loop {
+        let err = match check().await {
+            Ok(found) => return found,
+            Err(e) => e,
+        };
+        if Instant::now() >= deadline {
+            panic!("timed out after {patience:?} waiting for {what}; last seen: {err:#}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Environment
+
+fn require_desktop() {
+    match std::env::var("TRADE_DESKTOP").as_deref() {
+        Ok("1") => {}
+        _ => panic!(
+            "TRADE_DESKTOP is not set. These tests drive the real app on a throwaway desktop \
+             (Xvfb, a private session bus with an unlocked keyring and a notification server): \
+             run them as `cargo build -p trade-center-desktop && \
+             scripts/with-keyring.sh --desktop cargo test -p trade-e2e --test desktop`"
+        ),
+    }
+}
+
+/// target/debug/deps/desktop-xxxx → target/debug/trade-center-desktop
+fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary lives in <target>/<profile>/deps");
+    let app = profile_dir.join("trade-center-desktop");
+    assert!(
+        app.is_file(),
+        "the app binary {} is missing: build it first: cargo build -p trade-center-desktop",
+        app.display()
+    );
+    app
+}
+
+fn tauri_driver() -> PathBuf {
+    let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("tauri-driver"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        candidates.push(PathBuf::from(home).join("bin/tauri-driver"));
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "tauri-driver is not installed: cargo install tauri-driver --locked --version '^2'"
+            )
+        })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the repository")
+        .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// The backend
+
+/// The demo backend, in-process, restartable on the same port and data directory.
+pub struct Backend {
+    pub dir: PathBuf,
+    pub addr: SocketAddr,
+    pub running: Option<Running>,
+    pub accounts: DemoAccounts,
+    pub ca_path: PathBuf,
+    client: reqwest::Client,
+}
+
+impl Backend {
+    async fn start(dir: PathBuf) -> Backend {
+        let (running, accounts) = Backend::boot(&dir, "127.0.0.1:0".parse().unwrap()).await;
+        let ca_path = running.ca_path.clone().expect("the demo makes its own CA");
+        let ca = std::fs::read(&ca_path).unwrap();
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .https_only(true)
+            .build()
+            .unwrap();
+        Backend {
+            dir,
+            addr: running.addr,
+            running: Some(running),
+            accounts,
+            ca_path,
+            client,
+        }
+    }
+
+    async fn boot(dir: &Path, listen: SocketAddr) -> (Running, DemoAccounts) {
+        let mut opts = DemoOptions::new(dir.to_owned(), listen);
+        opts.bot_delay = BOT_DELAY;
+        demo::start(opts).await.expect("the demo backend starts")
+    }
+
+    /// Takes the server away: the app sees connection errors.
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+
+    /// Brings it back on the same port with the same data (the world is kept).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let (running, _) = Backend::boot(&self.dir, self.addr).await;
+        self.running = Some(running);
+    }
+
+    /// What the app is told to use (and what a user types).
+    pub fn url(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.url()));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("the request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Value {
+        let (status, body) = self.send(Method::GET, path, Some(token), None).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Value {
+        let (status, value) = self.send(Method::POST, path, Some(token), Some(body)).await;
+        assert!(status.is_success(), "POST {path} -> {status}: {value}");
+        value
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({ "email": email, "password": password })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "sign-in as {email}: {body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// An access token for the demo buyer.
+    pub async fn buyer_token(&self) -> String {
+        self.login(&self.accounts.buyer.email, self.accounts.buyer.password)
+            .await
+    }
+
+    /// An access token for the supplier with account id `id`.
+    pub async fn supplier_token(&self, id: &str) -> String {
+        let supplier = self
+            .accounts
+            .suppliers
+            .iter()
+            .find(|s| s.id.to_string() == id)
+            .unwrap_or_else(|| panic!("{id} is one of the demo suppliers"));
+        self.login(&supplier.email, supplier.password).await
+    }
+
+    /// The first page of the caller's inquiries, as `GET /v1/inquiries` returns it
+    /// (`filter` = all | unread).
+    pub async fn inquiries(&self, token: &str, filter: &str) -> Vec<Value> {
+        let page = self
+            .get(&format!("/v1/inquiries?filter={filter}"), token)
+            .await;
+        assert!(
+            page["next_cursor"].is_null(),
+            "the demo's inquiries fit on the first page: {page}"
+        );
+        page["items"].as_array().unwrap().clone()
+    }
+
+    pub async fn messages(&self, token: &str, inquiry: &str) -> Vec<Value> {
+        let page = self
+            .get(
+                &format!("/v1/inquiries/{inquiry}/messages?limit=200"),
+                token,
+            )
+            .await;
+        page["items"].as_array().unwrap().clone()
+    }
+
+    /// `GET /v1/unread`'s total of unread messages.
+    pub async fn unread_total(&self, token: &str) -> i64 {
+        self.get("/v1/unread", token).await["total"]
+            .as_i64()
+            .expect("a total")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The app
+
+/// How to start the app.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Launch {
+    /// Give it the demo password: it signs in by itself when no session resumes.
+    pub sign_in: bool,
+    /// Start it with a dark GTK theme (`GTK_THEME=Adwaita:dark`).
+    pub dark: bool,
+}
+
+/// The processes of one launch: tauri-driver and, found through [`MARKER`], whatever it
+/// started (WebKitWebDriver, the app).
+struct Processes {
+    marker: String,
+    driver: Child,
+    log: PathBuf,
+}
+
+impl Processes {
+    fn marked(&self) -> Vec<u32> {
+        let needle = format!("{MARKER}={}", self.marker);
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+            })
+            .collect()
+    }
+
+    fn signal(pids: &[u32], signal: &str) {
+        if pids.is_empty() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg(signal)
+            .args(pids.iter().map(u32::to_string))
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    /// Stops every process of the launch and waits until they are gone (the next launch
+    /// must not find the single-instance name still taken).
+    fn stop(&mut self) {
+        Processes::signal(&self.marked(), "-TERM");
+        let _ = self.driver.kill();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.marked().is_empty() && Instant::now() < deadline {
+            std::thread::sleep(POLL);
+        }
+        Processes::signal(&self.marked(), "-KILL");
+        let _ = self.driver.wait();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.marked().is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "the app's processes {:?} outlived SIGKILL",
+                self.marked()
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+/// One running app and its WebDriver session.
+pub struct App {
+    pub driver: Option<WebDriver>,
+    processes: Processes,
+}
+
+fn testid(id: &str) -> By {
+    By::Css(format!("[data-testid=\"{id}\"]"))
+}
+
+impl App {
+    pub fn driver(&self) -> &WebDriver {
+        self.driver.as_ref().expect("a WebDriver session")
+    }
+
+    /// Quits the session and stops every process of the launch.
+    pub async fn close(self) {
+        if let Some(driver) = self.driver.as_ref() {
+            // A clone: if quitting takes too long, the abandoned request does not end the
+            // session handle; Drop stops the processes and forgets it.
+            let _ = tokio::time::timeout(Duration::from_secs(15), driver.clone().quit()).await;
+        }
+        // Drop stops the processes.
+    }
+
+    /// Runs `script` in the page; returns its value.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.driver()
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+            .json()
+            .clone()
+    }
+
+    /// Like [`App::js`] for a script that ends by calling its last argument.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.driver()
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+            .json()
+            .clone()
+    }
+
+    /// Every element with this test id, in document order.
+    pub async fn all(&self, id: &str) -> Vec<WebElement> {
+        self.driver().find_all(testid(id)).await.unwrap_or_default()
+    }
+
+    pub async fn present(&self, id: &str) -> bool {
+        !self.all(id).await.is_empty()
+    }
+
+    /// The test ids on screen now (for failure messages).
+    pub async fn test_ids(&self) -> Vec<String> {
+        let ids = self
+            .driver()
+            .execute(
+                "return [...new Set([...document.querySelectorAll('[data-testid]')]\
+                 .map(e => e.getAttribute('data-testid')))];",
+                Vec::new(),
+            )
+            .await;
+        match ids.map(|r| r.json().clone()) {
+            Ok(Value::Array(ids)) => ids
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            other => vec![format!("<could not list test ids: {other:?}>")],
+        }
+    }
+
+    /// The first element with this test id that a user can see: rendered with a size,
+    /// not hidden by CSS (`display`, `visibility`, `opacity`). WebKitWebDriver's own
+    /// "is displayed" answers false for some visible elements (e.g. a block with
+    /// `overflow: hidden` and `text-overflow: ellipsis`), so the page is asked instead.
+    pub async fn visible(&self, id: &str) -> Option<WebElement> {
+        let ret = self
+            .driver()
+            .execute(
+                "for (const e of document.querySelectorAll(`[data-testid=\"${arguments[0]}\"]`)) {\
+                   const r = e.getBoundingClientRect();\
+                   if (r.width > 0 && r.height > 0 &&\
+                       e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) return e;\
+                 }\
+                 return null;",
+                vec![json!(id)],
+            )
+            .await
+            .ok()?;
+        if ret.json().is_null() {
+            return None;
+        }
+        ret.element().ok()
+    }
+
+    /// Waits until an element with this test id is visible (see [`App::visible`]);
+    /// returns it.
+    pub async fn wait_for(&self, id: &str) -> WebElement {
+        self.wait_for_within(id, PATIENCE).await
+    }
+
+    pub async fn wait_for_within(&self, id: &str, patience: Duration) -> WebElement {
+        until(
+            &format!("[data-testid={id}] on screen"),
+            patience,
+            async || {
+                if let Some(e) = self.visible(id).await {
+                    return Ok(e);
+                }
+                bail!(
+                    "{} in the page, none visible; test ids in the page: {:?}",
+                    self.all(id).await.len(),
+                    self.test_ids().await
+                )
+            },
+        )
+        .await
+    }
+
+    /// Waits until no element has this test id.
+    pub async fn wait_gone(&self, id: &str) {
+        until(&format!("[data-testid={id}] to go"), PATIENCE, async || {
+            let n = self.all(id).await.len();
+            if n == 0 {
+                Ok(())
+            } else {
+                bail!("{n} still there")
+            }
+        })
+        .await
+    }
+
+    pub async fn click(&self, id: &str) {
+        let e = self.wait_for(id).await;
+        e.click()
+            .await
+            .unwrap_or_else(|err| panic!("clicking [data-testid={id}]: {err}"));
+    }
+
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let e = self.wait_for(id).await;
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|err| panic!("typing into [data-testid={id}]: {err}"));
+    }
+
+    /// The text a user sees in the first element with this test id.
+    pub async fn text(&self, id: &str) -> String {
+        let e = self.wait_for(id).await;
+        self.inner_text(&e).await
+    }
+
+    /// An element's text as rendered (`innerText`).
+    pub async fn inner_text(&self, e: &WebElement) -> String {
+        let v = self
+            .js(
+                "return arguments[0].innerText;",
+                vec![e.to_json().expect("an element reference")],
+            )
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The text of the first element with test id `id` inside `e`.
+    pub async fn inner_text_of(&self, e: &WebElement, id: &str) -> String {
+        let inner = e
+            .find(testid(id))
+            .await
+            .unwrap_or_else(|err| panic!("[data-testid={id}] inside the element: {err}"));
+        self.inner_text(&inner).await
+    }
+
+    /// An input's current value.
+    pub async fn value(&self, id: &str) -> String {
+        let e = self.wait_for(id).await;
+        e.prop("value").await.ok().flatten().unwrap_or_default()
+    }
+
+    pub async fn attr(&self, id: &str, name: &str) -> Option<String> {
+        let e = self.all(id).await.into_iter().next()?;
+        e.attr(name).await.ok().flatten()
+    }
+
+    /// Waits for two animation frames (so the last DOM change is painted), then saves a
+    /// PNG of the window to `docs/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        self.js_async(
+            "const done = arguments[arguments.length - 1];\
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            Vec::new(),
+        )
+        .await;
+        let png = self
+            .driver()
+            .screenshot_as_png()
+            .await
+            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        assert!(png.starts_with(b"\x89PNG"), "screenshot {name} is a PNG");
+        let dir = repo_root().join("docs/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        eprintln!("screenshot: {}", path.display());
+        path
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "---- last lines of the app / tauri-driver log ----\n{}\n----",
+                self.processes.log_tail(80)
+            );
+        }
+        // A WebDriver dropped without quitting ends its session synchronously, retrying
+        // for up to two minutes while nothing answers, and the app may be waiting for
+        // the in-process backend, which cannot run while Drop blocks. Stop the processes
+        // (the session dies with them) and forget the handle instead.
+        self.processes.stop();
+        if let Some(driver) = self.driver.take() {
+            std::mem::forget(driver);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// One test's world
+
+/// A test's backend, data directories and app. One at a time (see [`ONE_AT_A_TIME`]).
+pub struct Desktop {
+    pub app: Option<App>,
+    pub backend: Backend,
+    /// XDG_{DATA,CONFIG,CACHE}_HOME of the app.
+    pub home: PathBuf,
+    /// Where the Notify log stood when the test began.
+    notify_from: usize,
+    _temp: tempfile::TempDir,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl Desktop {
+    /// Waits for its turn, starts a fresh demo backend and launches the app.
+    pub async fn start(launch: Launch) -> Desktop {
+        require_desktop();
+        let app_binary = app_binary();
+        let turn = ONE_AT_A_TIME.lock().await;
+        let temp = tempfile::Builder::new()
+            .prefix("trade-desktop-")
+            .tempdir()
+            .unwrap();
+        let home = temp.path().join("home");
+        for dir in ["data", "config", "cache"] {
+            std::fs::create_dir_all(home.join(dir)).unwrap();
+        }
+        let began = Instant::now();
+        let backend = Backend::start(temp.path().join("server")).await;
+        eprintln!(
+            "demo backend on {} after {:.1?}",
+            backend.url(),
+            began.elapsed()
+        );
+        let notify_from = std::fs::metadata(notify_log()).map_or(0, |m| m.len() as usize);
+        let mut desktop = Desktop {
+            app: None,
+            backend,
+            home,
+            notify_from,
+            _temp: temp,
+            _turn: turn,
+        };
+        desktop.app = Some(desktop.launch(&app_binary, launch).await);
+        desktop
+    }
+
+    /// Quits the app and stops the backend.
+    pub async fn finish(mut self) {
+        if let Some(app) = self.app.take() {
+            app.close().await;
+        }
+        self.backend.stop().await;
+    }
+
+    pub fn app(&self) -> &App {
+        self.app.as_ref().expect("the app is running")
+    }
+
+    /// Quits the app and starts it again with the same data directories.
+    pub async fn relaunch(&mut self, launch: Launch) {
+        if let Some(app) = self.app.take() {
+            app.close().await;
+        }
+        self.app = Some(self.launch(&app_binary(), launch).await);
+    }
+
+    async fn launch(&self, binary: &Path, launch: Launch) -> App {
+        let began = Instant::now();
+        let port = free_port();
+        let native_port = free_port();
+        let marker = uuid::Uuid::now_v7().simple().to_string();
+        let log = self
+            .home
+            .join(format!("app-{}.log", &marker[marker.len() - 8..]));
+        let log_file = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(tauri_driver());
+        cmd.arg("--port")
+            .arg(port.to_string())
+            .arg("--native-port")
+            .arg(native_port.to_string())
+            .arg("--native-driver")
+            .arg(WEBKIT_DRIVER)
+            .env(MARKER, &marker)
+            .env("XDG_DATA_HOME", self.home.join("data"))
+            .env("XDG_CONFIG_HOME", self.home.join("config"))
+            .env("XDG_CACHE_HOME", self.home.join("cache"))
+            .env("NO_AT_BRIDGE", "1")
+            .env("TRADE_CENTER_SERVER", self.backend.url())
+            .env("TRADE_CENTER_CA_FILE", &self.backend.ca_path)
+            .env("TRADE_CENTER_EMAIL", &self.backend.accounts.buyer.email)
+            .env(
+                "GTK_THEME",
+                if launch.dark {
+                    "Adwaita:dark"
+                } else {
+                    "Adwaita"
+                },
+            )
+            .env_remove("TRADE_CENTER_DEMO_PASSWORD")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file);
+        if launch.sign_in {
+            cmd.env(
+                "TRADE_CENTER_DEMO_PASSWORD",
+                self.backend.accounts.buyer.password,
+            );
+        }
+        let driver = cmd.spawn().expect("tauri-driver starts");
+        let mut processes = Processes {
+            marker,
+            driver,
+            log,
+        };
+
+        // Ready once tauri-driver and the WebKitWebDriver it started both listen (it
+        // forwards the new-session request at once: refused if WebKitWebDriver is late).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err()
+            || TcpStream::connect(("127.0.0.1", native_port)).is_err()
+        {
+            if let Ok(Some(status)) = processes.driver.try_wait() {
+                panic!(
+                    "tauri-driver exited ({status}) before accepting connections:\n{}",
+                    processes.log_tail(40)
+                );
+            }
+            if Instant::now() >= deadline {
+                processes.stop();
+                panic!(
+                    "tauri-driver (port {port}, WebKitWebDriver on {native_port}) did not accept connections within 20 s:\n{}",
+                    processes.log_tail(40)
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+
+        let mut caps = thirtyfour::Capabilities::new();
+        caps.set("browserName", "wry").unwrap();
+        caps.set(
+            "tauri:options",
+            json!({ "application": binary.to_str().expect("a UTF-8 path") }),
+        )
+        .unwrap();
+        let session = tokio::time::timeout(
+            Duration::from_secs(90),
+            WebDriver::new(format!("http://127.0.0.1:{port}"), caps),
+        )
+        .await;
+        let driver = match session {
+            Ok(Ok(driver)) => driver,
+            Ok(Err(e)) => {
+                let tail = processes.log_tail(60);
+                processes.stop();
+                panic!("no WebDriver session with the app: {e}\n{tail}")
+            }
+            Err(_) => {
+                let tail = processes.log_tail(60);
+                processes.stop();
+                panic!("the WebDriver session did not open within 90 s\n{tail}")
+            }
+        };
+        eprintln!("app started ({launch:?}) after {:.1?}", began.elapsed());
+        App {
+            driver: Some(driver),
+            processes,
+        }
+    }
+
+    /// Notify calls made on the session bus since this test began.
+    pub fn notifications(&self) -> Vec<Notify> {
+        let raw = std::fs::read(notify_log()).unwrap_or_default();
+        let since = String::from_utf8_lossy(&raw[self.notify_from.min(raw.len())..]).into_owned();
+        parse_notify_log(&since)
+    }
+
+    /// The keyring items (item path, attributes) whose `service` attribute is `service`.
+    pub fn keyring_items(&self, service: &str) -> Vec<BTreeSet<String>> {
+        keyring_items(service)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Notifications
+
+fn notify_log() -> PathBuf {
+    PathBuf::from(
+        std::env::var_os("TRADE_NOTIFY_LOG")
+            .expect("TRADE_NOTIFY_LOG is not set: run through scripts/with-keyring.sh --desktop"),
+    )
+}
+
+/// One `org.freedesktop.Notifications.Notify` call seen by dbus-monitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notify {
+    pub app_name: String,
+    pub summary: String,
+    pub body: String,
+}
+
+impl Notify {
+    /// The body as a user reads it (the app escapes markup for the server).
+    pub fn body_text(&self) -> String {
+        self.body
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+}
+
+/// dbus-monitor prints a method call as a header line and one indented line per argument
+/// (`   string "…"`, where a string may run over several lines). Notify's strings are,
+/// in order: app_name, app_icon, summary, body.
+fn parse_notify_log(log: &str) -> Vec<Notify> {
+    let mut out = Vec::new();
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    for line in log.lines() {
+        if line.starts_with("method call ") || line.starts_with("signal ") {
+            blocks.push(vec![line]);
+        } else if let Some(block) = blocks.last_mut() {
+            block.push(line);
+        }
+    }
+    for block in blocks {
+        if !block[0].starts_with("method call ") || !block[0].contains("member=Notify") {
+            continue;
+        }
+        let mut strings = Vec::new();
+        let mut current: Option<String> = None;
+        for line in &block[1..] {
+            if let Some(s) = current.as_mut() {
+                s.push('\n');
+                s.push_str(line);
+                if line.ends_with('"') {
+                    s.pop();
+                    strings.push(current.take().unwrap());
+                }
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("   string \"") {
+                match rest.strip_suffix('"') {
+                    Some(whole) => strings.push(whole.to_owned()),
+                    None => current = Some(rest.to_owned()),
+                }
+            }
+        }
+        if strings.len() >= 4 {
+            out.push(Notify {
+                app_name: strings[0].clone(),
+                summary: strings[2].clone(),
+                body: strings[3].clone(),
+            });
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Keyring
+
+/// The items `secret-tool search --all service SERVICE` lists, each as its
+/// `attribute.* = …` lines.
+fn keyring_items(service: &str) -> Vec<BTreeSet<String>> {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", service])
+        .output()
+        .expect("secret-tool runs (Debian: libsecret-tools)");
+    // Item headers and secrets on stdout, attributes on stderr, in the same order.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let items = stdout.lines().filter(|l| l.starts_with('[')).count();
+    let attrs: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("attribute."))
+        .collect();
+    let per_item = attrs.len().checked_div(items).unwrap_or(0);
+    (0..items)
+        .map(|i| {
+            attrs[i * per_item..(i + 1) * per_item]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading the screen
+
+/// One inquiry row as placed in the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: String,
+    /// `data-unread` as rendered.
+    pub unread: String,
+}
+
+impl Row {
+    /// Whether the row says it has unread messages, and how many when it says a number.
+    pub fn unread_count(&self) -> Option<i64> {
+        match self.unread.as_str() {
+            "true" => None,
+            "false" | "" => Some(0),
+            n => n.parse().ok(),
+        }
+    }
+
+    pub fn is_unread(&self) -> bool {
+        self.unread_count() != Some(0)
+    }
+}
+
+/// The inbox as a user can see it: `initial` are the rows rendered at the top (nothing
+/// scrolled), `all` every row reached by scrolling the (virtualized) list to its end, in
+/// the order they are placed.
+#[derive(Debug, Clone)]
+pub struct Rows {
+    pub initial: Vec<Row>,
+    pub all: Vec<Row>,
+}
+
+impl Rows {
+    pub fn ids(rows: &[Row]) -> Vec<String> {
+        rows.iter().map(|r| r.id.clone()).collect()
+    }
+}
+
+const ROWS_SCRIPT: &str = r#"
+const done = arguments[arguments.length - 1];
+const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+const rows = () => [...document.querySelectorAll('[data-testid="inquiry-row"]')];
+const scroller = (el) => {
+  for (let e = el && el.parentElement; e; e = e.parentElement) {
+    const s = getComputedStyle(e);
+    if (/(auto|scroll)/.test(s.overflowY) && e.scrollHeight > e.clientHeight) return e;
+  }
+  return null;
+};
+const read = (box, seen) => {
+  for (const r of rows()) {
+    const id = r.getAttribute('data-inquiry-id');
+    if (seen.has(id)) continue;
+    const top = r.getBoundingClientRect().top + (box ? box.scrollTop : 0);
+    seen.set(id, { id, unread: r.getAttribute('data-unread') ?? '', top });
+  }
+};
+const ordered = (seen) => [...seen.values()].sort((a, b) => a.top - b.top)
+  .map(({ id, unread }) => ({ id, unread }));
+(async () => {
+  const box = scroller(rows()[0]);
+  if (box && box.scrollTop !== 0) { box.scrollTop = 0; await frames(); }
+  const initial = new Map();
+  read(box, initial);
+  const all = new Map(initial);
+  if (box) {
+    for (let i = 0; i < 500; i++) {
+      const before = box.scrollTop;
+      box.scrollTop = before + Math.max(1, Math.floor(box.clientHeight * 0.7));
+      await frames();
+      read(box, all);
+      if (box.scrollTop === before) break;
+    }
+    box.scrollTop = 0;
+    await frames();
+  }
+  done({ initial: ordered(initial), all: ordered(all) });
+})().catch(e => done({ error: String(e) }));
+"#;
+
+impl App {
+    /// Reads the inbox list (see [`Rows`]); scrolls it back to the top afterwards.
+    pub async fn rows(&self) -> anyhow::Result<Rows> {
+        let v = self
+            .driver()
+            .execute_async(ROWS_SCRIPT, Vec::new())
+            .await
+            .context("reading the inbox rows")?
+            .json()
+            .clone();
+        if let Some(e) = v.get("error") {
+            return Err(anyhow!("the rows script failed: {e}"));
+        }
+        let parse = |v: &Value| -> Vec<Row> {
+            v.as_array()
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| Row {
+                            id: r["id"].as_str().unwrap_or_default().to_owned(),
+                            unread: r["unread"].as_str().unwrap_or_default().to_owned(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Ok(Rows {
+            initial: parse(&v["initial"]),
+            all: parse(&v["all"]),
+        })
+    }
+
+    /// The row of inquiry `id`, scrolled into view.
+    pub async fn row(&self, id: &str) -> WebElement {
+        let by = By::Css(format!(
+            "[data-testid=\"inquiry-row\"][data-inquiry-id=\"{id}\"]"
+        ));
+        let row = until(&format!("the row of inquiry {id}"), PATIENCE, async || {
+            self.driver().find(by.clone()).await.map_err(Into::into)
+        })
+        .await;
+        let _ = row.scroll_into_view().await;
+        row
+    }
+
+    /// The message element with this id, once it is there.
+    pub async fn message(&self, id: &str) -> WebElement {
+        let by = By::Css(format!(
+            "[data-testid=\"message\"][data-message-id=\"{id}\"]"
+        ));
+        until(
+            &format!("message {id} in the thread"),
+            PATIENCE,
+            async || self.driver().find(by.clone()).await.map_err(Into::into),
+        )
+        .await
+    }
+
+    /// The thread's messages as shown: (data-message-id, data-delivery, body text).
+    pub async fn messages(&self) -> Vec<(String, String, String)> {
+        let v = self
+            .js(
+                "return [...document.querySelectorAll('[data-testid=\"message\"]')].map(m => {\
+                   const b = m.querySelector('[data-testid=\"message-body\"]');\
+                   return [m.getAttribute('data-message-id') || '',\
+                           m.getAttribute('data-delivery') || '',\
+                           b ? b.innerText : ''];\
+                 });",
+                Vec::new(),
+            )
+            .await;
+        v.as_array()
+            .map(|ms| {
+                ms.iter()
+                    .map(|m| {
+                        let s = |i: usize| m[i].as_str().unwrap_or_default().to_owned();
+                        (s(0), s(1), s(2))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Starts recording every `data-delivery` the message whose body is `body` shows
+    /// (a MutationObserver, so that even a state shown for a moment is seen).
+    pub async fn record_deliveries(&self, body: &str) {
+        self.js(
+            r#"
+            const needle = arguments[0];
+            window.__e2eDeliveries = [];
+            const record = () => {
+              for (const m of document.querySelectorAll('[data-testid="message"]')) {
+                const b = m.querySelector('[data-testid="message-body"]');
+                if (!b || b.textContent.trim() !== needle) continue;
+                const d = m.getAttribute('data-delivery') || '';
+                const log = window.__e2eDeliveries;
+                if (log[log.length - 1] !== d) log.push(d);
+              }
+            };
+            record();
+            new MutationObserver(record).observe(document.body, {
+              subtree: true, childList: true, characterData: true, attributes: true,
+              attributeFilter: ['data-delivery', 'data-message-id'],
+            });
+            return true;
+            "#,
+            vec![json!(body)],
+        )
+        .await;
+    }
+
+    /// What [`App::record_deliveries`] saw so far, in order (repeats collapsed).
+    pub async fn deliveries(&self) -> Vec<String> {
+        let v = self
+            .js("return window.__e2eDeliveries || [];", Vec::new())
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether the page reports a dark colour scheme.
+    pub async fn prefers_dark(&self) -> bool {
+        self.js(
+            "return matchMedia('(prefers-color-scheme: dark)').matches;",
+            Vec::new(),
+        )
+        .await
+            == Value::Bool(true)
+    }
+
+    /// The relative luminance (0 black … 1 white) of the background behind the element
+    /// with this test id (its own, or its nearest ancestor's that is not transparent).
+    pub async fn background_luminance(&self, id: &str) -> f64 {
+        let v = self
+            .js(
+                r#"
+                let e = document.querySelector(`[data-testid="${arguments[0]}"]`);
+                for (; e; e = e.parentElement) {
+                  const c = getComputedStyle(e).backgroundColor;
+                  const m = c.match(/rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?/);
+                  if (m && (m[4] === undefined || Number(m[4]) > 0.5)) {
+                    const lin = (x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+                    return 0.2126 * lin(+m[1]) + 0.7152 * lin(+m[2]) + 0.0722 * lin(+m[3]);
+                  }
+                }
+                return 1.0; // nothing painted: the default white canvas
+                "#,
+                vec![json!(id)],
+            )
+            .await;
+        v.as_f64().unwrap_or(1.0)
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn notify_calls_are_read_from_the_monitor_log() {
+        let log = "signal time=1 sender=org.freedesktop.DBus -> destination=:1.4 serial=2 path=/org/freedesktop/DBus; interface=org.freedesktop.DBus; member=NameAcquired\n   string \":1.4\"\n\
+method call time=2 sender=:1.8 -> destination=org.freedesktop.Notifications serial=3 path=/org/freedesktop/Notifications; interface=org.freedesktop.Notifications; member=Notify\n   string \"Trade Center\"\n   uint32 0\n   string \"icon\"\n   string \"Li Wei\"\n   string \"two\nlines &lt;b&gt;\"\n   array [\n   ]\n   int32 -1\n";
+        let calls = parse_notify_log(log);
+        assert_eq!(
+            calls,
+            vec![Notify {
+                app_name: "Trade Center".into(),
+                summary: "Li Wei".into(),
+                body: "two\nlines &lt;b&gt;".into(),
+            }]
+        );
+        assert_eq!(calls[0].body_text(), "two\nlines <b>");
+    }
+}

@@ -1,0 +1,15 @@
+// Tauri's isolation pattern: every IPC message from the app's page passes through this
+// sandboxed frame before it reaches Rust. Only our own commands and the event calls the
+// page needs are let through; anything else is dropped.
+const allowed = new Set([
+  "launch", "sign_in", "sign_out", "choose_ca_file", "status", "inquiries", "inquiry",
+  "thread", "send_message", "mark_read", "outbox", "retry", "discard", "search", "unread",
+  "settings", "set_settings", "set_muted", "save_document", "open_external",
+  "plugin:event|listen", "plugin:event|unlisten",
+]);
+window.__TAURI_ISOLATION_HOOK__ = (payload) => {
+  if (payload && typeof payload.cmd === "string" && allowed.has(payload.cmd)) {
+    return payload;
+  }
+  throw new Error("blocked IPC call");
+};

@@ -1,0 +1,16 @@
+import { defineConfig } from "vite";
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+
+// Built into static files that the desktop app embeds (no dev server, no remote code).
+export default defineConfig({
+  plugins: [svelte()],
+  clearScreen: false,
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "safari15",
+    // Everything local: the CSP forbids inline scripts and remote code.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+  },
+});
