@@ -161,10 +161,7 @@ impl LocalStore {
         let file = LocalFile {
             id,
             file_name: checked.file_name.clone(),
-            kind: serde_json::to_value(checked.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            kind: checked.kind.as_str().to_owned(),
             media_type: checked.content_type(),
             size,
             sha256,

@@ -7,14 +7,20 @@ use jiff::Timestamp;
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 use trade_client::credentials::CredentialStore;
+use trade_client::drafts::Draft;
 use trade_client::engine::{Engine, Options, Status};
+use trade_client::evidence::Manifest;
+use trade_client::files::LocalFile;
 use trade_client::notify::{Notification, NotificationSettings};
 use trade_client::outbox::OutboxEntry;
 use trade_client::profile::ServerProfile;
+use trade_client::store::queries::OrderDetail;
 use trade_client::store::queries::{LocalPage, SearchHit, ThreadMessage};
-use trade_model::api::UnreadCounts;
+use trade_model::api::{BoxCount, OrderView, UnreadCounts};
 use trade_model::entities::Inquiry;
-use trade_model::{DocumentId, InquiryId, MessageId, MutationId};
+use trade_model::error::FieldError;
+use trade_model::order::{OrderAction, OrderBox};
+use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 use crate::error::{CommandError, CommandResult};
 use crate::launch::{FormDefaults, LaunchState, Remembered, SignInForm, SignedIn, StartOptions};
@@ -420,6 +426,94 @@ impl Desk {
             settings.muted_inquiries.remove(&inquiry);
         }
         Ok(engine.store().set_notification_settings(&settings)?)
+    }
+
+    /// Orders in one box (or all), most recently changed first.
+    pub async fn orders(
+        &self,
+        order_box: Option<OrderBox>,
+        after: Option<String>,
+        limit: usize,
+    ) -> CommandResult<LocalPage<OrderView>> {
+        let engine = self.engine().await?;
+        Ok(engine
+            .store()
+            .orders(order_box, after.as_deref(), limit.clamp(1, MAX_PAGE))?)
+    }
+
+    /// Every box with its label and count (drafts are listed by `drafts`).
+    pub async fn order_counts(&self) -> CommandResult<Vec<BoxCount>> {
+        let engine = self.engine().await?;
+        let counts = engine
+            .store()
+            .order_counts()?
+            .into_iter()
+            .map(|(order_box, count)| BoxCount {
+                order_box,
+                label: order_box.label().to_owned(),
+                count,
+            })
+            .collect();
+        Ok(counts)
+    }
+
+    pub async fn order_detail(&self, id: OrderId) -> CommandResult<OrderDetail> {
+        Ok(self.engine().await?.store().order_detail(id)?)
+    }
+
+    /// Queues a lifecycle step (confirm, cancel, confirm receipt, ...) after checking it
+    /// with the same rules the server applies; a refusal comes back at once.
+    pub async fn order_action(&self, id: OrderId, action: OrderAction) -> CommandResult<()> {
+        let engine = self.engine().await?;
+        engine
+            .store()
+            .queue_order_action(id, action, Timestamp::now())?;
+        engine.poke();
+        Ok(())
+    }
+
+    pub async fn drafts(&self) -> CommandResult<Vec<Draft>> {
+        Ok(self.engine().await?.store().drafts()?)
+    }
+
+    /// Saves a draft (incomplete is fine) and returns its problems as of now.
+    pub async fn save_draft(&self, draft: Draft) -> CommandResult<Vec<FieldError>> {
+        let engine = self.engine().await?;
+        engine.store().save_draft(&draft)?;
+        Ok(trade_client::drafts::check(&draft, Timestamp::now()))
+    }
+
+    pub async fn discard_draft(&self, id: OrderId) -> CommandResult<()> {
+        let engine = self.engine().await?;
+        engine.store().discard_draft(id)?;
+        engine.poke();
+        Ok(())
+    }
+
+    /// Submits a valid draft (queued; the order shows at once as waiting for the
+    /// supplier); an invalid one comes back with every problem, nothing changed.
+    pub async fn submit_draft(&self, id: OrderId) -> CommandResult<()> {
+        let engine = self.engine().await?;
+        engine
+            .store()
+            .submit_draft(id, engine.account().id, Timestamp::now())?;
+        engine.poke();
+        Ok(())
+    }
+
+    /// Checks a file the user picked (dialog or drop) as the server would and keeps it
+    /// for upload with the draft or action that uses it.
+    pub async fn attach_file(&self, path: &Path) -> CommandResult<LocalFile> {
+        Ok(self
+            .engine()
+            .await?
+            .store()
+            .add_file(path, Timestamp::now())?)
+    }
+
+    /// Writes an order's evidence packet to a new folder the user chose.
+    pub async fn export_evidence(&self, order: OrderId, dest: &Path) -> CommandResult<Manifest> {
+        Ok(self.engine().await?.export_evidence(order, dest).await?)
     }
 
     /// Saves a document to a path the user chose in the native save dialog.

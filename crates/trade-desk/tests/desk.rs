@@ -105,6 +105,57 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
     })
     .await;
 
+    // Orders: the boxes count what the lists hold; a detail has its timeline.
+    let counts = desk.order_counts().await.unwrap();
+    let listed = desk.orders(None, None, 500).await.unwrap().items;
+    assert_eq!(
+        counts.iter().map(|c| c.count).sum::<i64>(),
+        listed.len() as i64
+    );
+    assert!(
+        counts.iter().filter(|c| c.count > 0).count() >= 6,
+        "{counts:?}"
+    );
+    let first = &listed[0];
+    let detail = desk.order_detail(first.order.id).await.unwrap();
+    assert!(!detail.history.is_empty());
+    // An action the rules refuse is refused at once, with its code, and nothing queued.
+    let completed = listed
+        .iter()
+        .find(|o| o.order_box == trade_model::order::OrderBox::Completed)
+        .expect("the demo has a completed order");
+    let refused = desk
+        .order_action(
+            completed.order.id,
+            trade_model::order::OrderAction::Cancel {
+                reason: "changed my mind".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "order.invalid_state");
+    assert!(desk.outbox().await.unwrap().is_empty());
+    // A draft with problems is kept and its problems named; submitting it changes nothing.
+    let draft = trade_client::drafts::Draft {
+        id: trade_model::OrderId::new(),
+        counterparty: first.order.supplier,
+        inquiry: None,
+        origin: trade_model::order::OrderOrigin::Template,
+        terms: trade_model::order::OrderTerms {
+            lines: Vec::new(),
+            ..first.order.terms.clone()
+        },
+        updated_at: jiff::Timestamp::now(),
+    };
+    let problems = desk.save_draft(draft.clone()).await.unwrap();
+    assert!(problems.iter().any(|p| p.field == "lines"), "{problems:?}");
+    let invalid = desk.submit_draft(draft.id).await.unwrap_err();
+    assert_eq!(invalid.code, "order.invalid_terms");
+    assert!(!invalid.fields.is_empty());
+    assert_eq!(desk.drafts().await.unwrap().len(), 1);
+    desk.discard_draft(draft.id).await.unwrap();
+    assert!(desk.drafts().await.unwrap().is_empty());
+
     // Sign-out forgets the account: the next start shows the form, prefilled.
     desk.sign_out().await.unwrap();
     assert_eq!(

@@ -79,6 +79,22 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    /// The name documents carry in the API (`pdf`, `docx`, `jpeg`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Xlsx => "xlsx",
+            DocumentKind::Xls => "xls",
+            DocumentKind::Doc => "doc",
+            DocumentKind::Docx => "docx",
+            DocumentKind::Jpeg => "jpeg",
+            DocumentKind::Png => "png",
+            DocumentKind::Gif => "gif",
+            DocumentKind::Tiff => "tiff",
+            DocumentKind::Pdf => "pdf",
+            DocumentKind::Txt => "txt",
+        }
+    }
+
     /// Every accepted extension, lower case. `jpg`/`jpeg` are both [`DocumentKind::Jpeg`],
     /// `tif`/`tiff` both [`DocumentKind::Tiff`].
     pub const ALL_EXTENSIONS: &[&str] = &[
@@ -290,6 +306,17 @@ fn check_pdf<R: Read + Seek>(reader: &mut R, size: u64) -> Result<(), DocumentEr
 mod tests {
     use super::*;
     use std::io::Cursor;
+
+    #[test]
+    fn kind_names_are_the_api_names() {
+        for ext in DocumentKind::ALL_EXTENSIONS {
+            let kind = DocumentKind::from_extension(ext).expect("a kind");
+            assert_eq!(
+                serde_json::to_value(kind).expect("serialises"),
+                serde_json::Value::String(kind.as_str().to_owned())
+            );
+        }
+    }
 
     #[test]
     fn extensions_map_to_kinds() {

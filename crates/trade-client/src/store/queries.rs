@@ -349,8 +349,11 @@ impl LocalStore {
         }
     }
 
-    /// Full-text search over messages, inquiries and orders. The query is taken as
-    /// words (each a prefix), never as FTS syntax, so any text the user types is safe.
+    /// Full-text search over messages, inquiries and orders, newest first. The query is
+    /// taken as words (each a prefix), never as FTS syntax, so any text the user types is
+    /// safe. Newest first (by index row) rather than by relevance: the index can stop after
+    /// `limit` hits, where ranking must score every match (half a second for a word in
+    /// 500,000 messages; see bench-reports/client-sync.md).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
         let terms: Vec<String> = query
             .split(|c: char| !c.is_alphanumeric())
@@ -367,7 +370,7 @@ impl LocalStore {
              CASE search.kind WHEN 'inquiry' THEN search.record_id \
              WHEN 'message' THEN m.inquiry_id END \
              FROM search LEFT JOIN messages m ON search.kind = 'message' AND m.id = search.record_id \
-             WHERE search MATCH ?1 ORDER BY search.rank LIMIT ?2",
+             WHERE search MATCH ?1 ORDER BY search.rowid DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![terms.join(" "), limit as i64], |r| {
             let inquiry: Option<String> = r.get(4)?;

@@ -44,10 +44,7 @@ pub async fn keep(
     let meta = DocumentMeta {
         id: DocumentId::new(),
         file_name: checked.file_name.clone(),
-        kind: serde_json::to_value(checked.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        kind: checked.kind.as_str().to_owned(),
         media_type: checked.content_type(),
         size: i64::try_from(size).map_err(ApiError::internal)?,
         sha256,
