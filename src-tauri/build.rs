@@ -22,6 +22,19 @@ const COMMANDS: &[&str] = &[
     "set_muted",
     "save_document",
     "open_external",
+    "orders",
+    "order_counts",
+    "order_detail",
+    "order_action",
+    "drafts",
+    "save_draft",
+    "discard_draft",
+    "submit_draft",
+    "choose_document",
+    "attach_file",
+    "payment_quote",
+    "pay",
+    "export_evidence",
 ];
 
 fn main() {

@@ -452,3 +452,85 @@ async fn reading_a_thread_clears_its_badge_at_once_and_on_the_server() {
     );
     stop.send(true).unwrap();
 }
+
+#[tokio::test]
+async fn pay_now_by_card_declines_then_approves_and_keeps_no_card_data() {
+    let s = Server::start().await;
+    let (buyer, supplier, _) = world(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    wait_for(&e.status(), Connection::Online).await;
+    let order = e.store().orders(None, None, 10).unwrap().items[0]
+        .order
+        .clone();
+    let (code, body) = s
+        .call(
+            &supplier,
+            Method::POST,
+            &format!("/v1/orders/{}/confirm", order.id),
+            None,
+            Some(order.version),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    eventually("the order to pay", || {
+        e.store()
+            .order(order.id)
+            .is_ok_and(|o| o.order_box == OrderBox::Ordered)
+    })
+    .await;
+
+    let quote = e.payment_quote(order.id).await.unwrap();
+    assert_eq!(quote.installment.amount_minor, 100 * 250);
+    assert_eq!(quote.card_fee_minor, 738, "2.95% of USD 250.00, rounded");
+    assert_eq!(
+        quote.card_total_minor,
+        quote.installment.amount_minor + quote.card_fee_minor
+    );
+    let card = |number: &str| trade_model::api::PayRequest {
+        method: trade_model::order::PaymentMethod::Card,
+        amount_minor: quote.installment.amount_minor,
+        card: Some(trade_model::api::CardDetails {
+            number: number.to_owned(),
+            exp_month: 12,
+            exp_year: 2030,
+            cvc: "123".to_owned(),
+            holder: "Ann Buyer".to_owned(),
+        }),
+    };
+    let declined = e
+        .pay(order.id, card("4000 0000 0000 0002"))
+        .await
+        .unwrap_err();
+    assert_eq!(declined.code(), "payment.declined");
+    let paid = e.pay(order.id, card("4242 4242 4242 4242")).await.unwrap();
+    assert_eq!(
+        paid.payment.status,
+        trade_model::entities::PaymentStatus::Succeeded
+    );
+    assert_eq!(paid.payment.card_last4.as_deref(), Some("4242"));
+    eventually("the paid order and both attempts synced", || {
+        e.store()
+            .order(order.id)
+            .is_ok_and(|o| o.order_box == OrderBox::AwaitingShipment)
+            && e.store().payments(order.id).unwrap().len() == 2
+    })
+    .await;
+    // Nothing card-related beyond the last four digits reached this machine's disk.
+    for entry in std::fs::read_dir(dir.path().join("accounts")).unwrap() {
+        for file in std::fs::read_dir(entry.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                for needle in ["4242424242424242", "4242 4242 4242 4242", "\"cvc\""] {
+                    assert!(
+                        !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                        "{needle} in {}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+    stop.send(true).unwrap();
+}

@@ -7,15 +7,23 @@ use std::sync::Arc;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
+use trade_client::drafts::Draft;
 use trade_client::engine::Status;
+use trade_client::evidence::Manifest;
+use trade_client::files::LocalFile;
 use trade_client::notify::NotificationSettings;
 use trade_client::outbox::OutboxEntry;
+use trade_client::store::queries::OrderDetail;
 use trade_client::store::queries::{LocalPage, SearchHit, ThreadMessage};
 use trade_desk::launch::{LaunchState, SignInForm, SignedIn, StartOptions};
 use trade_desk::{CommandError, Desk};
-use trade_model::api::UnreadCounts;
+use trade_model::api::{
+    BoxCount, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
+};
 use trade_model::entities::Inquiry;
-use trade_model::{DocumentId, InquiryId, MessageId, MutationId};
+use trade_model::error::FieldError;
+use trade_model::order::{OrderAction, OrderBox};
+use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 type Desk_<'a> = State<'a, Arc<Desk>>;
 type Answer<T> = Result<T, CommandError>;
@@ -168,4 +176,104 @@ pub async fn open_external(app: AppHandle, url: String) -> Answer<()> {
     app.opener()
         .open_url(parsed.as_str(), None::<&str>)
         .map_err(|e| CommandError::new("link.open_failed", e.to_string()))
+}
+
+// --- orders (the pipeline screens) ----------------------------------------------------
+
+#[tauri::command]
+pub async fn orders(
+    desk: Desk_<'_>,
+    order_box: Option<OrderBox>,
+    after: Option<String>,
+    limit: usize,
+) -> Answer<LocalPage<OrderView>> {
+    desk.orders(order_box, after, limit).await
+}
+
+#[tauri::command]
+pub async fn order_counts(desk: Desk_<'_>) -> Answer<Vec<BoxCount>> {
+    desk.order_counts().await
+}
+
+#[tauri::command]
+pub async fn order_detail(desk: Desk_<'_>, id: OrderId) -> Answer<OrderDetail> {
+    desk.order_detail(id).await
+}
+
+#[tauri::command]
+pub async fn order_action(desk: Desk_<'_>, id: OrderId, action: OrderAction) -> Answer<()> {
+    desk.order_action(id, action).await
+}
+
+#[tauri::command]
+pub async fn drafts(desk: Desk_<'_>) -> Answer<Vec<Draft>> {
+    desk.drafts().await
+}
+
+#[tauri::command]
+pub async fn save_draft(desk: Desk_<'_>, draft: Draft) -> Answer<Vec<FieldError>> {
+    desk.save_draft(draft).await
+}
+
+#[tauri::command]
+pub async fn discard_draft(desk: Desk_<'_>, id: OrderId) -> Answer<()> {
+    desk.discard_draft(id).await
+}
+
+#[tauri::command]
+pub async fn submit_draft(desk: Desk_<'_>, id: OrderId) -> Answer<()> {
+    desk.submit_draft(id).await
+}
+
+/// The native open dialog, filtered to the document types the platform accepts.
+#[tauri::command]
+pub async fn choose_document(app: AppHandle) -> Answer<Option<String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Choose a contract, PI or evidence file")
+        .add_filter("Documents", trade_documents::DocumentKind::ALL_EXTENSIONS)
+        .pick_file(move |path| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let path = rx.await.ok().flatten();
+    Ok(path.map(|p| p.to_string_lossy().into_owned()))
+}
+
+/// Checks a chosen (or dropped) file as the server would and keeps it for upload.
+#[tauri::command]
+pub async fn attach_file(desk: Desk_<'_>, path: String) -> Answer<LocalFile> {
+    desk.attach_file(&PathBuf::from(path)).await
+}
+
+#[tauri::command]
+pub async fn payment_quote(desk: Desk_<'_>, order: OrderId) -> Answer<PaymentQuote> {
+    desk.payment_quote(order).await
+}
+
+#[tauri::command]
+pub async fn pay(desk: Desk_<'_>, order: OrderId, request: PayRequest) -> Answer<PaymentResult> {
+    desk.pay(order, request).await
+}
+
+/// Asks for a new folder (native save dialog) and writes the order's evidence packet
+/// there; `None` when the user cancelled.
+#[tauri::command]
+pub async fn export_evidence(
+    app: AppHandle,
+    desk: Desk_<'_>,
+    order: OrderId,
+    suggested_name: String,
+) -> Answer<Option<Manifest>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(&suggested_name)
+        .save_file(move |path| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let Some(dest): Option<PathBuf> = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    Ok(Some(desk.export_evidence(order, &dest).await?))
 }

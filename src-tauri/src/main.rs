@@ -67,6 +67,19 @@ fn main() -> anyhow::Result<()> {
             commands::set_muted,
             commands::save_document,
             commands::open_external,
+            commands::orders,
+            commands::order_counts,
+            commands::order_detail,
+            commands::order_action,
+            commands::drafts,
+            commands::save_draft,
+            commands::discard_draft,
+            commands::submit_draft,
+            commands::choose_document,
+            commands::attach_file,
+            commands::payment_quote,
+            commands::pay,
+            commands::export_evidence,
         ])
         .run(tauri::generate_context!())
         .context("the app failed to run")

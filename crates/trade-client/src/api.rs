@@ -5,10 +5,11 @@ use std::path::Path;
 
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
-use trade_model::DocumentId;
 use trade_model::api::{LoginRequest, RefreshRequest, Session};
+use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
 use trade_model::entities::DocumentMeta;
 use trade_model::sync::{Mutation, Poke, PullResponse, PushRequest, PushResponse};
+use trade_model::{DocumentId, OrderId};
 
 use crate::error::{ClientError, Result};
 use crate::profile::ServerProfile;
@@ -161,6 +162,37 @@ impl Api {
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .header(reqwest::header::CONTENT_LENGTH, size)
             .body(reqwest::Body::wrap_stream(body))
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    /// What the next installment costs, by card (with the fee) or by transfer.
+    pub async fn payment_quote(&self, access: &str, order: OrderId) -> Result<PaymentQuote> {
+        let resp = self
+            .http
+            .get(self.url(&format!("/v1/orders/{order}/payment-quote")))
+            .bearer_auth(access)
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    /// Pays the next installment. `key` makes a retry after a lost answer return the first
+    /// result instead of paying twice.
+    pub async fn pay(
+        &self,
+        access: &str,
+        order: OrderId,
+        request: &PayRequest,
+        key: &str,
+    ) -> Result<PaymentResult> {
+        let resp = self
+            .http
+            .post(self.url(&format!("/v1/orders/{order}/payments")))
+            .bearer_auth(access)
+            .header("idempotency-key", key)
+            .json(request)
             .send()
             .await?;
         answer(resp).await

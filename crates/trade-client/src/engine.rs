@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, Notify, broadcast, watch};
 use trade_model::api::Session;
+use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
 use trade_model::entities::Account;
 use trade_model::sync::MutationOutcome;
-use trade_model::{AccountId, DocumentId};
+use trade_model::{AccountId, DocumentId, OrderId};
 
 use crate::api::{Api, LiveEvent};
 use crate::credentials::{self, CredentialError, CredentialKey, CredentialStore};
@@ -432,6 +433,36 @@ impl Engine {
             )));
         }
         Ok(())
+    }
+
+    /// The review step of Pay Now: installment, amount, card fee, the designated account.
+    /// Needs the server.
+    pub async fn payment_quote(&self, order: OrderId) -> Result<PaymentQuote> {
+        let api = self.inner.api.clone();
+        self.authed(|access| {
+            let api = api.clone();
+            async move { api.payment_quote(&access, order).await }
+        })
+        .await
+    }
+
+    /// Pay Now. Needs the server: a card goes from this call straight to the gateway
+    /// through the server and nothing card-related is written here; a transfer answers
+    /// with its reference and the designated account. The order and payment then arrive
+    /// through the next sync. One idempotency key per call, so a retry after a lost
+    /// answer cannot pay twice.
+    pub async fn pay(&self, order: OrderId, request: PayRequest) -> Result<PaymentResult> {
+        let key = uuid::Uuid::now_v7().to_string();
+        let api = self.inner.api.clone();
+        let result = self
+            .authed(|access| {
+                let (api, request, key) = (api.clone(), request.clone(), key.clone());
+                async move { api.pay(&access, order, &request, &key).await }
+            })
+            .await;
+        // Approved, declined or refused: the server's state changed or may have; pull it.
+        self.poke();
+        result
     }
 
     /// Saves a document to `dest` (a path the user chose), with progress in the status.

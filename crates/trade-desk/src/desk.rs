@@ -16,7 +16,9 @@ use trade_client::outbox::OutboxEntry;
 use trade_client::profile::ServerProfile;
 use trade_client::store::queries::OrderDetail;
 use trade_client::store::queries::{LocalPage, SearchHit, ThreadMessage};
-use trade_model::api::{BoxCount, OrderView, UnreadCounts};
+use trade_model::api::{
+    BoxCount, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
+};
 use trade_model::entities::Inquiry;
 use trade_model::error::FieldError;
 use trade_model::order::{OrderAction, OrderBox};
@@ -470,6 +472,16 @@ impl Desk {
             .queue_order_action(id, action, Timestamp::now())?;
         engine.poke();
         Ok(())
+    }
+
+    /// Pay Now, step one: what is due and what it costs by card or by transfer.
+    pub async fn payment_quote(&self, order: OrderId) -> CommandResult<PaymentQuote> {
+        Ok(self.engine().await?.payment_quote(order).await?)
+    }
+
+    /// Pay Now, step two (online only; card details are passed through, never kept).
+    pub async fn pay(&self, order: OrderId, request: PayRequest) -> CommandResult<PaymentResult> {
+        Ok(self.engine().await?.pay(order, request).await?)
     }
 
     pub async fn drafts(&self) -> CommandResult<Vec<Draft>> {

@@ -31,6 +31,13 @@ fn export(dir: &Path) {
         trade_model::api::OrderView,
         trade_model::entities::Inquiry,
         LocalPage<trade_model::entities::Inquiry>,
+        trade_client::evidence::Manifest,
+        trade_model::api::BoxCount,
+        trade_model::api::PayRequest,
+        trade_model::api::PaymentQuote,
+        trade_model::api::PaymentResult,
+        trade_model::error::FieldError,
+        trade_model::order::OrderAction,
     );
 }
 

@@ -6,7 +6,20 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
+import type { BoxCount } from "./bindings/BoxCount";
 import type { CommandError } from "./bindings/CommandError";
+import type { Draft } from "./bindings/Draft";
+import type { FieldError } from "./bindings/FieldError";
+import type { LocalFile } from "./bindings/LocalFile";
+import type { Manifest } from "./bindings/Manifest";
+import type { OrderAction } from "./bindings/OrderAction";
+import type { OrderBox } from "./bindings/OrderBox";
+import type { OrderDetail } from "./bindings/OrderDetail";
+import type { OrderId } from "./bindings/OrderId";
+import type { OrderView } from "./bindings/OrderView";
+import type { PaymentQuote } from "./bindings/PaymentQuote";
+import type { PaymentResult } from "./bindings/PaymentResult";
+import type { PayRequest } from "./bindings/PayRequest";
 import type { DocumentId } from "./bindings/DocumentId";
 import type { Inquiry } from "./bindings/Inquiry";
 import type { InquiryId } from "./bindings/InquiryId";
@@ -85,6 +98,31 @@ export const saveDocument = (document: DocumentId, suggestedName: string) =>
   call<boolean>("save_document", { document, suggestedName });
 /** Opens an https link in the browser (the caller has asked the user first). */
 export const openExternal = (url: string) => call<void>("open_external", { url });
+
+// --- orders --------------------------------------------------------------------------
+export const orders = (orderBox: OrderBox | null, after: string | null, limit: number) =>
+  call<LocalPage<OrderView>>("orders", { orderBox, after, limit });
+export const orderCounts = () => call<Array<BoxCount>>("order_counts");
+export const orderDetail = (id: OrderId) => call<OrderDetail>("order_detail", { id });
+/** Queues a lifecycle step; a step the rules refuse is refused at once (IpcError). */
+export const orderAction = (id: OrderId, action: OrderAction) =>
+  call<void>("order_action", { id, action });
+export const drafts = () => call<Array<Draft>>("drafts");
+/** Saves a draft (incomplete is fine); answers its problems as of now. */
+export const saveDraft = (draft: Draft) => call<Array<FieldError>>("save_draft", { draft });
+export const discardDraft = (id: OrderId) => call<void>("discard_draft", { id });
+export const submitDraft = (id: OrderId) => call<void>("submit_draft", { id });
+/** The native open dialog for a document; the chosen path, or null. */
+export const chooseDocument = () => call<string | null>("choose_document");
+/** Checks a chosen or dropped file as the server would and keeps it for upload. */
+export const attachFile = (path: string) => call<LocalFile>("attach_file", { path });
+export const paymentQuote = (order: OrderId) => call<PaymentQuote>("payment_quote", { order });
+/** Pay Now (online only). Card details go to the gateway through Rust and are not kept. */
+export const pay = (order: OrderId, request: PayRequest) =>
+  call<PaymentResult>("pay", { order, request });
+/** Asks for a folder (native dialog) and writes the evidence packet; null if cancelled. */
+export const exportEvidence = (order: OrderId, suggestedName: string) =>
+  call<Manifest | null>("export_evidence", { order, suggestedName });
 
 // --- events --------------------------------------------------------------------------
 export type Changed = { revision: number; unread: UnreadCounts };
