@@ -339,14 +339,22 @@ impl LocalStore {
         Ok(out)
     }
 
+    /// The account's unread totals. The server's record arrives last in an initial sync
+    /// (it changes with every message); until then they are counted from the inquiries
+    /// already here, so badges grow with the sync instead of showing 0.
     pub fn unread(&self) -> Result<UnreadCounts> {
-        match self.meta("unread")? {
-            Some(raw) => parse(&raw),
-            None => Ok(UnreadCounts {
-                total: 0,
-                inquiries_with_unread: 0,
-            }),
+        if let Some(raw) = self.meta("unread")? {
+            return parse(&raw);
         }
+        let (total, inquiries_with_unread) = self.conn().query_row(
+            "SELECT COALESCE(SUM(unread), 0), COUNT(*) FILTER (WHERE unread > 0) FROM inquiries",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(UnreadCounts {
+            total,
+            inquiries_with_unread,
+        })
     }
 
     /// Full-text search over messages, inquiries and orders, newest first. The query is
@@ -383,5 +391,66 @@ impl LocalStore {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trade_model::entities::InquiryStatus;
+    use trade_model::sync::{Change, RecordKind, SyncRecord};
+    use trade_model::{AccountId, InquiryId};
+
+    use super::*;
+
+    fn inquiry(unread: i64) -> Change {
+        let now = jiff::Timestamp::now();
+        let i = Inquiry {
+            id: InquiryId::new(),
+            buyer: AccountId::new(),
+            supplier: AccountId::new(),
+            buyer_name: "Ann".into(),
+            supplier_name: "Li".into(),
+            supplier_company: "Li Ltd".into(),
+            product: "Valve".into(),
+            status: InquiryStatus::Open,
+            created_at: now,
+            last_message_at: now,
+            last_message_preview: "Price?".into(),
+            unread_count: unread,
+        };
+        Change {
+            version: 1,
+            kind: RecordKind::Inquiry,
+            id: i.id.to_string(),
+            record: Some(SyncRecord::Inquiry(i)),
+        }
+    }
+
+    #[test]
+    fn unread_totals_count_the_inquiries_until_the_servers_totals_arrive() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let now = jiff::Timestamp::now();
+        store
+            .apply_page(&[inquiry(2), inquiry(0), inquiry(3)], "c1", now)
+            .expect("applies");
+        let counted = store.unread().expect("reads");
+        assert_eq!((counted.total, counted.inquiries_with_unread), (5, 2));
+        let totals = UnreadCounts {
+            total: 9,
+            inquiries_with_unread: 4,
+        };
+        let change = Change {
+            version: 2,
+            kind: RecordKind::UnreadCounts,
+            id: "me".into(),
+            record: Some(SyncRecord::UnreadCounts(totals.clone())),
+        };
+        store.apply_page(&[change], "c2", now).expect("applies");
+        assert_eq!(
+            store.unread().expect("reads"),
+            totals,
+            "the server's word wins"
+        );
     }
 }
