@@ -725,12 +725,7 @@ fn check_hash(got: &str, want: &str, dest: &Path) -> Result<()> {
         return Ok(());
     }
     std::fs::remove_file(dest)?;
-    Err(ClientError::Api {
-        status: 0,
-        code: "document.checksum_mismatch".into(),
-        message: "The downloaded file does not match the document; it was not kept.".into(),
-        details: None,
-    })
+    Err(ClientError::ChecksumMismatch)
 }
 
 /// Saves the refresh token in the keyring; false (session only) when none is reachable.

@@ -44,6 +44,8 @@ pub enum ClientError {
     Credentials(String),
     #[error("unexpected data: {0}")]
     Decode(String),
+    #[error("the downloaded file does not match the document; it was not kept")]
+    ChecksumMismatch,
 }
 
 impl ClientError {
@@ -66,6 +68,7 @@ impl ClientError {
             ClientError::NotFound(_) => "not_found".into(),
             ClientError::Credentials(_) => "credentials.failed".into(),
             ClientError::Decode(_) => "client.decode".into(),
+            ClientError::ChecksumMismatch => "document.checksum_mismatch".into(),
         }
     }
 

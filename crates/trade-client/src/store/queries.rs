@@ -108,7 +108,50 @@ pub struct SearchHit {
     pub inquiry: Option<InquiryId>,
 }
 
+/// A keyset page from a statement selecting `data, <sort key>, id` (newest first, one
+/// row more than `limit` to know whether more remain).
+fn keyed_page<T: for<'de> Deserialize<'de>>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    limit: usize,
+) -> Result<LocalPage<T>> {
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut items = Vec::new();
+    let mut keys = Vec::new();
+    for row in rows {
+        let (data, at, id) = row?;
+        items.push(parse::<T>(&data)?);
+        keys.push(cursor_of(at, &id));
+    }
+    Ok(LocalPage::cut(items, keys, limit))
+}
+
 impl LocalStore {
+    /// One cached record by id; `what` names it in the not-found error.
+    fn record<T: for<'de> Deserialize<'de>>(
+        &self,
+        table: &'static str,
+        id: &str,
+        what: &'static str,
+    ) -> Result<T> {
+        let data: String = self
+            .conn()
+            .query_row(
+                &format!("SELECT data FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(ClientError::NotFound(what))?;
+        parse(&data)
+    }
+
     /// "All Inquiries" or "Unread Messages", newest activity first.
     pub fn inquiries(
         &self,
@@ -124,34 +167,11 @@ impl LocalStore {
              WHERE (last_message_at < ?1 OR (last_message_at = ?1 AND (id < ?2 OR ?2 = ''))) {unread} \
              ORDER BY last_message_at DESC, id DESC LIMIT ?3"
         ))?;
-        let rows = stmt.query_map(params![at, id, limit as i64 + 1], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        let mut items = Vec::new();
-        let mut keys = Vec::new();
-        for row in rows {
-            let (data, at, id) = row?;
-            items.push(parse::<Inquiry>(&data)?);
-            keys.push(cursor_of(at, &id));
-        }
-        Ok(LocalPage::cut(items, keys, limit))
+        keyed_page(&mut stmt, params![at, id, limit as i64 + 1], limit)
     }
 
     pub fn inquiry(&self, id: InquiryId) -> Result<Inquiry> {
-        let data: String = self
-            .conn()
-            .query_row(
-                "SELECT data FROM inquiries WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(ClientError::NotFound("inquiry"))?;
-        parse(&data)
+        self.record("inquiries", &id.to_string(), "inquiry")
     }
 
     /// A thread's messages, oldest first, with pending and failed ones marked.
@@ -220,21 +240,7 @@ impl LocalStore {
              ORDER BY updated_at DESC, id DESC LIMIT ?4",
         )?;
         let filter = order_box.map(|b| b.as_str()).unwrap_or("");
-        let rows = stmt.query_map(params![filter, at, id, limit as i64 + 1], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        let mut items = Vec::new();
-        let mut keys = Vec::new();
-        for row in rows {
-            let (data, at, id) = row?;
-            items.push(parse::<OrderView>(&data)?);
-            keys.push(cursor_of(at, &id));
-        }
-        Ok(LocalPage::cut(items, keys, limit))
+        keyed_page(&mut stmt, params![filter, at, id, limit as i64 + 1], limit)
     }
 
     /// How many orders each box holds.
@@ -258,16 +264,7 @@ impl LocalStore {
     }
 
     pub fn order(&self, id: OrderId) -> Result<OrderView> {
-        let data: String = self
-            .conn()
-            .query_row(
-                "SELECT data FROM orders WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(ClientError::NotFound("order"))?;
-        parse(&data)
+        self.record("orders", &id.to_string(), "order")
     }
 
     /// The order screen: the order, its timeline and versions, documents, payments and
