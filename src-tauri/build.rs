@@ -24,6 +24,8 @@ const COMMANDS: &[&str] = &[
     "open_external",
     "orders",
     "order_counts",
+    "partners",
+    "chat_bank_details",
     "order_detail",
     "order_action",
     "drafts",

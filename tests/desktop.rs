@@ -32,13 +32,11 @@ mod harness;
 use std::time::Duration;
 
 use anyhow::{bail, ensure};
-use harness::{Desktop, Launch, PATIENCE, Rows, until};
+use harness::{Desktop, FIRST_SYNC, Launch, PATIENCE, Rows, signed_in, until};
 use serde_json::{Value, json};
 use trade_client::credentials::{CredentialKey, DEFAULT_SERVICE, KeyringStore};
 use trade_client::profile::ServerProfile;
 
-/// The first sync of the demo account, from pressing "Sign in".
-const FIRST_SYNC: Duration = Duration::from_secs(90);
 /// Reconnecting after the server comes back: the engine's backoff reaches several
 /// seconds while the server is away (it is woken early by a send, not by the server).
 const RECONNECT: Duration = Duration::from_secs(90);
@@ -53,18 +51,6 @@ fn ids(items: &[Value]) -> Vec<String> {
 /// Whitespace collapsed, for comparing text as rendered with text as stored.
 fn words(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Signed in (by the app itself, from the demo password) and showing the inbox.
-async fn signed_in(launch: Launch) -> Desktop {
-    let d = Desktop::start(Launch {
-        sign_in: true,
-        ..launch
-    })
-    .await;
-    d.app().wait_for_within("inbox", FIRST_SYNC).await;
-    d.app().wait_for_within("inquiry-row", FIRST_SYNC).await;
-    d
 }
 
 /// Opens inquiry `id` from the inbox; waits for its thread.

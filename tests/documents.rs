@@ -12,6 +12,7 @@ use reqwest::Method;
 use serde_json::json;
 use trade_client::drafts::Draft;
 use trade_client::engine::Connection;
+use trade_client::store::queries::OrderFilter;
 use trade_e2e::{Server, engine, eventually, wait_for, world};
 use trade_model::order::{ActionKind, OrderOrigin, OrderStatus};
 
@@ -261,7 +262,11 @@ async fn order_detail_has_the_timeline_and_every_version() {
     let dir = tempfile::tempdir().unwrap();
     let (e, stop) = engine(&s, &buyer, dir.path()).await;
     wait_for(&e.status(), Connection::Online).await;
-    let order = e.store().orders(None, None, 10).unwrap().items[0]
+    let order = e
+        .store()
+        .orders(&OrderFilter::default(), None, 10)
+        .unwrap()
+        .items[0]
         .order
         .clone();
     // The supplier changes the price: a new version waiting for the buyer.

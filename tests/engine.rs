@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 use trade_client::engine::{Connection, Engine};
+use trade_client::store::queries::OrderFilter;
 use trade_e2e::{Party, Server, engine, eventually, wait_for, world};
 use trade_model::order::OrderBox;
 
@@ -96,7 +97,13 @@ async fn work_done_offline_is_delivered_once_after_the_server_returns() {
     let thread = e.store().thread(inquiry_id, None, 50).unwrap();
     assert!(thread.items.iter().any(|m| m.message.id == message
         && m.delivery == trade_client::store::queries::Delivery::Pending));
-    let order = e.store().orders(None, None, 10).unwrap().items[0].order.id;
+    let order = e
+        .store()
+        .orders(&OrderFilter::default(), None, 10)
+        .unwrap()
+        .items[0]
+        .order
+        .id;
     e.store()
         .queue_order_action(
             order,
@@ -460,7 +467,11 @@ async fn pay_now_by_card_declines_then_approves_and_keeps_no_card_data() {
     let dir = tempfile::tempdir().unwrap();
     let (e, stop) = engine(&s, &buyer, dir.path()).await;
     wait_for(&e.status(), Connection::Online).await;
-    let order = e.store().orders(None, None, 10).unwrap().items[0]
+    let order = e
+        .store()
+        .orders(&OrderFilter::default(), None, 10)
+        .unwrap()
+        .items[0]
         .order
         .clone();
     let (code, body) = s

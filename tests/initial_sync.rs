@@ -12,6 +12,7 @@ use std::time::Duration;
 use trade_client::credentials::MemoryStore;
 use trade_client::engine::{Connection, Engine};
 use trade_client::profile::ServerProfile;
+use trade_client::store::queries::OrderFilter;
 use trade_e2e::{Server, eventually, fast};
 use trade_model::AccountId;
 
@@ -126,7 +127,9 @@ fn client_state(e: &Engine) -> State {
     }
     let mut after: Option<String> = None;
     loop {
-        let page = store.orders(None, after.as_deref(), 500).unwrap();
+        let page = store
+            .orders(&OrderFilter::default(), after.as_deref(), 500)
+            .unwrap();
         for o in &page.items {
             state.orders.insert((
                 o.order.id.to_string(),

@@ -13,8 +13,9 @@ use trade_client::evidence::Manifest;
 use trade_client::files::LocalFile;
 use trade_client::notify::NotificationSettings;
 use trade_client::outbox::OutboxEntry;
+use trade_client::payment_safety::BankDetail;
 use trade_client::store::queries::OrderDetail;
-use trade_client::store::queries::{LocalPage, SearchHit, ThreadMessage};
+use trade_client::store::queries::{LocalPage, OrderFilter, Partner, SearchHit, ThreadMessage};
 use trade_desk::launch::{LaunchState, SignInForm, SignedIn, StartOptions};
 use trade_desk::{CommandError, Desk};
 use trade_model::api::{
@@ -22,7 +23,7 @@ use trade_model::api::{
 };
 use trade_model::entities::Inquiry;
 use trade_model::error::FieldError;
-use trade_model::order::{OrderAction, OrderBox};
+use trade_model::order::OrderAction;
 use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 type Desk_<'a> = State<'a, Arc<Desk>>;
@@ -150,6 +151,7 @@ pub async fn save_document(
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
+        .set_title("Save the document")
         .set_file_name(&suggested_name)
         .save_file(move |path| {
             let _ = tx.send(path.and_then(|p| p.into_path().ok()));
@@ -183,11 +185,21 @@ pub async fn open_external(app: AppHandle, url: String) -> Answer<()> {
 #[tauri::command]
 pub async fn orders(
     desk: Desk_<'_>,
-    order_box: Option<OrderBox>,
+    filter: OrderFilter,
     after: Option<String>,
     limit: usize,
 ) -> Answer<LocalPage<OrderView>> {
-    desk.orders(order_box, after, limit).await
+    desk.orders(filter, after, limit).await
+}
+
+#[tauri::command]
+pub async fn partners(desk: Desk_<'_>) -> Answer<Vec<Partner>> {
+    desk.partners().await
+}
+
+#[tauri::command]
+pub async fn chat_bank_details(desk: Desk_<'_>, order: OrderId) -> Answer<Vec<BankDetail>> {
+    desk.chat_bank_details(order).await
 }
 
 #[tauri::command]
@@ -268,6 +280,7 @@ pub async fn export_evidence(
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
+        .set_title("Save the evidence packet")
         .set_file_name(&suggested_name)
         .save_file(move |path| {
             let _ = tx.send(path.and_then(|p| p.into_path().ok()));

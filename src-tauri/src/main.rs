@@ -69,6 +69,8 @@ fn main() -> anyhow::Result<()> {
             commands::open_external,
             commands::orders,
             commands::order_counts,
+            commands::partners,
+            commands::chat_bank_details,
             commands::order_detail,
             commands::order_action,
             commands::drafts,

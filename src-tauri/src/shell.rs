@@ -123,9 +123,10 @@ impl trade_desk::Host for Shell {
                 handle.wait_for_action(|action| {
                     if action == "default" {
                         show_main(&app);
-                        if let Target::Inquiry(id) = target {
-                            let _ = app.emit_to(MAIN, "open-thread", id);
-                        }
+                        let _ = match target {
+                            Target::Inquiry(id) => app.emit_to(MAIN, "open-thread", id),
+                            Target::Order(id) => app.emit_to(MAIN, "open-order", id),
+                        };
                     }
                 });
                 #[cfg(not(all(unix, not(target_os = "macos"))))]

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by the desktop test binaries; each uses part of it
 //! The desktop test harness: a demo backend in-process, the real app started through
 //! tauri-driver (WebDriver) on the display, keyring and session bus that
 //! `scripts/with-keyring.sh --desktop` set up, and helpers that wait with deadlines.
@@ -9,15 +10,20 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
+use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use thirtyfour::prelude::*;
 use tokio::sync::{Mutex, MutexGuard};
 use trade_server::Running;
+use trade_server::clock::Clock;
 use trade_server::demo::{self, DemoAccounts, DemoOptions};
 
 /// How long a wait for something on screen may take by default.
 pub const PATIENCE: Duration = Duration::from_secs(30);
+/// The first sync of the demo account, from pressing "Sign in".
+pub const FIRST_SYNC: Duration = Duration::from_secs(90);
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(40);
 /// How long the demo bot waits before it answers.
@@ -123,6 +129,33 @@ fn repo_root() -> PathBuf {
 // ---------------------------------------------------------------------------------------
 // The backend
 
+/// The backend's clock: the real one, set back or ahead by what a test asks (to file a
+/// dispute "4 days ago" while the app's clock stays real).
+#[derive(Clone, Default)]
+pub struct SkewClock {
+    offset: Arc<std::sync::Mutex<SignedDuration>>,
+    changed: Arc<tokio::sync::Notify>,
+}
+
+impl SkewClock {
+    pub fn set_offset(&self, offset: SignedDuration) {
+        *self.offset.lock().unwrap() = offset;
+        self.changed.notify_waiters();
+    }
+}
+
+impl Clock for SkewClock {
+    fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::now()
+            .checked_add(*self.offset.lock().unwrap())
+            .expect("a small offset")
+    }
+
+    fn changed(&self) -> Option<Arc<tokio::sync::Notify>> {
+        Some(self.changed.clone())
+    }
+}
+
 /// The demo backend, in-process, restartable on the same port and data directory.
 pub struct Backend {
     pub dir: PathBuf,
@@ -130,12 +163,15 @@ pub struct Backend {
     pub running: Option<Running>,
     pub accounts: DemoAccounts,
     pub ca_path: PathBuf,
+    /// The server's clock (real time unless a test sets an offset).
+    pub clock: SkewClock,
     client: reqwest::Client,
 }
 
 impl Backend {
     async fn start(dir: PathBuf) -> Backend {
-        let (running, accounts) = Backend::boot(&dir, "127.0.0.1:0".parse().unwrap()).await;
+        let clock = SkewClock::default();
+        let (running, accounts) = Backend::boot(&dir, "127.0.0.1:0".parse().unwrap(), &clock).await;
         let ca_path = running.ca_path.clone().expect("the demo makes its own CA");
         let ca = std::fs::read(&ca_path).unwrap();
         let client = reqwest::Client::builder()
@@ -149,13 +185,15 @@ impl Backend {
             running: Some(running),
             accounts,
             ca_path,
+            clock,
             client,
         }
     }
 
-    async fn boot(dir: &Path, listen: SocketAddr) -> (Running, DemoAccounts) {
+    async fn boot(dir: &Path, listen: SocketAddr, clock: &SkewClock) -> (Running, DemoAccounts) {
         let mut opts = DemoOptions::new(dir.to_owned(), listen);
         opts.bot_delay = BOT_DELAY;
+        opts.clock = Arc::new(clock.clone());
         demo::start(opts).await.expect("the demo backend starts")
     }
 
@@ -169,7 +207,7 @@ impl Backend {
     /// Brings it back on the same port with the same data (the world is kept).
     pub async fn restart(&mut self) {
         self.stop().await;
-        let (running, _) = Backend::boot(&self.dir, self.addr).await;
+        let (running, _) = Backend::boot(&self.dir, self.addr, &self.clock).await;
         self.running = Some(running);
     }
 
@@ -199,6 +237,38 @@ impl Backend {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// `PUT /v1/orders/{id}/terms` with `If-Match` (a party modifies an order).
+    pub async fn modify_terms(
+        &self,
+        token: &str,
+        order: &str,
+        version: i64,
+        terms: Value,
+    ) -> Value {
+        let resp = self
+            .client
+            .put(format!("{}/v1/orders/{order}/terms", self.url()))
+            .bearer_auth(token)
+            .header("If-Match", format!("\"{version}\""))
+            .json(&json!({ "terms": terms }))
+            .send()
+            .await
+            .expect("the request reaches the server");
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "modify {order} -> {status}: {body}");
+        body
+    }
+
+    /// An access token for the demo's operator (Trade Center staff).
+    pub async fn operator_token(&self) -> String {
+        self.login(
+            &self.accounts.operator.email,
+            self.accounts.operator.password,
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Value {
@@ -485,6 +555,13 @@ impl App {
 
     pub async fn click(&self, id: &str) {
         let e = self.wait_for(id).await;
+        // Into the middle of its scrolling pane first: a control at a pane's edge may be
+        // under a sticky footer.
+        self.js(
+            "arguments[0].scrollIntoView({ block: 'center' });",
+            vec![e.to_json().expect("an element reference")],
+        )
+        .await;
         e.click()
             .await
             .unwrap_or_else(|err| panic!("clicking [data-testid={id}]: {err}"));
@@ -521,6 +598,91 @@ impl App {
             .await
             .unwrap_or_else(|err| panic!("[data-testid={id}] inside the element: {err}"));
         self.inner_text(&inner).await
+    }
+
+    /// Sets an input's or select's value as a user's choice would (`input` and `change`
+    /// events), for controls WebDriver cannot type into reliably (selects, dates).
+    pub async fn set_value(&self, id: &str, value: &str) {
+        let e = self.wait_for(id).await;
+        self.js(
+            "const e = arguments[0]; e.value = arguments[1];\
+             e.dispatchEvent(new Event('input', { bubbles: true }));\
+             e.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![e.to_json().unwrap(), json!(value)],
+        )
+        .await;
+    }
+
+    /// Replaces an input's text by typing (select all, then the new text).
+    pub async fn retype(&self, id: &str, text: &str) {
+        let e = self.wait_for(id).await;
+        e.clear()
+            .await
+            .unwrap_or_else(|err| panic!("clearing {id}: {err}"));
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|err| panic!("typing into [data-testid={id}]: {err}"));
+    }
+
+    /// Answers the native file dialog the app opened (GTK, titled `title`) with `path`,
+    /// as a user types it: focus the dialog, type the path into its location field,
+    /// press Enter. Needs xdotool on the test display.
+    pub async fn answer_file_dialog(&self, title: &str, path: &Path) {
+        let window = until(
+            &format!("the file dialog \"{title}\""),
+            PATIENCE,
+            async || {
+                let out = Command::new("xdotool")
+                    .args(["search", "--onlyvisible", "--name", title])
+                    .output()
+                    .context("xdotool runs (apt install xdotool)")?;
+                let ids = String::from_utf8_lossy(&out.stdout);
+                match ids.lines().next() {
+                    Some(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+                    _ => bail!("no such window yet"),
+                }
+            },
+        )
+        .await;
+        let path = path.to_str().expect("a UTF-8 path");
+        let xdo = |args: &[&str]| {
+            let status = Command::new("xdotool")
+                .args(args)
+                .status()
+                .expect("xdotool runs");
+            assert!(status.success(), "xdotool {args:?}: {status}");
+        };
+        xdo(&["windowfocus", "--sync", &window]);
+        // Ctrl+L opens the location field (the name field of a save dialog already has
+        // focus); select what is there and type the whole path over it.
+        xdo(&["key", "--window", &window, "--clearmodifiers", "ctrl+l"]);
+        xdo(&["key", "--clearmodifiers", "ctrl+a"]);
+        xdo(&["type", "--delay", "8", path]);
+        // The location field may first take Enter for its completion: press it until the
+        // dialog has taken the path and closed (a few times at most).
+        let open = || {
+            Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", title])
+                .output()
+                .map(|o| !String::from_utf8_lossy(&o.stdout).trim().is_empty())
+                .unwrap_or(false)
+        };
+        let mut closed = false;
+        for _ in 0..5 {
+            xdo(&["key", "--clearmodifiers", "Return"]);
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                if !open() {
+                    closed = true;
+                    break;
+                }
+                tokio::time::sleep(POLL).await;
+            }
+            if closed {
+                break;
+            }
+        }
+        assert!(closed, "the file dialog \"{title}\" did not take {path}");
     }
 
     /// An input's current value.
@@ -590,6 +752,18 @@ pub struct Desktop {
     notify_from: usize,
     _temp: tempfile::TempDir,
     _turn: MutexGuard<'static, ()>,
+}
+
+/// Signed in (by the app itself, from the demo password) and showing the inbox.
+pub async fn signed_in(launch: Launch) -> Desktop {
+    let d = Desktop::start(Launch {
+        sign_in: true,
+        ..launch
+    })
+    .await;
+    d.app().wait_for_within("inbox", FIRST_SYNC).await;
+    d.app().wait_for_within("inquiry-row", FIRST_SYNC).await;
+    d
 }
 
 impl Desktop {

@@ -13,15 +13,16 @@ use trade_client::evidence::Manifest;
 use trade_client::files::LocalFile;
 use trade_client::notify::{Notification, NotificationSettings};
 use trade_client::outbox::OutboxEntry;
+use trade_client::payment_safety::BankDetail;
 use trade_client::profile::ServerProfile;
 use trade_client::store::queries::OrderDetail;
-use trade_client::store::queries::{LocalPage, SearchHit, ThreadMessage};
+use trade_client::store::queries::{LocalPage, OrderFilter, Partner, SearchHit, ThreadMessage};
 use trade_model::api::{
     BoxCount, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
 };
 use trade_model::entities::Inquiry;
 use trade_model::error::FieldError;
-use trade_model::order::{OrderAction, OrderBox};
+use trade_model::order::OrderAction;
 use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 use crate::error::{CommandError, CommandResult};
@@ -430,17 +431,33 @@ impl Desk {
         Ok(engine.store().set_notification_settings(&settings)?)
     }
 
-    /// Orders in one box (or all), most recently changed first.
+    /// Orders in one box (or all), sorted and narrowed as the list asks.
     pub async fn orders(
         &self,
-        order_box: Option<OrderBox>,
+        filter: OrderFilter,
         after: Option<String>,
         limit: usize,
     ) -> CommandResult<LocalPage<OrderView>> {
         let engine = self.engine().await?;
         Ok(engine
             .store()
-            .orders(order_box, after.as_deref(), limit.clamp(1, MAX_PAGE))?)
+            .orders(&filter, after.as_deref(), limit.clamp(1, MAX_PAGE))?)
+    }
+
+    /// The suppliers this buyer deals with (names for orders, choices for a new one).
+    pub async fn partners(&self) -> CommandResult<Vec<Partner>> {
+        Ok(self.engine().await?.store().partners()?)
+    }
+
+    /// Bank details the supplier wrote in the order's chat that are not the designated
+    /// account (Pay Now by transfer warns about them).
+    pub async fn chat_bank_details(&self, order: OrderId) -> CommandResult<Vec<BankDetail>> {
+        let engine = self.engine().await?;
+        let view = engine.store().order(order)?;
+        match view.order.inquiry {
+            Some(inquiry) => Ok(engine.store().thread_bank_details(inquiry)?),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Every box with its label and count (drafts are listed by `drafts`).

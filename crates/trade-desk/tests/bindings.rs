@@ -38,6 +38,9 @@ fn export(dir: &Path) {
         trade_model::api::PaymentResult,
         trade_model::error::FieldError,
         trade_model::order::OrderAction,
+        trade_client::store::queries::OrderFilter,
+        trade_client::store::queries::Partner,
+        trade_client::payment_safety::BankDetail,
     );
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use trade_client::credentials::MemoryStore;
 use trade_client::engine::{Connection, Options, Status};
 use trade_client::notify::Notification;
+use trade_client::store::queries::OrderFilter;
 use trade_desk::launch::{SignInForm, StartOptions};
 use trade_desk::{Desk, Host};
 use trade_model::api::UnreadCounts;
@@ -107,7 +108,11 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
 
     // Orders: the boxes count what the lists hold; a detail has its timeline.
     let counts = desk.order_counts().await.unwrap();
-    let listed = desk.orders(None, None, 500).await.unwrap().items;
+    let listed = desk
+        .orders(OrderFilter::default(), None, 500)
+        .await
+        .unwrap()
+        .items;
     assert_eq!(
         counts.iter().map(|c| c.count).sum::<i64>(),
         listed.len() as i64

@@ -6,12 +6,18 @@ import type { Account } from "./bindings/Account";
 import type { InquiryId } from "./bindings/InquiryId";
 import type { MessageId } from "./bindings/MessageId";
 import type { NotificationSettings } from "./bindings/NotificationSettings";
+import type { Draft } from "./bindings/Draft";
+import type { Inquiry } from "./bindings/Inquiry";
+import type { OrderId } from "./bindings/OrderId";
+import type { OrderOrigin } from "./bindings/OrderOrigin";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
+import type { Partner } from "./bindings/Partner";
 import type { Status } from "./bindings/Status";
 import type { UnreadCounts } from "./bindings/UnreadCounts";
+import { uuidv7 } from "./ids";
 import * as ipc from "./ipc";
 
-export type View = "inbox" | "settings" | "help";
+export type View = "inbox" | "orders" | "settings" | "help";
 export type ConnectionState = Status["connection"]["state"];
 
 class AppState {
@@ -30,6 +36,12 @@ class AppState {
   openInquiry = $state<InquiryId | null>(null);
   /** A message to bring into view once its thread is open (from search). */
   focusMessage = $state<MessageId | null>(null);
+  /** The order shown in the orders screen's detail pane. */
+  openOrder = $state<OrderId | null>(null);
+  /** The draft open in the order form (Place Order Online / Upload Contract). */
+  editDraft = $state.raw<Draft | null>(null);
+  /** The suppliers this buyer deals with (names for orders, choices for new ones). */
+  partners = $state.raw<Partner[]>([]);
 
   get connection(): ConnectionState {
     return this.status?.connection.state ?? "connecting";
@@ -55,6 +67,60 @@ export function openThread(id: InquiryId, message: MessageId | null = null) {
   app.view = "inbox";
   app.focusMessage = message;
   app.openInquiry = id;
+}
+
+/** Opens an order (from the list, a notification or a thread). */
+export function openOrder(id: OrderId) {
+  app.view = "orders";
+  app.editDraft = null;
+  app.openOrder = id;
+}
+
+/** A new order draft (blank, or from an inquiry: its supplier and product), opened in
+ * the order form. Nothing is saved until the buyer edits it. */
+export function newDraft(origin: OrderOrigin, from: Inquiry | null = null) {
+  const shipBy = new Date(Date.now() + 45 * 86_400_000);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  app.editDraft = {
+    id: uuidv7(),
+    counterparty: from?.supplier ?? app.partners[0]?.id ?? "",
+    inquiry: from?.id ?? null,
+    origin,
+    terms: {
+      lines: [{ product: from?.product ?? "", quantity: 1, unit: "pieces", unit_price_minor: 0 }],
+      currency: "USD",
+      incoterm: "FOB",
+      shipping_method: "sea",
+      ship_by: `${shipBy.getFullYear()}-${pad(shipBy.getMonth() + 1)}-${pad(shipBy.getDate())}`,
+      payment_terms: { kind: "full" },
+      remarks: "",
+      documents: [],
+    },
+    updated_at: new Date().toISOString(),
+  };
+  app.openOrder = null;
+  app.view = "orders";
+}
+
+export function editDraft(draft: Draft) {
+  app.editDraft = draft;
+  app.openOrder = null;
+  app.view = "orders";
+}
+
+let partnersReadAt = 0;
+
+/** Re-reads the suppliers, at most every 5 s (it scans the cached inquiries), unless
+ * `now` asks for it at once. */
+export async function refreshPartners(now = false) {
+  const t = Date.now();
+  if (!now && t - partnersReadAt < 5_000) return;
+  partnersReadAt = t;
+  try {
+    app.partners = await ipc.partners();
+  } catch {
+    // Keep the last known list.
+  }
 }
 
 let outboxReading: Promise<void> | null = null;
@@ -93,7 +159,7 @@ export async function loadSignedIn() {
   const [status, unread] = await Promise.allSettled([ipc.status(), ipc.unread()]);
   if (status.status === "fulfilled") app.status = status.value;
   if (unread.status === "fulfilled") app.unread = unread.value;
-  await Promise.all([refreshOutbox(), refreshSettings()]);
+  await Promise.all([refreshOutbox(), refreshSettings(), refreshPartners(true)]);
 }
 
 export function clearSession() {
@@ -105,5 +171,8 @@ export function clearSession() {
   app.settings = null;
   app.openInquiry = null;
   app.focusMessage = null;
+  app.openOrder = null;
+  app.editDraft = null;
+  app.partners = [];
   app.view = "inbox";
 }

@@ -35,12 +35,57 @@ const WORDS: Record<string, string> = {
   "inquiry.closed": "This inquiry is closed: the supplier no longer receives messages in it.",
   "inquiry.unknown_supplier": "The supplier of this inquiry is not known to the server.",
   "request.invalid_text": "The text contains characters that cannot be sent.",
+  // disputes
+  "dispute.not_allowed": "A dispute cannot be filed on this order now: it has to be paid first.",
+  "dispute.window_closed": "Buyer protection for this order has ended, so a dispute can no longer be filed.",
+  "dispute.already_filed": "A dispute has already been filed on this order.",
+  "dispute.withdrawn_final": "The dispute on this order was withdrawn; another one cannot be filed.",
+  "dispute.exceeds_paid": "The amount is more than you paid (less any refunds).",
+  "dispute.escalation_too_early":
+    "You can escalate 3 days after filing, once the supplier has had time to propose a settlement.",
+  "dispute.no_proposal": "The supplier has not proposed a settlement yet.",
+  "dispute.invalid_state": "The dispute has moved on: this step is no longer possible.",
+  "dispute.not_found": "There is no open dispute on this order.",
+  "dispute.too_much_evidence": "Too many evidence files: attach at most 20.",
+  "request.invalid_amount": "Enter an amount greater than zero.",
+  "order.dispute_open": "This order has an open dispute: other changes wait until it is closed.",
   // documents
   "document.not_found": "The file is no longer on the server.",
-  "document.too_large": "The file is too large.",
+  "document.too_large":
+    "The file is larger than 20 MB, the most that is accepted. Reduce it (for example scan at a lower resolution, or split it) and try again.",
   "document.io": "The file could not be read or written.",
   "document.upload_interrupted": "The upload was interrupted. Try again.",
+  "document.bad_name":
+    "The file name cannot be used. Rename the file (for example to \"contract.pdf\") and try again.",
+  "document.unsupported_type":
+    "This type of file is not accepted. Accepted types: XLSX, XLS, DOC, DOCX, JPG, JPEG, PNG, GIF, TIF, PDF, TXT.",
+  "document.empty": "The file is empty. Check that you picked the right file.",
+  "document.content_mismatch":
+    "The file's content does not match its type: it may have been renamed or be damaged. Save it again in the right format and try again.",
+  "document.macro_content":
+    "Documents with macros are not accepted. Save a copy without macros and attach that.",
+  "document.archive_bomb": "The file is not a normal office document, so it is not accepted.",
+  "document.archive_malformed":
+    "The document is damaged or password-protected. Save it again without a password and try again.",
+  "document.image_too_large": "The image has too many pixels. Scale it down and try again.",
+  "document.not_text": "The .txt file does not contain plain text. Save it as UTF-8 text and try again.",
+  "document.checksum_mismatch": "The downloaded file did not match the document, so it was not kept. Try again.",
+  // orders
+  "order.invalid_terms": "Some details of the order need attention: see the marked fields.",
   "client.io": "The file could not be written. Choose another place to save it.",
+  // payments (Pay Now)
+  "payment.declined": "The card was declined. Use another card or pay by transfer.",
+  "payment.card_number_invalid": "The card number is not valid. Check the digits.",
+  "payment.card_expired": "The card has expired. Use another card.",
+  "payment.card_cvc_invalid": "The security code is not valid. It is 3 or 4 digits.",
+  "payment.card_holder_missing": "Enter the name as it is on the card.",
+  "payment.card_missing": "Enter the card details.",
+  "payment.card_needs_connection":
+    "Card payments need a connection to Trade Center. Try again when you are online.",
+  "payment.gateway_unavailable":
+    "The card payment service cannot be reached right now. Try again in a few minutes, or pay by transfer.",
+  "payment.amount_mismatch": "The amount due has changed. Review the payment again.",
+  "payment.not_in_progress": "That payment is no longer in progress.",
 };
 
 /** Words for an error code, or `fallback` (the message that came with it). */

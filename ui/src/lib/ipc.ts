@@ -13,7 +13,9 @@ import type { FieldError } from "./bindings/FieldError";
 import type { LocalFile } from "./bindings/LocalFile";
 import type { Manifest } from "./bindings/Manifest";
 import type { OrderAction } from "./bindings/OrderAction";
-import type { OrderBox } from "./bindings/OrderBox";
+import type { BankDetail } from "./bindings/BankDetail";
+import type { OrderFilter } from "./bindings/OrderFilter";
+import type { Partner } from "./bindings/Partner";
 import type { OrderDetail } from "./bindings/OrderDetail";
 import type { OrderId } from "./bindings/OrderId";
 import type { OrderView } from "./bindings/OrderView";
@@ -100,8 +102,13 @@ export const saveDocument = (document: DocumentId, suggestedName: string) =>
 export const openExternal = (url: string) => call<void>("open_external", { url });
 
 // --- orders --------------------------------------------------------------------------
-export const orders = (orderBox: OrderBox | null, after: string | null, limit: number) =>
-  call<LocalPage<OrderView>>("orders", { orderBox, after, limit });
+export const orders = (filter: OrderFilter, after: string | null, limit: number) =>
+  call<LocalPage<OrderView>>("orders", { filter, after, limit });
+/** The suppliers this buyer deals with, most recently active first. */
+export const partners = () => call<Array<Partner>>("partners");
+/** Bank details in the order's chat that are not the designated account. */
+export const chatBankDetails = (order: OrderId) =>
+  call<Array<BankDetail>>("chat_bank_details", { order });
 export const orderCounts = () => call<Array<BoxCount>>("order_counts");
 export const orderDetail = (id: OrderId) => call<OrderDetail>("order_detail", { id });
 /** Queues a lifecycle step; a step the rules refuse is refused at once (IpcError). */
@@ -132,6 +139,12 @@ export const onStatus = (f: (s: Status) => void): Promise<UnlistenFn> =>
 /** The local cache changed: re-read what is shown. */
 export const onChanged = (f: (c: Changed) => void): Promise<UnlistenFn> =>
   listen<Changed>("changed", (e) => f(e.payload));
+/** Files dropped on the window (Tauri's drag-and-drop): their paths. */
+export const onFilesDropped = (f: (paths: string[]) => void): Promise<UnlistenFn> =>
+  listen<{ paths: string[] }>("tauri://drag-drop", (e) => f(e.payload.paths ?? []));
+/** A desktop notification about an order was clicked: show the order. */
+export const onOpenOrder = (f: (id: OrderId) => void): Promise<UnlistenFn> =>
+  listen<OrderId>("open-order", (e) => f(e.payload));
 /** A desktop notification was clicked: show this thread. */
 export const onOpenThread = (f: (id: InquiryId) => void): Promise<UnlistenFn> =>
   listen<InquiryId>("open-thread", (e) => f(e.payload));

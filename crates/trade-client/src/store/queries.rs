@@ -10,7 +10,7 @@ use trade_model::{InquiryId, OrderId};
 
 use super::LocalStore;
 use crate::error::{ClientError, Result};
-use crate::payment_safety::{self, PaymentWarning};
+use crate::payment_safety::{self, BankDetail, PaymentWarning};
 
 fn parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| ClientError::Decode(e.to_string()))
@@ -45,6 +45,56 @@ fn cursor_of(at: i64, id: &str) -> String {
 fn parse_cursor(c: Option<&str>) -> Option<(i64, String)> {
     let (at, id) = c?.split_once('|')?;
     Some((at.parse().ok()?, id.to_owned()))
+}
+
+/// An order's view derived again for `now`: what the rules allow depends on time (a
+/// dispute may be escalated from day 4, receipt confirmed while shipped, ...), and the
+/// cached view was derived when the server last changed the order, which may be days ago.
+fn as_of(view: OrderView, now: jiff::Timestamp) -> OrderView {
+    OrderView::new(view.order, view.viewer, now)
+}
+
+/// At most this many words narrow the orders list (each is one more condition).
+const MAX_FILTER_WORDS: usize = 8;
+
+fn filter_words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(str::to_lowercase)
+        .take(MAX_FILTER_WORDS)
+        .collect()
+}
+
+/// How the orders list is sorted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderSort {
+    /// Most recently changed first.
+    #[default]
+    Recent,
+    /// Soonest next deadline first; orders without one last.
+    Deadline,
+}
+
+/// Which orders the list shows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OrderFilter {
+    /// One box, or every order.
+    #[serde(rename = "box")]
+    pub order_box: Option<OrderBox>,
+    pub sort: OrderSort,
+    /// Words that must all match (products, remarks, terms, number, supplier).
+    pub text: String,
+}
+
+/// A supplier this buyer deals with, as their inquiries name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Partner {
+    pub id: trade_model::AccountId,
+    pub name: String,
+    pub company: String,
 }
 
 /// Delivery state of a message in this app.
@@ -225,22 +275,150 @@ impl LocalStore {
         Ok(LocalPage::cut(items, keys, limit))
     }
 
-    /// Orders in one box (or all), most recently changed first.
+    /// Orders in one box (or all), in the chosen order, narrowed by words. A word matches
+    /// an order's products, remarks, terms, number or its supplier's name or company.
     pub fn orders(
         &self,
-        order_box: Option<OrderBox>,
+        filter: &OrderFilter,
         after: Option<&str>,
         limit: usize,
     ) -> Result<LocalPage<OrderView>> {
-        let (at, id) = parse_cursor(after).unwrap_or((i64::MAX, String::new()));
+        let words = filter_words(&filter.text);
+        let suppliers = self.suppliers_matching(&words)?;
+        // Each word must be in the order's products, remarks, Incoterm, status or number
+        // (case-insensitively), or name its supplier. Words are parameters (never SQL);
+        // at most MAX_FILTER_WORDS of them.
+        const HAYSTACK: &str = "lower(coalesce((SELECT group_concat(json_extract(l.value, '$.product'), ' ') \
+             FROM json_each(orders.data, '$.order.terms.lines') AS l), '') || ' ' || \
+             json_extract(orders.data, '$.order.terms.remarks') || ' ' || \
+             json_extract(orders.data, '$.order.terms.incoterm') || ' ' || \
+             json_extract(orders.data, '$.status_label') || ' ' || replace(orders.id, '-', ''))";
+        let mut word_sql = String::new();
+        for i in 0..words.len() {
+            word_sql.push_str(&format!(
+                " AND (instr({HAYSTACK}, ?{n}) > 0 OR \
+                 json_extract(data, '$.order.supplier') IN (SELECT value FROM json_each(?{m})))",
+                n = 5 + 2 * i,
+                m = 6 + 2 * i
+            ));
+        }
+        let (key, direction, missing) = match filter.sort {
+            OrderSort::Recent => ("updated_at", "DESC", i64::MAX),
+            // No deadline sorts last.
+            OrderSort::Deadline => (
+                "COALESCE(next_deadline_at, 9223372036854775807)",
+                "ASC",
+                i64::MIN,
+            ),
+        };
+        let (at, id) = parse_cursor(after).unwrap_or((missing, String::new()));
+        let (cmp, id_cmp) = if direction == "DESC" {
+            ("<", "<")
+        } else {
+            (">", ">")
+        };
+        let sql = format!(
+            "SELECT data, {key}, id FROM orders WHERE (?1 = '' OR box = ?1) \
+             AND ({key} {cmp} ?2 OR ({key} = ?2 AND (id {id_cmp} ?3 OR ?3 = ''))){word_sql} \
+             ORDER BY {key} {direction}, id {direction} LIMIT ?4"
+        );
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&sql)?;
+        let order_box = filter.order_box.map(|b| b.as_str()).unwrap_or("");
+        let mut values: Vec<rusqlite::types::Value> = vec![
+            order_box.to_owned().into(),
+            at.into(),
+            id.into(),
+            (limit as i64 + 1).into(),
+        ];
+        for (word, ids) in words.iter().zip(&suppliers) {
+            values.push(word.clone().into());
+            values.push(serde_json::to_string(ids).unwrap_or_default().into());
+        }
+        let page: LocalPage<OrderView> =
+            keyed_page(&mut stmt, rusqlite::params_from_iter(values), limit)?;
+        let now = jiff::Timestamp::now();
+        Ok(LocalPage {
+            items: page.items.into_iter().map(|v| as_of(v, now)).collect(),
+            next: page.next,
+        })
+    }
+
+    /// For each word, the suppliers (from the cached inquiries) whose name or company
+    /// contains it.
+    fn suppliers_matching(&self, words: &[String]) -> Result<Vec<Vec<String>>> {
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT data, updated_at, id FROM orders WHERE (?1 = '' OR box = ?1) \
-             AND (updated_at < ?2 OR (updated_at = ?2 AND (id < ?3 OR ?3 = ''))) \
-             ORDER BY updated_at DESC, id DESC LIMIT ?4",
+            "SELECT DISTINCT json_extract(data, '$.supplier') FROM inquiries \
+             WHERE instr(lower(json_extract(data, '$.supplier_name') || ' ' || \
+             json_extract(data, '$.supplier_company')), ?1) > 0",
         )?;
-        let filter = order_box.map(|b| b.as_str()).unwrap_or("");
-        keyed_page(&mut stmt, params![filter, at, id, limit as i64 + 1], limit)
+        words
+            .iter()
+            .map(|w| {
+                stmt.query_map([w], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(Into::into)
+            })
+            .collect()
+    }
+
+    /// The suppliers this buyer has inquiries with (for naming orders and choosing the
+    /// supplier of a new one), most recently active first.
+    pub fn partners(&self) -> Result<Vec<Partner>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT json_extract(data, '$.supplier'), json_extract(data, '$.supplier_name'), \
+             json_extract(data, '$.supplier_company'), MAX(last_message_at) AS latest \
+             FROM inquiries GROUP BY 1 ORDER BY latest DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, company) = row?;
+            let id = id
+                .parse()
+                .map_err(|_| ClientError::Decode(format!("supplier id {id}")))?;
+            out.push(Partner { id, name, company });
+        }
+        Ok(out)
+    }
+
+    /// Bank details that others wrote in a thread and that are not the designated
+    /// account: Pay Now warns about them before a transfer.
+    pub fn thread_bank_details(&self, inquiry: InquiryId) -> Result<Vec<BankDetail>> {
+        let Some(designated) = self.designated_account()? else {
+            return Ok(Vec::new());
+        };
+        let me = self.me()?.map(|a| a.id);
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT data FROM messages WHERE inquiry_id = ?1 ORDER BY sent_at, id")?;
+        let rows = stmt.query_map([inquiry.to_string()], |r| r.get::<_, String>(0))?;
+        let mut found: Vec<BankDetail> = Vec::new();
+        for row in rows {
+            let message: Message = parse(&row?)?;
+            if Some(message.sender) == me {
+                continue;
+            }
+            if let Some(w) = payment_safety::scan(&message.body, &designated) {
+                for f in w.findings {
+                    if !found.contains(&f) {
+                        found.push(f);
+                    }
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// How many orders each box holds.
@@ -263,8 +441,10 @@ impl LocalStore {
             .collect())
     }
 
+    /// One order as of now (see [`as_of`]).
     pub fn order(&self, id: OrderId) -> Result<OrderView> {
-        self.record("orders", &id.to_string(), "order")
+        let view: OrderView = self.record("orders", &id.to_string(), "order")?;
+        Ok(as_of(view, jiff::Timestamp::now()))
     }
 
     /// The order screen: the order, its timeline and versions, documents, payments and
@@ -394,6 +574,7 @@ impl LocalStore {
 #[cfg(test)]
 mod tests {
     use trade_model::entities::InquiryStatus;
+    use trade_model::order::Party;
     use trade_model::sync::{Change, RecordKind, SyncRecord};
     use trade_model::{AccountId, InquiryId};
 
@@ -448,6 +629,187 @@ mod tests {
             store.unread().expect("reads"),
             totals,
             "the server's word wins"
+        );
+    }
+
+    fn order_change(
+        product: &str,
+        supplier: AccountId,
+        ship_in_days: i64,
+        updated: jiff::Timestamp,
+    ) -> (Change, OrderId) {
+        use trade_model::order::{self, OrderLine, OrderOrigin, OrderTerms, PaymentTerms};
+        let ship_by = trade_model::time::utc_date(
+            updated + jiff::SignedDuration::from_hours(24 * ship_in_days),
+        );
+        let terms = OrderTerms {
+            lines: vec![OrderLine {
+                product: product.into(),
+                quantity: 10,
+                unit: "pieces".into(),
+                unit_price_minor: 1_000,
+            }],
+            currency: "USD".parse().expect("a known currency"),
+            incoterm: String::from("FOB").into(),
+            shipping_method: trade_model::order::ShippingMethod::Sea,
+            ship_by,
+            payment_terms: PaymentTerms::Full,
+            remarks: String::new(),
+            documents: vec![],
+        };
+        let id = OrderId::new();
+        let mut o = order::create(
+            id,
+            AccountId::new(),
+            supplier,
+            None,
+            OrderOrigin::Template,
+            Party::Buyer,
+            terms,
+            updated,
+        )
+        .expect("valid terms");
+        // Confirmed by both: the next deadline is the payment's, 60 days from ordering,
+        // so orders ordered earlier are due sooner.
+        o.supplier_confirmed = true;
+        o.status = trade_model::order::OrderStatus::Ordered;
+        o.ordered_at = Some(updated);
+        let view = OrderView::new(o, Party::Buyer, updated);
+        (
+            Change {
+                version: 1,
+                kind: RecordKind::Order,
+                id: id.to_string(),
+                record: Some(SyncRecord::Order(view)),
+            },
+            id,
+        )
+    }
+
+    #[test]
+    fn orders_sort_by_next_deadline_and_match_products_and_supplier_names() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let now = jiff::Timestamp::now();
+        let hours = |h: i64| now - jiff::SignedDuration::from_hours(h);
+        let mut valves = inquiry(0);
+        let Some(SyncRecord::Inquiry(i)) = valves.record.as_mut() else {
+            unreachable!("inquiry() makes an inquiry")
+        };
+        i.supplier_name = "Chen Wei".into();
+        i.supplier_company = "Ningbo Valve Works".into();
+        let ningbo = i.supplier;
+        // Ordered 3 h, 1 h and 2 h ago: payment deadlines in that order.
+        let (a, a_id) = order_change("Brass ball valve", ningbo, 40, hours(3));
+        let (b, b_id) = order_change("LED panel", AccountId::new(), 40, hours(1));
+        let (c, c_id) = order_change("Steel hinge", AccountId::new(), 40, hours(2));
+        store
+            .apply_page(&[valves, inquiry(0), a, b, c], "c1", now)
+            .expect("applies");
+
+        let ids = |filter: OrderFilter| -> Vec<OrderId> {
+            // Pages of one, to walk the keyset cursor too.
+            let mut out = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store.orders(&filter, after.as_deref(), 1).expect("reads");
+                out.extend(page.items.iter().map(|v| v.order.id));
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => return out,
+                }
+            }
+        };
+        let recent = ids(OrderFilter::default());
+        assert_eq!(
+            recent,
+            vec![b_id, c_id, a_id],
+            "most recently changed first"
+        );
+        let by_deadline = ids(OrderFilter {
+            sort: OrderSort::Deadline,
+            ..OrderFilter::default()
+        });
+        assert_eq!(
+            by_deadline,
+            vec![a_id, c_id, b_id],
+            "soonest deadline first"
+        );
+        let text = |t: &str| {
+            ids(OrderFilter {
+                text: t.into(),
+                ..OrderFilter::default()
+            })
+        };
+        assert_eq!(text("led"), vec![b_id], "a product word, any case");
+        assert_eq!(text("ningbo"), vec![a_id], "the supplier's company");
+        assert_eq!(text("chen brass"), vec![a_id], "every word must match");
+        assert!(text("chen hinge").is_empty());
+        assert!(
+            text("'; DROP TABLE orders; --").is_empty(),
+            "words are data"
+        );
+        assert_eq!(ids(OrderFilter::default()).len(), 3);
+
+        let partners = store.partners().expect("reads");
+        assert_eq!(partners.len(), 2);
+        assert!(
+            partners
+                .iter()
+                .any(|p| p.id == ningbo && p.company == "Ningbo Valve Works")
+        );
+    }
+
+    #[test]
+    fn an_orders_actions_are_derived_again_as_time_passes() {
+        use trade_model::dispute::{DisputeAction, DisputeReason};
+        use trade_model::order::{ActionKind, Actor, OrderAction, OrderStatus};
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let now = jiff::Timestamp::now();
+        // A paid, shipped order whose dispute was filed 4 days ago and cached as the
+        // server derived it then: escalation (from day 4) was not offered yet.
+        let filed = now - jiff::SignedDuration::from_hours(24 * 4);
+        let (change, id) = order_change("Valve", AccountId::new(), 40, filed);
+        let Some(SyncRecord::Order(view)) = change.record else {
+            unreachable!("order_change makes an order")
+        };
+        let mut o = view.order;
+        o.status = OrderStatus::Shipped;
+        o.paid_minor = o.total_minor();
+        o.installments_paid = 1;
+        let o = trade_model::order::apply(
+            &o,
+            Actor::Party(Party::Buyer),
+            &OrderAction::Dispute(DisputeAction::File {
+                dispute_id: trade_model::DisputeId::new(),
+                reason: DisputeReason::NotReceived,
+                claim_minor: 100,
+                description: "Nothing arrived".into(),
+                evidence: vec![],
+            }),
+            filed,
+        )
+        .expect("a shipped, paid order takes a dispute");
+        let cached = OrderView::new(o, Party::Buyer, filed);
+        assert!(
+            !cached
+                .available_actions
+                .contains(&ActionKind::EscalateDispute)
+        );
+        let change = Change {
+            version: 1,
+            kind: RecordKind::Order,
+            id: id.to_string(),
+            record: Some(SyncRecord::Order(cached)),
+        };
+        store.apply_page(&[change], "c1", now).expect("applies");
+        let view = store.order(id).expect("reads");
+        assert!(
+            view.available_actions
+                .contains(&ActionKind::EscalateDispute),
+            "derived for now: {:?}",
+            view.available_actions
         );
     }
 }
