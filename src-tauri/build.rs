@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "orders",
     "order_counts",
     "partners",
+    "open_document",
     "chat_bank_details",
     "order_detail",
     "order_action",

@@ -163,6 +163,15 @@ pub async fn save_document(
     Ok(true)
 }
 
+/// Opens a document in the system's viewer, from a checked local copy.
+#[tauri::command]
+pub async fn open_document(app: AppHandle, desk: Desk_<'_>, document: DocumentId) -> Answer<()> {
+    let path = desk.document_copy(document).await?;
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(|e| CommandError::new("document.open_failed", e.to_string()))
+}
+
 /// Opens an `https` link in the system browser. The page asks the user first; anything
 /// but a well-formed https URL is refused here.
 #[tauri::command]

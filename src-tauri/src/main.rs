@@ -70,6 +70,7 @@ fn main() -> anyhow::Result<()> {
             commands::orders,
             commands::order_counts,
             commands::partners,
+            commands::open_document,
             commands::chat_bank_details,
             commands::order_detail,
             commands::order_action,

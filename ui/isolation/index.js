@@ -7,7 +7,7 @@ const allowed = new Set([
   "settings", "set_settings", "set_muted", "save_document", "open_external",
   "orders", "order_counts", "order_detail", "order_action", "drafts", "save_draft",
   "discard_draft", "submit_draft", "choose_document", "attach_file", "payment_quote", "pay",
-  "export_evidence", "partners", "chat_bank_details",
+  "export_evidence", "partners", "chat_bank_details", "open_document",
   "plugin:event|listen", "plugin:event|unlisten",
 ]);
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

@@ -545,6 +545,29 @@ impl Desk {
         Ok(self.engine().await?.export_evidence(order, dest).await?)
     }
 
+    /// A local copy of a document to open in the system's viewer: downloaded (and its
+    /// SHA-256 checked) into this app's data folder under a name made only of its id
+    /// and its checked type, never of the name someone else gave it.
+    pub async fn document_copy(&self, document: DocumentId) -> CommandResult<PathBuf> {
+        let engine = self.engine().await?;
+        let meta = engine.store().document(document, engine.account().id)?;
+        let kind = trade_documents::DocumentKind::from_extension(&meta.kind).ok_or_else(|| {
+            CommandError::new(
+                "document.unsupported_type",
+                "This kind of file cannot be opened here; save it instead.",
+            )
+        })?;
+        let dir = self.data_dir.join("opened");
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            CommandError::new("client.io", format!("The file could not be written: {e}"))
+        })?;
+        let dest = dir.join(format!("{document}.{}", kind.extension()));
+        if !dest.exists() {
+            engine.download(document, &dest).await?;
+        }
+        Ok(dest)
+    }
+
     /// Saves a document to a path the user chose in the native save dialog.
     pub async fn save_document(&self, document: DocumentId, dest: &Path) -> CommandResult<()> {
         Ok(self.engine().await?.download(document, dest).await?)

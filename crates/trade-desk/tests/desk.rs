@@ -161,6 +161,34 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
     desk.discard_draft(draft.id).await.unwrap();
     assert!(desk.drafts().await.unwrap().is_empty());
 
+    // A document opens from a copy named by its id and type only, checked against the
+    // server's hash, whatever name its uploader gave it.
+    let with_document = listed
+        .iter()
+        .find(|o| !o.order.terms.documents.is_empty())
+        .expect("the demo has an order with a contract");
+    let document = with_document.order.terms.documents[0];
+    let copy = desk.document_copy(document).await.unwrap();
+    assert_eq!(
+        copy.file_name().unwrap().to_string_lossy(),
+        format!("{document}.pdf"),
+        "{}",
+        copy.display()
+    );
+    let detail = desk.order_detail(with_document.order.id).await.unwrap();
+    let meta = &detail.documents[0].meta;
+    let bytes = std::fs::read(&copy).unwrap();
+    assert_eq!(bytes.len() as i64, meta.size);
+    assert!(bytes.starts_with(b"%PDF-"));
+
+    // Partners name the suppliers of orders.
+    let partners = desk.partners().await.unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|o| partners.iter().any(|p| p.id == o.order.supplier))
+    );
+
     // Sign-out forgets the account: the next start shows the form, prefilled.
     desk.sign_out().await.unwrap();
     assert_eq!(

@@ -98,6 +98,8 @@ export const setMuted = (inquiry: InquiryId, muted: boolean) =>
 /** Asks where to save (native dialog) and saves; false when the user cancelled. */
 export const saveDocument = (document: DocumentId, suggestedName: string) =>
   call<boolean>("save_document", { document, suggestedName });
+/** Opens a document in the system's viewer (a checked local copy). */
+export const openDocument = (document: DocumentId) => call<void>("open_document", { document });
 /** Opens an https link in the browser (the caller has asked the user first). */
 export const openExternal = (url: string) => call<void>("open_external", { url });
 
