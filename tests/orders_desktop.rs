@@ -137,6 +137,25 @@ async fn wait_status(app: &App, label: &str, patience: Duration) {
     .await;
 }
 
+/// Waits until the server's order `id` has `value` at the JSON pointer `field` of
+/// `GET /v1/orders/{id}` (e.g. `/order/status`).
+async fn wait_on_server(d: &Desktop, token: &str, id: &str, field: &str, value: Value) {
+    until(
+        &format!("the server's order to have {field} = {value}"),
+        PATIENCE,
+        async || {
+            let o = d.backend.get(&format!("/v1/orders/{id}"), token).await;
+            ensure!(
+                o.pointer(field) == Some(&value),
+                "{field} is {:?}",
+                o.pointer(field)
+            );
+            Ok(())
+        },
+    )
+    .await;
+}
+
 /// Waits until the first element with test id `id` contains `needle`.
 async fn wait_text(app: &App, id: &str, needle: &str, patience: Duration) -> String {
     until(
@@ -324,20 +343,15 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     app.screenshot("confirm-receipt").await;
     app.click("receipt-go").await;
     wait_status(app, "Completed", RECONNECT).await;
-    until(
-        "the server to have the order completed",
-        PATIENCE,
-        async || {
-            let o = d.backend.get(&format!("/v1/orders/{id}"), &token).await;
-            ensure!(
-                o["order"]["status"] == "completed",
-                "{}",
-                o["order"]["status"]
-            );
-            Ok(())
-        },
-    )
-    .await;
+    wait_on_server(&d, &token, &id, "/order/status", json!("completed")).await;
+
+    // Leave feedback on the completed order.
+    app.click("action-feedback").await;
+    app.click("feedback-star-4").await;
+    app.type_into("step-note", "Good packing, two days late.")
+        .await;
+    app.click("feedback-go").await;
+    wait_on_server(&d, &token, &id, "/order/feedback/rating", json!(4)).await;
     d.finish().await;
 }
 
@@ -415,16 +429,7 @@ async fn an_uploaded_contract_is_checked_confirmed_and_paid_by_card_after_a_decl
     app.screenshot("pay-now-card-declined").await;
     card("4242 4242 4242 4242").await;
     wait_text(app, "pay-status", "Payment received", BOT).await;
-    until("the server to have the order paid", PATIENCE, async || {
-        let o = d.backend.get(&format!("/v1/orders/{id}"), &token).await;
-        ensure!(
-            o["order"]["paid_minor"] == 370_000,
-            "{}",
-            o["order"]["paid_minor"]
-        );
-        Ok(())
-    })
-    .await;
+    wait_on_server(&d, &token, &id, "/order/paid_minor", json!(370_000)).await;
     // Nothing of the card but its last four digits is on this computer.
     let cache = d.home.join("data");
     let mut leaked = Vec::new();
@@ -530,20 +535,7 @@ async fn a_supplier_modified_order_shows_what_changed_and_waits_for_the_buyer() 
     app.click("confirm-go").await;
     wait_status(app, "Ordered", RECONNECT).await;
     let buyer = d.backend.buyer_token().await;
-    until(
-        "the server to have the order confirmed",
-        PATIENCE,
-        async || {
-            let o = d.backend.get(&format!("/v1/orders/{id}"), &buyer).await;
-            ensure!(
-                o["order"]["status"] == "ordered",
-                "{}",
-                o["order"]["status"]
-            );
-            Ok(())
-        },
-    )
-    .await;
+    wait_on_server(&d, &buyer, &id, "/order/status", json!("ordered")).await;
     d.finish().await;
 }
 
@@ -839,5 +831,110 @@ async fn the_order_screens_in_the_dark_theme() {
     app.click("upload-contract").await;
     app.wait_for("form-choose-file").await;
     app.screenshot("upload-contract-dark").await;
+    d.finish().await;
+}
+
+#[tokio::test]
+async fn receiving_time_modification_requests_and_cancelling_from_the_order_screen() {
+    let d = signed_in(Launch::default()).await;
+    let app = d.app();
+    let token = d.backend.buyer_token().await;
+    let list = d.backend.get("/v1/orders?limit=200", &token).await;
+    let items = list["items"].as_array().unwrap().clone();
+    let offering = |action: &str| -> Vec<String> {
+        items
+            .iter()
+            .filter(|v| {
+                v["available_actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a == action)
+            })
+            .map(|v| v["order"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // The list sorted by next deadline is the server's orders by their next deadline.
+    orders_screen(app).await;
+    app.click("sort-deadline").await;
+    let mut expected: Vec<(i64, String)> = items
+        .iter()
+        .map(|v| {
+            let at = v["next_deadline"]["at"]
+                .as_str()
+                .map(|t| t.parse::<jiff::Timestamp>().unwrap().as_millisecond())
+                .unwrap_or(i64::MAX);
+            (at, v["order"]["id"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    expected.sort();
+    let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+    until("the list sorted by next deadline", PATIENCE, async || {
+        let shown = app
+            .js(
+                "return [...document.querySelectorAll('[data-order-id]')].map(e => e.dataset.orderId);",
+                vec![],
+            )
+            .await;
+        let shown: Vec<String> = serde_json::from_value(shown)?;
+        ensure!(shown == expected, "shown {shown:?}");
+        Ok(())
+    })
+    .await;
+    app.click("sort-recent").await;
+
+    // Extend receiving time on a shipped order.
+    let shipped = offering("extend_receipt");
+    let shipped = shipped.first().expect("the demo has a shipped order");
+    open_order(app, shipped).await;
+    app.click("action-extend-receipt").await;
+    wait_on_server(
+        &d,
+        &token,
+        shipped,
+        "/order/receipt_extended_by_buyer",
+        json!(true),
+    )
+    .await;
+
+    // Request Modification on an ordered, unpaid order: it waits for both again.
+    let unpaid = offering("request_modification");
+    let unpaid = unpaid.first().expect("the demo has an unpaid order");
+    open_order(app, unpaid).await;
+    app.click("action-request-modification").await;
+    app.type_into("step-note", "Please change the quantity to 600 pieces.")
+        .await;
+    app.click("request-go").await;
+    wait_on_server(
+        &d,
+        &token,
+        unpaid,
+        "/order/modification_request/note",
+        json!("Please change the quantity to 600 pieces."),
+    )
+    .await;
+
+    // Cancel another order, with a reason.
+    let cancellable: Vec<String> = offering("cancel")
+        .into_iter()
+        .filter(|id| id != unpaid)
+        .collect();
+    let cancel = cancellable
+        .first()
+        .expect("the demo has another cancellable order");
+    open_order(app, cancel).await;
+    app.click("action-cancel").await;
+    app.type_into("step-note", "Found a closer supplier.").await;
+    app.click("cancel-go").await;
+    wait_status(app, "Cancelled", RECONNECT).await;
+    wait_on_server(
+        &d,
+        &token,
+        cancel,
+        "/order/cancel_reason",
+        json!("Found a closer supplier."),
+    )
+    .await;
     d.finish().await;
 }

@@ -705,6 +705,18 @@ impl App {
             Vec::new(),
         )
         .await;
+        // The window's content never scrolls as a whole (only its panes do).
+        let shifted = self
+            .js(
+                "const s = document.scrollingElement; return [s.scrollTop, s.scrollLeft];",
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(
+            shifted,
+            json!([0, 0]),
+            "screenshot {name}: the whole page scrolled"
+        );
         let png = self
             .driver()
             .screenshot_as_png()

@@ -154,3 +154,8 @@ export function fullDateOf(iso: string): string {
   const d = parse(iso);
   return d ? fullDate.format(d) : "";
 }
+
+/** The last part of a local path, for naming a file the user picked. */
+export function fileNameOf(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
