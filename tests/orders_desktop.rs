@@ -347,7 +347,16 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
 
     // Leave feedback on the completed order.
     app.click("action-feedback").await;
-    app.click("feedback-star-4").await;
+    until("4 stars chosen", PATIENCE, async || {
+        app.click("feedback-star-4").await;
+        let checked = app.attr("feedback-star-4", "aria-checked").await;
+        ensure!(
+            checked.as_deref() == Some("true"),
+            "aria-checked {checked:?}"
+        );
+        Ok(())
+    })
+    .await;
     app.type_into("step-note", "Good packing, two days late.")
         .await;
     app.click("feedback-go").await;
@@ -531,11 +540,30 @@ async fn a_supplier_modified_order_shows_what_changed_and_waits_for_the_buyer() 
     );
     app.screenshot("order-modified").await;
 
+    // Confirm with a PI attached: the documents change, so the supplier (the bot)
+    // confirms again; then the order is placed, with the PI.
+    let files = tempfile::tempdir().unwrap();
+    let pi = files.path().join("PI-7781.pdf");
+    let pdf = contract_pdf("Pro forma invoice PI-7781");
+    std::fs::write(&pi, &pdf).unwrap();
     app.click("action-confirm").await;
+    app.click("confirm-attach-pi").await;
+    app.answer_file_dialog("Choose a contract", &pi).await;
+    wait_text(app, "confirm-pi", "PI-7781.pdf", PATIENCE).await;
     app.click("confirm-go").await;
     wait_status(app, "Ordered", RECONNECT).await;
     let buyer = d.backend.buyer_token().await;
     wait_on_server(&d, &buyer, &id, "/order/status", json!("ordered")).await;
+    let placed = d.backend.get(&format!("/v1/orders/{id}"), &buyer).await;
+    let pi_id = placed["order"]["terms"]["documents"][0]
+        .as_str()
+        .expect("the PI is the order's document");
+    let meta = d
+        .backend
+        .get(&format!("/v1/documents/{pi_id}"), &buyer)
+        .await;
+    assert_eq!(meta["sha256"], hex::encode(Sha256::digest(&pdf)));
+    wait_text(app, "order-documents", "PI-7781.pdf", PATIENCE).await;
     d.finish().await;
 }
 
@@ -561,12 +589,21 @@ async fn a_dispute_is_filed_with_evidence_escalated_and_decided_and_its_packet_e
     app.click("dispute-file-open").await;
     app.wait_for("dispute-form").await;
     app.set_value("dispute-reason", "not_as_described").await;
+    // More than was paid is refused next to the field.
+    let over = paid + 100;
+    app.retype(
+        "dispute-claim",
+        &format!("{}.{:02}", over / 100, over % 100),
+    )
+    .await;
+    app.wait_for("dispute-claim-error").await;
     let claim = paid / 2;
     app.retype(
         "dispute-claim",
         &format!("{}.{:02}", claim / 100, claim % 100),
     )
     .await;
+    app.wait_gone("dispute-claim-error").await;
     app.type_into(
         "dispute-description",
         "Half of the cartons hold the wrong colour (grey instead of navy).",
@@ -835,7 +872,7 @@ async fn the_order_screens_in_the_dark_theme() {
 }
 
 #[tokio::test]
-async fn receiving_time_modification_requests_and_cancelling_from_the_order_screen() {
+async fn receiving_time_modification_requests_settlement_and_cancelling_from_the_order_screen() {
     let d = signed_in(Launch::default()).await;
     let app = d.app();
     let token = d.backend.buyer_token().await;
@@ -912,6 +949,28 @@ async fn receiving_time_modification_requests_and_cancelling_from_the_order_scre
         unpaid,
         "/order/modification_request/note",
         json!("Please change the quantity to 600 pieces."),
+    )
+    .await;
+
+    // The seeded dispute: withdrawing warns that it is final (kept), then the buyer
+    // accepts the supplier's proposal.
+    let disputed = offering("accept_proposal");
+    let disputed = disputed
+        .first()
+        .expect("the demo has a dispute with a proposal");
+    open_order(app, disputed).await;
+    app.click("dispute-withdraw").await;
+    wait_text(app, "dispute-withdraw-warning", "final", PATIENCE).await;
+    app.click("dispute-withdraw-keep").await;
+    app.wait_gone("dispute-withdraw-warning").await;
+    app.click("dispute-accept").await;
+    wait_text(app, "dispute-status", "Settled", RECONNECT).await;
+    wait_on_server(
+        &d,
+        &token,
+        disputed,
+        "/order/dispute/status",
+        json!("settled"),
     )
     .await;
 

@@ -41,6 +41,7 @@ use trade_client::credentials::MemoryStore;
 use trade_client::engine::{self, Engine, Options};
 use trade_client::error::ClientError;
 use trade_client::store::LocalStore;
+use trade_client::store::queries::{OrderFilter, OrderSort};
 use trade_e2e::Server;
 use trade_model::InquiryId;
 use trade_server::seed::{self, SeedOptions};
@@ -50,6 +51,8 @@ const COMMAND: &str = "cargo bench -p trade-e2e --bench client_sync";
 const PAGE: usize = 500;
 /// Inquiries per inbox page, as the app asks for them.
 const INBOX_PAGE: usize = 50;
+/// Orders per page of the orders screen.
+const ORDERS_PAGE: usize = 200;
 /// Messages per thread page.
 const THREAD_PAGE: usize = 50;
 const SEARCH_LIMIT: usize = 20;
@@ -1006,6 +1009,58 @@ fn queries(settings: &Settings, report: &mut Report, cache: &Synced) -> Result<(
                 Stats::of(times).show(),
             );
         }
+    }
+
+    // The orders screen: first pages by each sort, over all orders and within a box,
+    // and narrowed by a word (a product word, then a supplier's company).
+    let boxes = store.order_counts()?;
+    let biggest = boxes.iter().max_by_key(|(_, n)| *n).map(|(b, _)| *b);
+    let filters = [
+        ("all, recent", OrderFilter::default()),
+        (
+            "all, by next deadline",
+            OrderFilter {
+                sort: OrderSort::Deadline,
+                ..OrderFilter::default()
+            },
+        ),
+        (
+            "biggest box, by next deadline",
+            OrderFilter {
+                order_box: biggest,
+                sort: OrderSort::Deadline,
+                ..OrderFilter::default()
+            },
+        ),
+        (
+            "product word \"bottle\"",
+            OrderFilter {
+                text: "bottle".into(),
+                ..OrderFilter::default()
+            },
+        ),
+        (
+            "supplier word \"textile\"",
+            OrderFilter {
+                text: "textile".into(),
+                ..OrderFilter::default()
+            },
+        ),
+    ];
+    for (what, filter) in filters {
+        let _ = store.orders(&filter, None, ORDERS_PAGE)?;
+        let mut times = Vec::with_capacity(n);
+        let mut shown = 0;
+        for _ in 0..n {
+            let (d, page) = timed(|| Ok(store.orders(&filter, None, ORDERS_PAGE)?))?;
+            shown = page.items.len();
+            times.push(d);
+        }
+        report.line(
+            &format!("orders first page ({what})"),
+            format!("`orders(filter, None, {ORDERS_PAGE})`, {n} times ({shown} orders a page)"),
+            Stats::of(times).show(),
+        );
     }
 
     let reps = settings.search_repeats;

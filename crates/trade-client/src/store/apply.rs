@@ -127,6 +127,18 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
                     json(i)?
                 ],
             )?;
+            exec(
+                tx,
+                "INSERT INTO partners (id, name, company, last_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, company = excluded.company, \
+                 last_at = MAX(last_at, excluded.last_at)",
+                params![
+                    i.supplier.to_string(),
+                    i.supplier_name,
+                    i.supplier_company,
+                    i.last_message_at.as_millisecond()
+                ],
+            )?;
             let body = format!(
                 "{} {} {}",
                 i.supplier_name, i.supplier_company, i.last_message_preview

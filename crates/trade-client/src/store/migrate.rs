@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("migrations/0004_search_rows.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("migrations/0005_orders_screen.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {
