@@ -108,14 +108,8 @@ export function editDraft(draft: Draft) {
   app.view = "orders";
 }
 
-let partnersReadAt = 0;
-
-/** Re-reads the suppliers, at most every 5 s (it scans the cached inquiries), unless
- * `now` asks for it at once. */
-export async function refreshPartners(now = false) {
-  const t = Date.now();
-  if (!now && t - partnersReadAt < 5_000) return;
-  partnersReadAt = t;
+/** Re-reads the suppliers (a small table kept with the inquiries). */
+export async function refreshPartners() {
   try {
     app.partners = await ipc.partners();
   } catch {
@@ -159,7 +153,7 @@ export async function loadSignedIn() {
   const [status, unread] = await Promise.allSettled([ipc.status(), ipc.unread()]);
   if (status.status === "fulfilled") app.status = status.value;
   if (unread.status === "fulfilled") app.unread = unread.value;
-  await Promise.all([refreshOutbox(), refreshSettings(), refreshPartners(true)]);
+  await Promise.all([refreshOutbox(), refreshSettings(), refreshPartners()]);
 }
 
 export function clearSession() {
