@@ -119,7 +119,8 @@ async fn open_order(app: &App, id: &str) {
     .await;
 }
 
-/// Waits until the open order's status reads `label`.
+/// Waits until the open order's status reads `label` and nothing of it is waiting to be
+/// sent (the screen has settled: the pending note comes and goes below the buttons).
 async fn wait_status(app: &App, label: &str, patience: Duration) {
     until(
         &format!("the order status \"{label}\""),
@@ -131,6 +132,10 @@ async fn wait_status(app: &App, label: &str, patience: Duration) {
             };
             let text = app.inner_text(e).await;
             ensure!(words(&text) == label, "status {text:?}");
+            ensure!(
+                !app.present("order-pending").await,
+                "an action is waiting to be sent"
+            );
             Ok(())
         },
     )

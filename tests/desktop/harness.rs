@@ -553,13 +553,29 @@ impl App {
         .await
     }
 
+    /// Clicks the element with this test id once it is on screen, in the middle of its
+    /// scrolling pane and not covered: the point clicked is the element's own (a control
+    /// that just moved, or sits under a sticky footer, is not clicked through).
     pub async fn click(&self, id: &str) {
-        let e = self.wait_for(id).await;
-        // Into the middle of its scrolling pane first: a control at a pane's edge may be
-        // under a sticky footer.
-        self.js(
-            "arguments[0].scrollIntoView({ block: 'center' });",
-            vec![e.to_json().expect("an element reference")],
+        let e = until(
+            &format!("[data-testid={id}] clickable"),
+            PATIENCE,
+            async || {
+                let Some(e) = self.visible(id).await else {
+                    bail!("not on screen; test ids: {:?}", self.test_ids().await)
+                };
+                let hit = self
+                    .js(
+                        "const e = arguments[0]; e.scrollIntoView({ block: 'center' });\
+                         const r = e.getBoundingClientRect();\
+                         const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);\
+                         return at !== null && (at === e || e.contains(at));",
+                        vec![e.to_json()?],
+                    )
+                    .await;
+                anyhow::ensure!(hit == json!(true), "covered, or moving");
+                Ok(e)
+            },
         )
         .await;
         e.click()
