@@ -190,6 +190,15 @@ async fn server_orders_of(d: &Desktop, token: &str, product: &str) -> Vec<Value>
         .collect()
 }
 
+/// Runs `dunstctl` (the test desktop's notification server).
+fn dunstctl(args: &[&str]) {
+    let status = std::process::Command::new("dunstctl")
+        .args(args)
+        .status()
+        .expect("dunstctl runs");
+    assert!(status.success(), "dunstctl {args:?}: {status}");
+}
+
 /// Waits for a desktop notification (Notify on the session bus) titled `summary`.
 async fn wait_notified(d: &Desktop, summary: &str) {
     until(&format!("a notification \"{summary}\""), BOT, async || {
@@ -314,6 +323,8 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     wait_text(app, "tt-bank-warning", "DE89370400440532013000", PATIENCE).await;
     app.click("tt-get-details").await;
     let reference = wait_text(app, "tt-reference", "", PATIENCE).await;
+    // Earlier notifications off the screen: the next one is the shipment's.
+    dunstctl(&["close-all"]);
     let payments = d
         .backend
         .get(&format!("/v1/orders/{id}/payments"), &token)
@@ -340,6 +351,27 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     wait_status(app, "Shipped", BOT).await;
     app.wait_for("order-shipment").await;
     wait_notified(&d, "Order shipped").await;
+
+    // Clicking the notification (its default action) shows the order, from elsewhere.
+    app.click("nav-inbox").await;
+    app.wait_for("inbox").await;
+    until(
+        "the shipment notification on screen",
+        PATIENCE,
+        async || {
+            let shown = std::process::Command::new("dunstctl")
+                .args(["count", "displayed"])
+                .output()?;
+            let n: i64 = String::from_utf8_lossy(&shown.stdout).trim().parse()?;
+            ensure!(n >= 1, "{n} displayed");
+            Ok(())
+        },
+    )
+    .await;
+    dunstctl(&["action", "0"]);
+    app.wait_for("order-detail").await;
+    wait_status(app, "Shipped", PATIENCE).await;
+    assert_eq!(words(&app.text("order-title").await), product);
 
     // Confirm Receipt, with the 30-day protection warning first.
     app.click("action-confirm-receipt").await;
