@@ -5,7 +5,7 @@
 #   scripts/with-keyring.sh [--locked | --desktop] CMD [ARGS...]
 #
 # The command sees:
-#   TRADE_KEYRING=unlocked|locked  which keyring it got (crates/trade-client/tests/keyring.rs
+#   TRADE_KEYRING=unlocked|locked  which keyring it got (crates/trade-client/tests/client/keyring.rs
 #                                  refuses to run without it)
 #   TRADE_KEYRING_HOME             the temporary HOME (removed afterwards)
 #   TRADE_KEYRING_SEED_*           --locked only: the entry stored before locking (below)
@@ -21,7 +21,7 @@
 # storing one fails. The entry's service name follows KeyringStore::entry_name in
 # crates/trade-client/src/credentials.rs.
 # --desktop: the unlocked keyring, plus a desktop for the app's end-to-end tests
-# (tests/desktop.rs): an Xvfb display (1280x800x24, no TCP) in DISPLAY, a notification
+# (tests/desktop/): an Xvfb display (1280x800x24, no TCP) in DISPLAY, a notification
 # server (dunst) on the same session bus, and dbus-monitor logging every Notify call to
 # the file named by TRADE_NOTIFY_LOG. Not combinable with --locked (which must have no
 # display).

@@ -1,4 +1,4 @@
-//! The client engine in a child process, for the SIGKILL test (`tests/kill.rs`), which
+//! The client engine in a child process, for the SIGKILL test (`tests/e2e/kill.rs`), which
 //! kills it at random points and checks what survived.
 //!
 //! Usage: `engine-child sync` or `engine-child push <count>`, with the environment:

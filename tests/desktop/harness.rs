@@ -69,10 +69,23 @@ fn require_desktop() {
         _ => panic!(
             "TRADE_DESKTOP is not set. These tests drive the real app on a throwaway desktop \
              (Xvfb, a private session bus with an unlocked keyring and a notification server): \
-             run them as `cargo build -p trade-center-desktop && \
-             scripts/with-keyring.sh --desktop cargo test -p trade-e2e --test desktop`"
+             run them with `./dev test`, or after `cargo build --workspace --bins` as \
+             `scripts/with-keyring.sh --desktop cargo test -p trade-e2e --test desktop`"
         ),
     }
+}
+
+/// Where screenshots go: `<target>/screenshots/`, so that a test run leaves the checkout
+/// as it was; with `TRADE_UPDATE_SCREENSHOTS=1`, `docs/screenshots/` (the README's copies).
+fn screenshot_dir() -> PathBuf {
+    if std::env::var("TRADE_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        return repo_root().join("docs/screenshots");
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.ancestors()
+        .nth(3)
+        .expect("the test binary lives in <target>/<profile>/deps")
+        .join("screenshots")
 }
 
 /// target/debug/deps/desktop-xxxx → target/debug/trade-center-desktop
@@ -85,7 +98,7 @@ fn app_binary() -> PathBuf {
     let app = profile_dir.join("trade-center-desktop");
     assert!(
         app.is_file(),
-        "the app binary {} is missing: build it first: cargo build -p trade-center-desktop",
+        "the app binary {} is missing: build it first: cargo build --workspace --bins",
         app.display()
     );
     app
@@ -713,7 +726,7 @@ impl App {
     }
 
     /// Waits for two animation frames (so the last DOM change is painted), then saves a
-    /// PNG of the window to `docs/screenshots/<name>.png`.
+    /// PNG of the window as `<name>.png` in [`screenshot_dir`].
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         self.js_async(
             "const done = arguments[arguments.length - 1];\
@@ -739,7 +752,7 @@ impl App {
             .await
             .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         assert!(png.starts_with(b"\x89PNG"), "screenshot {name} is a PNG");
-        let dir = repo_root().join("docs/screenshots");
+        let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();

@@ -4,7 +4,7 @@
 #![cfg(feature = "postgres-tests")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;

@@ -46,7 +46,7 @@ fn service() -> String {
 
 fn mode() -> String {
     std::env::var("TRADE_KEYRING").expect(
-        "TRADE_KEYRING is not set: run as `scripts/with-keyring.sh [--locked] cargo test -p trade-e2e --test keyring`",
+        "TRADE_KEYRING is not set: run as `scripts/with-keyring.sh [--locked] cargo test -p trade-e2e --test e2e keyring::`",
     )
 }
 

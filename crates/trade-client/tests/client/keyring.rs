@@ -3,8 +3,8 @@
 //! Run through `scripts/with-keyring.sh`, once per keyring state:
 //!
 //! ```sh
-//! scripts/with-keyring.sh cargo test -p trade-client --test keyring
-//! scripts/with-keyring.sh --locked cargo test -p trade-client --test keyring
+//! scripts/with-keyring.sh cargo test -p trade-client --test client keyring::
+//! scripts/with-keyring.sh --locked cargo test -p trade-client --test client keyring::
 //! ```
 //!
 //! The script starts a throwaway gnome-keyring on a private session bus with a temporary
@@ -40,8 +40,8 @@ fn mode() -> Mode {
         Ok(other) => panic!("TRADE_KEYRING={other:?}: expected unlocked or locked"),
         Err(_) => panic!(
             "TRADE_KEYRING is not set. These tests need a throwaway keyring: run them as \
-             `scripts/with-keyring.sh cargo test -p trade-client --test keyring` and \
-             `scripts/with-keyring.sh --locked cargo test -p trade-client --test keyring`"
+             `scripts/with-keyring.sh cargo test -p trade-client --test client keyring::` and \
+             `scripts/with-keyring.sh --locked cargo test -p trade-client --test client keyring::`"
         ),
     }
 }
@@ -390,13 +390,13 @@ fn no_session_bus_is_unavailable() {
         return;
     }
     let bus = temp_home().join("no-such-bus");
+    // This test's name inside the test binary: its module path without the crate.
+    let (_, module) = module_path!()
+        .split_once("::")
+        .expect("the test sits in a module of the test binary");
+    let name = format!("{module}::no_session_bus_is_unavailable");
     let out = Command::new(std::env::current_exe().expect("test binary path"))
-        .args([
-            "--exact",
-            "no_session_bus_is_unavailable",
-            "--test-threads",
-            "1",
-        ])
+        .args(["--exact", &name, "--test-threads", "1"])
         .env("TRADE_KEYRING", "no-bus")
         .env(
             "DBUS_SESSION_BUS_ADDRESS",

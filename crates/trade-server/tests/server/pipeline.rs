@@ -3,7 +3,7 @@
 //! ship → Confirm Receipt → completed → feedback; and a dispute to an operator decision.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};

@@ -2,7 +2,7 @@
 //! leaves nothing behind; every genuine type is accepted; names never become paths.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

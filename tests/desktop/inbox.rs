@@ -4,8 +4,8 @@
 //!
 //! ```sh
 //! (cd ui && npm ci && npx vite build)
-//! cargo build -p trade-center-desktop
-//! scripts/with-keyring.sh --desktop cargo test -p trade-e2e --test desktop
+//! cargo build --workspace --bins
+//! scripts/with-keyring.sh --desktop cargo test -p trade-e2e --test desktop inbox::
 //! ```
 //!
 //! `scripts/with-keyring.sh --desktop` provides an Xvfb display, a private session bus
@@ -21,13 +21,13 @@
 //! script's. The app is a single-instance app on that one bus, so the tests take turns
 //! (a process-wide lock), whatever `--test-threads` says.
 //!
-//! Screenshots go to `docs/screenshots/`: sign-in, first-sync (when the first sync is
+//! Screenshots go to `<target>/screenshots/` (to `docs/screenshots/`, the
+//! README's copies, with `TRADE_UPDATE_SCREENSHOTS=1`): sign-in, first-sync (when the first sync is
 //! caught on screen), inbox, thread, settings-light, settings-dark, inbox-dark.
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "desktop/harness.rs"]
-mod harness;
+use crate::harness;
 
 use std::time::Duration;
 

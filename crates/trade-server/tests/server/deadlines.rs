@@ -1,7 +1,7 @@
 //! The deadline engine fires when the test clock moves past a deadline, never before.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use jiff::SignedDuration;
 use reqwest::Method;

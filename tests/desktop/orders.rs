@@ -5,19 +5,19 @@
 //!
 //! ```sh
 //! (cd ui && npm ci && npx vite build)
-//! cargo build -p trade-center-desktop
-//! scripts/with-keyring.sh --desktop cargo test -p trade-e2e --test orders_desktop
+//! cargo build --workspace --bins
+//! scripts/with-keyring.sh --desktop cargo test -p trade-e2e --test desktop orders::
 //! ```
 //!
-//! Screenshots (light, and `-dark` in the dark theme) go to `docs/screenshots/`:
+//! Screenshots (light, and `-dark` in the dark theme) go to `<target>/screenshots/` (to
+//! `docs/screenshots/`, the README's copies, with `TRADE_UPDATE_SCREENSHOTS=1`):
 //! orders, order-form, upload-contract, order-detail, order-modified, pay-now,
 //! pay-now-transfer, pay-now-card-declined, confirm-receipt, dispute, dispute-decided,
 //! order-pending-offline, order-refused.
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "desktop/harness.rs"]
-mod harness;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

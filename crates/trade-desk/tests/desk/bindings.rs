@@ -1,6 +1,6 @@
 //! The TypeScript declarations in `ui/src/lib/bindings/` are generated from the Rust
 //! types that cross IPC. This test fails when they are stale; to regenerate:
-//! `TRADE_UPDATE_BINDINGS=1 cargo test -p trade-desk --test bindings`.
+//! `TRADE_UPDATE_BINDINGS=1 cargo test -p trade-desk --test desk bindings::`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -90,6 +90,6 @@ fn generated_typescript_is_current() {
     assert!(
         stale.is_empty(),
         "ui/src/lib/bindings is stale: {stale:?}. Regenerate with \
-         `TRADE_UPDATE_BINDINGS=1 cargo test -p trade-desk --test bindings`"
+         `TRADE_UPDATE_BINDINGS=1 cargo test -p trade-desk --test desk bindings::`"
     );
 }

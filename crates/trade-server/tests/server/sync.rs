@@ -3,7 +3,7 @@
 //! a change under concurrent writers, push at most once with typed results, live pokes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,0 +1,19 @@
+//! The server's integration tests, in one binary (one link instead of one per file):
+//! the real server on `127.0.0.1:0` over HTTPS (see `support`).
+//!
+//! `postgres` needs `--features postgres-tests` and `TRADE_TEST_POSTGRES_URL`; with the
+//! URL set, every other module runs on PostgreSQL too (`./dev test` runs this binary once
+//! on SQLite and once on PostgreSQL).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod cancellation;
+mod deadlines;
+mod demo;
+mod documents;
+mod pipeline;
+mod postgres;
+mod security;
+mod seed;
+mod sync;

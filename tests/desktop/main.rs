@@ -1,0 +1,18 @@
+//! The desktop app end to end, in one binary: the real app (`trade-center-desktop`, with
+//! the built `ui/`) driven through WebDriver (tauri-driver + WebKitWebDriver) against the
+//! demo backend, on a throwaway desktop (`scripts/with-keyring.sh --desktop`).
+//!
+//! ```sh
+//! ./dev test     # or, once built:
+//! cargo test --workspace --test desktop --config "target.'cfg(all())'.runner = ['scripts/with-keyring.sh', '--desktop']"
+//! ```
+//!
+//! `inbox`: sign-in, first sync, the inbox, chat, notifications, keyring. `orders`: the
+//! order pipeline. `harness`: the desktop, the app and its window.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(target_os = "linux")]
+
+mod harness;
+
+mod inbox;
+mod orders;
