@@ -81,21 +81,24 @@ fn screenshot_dir() -> PathBuf {
     if std::env::var("TRADE_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
         return repo_root().join("docs/screenshots");
     }
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.ancestors()
-        .nth(3)
-        .expect("the test binary lives in <target>/<profile>/deps")
+    profile_dir()
+        .parent()
+        .expect("the profile dir lives in the target dir")
         .join("screenshots")
 }
 
-/// target/debug/deps/desktop-xxxx → target/debug/trade-center-desktop
-fn app_binary() -> PathBuf {
+/// `<target>/debug` (the test binary is `<target>/debug/deps/desktop-xxxx`).
+fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = exe
-        .parent()
+    exe.parent()
         .and_then(Path::parent)
-        .expect("the test binary lives in <target>/<profile>/deps");
-    let app = profile_dir.join("trade-center-desktop");
+        .expect("the test binary lives in <target>/<profile>/deps")
+        .to_owned()
+}
+
+/// `<target>/debug/trade-center-desktop`, built beside the tests.
+fn app_binary() -> PathBuf {
+    let app = profile_dir().join("trade-center-desktop");
     assert!(
         app.is_file(),
         "the app binary {} is missing: build it first: cargo build --workspace --bins",

@@ -153,6 +153,23 @@ impl FromStr for Backend {
     }
 }
 
+/// Creates a new, empty database (named `trade_<uuid>`) on the PostgreSQL server that
+/// `server_url` reaches, whose user may create databases, and returns the new database's
+/// URL: one database per test or throwaway instance on a shared cluster.
+pub async fn create_postgres_database(server_url: &str) -> Result<String, DbError> {
+    let (prefix, _) = server_url
+        .rsplit_once('/')
+        .filter(|(p, _)| p.starts_with("postgres://") || p.starts_with("postgresql://"))
+        .ok_or_else(|| DbError::UnsupportedUrl(server_url.to_owned()))?;
+    let name = format!("trade_{}", uuid::Uuid::now_v7().simple());
+    install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(server_url).await?;
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await?;
+    sqlx::Connection::close(conn).await?;
+    Ok(format!("{prefix}/{name}"))
+}
+
 /// Unix milliseconds, the only way instants are stored.
 pub fn millis(t: jiff::Timestamp) -> i64 {
     t.as_millisecond()

@@ -15,22 +15,6 @@ use trade_server::db::Db;
 use trade_server::seed::{self, SeedOptions, SeedReport};
 use trade_server::{Config, Running};
 
-/// A fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is set (as the other
-/// server tests do), else the SQLite file in the data directory.
-async fn database_url() -> Option<String> {
-    let base = std::env::var("TRADE_TEST_POSTGRES_URL").ok()?;
-    let name = format!("trade_test_{}", uuid::Uuid::now_v7().simple());
-    sqlx::any::install_default_drivers();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
-        .await
-        .expect("connect to TRADE_TEST_POSTGRES_URL");
-    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create test database");
-    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
-    Some(format!("{prefix}/{name}"))
-}
-
 struct World {
     running: Running,
     client: reqwest::Client,
@@ -43,7 +27,8 @@ impl World {
     /// Seeds a data directory (or database), then starts the real server on it.
     async fn start(opts: SeedOptions) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let url = database_url().await;
+        // PostgreSQL when `TRADE_TEST_POSTGRES_URL` is set, else SQLite in the data dir.
+        let url = crate::support::database_url().await;
         let db = match &url {
             Some(url) => Db::connect(url).await.unwrap(),
             None => Db::open_sqlite(&dir.path().join("trade.db")).await.unwrap(),

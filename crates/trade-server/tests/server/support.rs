@@ -34,16 +34,11 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is set.
 pub async fn database_url() -> Option<String> {
     let base = std::env::var("TRADE_TEST_POSTGRES_URL").ok()?;
-    let name = format!("trade_test_{}", uuid::Uuid::now_v7().simple());
-    sqlx::any::install_default_drivers();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
-        .await
-        .expect("connect to TRADE_TEST_POSTGRES_URL");
-    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create test database");
-    let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
-    Some(format!("{prefix}/{name}"))
+    Some(
+        trade_server::db::create_postgres_database(&base)
+            .await
+            .expect("a fresh database on TRADE_TEST_POSTGRES_URL"),
+    )
 }
 
 impl TestServer {
