@@ -1,10 +1,10 @@
 //! Shared pieces of the end-to-end tests: a real trade server on loopback over HTTPS
 //! (restartable on the same port and data directory, to take it away and bring it
-//! back), and accounts made through its API.
+//! back) on SQLite, or on a fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is
+//! set, and accounts made through its API.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,30 +13,54 @@ use serde_json::json;
 use trade_client::credentials::MemoryStore;
 use trade_client::engine::{Connection, Engine, Options};
 use trade_client::profile::ServerProfile;
-use trade_server::clock::SystemClock;
+use trade_server::clock::{Clock, SystemClock};
 use trade_server::{Config, Running};
 
 pub struct Server {
     pub dir: tempfile::TempDir,
     pub addr: SocketAddr,
     pub running: Option<Running>,
+    /// `None`: SQLite in `dir`.
+    database_url: Option<String>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Server {
     pub async fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let running = Server::boot(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap()).await;
-        Server {
-            addr: running.addr,
-            running: Some(running),
-            dir,
-        }
+        Server::start_with_clock(Arc::new(SystemClock)).await
     }
 
-    async fn boot(data: PathBuf, listen: SocketAddr) -> Running {
-        let mut config = Config::new(data, listen);
-        config.clock = Arc::new(SystemClock);
-        trade_server::start(config).await.expect("server starts")
+    /// A server whose time is `clock`'s (also after a restart).
+    pub async fn start_with_clock(clock: Arc<dyn Clock>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = match std::env::var("TRADE_TEST_POSTGRES_URL") {
+            Ok(base) => Some(
+                trade_server::db::create_postgres_database(&base)
+                    .await
+                    .expect("a fresh database on TRADE_TEST_POSTGRES_URL"),
+            ),
+            Err(_) => None,
+        };
+        let listen = "127.0.0.1:0".parse().unwrap();
+        let mut server = Server {
+            addr: listen,
+            running: None,
+            dir,
+            database_url,
+            clock,
+        };
+        server.boot().await;
+        server
+    }
+
+    /// Starts the server on `addr` (port 0 the first time) with its data and clock.
+    async fn boot(&mut self) {
+        let mut config = Config::new(self.dir.path().to_owned(), self.addr);
+        config.clock = self.clock.clone();
+        config.database_url = self.database_url.clone();
+        let running = trade_server::start(config).await.expect("server starts");
+        self.addr = running.addr;
+        self.running = Some(running);
     }
 
     /// Takes the server away (the client sees connection errors).
@@ -49,7 +73,7 @@ impl Server {
     /// Brings it back on the same port with the same data.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.running = Some(Server::boot(self.dir.path().to_owned(), self.addr).await);
+        self.boot().await;
     }
 
     pub fn profile(&self) -> ServerProfile {

@@ -72,19 +72,6 @@ impl Clock for ShiftedClock {
     }
 }
 
-async fn start_server(clock: Arc<ShiftedClock>) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config =
-        trade_server::Config::new(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
-    config.clock = clock;
-    let running = trade_server::start(config).await.expect("server starts");
-    Server {
-        addr: running.addr,
-        running: Some(running),
-        dir,
-    }
-}
-
 /// What every child needs to reach the server as the buyer.
 struct World {
     server: Server,
@@ -499,7 +486,7 @@ async fn assert_cache_equals_server(w: &World, cache: &Path) -> Vec<Message> {
 async fn sigkill_during_initial_sync_and_push_loses_nothing_and_duplicates_nothing() {
     let test_started = Instant::now();
     let clock = Arc::new(ShiftedClock::default());
-    let server = start_server(clock.clone()).await;
+    let server = Server::start_with_clock(clock.clone()).await;
     let seeded = seed::run(
         &server.state().db,
         SeedOptions {
