@@ -20,6 +20,7 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::db::{Db, DbError};
 use crate::documents::DocumentStore;
+use crate::payments::card;
 use crate::payments::gateway::{PaymentGateway, SandboxGateway};
 use crate::routes::{accounts, disputes, documents, inquiries, operator, orders, payments, sync};
 use crate::state::{AppState, Shared};
@@ -116,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/health", axum::routing::get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::from_fn(idempotency::run_to_completion))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -126,6 +128,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
+/// A card payment's gateway answer counts as lost after this long.
+pub const DEFAULT_SETTLE_CARD_PAYMENTS_AFTER: jiff::SignedDuration =
+    jiff::SignedDuration::from_secs(60);
+
 pub struct Config {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
@@ -134,9 +140,13 @@ pub struct Config {
     /// `None`: a local CA made in `data_dir/tls`.
     pub tls: Option<TlsSource>,
     pub clock: Arc<dyn Clock>,
-    pub gateway: Arc<dyn PaymentGateway>,
+    /// `None`: the sandbox provider, with its books next to the server's database.
+    pub gateway: Option<Arc<dyn PaymentGateway>>,
     /// Heartbeat interval of idle `/v1/events` connections.
     pub heartbeat: std::time::Duration,
+    /// How long a card payment may wait for the gateway's answer before the reconciler
+    /// asks the gateway what became of it.
+    pub settle_card_payments_after: jiff::SignedDuration,
 }
 
 impl Config {
@@ -147,8 +157,9 @@ impl Config {
             database_url: None,
             tls: None,
             clock: Arc::new(SystemClock),
-            gateway: Arc::new(SandboxGateway),
+            gateway: None,
             heartbeat: crate::routes::sync::HEARTBEAT,
+            settle_card_payments_after: DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
         }
     }
 }
@@ -164,6 +175,8 @@ pub enum StartError {
     Tls(#[from] TlsError),
     #[error("database: {0}")]
     Db(#[from] DbError),
+    #[error("the sandbox payment provider's books: {0}")]
+    Gateway(sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -210,6 +223,23 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         Some(url) => Db::connect(url).await?,
         None => Db::open_sqlite(&data_dir.join("trade.db")).await?,
     };
+    let gateway: Arc<dyn PaymentGateway> = match config.gateway {
+        Some(gateway) => gateway,
+        None => {
+            let url = match &config.database_url {
+                Some(url) => url.clone(),
+                None => format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("sandbox-gateway.db").display()
+                ),
+            };
+            Arc::new(
+                SandboxGateway::open(&url)
+                    .await
+                    .map_err(StartError::Gateway)?,
+            )
+        }
+    };
     let documents =
         DocumentStore::open(&data_dir.join("documents")).map_err(|source| StartError::DataDir {
             path: data_dir.join("documents"),
@@ -221,7 +251,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         clock: config.clock,
         limiter: RateLimiter::default(),
         documents,
-        gateway: config.gateway,
+        gateway,
         beneficiary: crate::payments::designated_account(),
         deadlines_changed: Notify::new(),
         stopping: stopped.clone(),
@@ -247,7 +277,20 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         },
     ));
     let engine = tokio::spawn(deadlines::run(state.clone(), stopped.clone()));
-    let mut tasks = vec![server, engine];
+    let grace = config.settle_card_payments_after;
+    let every = std::time::Duration::try_from(grace / 2)
+        .unwrap_or_default()
+        .clamp(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(30),
+        );
+    let reconciler = tokio::spawn(card::run_reconciler(
+        state.clone(),
+        grace,
+        every,
+        stopped.clone(),
+    ));
+    let mut tasks = vec![server, engine, reconciler];
     if state.db.backend() == crate::db::Backend::Postgres {
         tasks.push(tokio::spawn(crate::live::listen_postgres(
             state.db.url().to_owned(),

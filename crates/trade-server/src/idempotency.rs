@@ -1,49 +1,114 @@
 //! `Idempotency-Key` for POSTs that create things or move money, with Stripe's
 //! semantics: the same key replays the first response; the same key with another
-//! request is 422; a request arriving while the first with its key still runs is 409.
-//! Keys are scoped to the account. Responses with a 5xx status are not kept, so a retry
-//! after a server fault runs again.
+//! request is 422. Keys are scoped to the account.
+//!
+//! Exactly once, whatever happens to the connection or the process: the key is taken
+//! inside the request's own write transaction and the response is stored in that same
+//! transaction before it commits ([`Idempotency::begin`], [`KeyedWrite::respond`]), so
+//! the effect and its answer exist together or not at all. A retry after a crash or a
+//! reset gets the first answer (effect applied) or runs the request once (not applied);
+//! a concurrent duplicate waits for the first to end and then replays it. There is no
+//! committed "in progress" state to get stuck in, except a card payment waiting for the
+//! gateway (`payment.processing`), which the payment reconciler always ends.
+//!
+//! Refusals (4xx) answered before anything was written are kept too; responses with a
+//! 5xx status are not, so a retry after a server fault runs again.
+
+use std::convert::Infallible;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::db::Write;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::idempotency::{self, Claim};
 
+pub use crate::store::idempotency::{Key, Stored};
+
 pub const HEADER: &str = "idempotency-key";
+/// Set on a replayed response.
+pub const REPLAYED: &str = "idempotent-replayed";
 const MAX_BODY: usize = 1024 * 1024;
 const MAX_KEY_CHARS: usize = 255;
 
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match handle(state, request, next).await {
+/// Runs every handler in a task of its own, so a client that goes away does not cancel a
+/// write half-way: a request that has started runs to its end, and a retry finds its
+/// answer.
+pub async fn run_to_completion(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
         Ok(response) => response,
-        Err(err) => err.into_response(),
+        Err(err) => ApiError::internal(format!("handler task failed: {err}")).into_response(),
     }
 }
 
-async fn handle(state: AppState, request: Request, next: Next) -> Result<Response, ApiError> {
-    let Some(key) = request.headers().get(HEADER).cloned() else {
-        return Ok(next.run(request).await);
+/// Checks the key of a keyed route's request and hands it to the handler (the
+/// [`Idempotency`] extractor); afterwards keeps a refusal the handler answered. Every
+/// handler behind it writes through [`Idempotency::begin`].
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (request, key) = match check(&state, request).await {
+        Ok(checked) => checked,
+        Err(err) => return err.into_response(),
     };
-    let key = key
-        .to_str()
+    let response = next.run(request).await;
+    match key {
+        Some(key) => keep_refusal(&state, &key, response).await,
+        None => response,
+    }
+}
+
+/// Keeps `response` as `key`'s answer if it is a refusal (4xx) and the key has no
+/// answer yet: nothing was written, and the same request would be refused again.
+pub async fn keep_refusal(state: &AppState, key: &Key, response: Response) -> Response {
+    if !response.status().is_client_error() || response.headers().contains_key(REPLAYED) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let body = match to_bytes(body, 16 * MAX_BODY).await {
+        Ok(body) => body,
+        Err(err) => return ApiError::internal(err).into_response(),
+    };
+    let stored = Stored {
+        status: parts.status.as_u16(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        etag: None,
+    };
+    if let Err(err) = idempotency::keep_refusal(&state.db, key, &stored, state.now()).await {
+        return err.into_response();
+    }
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// The checked value of a request's `Idempotency-Key` header, if it has one.
+pub fn key_header(headers: &axum::http::HeaderMap) -> ApiResult<Option<String>> {
+    let Some(key) = headers.get(HEADER) else {
+        return Ok(None);
+    };
+    key.to_str()
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_CHARS)
+        .map(|k| Some(k.to_owned()))
         .ok_or_else(|| {
             ApiError::bad_request(
                 "idempotency.bad_key",
                 "Idempotency-Key must be 1 to 255 visible characters.",
             )
-        })?
-        .to_owned();
+        })
+}
+
+async fn check(state: &AppState, request: Request) -> ApiResult<(Request, Option<Key>)> {
+    let Some(key) = key_header(request.headers())? else {
+        return Ok((request, None));
+    };
     let (mut parts, body) = request.into_parts();
-    let user = AuthUser::from_request_parts(&mut parts, &state).await?;
+    let user = AuthUser::from_request_parts(&mut parts, state).await?;
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -57,43 +122,161 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
     hasher.update(parts.uri.path().as_bytes());
     hasher.update(b"\n");
     hasher.update(&bytes);
-    let fingerprint = hex::encode(hasher.finalize());
-    let account = user.id.to_string();
-    match idempotency::claim(&state.db, &account, &key, &fingerprint, state.now()).await? {
-        Claim::Owned => {}
-        Claim::Replay { status, body } => {
-            let mut response = Response::new(Body::from(body));
-            *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let headers = response.headers_mut();
-            headers.insert("content-type", HeaderValue::from_static("application/json"));
-            headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return Ok(response);
-        }
-        Claim::Mismatch => {
-            return Err(ApiError::unprocessable(
-                "idempotency.key_reused",
-                "This Idempotency-Key was already used for a different request.",
-            ));
-        }
-        Claim::InProgress => {
-            return Err(ApiError::conflict(
-                "idempotency.in_progress",
-                "A request with this Idempotency-Key is still being processed.",
-            ));
-        }
+    let key = Key {
+        account: user.id.to_string(),
+        key,
+        fingerprint: hex::encode(hasher.finalize()),
+    };
+    parts.extensions.insert(key.clone());
+    Ok((Request::from_parts(parts, Body::from(bytes)), Some(key)))
+}
+
+/// The request's checked `Idempotency-Key`, if it sent one.
+#[derive(Debug, Clone, Default)]
+pub struct Idempotency(pub Option<Key>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Idempotency(parts.extensions.get::<Key>().cloned()))
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let (parts, body) = response.into_parts();
-    let body = to_bytes(body, 16 * MAX_BODY)
-        .await
-        .map_err(ApiError::internal)?;
-    if parts.status.is_server_error() {
-        idempotency::release(&state.db, &account, &key).await?;
-    } else {
-        let text = String::from_utf8_lossy(&body);
-        idempotency::complete(&state.db, &account, &key, parts.status.as_u16(), &text).await?;
+}
+
+/// What [`Idempotency::begin`] found.
+pub enum Begun {
+    /// Run the request in this transaction.
+    Write(KeyedWrite),
+    /// The key answered before: send this.
+    Replay(Response),
+}
+
+impl Idempotency {
+    /// Starts the request's write transaction and takes its key in it.
+    pub async fn begin(self, state: &AppState) -> ApiResult<Begun> {
+        let mut w = state.db.begin().await?;
+        if let Some(key) = &self.0 {
+            match idempotency::claim(&mut w, key, state.now()).await? {
+                Claim::Owned => {}
+                Claim::Replay(stored) => {
+                    w.rollback().await?;
+                    return Ok(Begun::Replay(replay(stored)));
+                }
+                Claim::Mismatch => {
+                    w.rollback().await?;
+                    return Err(ApiError::unprocessable(
+                        "idempotency.key_reused",
+                        "This Idempotency-Key was already used for a different request.",
+                    ));
+                }
+                Claim::Processing { payment } => {
+                    w.rollback().await?;
+                    return Err(processing(&payment));
+                }
+            }
+        }
+        Ok(Begun::Write(KeyedWrite { w, key: self.0 }))
     }
-    Ok(Response::from_parts(parts, Body::from(body)))
+}
+
+/// The answer to a retry while the key's card payment waits for the gateway: not
+/// failed, not kept; ask again (or watch the payment) for the outcome.
+pub fn processing(payment: &str) -> ApiError {
+    ApiError::conflict(
+        "payment.processing",
+        "The payment is still being processed; its outcome follows shortly.",
+    )
+    .with_details(serde_json::json!({ "payment_id": payment }))
+}
+
+fn replay(stored: Stored) -> Response {
+    let mut response = Response::new(Body::from(stored.body));
+    *response.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(REPLAYED, HeaderValue::from_static("true"));
+    if let Some(etag) = stored.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        headers.insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// A response as it is sent and as it is kept for replay.
+pub fn stored_response(
+    status: StatusCode,
+    body: &impl Serialize,
+    etag: Option<String>,
+) -> ApiResult<Stored> {
+    Ok(Stored {
+        status: status.as_u16(),
+        body: serde_json::to_string(body).map_err(ApiError::internal)?,
+        etag,
+    })
+}
+
+/// The response a stored answer is sent as (first time or replayed alike, minus the
+/// replay marker).
+pub fn into_response(stored: Stored) -> Response {
+    let mut response = replay(stored);
+    response.headers_mut().remove(REPLAYED);
+    response
+}
+
+/// A write transaction holding the request's key (if it has one).
+pub struct KeyedWrite {
+    w: Write,
+    key: Option<Key>,
+}
+
+impl std::ops::Deref for KeyedWrite {
+    type Target = Write;
+    fn deref(&self) -> &Write {
+        &self.w
+    }
+}
+
+impl std::ops::DerefMut for KeyedWrite {
+    fn deref_mut(&mut self) -> &mut Write {
+        &mut self.w
+    }
+}
+
+impl KeyedWrite {
+    /// Stores `status` and `body` as the key's answer, commits, and returns the response.
+    pub async fn respond(self, status: StatusCode, body: &impl Serialize) -> ApiResult<Response> {
+        self.respond_stored(stored_response(status, body, None)?)
+            .await
+    }
+
+    /// As `respond`, with an `ETag` that a replay carries too.
+    pub async fn respond_with_etag(
+        self,
+        status: StatusCode,
+        body: &impl Serialize,
+        etag: String,
+    ) -> ApiResult<Response> {
+        self.respond_stored(stored_response(status, body, Some(etag))?)
+            .await
+    }
+
+    async fn respond_stored(mut self, stored: Stored) -> ApiResult<Response> {
+        if let Some(key) = &self.key {
+            idempotency::complete(&mut self.w, key, &stored).await?;
+        }
+        self.w.commit().await?;
+        Ok(into_response(stored))
+    }
+
+    /// Commits the effect with the key marked as waiting for card payment `payment`'s
+    /// outcome (stored with it by the payment's settlement).
+    pub async fn commit_processing(mut self, payment: &str) -> ApiResult<()> {
+        if let Some(key) = &self.key {
+            idempotency::mark_processing(&mut self.w, key, payment).await?;
+        }
+        self.w.commit().await?;
+        Ok(())
+    }
 }

@@ -42,6 +42,10 @@ enum Command {
         /// PEM private key for --cert.
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
+        /// Seconds a card payment may wait for the payment provider's answer before the
+        /// server asks the provider what became of it (and settles it).
+        #[arg(long, default_value_t = 60)]
+        settle_card_payments_after: u32,
     },
     /// Fill the database with generated buyers, suppliers, inquiries, messages, orders and
     /// payments (bulk inserts, not the API), with their change feed, for demos and
@@ -108,10 +112,18 @@ async fn main() -> anyhow::Result<()> {
         listen: "127.0.0.1:8443".parse().context("default listen address")?,
         cert: None,
         key: None,
+        settle_card_payments_after: 60,
     }) {
-        Command::Serve { listen, cert, key } => {
+        Command::Serve {
+            listen,
+            cert,
+            key,
+            settle_card_payments_after,
+        } => {
             let mut config = Config::new(cli.data_dir, listen);
             config.database_url = cli.database_url;
+            config.settle_card_payments_after =
+                jiff::SignedDuration::from_secs(i64::from(settle_card_payments_after));
             if let (Some(cert), Some(key)) = (cert, key) {
                 config.tls = Some(TlsSource::Files { cert, key });
             }

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "unread_indexes",
         sql: include_str!("migrations/0003_unread_indexes.sql"),
     },
+    Migration {
+        version: 4,
+        name: "exactly_once",
+        sql: include_str!("migrations/0004_exactly_once.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,7 @@
-//! Paying an order: the card gateway adapter and the designated transfer account.
+//! Paying an order: the card gateway adapter, card payments' outcomes (and their
+//! reconciliation), and the designated transfer account.
 
+pub mod card;
 pub mod gateway;
 
 use trade_model::entities::BeneficiaryAccount;

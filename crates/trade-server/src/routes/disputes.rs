@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::Response;
 use trade_model::api::{FileDisputeRequest, OrderView, RefundRequest};
 use trade_model::dispute::DisputeAction;
 use trade_model::order::OrderAction;
@@ -12,6 +12,7 @@ use trade_model::{DisputeId, OrderId};
 
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
+use crate::idempotency::{Begun, Idempotency};
 use crate::orders::{act, view_for};
 use crate::state::AppState;
 
@@ -21,9 +22,10 @@ use crate::state::AppState;
 pub async fn file(
     State(state): State<AppState>,
     user: AuthUser,
+    key: Idempotency,
     Path(id): Path<OrderId>,
     Json(req): Json<FileDisputeRequest>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Response> {
     let action = DisputeAction::File {
         dispute_id: DisputeId::new(),
         reason: req.reason,
@@ -31,13 +33,13 @@ pub async fn file(
         description: req.description,
         evidence: req.evidence,
     };
-    let mut w = state.db.begin().await?;
+    let mut w = match key.begin(&state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
     let (order, actor) = crate::orders::file_dispute(&mut w, &state, &user, id, &action).await?;
-    w.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(view_for(order, actor, state.now())),
-    ))
+    let view = view_for(order, actor, state.now());
+    w.respond(StatusCode::CREATED, &view).await
 }
 
 macro_rules! dispute_step {

@@ -17,9 +17,9 @@ use trade_model::entities::DocumentMeta;
 use crate::auth::AuthUser;
 use crate::documents::HashingWriter;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{self, Begun, Idempotency, Key};
 use crate::state::AppState;
 use crate::store;
-use crate::store::idempotency::{self, Claim};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct UploadQuery {
@@ -60,11 +60,7 @@ pub async fn upload(
         .and_then(|v| v.parse::<u64>().ok());
     // Fail fast on the name and a declared size before reading anything.
     trade_documents::precheck(&q.name, declared.unwrap_or(1).max(1)).map_err(document_error)?;
-    let idem_key = request
-        .headers()
-        .get(crate::idempotency::HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let idem_key = idempotency::key_header(request.headers())?;
 
     let temp = state.documents.temp_file().map_err(ApiError::internal)?;
     let file = temp.reopen().map_err(ApiError::internal)?;
@@ -82,64 +78,58 @@ pub async fn upload(
     }
     let (size, sha256) = writer.finish().map_err(ApiError::internal)?;
 
-    let account = user.id.to_string();
-    if let Some(key) = &idem_key {
-        let fingerprint = format!("upload {} {sha256}", q.name);
-        match idempotency::claim(&state.db, &account, key, &fingerprint, state.now()).await? {
-            Claim::Owned => {}
-            Claim::Replay { status, body } => {
-                let mut response = Response::new(Body::from(body));
-                *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                return Ok(response);
-            }
-            Claim::Mismatch => {
-                return Err(ApiError::unprocessable(
-                    "idempotency.key_reused",
-                    "This Idempotency-Key was already used for a different upload.",
-                ));
-            }
-            Claim::InProgress => {
-                return Err(ApiError::conflict(
-                    "idempotency.in_progress",
-                    "An upload with this Idempotency-Key is still being processed.",
-                ));
-            }
-        }
-    }
-    if let Some(id) = q.id
-        && let Some(existing) = store::documents::meta(&state.db, id).await?
+    // The body is streamed here, not buffered by the idempotency layer: the key's
+    // fingerprint is the upload's name, id and content hash.
+    let key = idem_key.map(|key| Key {
+        account: user.id.to_string(),
+        key,
+        fingerprint: format!(
+            "POST /v1/documents\n{}\n{}\n{sha256}",
+            q.name,
+            q.id.map(|id| id.to_string()).unwrap_or_default()
+        ),
+    });
+    let response = match keep(&state, &user, &q, key.clone(), temp, size, sha256).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    };
+    Ok(match &key {
+        Some(key) => idempotency::keep_refusal(&state, key, response).await,
+        None => response,
+    })
+}
+
+/// Checks the uploaded bytes, keeps them under their hash, and records the document
+/// (with the key's answer, in one transaction).
+#[allow(clippy::too_many_arguments)]
+async fn keep(
+    state: &AppState,
+    user: &AuthUser,
+    q: &UploadQuery,
+    key: Option<Key>,
+    temp: tempfile::NamedTempFile,
+    size: u64,
+    sha256: String,
+) -> ApiResult<Response> {
+    let id = q.id.unwrap_or_default();
+    let meta = check_and_keep(state, user, &q.name, id, temp, size, sha256).await?;
+    let mut w = match Idempotency(key).begin(state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
+    if q.id.is_some()
+        && let Some(existing) = store::documents::meta_on(w.conn(), id).await?
     {
-        if existing.uploaded_by == user.id && existing.sha256 == sha256 {
-            return Ok((StatusCode::OK, Json(existing)).into_response());
+        if existing.uploaded_by == user.id && existing.sha256 == meta.sha256 {
+            return w.respond(StatusCode::OK, &existing).await;
         }
         return Err(ApiError::conflict(
             "document.id_taken",
             "A different document already has this id.",
         ));
     }
-    let id = q.id.unwrap_or_else(DocumentId::new);
-    let result = check_and_keep(&state, &user, &q.name, id, temp, size, sha256).await;
-    if let Some(key) = &idem_key {
-        match &result {
-            Ok(meta) => {
-                let body = serde_json::to_string(meta).map_err(ApiError::internal)?;
-                idempotency::complete(&state.db, &account, key, 201, &body).await?;
-            }
-            Err(err) if err.status.is_server_error() => {
-                idempotency::release(&state.db, &account, key).await?;
-            }
-            Err(err) => {
-                let body =
-                    serde_json::json!({ "code": err.code, "message": err.message }).to_string();
-                idempotency::complete(&state.db, &account, key, err.status.as_u16(), &body).await?;
-            }
-        }
-    }
-    Ok((StatusCode::CREATED, Json(result?)).into_response())
+    store::documents::insert(&mut w, &meta).await?;
+    w.respond(StatusCode::CREATED, &meta).await
 }
 
 async fn check_and_keep(
@@ -177,9 +167,6 @@ async fn check_and_keep(
         uploaded_by: user.id,
         uploaded_at: state.now(),
     };
-    let mut tx = state.db.begin().await?;
-    store::documents::insert(&mut tx, &meta).await?;
-    tx.commit().await?;
     Ok(meta)
 }
 

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use trade_model::api::{
     CreateInquiryRequest, MarkReadRequest, Page, PostMessageRequest, UnreadCounts,
@@ -13,6 +14,7 @@ use trade_model::{InquiryId, MessageId};
 use crate::auth::AuthUser;
 use crate::chat;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{Begun, Idempotency};
 use crate::state::AppState;
 use crate::store;
 
@@ -33,8 +35,9 @@ pub fn limit(requested: Option<i64>) -> i64 {
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
+    key: Idempotency,
     Json(req): Json<CreateInquiryRequest>,
-) -> ApiResult<(StatusCode, Json<Inquiry>)> {
+) -> ApiResult<Response> {
     let product = match req.product_id {
         Some(pid) => {
             store::accounts::product(&state.db, pid)
@@ -51,7 +54,10 @@ pub async fn create(
         None => req.product.clone(),
     };
     let id = InquiryId::new();
-    let mut w = state.db.begin().await?;
+    let mut w = match key.begin(&state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
     chat::open_inquiry(
         &mut w,
         &state,
@@ -63,11 +69,8 @@ pub async fn create(
         &req.message,
     )
     .await?;
-    w.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(store::inquiries::get(&state.db, user.id, id).await?),
-    ))
+    let inquiry = store::inquiries::get_tx(&mut w, user.id, id).await?;
+    w.respond(StatusCode::CREATED, &inquiry).await
 }
 
 #[utoipa::path(get, path = "/v1/inquiries", tag = "inquiries", params(ListQuery),
@@ -115,11 +118,15 @@ pub async fn get(
 pub async fn post_message(
     State(state): State<AppState>,
     user: AuthUser,
+    key: Idempotency,
     Path(id): Path<InquiryId>,
     Json(req): Json<PostMessageRequest>,
-) -> ApiResult<(StatusCode, Json<Message>)> {
+) -> ApiResult<Response> {
     let message_id = MessageId::new();
-    let mut w = state.db.begin().await?;
+    let mut w = match key.begin(&state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
     chat::post_message(
         &mut w,
         &state,
@@ -130,11 +137,8 @@ pub async fn post_message(
         &req.attachments,
     )
     .await?;
-    w.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(store::inquiries::message(&state.db, message_id).await?),
-    ))
+    let message = store::inquiries::message_tx(&mut w, message_id).await?;
+    w.respond(StatusCode::CREATED, &message).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

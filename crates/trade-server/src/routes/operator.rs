@@ -3,6 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use trade_model::PaymentId;
 use trade_model::api::{CardReviewRequest, FundsArrivedRequest, OrderView, PaymentResult};
 use trade_model::entities::{PaymentStatus, Role};
@@ -10,6 +12,7 @@ use trade_model::order::{Actor, OrderAction, Party, PaymentMethod};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{Begun, Idempotency};
 use crate::orders::{apply_in, view_for};
 use crate::state::AppState;
 use crate::store;
@@ -29,19 +32,14 @@ fn require_operator(user: &AuthUser) -> ApiResult<()> {
 pub async fn funds_arrived(
     State(state): State<AppState>,
     user: AuthUser,
+    key: Idempotency,
     Json(req): Json<FundsArrivedRequest>,
-) -> ApiResult<Json<PaymentResult>> {
+) -> ApiResult<Response> {
     require_operator(&user)?;
     let payment = store::payments::by_reference(&state.db, &req.reference)
         .await?
         .filter(|p| p.method == PaymentMethod::TelegraphicTransfer)
         .ok_or_else(|| ApiError::not_found("payment reference"))?;
-    if payment.status != PaymentStatus::Processing {
-        return Err(ApiError::conflict(
-            "payment.not_processing",
-            "This transfer was already settled or has expired.",
-        ));
-    }
     if req.amount_minor != payment.amount_minor {
         return Err(ApiError::unprocessable(
             "payment.amount_mismatch",
@@ -51,9 +49,22 @@ pub async fn funds_arrived(
             ),
         ));
     }
-    let mut tx = state.db.begin().await?;
+    let mut w = match key.begin(&state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
+    // Checked inside the transaction: two arrivals of one transfer settle it once.
+    let current = store::payments::get_tx(&mut w, payment.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payment reference"))?;
+    if current.status != PaymentStatus::Processing {
+        return Err(ApiError::conflict(
+            "payment.not_processing",
+            "This transfer was already settled or has expired.",
+        ));
+    }
     let (order, _) = apply_in(
-        &mut tx,
+        &mut w,
         &state,
         payment.order,
         |_| Some(Actor::Operator),
@@ -62,14 +73,17 @@ pub async fn funds_arrived(
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(Json(PaymentResult {
-        payment: store::payments::get(&state.db, payment.id)
-            .await?
-            .unwrap_or(payment),
+    let settled = store::payments::get_tx(&mut w, payment.id)
+        .await?
+        .unwrap_or(current);
+    let result = PaymentResult {
+        payment: settled,
         order: OrderView::new(order, Party::Buyer, state.now()),
         beneficiary: None,
-    }))
+    };
+    let response = w.respond(StatusCode::OK, &result).await?;
+    state.deadlines_changed.notify_one();
+    Ok(response)
 }
 
 #[utoipa::path(post, path = "/v1/operator/payments/{id}/review", tag = "operator",

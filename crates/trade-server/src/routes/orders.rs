@@ -15,6 +15,7 @@ use trade_model::order::{OrderAction, OrderBox};
 use super::inquiries::limit;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{Begun, Idempotency};
 use crate::orders::{act, view_for, visible};
 use crate::state::AppState;
 use crate::store;
@@ -51,17 +52,18 @@ fn with_etag(view: OrderView) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
+    key: Idempotency,
     Json(req): Json<CreateOrderRequest>,
-) -> ApiResult<(StatusCode, Response)> {
-    let mut w = state.db.begin().await?;
+) -> ApiResult<Response> {
+    let mut w = match key.begin(&state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
     let (order, creator) =
         crate::orders::submit(&mut w, &state, &user, OrderId::new(), req).await?;
-    w.commit().await?;
-    let now = state.now();
-    Ok((
-        StatusCode::CREATED,
-        with_etag(OrderView::new(order, creator, now)),
-    ))
+    let view = OrderView::new(order, creator, state.now());
+    let etag = format!("\"{}\"", view.order.version);
+    w.respond_with_etag(StatusCode::CREATED, &view, etag).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

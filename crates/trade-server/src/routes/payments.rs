@@ -4,7 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use rand::Rng;
+use tokio::time::timeout;
 use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
 use trade_model::entities::{Payment, PaymentStatus};
 use trade_model::order::{self, Actor, OrderAction, Party, PaymentMethod};
@@ -13,8 +15,10 @@ use trade_model::{Money, OrderId, PaymentId};
 use crate::auth::AuthUser;
 use crate::db::Write;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{self, Begun, Idempotency};
 use crate::orders::{actor_for, apply_in, view_for, visible};
-use crate::payments::gateway::{self, CardProblem, Charge, ChargeOutcome};
+use crate::payments::card;
+use crate::payments::gateway::{self, CardProblem, Charge};
 use crate::state::AppState;
 use crate::store;
 
@@ -78,14 +82,16 @@ fn card_error(problem: CardProblem) -> ApiError {
 
 #[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = PayRequest,
     responses((status = 201, body = PaymentResult), (status = 402, body = trade_model::api::ApiError),
-              (status = 409, body = trade_model::api::ApiError)),
+              (status = 409, body = trade_model::api::ApiError),
+              (status = 502, body = trade_model::api::ApiError)),
     security(("bearer" = [])))]
 pub async fn pay(
     State(state): State<AppState>,
     user: AuthUser,
+    key: Idempotency,
     Path(id): Path<OrderId>,
     Json(req): Json<PayRequest>,
-) -> ApiResult<(StatusCode, Json<PaymentResult>)> {
+) -> ApiResult<Response> {
     let now = state.now();
     let (_, actor) = visible(&state, &user, id).await?;
     if actor != Actor::Party(Party::Buyer) {
@@ -111,9 +117,12 @@ pub async fn pay(
         digits[digits.len().saturating_sub(4)..].to_owned()
     });
     // Step 1: the order enters payment processing and the attempt is recorded.
-    let mut tx = state.db.begin().await?;
-    let (mut current, mut payment) = begin_payment(
-        &mut tx,
+    let mut w = match key.begin(&state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
+    let (current, payment) = begin_payment(
+        &mut w,
         &state,
         &user,
         id,
@@ -123,93 +132,48 @@ pub async fn pay(
         card_last4,
     )
     .await?;
-    tx.commit().await?;
-    let parties = (current.buyer, current.supplier);
-    let installment_amount = payment.amount_minor;
-    let fee = payment.fee_minor;
-    let currency = current.terms.currency;
+    let Some(card) = card else {
+        // A transfer: done once the buyer has the reference; the funds come later.
+        let response = w
+            .respond(
+                StatusCode::CREATED,
+                &PaymentResult {
+                    beneficiary: Some(state.beneficiary.clone()),
+                    payment,
+                    order: view_for(current, Actor::Party(Party::Buyer), now),
+                },
+            )
+            .await?;
+        state.deadlines_changed.notify_one();
+        return Ok(response);
+    };
+    w.commit_processing(&payment_id.to_string()).await?;
+    state.deadlines_changed.notify_one();
 
-    // Step 2 (cards): the gateway answers; the outcome is applied as the platform.
-    if let Some(card) = card {
-        let outcome = state
-            .gateway
-            .charge(Charge {
-                payment: payment_id,
-                amount: Money::new(installment_amount + fee, currency),
-                card,
-            })
-            .await;
-        let mut tx = state.db.begin().await?;
-        let system = |_: &trade_model::order::Order| Some(Actor::System);
-        match outcome {
-            Ok(ChargeOutcome::Approved { .. }) => {
-                current = apply_in(
-                    &mut tx,
-                    &state,
-                    id,
-                    system,
-                    &OrderAction::PaymentSucceeded { payment_id },
-                )
-                .await?
-                .0;
-                payment.status = PaymentStatus::Succeeded;
-            }
-            Ok(ChargeOutcome::HeldForReview) => {
-                store::payments::mark_held(&mut tx, payment_id, parties).await?;
-                payment.held_for_review = true;
-            }
-            Ok(ChargeOutcome::Declined { reason }) => {
-                apply_in(
-                    &mut tx,
-                    &state,
-                    id,
-                    system,
-                    &OrderAction::PaymentFailed { payment_id },
-                )
-                .await?;
-                store::payments::mark_declined(&mut tx, payment_id, parties, &reason, now).await?;
-                tx.commit().await?;
-                return Err(ApiError::new(
-                    StatusCode::PAYMENT_REQUIRED,
-                    "payment.declined",
-                    reason,
-                )
-                .with_details(serde_json::json!({ "payment_id": payment_id })));
-            }
-            Err(err) => {
-                apply_in(
-                    &mut tx,
-                    &state,
-                    id,
-                    system,
-                    &OrderAction::PaymentFailed { payment_id },
-                )
-                .await?;
-                store::payments::set_failure(&mut tx, payment_id, parties, &err.to_string())
-                    .await?;
-                tx.commit().await?;
-                return Err(ApiError::new(
-                    StatusCode::BAD_GATEWAY,
-                    "payment.gateway_unavailable",
-                    err.to_string(),
-                ));
+    // Step 2: the gateway answers (or, when its answer is lost, is asked what became of
+    // the charge); the outcome is applied as the platform.
+    let charge = Charge {
+        payment: payment_id,
+        amount: Money::new(
+            payment.amount_minor + payment.fee_minor,
+            current.terms.currency,
+        ),
+        card,
+    };
+    let outcome = match timeout(card::GATEWAY_TIMEOUT, state.gateway.charge(charge)).await {
+        Ok(Ok(outcome)) => Some(outcome),
+        Ok(Err(_)) | Err(_) => {
+            match timeout(card::GATEWAY_TIMEOUT, state.gateway.recover(payment_id)).await {
+                Ok(Ok(outcome)) => outcome,
+                // The reconciler finishes it once the gateway answers again.
+                Ok(Err(_)) | Err(_) => {
+                    return Err(idempotency::processing(&payment_id.to_string()));
+                }
             }
         }
-        tx.commit().await?;
-    }
-    state.deadlines_changed.notify_one();
-    let payment = store::payments::get(&state.db, payment_id)
-        .await?
-        .unwrap_or(payment);
-    Ok((
-        StatusCode::CREATED,
-        Json(PaymentResult {
-            beneficiary: (req.method == PaymentMethod::TelegraphicTransfer)
-                .then(|| state.beneficiary.clone()),
-            payment,
-            order: view_for(current, Actor::Party(Party::Buyer), state.now()),
-        }),
-    ))
+    };
+    let stored = card::settle(&state, payment_id, outcome).await?;
+    Ok(idempotency::into_response(stored))
 }
 
 /// Starts paying the next installment of `order` (the order enters payment processing)

@@ -60,9 +60,17 @@ pub async fn grant(tx: &mut Write, document: DocumentId, grantee: &str) -> Resul
 }
 
 pub async fn meta(db: &Db, id: DocumentId) -> Result<Option<DocumentMeta>, ApiError> {
+    meta_on(&mut *db.pool().acquire().await?, id).await
+}
+
+/// `meta` on one connection (a write transaction's, to see its own writes).
+pub async fn meta_on(
+    conn: &mut sqlx::AnyConnection,
+    id: DocumentId,
+) -> Result<Option<DocumentMeta>, ApiError> {
     let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
         .bind(id.to_string())
-        .fetch_optional(db.pool())
+        .fetch_optional(conn)
         .await?;
     row.map(|r| meta_from_row(&r)).transpose()
 }

@@ -87,12 +87,25 @@ pub async fn create(
 
 /// The inquiry if `viewer` is one of its parties.
 pub async fn get(db: &Db, viewer: AccountId, id: InquiryId) -> Result<Inquiry, ApiError> {
+    get_on(&mut *db.pool().acquire().await?, viewer, id).await
+}
+
+/// `get`, inside a write transaction.
+pub async fn get_tx(tx: &mut Write, viewer: AccountId, id: InquiryId) -> Result<Inquiry, ApiError> {
+    get_on(tx.conn(), viewer, id).await
+}
+
+async fn get_on(
+    conn: &mut sqlx::AnyConnection,
+    viewer: AccountId,
+    id: InquiryId,
+) -> Result<Inquiry, ApiError> {
     let row = sqlx::query(&format!(
         "{SELECT} WHERE i.id = $1 AND (i.buyer_id = $2 OR i.supplier_id = $2)"
     ))
     .bind(id.to_string())
     .bind(viewer.to_string())
-    .fetch_optional(db.pool())
+    .fetch_optional(conn)
     .await?
     .ok_or_else(|| ApiError::not_found("inquiry"))?;
     inquiry_from_row(&row, viewer)
@@ -230,13 +243,16 @@ const MESSAGE_SELECT: &str = "SELECT m.id, m.inquiry_id, m.sender_id, m.body, m.
     m.sent_at, m.read_at, a.display_name AS sender_name FROM messages m \
     JOIN accounts a ON a.id = m.sender_id";
 
-async fn message_from_row(db: &Db, row: &AnyRow) -> Result<Message, ApiError> {
+async fn message_from_row(
+    conn: &mut sqlx::AnyConnection,
+    row: &AnyRow,
+) -> Result<Message, ApiError> {
     let attachment_ids: Vec<DocumentId> =
         serde_json::from_str(&row.try_get::<String, _>("attachments")?)
             .map_err(ApiError::internal)?;
     let mut attachments: Vec<DocumentMeta> = Vec::with_capacity(attachment_ids.len());
     for id in attachment_ids {
-        if let Some(meta) = documents::meta(db, id).await? {
+        if let Some(meta) = documents::meta_on(conn, id).await? {
             attachments.push(meta);
         }
     }
@@ -252,13 +268,14 @@ async fn message_from_row(db: &Db, row: &AnyRow) -> Result<Message, ApiError> {
     })
 }
 
-pub async fn message(db: &Db, id: MessageId) -> Result<Message, ApiError> {
+/// A message as its sender's request answers it, inside the request's transaction.
+pub async fn message_tx(tx: &mut Write, id: MessageId) -> Result<Message, ApiError> {
     let row = sqlx::query(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
         .bind(id.to_string())
-        .fetch_optional(db.pool())
+        .fetch_optional(tx.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("message"))?;
-    message_from_row(db, &row).await
+    message_from_row(tx.conn(), &row).await
 }
 
 /// Messages of an inquiry oldest first, after `cursor`.
@@ -274,6 +291,7 @@ pub async fn messages(
         })?,
         _ => (i64::MIN, String::new()),
     };
+    let mut conn = db.pool().acquire().await?;
     let rows = sqlx::query(&format!(
         "{MESSAGE_SELECT} WHERE m.inquiry_id = $1 AND (m.sent_at > $2 OR (m.sent_at = $3 AND m.id > $4)) \
          ORDER BY m.sent_at, m.id LIMIT $5"
@@ -283,11 +301,11 @@ pub async fn messages(
     .bind(at)
     .bind(&id)
     .bind(limit + 1)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
-        items.push(message_from_row(db, row).await?);
+        items.push(message_from_row(&mut conn, row).await?);
     }
     let next = if items.len() as i64 > limit {
         items.truncate(limit as usize);
@@ -433,10 +451,11 @@ pub async fn messages_many(
     for id in ids {
         q = q.bind(id);
     }
-    let rows = q.fetch_all(db.pool()).await?;
+    let mut conn = db.pool().acquire().await?;
+    let rows = q.fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
-        out.push(message_from_row(db, row).await?);
+        out.push(message_from_row(&mut conn, row).await?);
     }
     Ok(out)
 }

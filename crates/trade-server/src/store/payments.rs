@@ -164,6 +164,40 @@ pub async fn get(db: &Db, id: PaymentId) -> Result<Option<Payment>, ApiError> {
     row.map(|r| from_row(&r)).transpose()
 }
 
+/// `get`, inside a write transaction.
+pub async fn get_tx(tx: &mut Write, id: PaymentId) -> Result<Option<Payment>, ApiError> {
+    let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map(|r| from_row(&r)).transpose()
+}
+
+/// Card payments still waiting for the gateway's answer, unchanged since `before` and
+/// not held for review (an operator settles those): oldest first.
+pub async fn unanswered_cards(
+    db: &Db,
+    before: jiff::Timestamp,
+    limit: i64,
+) -> Result<Vec<PaymentId>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id FROM payments WHERE status = 'processing' AND method = $1 \
+         AND held_for_review = 0 AND updated_at <= $2 ORDER BY updated_at LIMIT $3",
+    )
+    .bind(enum_str(&PaymentMethod::Card))
+    .bind(millis(before))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            r.try_get::<String, _>("id")?
+                .parse()
+                .map_err(ApiError::internal)
+        })
+        .collect()
+}
+
 pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Payment>, ApiError> {
     let row = sqlx::query(&format!("{SELECT} WHERE reference = $1"))
         .bind(reference.trim().to_uppercase())

@@ -12,6 +12,8 @@ mod cancellation;
 mod deadlines;
 mod demo;
 mod documents;
+mod exactly_once;
+mod faults;
 mod pipeline;
 mod postgres;
 mod security;

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{TestServer, User};
 
-fn good_fixture(ext: &str) -> (String, Vec<u8>) {
+pub(crate) fn good_fixture(ext: &str) -> (String, Vec<u8>) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../trade-documents/tests/fixtures/good");
     let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();

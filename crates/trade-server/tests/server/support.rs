@@ -18,7 +18,9 @@ pub struct TestServer {
     pub clock: TestClock,
     pub client: reqwest::Client,
     pub base: String,
-    _dir: tempfile::TempDir,
+    /// The data directory (TLS material, SQLite files, documents).
+    pub dir: std::path::PathBuf,
+    _dir: Option<tempfile::TempDir>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,11 +53,26 @@ impl TestServer {
     pub async fn start_on(database_url: Option<String>) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::new("2026-11-26T09:00:00Z".parse().unwrap());
-        let mut config = Config::new(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
+        let mut server = TestServer::start_in(dir.path(), clock, |config| {
+            config.database_url = database_url;
+        })
+        .await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server on the data in `dir` (kept by the caller; another server may be using
+    /// it too) and `clock`, with `configure` applied to its configuration.
+    pub async fn start_in(
+        dir: &std::path::Path,
+        clock: TestClock,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        let mut config = Config::new(dir.to_owned(), "127.0.0.1:0".parse().unwrap());
         config.clock = Arc::new(clock.clone());
-        config.database_url = database_url;
         // Short, so a test can watch heartbeats arrive.
         config.heartbeat = std::time::Duration::from_millis(200);
+        configure(&mut config);
         let running = trade_server::start(config).await.expect("server starts");
         let ca = std::fs::read(running.ca_path.as_ref().expect("local CA")).unwrap();
         let client = reqwest::Client::builder()
@@ -68,7 +85,8 @@ impl TestServer {
             running,
             clock,
             client,
-            _dir: dir,
+            dir: dir.to_owned(),
+            _dir: None,
         }
     }
 
