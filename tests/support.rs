@@ -1,7 +1,8 @@
 //! Shared pieces of the end-to-end tests: a real trade server on loopback over HTTPS
 //! (restartable on the same port and data directory, to take it away and bring it
 //! back) on SQLite, or on a fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is
-//! set, and accounts made through its API.
+//! set, accounts made through its API, and a TCP proxy that can lose the server's
+//! answers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use trade_client::credentials::MemoryStore;
 use trade_client::engine::{Connection, Engine, Options};
 use trade_client::profile::ServerProfile;
 use trade_server::clock::{Clock, SystemClock};
+use trade_server::payments::gateway::{PaymentGateway, SandboxGateway};
 use trade_server::{Config, Running};
 
 pub struct Server {
@@ -23,6 +25,11 @@ pub struct Server {
     /// `None`: SQLite in `dir`.
     database_url: Option<String>,
     clock: Arc<dyn Clock>,
+    /// The card gateway of the next start (`None`: the sandbox).
+    gateway: Option<Arc<dyn PaymentGateway>>,
+    /// How long card payments wait for the gateway before the reconciler asks it, from
+    /// the next start (`None`: the server's default).
+    settle_card_payments_after: Option<jiff::SignedDuration>,
 }
 
 impl Server {
@@ -48,6 +55,8 @@ impl Server {
             dir,
             database_url,
             clock,
+            gateway: None,
+            settle_card_payments_after: None,
         };
         server.boot().await;
         server
@@ -58,6 +67,10 @@ impl Server {
         let mut config = Config::new(self.dir.path().to_owned(), self.addr);
         config.clock = self.clock.clone();
         config.database_url = self.database_url.clone();
+        config.gateway = self.gateway.clone();
+        if let Some(after) = self.settle_card_payments_after {
+            config.settle_card_payments_after = after;
+        }
         let running = trade_server::start(config).await.expect("server starts");
         self.addr = running.addr;
         self.running = Some(running);
@@ -85,6 +98,53 @@ impl Server {
 
     pub fn state(&self) -> &trade_server::state::AppState {
         &self.running.as_ref().expect("server running").state
+    }
+
+    /// Card payments go through `gateway` from the next (re)start on; `None`: the
+    /// sandbox, with the books of [`Server::sandbox_books`].
+    pub fn set_gateway(&mut self, gateway: Option<Arc<dyn PaymentGateway>>) {
+        self.gateway = gateway;
+    }
+
+    /// From the next (re)start on, the reconciler settles card payments whose gateway
+    /// answer has been missing this long.
+    pub fn set_settle_card_payments_after(&mut self, after: jiff::SignedDuration) {
+        self.settle_card_payments_after = Some(after);
+    }
+
+    /// The sandbox gateway's books, as the server's default gateway keeps them.
+    pub async fn sandbox_books(&self) -> SandboxGateway {
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.dir.path().join("sandbox-gateway.db").display()
+            ),
+        };
+        SandboxGateway::open(&url).await.unwrap()
+    }
+
+    /// An operator (the platform's team), made directly in the database.
+    pub async fn operator(&self) -> Party {
+        let email = format!("ops.{}@tradecenter.example", uuid::Uuid::now_v7().simple());
+        let account = trade_server::routes::accounts::create_operator(
+            &self.state().db,
+            &email,
+            "Dispute Team",
+            PASSWORD,
+        )
+        .await
+        .map_err(|e| e.message)
+        .unwrap();
+        let token = self.session(&email).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Party {
+            id: account.id.to_string(),
+            email,
+            token,
+        }
     }
 }
 
@@ -211,6 +271,7 @@ pub fn fast() -> Options {
     Options {
         backoff_start: Duration::from_millis(20),
         backoff_max: Duration::from_millis(200),
+        pay_patience: Duration::from_secs(4),
     }
 }
 
@@ -221,9 +282,24 @@ pub async fn engine(
     who: &Party,
     dir: &std::path::Path,
 ) -> (Engine, tokio::sync::watch::Sender<bool>) {
+    let (engine, stop, _) = engine_via(s.profile(), who, dir).await;
+    (engine, stop)
+}
+
+/// As [`engine`], on `profile` (e.g. through a [`Proxy`]), also returning the sync
+/// loop's task, which ends after the stop.
+pub async fn engine_via(
+    profile: ServerProfile,
+    who: &Party,
+    dir: &std::path::Path,
+) -> (
+    Engine,
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
     let engine = Engine::sign_in(
         dir,
-        s.profile(),
+        profile,
         &who.email,
         PASSWORD,
         Arc::new(MemoryStore::default()),
@@ -233,8 +309,8 @@ pub async fn engine(
     .unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let runner = engine.clone();
-    tokio::spawn(async move { runner.run(stopped).await });
-    (engine, stop)
+    let task = tokio::spawn(async move { runner.run(stopped).await });
+    (engine, stop, task)
 }
 
 /// Waits (polling, with a deadline) for the engine to reach `state`.
@@ -270,4 +346,144 @@ pub async fn world(s: &Server) -> (Party, Party, String) {
     }
     s.call(&buyer, Method::POST, "/v1/orders", Some(json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms("Valve 0", 100, 250) })), None).await;
     (buyer, supplier, inquiry)
+}
+
+/// A TCP proxy in front of a server that can lose its answers. With answers lost, each
+/// connection still carries the TLS handshake and the client's requests to the server,
+/// but what the server sends after the first request is swallowed and the connection
+/// closed: the request was served, the client never hears how.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    lose: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// A proxy to `upstream`, passing everything until told otherwise.
+    pub async fn start(upstream: SocketAddr) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let lose = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let task = tokio::spawn({
+            let lose = lose.clone();
+            async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    tokio::spawn(relay(client, upstream, lose.clone()));
+                }
+            }
+        });
+        Proxy { addr, lose, task }
+    }
+
+    /// Loses (true) or passes (false) the server's answers, on open connections too.
+    pub fn lose_answers(&self, lose: bool) {
+        self.lose.store(lose, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// `s`'s profile through this proxy (the same certificate: it names localhost).
+    pub fn profile(&self, s: &Server) -> ServerProfile {
+        ServerProfile {
+            url: format!("https://localhost:{}", self.addr.port()),
+            ..s.profile()
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Counts the TLS application-data records in a byte stream split anyhow into chunks.
+#[derive(Default)]
+struct TlsRecords {
+    header: Vec<u8>,
+    /// Bytes of the current record's body still to come.
+    left: usize,
+    application_data: usize,
+}
+
+impl TlsRecords {
+    fn feed(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.left > 0 {
+                let n = self.left.min(bytes.len());
+                self.left -= n;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let n = (5 - self.header.len()).min(bytes.len());
+            self.header.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.header.len() == 5 {
+                if self.header[0] == 23 {
+                    self.application_data += 1;
+                }
+                self.left = usize::from(u16::from_be_bytes([self.header[3], self.header[4]]));
+                self.header.clear();
+            }
+        }
+    }
+}
+
+async fn relay(
+    client: tokio::net::TcpStream,
+    upstream: SocketAddr,
+    lose: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    // The client's application-data records so far. In TLS 1.3 the first is the client's
+    // Finished (the handshake's end); every later one carries requests.
+    let sent = AtomicUsize::new(0);
+    let up = async {
+        let mut records = TlsRecords::default();
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n) = client_read.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            records.feed(&buf[..n]);
+            // Counted before forwarding: an answer can only follow its request.
+            sent.store(records.application_data, Ordering::SeqCst);
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    let down = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n) = server_read.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            if lose.load(Ordering::SeqCst) && sent.load(Ordering::SeqCst) >= 2 {
+                // A request went up: swallow everything from here on for a moment, so
+                // that the request is served, then cut the connection.
+                let until = tokio::time::Instant::now() + Duration::from_millis(500);
+                while let Ok(Ok(n)) =
+                    tokio::time::timeout_at(until, server_read.read(&mut buf)).await
+                {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                return;
+            }
+            if client_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        () = up => {}
+        () = down => {}
+    }
 }

@@ -1,7 +1,8 @@
 //! The client engine against the real trade server over HTTPS, in one binary: initial
 //! sync, offline work and delivery, documents, the OS keyring (`keyring` needs
-//! `scripts/with-keyring.sh`, unlocked or `--locked`), SIGKILL of the engine (`kill`);
-//! and one check of the build (`workspace`).
+//! `scripts/with-keyring.sh`, unlocked or `--locked`), SIGKILL of the engine (`kill`),
+//! Pay Now across lost answers and restarts (`pay_now`); and one check of the build
+//! (`workspace`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod documents;
@@ -9,4 +10,5 @@ mod engine;
 mod initial_sync;
 mod keyring;
 mod kill;
+mod pay_now;
 mod workspace;

@@ -6,7 +6,7 @@ use std::path::Path;
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use trade_model::api::{LoginRequest, RefreshRequest, Session};
-use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
+use trade_model::api::{PaymentQuote, PaymentResult};
 use trade_model::entities::DocumentMeta;
 use trade_model::sync::{Mutation, Poke, PullResponse, PushRequest, PushResponse};
 use trade_model::{DocumentId, OrderId};
@@ -178,23 +178,39 @@ impl Api {
         answer(resp).await
     }
 
-    /// Pays the next installment. `key` makes a retry after a lost answer return the first
-    /// result instead of paying twice.
+    /// Pays the next installment. `body` is a serialised
+    /// [`PayRequest`](trade_model::api::PayRequest), sent as it is:
+    /// the server matches a retry by its key and its exact body, and replays the first
+    /// result instead of paying twice. `timeout` bounds this one attempt. A request that
+    /// could not be sent at all fails with [`ClientError::NotSent`].
     pub async fn pay(
         &self,
         access: &str,
         order: OrderId,
-        request: &PayRequest,
+        body: &str,
         key: &str,
+        timeout: std::time::Duration,
     ) -> Result<PaymentResult> {
         let resp = self
             .http
             .post(self.url(&format!("/v1/orders/{order}/payments")))
             .bearer_auth(access)
             .header("idempotency-key", key)
-            .json(request)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_owned())
+            .timeout(timeout)
             .send()
-            .await?;
+            .await
+            .map_err(|e| {
+                // No connection: the request was never written, so it was not sent.
+                let connect = e.is_connect();
+                let e = ClientError::from(e);
+                if connect {
+                    ClientError::NotSent(Box::new(e))
+                } else {
+                    e
+                }
+            })?;
         answer(resp).await
     }
 

@@ -17,6 +17,10 @@ pub enum ClientError {
     UntrustedCertificate(String),
     #[error("the server did not answer in time")]
     Timeout,
+    /// A request that never left this machine (no connection could be made): the server
+    /// cannot have acted on it. Same code and words as the error inside.
+    #[error(transparent)]
+    NotSent(Box<ClientError>),
     #[error("{message}")]
     Api {
         status: u16,
@@ -46,6 +50,14 @@ pub enum ClientError {
     Decode(String),
     #[error("the downloaded file does not match the document; it was not kept")]
     ChecksumMismatch,
+    /// Pay Now got no final answer in time: the payment may still go through. Not a
+    /// failure: the call is kept (with its key) and its outcome arrives through sync.
+    #[error(
+        "the payment is still being processed; its outcome appears when the payment provider answers"
+    )]
+    PaymentPending {
+        payment_id: Option<trade_model::PaymentId>,
+    },
 }
 
 impl ClientError {
@@ -57,6 +69,7 @@ impl ClientError {
             ClientError::Unreachable(_) => "client.unreachable".into(),
             ClientError::UntrustedCertificate(_) => "client.untrusted_certificate".into(),
             ClientError::Timeout => "client.timeout".into(),
+            ClientError::NotSent(inner) => inner.code(),
             ClientError::Api { code, .. } => code.clone(),
             ClientError::NewerDatabase => "store.newer_database".into(),
             ClientError::EditedMigration(_) => "store.edited_migration".into(),
@@ -69,6 +82,7 @@ impl ClientError {
             ClientError::Credentials(_) => "credentials.failed".into(),
             ClientError::Decode(_) => "client.decode".into(),
             ClientError::ChecksumMismatch => "document.checksum_mismatch".into(),
+            ClientError::PaymentPending { .. } => "payment.processing".into(),
         }
     }
 
@@ -77,9 +91,29 @@ impl ClientError {
     pub fn is_transient(&self) -> bool {
         match self {
             ClientError::Unreachable(_) | ClientError::Timeout => true,
+            ClientError::NotSent(inner) => inner.is_transient(),
             ClientError::Api { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
+    }
+
+    /// The payment an error is about, when the server named one (`details.payment_id`
+    /// of a refusal or of "still processing").
+    pub fn payment_id(&self) -> Option<trade_model::PaymentId> {
+        match self {
+            ClientError::PaymentPending { payment_id } => *payment_id,
+            ClientError::Api {
+                details: Some(details),
+                ..
+            } => details.get("payment_id")?.as_str()?.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The server's "still processing" answer for a payment (a card waiting for the
+    /// gateway): not final, ask again later.
+    pub fn is_payment_processing(&self) -> bool {
+        matches!(self, ClientError::Api { status: 409, code, .. } if code == "payment.processing")
     }
 }
 

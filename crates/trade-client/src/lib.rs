@@ -13,5 +13,6 @@ pub mod files;
 pub mod notify;
 pub mod outbox;
 pub mod payment_safety;
+pub mod pending_payments;
 pub mod profile;
 pub mod store;

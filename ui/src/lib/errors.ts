@@ -86,6 +86,9 @@ const WORDS: Record<string, string> = {
     "The card payment service cannot be reached right now. Try again in a few minutes, or pay by transfer.",
   "payment.amount_mismatch": "The amount due has changed. Review the payment again.",
   "payment.not_in_progress": "That payment is no longer in progress.",
+  // Not a failure: Pay Now got no final answer in time and the outcome arrives later.
+  "payment.processing":
+    "Payment processing — the outcome appears here when the payment provider answers.",
 };
 
 /** Words for an error code, or `fallback` (the message that came with it). */

@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("migrations/0005_orders_screen.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("migrations/0006_pending_payments.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -136,6 +136,8 @@ pub struct OrderDetail {
     pub payments: Vec<Payment>,
     /// The action queued or refused here that is not yet reflected by the server.
     pub outbox: Vec<crate::outbox::OutboxEntry>,
+    /// Pay Now calls made here still waiting for their outcome (shown as processing).
+    pub pending_payments: Vec<crate::pending_payments::PendingPaymentCall>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -448,8 +450,8 @@ impl LocalStore {
         Ok(as_of(view, jiff::Timestamp::now()))
     }
 
-    /// The order screen: the order, its timeline and versions, documents, payments and
-    /// the local actions still pending on it.
+    /// The order screen: the order, its timeline and versions, documents, payments, and
+    /// the local actions and Pay Now calls still pending on it.
     pub fn order_detail(&self, id: OrderId) -> Result<OrderDetail> {
         let view = self.order(id)?;
         let history = self
@@ -487,6 +489,7 @@ impl LocalStore {
             .collect();
         Ok(OrderDetail {
             payments: self.payments(id)?,
+            pending_payments: self.pending_payments(id)?,
             view,
             history,
             documents,

@@ -4,6 +4,7 @@ import type { OrderVersion } from "./OrderVersion";
 import type { OrderView } from "./OrderView";
 import type { OutboxEntry } from "./OutboxEntry";
 import type { Payment } from "./Payment";
+import type { PendingPaymentCall } from "./PendingPaymentCall";
 
 /**
  * Everything the order screen shows, from the cache.
@@ -22,4 +23,8 @@ documents: Array<OrderDocument>, payments: Array<Payment>,
 /**
  * The action queued or refused here that is not yet reflected by the server.
  */
-outbox: Array<OutboxEntry>, };
+outbox: Array<OutboxEntry>, 
+/**
+ * Pay Now calls made here still waiting for their outcome (shown as processing).
+ */
+pending_payments: Array<PendingPaymentCall>, };
