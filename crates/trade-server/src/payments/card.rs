@@ -63,7 +63,7 @@ pub async fn settle(
         Some(ChargeOutcome::HeldForReview) => {
             store::payments::mark_held(&mut w, id, parties).await?;
         }
-        Some(ChargeOutcome::Declined { reason }) => {
+        Some(ChargeOutcome::Declined { .. }) | None => {
             apply_in(
                 &mut w,
                 state,
@@ -72,18 +72,12 @@ pub async fn settle(
                 &OrderAction::PaymentFailed { payment_id: id },
             )
             .await?;
-            store::payments::mark_declined(&mut w, id, parties, reason, now).await?;
-        }
-        None => {
-            apply_in(
-                &mut w,
-                state,
-                order.id,
-                system,
-                &OrderAction::PaymentFailed { payment_id: id },
-            )
-            .await?;
-            store::payments::set_failure(&mut w, id, parties, NOT_CHARGED).await?;
+            match &outcome {
+                Some(ChargeOutcome::Declined { reason }) => {
+                    store::payments::mark_declined(&mut w, id, parties, reason, now).await?;
+                }
+                _ => store::payments::set_failure(&mut w, id, parties, NOT_CHARGED).await?,
+            }
         }
     }
     let payment = store::payments::get_tx(&mut w, id)
