@@ -14,6 +14,7 @@ const WORDS: Record<string, string> = {
   "auth.not_signed_in": "You are signed out. Sign in again.",
   "auth.invalid_token": "Your session has ended. Sign in again.",
   "auth.refresh_reused": "Your session was ended for safety. Sign in again.",
+  "auth.refresh_spent": "This sign-in was renewed in another window. Sign in again.",
   "client.unreachable":
     "The server cannot be reached. Check the address and your network connection.",
   "client.timeout":

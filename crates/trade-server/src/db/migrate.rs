@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "exactly_once",
         sql: include_str!("migrations/0004_exactly_once.sql"),
     },
+    Migration {
+        version: 5,
+        name: "refresh_retry",
+        sql: include_str!("migrations/0005_refresh_retry.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -204,6 +204,10 @@ pub async fn refresh(
             "auth.refresh_reused",
             "This sign-in was used from somewhere else, so it was ended everywhere; sign in again.",
         )),
+        RefreshOutcome::Spent => Err(ApiError::unauthorized(
+            "auth.refresh_spent",
+            "This sign-in was already renewed; use the newer session.",
+        )),
         RefreshOutcome::Invalid => Err(ApiError::unauthorized(
             "auth.invalid_token",
             "Your session has expired; sign in again.",

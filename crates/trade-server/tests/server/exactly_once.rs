@@ -311,6 +311,68 @@ async fn a_keyed_create_reset_right_after_sending_answers_its_retry_with_the_one
     }
 }
 
+/// Renews the session with `refresh`; the status and the body.
+async fn refresh(s: &TestServer, token: &str) -> (StatusCode, Value) {
+    s.send(
+        reqwest::Method::POST,
+        "/v1/sessions/refresh",
+        None,
+        Some(json!({ "refresh_token": token })),
+        &[],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_refresh_reset_right_after_sending_answers_its_retry_with_the_same_session() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let mut token = buyer.refresh.clone();
+    let mut access = buyer.token.clone();
+    let first = token.clone();
+    for (round, ms) in RESET_AFTER_MS.iter().enumerate() {
+        let body = json_body(json!({ "refresh_token": token }));
+        let head = format!(
+            "POST /v1/sessions/refresh HTTP/1.1\r\nhost: localhost\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        send_then_reset(&s, head, &body, Duration::from_secs_f64(ms / 1000.0)).await;
+        // The app never saw an answer, so it asks again with the same token: it gets
+        // the session that refresh made (or makes it, if the first never arrived), and
+        // asking once more gives the same one.
+        let (status, renewed) = refresh(&s, &token).await;
+        assert_eq!(status, StatusCode::CREATED, "round {round}: {renewed}");
+        let (status, again) = refresh(&s, &token).await;
+        assert_eq!(status, StatusCode::CREATED, "round {round}: {again}");
+        assert_eq!(
+            (&again["access_token"], &again["refresh_token"]),
+            (&renewed["access_token"], &renewed["refresh_token"]),
+            "round {round}: a retry gets the first answer"
+        );
+        access = renewed["access_token"].as_str().unwrap().to_owned();
+        token = renewed["refresh_token"].as_str().unwrap().to_owned();
+        let (status, me) = s
+            .send(reqwest::Method::GET, "/v1/me", Some(&access), None, &[])
+            .await;
+        assert_eq!(status, StatusCode::OK, "round {round}: {me}");
+        assert_eq!(me["id"], json!(buyer.id), "round {round}");
+    }
+    // Each renewed session was used, so the spent tokens are spent for good: one coming
+    // back later (stolen) ends the family, the current session with it.
+    s.advance(SignedDuration::from_mins(3));
+    let (status, err) = refresh(&s, &first).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("auth.refresh_reused"))
+    );
+    let (status, _) = s
+        .send(reqwest::Method::GET, "/v1/me", Some(&access), None, &[])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refresh(&s, &token).await.0, StatusCode::UNAUTHORIZED);
+}
+
 /// A gateway whose answers never arrive: the charge reaches the sandbox's books (or
 /// not, with `charges: false`) and then the call hangs, as when the network or the
 /// server dies between the request and the provider's answer.

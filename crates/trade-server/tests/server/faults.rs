@@ -3,7 +3,9 @@
 //! TCP proxy (here, in the test) that resets, truncates, delays and drops connections in
 //! both directions. Four buyers post keyed chat messages, keyed orders, card payments
 //! (approved and declined) and sync pushes, each retried with the same key (or mutation
-//! id) until it has an answer.
+//! id) until it has an answer, and renew their sessions (the supplier's too) through the
+//! same faults: a renewal whose answer was lost is asked again with the same token and
+//! must never sign anyone out.
 //!
 //! Then, with the faults gone: every request got its answer; every acknowledged message,
 //! order and pushed mutation exists exactly once; no card payment is left processing
@@ -36,6 +38,9 @@ use tokio::net::{TcpListener, TcpStream};
 const WORKERS: usize = 4;
 /// Longest any one request may take to get its final answer, retries included.
 const ANSWER_DEADLINE: Duration = Duration::from_secs(120);
+/// Sessions are renewed at least this often (access tokens last 15 minutes; a soak runs
+/// longer), and at random in between.
+const RENEW_EVERY: Duration = Duration::from_secs(5 * 60);
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -289,6 +294,7 @@ struct Buyer {
     http: reqwest::Client,
     base: String,
     token: String,
+    refresh: String,
     id: String,
     inquiry: String,
 }
@@ -321,8 +327,29 @@ async fn answered(
     }
 }
 
+/// Renews `who`'s session through the faults. Any answer but a new session (a sign-out)
+/// fails the test.
+async fn renew(who: &mut Buyer, retries: &AtomicU64) {
+    let refresh = who.refresh.clone();
+    let (status, session) = answered(
+        || {
+            who.http
+                .post(format!("{}/v1/sessions/refresh", who.base))
+                .json(&json!({ "refresh_token": refresh }))
+        },
+        retries,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "renewing a session: {session}");
+    who.token = session["access_token"].as_str().unwrap().to_owned();
+    who.refresh = session["refresh_token"].as_str().unwrap().to_owned();
+}
+
 #[derive(Default)]
 struct Ledger {
+    /// The buyer's session at the end.
+    token: String,
+    renewals: usize,
     rest_messages: Vec<String>,
     orders: Vec<(String, String)>,
     /// (order, payment id, status the answer gave)
@@ -332,16 +359,24 @@ struct Ledger {
 
 async fn worker(
     w: usize,
-    buyer: Buyer,
-    supplier: Buyer,
+    mut buyer: Buyer,
+    mut supplier: Buyer,
     stop: Arc<AtomicBool>,
     retries: Arc<AtomicU64>,
 ) -> Ledger {
     let mut ledger = Ledger::default();
     let mut n = 0u64;
+    let mut renewed = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        let pick = rand::rng().random_range(0..10);
+        let pick = rand::rng().random_range(0..11);
+        if pick == 10 || renewed.elapsed() > RENEW_EVERY {
+            renew(&mut buyer, &retries).await;
+            renew(&mut supplier, &retries).await;
+            ledger.renewals += 2;
+            renewed = Instant::now();
+            continue;
+        }
         match pick {
             0..3 => {
                 let token = format!("[w{w}-message-{n}]");
@@ -481,10 +516,17 @@ async fn worker(
             }
         }
     }
+    ledger.token = buyer.token;
     ledger
 }
 
-async fn register(http: &reqwest::Client, base: &str, role: &str, name: &str) -> (String, String) {
+/// A new account signed in: (id, email, access token, refresh token).
+async fn register(
+    http: &reqwest::Client,
+    base: &str,
+    role: &str,
+    name: &str,
+) -> (String, String, String, String) {
     let email = format!("{role}.{}@faults.example", uuid::Uuid::now_v7().simple());
     let resp = http
         .post(format!("{base}/v1/accounts"))
@@ -496,6 +538,12 @@ async fn register(http: &reqwest::Client, base: &str, role: &str, name: &str) ->
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED, "register");
+    let (id, access, refresh) = login(http, base, &email).await;
+    (id, email, access, refresh)
+}
+
+/// A new session for `email`: (account id, access token, refresh token).
+async fn login(http: &reqwest::Client, base: &str, email: &str) -> (String, String, String) {
     let session: Value = http
         .post(format!("{base}/v1/sessions"))
         .json(&json!({ "email": email, "password": crate::support::PASSWORD }))
@@ -508,6 +556,7 @@ async fn register(http: &reqwest::Client, base: &str, role: &str, name: &str) ->
     (
         session["account"]["id"].as_str().unwrap().to_owned(),
         session["access_token"].as_str().unwrap().to_owned(),
+        session["refresh_token"].as_str().unwrap().to_owned(),
     )
 }
 
@@ -563,18 +612,23 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
     ));
 
     let proxied = https_client(dir.path(), Duration::from_secs(5));
-    let (supplier_id, supplier_token) =
+    let (supplier_id, supplier_email, _, _) =
         register(&direct, &direct_base, "supplier", "Li Supplier").await;
-    let supplier = Buyer {
-        http: proxied.clone(),
-        base: proxy_base.clone(),
-        token: supplier_token,
-        id: supplier_id.clone(),
-        inquiry: String::new(),
-    };
     let mut buyers = Vec::new();
+    let mut suppliers = Vec::new();
     for w in 0..WORKERS {
-        let (id, token) = register(&direct, &direct_base, "buyer", &format!("Buyer {w}")).await;
+        // Each worker has its own session of the supplier, which it renews.
+        let (_, token, refresh) = login(&direct, &direct_base, &supplier_email).await;
+        suppliers.push(Buyer {
+            http: proxied.clone(),
+            base: proxy_base.clone(),
+            token,
+            refresh,
+            id: supplier_id.clone(),
+            inquiry: String::new(),
+        });
+        let (id, _, token, refresh) =
+            register(&direct, &direct_base, "buyer", &format!("Buyer {w}")).await;
         let inquiry: Value = direct
             .post(format!("{direct_base}/v1/inquiries"))
             .bearer_auth(&token)
@@ -589,6 +643,7 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
             http: proxied.clone(),
             base: proxy_base.clone(),
             token,
+            refresh,
             id,
             inquiry: inquiry["id"].as_str().unwrap().to_owned(),
         });
@@ -605,7 +660,7 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
             tokio::spawn(worker(
                 w,
                 b.clone(),
-                supplier.clone(),
+                suppliers[w].clone(),
                 stop.clone(),
                 retries.clone(),
             ))
@@ -711,7 +766,7 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
                 || {
                     direct
                         .get(format!("{direct_base}/v1/orders/{id}"))
-                        .bearer_auth(&buyers[w].token)
+                        .bearer_auth(&ledger.token)
                 },
                 &retries,
             )
@@ -750,7 +805,7 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
                     direct
                         .get(format!("{direct_base}/v1/sync/pull"))
                         .query(&[("cursor", cursor.as_str()), ("limit", "1000")])
-                        .bearer_auth(&buyers[w].token)
+                        .bearer_auth(&ledger.token)
                 },
                 &retries,
             )
@@ -782,6 +837,7 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
         *totals.entry("pushed").or_default() += ledger.pushed.len();
         *totals.entry("orders").or_default() += ledger.orders.len();
         *totals.entry("payments").or_default() += ledger.payments.len();
+        *totals.entry("renewals").or_default() += ledger.renewals;
     }
     if database_url.is_none() {
         let check: String = sqlx::query("PRAGMA integrity_check")

@@ -6,6 +6,7 @@ use crate::support;
 
 use std::sync::Arc;
 
+use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::{TestServer, User};
@@ -415,6 +416,60 @@ async fn idempotency_keys_replay_refuse_other_bodies_and_answer_concurrent_dupli
 }
 
 #[tokio::test]
+async fn a_refresh_retried_after_its_window_or_after_its_pair_was_used_ends_the_family() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let refresh = |token: String| {
+        let s = &s;
+        async move {
+            s.send(
+                Method::POST,
+                "/v1/sessions/refresh",
+                None,
+                Some(json!({ "refresh_token": token })),
+                &[],
+            )
+            .await
+        }
+    };
+    // A pair never presented can be fetched again within a day (a lost answer)...
+    let (status, first) = refresh(buyer.refresh.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    s.advance(SignedDuration::from_hours(23));
+    let (status, again) = refresh(buyer.refresh.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["refresh_token"], first["refresh_token"]);
+    // ...but not after it: then the old token coming back is reuse.
+    s.advance(SignedDuration::from_hours(2));
+    let (status, err) = refresh(buyer.refresh.clone()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("auth.refresh_reused"))
+    );
+    let next = first["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(refresh(next).await.0, StatusCode::UNAUTHORIZED);
+
+    // Renewing with the new refresh token also claims the pair: the old token replayed
+    // afterwards (past the late-copy minutes) is reuse.
+    let other = s.login(&buyer.email).await;
+    let (_, second) = refresh(other.refresh.clone()).await;
+    let (status, third) = refresh(second["refresh_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(status, StatusCode::CREATED, "{third}");
+    s.advance(SignedDuration::from_mins(3));
+    assert_eq!(
+        refresh(other.refresh.clone()).await.1["code"],
+        json!("auth.refresh_reused")
+    );
+    let third_access = third["access_token"].as_str().unwrap();
+    assert_eq!(
+        s.send(Method::GET, "/v1/me", Some(third_access), None, &[])
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let s = TestServer::start().await;
     let buyer = s.register("buyer", "Ann Buyer").await;
@@ -442,7 +497,21 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
             .0,
         StatusCode::OK
     );
-    // The spent token comes back (stolen): the whole family dies, including the new pair.
+    // The spent token comes back moments later, after its pair was used: a late copy of
+    // that refresh (a slow network), refused without ending the session.
+    let (status, err) = refresh(buyer.refresh.clone()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("auth.refresh_spent"))
+    );
+    assert_eq!(
+        s.send(Method::GET, "/v1/me", Some(&new_access), None, &[])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // It comes back later (stolen): the whole family dies, including the new pair.
+    s.advance(SignedDuration::from_mins(3));
     let (status, err) = refresh(buyer.refresh.clone()).await;
     assert_eq!(
         (status, err["code"].as_str()),
