@@ -47,8 +47,10 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Every route with its OpenAPI description. Routes that create things or move money
-/// sit behind the `Idempotency-Key` layer.
+/// Every route with its OpenAPI description. Every write but sign-in, sign-out,
+/// registration, mark-read and document deletion (each naturally repeatable or
+/// answerable only once) sits behind the `Idempotency-Key` layer; sync push is keyed by
+/// its mutation ids.
 pub fn router(state: AppState) -> Router {
     let idempotent: OpenApiRouter<AppState> = OpenApiRouter::new()
         .routes(routes!(inquiries::create))
@@ -57,6 +59,21 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(payments::pay))
         .routes(routes!(disputes::file))
         .routes(routes!(operator::funds_arrived))
+        .routes(routes!(operator::review))
+        .routes(routes!(orders::modify))
+        .routes(routes!(orders::confirm))
+        .routes(routes!(orders::request_modification))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::ship))
+        .routes(routes!(orders::extend_ship_by))
+        .routes(routes!(orders::extend_receipt))
+        .routes(routes!(orders::confirm_receipt))
+        .routes(routes!(orders::feedback))
+        .routes(routes!(disputes::propose))
+        .routes(routes!(disputes::accept))
+        .routes(routes!(disputes::escalate))
+        .routes(routes!(disputes::withdraw))
+        .routes(routes!(disputes::decide))
         .layer(from_fn_with_state(state.clone(), idempotency::layer));
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::register))
@@ -75,23 +92,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(orders::get))
         .routes(routes!(orders::events))
         .routes(routes!(orders::version))
-        .routes(routes!(orders::modify))
-        .routes(routes!(orders::confirm))
-        .routes(routes!(orders::request_modification))
-        .routes(routes!(orders::cancel))
-        .routes(routes!(orders::ship))
-        .routes(routes!(orders::extend_ship_by))
-        .routes(routes!(orders::extend_receipt))
-        .routes(routes!(orders::confirm_receipt))
-        .routes(routes!(orders::feedback))
         .routes(routes!(payments::quote))
         .routes(routes!(payments::list))
-        .routes(routes!(disputes::propose))
-        .routes(routes!(disputes::accept))
-        .routes(routes!(disputes::escalate))
-        .routes(routes!(disputes::withdraw))
-        .routes(routes!(disputes::decide))
-        .routes(routes!(operator::review))
         .routes(routes!(operator::disputes))
         .routes(routes!(documents::meta, documents::delete))
         .routes(routes!(documents::content))

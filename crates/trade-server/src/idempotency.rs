@@ -1,4 +1,4 @@
-//! `Idempotency-Key` for POSTs that create things or move money, with Stripe's
+//! `Idempotency-Key` for every write that is not naturally repeatable, with Stripe's
 //! semantics: the same key replays the first response; the same key with another
 //! request is 422. Keys are scoped to the account.
 //!
@@ -120,6 +120,12 @@ async fn check(state: &AppState, request: Request) -> ApiResult<(Request, Option
     hasher.update(parts.method.as_str().as_bytes());
     hasher.update(b" ");
     hasher.update(parts.uri.path().as_bytes());
+    // The version a step was taken on is part of the request: the same key with
+    // another If-Match is another request.
+    if let Some(version) = parts.headers.get(header::IF_MATCH) {
+        hasher.update(b" if-match ");
+        hasher.update(version.as_bytes());
+    }
     hasher.update(b"\n");
     hasher.update(&bytes);
     let key = Key {

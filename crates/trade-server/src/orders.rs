@@ -112,19 +112,6 @@ pub async fn apply_in(
     Ok((after, actor))
 }
 
-/// Applies one action by `user` in its own transaction.
-pub async fn act(
-    state: &AppState,
-    user: &AuthUser,
-    id: OrderId,
-    action: OrderAction,
-) -> Result<OrderView, ApiError> {
-    let mut tx = state.db.begin().await?;
-    let (order, actor) = step(&mut tx, state, user, id, &action).await?;
-    tx.commit().await?;
-    Ok(view_for(order, actor, state.now()))
-}
-
 /// Applies an action as the platform (deadline engine, payment outcomes).
 pub async fn act_as_system(
     state: &AppState,

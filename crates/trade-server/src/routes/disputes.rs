@@ -13,7 +13,8 @@ use trade_model::{DisputeId, OrderId};
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::idempotency::{Begun, Idempotency};
-use crate::orders::{act, view_for};
+use crate::orders::view_for;
+use crate::routes::orders::keyed_step;
 use crate::state::AppState;
 
 #[utoipa::path(post, path = "/v1/orders/{id}/dispute", tag = "disputes", request_body = FileDisputeRequest,
@@ -50,10 +51,11 @@ macro_rules! dispute_step {
         pub async fn $name(
             State(state): State<AppState>,
             user: AuthUser,
+            key: Idempotency,
             Path(id): Path<OrderId>,
             Json($req): Json<$body>,
-        ) -> ApiResult<Json<OrderView>> {
-            Ok(Json(act(&state, &user, id, OrderAction::Dispute($action)).await?))
+        ) -> ApiResult<Response> {
+            keyed_step(&state, &user, key, id, OrderAction::Dispute($action)).await
         }
     };
     ($name:ident, $path:literal, $action:expr) => {
@@ -63,9 +65,10 @@ macro_rules! dispute_step {
         pub async fn $name(
             State(state): State<AppState>,
             user: AuthUser,
+            key: Idempotency,
             Path(id): Path<OrderId>,
-        ) -> ApiResult<Json<OrderView>> {
-            Ok(Json(act(&state, &user, id, OrderAction::Dispute($action)).await?))
+        ) -> ApiResult<Response> {
+            keyed_step(&state, &user, key, id, OrderAction::Dispute($action)).await
         }
     };
 }

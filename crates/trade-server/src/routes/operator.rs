@@ -92,20 +92,26 @@ pub async fn funds_arrived(
 pub async fn review(
     State(state): State<AppState>,
     user: AuthUser,
+    key: Idempotency,
     Path(id): Path<PaymentId>,
     Json(req): Json<CardReviewRequest>,
-) -> ApiResult<Json<PaymentResult>> {
+) -> ApiResult<Response> {
     require_operator(&user)?;
-    let payment = store::payments::get(&state.db, id)
-        .await?
-        .filter(|p| p.held_for_review && p.status == PaymentStatus::Processing)
-        .ok_or_else(|| ApiError::not_found("payment under review"))?;
     let action = if req.approve {
         OrderAction::PaymentSucceeded { payment_id: id }
     } else {
         OrderAction::PaymentFailed { payment_id: id }
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = match key.begin(&state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
+    // Looked up in the write transaction: two reviews of one payment are serialised,
+    // and the second finds it no longer under review.
+    let payment = store::payments::get_tx(&mut tx, id)
+        .await?
+        .filter(|p| p.held_for_review && p.status == PaymentStatus::Processing)
+        .ok_or_else(|| ApiError::not_found("payment under review"))?;
     let (order, _) = apply_in(
         &mut tx,
         &state,
@@ -124,14 +130,14 @@ pub async fn review(
         )
         .await?;
     }
-    tx.commit().await?;
-    Ok(Json(PaymentResult {
-        payment: store::payments::get(&state.db, id)
+    let result = PaymentResult {
+        payment: store::payments::get_tx(&mut tx, id)
             .await?
             .unwrap_or(payment),
         order: OrderView::new(order, Party::Buyer, state.now()),
         beneficiary: None,
-    }))
+    };
+    tx.respond(StatusCode::OK, &result).await
 }
 
 #[utoipa::path(get, path = "/v1/operator/disputes", tag = "operator",

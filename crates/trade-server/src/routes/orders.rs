@@ -16,7 +16,7 @@ use super::inquiries::limit;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::idempotency::{Begun, Idempotency};
-use crate::orders::{act, view_for, visible};
+use crate::orders::{view_for, visible};
 use crate::state::AppState;
 use crate::store;
 
@@ -44,6 +44,26 @@ fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
 fn with_etag(view: OrderView) -> Response {
     let etag = format!("\"{}\"", view.order.version);
     ([(header::ETAG, etag)], Json(view)).into_response()
+}
+
+/// Takes one step on order `id` as `user`, with the request's idempotency key claimed
+/// and its answer (with the order's ETag) stored in the step's own transaction: a
+/// retry with the key gets this answer, not a refusal for a step already taken.
+pub(crate) async fn keyed_step(
+    state: &AppState,
+    user: &AuthUser,
+    key: Idempotency,
+    id: OrderId,
+    action: OrderAction,
+) -> ApiResult<Response> {
+    let mut w = match key.begin(state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
+    let (order, actor) = crate::orders::step(&mut w, state, user, id, &action).await?;
+    let view = view_for(order, actor, state.now());
+    let etag = format!("\"{}\"", view.order.version);
+    w.respond_with_etag(StatusCode::OK, &view, etag).await
 }
 
 #[utoipa::path(post, path = "/v1/orders", tag = "orders", request_body = CreateOrderRequest,
@@ -177,15 +197,20 @@ pub async fn modify(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<OrderId>,
+    key: Idempotency,
     headers: HeaderMap,
     Json(req): Json<ModifyOrderRequest>,
 ) -> ApiResult<Response> {
     let version = if_match(&headers)?;
-    let mut w = state.db.begin().await?;
+    let mut w = match key.begin(&state).await? {
+        Begun::Write(w) => w,
+        Begun::Replay(response) => return Ok(response),
+    };
     let (order, actor) =
         crate::orders::modify(&mut w, &state, &user, id, version, req.terms).await?;
-    w.commit().await?;
-    Ok(with_etag(view_for(order, actor, state.now())))
+    let view = view_for(order, actor, state.now());
+    let etag = format!("\"{}\"", view.order.version);
+    w.respond_with_etag(StatusCode::OK, &view, etag).await
 }
 
 #[utoipa::path(post, path = "/v1/orders/{id}/confirm", tag = "orders",
@@ -195,13 +220,12 @@ pub async fn modify(
 pub async fn confirm(
     State(state): State<AppState>,
     user: AuthUser,
+    key: Idempotency,
     Path(id): Path<OrderId>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let version = if_match(&headers)?;
-    Ok(with_etag(
-        act(&state, &user, id, OrderAction::Confirm { version }).await?,
-    ))
+    keyed_step(&state, &user, key, id, OrderAction::Confirm { version }).await
 }
 
 macro_rules! order_step {
@@ -213,10 +237,11 @@ macro_rules! order_step {
         pub async fn $name(
             State(state): State<AppState>,
             user: AuthUser,
+            key: Idempotency,
             Path(id): Path<OrderId>,
             Json($req): Json<$body>,
         ) -> ApiResult<Response> {
-            Ok(with_etag(act(&state, &user, id, $action).await?))
+            keyed_step(&state, &user, key, id, $action).await
         }
     };
     ($(#[$meta:meta])* $name:ident, $path:literal, $action:expr) => {
@@ -227,9 +252,10 @@ macro_rules! order_step {
         pub async fn $name(
             State(state): State<AppState>,
             user: AuthUser,
+            key: Idempotency,
             Path(id): Path<OrderId>,
         ) -> ApiResult<Response> {
-            Ok(with_etag(act(&state, &user, id, $action).await?))
+            keyed_step(&state, &user, key, id, $action).await
         }
     };
 }

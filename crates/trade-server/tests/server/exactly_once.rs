@@ -79,25 +79,44 @@ async fn reset_then_retry(
     key: &str,
     after: Duration,
 ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    reset_then_retry_with(s, user, path, content_type, body, key, after, None).await
+}
+
+/// As [`reset_then_retry`], for a step taken on a version (`If-Match`).
+#[allow(clippy::too_many_arguments)]
+async fn reset_then_retry_with(
+    s: &TestServer,
+    user: &User,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+    key: &str,
+    after: Duration,
+    if_match: Option<&str>,
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let version = if_match
+        .map(|v| format!("if-match: {v}\r\n"))
+        .unwrap_or_default();
     let head = format!(
         "POST {path} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {}\r\n\
-         idempotency-key: {key}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
+         idempotency-key: {key}\r\n{version}content-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
         user.token,
         body.len()
     );
     send_then_reset(s, head, &body, after).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let resp = s
+        let mut retry = s
             .client
             .post(format!("{}{path}", s.base))
             .bearer_auth(&user.token)
             .header("idempotency-key", key)
             .header("content-type", content_type)
-            .body(body.clone())
-            .send()
-            .await
-            .expect("the retry reaches the server");
+            .body(body.clone());
+        if let Some(v) = if_match {
+            retry = retry.header("if-match", v);
+        }
+        let resp = retry.send().await.expect("the retry reaches the server");
         let status = resp.status();
         let headers = resp.headers().clone();
         let value: Value = resp.json().await.unwrap();
@@ -308,6 +327,93 @@ async fn a_keyed_create_reset_right_after_sending_answers_its_retry_with_the_one
             1,
             "upload, round {round}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_lifecycle_step_reset_right_after_sending_answers_its_retry_with_the_step_taken() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    for (round, ms) in RESET_AFTER_MS.iter().enumerate() {
+        let after = Duration::from_secs_f64(ms / 1000.0);
+        let order = s
+            .ok(
+                "/v1/orders",
+                &buyer,
+                json!({ "counterparty": supplier.id, "origin": "template",
+                    "terms": s.terms(&[(&format!("Pump {round}"), 10, 1_000)], None) }),
+            )
+            .await;
+        let id = order["order"]["id"].as_str().unwrap().to_owned();
+
+        // Confirming on version 1: the retry gets the confirmation, not "412 the order
+        // changed" (it changed: this very confirmation changed it).
+        let (status, confirmed, headers) = reset_then_retry_with(
+            &s,
+            &supplier,
+            &format!("/v1/orders/{id}/confirm"),
+            "application/json",
+            Vec::new(),
+            &format!("confirm-{round}"),
+            after,
+            Some("\"1\""),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "confirm, round {round}: {confirmed}"
+        );
+        assert_eq!(confirmed["order"]["version"], 2, "round {round}");
+        assert_eq!(headers["etag"], "\"2\"", "round {round}");
+
+        // A refund proposal: the retry must not make a second proposal.
+        s.ok(
+            &format!("/v1/orders/{id}/payments"),
+            &buyer,
+            json!({ "method": "card", "amount_minor": 10_000, "card": card("4242424242424242") }),
+        )
+        .await;
+        s.ok(
+            &format!("/v1/orders/{id}/dispute"),
+            &buyer,
+            json!({ "reason": "not_shipped", "claim_minor": 10_000, "description": "Not shipped." }),
+        )
+        .await;
+        let (status, proposed, _) = reset_then_retry(
+            &s,
+            &supplier,
+            &format!("/v1/orders/{id}/dispute/proposals"),
+            "application/json",
+            json_body(json!({ "refund_minor": 4_000, "note": "Part refund." })),
+            &format!("propose-{round}"),
+            after,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "propose, round {round}: {proposed}");
+        let (_, view) = s.get(&format!("/v1/orders/{id}"), &buyer).await;
+        assert_eq!(
+            view["order"]["dispute"]["proposals"]
+                .as_array()
+                .map(Vec::len),
+            Some(1),
+            "round {round}: {view}"
+        );
+
+        // Accepting it: the retry gets the settlement, not "no open dispute".
+        let (status, settled, _) = reset_then_retry(
+            &s,
+            &buyer,
+            &format!("/v1/orders/{id}/dispute/accept"),
+            "application/json",
+            Vec::new(),
+            &format!("accept-{round}"),
+            after,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "accept, round {round}: {settled}");
+        assert_eq!(settled["order"]["dispute"]["status"], "settled");
     }
 }
 
