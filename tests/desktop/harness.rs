@@ -19,6 +19,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use trade_server::Running;
 use trade_server::clock::Clock;
 use trade_server::demo::{self, DemoAccounts, DemoOptions};
+use trade_server::payments::gateway::PaymentGateway;
 
 /// How long a wait for something on screen may take by default.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -181,13 +182,21 @@ pub struct Backend {
     pub ca_path: PathBuf,
     /// The server's clock (real time unless a test sets an offset).
     pub clock: SkewClock,
+    /// The card provider, when a test brings its own (else the sandbox).
+    gateway: Option<Arc<dyn PaymentGateway>>,
     client: reqwest::Client,
 }
 
 impl Backend {
-    async fn start(dir: PathBuf) -> Backend {
+    async fn start(dir: PathBuf, gateway: Option<Arc<dyn PaymentGateway>>) -> Backend {
         let clock = SkewClock::default();
-        let (running, accounts) = Backend::boot(&dir, "127.0.0.1:0".parse().unwrap(), &clock).await;
+        let (running, accounts) = Backend::boot(
+            &dir,
+            "127.0.0.1:0".parse().unwrap(),
+            &clock,
+            gateway.clone(),
+        )
+        .await;
         let ca_path = running.ca_path.clone().expect("the demo makes its own CA");
         let ca = std::fs::read(&ca_path).unwrap();
         let client = reqwest::Client::builder()
@@ -202,14 +211,25 @@ impl Backend {
             accounts,
             ca_path,
             clock,
+            gateway,
             client,
         }
     }
 
-    async fn boot(dir: &Path, listen: SocketAddr, clock: &SkewClock) -> (Running, DemoAccounts) {
+    async fn boot(
+        dir: &Path,
+        listen: SocketAddr,
+        clock: &SkewClock,
+        gateway: Option<Arc<dyn PaymentGateway>>,
+    ) -> (Running, DemoAccounts) {
         let mut opts = DemoOptions::new(dir.to_owned(), listen);
         opts.bot_delay = BOT_DELAY;
         opts.clock = Arc::new(clock.clone());
+        if let Some(gateway) = gateway {
+            // A provider of the test's own: ask it about unanswered payments soon.
+            opts.gateway = Some(gateway);
+            opts.settle_card_payments_after = SignedDuration::from_secs(1);
+        }
         demo::start(opts).await.expect("the demo backend starts")
     }
 
@@ -223,7 +243,8 @@ impl Backend {
     /// Brings it back on the same port with the same data (the world is kept).
     pub async fn restart(&mut self) {
         self.stop().await;
-        let (running, _) = Backend::boot(&self.dir, self.addr, &self.clock).await;
+        let (running, _) =
+            Backend::boot(&self.dir, self.addr, &self.clock, self.gateway.clone()).await;
         self.running = Some(running);
     }
 
@@ -800,10 +821,18 @@ pub struct Desktop {
 
 /// Signed in (by the app itself, from the demo password) and showing the inbox.
 pub async fn signed_in(launch: Launch) -> Desktop {
-    let d = Desktop::start(Launch {
-        sign_in: true,
-        ..launch
-    })
+    signed_in_with(launch, None).await
+}
+
+/// As [`signed_in`], with the backend's card provider replaced by `gateway`.
+pub async fn signed_in_with(launch: Launch, gateway: Option<Arc<dyn PaymentGateway>>) -> Desktop {
+    let d = Desktop::start_with(
+        Launch {
+            sign_in: true,
+            ..launch
+        },
+        gateway,
+    )
     .await;
     d.app().wait_for_within("inbox", FIRST_SYNC).await;
     d.app().wait_for_within("inquiry-row", FIRST_SYNC).await;
@@ -813,6 +842,11 @@ pub async fn signed_in(launch: Launch) -> Desktop {
 impl Desktop {
     /// Waits for its turn, starts a fresh demo backend and launches the app.
     pub async fn start(launch: Launch) -> Desktop {
+        Desktop::start_with(launch, None).await
+    }
+
+    /// As [`Desktop::start`], with the backend's card provider replaced by `gateway`.
+    pub async fn start_with(launch: Launch, gateway: Option<Arc<dyn PaymentGateway>>) -> Desktop {
         require_desktop();
         let app_binary = app_binary();
         let turn = ONE_AT_A_TIME.lock().await;
@@ -825,7 +859,7 @@ impl Desktop {
             std::fs::create_dir_all(home.join(dir)).unwrap();
         }
         let began = Instant::now();
-        let backend = Backend::start(temp.path().join("server")).await;
+        let backend = Backend::start(temp.path().join("server"), gateway).await;
         eprintln!(
             "demo backend on {} after {:.1?}",
             backend.url(),

@@ -23,11 +23,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, ensure};
-use harness::{App, Desktop, Launch, PATIENCE, signed_in, until};
+use harness::{App, Desktop, Launch, PATIENCE, signed_in, signed_in_with, until};
 use jiff::SignedDuration;
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use trade_model::PaymentId;
+use trade_server::payments::gateway::{
+    Charge, ChargeOutcome, GatewayError, PaymentGateway, SandboxGateway,
+};
 
 /// The bot confirms, ships and proposes within a second; a round trip through the app's
 /// sync (push, then the change coming back) adds a little.
@@ -1044,5 +1049,123 @@ async fn receiving_time_modification_requests_settlement_and_cancelling_from_the
         json!("Found a closer supplier."),
     )
     .await;
+    d.finish().await;
+}
+
+/// A card provider whose answers wait for the test: a charge is booked in the sandbox's
+/// books at once, but its answer (and any lookup of it) comes only once the gate opens,
+/// as when the provider is slow.
+struct SlowProvider {
+    books: SandboxGateway,
+    open: tokio::sync::watch::Receiver<bool>,
+}
+
+impl SlowProvider {
+    async fn gate(&self) {
+        let mut open = self.open.clone();
+        open.wait_for(|open| *open)
+            .await
+            .expect("the test keeps the gate");
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentGateway for SlowProvider {
+    async fn charge(&self, charge: Charge<'_>) -> Result<ChargeOutcome, GatewayError> {
+        let outcome = self.books.charge(charge).await;
+        self.gate().await;
+        outcome
+    }
+
+    async fn recover(&self, payment: PaymentId) -> Result<Option<ChargeOutcome>, GatewayError> {
+        self.gate().await;
+        self.books.recover(payment).await
+    }
+}
+
+#[tokio::test]
+async fn a_card_payment_without_an_answer_shows_processing_then_its_outcome() {
+    let books_dir = tempfile::tempdir().unwrap();
+    let books = SandboxGateway::open(&format!(
+        "sqlite://{}?mode=rwc",
+        books_dir.path().join("books.db").display()
+    ))
+    .await
+    .unwrap();
+    let (open, gate) = tokio::sync::watch::channel(false);
+    let provider = SlowProvider { books, open: gate };
+    let d = signed_in_with(Launch::default(), Some(Arc::new(provider))).await;
+    let app = d.app();
+    let token = d.backend.buyer_token().await;
+
+    // An order the supplier (the bot) confirms: ready for Pay Now.
+    let product = format!(
+        "Bamboo cutting boards {}",
+        &uuid::Uuid::now_v7().simple().to_string()[24..]
+    );
+    let created = d
+        .backend
+        .post(
+            "/v1/orders",
+            &token,
+            json!({ "counterparty": supplier(&d, 3), "inquiry": null, "origin": "template",
+                    "terms": terms(&product, 500, 240) }),
+        )
+        .await;
+    let id = created["order"]["id"].as_str().unwrap().to_owned();
+    open_order(app, &id).await;
+    wait_status(app, "Ordered", BOT).await;
+
+    // Pay by card: the provider takes the charge but does not answer. Pay Now keeps
+    // asking with the same key, then says "processing", not an error.
+    app.click("action-pay").await;
+    app.wait_for("pay-now").await;
+    app.click("pay-method-card").await;
+    app.click("pay-continue").await;
+    app.retype("card-number", "4242 4242 4242 4242").await;
+    app.retype("card-exp-month", "12").await;
+    app.retype("card-exp-year", "34").await;
+    app.retype("card-cvc", "123").await;
+    app.retype("card-holder", "Anna Keller").await;
+    app.click("card-submit").await;
+    // Once the server has named the payment (its "still processing" answer does), Pay
+    // Now follows that payment: submitted, processing, received.
+    let shown = wait_text(app, "pay-status", "confirming the payment", BOT).await;
+    assert!(shown.contains("Processing"), "{shown}");
+    assert!(
+        !app.present("pay-error").await,
+        "processing is not shown as a failure"
+    );
+    app.screenshot("pay-now-processing").await;
+    // The order says so too, and the server has one payment, processing.
+    app.click("pay-done").await;
+    wait_text(
+        app,
+        "order-payment-processing",
+        "Payment processing",
+        PATIENCE,
+    )
+    .await;
+    let payments = d
+        .backend
+        .get(&format!("/v1/orders/{id}/payments"), &token)
+        .await;
+    assert_eq!(payments.as_array().map(Vec::len), Some(1), "{payments}");
+    assert_eq!(payments[0]["status"], "processing");
+
+    // The provider answers: the outcome reaches the order without the buyer doing
+    // anything, and the card was charged once.
+    open.send(true).unwrap();
+    wait_on_server(&d, &token, &id, "/order/paid_minor", json!(120_000)).await;
+    app.wait_gone("order-payment-processing").await;
+    let payments = d
+        .backend
+        .get(&format!("/v1/orders/{id}/payments"), &token)
+        .await;
+    assert_eq!(payments.as_array().map(Vec::len), Some(1), "{payments}");
+    assert_eq!(payments[0]["status"], "succeeded");
+    // The order's payments list it once, received.
+    let listed = wait_text(app, "order-payments", "Received", PATIENCE).await;
+    assert!(!listed.contains("Processing"), "{listed}");
     d.finish().await;
 }

@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/health", axum::routing::get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::from_fn(crate::error::json_errors))
         .layer(axum::middleware::from_fn(idempotency::run_to_completion))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

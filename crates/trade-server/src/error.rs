@@ -92,7 +92,18 @@ impl From<Rejection> for ApiError {
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// A unique-key violation is a client's id colliding with an existing record (ids of
+    /// inquiries, messages, orders and payments come from clients): a refusal, not a
+    /// server fault. Everything else is internal.
     fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return ApiError::conflict(
+                "record.id_taken",
+                "A record with this id exists already; send it under a new id.",
+            );
+        }
         ApiError::internal(e)
     }
 }
@@ -104,8 +115,75 @@ impl IntoResponse for ApiError {
             message: self.message,
             details: self.details,
         };
-        (self.status, Json(body)).into_response()
+        let retry_after = (self.status == StatusCode::TOO_MANY_REQUESTS)
+            .then(|| body.details.as_ref()?.get("retry_after_secs")?.as_u64())
+            .flatten();
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The largest framework rejection text kept as the message (they are one line).
+const MAX_REJECTION_TEXT: usize = 4 * 1024;
+
+/// Answers every rejection in the one JSON error shape, including the framework's own
+/// (malformed JSON, a wrong content type, a bad path or query value, a body too large,
+/// an unknown route or method), which axum writes as plain text. Its text becomes the
+/// message; the code names the kind of rejection.
+pub async fn json_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_REJECTION_TEXT)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "request.method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "request.too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "request.unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "request.invalid",
+        s if s.is_client_error() => "request.malformed",
+        _ => "internal",
+    };
+    let message = if status.is_server_error() {
+        // Whatever a fault wrote stays in the log, not in the answer.
+        tracing::error!(%status, text, "a fault answered without the error shape");
+        "Something went wrong on the server; please try again.".to_owned()
+    } else if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("The request was refused.")
+            .to_owned()
+    } else {
+        text
+    };
+    let mut rejected = ApiError::new(status, code, message).into_response();
+    // Keep what the framework said about the method (Allow) and the like.
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            rejected.headers_mut().insert(name, value.clone());
+        }
+    }
+    rejected
+}

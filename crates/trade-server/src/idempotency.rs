@@ -67,7 +67,14 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 /// Keeps `response` as `key`'s answer if it is a refusal (4xx) and the key has no
 /// answer yet: nothing was written, and the same request would be refused again.
 pub async fn keep_refusal(state: &AppState, key: &Key, response: Response) -> Response {
-    if !response.status().is_client_error() || response.headers().contains_key(REPLAYED) {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    // A framework rejection (malformed body, wrong content type) is not kept: it is
+    // given again as it is, and in the error shape by `error::json_errors`.
+    if !response.status().is_client_error() || response.headers().contains_key(REPLAYED) || !is_json
+    {
         return response;
     }
     let (parts, body) = response.into_parts();

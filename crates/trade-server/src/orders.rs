@@ -247,6 +247,32 @@ pub async fn file_dispute(
     step(w, state, user, id, &OrderAction::Dispute(action.clone())).await
 }
 
+/// As [`step`], on the version the caller reviewed (`If-Match`), when it names one: if
+/// the order has moved on since, nothing happens and the answer is
+/// `order.version_conflict` (412) with the current version.
+pub async fn step_on(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    id: OrderId,
+    reviewed: Option<i64>,
+    action: &OrderAction,
+) -> Result<(Order, Actor), ApiError> {
+    if let Some(reviewed) = reviewed {
+        let current = store::orders::get_tx(w, id)
+            .await?
+            .filter(|o| actor_for(o, user).is_some())
+            .ok_or_else(|| ApiError::not_found("order"))?;
+        if current.version != reviewed {
+            return Err(trade_model::Rejection::VersionConflict {
+                current: current.version,
+            }
+            .into());
+        }
+    }
+    step(w, state, user, id, action).await
+}
+
 /// Any other lifecycle step by `user`.
 pub async fn step(
     w: &mut Write,

@@ -281,7 +281,9 @@ async fn apply(
 
 /// Applies a batch in order. Each mutation runs in its own transaction together with the
 /// record of its result, so it takes effect at most once; a mutation seen before gets
-/// its first result again. A server fault stops the batch (the client retries it).
+/// its first result again, unless its id now comes with another operation, which is
+/// refused (`sync.mutation_id_reused`, nothing recorded). A server fault stops the batch
+/// (the client retries it).
 pub async fn push(
     state: &AppState,
     user: &AuthUser,
@@ -290,8 +292,23 @@ pub async fn push(
     let mut results = Vec::with_capacity(mutations.len());
     for mutation in mutations {
         let key = mutation.id.to_string();
+        let fingerprint = fingerprint(&mutation.op)?;
         if let Some(stored) = store::sync::mutation_result(&state.db, user.id, &key).await? {
-            let outcome = serde_json::from_str(&stored).map_err(ApiError::internal)?;
+            let outcome = if stored
+                .fingerprint
+                .as_ref()
+                .is_some_and(|seen| *seen != fingerprint)
+            {
+                MutationOutcome::Rejected {
+                    code: "sync.mutation_id_reused".to_owned(),
+                    message: "This mutation id was already used for another change; \
+                              send a new change under a new id."
+                        .to_owned(),
+                    details: None,
+                }
+            } else {
+                serde_json::from_str(&stored.result).map_err(ApiError::internal)?
+            };
             results.push(MutationResult {
                 id: mutation.id,
                 outcome,
@@ -310,7 +327,9 @@ pub async fn push(
                     order_version,
                 };
                 let text = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
-                if store::sync::record_mutation(&mut w, user.id, &key, &text, now).await? {
+                if store::sync::record_mutation(&mut w, user.id, &key, &fingerprint, &text, now)
+                    .await?
+                {
                     w.commit().await?;
                     outcome
                 } else {
@@ -325,7 +344,9 @@ pub async fn push(
                 let outcome = rejected(err);
                 let text = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
                 let mut w = state.db.begin().await?;
-                if store::sync::record_mutation(&mut w, user.id, &key, &text, now).await? {
+                if store::sync::record_mutation(&mut w, user.id, &key, &fingerprint, &text, now)
+                    .await?
+                {
                     w.commit().await?;
                     outcome
                 } else {
@@ -342,6 +363,13 @@ pub async fn push(
     Ok(results)
 }
 
+/// What a mutation asks for, as a hash of its operation's canonical JSON.
+fn fingerprint(op: &MutationOp) -> ApiResult<String> {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(op).map_err(ApiError::internal)?;
+    Ok(hex::encode(Sha256::digest(&json)))
+}
+
 fn own_version(versions: &[(String, i64)], account: AccountId) -> i64 {
     let me = account.to_string();
     versions
@@ -355,5 +383,5 @@ async fn replay(state: &AppState, user: &AuthUser, key: &str) -> ApiResult<Mutat
     let stored = store::sync::mutation_result(&state.db, user.id, key)
         .await?
         .ok_or_else(|| ApiError::internal("mutation result vanished"))?;
-    serde_json::from_str(&stored).map_err(ApiError::internal)
+    serde_json::from_str(&stored.result).map_err(ApiError::internal)
 }

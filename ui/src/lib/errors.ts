@@ -36,6 +36,8 @@ const WORDS: Record<string, string> = {
   "inquiry.closed": "This inquiry is closed: the supplier no longer receives messages in it.",
   "inquiry.unknown_supplier": "The supplier of this inquiry is not known to the server.",
   "request.invalid_text": "The text contains characters that cannot be sent.",
+  "record.id_taken": "The server already has a record under this one's id, so it was not sent. Discard it and make it again.",
+  "sync.mutation_id_reused": "The server already took another change under this one's id, so it was not sent. Discard it and make it again.",
   // disputes
   "dispute.not_allowed": "A dispute cannot be filed on this order now: it has to be paid first.",
   "dispute.window_closed": "Buyer protection for this order has ended, so a dispute can no longer be filed.",

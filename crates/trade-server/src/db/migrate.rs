@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "refresh_retry",
         sql: include_str!("migrations/0005_refresh_retry.sql"),
     },
+    Migration {
+        version: 6,
+        name: "mutation_fingerprint",
+        sql: include_str!("migrations/0006_mutation_fingerprint.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

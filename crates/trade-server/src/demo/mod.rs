@@ -33,6 +33,7 @@ use crate::clock::{Clock, SystemClock, TestClock};
 use crate::db::Write;
 use crate::error::{ApiError, ApiResult};
 use crate::orders::apply_in;
+use crate::payments::gateway::PaymentGateway;
 use crate::state::AppState;
 use crate::store;
 
@@ -71,6 +72,11 @@ pub struct DemoOptions {
     /// The server's clock (tests may pass a `TestClock`). The world's history ends just
     /// before its now.
     pub clock: Arc<dyn Clock>,
+    /// The card provider (`None`: the sandbox with its books in `data_dir`).
+    pub gateway: Option<Arc<dyn PaymentGateway>>,
+    /// How long a card payment waits for the provider's answer before the reconciler
+    /// asks the provider what became of it.
+    pub settle_card_payments_after: SignedDuration,
 }
 
 impl DemoOptions {
@@ -82,6 +88,8 @@ impl DemoOptions {
             seed: DEFAULT_SEED,
             bot_delay: DEFAULT_BOT_DELAY,
             clock: Arc::new(SystemClock),
+            gateway: None,
+            settle_card_payments_after: crate::app::DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
         }
     }
 }
@@ -146,6 +154,8 @@ pub async fn start(opts: DemoOptions) -> Result<(Running, DemoAccounts), DemoErr
     let mut config = Config::new(opts.data_dir, opts.listen);
     config.database_url = opts.database_url;
     config.clock = opts.clock;
+    config.gateway = opts.gateway;
+    config.settle_card_payments_after = opts.settle_card_payments_after;
     let running = crate::app::start(config).await?;
     let accounts = match load_accounts(&running.state, seeded).await {
         Ok(accounts) => accounts,

@@ -17,6 +17,7 @@ use crate::store;
 
 const LOGIN_WINDOW: SignedDuration = SignedDuration::from_secs(60);
 pub const LOGINS_PER_IP_PER_MINUTE: usize = 30;
+/// Per account *and* address: someone guessing from elsewhere cannot lock the owner out.
 pub const LOGINS_PER_ACCOUNT_PER_MINUTE: usize = 10;
 
 fn valid_email(email: &str) -> bool {
@@ -84,15 +85,47 @@ pub async fn register(
         },
         state.now(),
     )
-    .await?
-    .ok_or_else(|| {
+    .await?;
+    let Some(account) = account else {
+        tx.rollback().await?;
+        return registered_before(&state, &req).await;
+    };
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+/// A registration whose email is taken: if it is the very request that took it (a retry
+/// after the answer was lost: same name, role, company and password), the account it
+/// made, as the first answer was; otherwise `account.email_taken`.
+async fn registered_before(
+    state: &AppState,
+    req: &RegisterRequest,
+) -> ApiResult<(StatusCode, Json<Account>)> {
+    let taken = || {
         ApiError::conflict(
             "account.email_taken",
             "An account with this email already exists.",
         )
-    })?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(account)))
+    };
+    let Some((account, hash)) = store::accounts::by_email(&state.db, &req.email).await? else {
+        return Err(taken());
+    };
+    let same = account.display_name == req.display_name.trim()
+        && account.role == req.role
+        && account.company.name == req.company_name.trim()
+        && account.company.country == req.country.trim().to_uppercase();
+    if !same {
+        return Err(taken());
+    }
+    let given = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &hash))
+        .await
+        .map_err(ApiError::internal)?;
+    if ok {
+        Ok((StatusCode::CREATED, Json(account)))
+    } else {
+        Err(taken())
+    }
 }
 
 pub async fn hash_password(password: String) -> ApiResult<String> {
@@ -135,7 +168,11 @@ pub async fn login(
     state
         .limiter
         .check(
-            &format!("account:{}", req.email.trim().to_lowercase()),
+            &format!(
+                "account:{}|ip:{}",
+                req.email.trim().to_lowercase(),
+                peer.ip()
+            ),
             LOGINS_PER_ACCOUNT_PER_MINUTE,
             LOGIN_WINDOW,
             now,

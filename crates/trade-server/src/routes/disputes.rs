@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::idempotency::{Begun, Idempotency};
 use crate::orders::view_for;
-use crate::routes::orders::keyed_step;
+use crate::routes::orders::{keyed_step, optional_if_match};
 use crate::state::AppState;
 
 #[utoipa::path(post, path = "/v1/orders/{id}/dispute", tag = "disputes", request_body = FileDisputeRequest,
@@ -53,9 +53,11 @@ macro_rules! dispute_step {
             user: AuthUser,
             key: Idempotency,
             Path(id): Path<OrderId>,
+            headers: axum::http::HeaderMap,
             Json($req): Json<$body>,
         ) -> ApiResult<Response> {
-            keyed_step(&state, &user, key, id, OrderAction::Dispute($action)).await
+            let reviewed = optional_if_match(&headers)?;
+            keyed_step(&state, &user, key, id, reviewed, OrderAction::Dispute($action)).await
         }
     };
     ($name:ident, $path:literal, $action:expr) => {
@@ -67,8 +69,10 @@ macro_rules! dispute_step {
             user: AuthUser,
             key: Idempotency,
             Path(id): Path<OrderId>,
+            headers: axum::http::HeaderMap,
         ) -> ApiResult<Response> {
-            keyed_step(&state, &user, key, id, OrderAction::Dispute($action)).await
+            let reviewed = optional_if_match(&headers)?;
+            keyed_step(&state, &user, key, id, reviewed, OrderAction::Dispute($action)).await
         }
     };
 }

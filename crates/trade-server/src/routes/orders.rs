@@ -20,6 +20,15 @@ use crate::orders::{view_for, visible};
 use crate::state::AppState;
 use crate::store;
 
+/// The version a client saw, from `If-Match: "7"`, when it sent one.
+pub(crate) fn optional_if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
+    if headers.contains_key(header::IF_MATCH) {
+        if_match(headers).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// The version a client saw, from `If-Match: "7"` (428 when missing).
 fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
     let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
@@ -46,21 +55,23 @@ fn with_etag(view: OrderView) -> Response {
     ([(header::ETAG, etag)], Json(view)).into_response()
 }
 
-/// Takes one step on order `id` as `user`, with the request's idempotency key claimed
-/// and its answer (with the order's ETag) stored in the step's own transaction: a
-/// retry with the key gets this answer, not a refusal for a step already taken.
+/// Takes one step on order `id` as `user` (on the version `reviewed`, when the request
+/// named one with `If-Match`), with the request's idempotency key claimed and its
+/// answer (with the order's ETag) stored in the step's own transaction: a retry with
+/// the key gets this answer, not a refusal for a step already taken.
 pub(crate) async fn keyed_step(
     state: &AppState,
     user: &AuthUser,
     key: Idempotency,
     id: OrderId,
+    reviewed: Option<i64>,
     action: OrderAction,
 ) -> ApiResult<Response> {
     let mut w = match key.begin(state).await? {
         Begun::Write(w) => w,
         Begun::Replay(response) => return Ok(response),
     };
-    let (order, actor) = crate::orders::step(&mut w, state, user, id, &action).await?;
+    let (order, actor) = crate::orders::step_on(&mut w, state, user, id, reviewed, &action).await?;
     let view = view_for(order, actor, state.now());
     let etag = format!("\"{}\"", view.order.version);
     w.respond_with_etag(StatusCode::OK, &view, etag).await
@@ -225,7 +236,15 @@ pub async fn confirm(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let version = if_match(&headers)?;
-    keyed_step(&state, &user, key, id, OrderAction::Confirm { version }).await
+    keyed_step(
+        &state,
+        &user,
+        key,
+        id,
+        None,
+        OrderAction::Confirm { version },
+    )
+    .await
 }
 
 macro_rules! order_step {
@@ -239,9 +258,11 @@ macro_rules! order_step {
             user: AuthUser,
             key: Idempotency,
             Path(id): Path<OrderId>,
+            headers: HeaderMap,
             Json($req): Json<$body>,
         ) -> ApiResult<Response> {
-            keyed_step(&state, &user, key, id, $action).await
+            let reviewed = optional_if_match(&headers)?;
+            keyed_step(&state, &user, key, id, reviewed, $action).await
         }
     };
     ($(#[$meta:meta])* $name:ident, $path:literal, $action:expr) => {
@@ -254,8 +275,10 @@ macro_rules! order_step {
             user: AuthUser,
             key: Idempotency,
             Path(id): Path<OrderId>,
+            headers: HeaderMap,
         ) -> ApiResult<Response> {
-            keyed_step(&state, &user, key, id, $action).await
+            let reviewed = optional_if_match(&headers)?;
+            keyed_step(&state, &user, key, id, reviewed, $action).await
         }
     };
 }

@@ -109,14 +109,29 @@ pub async fn mutation_result(
     db: &Db,
     account: AccountId,
     mutation: &str,
-) -> Result<Option<String>, ApiError> {
-    let row =
-        sqlx::query("SELECT result FROM sync_mutations WHERE account_id = $1 AND mutation_id = $2")
-            .bind(account.to_string())
-            .bind(mutation)
-            .fetch_optional(db.pool())
-            .await?;
-    Ok(row.map(|r| r.try_get("result")).transpose()?)
+) -> Result<Option<RecordedMutation>, ApiError> {
+    let row = sqlx::query(
+        "SELECT result, fingerprint FROM sync_mutations WHERE account_id = $1 AND mutation_id = $2",
+    )
+    .bind(account.to_string())
+    .bind(mutation)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(RecordedMutation {
+            result: r.try_get("result")?,
+            fingerprint: r.try_get("fingerprint")?,
+        })
+    })
+    .transpose()
+}
+
+/// A pushed mutation's recorded result.
+pub struct RecordedMutation {
+    /// The `MutationOutcome`, as JSON.
+    pub result: String,
+    /// SHA-256 of the operation; `None` for mutations recorded before it was kept.
+    pub fingerprint: Option<String>,
 }
 
 /// Records a mutation's result in the caller's transaction; `false` if another request
@@ -125,17 +140,19 @@ pub async fn record_mutation(
     w: &mut Write,
     account: AccountId,
     mutation: &str,
+    fingerprint: &str,
     result: &str,
     now: jiff::Timestamp,
 ) -> Result<bool, ApiError> {
     let done = sqlx::query(
-        "INSERT INTO sync_mutations (account_id, mutation_id, result, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        "INSERT INTO sync_mutations (account_id, mutation_id, result, created_at, fingerprint) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
     .bind(account.to_string())
     .bind(mutation)
     .bind(result)
     .bind(millis(now))
+    .bind(fingerprint)
     .execute(w.conn())
     .await?;
     Ok(done.rows_affected() == 1)

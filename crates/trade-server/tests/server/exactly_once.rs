@@ -417,6 +417,62 @@ async fn a_lifecycle_step_reset_right_after_sending_answers_its_retry_with_the_s
     }
 }
 
+#[tokio::test]
+async fn a_registration_reset_right_after_sending_answers_its_retry_with_the_account() {
+    let s = TestServer::start().await;
+    for (round, ms) in RESET_AFTER_MS.iter().enumerate() {
+        let request = json!({ "email": format!("retry{round}@example.com"),
+            "password": crate::support::PASSWORD, "display_name": "Ann Buyer",
+            "role": "buyer", "company_name": "Keller Imports", "country": "de" });
+        let body = json_body(request.clone());
+        let head = format!(
+            "POST /v1/accounts HTTP/1.1\r\nhost: localhost\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        send_then_reset(&s, head, &body, Duration::from_secs_f64(ms / 1000.0)).await;
+        let retry = || {
+            s.send(
+                reqwest::Method::POST,
+                "/v1/accounts",
+                None,
+                Some(request.clone()),
+                &[],
+            )
+        };
+        let (status, account) = retry().await;
+        assert_eq!(status, StatusCode::CREATED, "round {round}: {account}");
+        let (status, again) = retry().await;
+        assert_eq!(status, StatusCode::CREATED, "round {round}: {again}");
+        assert_eq!(again, account, "round {round}: the same account");
+        assert_eq!(
+            count(
+                &s,
+                "SELECT COUNT(*) FROM accounts WHERE email = $1",
+                &format!("retry{round}@example.com")
+            )
+            .await,
+            1
+        );
+        // Someone else registering that email (another password) is refused.
+        let mut other = request.clone();
+        other["password"] = json!("another password 123");
+        let (status, err) = s
+            .send(
+                reqwest::Method::POST,
+                "/v1/accounts",
+                None,
+                Some(other),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::CONFLICT, Some("account.email_taken"))
+        );
+    }
+}
+
 /// Renews the session with `refresh`; the status and the body.
 async fn refresh(s: &TestServer, token: &str) -> (StatusCode, Value) {
     s.send(

@@ -416,6 +416,193 @@ async fn idempotency_keys_replay_refuse_other_bodies_and_answer_concurrent_dupli
 }
 
 #[tokio::test]
+async fn the_frameworks_own_rejections_answer_in_the_error_shape() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let raw = |method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>| {
+        let mut req = s
+            .client
+            .request(method, format!("{}{path}", s.base))
+            .bearer_auth(&buyer.token)
+            .body(body);
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        req.send()
+    };
+    let cases = [
+        (
+            raw(
+                Method::POST,
+                "/v1/orders",
+                Some("application/json"),
+                b"{not json".to_vec(),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "request.malformed",
+        ),
+        (
+            raw(
+                Method::POST,
+                "/v1/orders",
+                Some("application/json"),
+                b"{}".to_vec(),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.invalid",
+        ),
+        (
+            raw(
+                Method::POST,
+                "/v1/orders",
+                Some("text/plain"),
+                b"{}".to_vec(),
+            )
+            .await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "request.unsupported_media_type",
+        ),
+        (
+            raw(Method::GET, "/v1/orders/not-an-id", None, Vec::new()).await,
+            StatusCode::BAD_REQUEST,
+            "request.malformed",
+        ),
+        (
+            raw(Method::GET, "/v1/orders?limit=many", None, Vec::new()).await,
+            StatusCode::BAD_REQUEST,
+            "request.malformed",
+        ),
+        (
+            raw(
+                Method::POST,
+                "/v1/orders",
+                Some("application/json"),
+                vec![b' '; 2 * 1024 * 1024],
+            )
+            .await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+        ),
+        (
+            raw(Method::GET, "/v1/no-such-thing", None, Vec::new()).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            raw(Method::DELETE, "/v1/orders", None, Vec::new()).await,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "request.method_not_allowed",
+        ),
+    ];
+    for (i, (resp, status, code)) in cases.into_iter().enumerate() {
+        let resp = resp.unwrap();
+        assert_eq!(resp.status(), status, "case {i}");
+        let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(
+            content_type.starts_with("application/json"),
+            "case {i}: {content_type}"
+        );
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["code"], code, "case {i}: {body}");
+        assert!(
+            !body["message"].as_str().unwrap().is_empty(),
+            "case {i}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_order_step_sent_on_a_stale_version_is_refused_with_412_and_changes_nothing() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let made = s
+        .ok(
+            "/v1/orders",
+            &buyer,
+            json!({ "counterparty": supplier.id, "origin": "template",
+                    "terms": s.terms(&[("Lamp", 4, 2500)], None) }),
+        )
+        .await;
+    let o = made["order"]["id"].as_str().unwrap().to_owned();
+    // The supplier changes the terms: version 2. The buyer reviewed version 1.
+    let (status, body) = s
+        .send(
+            Method::PUT,
+            &format!("/v1/orders/{o}/terms"),
+            Some(&supplier.token),
+            Some(json!({ "terms": s.terms(&[("Lamp", 5, 2500)], None) })),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let steps = [
+        (
+            "terms",
+            json!({ "terms": s.terms(&[("Lamp", 6, 2500)], None) }),
+        ),
+        ("confirm", json!(null)),
+        ("request-modification", json!({ "note": "Fewer, please." })),
+        ("cancel", json!({ "note": "Changed my mind." })),
+        ("ship", json!({ "carrier": "DHL", "tracking_number": "1" })),
+        ("extend-ship-by", json!({ "days": 5 })),
+        ("extend-receipt", json!(null)),
+        ("confirm-receipt", json!(null)),
+        ("feedback", json!({ "rating": 5 })),
+        (
+            "dispute/proposals",
+            json!({ "refund_minor": 1, "note": "x" }),
+        ),
+        ("dispute/accept", json!(null)),
+        ("dispute/escalate", json!(null)),
+        ("dispute/withdraw", json!(null)),
+    ];
+    for (step, body) in steps {
+        let method = if step == "terms" {
+            Method::PUT
+        } else {
+            Method::POST
+        };
+        for who in [&buyer, &supplier] {
+            let (status, err) = s
+                .send(
+                    method.clone(),
+                    &format!("/v1/orders/{o}/{step}"),
+                    Some(&who.token),
+                    (!body.is_null()).then(|| body.clone()),
+                    &[("if-match", "\"1\"")],
+                )
+                .await;
+            assert_eq!(
+                (status, err["code"].as_str()),
+                (
+                    StatusCode::PRECONDITION_FAILED,
+                    Some("order.version_conflict")
+                ),
+                "{step} on version 1: {err}"
+            );
+            assert_eq!(err["details"]["current_version"], 2, "{step}");
+        }
+    }
+    let (_, now) = s.get(&format!("/v1/orders/{o}"), &buyer).await;
+    assert_eq!(now["order"]["version"], 2, "nothing changed: {now}");
+    // On the version reviewed, the step is taken.
+    let (status, cancelled) = s
+        .send(
+            Method::POST,
+            &format!("/v1/orders/{o}/cancel"),
+            Some(&buyer.token),
+            Some(json!({ "note": "Changed my mind." })),
+            &[("if-match", "\"2\"")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["order"]["status"], "cancelled");
+}
+
+#[tokio::test]
 async fn a_refresh_retried_after_its_window_or_after_its_pair_was_used_ends_the_family() {
     let s = TestServer::start().await;
     let buyer = s.register("buyer", "Ann Buyer").await;
@@ -577,11 +764,45 @@ async fn a_login_burst_is_limited_per_account_and_wrong_passwords_are_refused() 
         limited >= 3,
         "a burst of 14 attempts in a minute meets 429s, got {limited}"
     );
-    // Even the right password waits until the window passes.
-    assert_eq!(
-        attempt(support::PASSWORD).await.0,
-        StatusCode::TOO_MANY_REQUESTS
+    // Even the right password waits until the window passes, from this address; the
+    // 429 says how long.
+    let resp = s
+        .client
+        .post(format!("{}/v1/sessions", s.base))
+        .json(&json!({ "email": buyer.email, "password": support::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=60).contains(&retry_after),
+        "Retry-After: {retry_after}"
     );
+    // The owner signing in from another address is not locked out by those guesses.
+    let port = s.base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let ca = std::fs::read(s.dir.join("tls/ca.pem")).unwrap();
+    let elsewhere = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .https_only(true)
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .resolve(
+            "localhost",
+            std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        )
+        .build()
+        .unwrap();
+    let resp = elsewhere
+        .post(format!("{}/v1/sessions", s.base))
+        .json(&json!({ "email": buyer.email, "password": support::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED, "the owner, elsewhere");
     s.advance(jiff::SignedDuration::from_secs(61));
     assert_eq!(attempt(support::PASSWORD).await.0, StatusCode::CREATED);
     // Registering an operator through the API is refused.

@@ -422,6 +422,104 @@ async fn pushed_mutations_apply_at_most_once_and_rejections_carry_their_reason()
     s.running.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_reused_or_colliding_mutation_id_is_refused_per_mutation_and_changes_nothing() {
+    let s = TestServer::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let stranger = s.register("buyer", "Bob Stranger").await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let message = |m: &str, body: &str| json!({ "op": "send_message", "inquiry": inquiry, "message": m, "body": body });
+    let first_message = uuid::Uuid::now_v7().to_string();
+    let (status, first) = s
+        .post(
+            "/v1/sync/push",
+            &buyer,
+            json!({ "mutations": [mutation(&id, message(&first_message, "First."))] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["results"][0]["outcome"], "applied", "{first}");
+
+    // The same id with another change: refused, not answered with the first's result.
+    let other_message = uuid::Uuid::now_v7().to_string();
+    let (status, reused) = s
+        .post(
+            "/v1/sync/push",
+            &buyer,
+            json!({ "mutations": [mutation(&id, message(&other_message, "Second."))] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reused}");
+    assert_eq!(reused["results"][0]["outcome"], "rejected", "{reused}");
+    assert_eq!(reused["results"][0]["code"], "sync.mutation_id_reused");
+    // The first change under it still replays.
+    let (_, again) = s
+        .post(
+            "/v1/sync/push",
+            &buyer,
+            json!({ "mutations": [mutation(&id, message(&first_message, "First."))] }),
+        )
+        .await;
+    assert_eq!(again, first);
+
+    // Ids that another account's records hold: a message, an inquiry, an order. Each a
+    // refusal with its code (never a 500), and the other records are untouched.
+    let (_, theirs) = s
+        .post(
+            "/v1/inquiries",
+            &stranger,
+            json!({ "supplier": supplier.id, "product": "Desk", "message": "Hi" }),
+        )
+        .await;
+    let their_inquiry = theirs["id"].as_str().unwrap().to_owned();
+    let (_, their_thread) = s
+        .get(
+            &format!("/v1/inquiries/{their_inquiry}/messages"),
+            &stranger,
+        )
+        .await;
+    let their_message = their_thread["items"][0]["id"].as_str().unwrap().to_owned();
+    let (_, their_order) = s
+        .post(
+            "/v1/orders",
+            &stranger,
+            json!({ "counterparty": supplier.id, "origin": "template",
+                    "terms": s.terms(&[("Chair", 1, 100)], None) }),
+        )
+        .await;
+    let their_order = their_order["order"]["id"].as_str().unwrap().to_owned();
+    let colliding = json!({ "mutations": [
+        mutation(&uuid::Uuid::now_v7().to_string(), message(&their_message, "Mine now?")),
+        mutation(&uuid::Uuid::now_v7().to_string(), json!({ "op": "open_inquiry",
+            "inquiry": their_inquiry, "supplier": supplier.id, "product": "Lamp",
+            "message": uuid::Uuid::now_v7(), "body": "Hello" })),
+        mutation(&uuid::Uuid::now_v7().to_string(), json!({ "op": "submit_order",
+            "order": their_order, "request": { "counterparty": supplier.id,
+            "origin": "template", "terms": s.terms(&[("Lamp", 4, 2500)], None) } })),
+    ]});
+    let (status, out) = s.post("/v1/sync/push", &buyer, colliding).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    for result in out["results"].as_array().unwrap() {
+        assert_eq!(result["outcome"], "rejected", "{out}");
+        assert!(
+            ["record.id_taken", "order.exists", "not_found"]
+                .contains(&result["code"].as_str().unwrap()),
+            "{out}"
+        );
+    }
+    let (_, still) = s
+        .get(
+            &format!("/v1/inquiries/{their_inquiry}/messages"),
+            &stranger,
+        )
+        .await;
+    assert_eq!(still["items"].as_array().unwrap().len(), 1, "{still}");
+    assert_eq!(still["items"][0]["body"], "Hi");
+    let (_, order) = s.get(&format!("/v1/orders/{their_order}"), &stranger).await;
+    assert_eq!(order["order"]["terms"]["lines"][0]["product"], "Chair");
+    s.running.shutdown().await;
+}
+
 /// Reads SSE events from a streaming response until `want` or the deadline.
 async fn next_event(
     stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
