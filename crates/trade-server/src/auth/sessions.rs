@@ -160,62 +160,71 @@ pub async fn refresh(
     token: &str,
     now: Timestamp,
 ) -> Result<RefreshOutcome, ApiError> {
-    let row = sqlx::query(
-        "SELECT family_id, account_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1",
-    )
-    .bind(hash_token(token))
-    .fetch_optional(tx.conn())
-    .await?;
-    let Some(row) = row else {
-        return Ok(RefreshOutcome::Invalid);
-    };
-    let family: String = row.try_get("family_id")?;
-    let account: String = row.try_get("account_id")?;
-    let account: AccountId = account.parse().map_err(ApiError::internal)?;
-    let expires_at: i64 = row.try_get("expires_at")?;
-    let used_at: Option<i64> = row.try_get("used_at")?;
-    let revoked_at: Option<i64> = row.try_get("revoked_at")?;
-    if revoked_at.is_some() {
-        revoke_family(tx, &family, now).await?;
-        return Ok(RefreshOutcome::Reused);
-    }
-    if let Some(used_at) = used_at {
-        if let Some(tokens) = unclaimed_successor(tx, token, used_at, now).await? {
-            return Ok(RefreshOutcome::Rotated(account, tokens));
+    // Two rounds at most: a refresh racing its own retry on PostgreSQL (no table lock)
+    // loses the `used_at IS NULL` update, and reads the winner's committed row again.
+    for round in 0..2 {
+        let row = sqlx::query(
+            "SELECT family_id, account_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1",
+        )
+        .bind(hash_token(token))
+        .fetch_optional(tx.conn())
+        .await?;
+        let Some(row) = row else {
+            return Ok(RefreshOutcome::Invalid);
+        };
+        let family: String = row.try_get("family_id")?;
+        let account: String = row.try_get("account_id")?;
+        let account: AccountId = account.parse().map_err(ApiError::internal)?;
+        let expires_at: i64 = row.try_get("expires_at")?;
+        let used_at: Option<i64> = row.try_get("used_at")?;
+        let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+        if revoked_at.is_some() {
+            revoke_family(tx, &family, now).await?;
+            return Ok(RefreshOutcome::Reused);
         }
-        if i128::from(millis(now) - used_at) <= LATE_DUPLICATE.as_millis() {
-            return Ok(RefreshOutcome::Spent);
+        if let Some(used_at) = used_at {
+            if let Some(tokens) = unclaimed_successor(tx, token, used_at, now).await? {
+                return Ok(RefreshOutcome::Rotated(account, tokens));
+            }
+            if i128::from(millis(now) - used_at) <= LATE_DUPLICATE.as_millis() {
+                return Ok(RefreshOutcome::Spent);
+            }
+            revoke_family(tx, &family, now).await?;
+            return Ok(RefreshOutcome::Reused);
         }
-        revoke_family(tx, &family, now).await?;
-        return Ok(RefreshOutcome::Reused);
+        if expires_at <= millis(now) {
+            return Ok(RefreshOutcome::Invalid);
+        }
+        // Spend it. SQLite's write lock serialises refreshes; on PostgreSQL the row lock
+        // makes a concurrent one wait here and then find the token spent.
+        let spent = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+        )
+        .bind(millis(now))
+        .bind(hash_token(token))
+        .execute(tx.conn())
+        .await?;
+        if spent.rows_affected() != 1 {
+            if round == 0 {
+                continue;
+            }
+            revoke_family(tx, &family, now).await?;
+            return Ok(RefreshOutcome::Reused);
+        }
+        let tokens = record(
+            tx,
+            account,
+            &family,
+            now,
+            successor(token, "tca_"),
+            successor(token, "tcr_"),
+        )
+        .await?;
+        return Ok(RefreshOutcome::Rotated(account, tokens));
     }
-    if expires_at <= millis(now) {
-        return Ok(RefreshOutcome::Invalid);
-    }
-    // Spend it. The write transaction serialises refreshes (SQLite's write lock, the
-    // row lock on PostgreSQL), and the `used_at IS NULL` guard makes the loser of a
-    // race see the token spent and take the retry path above when it tries again.
-    let spent = sqlx::query(
-        "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
-    )
-    .bind(millis(now))
-    .bind(hash_token(token))
-    .execute(tx.conn())
-    .await?;
-    if spent.rows_affected() != 1 {
-        revoke_family(tx, &family, now).await?;
-        return Ok(RefreshOutcome::Reused);
-    }
-    let tokens = record(
-        tx,
-        account,
-        &family,
-        now,
-        successor(token, "tca_"),
-        successor(token, "tcr_"),
-    )
-    .await?;
-    Ok(RefreshOutcome::Rotated(account, tokens))
+    Err(ApiError::internal(
+        "a refresh token was spent and unspent between two reads",
+    ))
 }
 
 /// The pair that spending `token` (at `used_at`) issued, if the caller can still be the
