@@ -107,3 +107,54 @@ fn dev_dependencies_change_no_feature_of_the_normal_build() {
         differing.join("\n")
     );
 }
+
+/// `./dev test` names the integration-test binaries of its foreground lane (the engine's
+/// `e2e` has a lane of its own): a new test target missing from that list would never
+/// run, so the list must be every test target of the workspace but `e2e`.
+#[test]
+fn dev_test_runs_every_test_target() {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace");
+    let out = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--locked",
+            "--offline",
+            "--format-version",
+            "1",
+        ])
+        .output()
+        .expect("run cargo metadata");
+    assert!(out.status.success(), "cargo metadata failed");
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let mut targets = BTreeSet::new();
+    for package in metadata["packages"].as_array().expect("packages") {
+        for target in package["targets"].as_array().expect("targets") {
+            if target["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "test"))
+            {
+                targets.insert(target["name"].as_str().expect("a name").to_owned());
+            }
+        }
+    }
+    assert!(targets.remove("e2e"), "the engine's tests are a target");
+    let dev = std::fs::read_to_string(root.join("dev")).expect("read ./dev");
+    let line = dev
+        .lines()
+        .find(|l| l.starts_with("FOREGROUND_TESTS=("))
+        .expect("./dev defines FOREGROUND_TESTS");
+    let listed: BTreeSet<String> = line
+        .trim_start_matches("FOREGROUND_TESTS=(")
+        .trim_end_matches(')')
+        .split_whitespace()
+        .filter(|w| *w != "--test")
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(listed, targets, "FOREGROUND_TESTS in ./dev");
+}

@@ -75,6 +75,13 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(disputes::withdraw))
         .routes(routes!(disputes::decide))
         .layer(from_fn_with_state(state.clone(), idempotency::layer));
+    // Uploads stream with their own cap (`trade_documents::MAX_DOCUMENT_BYTES`) and take
+    // their key in the handler.
+    let uploads: OpenApiRouter<AppState> = OpenApiRouter::new()
+        .routes(routes!(documents::upload))
+        .layer(DefaultBodyLimit::disable());
+    let mut keyed = crate::contract::operations(idempotent.get_openapi());
+    keyed.extend(crate::contract::operations(uploads.get_openapi()));
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::register))
         .routes(routes!(accounts::login))
@@ -101,14 +108,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(sync::push))
         .routes(routes!(sync::events))
         .merge(idempotent)
-        .merge(
-            // Uploads stream with their own cap (`trade_documents::MAX_DOCUMENT_BYTES`).
-            OpenApiRouter::new()
-                .routes(routes!(documents::upload))
-                .layer(DefaultBodyLimit::disable()),
-        )
+        .merge(uploads)
         .split_for_parts();
-    let api = Arc::new(api);
+    let api = Arc::new(crate::contract::complete(&api, &keyed));
     router
         .route(
             "/v1/openapi.json",
@@ -123,12 +125,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(idempotency::run_to_completion))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// The OpenAPI document, for tools that want it without a running server.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi()).split_for_parts();
-    api
 }
 
 /// A card payment's gateway answer counts as lost after this long.

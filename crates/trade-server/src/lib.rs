@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod chat;
 pub mod clock;
+pub mod contract;
 pub mod db;
 pub mod deadlines;
 pub mod demo;

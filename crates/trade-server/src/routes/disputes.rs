@@ -7,11 +7,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use trade_model::api::{FileDisputeRequest, OrderView, RefundRequest};
 use trade_model::dispute::DisputeAction;
+use trade_model::entities::Role;
 use trade_model::order::OrderAction;
 use trade_model::{DisputeId, OrderId};
 
 use crate::auth::AuthUser;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::idempotency::{Begun, Idempotency};
 use crate::orders::view_for;
 use crate::routes::orders::{keyed_step, optional_if_match};
@@ -46,6 +47,7 @@ pub async fn file(
 macro_rules! dispute_step {
     ($name:ident, $path:literal, $body:ty, |$req:ident| $action:expr) => {
         #[utoipa::path(post, path = $path, tag = "disputes", request_body = $body,
+            params(("If-Match" = Option<String>, Header, description = "The order version the step was decided on; stale -> 412")),
             responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
             security(("bearer" = [])))]
         pub async fn $name(
@@ -62,6 +64,7 @@ macro_rules! dispute_step {
     };
     ($name:ident, $path:literal, $action:expr) => {
         #[utoipa::path(post, path = $path, tag = "disputes",
+            params(("If-Match" = Option<String>, Header, description = "The order version the step was decided on; stale -> 412")),
             responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
             security(("bearer" = [])))]
         pub async fn $name(
@@ -101,12 +104,28 @@ dispute_step!(
     "/v1/orders/{id}/dispute/withdraw",
     DisputeAction::Withdraw
 );
-dispute_step!(
-    decide,
-    "/v1/operator/orders/{id}/dispute/decision",
-    RefundRequest,
-    |req| DisputeAction::Decide {
-        refund_minor: req.refund_minor,
-        note: req.note
+/// The dispute team's decision. Like every operator route, it answers 404 to anyone
+/// else, the order's own parties included.
+#[utoipa::path(post, path = "/v1/operator/orders/{id}/dispute/decision", tag = "operator",
+    request_body = RefundRequest,
+    params(("If-Match" = Option<String>, Header, description = "The order version the decision was made on; stale -> 412")),
+    responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn decide(
+    State(state): State<AppState>,
+    user: AuthUser,
+    key: Idempotency,
+    Path(id): Path<OrderId>,
+    headers: axum::http::HeaderMap,
+    Json(req): Json<RefundRequest>,
+) -> ApiResult<Response> {
+    if user.role != Role::Operator {
+        return Err(ApiError::not_found("order"));
     }
-);
+    let reviewed = optional_if_match(&headers)?;
+    let action = OrderAction::Dispute(DisputeAction::Decide {
+        refund_minor: req.refund_minor,
+        note: req.note,
+    });
+    keyed_step(&state, &user, key, id, reviewed, action).await
+}

@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::store;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name as the user chose it; sanitised before use.
     pub name: String,

@@ -19,6 +19,7 @@ use crate::state::AppState;
 use crate::store;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `unread` for the "Unread Messages" box.
     pub filter: Option<String>,
@@ -142,6 +143,7 @@ pub async fn post_message(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     pub cursor: Option<String>,
     pub limit: Option<i64>,

@@ -98,6 +98,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// One of the boxes: waiting_for_me, waiting_for_partner, ordered, awaiting_shipment,
     /// shipped, completed, cancelled, in_dispute.
@@ -251,6 +252,7 @@ macro_rules! order_step {
     ($(#[$meta:meta])* $name:ident, $path:literal, $body:ty, |$req:ident| $action:expr) => {
         $(#[$meta])*
         #[utoipa::path(post, path = $path, tag = "orders", request_body = $body,
+            params(("If-Match" = Option<String>, Header, description = "The order version the step was decided on; stale -> 412")),
             responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
             security(("bearer" = [])))]
         pub async fn $name(
@@ -268,6 +270,7 @@ macro_rules! order_step {
     ($(#[$meta:meta])* $name:ident, $path:literal, $action:expr) => {
         $(#[$meta])*
         #[utoipa::path(post, path = $path, tag = "orders",
+            params(("If-Match" = Option<String>, Header, description = "The order version the step was decided on; stale -> 412")),
             responses((status = 200, body = OrderView), (status = 409, body = trade_model::api::ApiError)),
             security(("bearer" = [])))]
         pub async fn $name(

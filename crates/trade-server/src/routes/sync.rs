@@ -20,6 +20,7 @@ use crate::store;
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullQuery {
     /// Empty (or absent) for the initial sync; then the `next_cursor` of the last page.
     pub cursor: Option<String>,

@@ -426,6 +426,21 @@ async fn uploaded_contract_with_deposit_and_balance_by_transfer_and_reviewed_car
             .iter()
             .any(|o| o["order"]["id"] == order_id.as_str())
     );
+    // The order's own parties cannot decide, and the route does not exist for them.
+    for party in [&buyer, &supplier] {
+        let party = s.login(&party.email).await;
+        let (status, err) = s
+            .post(
+                &format!("/v1/operator/orders/{order_id}/dispute/decision"),
+                &party,
+                json!({ "refund_minor": 1, "note": "my own verdict" }),
+            )
+            .await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
+    }
     let (status, err) = s
         .post(
             &format!("/v1/operator/orders/{order_id}/dispute/decision"),
@@ -490,7 +505,105 @@ async fn the_openapi_document_describes_every_route() {
         );
     }
     assert!(doc["components"]["schemas"]["OrderView"].is_object());
+    assert!(doc["components"]["schemas"]["ApiError"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    for path in ["/v1/health", "/v1/openapi.json"] {
+        assert!(paths.contains_key(path), "{path} unlisted");
+    }
+
+    // What a generated client needs of every operation.
+    let mut ids = std::collections::BTreeSet::new();
+    let mut operations = 0;
+    for (path, item) in paths {
+        let template: Vec<&str> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let at = format!("{method} {path}");
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{at}: no operationId");
+            assert!(ids.insert(id.to_owned()), "{at}: operationId {id} repeats");
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            for name in &template {
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["in"] == "path" && p["name"] == *name && p["required"] == true),
+                    "{at}: path parameter {name} undeclared"
+                );
+            }
+            for p in &params {
+                if p["in"] == "path" {
+                    assert!(
+                        template.contains(&p["name"].as_str().unwrap()),
+                        "{at}: {} declared in the path but is not in it",
+                        p["name"]
+                    );
+                }
+            }
+            let responses = op["responses"].as_object().unwrap();
+            let documents = |status: &str| responses.contains_key(status);
+            if path.starts_with("/v1/health") || path.starts_with("/v1/openapi") {
+                continue;
+            }
+            assert!(documents("400") && documents("500"), "{at}: 400/500");
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured {
+                assert!(documents("401"), "{at}: 401 undocumented");
+            }
+            if !template.is_empty() {
+                assert!(documents("404"), "{at}: 404 undocumented");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["413", "415", "422"] {
+                    assert!(documents(status), "{at}: {status} undocumented");
+                }
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ApiError",
+                        "{at} {status}: not the error shape"
+                    );
+                }
+            }
+            let header = |name: &str| {
+                params
+                    .iter()
+                    .any(|p| p["in"] == "header" && p["name"] == name)
+            };
+            // Every write but the naturally repeatable ones takes a key; every order and
+            // dispute step takes the version it was decided on.
+            let unkeyed = [
+                "post /v1/accounts",
+                "post /v1/sessions",
+                "post /v1/sessions/refresh",
+                "delete /v1/sessions/current",
+                "post /v1/inquiries/{id}/read",
+                "delete /v1/documents/{id}",
+                "post /v1/sync/push",
+            ];
+            if method != "get" && !unkeyed.contains(&at.as_str()) {
+                assert!(
+                    header("Idempotency-Key"),
+                    "{at}: Idempotency-Key undeclared"
+                );
+            }
+            let is_step = (path.starts_with("/v1/orders/{id}/")
+                && !path.ends_with("/payments")
+                && !path.ends_with("/dispute")
+                && method != "get")
+                || path == "/v1/operator/orders/{id}/dispute/decision";
+            if is_step {
+                assert!(header("If-Match"), "{at}: If-Match undeclared");
+                assert!(documents("412"), "{at}: 412 undocumented");
+            }
+        }
+    }
+    assert!(operations >= 45, "{operations} operations");
     s.running.shutdown().await;
 }
 
