@@ -473,18 +473,6 @@ async fn a_registration_reset_right_after_sending_answers_its_retry_with_the_acc
     }
 }
 
-/// Renews the session with `refresh`; the status and the body.
-async fn refresh(s: &TestServer, token: &str) -> (StatusCode, Value) {
-    s.send(
-        reqwest::Method::POST,
-        "/v1/sessions/refresh",
-        None,
-        Some(json!({ "refresh_token": token })),
-        &[],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_refresh_reset_right_after_sending_answers_its_retry_with_the_same_session() {
     let s = TestServer::start().await;
@@ -503,9 +491,9 @@ async fn a_refresh_reset_right_after_sending_answers_its_retry_with_the_same_ses
         // The app never saw an answer, so it asks again with the same token: it gets
         // the session that refresh made (or makes it, if the first never arrived), and
         // asking once more gives the same one.
-        let (status, renewed) = refresh(&s, &token).await;
+        let (status, renewed) = s.refresh(&token).await;
         assert_eq!(status, StatusCode::CREATED, "round {round}: {renewed}");
-        let (status, again) = refresh(&s, &token).await;
+        let (status, again) = s.refresh(&token).await;
         assert_eq!(status, StatusCode::CREATED, "round {round}: {again}");
         assert_eq!(
             (&again["access_token"], &again["refresh_token"]),
@@ -523,7 +511,7 @@ async fn a_refresh_reset_right_after_sending_answers_its_retry_with_the_same_ses
     // Each renewed session was used, so the spent tokens are spent for good: one coming
     // back later (stolen) ends the family, the current session with it.
     s.advance(SignedDuration::from_mins(3));
-    let (status, err) = refresh(&s, &first).await;
+    let (status, err) = s.refresh(&first).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("auth.refresh_reused"))
@@ -532,7 +520,7 @@ async fn a_refresh_reset_right_after_sending_answers_its_retry_with_the_same_ses
         .send(reqwest::Method::GET, "/v1/me", Some(&access), None, &[])
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(refresh(&s, &token).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.refresh(&token).await.0, StatusCode::UNAUTHORIZED);
 }
 
 /// A gateway whose answers never arrive: the charge reaches the sandbox's books (or

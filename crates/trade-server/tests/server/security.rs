@@ -606,45 +606,32 @@ async fn every_order_step_sent_on_a_stale_version_is_refused_with_412_and_change
 async fn a_refresh_retried_after_its_window_or_after_its_pair_was_used_ends_the_family() {
     let s = TestServer::start().await;
     let buyer = s.register("buyer", "Ann Buyer").await;
-    let refresh = |token: String| {
-        let s = &s;
-        async move {
-            s.send(
-                Method::POST,
-                "/v1/sessions/refresh",
-                None,
-                Some(json!({ "refresh_token": token })),
-                &[],
-            )
-            .await
-        }
-    };
     // A pair never presented can be fetched again within a day (a lost answer)...
-    let (status, first) = refresh(buyer.refresh.clone()).await;
+    let (status, first) = s.refresh(&buyer.refresh).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     s.advance(SignedDuration::from_hours(23));
-    let (status, again) = refresh(buyer.refresh.clone()).await;
+    let (status, again) = s.refresh(&buyer.refresh).await;
     assert_eq!(status, StatusCode::CREATED, "{again}");
     assert_eq!(again["refresh_token"], first["refresh_token"]);
     // ...but not after it: then the old token coming back is reuse.
     s.advance(SignedDuration::from_hours(2));
-    let (status, err) = refresh(buyer.refresh.clone()).await;
+    let (status, err) = s.refresh(&buyer.refresh).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("auth.refresh_reused"))
     );
     let next = first["refresh_token"].as_str().unwrap().to_owned();
-    assert_eq!(refresh(next).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.refresh(&next).await.0, StatusCode::UNAUTHORIZED);
 
     // Renewing with the new refresh token also claims the pair: the old token replayed
     // afterwards (past the late-copy minutes) is reuse.
     let other = s.login(&buyer.email).await;
-    let (_, second) = refresh(other.refresh.clone()).await;
-    let (status, third) = refresh(second["refresh_token"].as_str().unwrap().to_owned()).await;
+    let (_, second) = s.refresh(&other.refresh).await;
+    let (status, third) = s.refresh(second["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{third}");
     s.advance(SignedDuration::from_mins(3));
     assert_eq!(
-        refresh(other.refresh.clone()).await.1["code"],
+        s.refresh(&other.refresh).await.1["code"],
         json!("auth.refresh_reused")
     );
     let third_access = third["access_token"].as_str().unwrap();
@@ -660,20 +647,7 @@ async fn a_refresh_retried_after_its_window_or_after_its_pair_was_used_ends_the_
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let s = TestServer::start().await;
     let buyer = s.register("buyer", "Ann Buyer").await;
-    let refresh = |token: String| {
-        let s = &s;
-        async move {
-            s.send(
-                Method::POST,
-                "/v1/sessions/refresh",
-                None,
-                Some(json!({ "refresh_token": token })),
-                &[],
-            )
-            .await
-        }
-    };
-    let (status, rotated) = refresh(buyer.refresh.clone()).await;
+    let (status, rotated) = s.refresh(&buyer.refresh).await;
     assert_eq!(status, StatusCode::CREATED, "{rotated}");
     let new_access = rotated["access_token"].as_str().unwrap().to_owned();
     let new_refresh = rotated["refresh_token"].as_str().unwrap().to_owned();
@@ -686,7 +660,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     );
     // The spent token comes back moments later, after its pair was used: a late copy of
     // that refresh (a slow network), refused without ending the session.
-    let (status, err) = refresh(buyer.refresh.clone()).await;
+    let (status, err) = s.refresh(&buyer.refresh).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("auth.refresh_spent"))
@@ -699,7 +673,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     );
     // It comes back later (stolen): the whole family dies, including the new pair.
     s.advance(SignedDuration::from_mins(3));
-    let (status, err) = refresh(buyer.refresh.clone()).await;
+    let (status, err) = s.refresh(&buyer.refresh).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("auth.refresh_reused"))
@@ -710,7 +684,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
             .0,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(refresh(new_refresh).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.refresh(&new_refresh).await.0, StatusCode::UNAUTHORIZED);
     // A fresh login is unaffected; logout ends that session.
     let again = s.login(&buyer.email).await;
     assert_eq!(s.get("/v1/me", &again).await.0, StatusCode::OK);

@@ -133,6 +133,18 @@ impl TestServer {
         (status, value)
     }
 
+    /// Renews a session with `refresh_token`: the status and the body.
+    pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        self.send(
+            Method::POST,
+            "/v1/sessions/refresh",
+            None,
+            Some(serde_json::json!({ "refresh_token": refresh_token })),
+            &[],
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, user: &User) -> (StatusCode, Value) {
         self.send(Method::GET, path, Some(&user.token), None, &[])
             .await
