@@ -50,9 +50,13 @@ fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
         })
 }
 
+/// The `ETag` of an order answer: its version, quoted.
+fn etag_of(view: &OrderView) -> String {
+    format!("\"{}\"", view.order.version)
+}
+
 fn with_etag(view: OrderView) -> Response {
-    let etag = format!("\"{}\"", view.order.version);
-    ([(header::ETAG, etag)], Json(view)).into_response()
+    ([(header::ETAG, etag_of(&view))], Json(view)).into_response()
 }
 
 /// Takes one step on order `id` as `user` (on the version `reviewed`, when the request
@@ -73,7 +77,7 @@ pub(crate) async fn keyed_step(
     };
     let (order, actor) = crate::orders::step_on(&mut w, state, user, id, reviewed, &action).await?;
     let view = view_for(order, actor, state.now());
-    let etag = format!("\"{}\"", view.order.version);
+    let etag = etag_of(&view);
     w.respond_with_etag(StatusCode::OK, &view, etag).await
 }
 
@@ -93,7 +97,7 @@ pub async fn create(
     let (order, creator) =
         crate::orders::submit(&mut w, &state, &user, OrderId::new(), req).await?;
     let view = OrderView::new(order, creator, state.now());
-    let etag = format!("\"{}\"", view.order.version);
+    let etag = etag_of(&view);
     w.respond_with_etag(StatusCode::CREATED, &view, etag).await
 }
 
@@ -221,7 +225,7 @@ pub async fn modify(
     let (order, actor) =
         crate::orders::modify(&mut w, &state, &user, id, version, req.terms).await?;
     let view = view_for(order, actor, state.now());
-    let etag = format!("\"{}\"", view.order.version);
+    let etag = etag_of(&view);
     w.respond_with_etag(StatusCode::OK, &view, etag).await
 }
 
