@@ -499,6 +499,41 @@ fn refused(tx: &Transaction<'_>, mutation: MutationId) -> Result<Mutation> {
     parse(&op)
 }
 
+/// The server's state of row `id` of `table` (`orders` or `inquiries`) just arrived with
+/// a pulled page (`None`: the row left). The earliest queued action on that row takes it
+/// as what a refusal restores: a refusal must never put back a state older than one
+/// pulled since the action was queued (the refused confirmation of an order the supplier
+/// modified meanwhile shows the supplier's version, not the one confirmed). Later queued
+/// actions on the row keep theirs: each is the state predicted after the ones before.
+pub(crate) fn rebase_undo(
+    tx: &Transaction<'_>,
+    table: &str,
+    id: &str,
+    server: Option<String>,
+) -> Result<()> {
+    let rows: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT seq, undo FROM outbox WHERE status = 'queued' AND instr(undo, ?1) > 0 \
+             ORDER BY seq",
+        )?;
+        stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for (seq, raw) in rows {
+        let mut undo = parse::<Vec<Undo>>(&raw)?;
+        let Some(entry) = undo.iter_mut().find(|u| u.table == table && u.id == id) else {
+            continue;
+        };
+        entry.previous = server;
+        tx.execute(
+            "UPDATE outbox SET undo = ?1 WHERE seq = ?2",
+            params![json(&undo)?, seq],
+        )?;
+        return Ok(());
+    }
+    Ok(())
+}
+
 /// After a pull overwrote records with the server's state, re-applies the predicted
 /// effects of order actions still queued, so the screen keeps showing what the user did
 /// until the server has it. Predictions the new state refuses are left to the server.

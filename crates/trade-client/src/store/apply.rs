@@ -258,6 +258,18 @@ impl LocalStore {
                 Some(record) => put(&tx, record)?,
                 None => remove(&tx, change.kind, &change.id)?,
             }
+            // What a refusal of a queued action on this row restores (orders and
+            // inquiries: the rows actions predict).
+            if let (RecordKind::Order | RecordKind::Inquiry, Some(table)) =
+                (change.kind, table(change.kind))
+            {
+                let server = match &change.record {
+                    Some(SyncRecord::Order(view)) => Some(json(view)?),
+                    Some(SyncRecord::Inquiry(inquiry)) => Some(json(inquiry)?),
+                    _ => None,
+                };
+                crate::outbox::rebase_undo(&tx, table, &change.id, server)?;
+            }
             effects.applied += 1;
         }
         tx.execute(

@@ -691,6 +691,47 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_action_restores_the_servers_latest_state_not_the_one_it_was_queued_on() {
+        use trade_model::order::OrderAction;
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let now = jiff::Timestamp::now();
+        let (change, id) = order_change("Desk", AccountId::new(), 40, now);
+        let Some(SyncRecord::Order(v1)) = change.record.clone() else {
+            unreachable!("order_change makes an order")
+        };
+        store.apply_page(&[change], "c1", now).expect("applies");
+        // Offline, the buyer cancels version 1...
+        let mutation = store
+            .queue_order_action(
+                id,
+                OrderAction::Cancel {
+                    reason: "Changed my mind.".into(),
+                },
+                now,
+            )
+            .expect("queues");
+        // ...then a pull brings the supplier's version 2 (before the cancel is sent)...
+        let mut v2 = v1.clone();
+        v2.order.version = 2;
+        v2.order.terms.lines[0].quantity = 30;
+        let pulled = Change {
+            version: 2,
+            kind: RecordKind::Order,
+            id: id.to_string(),
+            record: Some(SyncRecord::Order(v2)),
+        };
+        store.apply_page(&[pulled], "c2", now).expect("applies");
+        // ...and the server refuses the cancel: the order shows version 2, not version 1.
+        store
+            .mark_rejected(mutation, "order.version_conflict", "The order changed.")
+            .expect("marks");
+        let shown = store.order(id).expect("cached");
+        assert_eq!(shown.order.version, 2);
+        assert_eq!(shown.order.terms.lines[0].quantity, 30);
+    }
+
+    #[test]
     fn orders_sort_by_next_deadline_and_match_products_and_supplier_names() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
