@@ -34,7 +34,7 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
         match serde_json::from_str::<trade_model::api::ApiError>(&text) {
             Ok(e) => ClientError::Api {
                 status: status.as_u16(),
-                code: e.code,
+                code: e.code.as_str().to_owned(),
                 message: e.message,
                 details: e.details,
             },

@@ -145,7 +145,7 @@ impl LocalStore {
             trade_model::Rejection::InvalidTerms(fields) => ClientError::InvalidDraft(fields),
             other => ClientError::Api {
                 status: 422,
-                code: other.code().to_owned(),
+                code: other.code().as_str().to_owned(),
                 message: other.to_string(),
                 details: other.details(),
             },

@@ -480,7 +480,9 @@ impl Engine {
                     MutationOutcome::Applied { .. } => self.inner.store.mark_applied(result.id)?,
                     MutationOutcome::Rejected { code, message, .. } => {
                         tracing::info!(%code, "the server refused a queued action");
-                        self.inner.store.mark_rejected(result.id, &code, &message)?;
+                        self.inner
+                            .store
+                            .mark_rejected(result.id, code.as_str(), &message)?;
                     }
                 }
             }

@@ -1,6 +1,7 @@
 //! The engine's errors. Every variant has a stable machine-readable `code` the UI
 //! switches on; server errors keep the server's code.
 
+use trade_model::ErrorCode;
 use trade_model::error::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -74,15 +75,15 @@ impl ClientError {
             ClientError::NewerDatabase => "store.newer_database".into(),
             ClientError::EditedMigration(_) => "store.edited_migration".into(),
             ClientError::Sqlite(_) => "store.sqlite".into(),
-            ClientError::InvalidDraft(_) => "order.invalid_terms".into(),
-            ClientError::Document(e) => e.code().into(),
+            ClientError::InvalidDraft(_) => ErrorCode::OrderInvalidTerms.as_str().into(),
+            ClientError::Document(e) => e.code().as_str().into(),
             ClientError::Io(_) => "client.io".into(),
             ClientError::NotSignedIn => "auth.not_signed_in".into(),
-            ClientError::NotFound(_) => "not_found".into(),
+            ClientError::NotFound(_) => ErrorCode::NotFound.as_str().into(),
             ClientError::Credentials(_) => "credentials.failed".into(),
             ClientError::Decode(_) => "client.decode".into(),
             ClientError::ChecksumMismatch => "document.checksum_mismatch".into(),
-            ClientError::PaymentPending { .. } => "payment.processing".into(),
+            ClientError::PaymentPending { .. } => ErrorCode::PaymentProcessing.as_str().into(),
         }
     }
 
@@ -113,7 +114,7 @@ impl ClientError {
     /// The server's "still processing" answer for a payment (a card waiting for the
     /// gateway): not final, ask again later.
     pub fn is_payment_processing(&self) -> bool {
-        matches!(self, ClientError::Api { status: 409, code, .. } if code == "payment.processing")
+        matches!(self, ClientError::Api { status: 409, code, .. } if code == ErrorCode::PaymentProcessing.as_str())
     }
 }
 

@@ -7,6 +7,7 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
+use trade_model::ErrorCode;
 use trade_model::api::{OrderView, UnreadCounts};
 use trade_model::entities::{Account, Inquiry, Message};
 use trade_model::order::{self, Actor, OrderAction};
@@ -112,7 +113,7 @@ fn predict(view: &OrderView, action: &OrderAction, now: Timestamp) -> Result<Ord
     let next = order::apply(&view.order, Actor::Party(view.viewer), action, now).map_err(|r| {
         ClientError::Api {
             status: 409,
-            code: r.code().to_owned(),
+            code: r.code().as_str().to_owned(),
             message: r.to_string(),
             details: r.details(),
         }
@@ -144,7 +145,7 @@ impl LocalStore {
         if body.is_empty() || body.chars().count() > 10_000 {
             return Err(ClientError::Api {
                 status: 422,
-                code: "message.bad_length".into(),
+                code: ErrorCode::MessageBadLength.as_str().into(),
                 message: "A message must have text, at most 10,000 characters.".into(),
                 details: None,
             });
@@ -152,7 +153,7 @@ impl LocalStore {
         if attachments.len() > 10 {
             return Err(ClientError::Api {
                 status: 422,
-                code: "message.too_many_attachments".into(),
+                code: ErrorCode::MessageTooManyAttachments.as_str().into(),
                 message: "Attach at most 10 files.".into(),
                 details: None,
             });

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use trade_model::ErrorCode;
 
 use jiff::Timestamp;
 use tokio::sync::{Mutex, watch};
@@ -553,7 +554,7 @@ impl Desk {
         let meta = engine.store().document(document, engine.account().id)?;
         let kind = trade_documents::DocumentKind::from_extension(&meta.kind).ok_or_else(|| {
             CommandError::new(
-                "document.unsupported_type",
+                ErrorCode::DocumentUnsupportedType.as_str(),
                 "This kind of file cannot be opened here; save it instead.",
             )
         })?;

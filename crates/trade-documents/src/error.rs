@@ -5,6 +5,7 @@ use crate::{
     DocumentKind, MAX_CONTENT_TYPES_BYTES, MAX_DOCUMENT_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE,
     MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_RATIO, MAX_ZIP_TOTAL_UNCOMPRESSED,
 };
+use trade_model::ErrorCode;
 
 /// The accepted types, as shown to users in messages.
 const ACCEPTED: &str = "XLSX, XLS, DOC, DOCX, JPG, JPEG, PNG, GIF, TIF, TIFF, PDF, TXT";
@@ -241,23 +242,27 @@ pub enum DocumentError {
 impl DocumentError {
     /// The stable, machine-readable code of this error (`document.*`). Shared with the
     /// server's API errors; the client compares its pre-check result with it.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         use DocumentError as E;
         match self {
-            E::EmptyName | E::OnlyExtension { .. } | E::ReservedName { .. } => "document.bad_name",
-            E::NoExtension { .. } | E::UnsupportedExtension { .. } => "document.unsupported_type",
-            E::Empty => "document.empty",
-            E::TooLarge { .. } => "document.too_large",
+            E::EmptyName | E::OnlyExtension { .. } | E::ReservedName { .. } => {
+                ErrorCode::DocumentBadName
+            }
+            E::NoExtension { .. } | E::UnsupportedExtension { .. } => {
+                ErrorCode::DocumentUnsupportedType
+            }
+            E::Empty => ErrorCode::DocumentEmpty,
+            E::TooLarge { .. } => ErrorCode::DocumentTooLarge,
             E::WrongContent { .. }
             | E::MissingPart { .. }
             | E::PdfIncomplete
             | E::ImageMalformed { .. }
-            | E::ImageZeroDimension { .. } => "document.content_mismatch",
-            E::MacroContent { .. } => "document.macro_content",
+            | E::ImageZeroDimension { .. } => ErrorCode::DocumentContentMismatch,
+            E::MacroContent { .. } => ErrorCode::DocumentMacroContent,
             E::ZipTooManyEntries { .. }
             | E::ZipTotalTooLarge { .. }
             | E::ZipEntryRatio { .. }
-            | E::ZipPartTooLarge { .. } => "document.archive_bomb",
+            | E::ZipPartTooLarge { .. } => ErrorCode::DocumentArchiveBomb,
             E::ZipNoEndRecord
             | E::ZipUnsupportedLayout { .. }
             | E::ZipDirectoryInvalid { .. }
@@ -269,31 +274,31 @@ impl DocumentError {
             | E::ZipDuplicateEntry { .. }
             | E::ZipEntryCorrupt { .. }
             | E::OleMalformed { .. }
-            | E::OleEncrypted { .. } => "document.archive_malformed",
-            E::ImageTooLarge { .. } => "document.image_too_large",
+            | E::OleEncrypted { .. } => ErrorCode::DocumentArchiveMalformed,
+            E::ImageTooLarge { .. } => ErrorCode::DocumentImageTooLarge,
             E::TextHasNul
             | E::TextInvalidUtf8
             | E::TextInvalidUtf16 { .. }
             | E::TextUndecodable { .. }
-            | E::TextControlChars { .. } => "document.not_text",
-            E::SizeMismatch { .. } | E::Io(_) => "document.io",
+            | E::TextControlChars { .. } => ErrorCode::DocumentNotText,
+            E::SizeMismatch { .. } | E::Io(_) => ErrorCode::DocumentIo,
         }
     }
 }
 
 /// Every code [`DocumentError::code`] can return.
-pub const ERROR_CODES: &[&str] = &[
-    "document.bad_name",
-    "document.unsupported_type",
-    "document.empty",
-    "document.too_large",
-    "document.content_mismatch",
-    "document.macro_content",
-    "document.archive_bomb",
-    "document.archive_malformed",
-    "document.image_too_large",
-    "document.not_text",
-    "document.io",
+pub const ERROR_CODES: &[ErrorCode] = &[
+    ErrorCode::DocumentBadName,
+    ErrorCode::DocumentUnsupportedType,
+    ErrorCode::DocumentEmpty,
+    ErrorCode::DocumentTooLarge,
+    ErrorCode::DocumentContentMismatch,
+    ErrorCode::DocumentMacroContent,
+    ErrorCode::DocumentArchiveBomb,
+    ErrorCode::DocumentArchiveMalformed,
+    ErrorCode::DocumentImageTooLarge,
+    ErrorCode::DocumentNotText,
+    ErrorCode::DocumentIo,
 ];
 
 /// A name read from inside a file, made safe to show and log: control, bidi and invisible

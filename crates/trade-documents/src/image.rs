@@ -262,6 +262,7 @@ fn tiff_size<R: Read + Seek>(
 mod tests {
     use super::*;
     use std::io::Cursor;
+    use trade_model::ErrorCode;
 
     fn check_as(kind: DocumentKind, bytes: &[u8]) -> Result<(u32, u32), DocumentError> {
         check(&mut Cursor::new(bytes.to_vec()), bytes.len() as u64, kind)
@@ -353,7 +354,7 @@ mod tests {
             matches!(err, DocumentError::ImageZeroDimension { .. }),
             "{err:?}"
         );
-        assert_eq!(err.code(), "document.content_mismatch");
+        assert_eq!(err.code(), ErrorCode::DocumentContentMismatch);
         let mut no_ihdr = png(1, 1);
         no_ihdr[12..16].copy_from_slice(b"tEXt");
         assert!(matches!(
@@ -373,7 +374,7 @@ mod tests {
             matches!(err, DocumentError::ImageTooLarge { .. }),
             "{err:?}"
         );
-        assert_eq!(err.code(), "document.image_too_large");
+        assert_eq!(err.code(), ErrorCode::DocumentImageTooLarge);
         // Side: 30_001 x 1 is tiny in area.
         for (w, h) in [(MAX_IMAGE_SIDE + 1, 1), (1, MAX_IMAGE_SIDE + 1)] {
             let err = check_as(DocumentKind::Png, &png(w, h)).unwrap_err();
@@ -552,7 +553,7 @@ mod tests {
         bytes[2] = 43;
         assert_eq!(
             check_as(DocumentKind::Tiff, &bytes).map_err(|e| e.code()),
-            Err("document.content_mismatch")
+            Err(ErrorCode::DocumentContentMismatch)
         );
     }
 

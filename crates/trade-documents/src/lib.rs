@@ -306,6 +306,7 @@ fn check_pdf<R: Read + Seek>(reader: &mut R, size: u64) -> Result<(), DocumentEr
 mod tests {
     use super::*;
     use std::io::Cursor;
+    use trade_model::ErrorCode;
 
     #[test]
     fn kind_names_are_the_api_names() {
@@ -392,15 +393,15 @@ mod tests {
         );
         assert_eq!(
             precheck("CON.pdf", 0).map_err(|e| e.code()),
-            Err("document.bad_name")
+            Err(ErrorCode::DocumentBadName)
         );
         assert_eq!(
             precheck("x.exe", 0).map_err(|e| e.code()),
-            Err("document.unsupported_type")
+            Err(ErrorCode::DocumentUnsupportedType)
         );
         assert_eq!(
             precheck("x.pdf", 0).map_err(|e| e.code()),
-            Err("document.empty")
+            Err(ErrorCode::DocumentEmpty)
         );
         assert_eq!(
             precheck("x.pdf", MAX_DOCUMENT_BYTES).map(|(_, k)| k).ok(),
@@ -408,7 +409,7 @@ mod tests {
         );
         assert_eq!(
             precheck("x.pdf", MAX_DOCUMENT_BYTES + 1).map_err(|e| e.code()),
-            Err("document.too_large")
+            Err(ErrorCode::DocumentTooLarge)
         );
     }
 
@@ -418,7 +419,7 @@ mod tests {
         let len = pdf.len() as u64;
         assert!(check_document("a.pdf", Cursor::new(pdf.clone()), len).is_ok());
         let err = check_document("a.pdf", Cursor::new(pdf.clone()), len - 1).unwrap_err();
-        assert_eq!(err.code(), "document.io");
+        assert_eq!(err.code(), ErrorCode::DocumentIo);
         assert!(matches!(err, DocumentError::SizeMismatch { .. }));
         // Read from the start whatever the reader's position.
         let mut cursor = Cursor::new(pdf);
@@ -441,7 +442,7 @@ mod tests {
         }
         for name in ["a.pdf", "a.docx", "a.xls", "a.png", "a.txt"] {
             let err = check_document(name, Failing, 100).unwrap_err();
-            assert_eq!(err.code(), "document.io", "{name}: {err}");
+            assert_eq!(err.code(), ErrorCode::DocumentIo, "{name}: {err}");
         }
     }
 
@@ -459,12 +460,15 @@ mod tests {
         assert!(check(&late).is_ok());
         let mut too_late = vec![b' '; 1024];
         too_late.extend_from_slice(b"%PDF-1.4\n%%EOF");
-        assert_eq!(check(&too_late), Err("document.content_mismatch"));
-        assert_eq!(check(b"%PDF-3.0\n%%EOF"), Err("document.content_mismatch"));
+        assert_eq!(check(&too_late), Err(ErrorCode::DocumentContentMismatch));
+        assert_eq!(
+            check(b"%PDF-3.0\n%%EOF"),
+            Err(ErrorCode::DocumentContentMismatch)
+        );
         // The end marker must be in the last 2048 bytes.
         let mut early_eof = b"%PDF-1.4\n%%EOF\n".to_vec();
         early_eof.extend(std::iter::repeat_n(b' ', 2048));
-        assert_eq!(check(&early_eof), Err("document.content_mismatch"));
+        assert_eq!(check(&early_eof), Err(ErrorCode::DocumentContentMismatch));
         assert!(matches!(
             check_document(
                 "a.pdf",

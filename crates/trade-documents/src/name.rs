@@ -148,6 +148,7 @@ pub(crate) fn kind_of(name: &str) -> Result<DocumentKind, DocumentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trade_model::ErrorCode;
 
     fn ok(raw: &str) -> String {
         match sanitize_file_name(raw) {
@@ -156,7 +157,7 @@ mod tests {
         }
     }
 
-    fn code(raw: &str) -> &'static str {
+    fn code(raw: &str) -> ErrorCode {
         match sanitize_file_name(raw) {
             Ok(name) => panic!("{raw:?} accepted as {name:?}"),
             Err(e) => e.code(),
@@ -174,8 +175,8 @@ mod tests {
             ok("..%2f..%2fx.pdf"),
             "..%2f..%2fx.pdf".trim_start_matches('.')
         );
-        assert_eq!(code("a/b/"), "document.bad_name");
-        assert_eq!(code("x.pdf/.."), "document.bad_name");
+        assert_eq!(code("a/b/"), ErrorCode::DocumentBadName);
+        assert_eq!(code("x.pdf/.."), ErrorCode::DocumentBadName);
     }
 
     #[test]
@@ -193,7 +194,7 @@ mod tests {
         assert_eq!(name, "invoicefdp.exe");
         assert_eq!(
             kind_of(&name).map_err(|e| e.code()),
-            Err("document.unsupported_type")
+            Err(ErrorCode::DocumentUnsupportedType)
         );
         for c in [
             '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
@@ -210,7 +211,7 @@ mod tests {
         // Hidden characters cannot smuggle a different extension past the check.
         assert_eq!(
             kind_of(&ok("x.p\u{200B}df\u{2066}.exe")).map_err(|e| e.code()),
-            Err("document.unsupported_type")
+            Err(ErrorCode::DocumentUnsupportedType)
         );
     }
 
@@ -247,7 +248,7 @@ mod tests {
             "\\",
             "a/..",
         ] {
-            assert_eq!(code(raw), "document.bad_name", "{raw:?}");
+            assert_eq!(code(raw), ErrorCode::DocumentBadName, "{raw:?}");
         }
         assert!(matches!(
             sanitize_file_name(""),
@@ -351,15 +352,15 @@ mod tests {
     fn the_type_comes_from_the_last_extension() {
         assert_eq!(
             kind_of("contract.pdf.exe").map_err(|e| e.code()),
-            Err("document.unsupported_type")
+            Err(ErrorCode::DocumentUnsupportedType)
         );
         assert_eq!(
             kind_of("report.docm").map_err(|e| e.code()),
-            Err("document.unsupported_type")
+            Err(ErrorCode::DocumentUnsupportedType)
         );
         assert_eq!(
             kind_of("book.xlsm").map_err(|e| e.code()),
-            Err("document.unsupported_type")
+            Err(ErrorCode::DocumentUnsupportedType)
         );
         assert!(matches!(
             kind_of("invoice"),

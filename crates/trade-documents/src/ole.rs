@@ -289,6 +289,7 @@ fn check_biff(data: &[u8], kind: DocumentKind) -> Result<(), DocumentError> {
 mod tests {
     use super::*;
     use std::io::{Cursor, Write};
+    use trade_model::ErrorCode;
 
     /// A compound file made with `cfb`, with these streams (path, bytes) and storages.
     fn compound(streams: &[(&str, &[u8])], storages: &[&str]) -> Vec<u8> {
@@ -441,7 +442,7 @@ mod tests {
         let err =
             check_as(DocumentKind::Doc, compound(&[("/WordDocument", &fib)], &[])).unwrap_err();
         assert!(matches!(err, DocumentError::OleEncrypted { .. }), "{err:?}");
-        assert_eq!(err.code(), "document.archive_malformed");
+        assert_eq!(err.code(), ErrorCode::DocumentArchiveMalformed);
     }
 
     #[test]
@@ -517,7 +518,7 @@ mod tests {
             let err = check_as(DocumentKind::Doc, good[..cut].to_vec()).unwrap_err();
             assert_eq!(
                 err.code(),
-                "document.archive_malformed",
+                ErrorCode::DocumentArchiveMalformed,
                 "cut at {cut}: {err:?}"
             );
         }

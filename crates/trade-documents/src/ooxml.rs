@@ -578,6 +578,7 @@ fn inflate_entry<R: Read + Seek>(reader: &mut R, e: &Entry) -> Result<Vec<u8>, D
 mod tests {
     use super::*;
     use std::io::{Cursor, Write};
+    use trade_model::ErrorCode;
 
     /// A ZIP writer for tests, every field under control.
     #[derive(Clone)]
@@ -751,7 +752,7 @@ mod tests {
     fn code(bytes: Vec<u8>) -> &'static str {
         match check_docx(bytes) {
             Ok(()) => "ok",
-            Err(e) => e.code(),
+            Err(e) => e.code().as_str(),
         }
     }
 
@@ -846,7 +847,7 @@ mod tests {
             matches!(err, DocumentError::ZipTooManyEntries { .. }),
             "{err:?}"
         );
-        assert_eq!(err.code(), "document.archive_bomb");
+        assert_eq!(err.code(), ErrorCode::DocumentArchiveBomb);
         // At the cap: fine.
         parts.truncate(MAX_ZIP_ENTRIES as usize);
         check_docx(zip(&parts)).unwrap();
@@ -868,7 +869,7 @@ mod tests {
             matches!(err, DocumentError::ZipTotalTooLarge { .. }),
             "{err:?}"
         );
-        assert_eq!(err.code(), "document.archive_bomb");
+        assert_eq!(err.code(), ErrorCode::DocumentArchiveBomb);
         parts.truncate(3 + 190); // 190 MB: under the cap
         assert_eq!(code(zip(&parts)), "ok");
     }
@@ -882,7 +883,7 @@ mod tests {
             matches!(err, DocumentError::ZipEntryRatio { .. }),
             "{err:?}"
         );
-        assert_eq!(err.code(), "document.archive_bomb");
+        assert_eq!(err.code(), ErrorCode::DocumentArchiveBomb);
         // Small entries compress as well as they like.
         let mut parts = docx_parts();
         parts.push(part("word/media/zeros.bin", &vec![0; 1 << 20]));
@@ -1078,7 +1079,7 @@ mod tests {
             matches!(err, DocumentError::ZipEntriesOverlap { .. }),
             "{err:?}"
         );
-        assert_eq!(err.code(), "document.archive_malformed");
+        assert_eq!(err.code(), ErrorCode::DocumentArchiveMalformed);
     }
 
     /// Where each central directory record starts.

@@ -105,6 +105,7 @@ fn encoding_name(encoding: &'static Encoding) -> &'static str {
 mod tests {
     use super::*;
     use std::io::Cursor;
+    use trade_model::ErrorCode;
 
     fn check_bytes(bytes: &[u8]) -> Result<&'static str, DocumentError> {
         check(&mut Cursor::new(bytes.to_vec()), bytes.len() as u64)
@@ -216,7 +217,7 @@ mod tests {
         elf.extend_from_slice(&[0; 64]);
         assert_eq!(
             check_bytes(&elf).map_err(|e| e.code()),
-            Err("document.not_text")
+            Err(ErrorCode::DocumentNotText)
         );
     }
 
@@ -267,7 +268,7 @@ mod tests {
             matches!(err, DocumentError::TextUndecodable { encoding: "EUC-KR" }),
             "{err:?}"
         );
-        assert_eq!(err.code(), "document.not_text");
+        assert_eq!(err.code(), ErrorCode::DocumentNotText);
     }
 
     #[test]
@@ -280,7 +281,7 @@ mod tests {
             .collect();
         assert_eq!(
             check_bytes(&bytes).map_err(|e| e.code()),
-            Err("document.not_text")
+            Err(ErrorCode::DocumentNotText)
         );
     }
 }

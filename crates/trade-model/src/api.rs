@@ -18,7 +18,7 @@ use crate::order::{
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApiError {
-    pub code: String,
+    pub code: crate::ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
@@ -193,7 +193,10 @@ pub struct NoteRequest {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardDetails {
     pub number: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 12))]
     pub exp_month: u8,
+    /// Four digits.
+    #[cfg_attr(feature = "openapi", schema(minimum = 2000, maximum = 9999))]
     pub exp_year: u16,
     pub cvc: String,
     pub holder: String,
@@ -265,6 +268,7 @@ pub struct ExtendShipByRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FeedbackRequest {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
     pub rating: u8,
     #[serde(default)]
     pub comment: String,

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ErrorCode;
 use crate::order::{ActionKind, OrderStatus};
 
 /// One problem with one field of an order draft, e.g. `lines[0].quantity`.
@@ -92,36 +93,36 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Rejection::InvalidState { .. } => "order.invalid_state",
-            Rejection::WrongParty { .. } => "order.wrong_party",
-            Rejection::VersionConflict { .. } => "order.version_conflict",
-            Rejection::AlreadyConfirmed => "order.already_confirmed",
-            Rejection::InvalidTerms(_) => "order.invalid_terms",
-            Rejection::NothingDue => "order.nothing_due",
-            Rejection::PaymentInProgress => "order.payment_in_progress",
-            Rejection::AmountMismatch { .. } => "payment.amount_mismatch",
-            Rejection::PaymentNotFound => "payment.not_in_progress",
-            Rejection::PaidOrderCannotBeCancelled => "order.paid_cannot_cancel",
-            Rejection::ShipByExtensionExceeded { .. } => "order.ship_by_extension_exceeded",
-            Rejection::ReceiptExtensionUsed => "order.receipt_extension_used",
-            Rejection::FeedbackExists => "order.feedback_exists",
-            Rejection::InvalidFeedback => "order.invalid_feedback",
-            Rejection::DisputeOpen => "order.dispute_open",
-            Rejection::DeadlineNotDue => "order.deadline_not_due",
-            Rejection::DisputeNotAllowed => "dispute.not_allowed",
-            Rejection::DisputeWindowClosed => "dispute.window_closed",
-            Rejection::DisputeAlreadyFiled => "dispute.already_filed",
-            Rejection::DisputeWithdrawn => "dispute.withdrawn_final",
-            Rejection::RefundExceedsPaid { .. } => "dispute.exceeds_paid",
-            Rejection::EscalationTooEarly => "dispute.escalation_too_early",
-            Rejection::NoProposal => "dispute.no_proposal",
-            Rejection::DisputeInvalidState => "dispute.invalid_state",
-            Rejection::NoDispute => "dispute.not_found",
-            Rejection::InvalidText => "request.invalid_text",
-            Rejection::InvalidAmount => "request.invalid_amount",
-            Rejection::TooMuchEvidence { .. } => "dispute.too_much_evidence",
+            Rejection::InvalidState { .. } => ErrorCode::OrderInvalidState,
+            Rejection::WrongParty { .. } => ErrorCode::OrderWrongParty,
+            Rejection::VersionConflict { .. } => ErrorCode::OrderVersionConflict,
+            Rejection::AlreadyConfirmed => ErrorCode::OrderAlreadyConfirmed,
+            Rejection::InvalidTerms(_) => ErrorCode::OrderInvalidTerms,
+            Rejection::NothingDue => ErrorCode::OrderNothingDue,
+            Rejection::PaymentInProgress => ErrorCode::OrderPaymentInProgress,
+            Rejection::AmountMismatch { .. } => ErrorCode::PaymentAmountMismatch,
+            Rejection::PaymentNotFound => ErrorCode::PaymentNotInProgress,
+            Rejection::PaidOrderCannotBeCancelled => ErrorCode::OrderPaidCannotCancel,
+            Rejection::ShipByExtensionExceeded { .. } => ErrorCode::OrderShipByExtensionExceeded,
+            Rejection::ReceiptExtensionUsed => ErrorCode::OrderReceiptExtensionUsed,
+            Rejection::FeedbackExists => ErrorCode::OrderFeedbackExists,
+            Rejection::InvalidFeedback => ErrorCode::OrderInvalidFeedback,
+            Rejection::DisputeOpen => ErrorCode::OrderDisputeOpen,
+            Rejection::DeadlineNotDue => ErrorCode::OrderDeadlineNotDue,
+            Rejection::DisputeNotAllowed => ErrorCode::DisputeNotAllowed,
+            Rejection::DisputeWindowClosed => ErrorCode::DisputeWindowClosed,
+            Rejection::DisputeAlreadyFiled => ErrorCode::DisputeAlreadyFiled,
+            Rejection::DisputeWithdrawn => ErrorCode::DisputeWithdrawnFinal,
+            Rejection::RefundExceedsPaid { .. } => ErrorCode::DisputeExceedsPaid,
+            Rejection::EscalationTooEarly => ErrorCode::DisputeEscalationTooEarly,
+            Rejection::NoProposal => ErrorCode::DisputeNoProposal,
+            Rejection::DisputeInvalidState => ErrorCode::DisputeInvalidState,
+            Rejection::NoDispute => ErrorCode::DisputeNotFound,
+            Rejection::InvalidText => ErrorCode::RequestInvalidText,
+            Rejection::InvalidAmount => ErrorCode::RequestInvalidAmount,
+            Rejection::TooMuchEvidence { .. } => ErrorCode::DisputeTooMuchEvidence,
         }
     }
 

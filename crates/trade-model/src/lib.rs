@@ -9,6 +9,7 @@ pub mod api;
 pub mod dispute;
 pub mod entities;
 pub mod error;
+pub mod error_code;
 pub mod ids;
 pub mod money;
 pub mod order;
@@ -16,5 +17,6 @@ pub mod sync;
 pub mod time;
 
 pub use error::Rejection;
+pub use error_code::ErrorCode;
 pub use ids::*;
 pub use money::{Currency, Money};

@@ -11,9 +11,30 @@ use serde::{Deserialize, Serialize};
 /// and percentage arithmetic are exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "USD"))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Currency([u8; 3]);
+
+/// The codes the platform settles in, as the document's enum: any other string is
+/// refused when read.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An ISO 4217 currency the platform settles in."))
+            .enum_values(Some(KNOWN.iter().map(|(code, _)| *code)))
+            .examples(["USD"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Currency {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Currency")
+    }
+}
 
 /// (code, minor-unit exponent)
 const KNOWN: &[(&str, u32)] = &[

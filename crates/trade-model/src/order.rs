@@ -651,6 +651,7 @@ pub enum OrderAction {
     ExtendReceipt,
     ConfirmReceipt,
     LeaveFeedback {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
         rating: u8,
         comment: String,
     },

@@ -191,7 +191,7 @@ pub enum MutationOutcome {
     /// Refused; nothing changed. `code` is machine-readable (e.g.
     /// `order.version_conflict`).
     Rejected {
-        code: String,
+        code: crate::ErrorCode,
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         details: Option<serde_json::Value>,

@@ -120,7 +120,8 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/v1/health", axum::routing::get(|| async { "ok" }))
-        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(DefaultBodyLimit::max(crate::json_numbers::MAX_JSON_BODY))
+        .layer(axum::middleware::from_fn(crate::json_numbers::integral))
         .layer(axum::middleware::from_fn(crate::error::json_errors))
         .layer(axum::middleware::from_fn(idempotency::run_to_completion))
         .layer(tower_http::trace::TraceLayer::new_for_http())

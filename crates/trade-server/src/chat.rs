@@ -1,6 +1,7 @@
 //! Inquiries and messages: the one code path used by the REST handlers and by sync push.
 //! Each function works inside the caller's write transaction.
 
+use trade_model::ErrorCode;
 use trade_model::entities::Role;
 use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
 
@@ -16,7 +17,7 @@ pub const MAX_ATTACHMENTS: usize = 10;
 fn check_body(body: &str) -> ApiResult<()> {
     if body.trim().is_empty() || body.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::unprocessable(
-            "message.bad_length",
+            ErrorCode::MessageBadLength,
             "A message must have text, at most 10,000 characters.",
         ));
     }
@@ -37,7 +38,7 @@ pub async fn open_inquiry(
 ) -> ApiResult<()> {
     if user.role != Role::Buyer {
         return Err(ApiError::forbidden(
-            "inquiry.buyers_only",
+            ErrorCode::InquiryBuyersOnly,
             "Only buyers open inquiries.",
         ));
     }
@@ -45,11 +46,13 @@ pub async fn open_inquiry(
     let supplier = store::accounts::by_id_in(w, supplier)
         .await?
         .filter(|a| a.role == Role::Supplier)
-        .ok_or_else(|| ApiError::unprocessable("inquiry.unknown_supplier", "No such supplier."))?;
+        .ok_or_else(|| {
+            ApiError::unprocessable(ErrorCode::InquiryUnknownSupplier, "No such supplier.")
+        })?;
     let product = product.trim();
     if product.is_empty() || product.chars().count() > 200 {
         return Err(ApiError::unprocessable(
-            "inquiry.bad_product",
+            ErrorCode::InquiryBadProduct,
             "Name the product.",
         ));
     }
@@ -82,14 +85,14 @@ pub async fn post_message(
     check_body(body)?;
     if attachments.len() > MAX_ATTACHMENTS {
         return Err(ApiError::unprocessable(
-            "message.too_many_attachments",
+            ErrorCode::MessageTooManyAttachments,
             "Attach at most 10 files.",
         ));
     }
     let (buyer, supplier, status) = store::inquiries::parties(w, user.id, inquiry).await?;
     if status == "closed" {
         return Err(ApiError::conflict(
-            "inquiry.closed",
+            ErrorCode::InquiryClosed,
             "This inquiry is closed.",
         ));
     }

@@ -50,6 +50,8 @@ pub fn complete(api: &utoipa::openapi::OpenApi, keyed: &BTreeSet<OperationKey>) 
                     continue;
                 };
                 declare_path_parameters(path, op);
+                describe_if_match(op);
+                describe_query(path, op);
                 let is_keyed = keyed.contains(&(method.to_owned(), path.clone()));
                 if is_keyed {
                     add_parameter(
@@ -59,7 +61,7 @@ pub fn complete(api: &utoipa::openapi::OpenApi, keyed: &BTreeSet<OperationKey>) 
                             "description": "Any 1 to 255 visible characters, new for each \
                                 distinct request. A retry with the same key (and the same \
                                 request) gets the first answer instead of a second effect; \
-                                the same key with another request is refused (422 \
+                                the same key with another request is refused (409 \
                                 `idempotency.key_reused`).",
                             "schema": { "type": "string", "minLength": 1, "maxLength": 255 }
                         }),
@@ -72,7 +74,104 @@ pub fn complete(api: &utoipa::openapi::OpenApi, keyed: &BTreeSet<OperationKey>) 
         }
     }
     add_unlisted_routes(&mut doc);
+    describe_event_stream(&mut doc);
+    describe_document_content(&mut doc);
     doc
+}
+
+/// A document's bytes come with its own media type (one of the accepted kinds; a text
+/// file with the encoding it was found in).
+fn describe_document_content(doc: &mut Value) {
+    let Some(ok) = doc
+        .pointer_mut("/paths/~1v1~1documents~1{id}~1content/get/responses/200")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let content: Map<String, Value> = trade_documents::DocumentKind::ALL
+        .iter()
+        .map(|kind| {
+            let essence = kind.media_type().split(';').next().unwrap_or_default();
+            let schema = json!({ "schema": { "type": "string", "format": "binary" } });
+            (essence.to_owned(), schema)
+        })
+        .collect();
+    ok.insert("content".to_owned(), Value::Object(content));
+}
+
+/// What `If-Match` takes: an order version, as the `ETag` of an order answer gives it
+/// (`"7"`), bare (`7`) or weak (`W/"7"`). Anything else is refused with 400
+/// `order.bad_if_match`.
+fn describe_if_match(op: &mut Map<String, Value>) {
+    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for p in params
+        .iter_mut()
+        .filter(|p| p["in"] == "header" && p["name"] == "If-Match")
+    {
+        p["schema"] = json!({
+            "type": "string",
+            "pattern": "^(W/)?(\"[0-9]{1,18}\"|[0-9]{1,18})$",
+            "examples": ["\"3\""]
+        });
+    }
+}
+
+/// The values each query parameter takes, from the code that reads them: a cursor as
+/// the server hands them out (or empty, for the first page), the inquiry filters, the
+/// order boxes, a document id.
+fn describe_query(path: &str, op: &mut Map<String, Value>) {
+    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for p in params.iter_mut().filter(|p| p["in"] == "query") {
+        let schema = match p["name"].as_str() {
+            Some("cursor") if path == "/v1/sync/pull" => {
+                json!({ "type": "string", "pattern": crate::store::sync::Cursor::pattern() })
+            }
+            Some("cursor") => {
+                json!({ "type": "string", "pattern": crate::store::PAGE_CURSOR_PATTERN })
+            }
+            Some("filter") => json!({ "type": "string", "enum": ["all", "unread"] }),
+            Some("box") => json!({ "$ref": "#/components/schemas/OrderBox" }),
+            Some("id") => json!({ "type": "string", "format": "uuid" }),
+            Some("name") => json!({
+                "type": "string", "minLength": 1,
+                "maxLength": trade_documents::MAX_NAME_CHARS
+            }),
+            _ => continue,
+        };
+        p["schema"] = schema;
+    }
+}
+
+/// `/v1/events` is a server-sent event stream: before OpenAPI 3.2 the response schema
+/// describes one event, whose `data` is JSON (a `Poke`).
+fn describe_event_stream(doc: &mut Value) {
+    let Some(stream) = doc
+        .pointer_mut("/paths/~1v1~1events/get/responses/200/content/text~1event-stream")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    stream.insert(
+        "schema".to_owned(),
+        json!({
+            "type": "object",
+            "description": "One event: `ready` with the account's version on connect, then \
+                `changed` whenever it moves. Heartbeats are comments, not events.",
+            "required": ["event", "data"],
+            "properties": {
+                "event": { "type": "string", "enum": ["ready", "changed"] },
+                "data": {
+                    "type": "string",
+                    "contentMediaType": "application/json",
+                    "contentSchema": { "$ref": "#/components/schemas/Poke" }
+                }
+            }
+        }),
+    );
 }
 
 /// `/v1/health` and this document, which the router serves without the derive.
@@ -196,7 +295,7 @@ fn add_error_responses(method: &str, path: &str, op: &mut Map<String, Value>, ke
         ));
         statuses.push((
             "422",
-            "The request is well-formed but not acceptable (validation; `idempotency.key_reused`).",
+            "The request is well-formed but not acceptable (a rule of the area, e.g. `order.invalid_terms`).",
         ));
     }
     if has_body {
@@ -212,7 +311,7 @@ fn add_error_responses(method: &str, path: &str, op: &mut Map<String, Value>, ke
     }
     if keyed {
         statuses.push((
-            "422",
+            "409",
             "The Idempotency-Key was used before for another request (`idempotency.key_reused`).",
         ));
     }

@@ -4,6 +4,7 @@
 //! comes from the injected clock, so tests move it instead of waiting.
 
 use std::time::Duration;
+use trade_model::ErrorCode;
 
 use tokio::sync::watch;
 use trade_model::order::OrderAction;
@@ -36,8 +37,8 @@ pub async fn run_due(state: &AppState) -> Result<usize, ApiError> {
                     progressed = true;
                 }
                 // Another instance or a user got there first; the next scan sees the new state.
-                Err(err) if err.code == "order.concurrent_change" => {}
-                Err(err) => tracing::warn!(order = %id, code = err.code, "deadline not applied"),
+                Err(err) if err.code == ErrorCode::OrderConcurrentChange => {}
+                Err(err) => tracing::warn!(order = %id, code = %err.code, "deadline not applied"),
             }
         }
         if batch < 100 || !progressed {
@@ -57,7 +58,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut last_purge: Option<std::time::Instant> = None;
     loop {
         if let Err(err) = run_due(&state).await {
-            tracing::warn!(code = err.code, message = %err.message, "deadline scan failed");
+            tracing::warn!(code = %err.code, message = %err.message, "deadline scan failed");
         }
         if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
             last_purge = Some(std::time::Instant::now());
@@ -68,7 +69,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             match store::sync::purge_before(&state.db, before).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "purged old replay records"),
                 Ok(_) => {}
-                Err(err) => tracing::warn!(code = err.code, "purging replay records failed"),
+                Err(err) => tracing::warn!(code = %err.code, "purging replay records failed"),
             }
         }
         let sleep = match store::orders::earliest_deadline(&state.db).await {

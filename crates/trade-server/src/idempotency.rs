@@ -15,6 +15,7 @@
 //! 5xx status are not, so a retry after a server fault runs again.
 
 use std::convert::Infallible;
+use trade_model::ErrorCode;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
@@ -104,7 +105,7 @@ pub fn key_header(headers: &axum::http::HeaderMap) -> ApiResult<Option<String>> 
         .map(|k| Some(k.to_owned()))
         .ok_or_else(|| {
             ApiError::bad_request(
-                "idempotency.bad_key",
+                ErrorCode::IdempotencyBadKey,
                 "Idempotency-Key must be 1 to 255 visible characters.",
             )
         })
@@ -119,7 +120,7 @@ async fn check(state: &AppState, request: Request) -> ApiResult<(Request, Option
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
+            ErrorCode::RequestTooLarge,
             "The request body is too large.",
         )
     })?;
@@ -177,8 +178,8 @@ impl Idempotency {
                 }
                 Claim::Mismatch => {
                     w.rollback().await?;
-                    return Err(ApiError::unprocessable(
-                        "idempotency.key_reused",
+                    return Err(ApiError::conflict(
+                        ErrorCode::IdempotencyKeyReused,
                         "This Idempotency-Key was already used for a different request.",
                     ));
                 }
@@ -196,7 +197,7 @@ impl Idempotency {
 /// failed, not kept; ask again (or watch the payment) for the outcome.
 pub fn processing(payment: &str) -> ApiError {
     ApiError::conflict(
-        "payment.processing",
+        ErrorCode::PaymentProcessing,
         "The payment is still being processed; its outcome follows shortly.",
     )
     .with_details(serde_json::json!({ "payment_id": payment }))

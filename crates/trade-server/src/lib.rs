@@ -13,6 +13,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod idempotency;
+pub mod json_numbers;
 pub mod live;
 pub mod orders;
 pub mod payments;

@@ -3,6 +3,7 @@
 //! rule, save optimistically on the version, keep payment records in step.
 
 use crate::store::documents::OPERATORS;
+use trade_model::ErrorCode;
 use trade_model::api::{CreateOrderRequest, OrderView};
 use trade_model::dispute::DisputeAction;
 use trade_model::entities::{PaymentStatus, Role};
@@ -82,7 +83,7 @@ pub async fn apply_in(
     .await?;
     if !saved {
         return Err(ApiError::conflict(
-            "order.concurrent_change",
+            ErrorCode::OrderConcurrentChange,
             "The order changed at the same moment; reload and try again.",
         ));
     }
@@ -134,7 +135,7 @@ pub fn parties_for_new_order(
         (Role::Buyer, Role::Supplier) => Ok((user.id, counterparty, Party::Buyer)),
         (Role::Supplier, Role::Buyer) => Ok((counterparty, user.id, Party::Supplier)),
         _ => Err(ApiError::unprocessable(
-            "order.bad_counterparty",
+            ErrorCode::OrderBadCounterparty,
             "An order is between a buyer and a supplier.",
         )),
     }
@@ -152,13 +153,13 @@ pub async fn submit(
     let counterparty = store::accounts::by_id_in(w, req.counterparty)
         .await?
         .ok_or_else(|| {
-            ApiError::unprocessable("order.bad_counterparty", "No such trading partner.")
+            ApiError::unprocessable(ErrorCode::OrderBadCounterparty, "No such trading partner.")
         })?;
     let (buyer, supplier, creator) =
         parties_for_new_order(user, counterparty.id, counterparty.role)?;
     if store::orders::get_tx(w, id).await?.is_some() {
         return Err(ApiError::conflict(
-            "order.exists",
+            ErrorCode::OrderExists,
             "An order with this id exists.",
         ));
     }
@@ -166,7 +167,7 @@ pub async fn submit(
         let (ib, is, _) = store::inquiries::parties(w, user.id, inquiry).await?;
         if (ib, is) != (buyer, supplier) {
             return Err(ApiError::unprocessable(
-                "order.inquiry_mismatch",
+                ErrorCode::OrderInquiryMismatch,
                 "The inquiry is between other parties.",
             ));
         }

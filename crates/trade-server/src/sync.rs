@@ -3,6 +3,7 @@
 //! paths as the REST API, each applied at most once.
 
 use std::collections::HashMap;
+use trade_model::ErrorCode;
 
 use trade_model::api::UnreadCounts;
 use trade_model::dispute::DisputeAction;
@@ -40,8 +41,9 @@ pub async fn pull(
     cursor: &str,
     limit: i64,
 ) -> ApiResult<PullResponse> {
-    let after = Cursor::decode(cursor)
-        .ok_or_else(|| ApiError::bad_request("sync.bad_cursor", "The sync cursor is not valid."))?;
+    let after = Cursor::decode(cursor).ok_or_else(|| {
+        ApiError::bad_request(ErrorCode::SyncBadCursor, "The sync cursor is not valid.")
+    })?;
     let limit = limit.clamp(1, trade_model::sync::MAX_PULL_LIMIT);
     // Read the version first: everything up to it is visible, so a client whose cursor
     // reaches it is up to date as of this call.
@@ -255,7 +257,7 @@ async fn apply(
                 } => {
                     if method != PaymentMethod::TelegraphicTransfer {
                         return Err(ApiError::unprocessable(
-                            "payment.card_needs_connection",
+                            ErrorCode::PaymentCardNeedsConnection,
                             "Card payments go to the payment provider directly and cannot be queued.",
                         ));
                     }
@@ -300,7 +302,7 @@ pub async fn push(
                 .is_some_and(|seen| *seen != fingerprint)
             {
                 MutationOutcome::Rejected {
-                    code: "sync.mutation_id_reused".to_owned(),
+                    code: ErrorCode::SyncMutationIdReused.to_owned(),
                     message: "This mutation id was already used for another change; \
                               send a new change under a new id."
                         .to_owned(),

@@ -2,11 +2,30 @@
 // one place that turns codes into what a buyer reads. Unknown codes fall back to the
 // message Rust sent, which is already a sentence.
 
+import type { ErrorCode } from "./bindings/ErrorCode";
 import { IpcError } from "./ipc";
 
-const WORDS: Record<string, string> = {
+/** Codes the app raises itself (trade-client, the Tauri layer), not the server. */
+type LocalCode =
+  | "auth.missing_credentials"
+  | "auth.not_signed_in"
+  | "client.bad_certificate"
+  | "client.bad_url"
+  | "client.https_required"
+  | "client.io"
+  | "client.timeout"
+  | "client.unreachable"
+  | "client.untrusted_certificate"
+  | "credentials.failed"
+  | "document.checksum_mismatch"
+  | "http.429"
+  | "ipc.failed"
+  | "store.newer_database";
+
+// Keyed by the server's codes (generated from `trade_model::ErrorCode`) and the app's
+// own, so a misspelt or retired code fails svelte-check instead of never matching.
+const WORDS: Partial<Record<ErrorCode | LocalCode, string>> = {
   // signing in
-  "auth.invalid_credentials": "Wrong email or password.",
   "auth.bad_credentials": "Wrong email or password.",
   "auth.missing_credentials": "Enter your email and password.",
   "auth.rate_limited": "Too many sign-in attempts. Wait a few minutes, then try again.",
@@ -96,7 +115,8 @@ const WORDS: Record<string, string> = {
 
 /** Words for an error code, or `fallback` (the message that came with it). */
 export function wordsFor(code: string | null | undefined, fallback?: string | null): string {
-  if (code && WORDS[code]) return WORDS[code];
+  const words = code ? WORDS[code as ErrorCode | LocalCode] : undefined;
+  if (words) return words;
   const text = (fallback ?? "").trim();
   if (text) return text.charAt(0).toUpperCase() + text.slice(1);
   return "Something went wrong.";
@@ -127,6 +147,6 @@ export function offlineReason(code: string | null): string | null {
     case "http.429":
       return "The server asked to slow down.";
     default:
-      return WORDS[code] ?? null;
+      return WORDS[code as ErrorCode | LocalCode] ?? null;
   }
 }

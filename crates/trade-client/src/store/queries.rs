@@ -580,7 +580,7 @@ mod tests {
     use trade_model::entities::InquiryStatus;
     use trade_model::order::Party;
     use trade_model::sync::{Change, RecordKind, SyncRecord};
-    use trade_model::{AccountId, InquiryId};
+    use trade_model::{AccountId, ErrorCode, InquiryId};
 
     use super::*;
 
@@ -724,7 +724,11 @@ mod tests {
         store.apply_page(&[pulled], "c2", now).expect("applies");
         // ...and the server refuses the cancel: the order shows version 2, not version 1.
         store
-            .mark_rejected(mutation, "order.version_conflict", "The order changed.")
+            .mark_rejected(
+                mutation,
+                ErrorCode::OrderVersionConflict.as_str(),
+                "The order changed.",
+            )
             .expect("marks");
         let shown = store.order(id).expect("cached");
         assert_eq!(shown.order.version, 2);

@@ -120,7 +120,7 @@ fn refused(o: &Order, actor: Actor, action: OrderAction, now: Timestamp) -> &'st
             "{action:?} by {actor:?} accepted in {:?} (now {:?})",
             o.status, next.status
         ),
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     }
 }
 

@@ -927,7 +927,7 @@ fn run(
             }
             Err(e) => {
                 assert_eq!(o, snapshot, "a refused action changes nothing");
-                assert!(e.code().contains('.'));
+                assert!(e.code().as_str().contains('.'));
             }
         }
         check_state(&o);

@@ -21,6 +21,7 @@ use rand::TryRngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use trade_model::AccountId;
+use trade_model::ErrorCode;
 use trade_model::entities::Role;
 
 use crate::db::{Write, from_millis, millis};
@@ -278,10 +279,10 @@ impl FromRequestParts<AppState> for AuthUser {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ApiError::unauthorized("auth.missing_token", "Sign in first."))?;
+            .ok_or_else(|| ApiError::unauthorized(ErrorCode::AuthMissingToken, "Sign in first."))?;
         let token = header
             .strip_prefix("Bearer ")
-            .ok_or_else(|| ApiError::unauthorized("auth.missing_token", "Sign in first."))?;
+            .ok_or_else(|| ApiError::unauthorized(ErrorCode::AuthMissingToken, "Sign in first."))?;
         let row = sqlx::query(
             "SELECT t.account_id, t.family_id, t.expires_at, t.revoked_at, t.used_at, a.role \
              FROM access_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1",
@@ -291,7 +292,7 @@ impl FromRequestParts<AppState> for AuthUser {
         .await?;
         let invalid = || {
             ApiError::unauthorized(
-                "auth.invalid_token",
+                ErrorCode::AuthInvalidToken,
                 "Your session has expired; sign in again.",
             )
         };

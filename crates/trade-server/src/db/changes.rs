@@ -32,6 +32,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Inquiry,
+        Kind::Message,
+        Kind::Order,
+        Kind::Payment,
+        Kind::Document,
+        Kind::UnreadCounts,
+        Kind::OrderHistory,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Inquiry => "inquiry",
@@ -45,17 +55,7 @@ impl Kind {
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        [
-            Kind::Inquiry,
-            Kind::Message,
-            Kind::Order,
-            Kind::Payment,
-            Kind::Document,
-            Kind::UnreadCounts,
-            Kind::OrderHistory,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

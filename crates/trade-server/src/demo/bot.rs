@@ -198,7 +198,7 @@ impl SupplierBot {
                 Ok(page) => page,
                 Err(err) => {
                     if !self.closed() {
-                        tracing::warn!(supplier = %self.me.id, code = err.code, message = %err.message, "demo bot could not pull");
+                        tracing::warn!(supplier = %self.me.id, code = %err.code, message = %err.message, "demo bot could not pull");
                     }
                     return;
                 }
@@ -334,9 +334,9 @@ impl SupplierBot {
                 }
                 Err(err) => {
                     if err.status.is_server_error() && !self.closed() {
-                        tracing::warn!(supplier = %self.me.id, ?key, code = err.code, message = %err.message, "demo bot action failed; retrying later");
+                        tracing::warn!(supplier = %self.me.id, ?key, code = %err.code, message = %err.message, "demo bot action failed; retrying later");
                     } else {
-                        tracing::debug!(supplier = %self.me.id, ?key, code = err.code, message = %err.message, "demo bot action refused; retrying on the next poke");
+                        tracing::debug!(supplier = %self.me.id, ?key, code = %err.code, message = %err.message, "demo bot action refused; retrying on the next poke");
                     }
                     if let Some(work) = self.work.get_mut(&key) {
                         work.due = None;
@@ -472,7 +472,7 @@ impl SupplierBot {
         }
         .await;
         if let Err(err) = result {
-            tracing::debug!(%inquiry, code = err.code, "demo bot could not post a note");
+            tracing::debug!(%inquiry, code = %err.code, "demo bot could not post a note");
         }
     }
 }

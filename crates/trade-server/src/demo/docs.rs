@@ -4,6 +4,7 @@
 //! content-addressed store, metadata row with the owner's access).
 
 use std::fmt::Write as _;
+use trade_model::ErrorCode;
 
 use trade_documents::MAX_DOCUMENT_BYTES;
 use trade_model::entities::DocumentMeta;
@@ -30,7 +31,7 @@ pub async fn keep(
     let mut writer = HashingWriter::new(std::io::BufWriter::new(file), MAX_DOCUMENT_BYTES);
     if !writer.push(bytes).map_err(ApiError::internal)? {
         return Err(ApiError::unprocessable(
-            "document.too_large",
+            ErrorCode::DocumentTooLarge,
             "A demo document is larger than the upload cap.",
         ));
     }

@@ -21,6 +21,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use trade_model::ErrorCode;
 
 use jiff::SignedDuration;
 use trade_model::AccountId;
@@ -132,7 +133,7 @@ pub enum DemoError {
     #[error(transparent)]
     Start(#[from] StartError),
     #[error("demo world: {message} ({code})")]
-    World { code: &'static str, message: String },
+    World { code: ErrorCode, message: String },
 }
 
 impl From<ApiError> for DemoError {
@@ -210,7 +211,7 @@ async fn load_accounts(
     seeded: Option<WorldSummary>,
 ) -> Result<DemoAccounts, DemoError> {
     let incomplete = |what: &str| DemoError::World {
-        code: "demo.incomplete_world",
+        code: ErrorCode::DemoIncompleteWorld,
         message: format!("the database has a demo world without {what}; use an empty --data-dir"),
     };
     let buyer = store::accounts::by_email(&state.db, BUYER_EMAIL)
@@ -260,7 +261,7 @@ async fn record_funds_arrival(
         || payment.status != PaymentStatus::Processing
     {
         return Err(ApiError::conflict(
-            "payment.not_processing",
+            ErrorCode::PaymentNotProcessing,
             "This transfer was already settled or has expired.",
         ));
     }

@@ -19,6 +19,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sqlx::Row;
+use trade_model::ErrorCode;
 use trade_model::api::{CardDetails, CreateOrderRequest};
 use trade_model::dispute::{DisputeAction, DisputeReason};
 use trade_model::entities::{Payment, Role};
@@ -160,7 +161,7 @@ pub async fn exists(state: &AppState) -> ApiResult<bool> {
         .try_get("n")?;
     if accounts > 0 {
         return Err(ApiError::conflict(
-            "demo.database_in_use",
+            ErrorCode::DemoDatabaseInUse,
             format!(
                 "the database already has {accounts} accounts and no demo world; the demo \
                  seeds only an empty database (its passwords are public): use another --data-dir"
@@ -260,7 +261,7 @@ impl Seeder<'_> {
         let now = self.state.now();
         let taken = || {
             ApiError::conflict(
-                "demo.email_taken",
+                ErrorCode::DemoEmailTaken,
                 "A demo account's email is already registered by someone else.",
             )
         };

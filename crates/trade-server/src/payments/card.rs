@@ -4,6 +4,7 @@
 //! reset or a crash), and stored as the answer of the request's idempotency key.
 
 use std::time::Duration;
+use trade_model::ErrorCode;
 
 use axum::http::StatusCode;
 use jiff::SignedDuration;
@@ -108,7 +109,7 @@ fn answer(state: &AppState, payment: Payment, order: Order) -> ApiResult<Stored>
         stored_response(
             status,
             &trade_model::api::ApiError {
-                code: String::from(code),
+                code,
                 message,
                 details: Some(serde_json::json!({ "payment_id": payment.id })),
             },
@@ -118,12 +119,12 @@ fn answer(state: &AppState, payment: Payment, order: Order) -> ApiResult<Stored>
     match payment.status {
         PaymentStatus::Declined => error(
             StatusCode::PAYMENT_REQUIRED,
-            "payment.declined",
+            ErrorCode::PaymentDeclined,
             payment.failure.clone().unwrap_or_default(),
         ),
         PaymentStatus::Failed => error(
             StatusCode::BAD_GATEWAY,
-            "payment.gateway_unavailable",
+            ErrorCode::PaymentGatewayUnavailable,
             payment
                 .failure
                 .clone()
@@ -163,7 +164,7 @@ pub async fn reconcile(state: &AppState, grace: SignedDuration) -> ApiResult<usi
         match settle(state, id, outcome).await {
             Ok(_) => settled += 1,
             Err(err) => {
-                tracing::error!(payment = %id, code = err.code, message = %err.message, "reconciling a card payment failed");
+                tracing::error!(payment = %id, code = %err.code, message = %err.message, "reconciling a card payment failed");
             }
         }
     }
@@ -182,7 +183,7 @@ pub async fn run_reconciler(
 ) {
     loop {
         if let Err(err) = reconcile(&state, grace).await {
-            tracing::error!(code = err.code, message = %err.message, "payment reconciliation");
+            tracing::error!(code = %err.code, message = %err.message, "payment reconciliation");
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

@@ -1,6 +1,7 @@
 //! Registration, sessions and the caller's own account.
 
 use std::net::SocketAddr;
+use trade_model::ErrorCode;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -34,40 +35,41 @@ fn field_ok(s: &str, max: usize) -> bool {
 }
 
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterRequest,
-    responses((status = 201, body = Account), (status = 409, body = trade_model::api::ApiError)))]
+    responses((status = 201, body = Account), (status = 403, description = "Operator accounts are not registrable (`account.operator_not_registrable`)."),
+        (status = 409, body = trade_model::api::ApiError)))]
 pub async fn register(
     State(state): State<AppState>,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
     if req.role == Role::Operator {
         return Err(ApiError::forbidden(
-            "account.operator_not_registrable",
+            ErrorCode::AccountOperatorNotRegistrable,
             "Operator accounts are created by the platform.",
         ));
     }
     if !valid_email(&req.email) {
         return Err(ApiError::unprocessable(
-            "account.bad_email",
+            ErrorCode::AccountBadEmail,
             "Enter a valid email address.",
         ));
     }
     let chars = req.password.chars().count();
     if !(password::MIN_PASSWORD_CHARS..=password::MAX_PASSWORD_CHARS).contains(&chars) {
         return Err(ApiError::unprocessable(
-            "account.weak_password",
+            ErrorCode::AccountWeakPassword,
             "Use a password of at least 10 characters.",
         ));
     }
     if !field_ok(&req.display_name, 100) || !field_ok(&req.company_name, 200) {
         return Err(ApiError::unprocessable(
-            "account.bad_name",
+            ErrorCode::AccountBadName,
             "Give your name and your company's name.",
         ));
     }
     if req.country.trim().len() != 2 || !req.country.trim().chars().all(|c| c.is_ascii_alphabetic())
     {
         return Err(ApiError::unprocessable(
-            "account.bad_country",
+            ErrorCode::AccountBadCountry,
             "Give the country as a two-letter code, e.g. US.",
         ));
     }
@@ -103,7 +105,7 @@ async fn registered_before(
 ) -> ApiResult<(StatusCode, Json<Account>)> {
     let taken = || {
         ApiError::conflict(
-            "account.email_taken",
+            ErrorCode::AccountEmailTaken,
             "An account with this email already exists.",
         )
     };
@@ -138,7 +140,7 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
 fn too_many(retry: SignedDuration) -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "auth.rate_limited",
+        ErrorCode::AuthRateLimited,
         format!(
             "Too many sign-in attempts; try again in {} seconds.",
             retry.as_secs().max(1)
@@ -191,7 +193,7 @@ pub async fn login(
         (Some((account, _)), true) => account,
         _ => {
             return Err(ApiError::unauthorized(
-                "auth.bad_credentials",
+                ErrorCode::AuthBadCredentials,
                 "The email or password is wrong.",
             ));
         }
@@ -238,15 +240,15 @@ pub async fn refresh(
             ))
         }
         RefreshOutcome::Reused => Err(ApiError::unauthorized(
-            "auth.refresh_reused",
+            ErrorCode::AuthRefreshReused,
             "This sign-in was used from somewhere else, so it was ended everywhere; sign in again.",
         )),
         RefreshOutcome::Spent => Err(ApiError::unauthorized(
-            "auth.refresh_spent",
+            ErrorCode::AuthRefreshSpent,
             "This sign-in was already renewed; use the newer session.",
         )),
         RefreshOutcome::Invalid => Err(ApiError::unauthorized(
-            "auth.invalid_token",
+            ErrorCode::AuthInvalidToken,
             "Your session has expired; sign in again.",
         )),
     }
@@ -293,7 +295,7 @@ pub async fn create_operator(
 ) -> ApiResult<Account> {
     if !valid_email(email) || password.chars().count() < password::MIN_PASSWORD_CHARS {
         return Err(ApiError::unprocessable(
-            "account.bad_operator",
+            ErrorCode::AccountBadOperator,
             "Give a valid email and a password of at least 10 characters.",
         ));
     }
@@ -314,7 +316,7 @@ pub async fn create_operator(
     .await?
     .ok_or_else(|| {
         ApiError::conflict(
-            "account.email_taken",
+            ErrorCode::AccountEmailTaken,
             "An account with this email already exists.",
         )
     })?;

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use trade_documents::{DocumentError, MAX_DOCUMENT_BYTES};
 use trade_model::DocumentId;
+use trade_model::ErrorCode;
 use trade_model::entities::DocumentMeta;
 
 use crate::auth::AuthUser;
@@ -37,8 +38,8 @@ pub struct UploadQuery {
 
 fn document_error(err: DocumentError) -> ApiError {
     let status = match err.code() {
-        "document.too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "document.io" => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::DocumentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::DocumentIo => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     ApiError::new(status, err.code(), err.to_string())
@@ -69,7 +70,10 @@ pub async fn upload(
     let mut stream = request.into_body().into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
-            ApiError::bad_request("document.upload_interrupted", "The upload was interrupted.")
+            ApiError::bad_request(
+                ErrorCode::DocumentUploadInterrupted,
+                "The upload was interrupted.",
+            )
         })?;
         if !writer.push(&chunk).map_err(ApiError::internal)? {
             return Err(document_error(DocumentError::TooLarge {
@@ -125,7 +129,7 @@ async fn keep(
             return w.respond(StatusCode::OK, &existing).await;
         }
         return Err(ApiError::conflict(
-            "document.id_taken",
+            ErrorCode::DocumentIdTaken,
             "A different document already has this id.",
         ));
     }

@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use trade_model::ErrorCode;
 use trade_model::api::{
     CreateInquiryRequest, MarkReadRequest, Page, PostMessageRequest, UnreadCounts,
 };
@@ -46,7 +47,7 @@ pub async fn create(
                 .filter(|p| p.supplier == req.supplier)
                 .ok_or_else(|| {
                     ApiError::unprocessable(
-                        "inquiry.unknown_product",
+                        ErrorCode::InquiryUnknownProduct,
                         "The supplier has no such product.",
                     )
                 })?
@@ -86,7 +87,7 @@ pub async fn list(
         Some("unread") => true,
         Some(_) => {
             return Err(ApiError::bad_request(
-                "request.bad_filter",
+                ErrorCode::RequestBadFilter,
                 "filter is `all` or `unread`.",
             ));
         }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use trade_model::ErrorCode;
 use trade_model::PaymentId;
 use trade_model::api::{CardReviewRequest, FundsArrivedRequest, OrderView, PaymentResult};
 use trade_model::entities::{PaymentStatus, Role};
@@ -42,7 +43,7 @@ pub async fn funds_arrived(
         .ok_or_else(|| ApiError::not_found("payment reference"))?;
     if req.amount_minor != payment.amount_minor {
         return Err(ApiError::unprocessable(
-            "payment.amount_mismatch",
+            ErrorCode::PaymentAmountMismatch,
             format!(
                 "The transfer must be exactly {} minor units.",
                 payment.amount_minor
@@ -59,7 +60,7 @@ pub async fn funds_arrived(
         .ok_or_else(|| ApiError::not_found("payment reference"))?;
     if current.status != PaymentStatus::Processing {
         return Err(ApiError::conflict(
-            "payment.not_processing",
+            ErrorCode::PaymentNotProcessing,
             "This transfer was already settled or has expired.",
         ));
     }

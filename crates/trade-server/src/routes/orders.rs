@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use trade_model::ErrorCode;
 use trade_model::OrderId;
 use trade_model::api::{
     BoxCount, CreateOrderRequest, ExtendShipByRequest, FeedbackRequest, ModifyOrderRequest,
@@ -34,7 +35,7 @@ fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
     let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
         ApiError::new(
             StatusCode::PRECONDITION_REQUIRED,
-            "order.version_required",
+            ErrorCode::OrderVersionRequired,
             "Send If-Match with the order version you reviewed.",
         )
     })?;
@@ -44,7 +45,7 @@ fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| {
             ApiError::bad_request(
-                "order.bad_if_match",
+                ErrorCode::OrderBadIfMatch,
                 "If-Match must be a version like \"3\".",
             )
         })
@@ -120,9 +121,12 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Page<OrderView>>> {
     let filter = match q.order_box.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(b) => Some(OrderBox::parse(b).ok_or_else(|| {
-            ApiError::bad_request("request.bad_filter", format!("`{b}` is not an order box."))
+            ApiError::bad_request(
+                ErrorCode::RequestBadFilter,
+                format!("`{b}` is not an order box."),
+            )
         })?),
     };
     let (orders, next_cursor) = store::orders::list(

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rand::Rng;
 use tokio::time::timeout;
+use trade_model::ErrorCode;
 use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
 use trade_model::entities::{Payment, PaymentStatus};
 use trade_model::order::{self, Actor, OrderAction, Party, PaymentMethod};
@@ -67,15 +68,18 @@ fn transfer_reference() -> String {
 fn card_error(problem: CardProblem) -> ApiError {
     let (code, message) = match problem {
         CardProblem::Number => (
-            "payment.card_number_invalid",
+            ErrorCode::PaymentCardNumberInvalid,
             "The card number is not valid.",
         ),
-        CardProblem::Expired => ("payment.card_expired", "The card has expired."),
+        CardProblem::Expired => (ErrorCode::PaymentCardExpired, "The card has expired."),
         CardProblem::Cvc => (
-            "payment.card_cvc_invalid",
+            ErrorCode::PaymentCardCvcInvalid,
             "The security code is not valid.",
         ),
-        CardProblem::Holder => ("payment.card_holder_missing", "Enter the name on the card."),
+        CardProblem::Holder => (
+            ErrorCode::PaymentCardHolderMissing,
+            "Enter the name on the card.",
+        ),
     };
     ApiError::unprocessable(code, message)
 }
@@ -105,7 +109,7 @@ pub async fn pay(
         }
         (PaymentMethod::Card, None) => {
             return Err(ApiError::unprocessable(
-                "payment.card_missing",
+                ErrorCode::PaymentCardMissing,
                 "Enter the card details.",
             ));
         }

@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::time::Duration;
+use trade_model::ErrorCode;
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -52,7 +53,7 @@ pub async fn push(
 ) -> ApiResult<Json<PushResponse>> {
     if req.mutations.len() > MAX_PUSH_BATCH {
         return Err(ApiError::unprocessable(
-            "sync.batch_too_large",
+            ErrorCode::SyncBatchTooLarge,
             format!("Push at most {MAX_PUSH_BATCH} mutations at a time."),
         ));
     }

@@ -1,5 +1,6 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use trade_model::ErrorCode;
 use trade_model::entities::{DocumentMeta, Role};
 use trade_model::{AccountId, DocumentId};
 
@@ -115,7 +116,7 @@ pub async fn require_owned(
             .await?;
         if row.is_none() {
             return Err(ApiError::unprocessable(
-                "document.not_found",
+                ErrorCode::DocumentNotFound,
                 format!("Document {id} does not exist or was not uploaded by you."),
             ));
         }
@@ -160,7 +161,7 @@ pub async fn delete_unshared(
     .await?;
     if shared.is_some() {
         return Err(ApiError::conflict(
-            "document.in_use",
+            ErrorCode::DocumentInUse,
             "This document was sent or attached to an order and is kept as a record.",
         ));
     }

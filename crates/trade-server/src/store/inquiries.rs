@@ -1,5 +1,6 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use trade_model::ErrorCode;
 use trade_model::entities::{DocumentMeta, Inquiry, InquiryStatus, Message, Role};
 use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
 
@@ -150,7 +151,7 @@ pub async fn list(
 ) -> Result<(Vec<Inquiry>, Option<String>), ApiError> {
     let (at, id) = match cursor {
         Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            ApiError::bad_request("request.bad_cursor", "The cursor is not valid.")
+            ApiError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
         })?,
         _ => (i64::MAX, String::new()),
     };
@@ -287,7 +288,7 @@ pub async fn messages(
 ) -> Result<(Vec<Message>, Option<String>), ApiError> {
     let (at, id) = match cursor {
         Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            ApiError::bad_request("request.bad_cursor", "The cursor is not valid.")
+            ApiError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
         })?,
         _ => (i64::MIN, String::new()),
     };

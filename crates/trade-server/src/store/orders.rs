@@ -4,6 +4,7 @@
 //! timeline and its version history.
 
 use sqlx::Row;
+use trade_model::ErrorCode;
 use trade_model::api::OrderEvent;
 use trade_model::order::{ActionKind, Order, OrderBox, Party, order_box};
 use trade_model::{AccountId, OrderId};
@@ -143,7 +144,7 @@ pub async fn list(
 ) -> Result<(Vec<Order>, Option<String>), ApiError> {
     let (at, id) = match cursor {
         Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            ApiError::bad_request("request.bad_cursor", "The cursor is not valid.")
+            ApiError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
         })?,
         _ => (i64::MAX, String::new()),
     };

@@ -23,12 +23,19 @@ impl Cursor {
         }
     }
 
+    /// What [`Cursor::decode`] reads, as a regular expression for the API document:
+    /// empty, a version, or a version, a kind and a record id.
+    pub fn pattern() -> String {
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("^([0-9]{{1,18}}(\\.({})\\..+)?)?$", kinds.join("|"))
+    }
+
     pub fn decode(s: &str) -> Option<Cursor> {
         if s.is_empty() {
             return Some(Cursor::default());
         }
         let mut parts = s.splitn(3, '.');
-        let version = parts.next()?.parse().ok()?;
+        let version = parts.next().filter(|v| super::is_number(v))?.parse().ok()?;
         match (parts.next(), parts.next()) {
             (None, _) => Some(Cursor {
                 version,

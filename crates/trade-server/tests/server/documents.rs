@@ -170,10 +170,7 @@ async fn an_upload_retried_with_its_idempotency_key_is_stored_once() {
     let (status, err) = send(b"PI-2: 200 pumps\n").await;
     assert_eq!(
         (status, err["code"].as_str()),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some("idempotency.key_reused")
-        )
+        (StatusCode::CONFLICT, Some("idempotency.key_reused"))
     );
     s.running.shutdown().await;
 }

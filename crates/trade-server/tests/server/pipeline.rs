@@ -507,6 +507,20 @@ async fn the_openapi_document_describes_every_route() {
     assert!(doc["components"]["schemas"]["OrderView"].is_object());
     assert!(doc["components"]["schemas"]["ApiError"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every error code is listed, as the type of ApiError.code.
+    assert_eq!(
+        doc["components"]["schemas"]["ApiError"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
+    let listed: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("ErrorCode is an enum of strings")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for code in trade_model::ErrorCode::ALL {
+        assert!(listed.contains(&code.as_str()), "{code} unlisted");
+    }
     for path in ["/v1/health", "/v1/openapi.json"] {
         assert!(paths.contains_key(path), "{path} unlisted");
     }

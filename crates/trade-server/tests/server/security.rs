@@ -365,10 +365,7 @@ async fn idempotency_keys_replay_refuse_other_bodies_and_answer_concurrent_dupli
         .await;
     assert_eq!(
         (status, err["code"].as_str()),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some("idempotency.key_reused")
-        )
+        (StatusCode::CONFLICT, Some("idempotency.key_reused"))
     );
     // Keys are per account: the supplier may use the same key for its own request.
     let supplier_body = json!({ "counterparty": buyer.id, "origin": "template", "terms": s.terms(&[("Cable", 1, 100)], None) });

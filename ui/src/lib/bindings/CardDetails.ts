@@ -3,4 +3,8 @@
 /**
  * Card details go to the payment gateway and nowhere else.
  */
-export type CardDetails = { number: string, exp_month: number, exp_year: number, cvc: string, holder: string, };
+export type CardDetails = { number: string, exp_month: number, 
+/**
+ * Four digits.
+ */
+exp_year: number, cvc: string, holder: string, };
