@@ -146,6 +146,31 @@ pub enum DisputeAction {
 }
 
 impl DisputeAction {
+    /// The rules about what the action carries, whatever the dispute's state (see
+    /// [`crate::order::OrderAction::check_content`]).
+    pub fn check_content(&self) -> Result<(), Rejection> {
+        match self {
+            DisputeAction::File {
+                claim_minor,
+                description,
+                evidence,
+                ..
+            } => {
+                if *claim_minor <= 0 {
+                    return Err(Rejection::InvalidAmount);
+                }
+                if evidence.len() > MAX_EVIDENCE {
+                    return Err(Rejection::TooMuchEvidence { max: MAX_EVIDENCE });
+                }
+                text(description).map(|_| ())
+            }
+            DisputeAction::Propose { refund_minor, .. } if *refund_minor < 0 => {
+                Err(Rejection::InvalidAmount)
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn kind(&self) -> ActionKind {
         match self {
             DisputeAction::File { .. } => ActionKind::FileDispute,

@@ -690,6 +690,39 @@ pub enum ActionKind {
 }
 
 impl OrderAction {
+    /// The rules about what the action carries, whatever the order's state: a rating
+    /// from 1 to 5, texts within their lengths, amounts above zero, terms that are
+    /// valid on `now`'s date. [`apply`] checks them too; a server checks them first, so
+    /// that a request it could never take is refused as such (422) even when its
+    /// `If-Match` is stale, as HTTP has it (RFC 9110 §13.2.1).
+    pub fn check_content(&self, now: Timestamp) -> Result<(), Rejection> {
+        match self {
+            OrderAction::Modify { terms, .. } => validate_terms(terms, utc_date(now))
+                .map(|_| ())
+                .map_err(Rejection::InvalidTerms),
+            OrderAction::RequestModification { note } => {
+                check_text(note, MAX_TEXT_CHARS).map(|_| ())
+            }
+            OrderAction::Cancel { reason } if reason.chars().count() > MAX_TEXT_CHARS => {
+                Err(Rejection::InvalidText)
+            }
+            OrderAction::Ship {
+                carrier,
+                tracking_number,
+            } => {
+                check_text(carrier, MAX_SHORT_TEXT_CHARS)?;
+                check_text(tracking_number, MAX_SHORT_TEXT_CHARS).map(|_| ())
+            }
+            OrderAction::LeaveFeedback { rating, comment }
+                if !(1..=5).contains(rating) || comment.chars().count() > MAX_TEXT_CHARS =>
+            {
+                Err(Rejection::InvalidFeedback)
+            }
+            OrderAction::Dispute(action) => action.check_content(),
+            _ => Ok(()),
+        }
+    }
+
     pub fn kind(&self) -> ActionKind {
         match self {
             OrderAction::Confirm { .. } => ActionKind::Confirm,

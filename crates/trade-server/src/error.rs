@@ -77,6 +77,8 @@ impl From<Rejection> for ApiError {
             Rejection::InvalidTerms(_)
             | Rejection::InvalidText
             | Rejection::InvalidFeedback
+            | Rejection::InvalidAmount
+            | Rejection::TooMuchEvidence { .. }
             | Rejection::AmountMismatch { .. }
             | Rejection::RefundExceedsPaid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::CONFLICT,

@@ -259,6 +259,8 @@ pub async fn step_on(
     reviewed: Option<i64>,
     action: &OrderAction,
 ) -> Result<(Order, Actor), ApiError> {
+    // A request that could never be taken is refused as such, before its precondition.
+    action.check_content(state.now())?;
     if let Some(reviewed) = reviewed {
         let current = store::orders::get_tx(w, id)
             .await?

@@ -583,6 +583,36 @@ async fn every_order_step_sent_on_a_stale_version_is_refused_with_412_and_change
             assert_eq!(err["details"]["current_version"], 2, "{step}");
         }
     }
+    // A step that could never be taken is refused as such, stale version or not (RFC
+    // 9110: a precondition counts only for a request that would otherwise succeed).
+    for (step, body, code) in [
+        ("feedback", json!({ "rating": 6 }), "order.invalid_feedback"),
+        (
+            "ship",
+            json!({ "carrier": " ", "tracking_number": "1" }),
+            "request.invalid_text",
+        ),
+        (
+            "dispute/proposals",
+            json!({ "refund_minor": -1, "note": "x" }),
+            "request.invalid_amount",
+        ),
+    ] {
+        let (status, err) = s
+            .send(
+                Method::POST,
+                &format!("/v1/orders/{o}/{step}"),
+                Some(&buyer.token),
+                Some(body),
+                &[("if-match", "\"1\"")],
+            )
+            .await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(code)),
+            "{step}: {err}"
+        );
+    }
     let (_, now) = s.get(&format!("/v1/orders/{o}"), &buyer).await;
     assert_eq!(now["order"]["version"], 2, "nothing changed: {now}");
     // On the version reviewed, the step is taken.
