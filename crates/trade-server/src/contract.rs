@@ -79,13 +79,18 @@ pub fn complete(api: &utoipa::openapi::OpenApi, keyed: &BTreeSet<OperationKey>) 
     doc
 }
 
+/// The object at a JSON pointer into the document, when there is one.
+fn object_at<'a>(doc: &'a mut Value, pointer: &str) -> Option<&'a mut Map<String, Value>> {
+    doc.pointer_mut(pointer).and_then(Value::as_object_mut)
+}
+
 /// A document's bytes come with its own media type (one of the accepted kinds; a text
 /// file with the encoding it was found in).
 fn describe_document_content(doc: &mut Value) {
-    let Some(ok) = doc
-        .pointer_mut("/paths/~1v1~1documents~1{id}~1content/get/responses/200")
-        .and_then(Value::as_object_mut)
-    else {
+    let Some(ok) = object_at(
+        doc,
+        "/paths/~1v1~1documents~1{id}~1content/get/responses/200",
+    ) else {
         return;
     };
     let content: Map<String, Value> = trade_documents::DocumentKind::ALL
@@ -149,10 +154,10 @@ fn describe_query(path: &str, op: &mut Map<String, Value>) {
 /// `/v1/events` is a server-sent event stream: before OpenAPI 3.2 the response schema
 /// describes one event, whose `data` is JSON (a `Poke`).
 fn describe_event_stream(doc: &mut Value) {
-    let Some(stream) = doc
-        .pointer_mut("/paths/~1v1~1events/get/responses/200/content/text~1event-stream")
-        .and_then(Value::as_object_mut)
-    else {
+    let Some(stream) = object_at(
+        doc,
+        "/paths/~1v1~1events/get/responses/200/content/text~1event-stream",
+    ) else {
         return;
     };
     stream.insert(
