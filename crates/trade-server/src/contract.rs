@@ -50,8 +50,7 @@ pub fn complete(api: &utoipa::openapi::OpenApi, keyed: &BTreeSet<OperationKey>) 
                     continue;
                 };
                 declare_path_parameters(path, op);
-                describe_if_match(op);
-                describe_query(path, op);
+                describe_parameters(path, op);
                 let is_keyed = keyed.contains(&(method.to_owned(), path.clone()));
                 if is_keyed {
                     add_parameter(
@@ -104,44 +103,32 @@ fn describe_document_content(doc: &mut Value) {
     ok.insert("content".to_owned(), Value::Object(content));
 }
 
-/// What `If-Match` takes: an order version, as the `ETag` of an order answer gives it
-/// (`"7"`), bare (`7`) or weak (`W/"7"`). Anything else is refused with 400
-/// `order.bad_if_match`.
-fn describe_if_match(op: &mut Map<String, Value>) {
+/// The values each parameter takes, from the code that reads it: `If-Match` an order
+/// version; a cursor as the server hands them out (or empty, for the first page); the
+/// inquiry filters; the order boxes; a document id and name.
+fn describe_parameters(path: &str, op: &mut Map<String, Value>) {
     let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
         return;
     };
-    for p in params
-        .iter_mut()
-        .filter(|p| p["in"] == "header" && p["name"] == "If-Match")
-    {
-        p["schema"] = json!({
-            "type": "string",
-            "pattern": "^(W/)?(\"[0-9]{1,18}\"|[0-9]{1,18})$",
-            "examples": ["\"3\""]
-        });
-    }
-}
-
-/// The values each query parameter takes, from the code that reads them: a cursor as
-/// the server hands them out (or empty, for the first page), the inquiry filters, the
-/// order boxes, a document id.
-fn describe_query(path: &str, op: &mut Map<String, Value>) {
-    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
-        return;
-    };
-    for p in params.iter_mut().filter(|p| p["in"] == "query") {
-        let schema = match p["name"].as_str() {
-            Some("cursor") if path == "/v1/sync/pull" => {
+    for p in params.iter_mut() {
+        let schema = match (p["in"].as_str(), p["name"].as_str()) {
+            (Some("header"), Some("If-Match")) => json!({
+                "type": "string",
+                "pattern": crate::routes::orders::IF_MATCH_PATTERN,
+                "examples": ["\"3\""]
+            }),
+            (Some("query"), Some("cursor")) if path == "/v1/sync/pull" => {
                 json!({ "type": "string", "pattern": crate::store::sync::Cursor::pattern() })
             }
-            Some("cursor") => {
+            (Some("query"), Some("cursor")) => {
                 json!({ "type": "string", "pattern": crate::store::PAGE_CURSOR_PATTERN })
             }
-            Some("filter") => json!({ "type": "string", "enum": ["all", "unread"] }),
-            Some("box") => json!({ "$ref": "#/components/schemas/OrderBox" }),
-            Some("id") => json!({ "type": "string", "format": "uuid" }),
-            Some("name") => json!({
+            (Some("query"), Some("filter")) => {
+                json!({ "type": "string", "enum": crate::routes::inquiries::FILTERS })
+            }
+            (Some("query"), Some("box")) => json!({ "$ref": "#/components/schemas/OrderBox" }),
+            (Some("query"), Some("id")) => json!({ "type": "string", "format": "uuid" }),
+            (Some("query"), Some("name")) => json!({
                 "type": "string", "minLength": 1,
                 "maxLength": trade_documents::MAX_NAME_CHARS
             }),

@@ -40,6 +40,12 @@ pub async fn integral(request: Request, next: Next) -> Response {
         )
         .into_response();
     };
+    if !has_fraction_or_exponent(&bytes) {
+        // The common case: nothing to rewrite, and no second parse of the body.
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
     // Unreadable JSON is left for the extractor to refuse in its own words.
     let bytes = match serde_json::from_slice::<Value>(&bytes) {
         Ok(mut value) => match make_integral(&mut value) {
@@ -50,6 +56,32 @@ pub async fn integral(request: Request, next: Next) -> Response {
     };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Whether a number outside any string is written with a fraction or an exponent (a
+/// `.`, or an `e` right after a digit: outside strings letters are only in `true`,
+/// `false` and `null`). A cheap scan, so most bodies are parsed once, by the handler.
+fn has_fraction_or_exponent(json: &[u8]) -> bool {
+    let (mut in_string, mut escaped, mut after_digit) = (false, false, false);
+    for &b in json {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'.' => return true,
+            b'e' | b'E' if after_digit => return true,
+            _ => {}
+        }
+        after_digit = b.is_ascii_digit();
+    }
+    false
 }
 
 /// Turns every whole number with a fraction inside `value` into an integer; says
@@ -89,6 +121,24 @@ mod tests {
         );
         let mut plain = json!({ "a": 3, "b": [2.5] });
         assert!(!make_integral(&mut plain));
+    }
+
+    #[test]
+    fn only_numbers_outside_strings_count_as_written_with_a_fraction() {
+        for (json, expected) in [
+            (r#"{"a": 3.0}"#, true),
+            (r#"{"a": 1e3}"#, true),
+            (r#"[2E-1]"#, true),
+            (r#"{"a": 3, "b": true, "c": false, "d": null}"#, false),
+            (r#"{"email": "a.b@c.de", "n": "1e3"}"#, false),
+            (r#"{"q": "say \"1.5\" please", "n": 2}"#, false),
+        ] {
+            assert_eq!(
+                has_fraction_or_exponent(json.as_bytes()),
+                expected,
+                "{json}"
+            );
+        }
     }
 
     #[test]

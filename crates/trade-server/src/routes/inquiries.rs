@@ -28,6 +28,9 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
+/// The values of `filter`: every inquiry, or those with unread messages.
+pub const FILTERS: [&str; 2] = ["all", "unread"];
+
 pub fn limit(requested: Option<i64>) -> i64 {
     requested.unwrap_or(50).clamp(1, 200)
 }
@@ -83,8 +86,9 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Page<Inquiry>>> {
     let unread_only = match q.filter.as_deref() {
-        None | Some("all") => false,
-        Some("unread") => true,
+        None => false,
+        Some(f) if f == FILTERS[0] => false,
+        Some(f) if f == FILTERS[1] => true,
         Some(_) => {
             return Err(ApiError::bad_request(
                 ErrorCode::RequestBadFilter,

@@ -39,16 +39,27 @@ fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
             "Send If-Match with the order version you reviewed.",
         )
     })?;
-    raw.to_str()
-        .ok()
-        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                ErrorCode::OrderBadIfMatch,
-                "If-Match must be a version like \"3\".",
-            )
-        })
+    raw.to_str().ok().and_then(version_in).ok_or_else(|| {
+        ApiError::bad_request(
+            ErrorCode::OrderBadIfMatch,
+            "If-Match must be a version like \"3\".",
+        )
+    })
+}
+
+/// What `If-Match` takes, for the API document: an order version as the `ETag` of an
+/// order answer gives it (`"7"`), bare (`7`) or weak (`W/"7"`). [`version_in`] reads
+/// exactly these.
+pub const IF_MATCH_PATTERN: &str = "^(W/)?(\"[0-9]{1,18}\"|[0-9]{1,18})$";
+
+fn version_in(value: &str) -> Option<i64> {
+    let value = value.trim();
+    let value = value.strip_prefix("W/").unwrap_or(value);
+    let digits = match value.strip_prefix('"') {
+        Some(quoted) => quoted.strip_suffix('"')?,
+        None => value,
+    };
+    crate::store::is_number(digits).then(|| digits.parse().ok())?
 }
 
 /// The `ETag` of an order answer: its version, quoted.
@@ -334,3 +345,32 @@ order_step!(
         comment: req.comment
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parser reads exactly what the document's pattern admits.
+    #[test]
+    fn if_match_reads_a_version_as_the_pattern_states_it() {
+        let pattern = regex::Regex::new(IF_MATCH_PATTERN).expect("the pattern compiles");
+        for (value, version) in [("\"7\"", 7), ("7", 7), ("W/\"12\"", 12)] {
+            assert!(pattern.is_match(value), "{value}");
+            assert_eq!(version_in(value), Some(version), "{value}");
+        }
+        for bad in [
+            "*",
+            "\"7",
+            "7\"",
+            "+7",
+            "-1",
+            "\"\"",
+            "W/",
+            "7.0",
+            "1234567890123456789",
+        ] {
+            assert!(!pattern.is_match(bad), "{bad}");
+            assert_eq!(version_in(bad), None, "{bad}");
+        }
+    }
+}
