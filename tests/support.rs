@@ -30,6 +30,9 @@ pub struct Server {
     /// How long card payments wait for the gateway before the reconciler asks it, from
     /// the next start (`None`: the server's default).
     settle_card_payments_after: Option<jiff::SignedDuration>,
+    /// How long Pay Now waits for the gateway, from the next start (`None`: the
+    /// server's default).
+    pay_now_hold: Option<Duration>,
 }
 
 impl Server {
@@ -57,6 +60,7 @@ impl Server {
             clock,
             gateway: None,
             settle_card_payments_after: None,
+            pay_now_hold: None,
         };
         server.boot().await;
         server
@@ -70,6 +74,9 @@ impl Server {
         config.gateway = self.gateway.clone();
         if let Some(after) = self.settle_card_payments_after {
             config.settle_card_payments_after = after;
+        }
+        if let Some(hold) = self.pay_now_hold {
+            config.pay_now_hold = hold;
         }
         let running = trade_server::start(config).await.expect("server starts");
         self.addr = running.addr;
@@ -110,6 +117,12 @@ impl Server {
     /// answer has been missing this long.
     pub fn set_settle_card_payments_after(&mut self, after: jiff::SignedDuration) {
         self.settle_card_payments_after = Some(after);
+    }
+
+    /// From the next (re)start on, Pay Now answers "still processing" after waiting
+    /// this long for the card gateway.
+    pub fn set_pay_now_hold(&mut self, hold: Duration) {
+        self.pay_now_hold = Some(hold);
     }
 
     /// The sandbox gateway's books, as the server's default gateway keeps them.
@@ -297,13 +310,27 @@ pub async fn engine_via(
     tokio::sync::watch::Sender<bool>,
     tokio::task::JoinHandle<()>,
 ) {
+    engine_with(profile, who, dir, fast()).await
+}
+
+/// As [`engine_via`], with `options`.
+pub async fn engine_with(
+    profile: ServerProfile,
+    who: &Party,
+    dir: &std::path::Path,
+    options: Options,
+) -> (
+    Engine,
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
     let engine = Engine::sign_in(
         dir,
         profile,
         &who.email,
         PASSWORD,
         Arc::new(MemoryStore::default()),
-        fast(),
+        options,
     )
     .await
     .unwrap();

@@ -226,9 +226,11 @@ impl Backend {
         opts.bot_delay = BOT_DELAY;
         opts.clock = Arc::new(clock.clone());
         if let Some(gateway) = gateway {
-            // A provider of the test's own: ask it about unanswered payments soon.
+            // A provider of the test's own: "still processing" and asking it about
+            // unanswered payments come soon.
             opts.gateway = Some(gateway);
             opts.settle_card_payments_after = SignedDuration::from_secs(1);
+            opts.pay_now_hold = Duration::from_secs(1);
         }
         demo::start(opts).await.expect("the demo backend starts")
     }

@@ -132,6 +132,10 @@ pub fn router(state: AppState) -> Router {
 pub const DEFAULT_SETTLE_CARD_PAYMENTS_AFTER: jiff::SignedDuration =
     jiff::SignedDuration::from_secs(60);
 
+/// Under the client's first Pay Now attempt (half its 20 s patience), so the buyer
+/// hears "still processing" from the server rather than from a timeout.
+pub const DEFAULT_PAY_NOW_HOLD: std::time::Duration = std::time::Duration::from_secs(8);
+
 pub struct Config {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
@@ -147,6 +151,9 @@ pub struct Config {
     /// How long a card payment may wait for the gateway's answer before the reconciler
     /// asks the gateway what became of it.
     pub settle_card_payments_after: jiff::SignedDuration,
+    /// How long a Pay Now request waits for the card gateway before it answers "still
+    /// processing".
+    pub pay_now_hold: std::time::Duration,
 }
 
 impl Config {
@@ -160,6 +167,7 @@ impl Config {
             gateway: None,
             heartbeat: crate::routes::sync::HEARTBEAT,
             settle_card_payments_after: DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
+            pay_now_hold: DEFAULT_PAY_NOW_HOLD,
         }
     }
 }
@@ -256,6 +264,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         deadlines_changed: Notify::new(),
         stopping: stopped.clone(),
         heartbeat: config.heartbeat,
+        pay_now_hold: config.pay_now_hold,
     }));
     let listener = TcpListener::bind(config.listen)
         .await

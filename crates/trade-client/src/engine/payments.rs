@@ -137,9 +137,10 @@ impl Engine {
     ///
     /// One idempotency key per call, kept in the cache (with the body for a transfer;
     /// never a card's details) before the call is first sent: retries after a lost
-    /// answer, a server fault or "still processing" reuse it for up to
-    /// [`Options::pay_patience`], so none can pay twice. Without a final answer by then
-    /// the call stays pending and this returns [`ClientError::PaymentPending`]: a
+    /// answer or a server fault reuse it for up to [`Options::pay_patience`], so none can
+    /// pay twice. When the server answers that the payment is still processing, or
+    /// without a final answer by then, the call stays pending and this returns
+    /// [`ClientError::PaymentPending`]: a
     /// transfer is sent again by the sync loop (also after a restart), a card is
     /// settled from the payments sync brings.
     pub async fn pay(&self, order: OrderId, request: PayRequest) -> Result<PaymentResult> {
@@ -208,6 +209,15 @@ impl Engine {
             };
             if let Some(id) = error.payment_id() {
                 store.set_pending_payment_id(key, id)?;
+                // The server has the payment and says it is still processing (a card
+                // waiting for its gateway): asking again cannot hurry it. Sync brings
+                // its outcome, which settles the pending call.
+                if error.is_payment_processing() {
+                    tracing::info!(payment = %id, "Pay Now: still processing; left to sync");
+                    return Err(ClientError::PaymentPending {
+                        payment_id: Some(id),
+                    });
+                }
             }
             match pay_answer(&error) {
                 PayAnswer::Final => {

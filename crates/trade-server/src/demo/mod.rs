@@ -78,6 +78,8 @@ pub struct DemoOptions {
     /// How long a card payment waits for the provider's answer before the reconciler
     /// asks the provider what became of it.
     pub settle_card_payments_after: SignedDuration,
+    /// How long Pay Now waits for the card provider before it answers "still processing".
+    pub pay_now_hold: Duration,
 }
 
 impl DemoOptions {
@@ -91,6 +93,7 @@ impl DemoOptions {
             clock: Arc::new(SystemClock),
             gateway: None,
             settle_card_payments_after: crate::app::DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
+            pay_now_hold: crate::app::DEFAULT_PAY_NOW_HOLD,
         }
     }
 }
@@ -157,6 +160,7 @@ pub async fn start(opts: DemoOptions) -> Result<(Running, DemoAccounts), DemoErr
     config.clock = opts.clock;
     config.gateway = opts.gateway;
     config.settle_card_payments_after = opts.settle_card_payments_after;
+    config.pay_now_hold = opts.pay_now_hold;
     let running = crate::app::start(config).await?;
     let accounts = match load_accounts(&running.state, seeded).await {
         Ok(accounts) => accounts,

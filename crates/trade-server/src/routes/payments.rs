@@ -8,7 +8,7 @@ use axum::response::Response;
 use rand::Rng;
 use tokio::time::timeout;
 use trade_model::ErrorCode;
-use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
+use trade_model::api::{CardDetails, PayRequest, PaymentQuote, PaymentResult};
 use trade_model::entities::{Payment, PaymentStatus};
 use trade_model::order::{self, Actor, OrderAction, Party, PaymentMethod};
 use trade_model::{Money, OrderId, PaymentId};
@@ -16,7 +16,7 @@ use trade_model::{Money, OrderId, PaymentId};
 use crate::auth::AuthUser;
 use crate::db::Write;
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{self, Begun, Idempotency};
+use crate::idempotency::{self, Begun, Idempotency, Stored};
 use crate::orders::{actor_for, apply_in, view_for, visible};
 use crate::payments::card;
 use crate::payments::gateway::{self, CardProblem, Charge};
@@ -154,30 +154,56 @@ pub async fn pay(
     w.commit_processing(&payment_id.to_string()).await?;
     state.deadlines_changed.notify_one();
 
-    // Step 2: the gateway answers (or, when its answer is lost, is asked what became of
-    // the charge); the outcome is applied as the platform.
+    // Step 2, in a task of its own: the gateway answers (or, when its answer is lost, is
+    // asked what became of the charge) and the outcome is applied as the platform. The
+    // buyer waits for it up to the hold, then hears "still processing"; the charge goes
+    // on, its outcome is kept as this key's answer and reaches the buyer by sync.
+    let amount = Money::new(
+        payment.amount_minor + payment.fee_minor,
+        current.terms.currency,
+    );
+    let charging = tokio::spawn(charge_and_settle(
+        state.clone(),
+        payment_id,
+        amount,
+        card.clone(),
+    ));
+    match timeout(state.pay_now_hold, charging).await {
+        Ok(Ok(stored)) => Ok(idempotency::into_response(stored?)),
+        Ok(Err(err)) => Err(ApiError::internal(format!(
+            "card payment task failed: {err}"
+        ))),
+        Err(_) => Err(idempotency::processing(&payment_id.to_string())),
+    }
+}
+
+/// Charges the card for `payment` and settles the payment with the gateway's answer;
+/// a lost answer is asked for once, and failing that the payment stays processing for
+/// the reconciler.
+async fn charge_and_settle(
+    state: AppState,
+    payment: PaymentId,
+    amount: Money,
+    card: CardDetails,
+) -> ApiResult<Stored> {
     let charge = Charge {
-        payment: payment_id,
-        amount: Money::new(
-            payment.amount_minor + payment.fee_minor,
-            current.terms.currency,
-        ),
-        card,
+        payment,
+        amount,
+        card: &card,
     };
     let outcome = match timeout(card::GATEWAY_TIMEOUT, state.gateway.charge(charge)).await {
         Ok(Ok(outcome)) => Some(outcome),
         Ok(Err(_)) | Err(_) => {
-            match timeout(card::GATEWAY_TIMEOUT, state.gateway.recover(payment_id)).await {
+            match timeout(card::GATEWAY_TIMEOUT, state.gateway.recover(payment)).await {
                 Ok(Ok(outcome)) => outcome,
                 // The reconciler finishes it once the gateway answers again.
                 Ok(Err(_)) | Err(_) => {
-                    return Err(idempotency::processing(&payment_id.to_string()));
+                    return Err(idempotency::processing(&payment.to_string()));
                 }
             }
         }
     };
-    let stored = card::settle(&state, payment_id, outcome).await?;
-    Ok(idempotency::into_response(stored))
+    card::settle(&state, payment, outcome).await
 }
 
 /// Starts paying the next installment of `order` (the order enters payment processing)
