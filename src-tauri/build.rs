@@ -1,44 +1,8 @@
-//! Tauri's build step, with the app's own commands declared so that the capability file
-//! can list exactly them (nothing else is callable from the webview).
+//! Tauri's build step, with the app's own commands declared (their one list is in
+//! trade-desk) so that the capability file can list exactly them (nothing else is
+//! callable from the webview).
 
-const COMMANDS: &[&str] = &[
-    "launch",
-    "sign_in",
-    "sign_out",
-    "choose_ca_file",
-    "status",
-    "inquiries",
-    "inquiry",
-    "thread",
-    "send_message",
-    "mark_read",
-    "outbox",
-    "retry",
-    "discard",
-    "search",
-    "unread",
-    "settings",
-    "set_settings",
-    "set_muted",
-    "save_document",
-    "open_external",
-    "orders",
-    "order_counts",
-    "partners",
-    "open_document",
-    "chat_bank_details",
-    "order_detail",
-    "order_action",
-    "drafts",
-    "save_draft",
-    "discard_draft",
-    "submit_draft",
-    "choose_document",
-    "attach_file",
-    "payment_quote",
-    "pay",
-    "export_evidence",
-];
+include!("../crates/trade-desk/src/command_names.rs");
 
 fn main() {
     tauri_build::try_build(

@@ -4,27 +4,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
-use tauri_plugin_opener::OpenerExt;
-use trade_client::drafts::Draft;
-use trade_client::engine::Status;
-use trade_client::evidence::Manifest;
-use trade_client::files::LocalFile;
-use trade_client::notify::NotificationSettings;
-use trade_client::outbox::OutboxEntry;
-use trade_client::payment_safety::BankDetail;
-use trade_client::store::queries::OrderDetail;
-use trade_client::store::queries::{LocalPage, OrderFilter, Partner, SearchHit, ThreadMessage};
-use trade_desk::launch::{LaunchState, SignInForm, SignedIn, StartOptions};
-use trade_desk::{CommandError, Desk};
-use trade_model::api::{
-    BoxCount, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
+use tauri::State;
+use trade_desk::Desk;
+use trade_desk::ipc::{
+    BankDetail, BoxCount, CommandError, DocumentId, Draft, FieldError, Inquiry, InquiryId,
+    LaunchState, LocalFile, LocalPage, Manifest, MessageId, MutationId, NotificationSettings,
+    OrderAction, OrderDetail, OrderFilter, OrderId, OrderView, OutboxEntry, Partner, PayRequest,
+    PaymentQuote, PaymentResult, SearchHit, SignInForm, SignedIn, StartOptions, Status,
+    ThreadMessage, UnreadCounts,
 };
-use trade_model::entities::Inquiry;
-use trade_model::error::FieldError;
-use trade_model::order::OrderAction;
-use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 type Desk_<'a> = State<'a, Arc<Desk>>;
 type Answer<T> = Result<T, CommandError>;
@@ -46,17 +34,8 @@ pub async fn sign_out(desk: Desk_<'_>) -> Answer<()> {
 
 /// The native open dialog for the server's CA certificate; the chosen path or none.
 #[tauri::command]
-pub async fn choose_ca_file(app: AppHandle) -> Answer<Option<String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("The server's CA certificate")
-        .add_filter("Certificate (PEM)", &["pem", "crt", "cer"])
-        .pick_file(move |path| {
-            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
-        });
-    let path = rx.await.ok().flatten();
-    Ok(path.map(|p| p.to_string_lossy().into_owned()))
+pub async fn choose_ca_file(desk: Desk_<'_>) -> Answer<Option<String>> {
+    desk.choose_ca_file().await
 }
 
 #[tauri::command]
@@ -143,50 +122,24 @@ pub async fn set_muted(desk: Desk_<'_>, inquiry: InquiryId, muted: bool) -> Answ
 /// `false` when the user cancelled.
 #[tauri::command]
 pub async fn save_document(
-    app: AppHandle,
     desk: Desk_<'_>,
     document: DocumentId,
     suggested_name: String,
 ) -> Answer<bool> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Save the document")
-        .set_file_name(&suggested_name)
-        .save_file(move |path| {
-            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
-        });
-    let Some(dest): Option<PathBuf> = rx.await.ok().flatten() else {
-        return Ok(false);
-    };
-    desk.save_document(document, &dest).await?;
-    Ok(true)
+    desk.save_document_as(document, &suggested_name).await
 }
 
 /// Opens a document in the system's viewer, from a checked local copy.
 #[tauri::command]
-pub async fn open_document(app: AppHandle, desk: Desk_<'_>, document: DocumentId) -> Answer<()> {
-    let path = desk.document_copy(document).await?;
-    app.opener()
-        .open_path(path.to_string_lossy(), None::<&str>)
-        .map_err(|e| CommandError::new("document.open_failed", e.to_string()))
+pub async fn open_document(desk: Desk_<'_>, document: DocumentId) -> Answer<()> {
+    desk.open_document(document).await
 }
 
 /// Opens an `https` link in the system browser. The page asks the user first; anything
-/// but a well-formed https URL is refused here.
+/// but a well-formed https URL is refused.
 #[tauri::command]
-pub async fn open_external(app: AppHandle, url: String) -> Answer<()> {
-    let parsed = url::Url::parse(&url)
-        .map_err(|_| CommandError::new("link.invalid", "This is not a valid link."))?;
-    if parsed.scheme() != "https" || parsed.host_str().is_none() {
-        return Err(CommandError::new(
-            "link.not_https",
-            "Only https links are opened.",
-        ));
-    }
-    app.opener()
-        .open_url(parsed.as_str(), None::<&str>)
-        .map_err(|e| CommandError::new("link.open_failed", e.to_string()))
+pub async fn open_external(desk: Desk_<'_>, url: String) -> Answer<()> {
+    desk.open_external(&url).await
 }
 
 // --- orders (the pipeline screens) ----------------------------------------------------
@@ -248,17 +201,8 @@ pub async fn submit_draft(desk: Desk_<'_>, id: OrderId) -> Answer<()> {
 
 /// The native open dialog, filtered to the document types the platform accepts.
 #[tauri::command]
-pub async fn choose_document(app: AppHandle) -> Answer<Option<String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Choose a contract, PI or evidence file")
-        .add_filter("Documents", trade_documents::DocumentKind::ALL_EXTENSIONS)
-        .pick_file(move |path| {
-            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
-        });
-    let path = rx.await.ok().flatten();
-    Ok(path.map(|p| p.to_string_lossy().into_owned()))
+pub async fn choose_document(desk: Desk_<'_>) -> Answer<Option<String>> {
+    desk.choose_document().await
 }
 
 /// Checks a chosen (or dropped) file as the server would and keeps it for upload.
@@ -281,21 +225,9 @@ pub async fn pay(desk: Desk_<'_>, order: OrderId, request: PayRequest) -> Answer
 /// there; `None` when the user cancelled.
 #[tauri::command]
 pub async fn export_evidence(
-    app: AppHandle,
     desk: Desk_<'_>,
     order: OrderId,
     suggested_name: String,
 ) -> Answer<Option<Manifest>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Save the evidence packet")
-        .set_file_name(&suggested_name)
-        .save_file(move |path| {
-            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
-        });
-    let Some(dest): Option<PathBuf> = rx.await.ok().flatten() else {
-        return Ok(None);
-    };
-    Ok(Some(desk.export_evidence(order, &dest).await?))
+    desk.export_evidence_as(order, &suggested_name).await
 }

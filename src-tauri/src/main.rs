@@ -11,8 +11,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
-use trade_client::credentials::{DEFAULT_SERVICE, KeyringStore};
-use trade_client::engine::Options;
 use trade_desk::Desk;
 
 fn main() -> anyhow::Result<()> {
@@ -36,12 +34,7 @@ fn main() -> anyhow::Result<()> {
                 .context("no data directory for the app")?;
             let shell = Arc::new(shell::Shell::new(app.handle().clone()));
             shell.install_tray()?;
-            let desk = Desk::new(
-                data_dir,
-                Arc::new(KeyringStore::new(DEFAULT_SERVICE)),
-                Options::default(),
-                shell,
-            );
+            let desk = Desk::on_this_machine(data_dir, shell);
             app.manage(Arc::new(desk));
             open_main_window(app)?;
             Ok(())

@@ -7,9 +7,10 @@ use serde::Serialize;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager};
-use trade_client::engine::Status;
-use trade_client::notify::{Notification, Target};
-use trade_model::api::UnreadCounts;
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+use trade_desk::ipc::{Notification, Status, Target, UnreadCounts};
+use trade_desk::native::{Chosen, Opening, PathDialog};
 
 /// The main window's label.
 pub const MAIN: &str = "main";
@@ -134,5 +135,40 @@ impl trade_desk::Host for Shell {
             }
             Err(e) => tracing::info!(error = %e, "no notification server: notification not shown"),
         });
+    }
+
+    fn ask_path(&self, dialog: PathDialog) -> Chosen {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let answer = move |path: Option<tauri_plugin_dialog::FilePath>| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        };
+        let file = self.app.dialog().file();
+        match dialog {
+            PathDialog::Open {
+                title,
+                filter,
+                extensions,
+            } => file
+                .set_title(title)
+                .add_filter(filter, extensions)
+                .pick_file(answer),
+            PathDialog::Save {
+                title,
+                suggested_name,
+            } => file
+                .set_title(title)
+                .set_file_name(&suggested_name)
+                .save_file(answer),
+        }
+        Box::pin(async move { rx.await.ok().flatten() })
+    }
+
+    fn open(&self, what: &Opening) -> Result<(), String> {
+        let opener = self.app.opener();
+        match what {
+            Opening::File(path) => opener.open_path(path.to_string_lossy(), None::<&str>),
+            Opening::Link(url) => opener.open_url(url.as_str(), None::<&str>),
+        }
+        .map_err(|e| e.to_string())
     }
 }

@@ -7,7 +7,7 @@ use trade_model::ErrorCode;
 use jiff::Timestamp;
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
-use trade_client::credentials::CredentialStore;
+use trade_client::credentials::{CredentialStore, DEFAULT_SERVICE, KeyringStore};
 use trade_client::drafts::Draft;
 use trade_client::engine::{Engine, Options, Status};
 use trade_client::evidence::Manifest;
@@ -28,6 +28,7 @@ use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 use crate::error::{CommandError, CommandResult};
 use crate::launch::{FormDefaults, LaunchState, Remembered, SignInForm, SignedIn, StartOptions};
+use crate::native::{self, Chosen, Opening, PathDialog};
 
 /// Where engine events go: the shell turns them into window events, the tray badge and
 /// desktop notifications.
@@ -38,6 +39,10 @@ pub trait Host: Send + Sync + 'static {
     fn changed(&self, revision: u64, unread: &UnreadCounts);
     /// A desktop notification to show.
     fn notify(&self, notification: &Notification);
+    /// Shows a native file dialog; the path the user chose, or `None` when cancelled.
+    fn ask_path(&self, dialog: PathDialog) -> Chosen;
+    /// Opens a file or link in the system's own application; why not, when it failed.
+    fn open(&self, what: &Opening) -> Result<(), String>;
 }
 
 /// The server a first start suggests (the README's demo backend).
@@ -70,6 +75,16 @@ struct Offered {
 }
 
 impl Desk {
+    /// The desk of the installed app: secrets in the OS keyring, the engine's defaults.
+    pub fn on_this_machine(data_dir: PathBuf, host: Arc<dyn Host>) -> Desk {
+        Desk::new(
+            data_dir,
+            Arc::new(KeyringStore::new(DEFAULT_SERVICE)),
+            Options::default(),
+            host,
+        )
+    }
+
     pub fn new(
         data_dir: PathBuf,
         creds: Arc<dyn CredentialStore>,
@@ -573,6 +588,66 @@ impl Desk {
     pub async fn save_document(&self, document: DocumentId, dest: &Path) -> CommandResult<()> {
         Ok(self.engine().await?.download(document, dest).await?)
     }
+
+    /// Asks where to save a document (its name suggested) and saves it there; `false`
+    /// when the user cancelled.
+    pub async fn save_document_as(
+        &self,
+        document: DocumentId,
+        suggested_name: &str,
+    ) -> CommandResult<bool> {
+        let dialog = native::save_document(suggested_name);
+        let Some(dest) = self.host.ask_path(dialog).await else {
+            return Ok(false);
+        };
+        self.save_document(document, &dest).await?;
+        Ok(true)
+    }
+
+    /// Asks for a new folder and writes the order's evidence packet there; `None` when
+    /// the user cancelled.
+    pub async fn export_evidence_as(
+        &self,
+        order: OrderId,
+        suggested_name: &str,
+    ) -> CommandResult<Option<Manifest>> {
+        let dialog = native::save_evidence(suggested_name);
+        let Some(dest) = self.host.ask_path(dialog).await else {
+            return Ok(None);
+        };
+        Ok(Some(self.export_evidence(order, &dest).await?))
+    }
+
+    /// The open dialog for the server's CA certificate: the chosen path, or none.
+    pub async fn choose_ca_file(&self) -> CommandResult<Option<String>> {
+        Ok(self.host.ask_path(native::CA_FILE).await.map(path_text))
+    }
+
+    /// The open dialog for a document, filtered to the types the platform accepts.
+    pub async fn choose_document(&self) -> CommandResult<Option<String>> {
+        Ok(self.host.ask_path(native::DOCUMENT).await.map(path_text))
+    }
+
+    /// Opens a document in the system's viewer, from a checked local copy.
+    pub async fn open_document(&self, document: DocumentId) -> CommandResult<()> {
+        let what = Opening::File(self.document_copy(document).await?);
+        self.host
+            .open(&what)
+            .map_err(|reason| native::open_failed(&what, reason))
+    }
+
+    /// Opens an `https` link in the browser (the page has asked the user first);
+    /// anything but a well-formed https URL is refused.
+    pub async fn open_external(&self, url: &str) -> CommandResult<()> {
+        let what = Opening::Link(native::external_link(url)?);
+        self.host
+            .open(&what)
+            .map_err(|reason| native::open_failed(&what, reason))
+    }
+}
+
+fn path_text(path: PathBuf) -> String {
+    path.to_string_lossy().into_owned()
 }
 
 fn stop_engine(current: Current) {

@@ -8,7 +8,9 @@
 
 pub mod desk;
 pub mod error;
+pub mod ipc;
 pub mod launch;
+pub mod native;
 
 pub use desk::{Desk, Host};
 pub use error::CommandError;

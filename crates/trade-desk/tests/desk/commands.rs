@@ -11,6 +11,7 @@ use trade_client::engine::{Connection, Options, Status};
 use trade_client::notify::Notification;
 use trade_client::store::queries::OrderFilter;
 use trade_desk::launch::{SignInForm, StartOptions};
+use trade_desk::native::{Chosen, Opening, PathDialog};
 use trade_desk::{Desk, Host};
 use trade_model::api::UnreadCounts;
 
@@ -28,6 +29,12 @@ impl Host for Recorder {
         self.unread.lock().unwrap().push(unread.clone());
     }
     fn notify(&self, _notification: &Notification) {}
+    fn ask_path(&self, _dialog: PathDialog) -> Chosen {
+        Box::pin(async { None })
+    }
+    fn open(&self, _what: &Opening) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 async fn eventually(what: &str, check: impl Fn() -> bool) {
@@ -41,12 +48,10 @@ async fn eventually(what: &str, check: impl Fn() -> bool) {
 #[tokio::test]
 async fn the_offered_server_signs_in_syncs_and_signs_out() {
     let server_dir = tempfile::tempdir().unwrap();
-    let mut opts = trade_server::demo::DemoOptions::new(
-        server_dir.path().to_owned(),
-        "127.0.0.1:0".parse().unwrap(),
-    );
+    let mut opts =
+        trade_demo::DemoOptions::new(server_dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
     opts.bot_delay = Duration::from_secs(3600);
-    let (running, accounts) = trade_server::demo::start(opts).await.unwrap();
+    let (running, accounts) = trade_demo::start(opts).await.unwrap();
     let url = running.base_url().replace("127.0.0.1", "localhost");
     let ca = running.ca_path.clone().unwrap();
 

@@ -1,0 +1,45 @@
+// The IPC commands the window may call: the one declaration. `src-tauri/build.rs`
+// includes this file to declare them to Tauri (the capability file may list only
+// these); `tests/desk/ipc.rs` checks that the handler list (`src-tauri/src/main.rs`),
+// the command functions (`src-tauri/src/commands.rs`), the capability file, the isolation
+// allow-list (`ui/isolation/index.js`) and the front end's calls (`ui/src/lib/ipc.ts`)
+// name exactly these. (Plain comments only: build.rs includes this file as items.)
+
+pub const COMMANDS: &[&str] = &[
+    "launch",
+    "sign_in",
+    "sign_out",
+    "choose_ca_file",
+    "status",
+    "inquiries",
+    "inquiry",
+    "thread",
+    "send_message",
+    "mark_read",
+    "outbox",
+    "retry",
+    "discard",
+    "search",
+    "unread",
+    "settings",
+    "set_settings",
+    "set_muted",
+    "save_document",
+    "open_external",
+    "orders",
+    "order_counts",
+    "partners",
+    "open_document",
+    "chat_bank_details",
+    "order_detail",
+    "order_action",
+    "drafts",
+    "save_draft",
+    "discard_draft",
+    "submit_draft",
+    "choose_document",
+    "attach_file",
+    "payment_quote",
+    "pay",
+    "export_evidence",
+];
