@@ -140,7 +140,7 @@ impl Server {
     /// An operator (the platform's team), made directly in the database.
     pub async fn operator(&self) -> Party {
         let email = format!("ops.{}@tradecenter.example", uuid::Uuid::now_v7().simple());
-        let account = trade_server::routes::accounts::create_operator(
+        let account = trade_server::auth::operators::create(
             &self.state().db,
             &email,
             "Dispute Team",

@@ -28,7 +28,7 @@ fi
 data="$(mktemp -d "$work/server.XXXXXX")"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 # The supplier bot acts slowly, so the fuzzer's requests meet the world as seeded.
-"$target/debug/trade-server" --data-dir "$data" demo --listen "127.0.0.1:$port" \
+"$target/debug/trade-demo" --data-dir "$data" serve --listen "127.0.0.1:$port" \
   --bot-delay-ms 600000 >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT

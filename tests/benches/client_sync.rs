@@ -9,7 +9,7 @@
 //! ```
 //!
 //! The trade server runs in this process over HTTPS (SQLite in a temp dir) and is seeded
-//! with `trade_server::seed` (one buyer). Parts (`BENCH_PARTS`, all by default):
+//! with `trade_demo::seed` (one buyer). Parts (`BENCH_PARTS`, all by default):
 //!
 //! - `engine`: `Engine::sign_in` then `Engine::sync_now` from an empty cache, exactly as
 //!   the app does it, stopped after `BENCH_SYNC_BUDGET_SECS` if it has not finished.
@@ -42,9 +42,9 @@ use trade_client::engine::{self, Engine, Options};
 use trade_client::error::ClientError;
 use trade_client::store::LocalStore;
 use trade_client::store::queries::{OrderFilter, OrderSort};
+use trade_demo::seed::{self, SeedOptions};
 use trade_e2e::Server;
 use trade_model::InquiryId;
-use trade_server::seed::{self, SeedOptions};
 
 const COMMAND: &str = "cargo bench -p trade-e2e --bench client_sync";
 /// Records per pulled page, and so per transaction: the engine's `PULL_LIMIT`.
@@ -66,7 +66,7 @@ const RECORD_TABLES: [&str; 6] = [
     "order_history",
 ];
 /// What a user types into the search box: words of the seeded products, messages and
-/// companies (`trade_server::seed`), a few prefixes as typed, and one word that is nowhere.
+/// companies (`trade_demo::seed`), a few prefixes as typed, and one word that is nowhere.
 const SEARCHES: [&str; 16] = [
     "bottle",
     "LED panel",
@@ -1214,8 +1214,8 @@ fn render(settings: &Settings, report: &Report, elapsed: Duration) -> String {
     let _ = writeln!(
         out,
         "- **Server**: `trade_server::start` in this process on 127.0.0.1 over HTTPS (its own CA), \
-         SQLite in a temp dir; `trade_server::seed::run` on its database makes one buyer with {} \
-         inquiries × {} messages and {} orders (10 suppliers, seed 1), as `trade-server seed` does.",
+         SQLite in a temp dir; `trade_demo::seed::run` on its database makes one buyer with {} \
+         inquiries × {} messages and {} orders (10 suppliers, seed 1), as `trade-demo seed` does.",
         group(settings.inquiries.into()),
         settings.messages,
         group(settings.orders.into())

@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use thirtyfour::prelude::*;
 use tokio::sync::{Mutex, MutexGuard};
+use trade_demo::{self as demo, DemoAccounts, DemoOptions};
 use trade_server::Running;
 use trade_server::clock::Clock;
-use trade_server::demo::{self, DemoAccounts, DemoOptions};
 use trade_server::payments::gateway::PaymentGateway;
 
 /// How long a wait for something on screen may take by default.

@@ -700,9 +700,9 @@ fn unread_rows_read_counts_and_flags() {
 async fn the_first_sync_of_a_large_account_shows_its_progress() {
     let d = Desktop::start(Launch::default()).await;
     let running = d.backend.running.as_ref().expect("the backend runs");
-    let seeded = trade_server::seed::run(
+    let seeded = trade_demo::seed::run(
         &running.state.db,
-        trade_server::seed::SeedOptions {
+        trade_demo::seed::SeedOptions {
             buyers: 1,
             suppliers: 12,
             inquiries: 4_000,

@@ -190,10 +190,10 @@ async fn sync_once(
 async fn the_demo_world_syncs_to_exactly_what_the_server_has() {
     let dir = tempfile::tempdir().unwrap();
     let mut opts =
-        trade_server::demo::DemoOptions::new(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
+        trade_demo::DemoOptions::new(dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
     // The bot stays quiet during the comparison.
     opts.bot_delay = Duration::from_secs(3600);
-    let (running, accounts) = trade_server::demo::start(opts).await.unwrap();
+    let (running, accounts) = trade_demo::start(opts).await.unwrap();
     let profile = ServerProfile {
         url: running.base_url().replace("127.0.0.1", "localhost"),
         ca_pem: Some(std::fs::read_to_string(running.ca_path.as_ref().unwrap()).unwrap()),
@@ -227,9 +227,9 @@ async fn the_demo_world_syncs_to_exactly_what_the_server_has() {
 #[tokio::test]
 async fn a_large_generated_account_syncs_to_exactly_what_the_server_has_with_progress() {
     let s = Server::start().await;
-    let report = trade_server::seed::run(
+    let report = trade_demo::seed::run(
         &s.state().db,
-        trade_server::seed::SeedOptions {
+        trade_demo::seed::SeedOptions {
             buyers: 1,
             suppliers: 20,
             inquiries: 1_200,

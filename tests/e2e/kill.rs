@@ -33,12 +33,12 @@ use rand::Rng;
 use tokio::sync::mpsc;
 use trade_client::store::LocalStore;
 use trade_client::store::queries::Delivery;
+use trade_demo::seed::{self, SeedOptions};
 use trade_e2e::Server;
 use trade_model::entities::{Inquiry, Message, Role};
 use trade_model::sync::MutationOp;
 use trade_model::{AccountId, MessageId, MutationId};
 use trade_server::clock::Clock;
-use trade_server::seed::{self, SeedOptions};
 
 /// Kills that must land inside each phase.
 const KILLS_PER_PHASE: usize = 25;

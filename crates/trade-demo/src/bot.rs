@@ -35,11 +35,11 @@ use trade_model::{AccountId, Currency, InquiryId, MessageId, Money, OrderId, Pay
 
 use super::catalog;
 use super::{DemoAccounts, SEED_FEED_VERSION, acting_as, record_funds_arrival};
-use crate::auth::AuthUser;
-use crate::chat;
-use crate::error::{ApiError, ApiResult};
-use crate::orders;
-use crate::state::AppState;
+use trade_server::auth::AuthUser;
+use trade_server::chat;
+use trade_server::error::{ApiError, ApiResult};
+use trade_server::orders;
+use trade_server::state::AppState;
 
 /// Changes per pull page.
 const PULL_LIMIT: i64 = 500;
@@ -192,8 +192,13 @@ impl SupplierBot {
             if self.closed() {
                 return;
             }
-            let page = match crate::sync::pull(&self.state, &self.me, &self.cursor, PULL_LIMIT)
-                .await
+            let page = match trade_server::sync::pull(
+                &self.state,
+                &self.me,
+                &self.cursor,
+                PULL_LIMIT,
+            )
+            .await
             {
                 Ok(page) => page,
                 Err(err) => {

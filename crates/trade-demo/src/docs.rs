@@ -10,11 +10,11 @@ use trade_documents::MAX_DOCUMENT_BYTES;
 use trade_model::entities::DocumentMeta;
 use trade_model::{AccountId, DocumentId};
 
-use crate::db::Write;
-use crate::documents::HashingWriter;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-use crate::store;
+use trade_server::db::Write;
+use trade_server::documents::HashingWriter;
+use trade_server::error::{ApiError, ApiResult};
+use trade_server::state::AppState;
+use trade_server::store;
 
 /// Checks `bytes` as an upload named `name` by `owner` and keeps it. Mirrors
 /// `routes::documents::upload`: hash while writing a temp file in the store, check the

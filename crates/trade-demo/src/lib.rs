@@ -1,5 +1,7 @@
-//! `trade-server demo`: the real HTTPS server with a seeded, realistic world and a
-//! supplier bot that keeps it alive.
+//! The trade backend's demo and test data, apart from the product (`trade-server`):
+//! the real HTTPS server with a seeded, realistic world and a supplier bot that keeps it
+//! alive (what `trade-demo` serves and `./dev run` starts), and [`seed`], bulk-generated
+//! accounts for benchmarks.
 //!
 //! - The world (a demo buyer with known credentials, an operator, suppliers in CN, VN,
 //!   IN and TR with products, a dozen inquiries with chat histories over the past weeks,
@@ -15,6 +17,7 @@
 mod bot;
 mod catalog;
 mod docs;
+pub mod seed;
 mod world;
 
 use std::net::SocketAddr;
@@ -28,15 +31,15 @@ use trade_model::AccountId;
 use trade_model::entities::{Account, Payment, PaymentStatus, Role};
 use trade_model::order::{Actor, Order, OrderAction, PaymentMethod};
 
-use crate::app::{Config, Running, StartError};
-use crate::auth::AuthUser;
-use crate::clock::{Clock, SystemClock, TestClock};
-use crate::db::Write;
-use crate::error::{ApiError, ApiResult};
-use crate::orders::apply_in;
-use crate::payments::gateway::PaymentGateway;
-use crate::state::AppState;
-use crate::store;
+use trade_server::app::{Config, Running, StartError};
+use trade_server::auth::AuthUser;
+use trade_server::clock::{Clock, SystemClock, TestClock};
+use trade_server::db::Write;
+use trade_server::error::{ApiError, ApiResult};
+use trade_server::orders::apply_in;
+use trade_server::payments::gateway::PaymentGateway;
+use trade_server::state::AppState;
+use trade_server::store;
 
 pub use world::{SEED_FEED_VERSION, WorldSummary};
 
@@ -92,8 +95,8 @@ impl DemoOptions {
             bot_delay: DEFAULT_BOT_DELAY,
             clock: Arc::new(SystemClock),
             gateway: None,
-            settle_card_payments_after: crate::app::DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
-            pay_now_hold: crate::app::DEFAULT_PAY_NOW_HOLD,
+            settle_card_payments_after: trade_server::app::DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
+            pay_now_hold: trade_server::app::DEFAULT_PAY_NOW_HOLD,
         }
     }
 }
@@ -161,7 +164,7 @@ pub async fn start(opts: DemoOptions) -> Result<(Running, DemoAccounts), DemoErr
     config.gateway = opts.gateway;
     config.settle_card_payments_after = opts.settle_card_payments_after;
     config.pay_now_hold = opts.pay_now_hold;
-    let running = crate::app::start(config).await?;
+    let running = trade_server::app::start(config).await?;
     let accounts = match load_accounts(&running.state, seeded).await {
         Ok(accounts) => accounts,
         Err(err) => {
@@ -189,7 +192,7 @@ async fn build_world(
     let mut config = Config::new(opts.data_dir.clone(), SocketAddr::from(([127, 0, 0, 1], 0)));
     config.database_url = opts.database_url.clone();
     config.clock = Arc::new(clock.clone());
-    let builder = crate::app::start(config).await?;
+    let builder = trade_server::app::start(config).await?;
     let result = async {
         if world::exists(&builder.state).await? {
             tracing::info!("demo world found; keeping it");
@@ -197,9 +200,11 @@ async fn build_world(
         }
         tracing::info!(seed = opts.seed, "seeding the demo world");
         let hashes = world::PasswordHashes {
-            buyer: crate::routes::accounts::hash_password(BUYER_PASSWORD.to_owned()).await?,
-            operator: crate::routes::accounts::hash_password(OPERATOR_PASSWORD.to_owned()).await?,
-            supplier: crate::routes::accounts::hash_password(SUPPLIER_PASSWORD.to_owned()).await?,
+            buyer: trade_server::auth::password::hash_on_pool(BUYER_PASSWORD.to_owned()).await?,
+            operator: trade_server::auth::password::hash_on_pool(OPERATOR_PASSWORD.to_owned())
+                .await?,
+            supplier: trade_server::auth::password::hash_on_pool(SUPPLIER_PASSWORD.to_owned())
+                .await?,
         };
         let summary = world::seed(&builder.state, &clock, base, opts.seed, &hashes).await?;
         tracing::info!(?summary, "demo world seeded");
@@ -282,7 +287,7 @@ async fn record_funds_arrival(
     Ok(order)
 }
 
-/// What `trade-server demo` prints once it is up.
+/// What `trade-demo serve` prints once it is up.
 pub fn describe(running: &Running, accounts: &DemoAccounts) -> String {
     let mut out = format!("Trade Center demo on {}\n", running.base_url());
     if let Some(ca) = &running.ca_path {

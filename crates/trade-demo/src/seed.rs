@@ -28,8 +28,8 @@ use trade_model::order::{
 use trade_model::{AccountId, Currency, DisputeId, InquiryId, OrderId, PaymentId};
 use uuid::Uuid;
 
-use crate::db::{Backend, Db, Kind, from_millis, millis};
-use crate::store::inquiries::preview;
+use trade_server::db::{Backend, Db, Kind, from_millis, millis};
+use trade_server::store::inquiries::preview;
 
 /// The password of every seeded account unless another is given.
 pub const DEFAULT_PASSWORD: &str = "seeded-password-2026";
@@ -175,7 +175,7 @@ pub async fn run(db: &Db, opts: SeedOptions) -> Result<SeedReport, SeedError> {
         }
     }
     let password = opts.password.clone();
-    let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+    let hash = tokio::task::spawn_blocking(move || trade_server::auth::password::hash(&password))
         .await
         .map_err(|e| SeedError::Hash(e.to_string()))?
         .map_err(|e| SeedError::Hash(e.to_string()))?;
@@ -208,13 +208,14 @@ fn check(opts: &SeedOptions) -> Result<(), SeedError> {
         ));
     }
     let chars = opts.password.chars().count();
-    if !(crate::auth::password::MIN_PASSWORD_CHARS..=crate::auth::password::MAX_PASSWORD_CHARS)
+    if !(trade_server::auth::password::MIN_PASSWORD_CHARS
+        ..=trade_server::auth::password::MAX_PASSWORD_CHARS)
         .contains(&chars)
     {
         return Err(SeedError::Invalid(format!(
             "the password must have {} to {} characters",
-            crate::auth::password::MIN_PASSWORD_CHARS,
-            crate::auth::password::MAX_PASSWORD_CHARS
+            trade_server::auth::password::MIN_PASSWORD_CHARS,
+            trade_server::auth::password::MAX_PASSWORD_CHARS
         )));
     }
     Ok(())
@@ -811,7 +812,7 @@ impl<'a> Seeder<'a> {
             }
             if self.db.backend() == Backend::Postgres {
                 sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(crate::live::PG_CHANNEL)
+                    .bind(trade_server::live::PG_CHANNEL)
                     .bind(format!("{account} {version}"))
                     .execute(w.conn())
                     .await?;
@@ -1180,7 +1181,7 @@ impl<'a> Seeder<'a> {
                 self.step(batch, &mut order, &mut at, Actor::Operator, paid)?;
                 status = PaymentStatus::Succeeded;
             }
-            // As `routes::payments::begin_payment` inserts it and `store::payments::settle`
+            // As `payments::begin_payment` inserts it and `store::payments::settle`
             // completes it.
             batch.rows(&PAYMENTS).push([
                 Value::Text(payment_id.to_string()),
@@ -1282,7 +1283,7 @@ fn order_event(
         Value::Text(order.id.to_string()),
         Value::Int(order.version),
         Value::Text(enum_str(&action)),
-        Value::Text(crate::orders::actor_label(actor).to_owned()),
+        Value::Text(trade_server::orders::actor_label(actor).to_owned()),
         Value::Int(millis(order.updated_at)),
         Value::Text(serde_json::to_string(order)?),
     ]);

@@ -1,6 +1,6 @@
 //! Seeding the demo world: accounts, companies, products, inquiries with chat histories
 //! and orders in every state of the lifecycle, built through the crate's own code paths
-//! (`chat`, `orders`, `routes::payments::begin_payment`, `orders::apply_in` for payment
+//! (`chat`, `orders`, `payments::begin_payment`, `orders::apply_in` for payment
 //! outcomes) as the account each step belongs to, so the change feed carries all of it.
 //!
 //! Invariants:
@@ -34,16 +34,16 @@ use super::catalog::{
     ProductProfile, SupplierProfile, fill, pick,
 };
 use super::{BUYER_EMAIL, OPERATOR_EMAIL, docs, supplier_email};
-use crate::auth::AuthUser;
-use crate::chat;
-use crate::clock::TestClock;
-use crate::db::Write;
-use crate::error::{ApiError, ApiResult};
-use crate::orders::{self, apply_in};
-use crate::payments::gateway::{CARD_APPROVE, Charge, ChargeOutcome};
-use crate::routes::payments::begin_payment;
-use crate::state::AppState;
-use crate::store;
+use trade_server::auth::AuthUser;
+use trade_server::chat;
+use trade_server::clock::TestClock;
+use trade_server::db::Write;
+use trade_server::error::{ApiError, ApiResult};
+use trade_server::orders::{self, apply_in};
+use trade_server::payments::begin_payment;
+use trade_server::payments::gateway::{CARD_APPROVE, Charge, ChargeOutcome};
+use trade_server::state::AppState;
+use trade_server::store;
 
 /// The feed version of every seeded record in a demo supplier's feed (see module docs).
 pub const SEED_FEED_VERSION: i64 = 1;

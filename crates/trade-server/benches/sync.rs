@@ -29,8 +29,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 use sqlx::Row;
+use trade_demo::seed::{self, SeedOptions, SeedReport};
 use trade_server::db::Db;
-use trade_server::seed::{self, SeedOptions, SeedReport};
 
 const COMMAND: &str = "cargo bench -p trade-server --bench sync";
 const PUSH_BATCH: usize = 100;
@@ -881,7 +881,7 @@ fn render(settings: &Settings, report: &Report, elapsed: Duration) -> String {
     let _ = writeln!(out, "\n## How it is measured\n");
     let _ = writeln!(
         out,
-        "- **Seed**: `trade_server::seed::run` (what `trade-server seed` runs): multi-row INSERTs of \
+        "- **Seed**: `trade_demo::seed::run` (what `trade-demo seed` runs): multi-row INSERTs of \
          bound parameters in transactions of about 60,000 rows, each giving every account it touches \
          one new feed version. Rows include the change feed (`sync_changes`: two per inquiry, message, \
          order and payment, one per party)."

@@ -1,4 +1,5 @@
-//! `trade-server`: serve the API, or create an operator account.
+//! `trade-server`: serve the API, or create an operator account. (The demo world and
+//! bulk-generated data are `trade-demo`'s.)
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,42 +47,6 @@ enum Command {
         /// server asks the provider what became of it (and settles it).
         #[arg(long, default_value_t = 60)]
         settle_card_payments_after: u32,
-    },
-    /// Fill the database with generated buyers, suppliers, inquiries, messages, orders and
-    /// payments (bulk inserts, not the API), with their change feed, for demos and
-    /// benchmarks. Prints the buyers' emails and the password.
-    Seed {
-        #[arg(long)]
-        buyers: u32,
-        /// Inquiries per buyer.
-        #[arg(long)]
-        inquiries: u32,
-        #[arg(long)]
-        messages_per_inquiry: u32,
-        /// Orders per buyer.
-        #[arg(long)]
-        orders: u32,
-        #[arg(long, default_value_t = 10)]
-        suppliers: u32,
-        /// Same seed, same world; seeding twice into one database needs another seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// The password of every seeded account.
-        #[arg(long, default_value = trade_server::seed::DEFAULT_PASSWORD)]
-        password: String,
-    },
-    /// Serve a demo: a seeded world (a buyer with known credentials, suppliers, inquiries,
-    /// orders in every state) and a supplier bot that answers, confirms, ships and clears
-    /// transfers. The world is created once per data directory and kept on restart.
-    Demo {
-        #[arg(long, default_value = "127.0.0.1:8443")]
-        listen: SocketAddr,
-        /// Same seed, same world (names, products, prices, messages).
-        #[arg(long, default_value_t = trade_server::demo::DEFAULT_SEED)]
-        seed: u64,
-        /// How long the bot waits before it acts.
-        #[arg(long, default_value_t = 1500)]
-        bot_delay_ms: u64,
     },
     /// Create an operator (the platform's payment and dispute team). Reads the password
     /// from TRADE_OPERATOR_PASSWORD.
@@ -137,57 +102,6 @@ async fn main() -> anyhow::Result<()> {
                 .context("waiting for Ctrl-C")?;
             running.shutdown().await;
         }
-        Command::Seed {
-            buyers,
-            inquiries,
-            messages_per_inquiry,
-            orders,
-            suppliers,
-            seed,
-            password,
-        } => {
-            let db = match &cli.database_url {
-                Some(url) => trade_server::db::Db::connect(url).await?,
-                None => {
-                    std::fs::create_dir_all(&cli.data_dir)?;
-                    trade_server::db::Db::open_sqlite(&cli.data_dir.join("trade.db")).await?
-                }
-            };
-            let opts = trade_server::seed::SeedOptions {
-                buyers,
-                suppliers,
-                inquiries,
-                messages_per_inquiry,
-                orders,
-                seed,
-                password,
-                now: jiff::Timestamp::now(),
-                progress: true,
-            };
-            let report = trade_server::seed::run(&db, opts)
-                .await
-                .context("seeding the database")?;
-            db.close().await;
-            print!("{}", trade_server::seed::describe(&report));
-        }
-        Command::Demo {
-            listen,
-            seed,
-            bot_delay_ms,
-        } => {
-            let mut opts = trade_server::demo::DemoOptions::new(cli.data_dir, listen);
-            opts.database_url = cli.database_url;
-            opts.seed = seed;
-            opts.bot_delay = std::time::Duration::from_millis(bot_delay_ms);
-            let (running, accounts) = trade_server::demo::start(opts)
-                .await
-                .context("starting the demo")?;
-            print!("{}", trade_server::demo::describe(&running, &accounts));
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
-            running.shutdown().await;
-        }
         Command::CreateOperator { email, name } => {
             let password = std::env::var("TRADE_OPERATOR_PASSWORD")
                 .context("set TRADE_OPERATOR_PASSWORD to the new operator's password")?;
@@ -198,10 +112,9 @@ async fn main() -> anyhow::Result<()> {
                     trade_server::db::Db::open_sqlite(&cli.data_dir.join("trade.db")).await?
                 }
             };
-            let account =
-                trade_server::routes::accounts::create_operator(&db, &email, &name, &password)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+            let account = trade_server::auth::operators::create(&db, &email, &name, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
             println!("Created operator {} ({})", account.email, account.id);
         }
     }

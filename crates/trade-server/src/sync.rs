@@ -261,7 +261,7 @@ async fn apply(
                             "Card payments go to the payment provider directly and cannot be queued.",
                         ));
                     }
-                    let (after, _payment) = crate::routes::payments::begin_payment(
+                    let (after, _payment) = crate::payments::begin_payment(
                         w,
                         state,
                         user,

@@ -9,10 +9,10 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Row;
+use trade_demo::seed::{self, SeedOptions, SeedReport};
 use trade_model::order::{Order, Party, order_box};
 use trade_server::clock::TestClock;
 use trade_server::db::Db;
-use trade_server::seed::{self, SeedOptions, SeedReport};
 use trade_server::{Config, Running};
 
 struct World {
@@ -28,7 +28,7 @@ impl World {
     async fn start(opts: SeedOptions) -> World {
         let dir = tempfile::tempdir().unwrap();
         // PostgreSQL when `TRADE_TEST_POSTGRES_URL` is set, else SQLite in the data dir.
-        let url = crate::support::database_url().await;
+        let url = crate::database_url().await;
         let db = match &url {
             Some(url) => Db::connect(url).await.unwrap(),
             None => Db::open_sqlite(&dir.path().join("trade.db")).await.unwrap(),
@@ -547,7 +547,7 @@ async fn seeded_orders_carry_the_columns_the_store_derives() {
 fn the_seed_command_prints_the_accounts_and_refuses_to_seed_twice() {
     let dir = tempfile::tempdir().unwrap();
     let run = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_trade-server"))
+        std::process::Command::new(env!("CARGO_BIN_EXE_trade-demo"))
             .arg("--data-dir")
             .arg(dir.path())
             .args([

@@ -1,4 +1,4 @@
-//! `trade-server demo` in-process: the real HTTPS server on 127.0.0.1:0 with a temp data
+//! The demo (`trade-demo`) in-process: the real HTTPS server on 127.0.0.1:0 with a temp data
 //! directory, the seeded world seen through the API as the demo buyer, and the supplier
 //! bot reacting to what the buyer does. Waiting is driven by the live event stream
 //! (`GET /v1/events`) with a deadline, never by fixed sleeps.
@@ -10,8 +10,8 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use trade_demo::{self as demo, DemoAccounts, DemoOptions};
 use trade_server::Running;
-use trade_server::demo::{self, DemoAccounts, DemoOptions};
 
 /// How long a test waits for the bot before it fails.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -674,7 +674,7 @@ async fn the_demo_never_seeds_into_a_database_that_holds_other_accounts() {
     let db = trade_server::db::Db::open_sqlite(&dir.path().join("trade.db"))
         .await
         .unwrap();
-    trade_server::routes::accounts::create_operator(
+    trade_server::auth::operators::create(
         &db,
         "ops@example.com",
         "Ops",

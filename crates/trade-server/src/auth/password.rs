@@ -4,6 +4,8 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::TryRngCore;
 
+use crate::error::{ApiError, ApiResult};
+
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
@@ -32,6 +34,14 @@ pub fn verify(password: &str, stored: &str) -> bool {
 /// the same time as a wrong password.
 pub fn dummy_hash() -> &'static str {
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zr9bVNSkcD9Jx0RnX2mu2cLm8O/bkFqN0nT1H3Cd1lM"
+}
+
+/// [`hash`] on the blocking pool (argon2 takes tens of milliseconds of CPU).
+pub async fn hash_on_pool(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
 }
 
 #[cfg(test)]

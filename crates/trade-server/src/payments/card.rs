@@ -13,9 +13,14 @@ use trade_model::api::PaymentResult;
 use trade_model::entities::{Payment, PaymentStatus};
 use trade_model::order::{Actor, Order, OrderAction, Party};
 
-use super::gateway::ChargeOutcome;
+use tokio::time::timeout;
+use trade_model::Money;
+use trade_model::api::CardDetails;
+
+use super::gateway::{Charge, ChargeOutcome};
 use crate::db::Write;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency;
 use crate::idempotency::{Stored, stored_response};
 use crate::orders::{apply_in, view_for};
 use crate::state::AppState;
@@ -190,4 +195,33 @@ pub async fn run_reconciler(
             _ = stopping.changed() => return,
         }
     }
+}
+
+/// Charges the card for `payment` and settles the payment with the gateway's answer;
+/// a lost answer is asked for once, and failing that the payment stays processing for
+/// the reconciler.
+pub async fn charge_and_settle(
+    state: AppState,
+    payment: PaymentId,
+    amount: Money,
+    card: CardDetails,
+) -> ApiResult<Stored> {
+    let charge = Charge {
+        payment,
+        amount,
+        card: &card,
+    };
+    let outcome = match timeout(GATEWAY_TIMEOUT, state.gateway.charge(charge)).await {
+        Ok(Ok(outcome)) => Some(outcome),
+        Ok(Err(_)) | Err(_) => {
+            match timeout(GATEWAY_TIMEOUT, state.gateway.recover(payment)).await {
+                Ok(Ok(outcome)) => outcome,
+                // The reconciler finishes it once the gateway answers again.
+                Ok(Err(_)) | Err(_) => {
+                    return Err(idempotency::processing(&payment.to_string()));
+                }
+            }
+        }
+    };
+    settle(&state, payment, outcome).await
 }

@@ -1,8 +1,11 @@
-//! Paying an order: the card gateway adapter, card payments' outcomes (and their
-//! reconciliation), and the designated transfer account.
+//! Paying an order: starting a payment, the card gateway adapter, card payments'
+//! outcomes (and their reconciliation), and the designated transfer account.
 
 pub mod card;
 pub mod gateway;
+mod start;
+
+pub use start::begin_payment;
 
 use trade_model::entities::BeneficiaryAccount;
 

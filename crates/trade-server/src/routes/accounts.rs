@@ -21,15 +21,6 @@ pub const LOGINS_PER_IP_PER_MINUTE: usize = 30;
 /// Per account *and* address: someone guessing from elsewhere cannot lock the owner out.
 pub const LOGINS_PER_ACCOUNT_PER_MINUTE: usize = 10;
 
-fn valid_email(email: &str) -> bool {
-    let email = email.trim();
-    email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 fn field_ok(s: &str, max: usize) -> bool {
     !s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
 }
@@ -47,7 +38,7 @@ pub async fn register(
             "Operator accounts are created by the platform.",
         ));
     }
-    if !valid_email(&req.email) {
+    if !crate::auth::valid_email(&req.email) {
         return Err(ApiError::unprocessable(
             ErrorCode::AccountBadEmail,
             "Enter a valid email address.",
@@ -73,7 +64,7 @@ pub async fn register(
             "Give the country as a two-letter code, e.g. US.",
         ));
     }
-    let hash = hash_password(req.password.clone()).await?;
+    let hash = password::hash_on_pool(req.password.clone()).await?;
     let mut tx = state.db.begin().await?;
     let account = store::accounts::insert(
         &mut tx,
@@ -128,13 +119,6 @@ async fn registered_before(
     } else {
         Err(taken())
     }
-}
-
-pub async fn hash_password(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
 }
 
 fn too_many(retry: SignedDuration) -> ApiError {
@@ -284,42 +268,4 @@ pub async fn suppliers(
         supplier.email.clear();
     }
     Ok(Json(suppliers))
-}
-
-/// Creates an operator account (server command only; never through the API).
-pub async fn create_operator(
-    db: &crate::db::Db,
-    email: &str,
-    name: &str,
-    password: &str,
-) -> ApiResult<Account> {
-    if !valid_email(email) || password.chars().count() < password::MIN_PASSWORD_CHARS {
-        return Err(ApiError::unprocessable(
-            ErrorCode::AccountBadOperator,
-            "Give a valid email and a password of at least 10 characters.",
-        ));
-    }
-    let hash = hash_password(password.to_owned()).await?;
-    let mut tx = db.begin().await?;
-    let account = store::accounts::insert(
-        &mut tx,
-        &store::accounts::NewAccount {
-            email,
-            password_hash: &hash,
-            display_name: name,
-            role: Role::Operator,
-            company_name: "Trade Center",
-            country: "HK",
-        },
-        jiff::Timestamp::now(),
-    )
-    .await?
-    .ok_or_else(|| {
-        ApiError::conflict(
-            ErrorCode::AccountEmailTaken,
-            "An account with this email already exists.",
-        )
-    })?;
-    tx.commit().await?;
-    Ok(account)
 }

@@ -5,21 +5,19 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use rand::Rng;
 use tokio::time::timeout;
 use trade_model::ErrorCode;
-use trade_model::api::{CardDetails, PayRequest, PaymentQuote, PaymentResult};
-use trade_model::entities::{Payment, PaymentStatus};
-use trade_model::order::{self, Actor, OrderAction, Party, PaymentMethod};
+use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
+use trade_model::entities::Payment;
+use trade_model::order::{self, Actor, Party, PaymentMethod};
 use trade_model::{Money, OrderId, PaymentId};
 
 use crate::auth::AuthUser;
-use crate::db::Write;
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{self, Begun, Idempotency, Stored};
-use crate::orders::{actor_for, apply_in, view_for, visible};
-use crate::payments::card;
-use crate::payments::gateway::{self, CardProblem, Charge};
+use crate::idempotency::{self, Begun, Idempotency};
+use crate::orders::{view_for, visible};
+use crate::payments::gateway::{self, CardProblem};
+use crate::payments::{self, card};
 use crate::state::AppState;
 use crate::store;
 
@@ -53,16 +51,6 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<Payment>>> {
     visible(&state, &user, id).await?;
     Ok(Json(store::payments::for_order(&state.db, id).await?))
-}
-
-/// A reference buyers can type into a bank form: `TC-` and 10 unambiguous characters.
-fn transfer_reference() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    let tail: String = (0..10)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect();
-    format!("TC-{tail}")
 }
 
 fn card_error(problem: CardProblem) -> ApiError {
@@ -125,7 +113,7 @@ pub async fn pay(
         Begun::Write(w) => w,
         Begun::Replay(response) => return Ok(response),
     };
-    let (current, payment) = begin_payment(
+    let (current, payment) = payments::begin_payment(
         &mut w,
         &state,
         &user,
@@ -162,7 +150,7 @@ pub async fn pay(
         payment.amount_minor + payment.fee_minor,
         current.terms.currency,
     );
-    let charging = tokio::spawn(charge_and_settle(
+    let charging = tokio::spawn(card::charge_and_settle(
         state.clone(),
         payment_id,
         amount,
@@ -175,87 +163,4 @@ pub async fn pay(
         ))),
         Err(_) => Err(idempotency::processing(&payment_id.to_string())),
     }
-}
-
-/// Charges the card for `payment` and settles the payment with the gateway's answer;
-/// a lost answer is asked for once, and failing that the payment stays processing for
-/// the reconciler.
-async fn charge_and_settle(
-    state: AppState,
-    payment: PaymentId,
-    amount: Money,
-    card: CardDetails,
-) -> ApiResult<Stored> {
-    let charge = Charge {
-        payment,
-        amount,
-        card: &card,
-    };
-    let outcome = match timeout(card::GATEWAY_TIMEOUT, state.gateway.charge(charge)).await {
-        Ok(Ok(outcome)) => Some(outcome),
-        Ok(Err(_)) | Err(_) => {
-            match timeout(card::GATEWAY_TIMEOUT, state.gateway.recover(payment)).await {
-                Ok(Ok(outcome)) => outcome,
-                // The reconciler finishes it once the gateway answers again.
-                Ok(Err(_)) | Err(_) => {
-                    return Err(idempotency::processing(&payment.to_string()));
-                }
-            }
-        }
-    };
-    card::settle(&state, payment, outcome).await
-}
-
-/// Starts paying the next installment of `order` (the order enters payment processing)
-/// and records the attempt. Shared by Pay Now and sync push (transfers).
-#[allow(clippy::too_many_arguments)]
-pub async fn begin_payment(
-    w: &mut Write,
-    state: &AppState,
-    user: &AuthUser,
-    order: OrderId,
-    payment_id: PaymentId,
-    method: PaymentMethod,
-    amount_minor: i64,
-    card_last4: Option<String>,
-) -> ApiResult<(trade_model::order::Order, Payment)> {
-    let now = state.now();
-    let begin = OrderAction::BeginPayment {
-        payment_id,
-        method,
-        amount_minor,
-    };
-    let before = store::orders::get_tx(w, order)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    let installment = before.next_installment();
-    let (current, _) = apply_in(w, state, order, |o| actor_for(o, user), &begin).await?;
-    let installment =
-        installment.ok_or_else(|| ApiError::from(trade_model::Rejection::NothingDue))?;
-    let currency = current.terms.currency;
-    let fee = match method {
-        PaymentMethod::Card => {
-            order::card_fee(Money::new(installment.amount_minor, currency)).minor
-        }
-        PaymentMethod::TelegraphicTransfer => 0,
-    };
-    let payment = Payment {
-        id: payment_id,
-        order,
-        installment: installment.index,
-        installment_kind: installment.kind,
-        method,
-        amount_minor: installment.amount_minor,
-        fee_minor: fee,
-        currency: currency.to_string(),
-        status: PaymentStatus::Processing,
-        reference: (method == PaymentMethod::TelegraphicTransfer).then(transfer_reference),
-        card_last4,
-        held_for_review: false,
-        failure: None,
-        created_at: now,
-        updated_at: now,
-    };
-    store::payments::insert(w, &payment, (current.buyer, current.supplier)).await?;
-    Ok((current, payment))
 }

@@ -10,12 +10,10 @@ mod support;
 
 mod cancellation;
 mod deadlines;
-mod demo;
 mod documents;
 mod exactly_once;
 mod faults;
 mod pipeline;
 mod postgres;
 mod security;
-mod seed;
 mod sync;

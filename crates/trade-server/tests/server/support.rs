@@ -205,7 +205,7 @@ impl TestServer {
 
     pub async fn operator(&self) -> User {
         let email = format!("ops.{}@tradecenter.example", uuid::Uuid::now_v7().simple());
-        trade_server::routes::accounts::create_operator(
+        trade_server::auth::operators::create(
             &self.running.state.db,
             &email,
             "Dispute Team",

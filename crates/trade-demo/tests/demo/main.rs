@@ -1,0 +1,18 @@
+//! The demo data's tests, in one binary: the seeded world and its bot through the API
+//! (`world`), bulk seeding and the `trade-demo seed` command (`seed`). With
+//! `TRADE_TEST_POSTGRES_URL` set, they run on PostgreSQL (`./dev test` runs this binary
+//! on both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod seed;
+mod world;
+
+/// A fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is set.
+pub async fn database_url() -> Option<String> {
+    let base = std::env::var("TRADE_TEST_POSTGRES_URL").ok()?;
+    Some(
+        trade_server::db::create_postgres_database(&base)
+            .await
+            .expect("a fresh database on TRADE_TEST_POSTGRES_URL"),
+    )
+}
