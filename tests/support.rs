@@ -43,14 +43,7 @@ impl Server {
     /// A server whose time is `clock`'s (also after a restart).
     pub async fn start_with_clock(clock: Arc<dyn Clock>) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let database_url = match std::env::var("TRADE_TEST_POSTGRES_URL") {
-            Ok(base) => Some(
-                trade_server::db::create_postgres_database(&base)
-                    .await
-                    .expect("a fresh database on TRADE_TEST_POSTGRES_URL"),
-            ),
-            Err(_) => None,
-        };
+        let database_url = trade_test_api::postgres_database().await;
         let listen = "127.0.0.1:0".parse().unwrap();
         let mut server = Server {
             addr: listen,
@@ -173,11 +166,7 @@ pub struct Party {
 
 impl Server {
     pub fn http(&self) -> reqwest::Client {
-        let ca = std::fs::read(self.dir.path().join("tls/ca.pem")).unwrap();
-        reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .build()
-            .unwrap()
+        trade_test_api::client(&trade_test_api::ca_in(self.dir.path()))
     }
 
     pub fn url(&self, path: &str) -> String {

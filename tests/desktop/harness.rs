@@ -20,6 +20,7 @@ use trade_demo::{self as demo, DemoAccounts, DemoOptions};
 use trade_server::Running;
 use trade_server::clock::Clock;
 use trade_server::payments::gateway::PaymentGateway;
+use trade_test_api::Api;
 
 /// How long a wait for something on screen may take by default.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -184,7 +185,15 @@ pub struct Backend {
     pub clock: SkewClock,
     /// The card provider, when a test brings its own (else the sandbox).
     gateway: Option<Arc<dyn PaymentGateway>>,
-    client: reqwest::Client,
+    /// Its JSON API (`send`, `get`, `post`).
+    api: Api,
+}
+
+impl std::ops::Deref for Backend {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl Backend {
@@ -198,12 +207,10 @@ impl Backend {
         )
         .await;
         let ca_path = running.ca_path.clone().expect("the demo makes its own CA");
-        let ca = std::fs::read(&ca_path).unwrap();
-        let client = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .https_only(true)
-            .build()
-            .unwrap();
+        let api = Api::new(
+            format!("https://localhost:{}", running.addr.port()),
+            trade_test_api::client(&std::fs::read(&ca_path).unwrap()),
+        );
         Backend {
             dir,
             addr: running.addr,
@@ -212,7 +219,7 @@ impl Backend {
             ca_path,
             clock,
             gateway,
-            client,
+            api,
         }
     }
 
@@ -255,29 +262,6 @@ impl Backend {
         format!("https://localhost:{}", self.addr.port())
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.url()));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("the request reaches the server");
-        let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
     /// `PUT /v1/orders/{id}/terms` with `If-Match` (a party modifies an order).
     pub async fn modify_terms(
         &self,
@@ -310,18 +294,6 @@ impl Backend {
         .await
     }
 
-    pub async fn get(&self, path: &str, token: &str) -> Value {
-        let (status, body) = self.send(Method::GET, path, Some(token), None).await;
-        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
-        body
-    }
-
-    pub async fn post(&self, path: &str, token: &str, body: Value) -> Value {
-        let (status, value) = self.send(Method::POST, path, Some(token), Some(body)).await;
-        assert!(status.is_success(), "POST {path} -> {status}: {value}");
-        value
-    }
-
     pub async fn login(&self, email: &str, password: &str) -> String {
         let (status, body) = self
             .send(
@@ -329,6 +301,7 @@ impl Backend {
                 "/v1/sessions",
                 None,
                 Some(json!({ "email": email, "password": password })),
+                &[],
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "sign-in as {email}: {body}");

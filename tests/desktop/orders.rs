@@ -713,6 +713,7 @@ async fn a_dispute_is_filed_with_evidence_escalated_and_decided_and_its_packet_e
             &format!("/v1/operator/orders/{id}/dispute/decision"),
             Some(&operator),
             Some(json!({ "refund_minor": paid / 4, "note": "Refund a quarter: photos show 25% wrong colour." })),
+            &[],
         )
         .await;
     assert!(status.is_success(), "decision: {status} {body}");

@@ -2,7 +2,6 @@
 //! `./dev run` starts), or bulk-generated accounts in a database for benchmarks.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -15,17 +14,8 @@ use trade_demo::seed;
     about = "The Trade Center trade backend with demo data (HTTPS)"
 )]
 struct Cli {
-    /// Where the SQLite database, documents and the local CA live.
-    #[arg(
-        long,
-        env = "TRADE_DATA_DIR",
-        default_value = "./trade-data",
-        global = true
-    )]
-    data_dir: PathBuf,
-    /// PostgreSQL URL (postgres://...); the embedded SQLite file when absent.
-    #[arg(long, env = "TRADE_DATABASE_URL", global = true)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    storage: trade_server::cli::Storage,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -90,8 +80,8 @@ async fn main() -> anyhow::Result<()> {
             seed,
             bot_delay_ms,
         } => {
-            let mut opts = trade_demo::DemoOptions::new(cli.data_dir, listen);
-            opts.database_url = cli.database_url;
+            let mut opts = trade_demo::DemoOptions::new(cli.storage.data_dir, listen);
+            opts.database_url = cli.storage.database_url;
             opts.seed = seed;
             opts.bot_delay = std::time::Duration::from_millis(bot_delay_ms);
             let (running, accounts) = trade_demo::start(opts).await.context("starting the demo")?;
@@ -110,13 +100,7 @@ async fn main() -> anyhow::Result<()> {
             seed,
             password,
         } => {
-            let db = match &cli.database_url {
-                Some(url) => trade_server::db::Db::connect(url).await?,
-                None => {
-                    std::fs::create_dir_all(&cli.data_dir)?;
-                    trade_server::db::Db::open_sqlite(&cli.data_dir.join("trade.db")).await?
-                }
-            };
+            let db = cli.storage.open_db().await?;
             let opts = seed::SeedOptions {
                 buyers,
                 suppliers,

@@ -16,17 +16,8 @@ use trade_server::{Config, start};
     about = "The Trade Center trade backend (HTTPS)"
 )]
 struct Cli {
-    /// Where the SQLite database, documents and the local CA live.
-    #[arg(
-        long,
-        env = "TRADE_DATA_DIR",
-        default_value = "./trade-data",
-        global = true
-    )]
-    data_dir: PathBuf,
-    /// PostgreSQL URL (postgres://...); the embedded SQLite file when absent.
-    #[arg(long, env = "TRADE_DATABASE_URL", global = true)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    storage: trade_server::cli::Storage,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -85,8 +76,8 @@ async fn main() -> anyhow::Result<()> {
             key,
             settle_card_payments_after,
         } => {
-            let mut config = Config::new(cli.data_dir, listen);
-            config.database_url = cli.database_url;
+            let mut config = Config::new(cli.storage.data_dir, listen);
+            config.database_url = cli.storage.database_url;
             config.settle_card_payments_after =
                 jiff::SignedDuration::from_secs(i64::from(settle_card_payments_after));
             if let (Some(cert), Some(key)) = (cert, key) {
@@ -105,13 +96,7 @@ async fn main() -> anyhow::Result<()> {
         Command::CreateOperator { email, name } => {
             let password = std::env::var("TRADE_OPERATOR_PASSWORD")
                 .context("set TRADE_OPERATOR_PASSWORD to the new operator's password")?;
-            let db = match &cli.database_url {
-                Some(url) => trade_server::db::Db::connect(url).await?,
-                None => {
-                    std::fs::create_dir_all(&cli.data_dir)?;
-                    trade_server::db::Db::open_sqlite(&cli.data_dir.join("trade.db")).await?
-                }
-            };
+            let db = cli.storage.open_db().await?;
             let account = trade_server::auth::operators::create(&db, &email, &name, &password)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;

@@ -6,13 +6,3 @@
 
 mod seed;
 mod world;
-
-/// A fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is set.
-pub async fn database_url() -> Option<String> {
-    let base = std::env::var("TRADE_TEST_POSTGRES_URL").ok()?;
-    Some(
-        trade_server::db::create_postgres_database(&base)
-            .await
-            .expect("a fresh database on TRADE_TEST_POSTGRES_URL"),
-    )
-}

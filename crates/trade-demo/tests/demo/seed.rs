@@ -28,7 +28,7 @@ impl World {
     async fn start(opts: SeedOptions) -> World {
         let dir = tempfile::tempdir().unwrap();
         // PostgreSQL when `TRADE_TEST_POSTGRES_URL` is set, else SQLite in the data dir.
-        let url = crate::database_url().await;
+        let url = trade_test_api::postgres_database().await;
         let db = match &url {
             Some(url) => Db::connect(url).await.unwrap(),
             None => Db::open_sqlite(&dir.path().join("trade.db")).await.unwrap(),
@@ -42,12 +42,7 @@ impl World {
         ));
         config.database_url = url;
         let running = trade_server::start(config).await.expect("server starts");
-        let ca = std::fs::read(running.ca_path.as_ref().expect("local CA")).unwrap();
-        let client = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .https_only(true)
-            .build()
-            .unwrap();
+        let client = trade_test_api::client(&trade_test_api::ca_in(dir.path()));
         World {
             base: running.base_url(),
             running,

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 use trade_demo::{self as demo, DemoAccounts, DemoOptions};
 use trade_server::Running;
+use trade_test_api::{Api, ca_in};
 
 /// How long a test waits for the bot before it fails.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -19,8 +20,14 @@ const PATIENCE: Duration = Duration::from_secs(20);
 struct Demo {
     running: Running,
     accounts: DemoAccounts,
-    client: reqwest::Client,
-    base: String,
+    api: Api,
+}
+
+impl std::ops::Deref for Demo {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 async fn start_demo(dir: &std::path::Path, seed: u64, bot_delay: Duration) -> Demo {
@@ -28,56 +35,15 @@ async fn start_demo(dir: &std::path::Path, seed: u64, bot_delay: Duration) -> De
     opts.seed = seed;
     opts.bot_delay = bot_delay;
     let (running, accounts) = demo::start(opts).await.expect("the demo starts");
-    let ca = std::fs::read(running.ca_path.as_ref().expect("a local CA")).unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-        .https_only(true)
-        .build()
-        .unwrap();
+    let api = Api::new(running.base_url(), trade_test_api::client(&ca_in(dir)));
     Demo {
-        base: running.base_url(),
         running,
         accounts,
-        client,
+        api,
     }
 }
 
 impl Demo {
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("request reaches the server");
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Value {
-        let (status, body) = self.send(Method::GET, path, Some(token), None).await;
-        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
-        body
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Value {
-        let (status, value) = self.send(Method::POST, path, Some(token), Some(body)).await;
-        assert!(status.is_success(), "POST {path} -> {status}: {value}");
-        value
-    }
-
     async fn login(&self, email: &str, password: &str) -> String {
         let (status, body) = self
             .send(
@@ -85,6 +51,7 @@ impl Demo {
                 "/v1/sessions",
                 None,
                 Some(json!({ "email": email, "password": password })),
+                &[],
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "sign-in as {email}: {body}");

@@ -129,10 +129,7 @@ impl Drop for ServerProcess {
 
 /// The first start makes the CA; clients trust only it.
 fn https_client(dir: &Path, timeout: Duration) -> reqwest::Client {
-    let ca = std::fs::read(dir.join("tls/ca.pem")).unwrap();
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-        .https_only(true)
+    trade_test_api::client_builder(&trade_test_api::ca_in(dir))
         .timeout(timeout)
         // A connection per request: every request meets the proxy's dice.
         .pool_max_idle_per_host(0)

@@ -786,10 +786,7 @@ async fn a_login_burst_is_limited_per_account_and_wrong_passwords_are_refused() 
     );
     // The owner signing in from another address is not locked out by those guesses.
     let port = s.base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
-    let ca = std::fs::read(s.dir.join("tls/ca.pem")).unwrap();
-    let elsewhere = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-        .https_only(true)
+    let elsewhere = trade_test_api::client_builder(&trade_test_api::ca_in(&s.dir))
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .resolve(
             "localhost",

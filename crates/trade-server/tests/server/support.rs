@@ -12,12 +12,13 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use trade_server::clock::TestClock;
 use trade_server::{Config, Running};
+use trade_test_api::{Api, ca_in};
 
 pub struct TestServer {
     pub running: Running,
     pub clock: TestClock,
-    pub client: reqwest::Client,
-    pub base: String,
+    /// Its JSON API (`client`, `base`, `send`, ...).
+    pub api: Api,
     /// The data directory (TLS material, SQLite files, documents).
     pub dir: std::path::PathBuf,
     _dir: Option<tempfile::TempDir>,
@@ -35,12 +36,14 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is set.
 pub async fn database_url() -> Option<String> {
-    let base = std::env::var("TRADE_TEST_POSTGRES_URL").ok()?;
-    Some(
-        trade_server::db::create_postgres_database(&base)
-            .await
-            .expect("a fresh database on TRADE_TEST_POSTGRES_URL"),
-    )
+    trade_test_api::postgres_database().await
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl TestServer {
@@ -74,17 +77,11 @@ impl TestServer {
         config.heartbeat = std::time::Duration::from_millis(200);
         configure(&mut config);
         let running = trade_server::start(config).await.expect("server starts");
-        let ca = std::fs::read(running.ca_path.as_ref().expect("local CA")).unwrap();
-        let client = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .https_only(true)
-            .build()
-            .unwrap();
+        let api = Api::new(running.base_url(), trade_test_api::client(&ca_in(dir)));
         TestServer {
-            base: running.base_url(),
             running,
             clock,
-            client,
+            api,
             dir: dir.to_owned(),
             _dir: None,
         }
@@ -106,31 +103,6 @@ impl TestServer {
             .checked_add(jiff::Span::new().days(days))
             .unwrap()
             .to_string()
-    }
-
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("request reaches the server");
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, value)
     }
 
     /// Renews a session with `refresh_token`: the status and the body.

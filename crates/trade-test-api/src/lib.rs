@@ -1,0 +1,105 @@
+//! What every crate's tests share to talk to a real trade server (over HTTPS on
+//! loopback, its own local CA): a client that trusts that CA and nothing else, JSON calls
+//! answered as status and body, and a fresh PostgreSQL database for a test when the
+//! tests run on PostgreSQL (`TRADE_TEST_POSTGRES_URL`).
+#![allow(clippy::expect_used)] // test support: a broken setup should stop the test
+
+use std::path::Path;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// The CA certificate a server made in its data directory.
+pub fn ca_in(data_dir: &Path) -> Vec<u8> {
+    std::fs::read(data_dir.join("tls/ca.pem")).expect("the server's CA in <data dir>/tls")
+}
+
+/// A client builder that speaks only HTTPS and trusts only `ca_pem` (tests add their
+/// own timeouts, source addresses or pool settings).
+pub fn client_builder(ca_pem: &[u8]) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).expect("a PEM certificate"))
+        .https_only(true)
+}
+
+/// [`client_builder`], built.
+pub fn client(ca_pem: &[u8]) -> reqwest::Client {
+    client_builder(ca_pem).build().expect("an HTTPS client")
+}
+
+/// A fresh PostgreSQL database when `TRADE_TEST_POSTGRES_URL` is set; `None` (SQLite in
+/// the test's data directory) otherwise.
+pub async fn postgres_database() -> Option<String> {
+    let base = std::env::var("TRADE_TEST_POSTGRES_URL").ok()?;
+    Some(
+        trade_server::db::create_postgres_database(&base)
+            .await
+            .expect("a fresh database on TRADE_TEST_POSTGRES_URL"),
+    )
+}
+
+/// JSON calls to one server.
+#[derive(Clone)]
+pub struct Api {
+    pub client: reqwest::Client,
+    /// `https://localhost:PORT`, without a trailing slash.
+    pub base: String,
+}
+
+impl Api {
+    pub fn new(base: impl Into<String>, client: reqwest::Client) -> Api {
+        Api {
+            client,
+            base: base.into(),
+        }
+    }
+
+    /// `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// One call; the answer's status and its body (JSON, or the text as a JSON string).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("the request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// `GET path` as `token`, which must answer 200.
+    pub async fn get(&self, path: &str, token: &str) -> Value {
+        let (status, body) = self.send(Method::GET, path, Some(token), None, &[]).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    /// `POST path` as `token`, which must succeed.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Value {
+        let (status, value) = self
+            .send(Method::POST, path, Some(token), Some(body), &[])
+            .await;
+        assert!(status.is_success(), "POST {path} -> {status}: {value}");
+        value
+    }
+}
