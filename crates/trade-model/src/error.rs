@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
-use crate::order::{ActionKind, OrderStatus};
+use crate::order::status::{ActionKind, OrderStatus};
 
 /// One problem with one field of an order draft, e.g. `lines[0].quantity`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

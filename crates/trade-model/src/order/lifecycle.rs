@@ -279,7 +279,7 @@ pub fn apply(
                 at: now,
             });
         }
-        OrderAction::Dispute(d) => dispute::apply(&mut o, actor, d, now)?,
+        OrderAction::Dispute(d) => dispute_steps::apply(&mut o, actor, d, now)?,
         OrderAction::ApplyDeadline => {
             require_system(actor)?;
             let due = o
@@ -308,7 +308,7 @@ pub fn apply(
                     o.status = OrderStatus::Completed;
                     o.completed_at = Some(now);
                 }
-                DeadlineKind::DisputeAutoEscalation => dispute::auto_escalate(&mut o, now)?,
+                DeadlineKind::DisputeAutoEscalation => dispute_steps::auto_escalate(&mut o, now)?,
                 DeadlineKind::BalanceDue | DeadlineKind::ShipBy | DeadlineKind::ProtectionEnds => {
                     return Err(Rejection::DeadlineNotDue);
                 }
