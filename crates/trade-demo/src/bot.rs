@@ -37,7 +37,7 @@ use super::catalog;
 use super::{DemoAccounts, SEED_FEED_VERSION, acting_as, record_funds_arrival};
 use trade_server::auth::AuthUser;
 use trade_server::chat;
-use trade_server::error::{ApiError, ApiResult};
+use trade_server::error::{HttpError, HttpResult};
 use trade_server::orders;
 use trade_server::state::AppState;
 
@@ -351,7 +351,7 @@ impl SupplierBot {
         }
     }
 
-    async fn act(&mut self, key: Key, task: &Task) -> ApiResult<()> {
+    async fn act(&mut self, key: Key, task: &Task) -> HttpResult<()> {
         match (key, task) {
             (Key::Inquiry(inquiry), Task::Reply { to, body }) => {
                 self.reply(inquiry, *to, body).await
@@ -411,7 +411,7 @@ impl SupplierBot {
                 );
                 Ok(())
             }
-            (key, task) => Err(ApiError::internal(format!(
+            (key, task) => Err(HttpError::internal(format!(
                 "demo bot: {task:?} does not apply to {key:?}"
             ))),
         }
@@ -422,7 +422,7 @@ impl SupplierBot {
         &self,
         order: OrderId,
         action: OrderAction,
-    ) -> ApiResult<trade_model::order::Order> {
+    ) -> HttpResult<trade_model::order::Order> {
         let mut w = self.state.db.begin().await?;
         let (order, _) = orders::step(&mut w, &self.state, &self.me, order, &action).await?;
         w.commit().await?;
@@ -430,7 +430,7 @@ impl SupplierBot {
     }
 
     /// Reads the buyer's messages up to `to` and answers them.
-    async fn reply(&self, inquiry: InquiryId, to: MessageId, buyer_said: &str) -> ApiResult<()> {
+    async fn reply(&self, inquiry: InquiryId, to: MessageId, buyer_said: &str) -> HttpResult<()> {
         let thread = self.threads.get(&inquiry);
         let product = thread
             .and_then(|t| t.product.clone())
@@ -473,7 +473,7 @@ impl SupplierBot {
             )
             .await?;
             w.commit().await?;
-            Ok::<_, ApiError>(())
+            Ok::<_, HttpError>(())
         }
         .await;
         if let Err(err) = result {

@@ -12,7 +12,7 @@ use trade_model::{AccountId, DocumentId};
 
 use trade_server::db::Write;
 use trade_server::documents::HashingWriter;
-use trade_server::error::{ApiError, ApiResult};
+use trade_server::error::{HttpError, HttpResult};
 use trade_server::state::AppState;
 use trade_server::store;
 
@@ -25,29 +25,29 @@ pub async fn keep(
     owner: AccountId,
     name: &str,
     bytes: &[u8],
-) -> ApiResult<DocumentMeta> {
-    let temp = state.documents.temp_file().map_err(ApiError::internal)?;
-    let file = temp.reopen().map_err(ApiError::internal)?;
+) -> HttpResult<DocumentMeta> {
+    let temp = state.documents.temp_file().map_err(HttpError::internal)?;
+    let file = temp.reopen().map_err(HttpError::internal)?;
     let mut writer = HashingWriter::new(std::io::BufWriter::new(file), MAX_DOCUMENT_BYTES);
-    if !writer.push(bytes).map_err(ApiError::internal)? {
-        return Err(ApiError::unprocessable(
+    if !writer.push(bytes).map_err(HttpError::internal)? {
+        return Err(HttpError::unprocessable(
             ErrorCode::DocumentTooLarge,
             "A demo document is larger than the upload cap.",
         ));
     }
-    let (size, sha256) = writer.finish().map_err(ApiError::internal)?;
+    let (size, sha256) = writer.finish().map_err(HttpError::internal)?;
     let checked = trade_documents::check_document(name, std::io::Cursor::new(bytes), size)
-        .map_err(|e| ApiError::unprocessable(e.code(), format!("demo document {name}: {e}")))?;
+        .map_err(|e| HttpError::unprocessable(e.code(), format!("demo document {name}: {e}")))?;
     state
         .documents
         .keep(temp, &sha256)
-        .map_err(ApiError::internal)?;
+        .map_err(HttpError::internal)?;
     let meta = DocumentMeta {
         id: DocumentId::new(),
         file_name: checked.file_name.clone(),
         kind: checked.kind.as_str().to_owned(),
         media_type: checked.content_type(),
-        size: i64::try_from(size).map_err(ApiError::internal)?,
+        size: i64::try_from(size).map_err(HttpError::internal)?,
         sha256,
         uploaded_by: owner,
         uploaded_at: state.now(),

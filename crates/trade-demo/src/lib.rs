@@ -35,7 +35,7 @@ use trade_server::app::{Config, Running, StartError};
 use trade_server::auth::AuthUser;
 use trade_server::clock::{Clock, SystemClock, TestClock};
 use trade_server::db::Write;
-use trade_server::error::{ApiError, ApiResult};
+use trade_server::error::{HttpError, HttpResult};
 use trade_server::orders::apply_in;
 use trade_server::payments::gateway::PaymentGateway;
 use trade_server::state::AppState;
@@ -142,8 +142,8 @@ pub enum DemoError {
     World { code: ErrorCode, message: String },
 }
 
-impl From<ApiError> for DemoError {
-    fn from(err: ApiError) -> Self {
+impl From<HttpError> for DemoError {
+    fn from(err: HttpError) -> Self {
         DemoError::World {
             code: err.code,
             message: err.message,
@@ -208,7 +208,7 @@ async fn build_world(
         };
         let summary = world::seed(&builder.state, &clock, base, opts.seed, &hashes).await?;
         tracing::info!(?summary, "demo world seeded");
-        Ok::<_, ApiError>(Some(summary))
+        Ok::<_, HttpError>(Some(summary))
     }
     .await;
     builder.shutdown().await;
@@ -265,11 +265,11 @@ async fn record_funds_arrival(
     w: &mut Write,
     state: &AppState,
     payment: &Payment,
-) -> ApiResult<Order> {
+) -> HttpResult<Order> {
     if payment.method != PaymentMethod::TelegraphicTransfer
         || payment.status != PaymentStatus::Processing
     {
-        return Err(ApiError::conflict(
+        return Err(HttpError::conflict(
             ErrorCode::PaymentNotProcessing,
             "This transfer was already settled or has expired.",
         ));

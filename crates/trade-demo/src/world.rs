@@ -38,7 +38,7 @@ use trade_server::auth::AuthUser;
 use trade_server::chat;
 use trade_server::clock::TestClock;
 use trade_server::db::Write;
-use trade_server::error::{ApiError, ApiResult};
+use trade_server::error::{HttpError, HttpResult};
 use trade_server::orders::{self, apply_in};
 use trade_server::payments::begin_payment;
 use trade_server::payments::gateway::{CARD_APPROVE, Charge, ChargeOutcome};
@@ -108,7 +108,7 @@ struct Deal {
     extra: Option<(&'static ProductProfile, u64, i64)>,
 }
 
-struct Seeder<'a> {
+struct WorldBuilder<'a> {
     state: &'a AppState,
     clock: &'a TestClock,
     base: Timestamp,
@@ -147,7 +147,7 @@ fn quantity(q: u64) -> String {
 /// Whether the world exists (the demo buyer's account is the marker). A database with
 /// other accounts but no demo world is refused: the demo's passwords (an operator's
 /// among them) are public, so they must never land in a real database.
-pub async fn exists(state: &AppState) -> ApiResult<bool> {
+pub async fn exists(state: &AppState) -> HttpResult<bool> {
     if store::accounts::by_email(&state.db, BUYER_EMAIL)
         .await?
         .is_some()
@@ -160,7 +160,7 @@ pub async fn exists(state: &AppState) -> ApiResult<bool> {
         .await?
         .try_get("n")?;
     if accounts > 0 {
-        return Err(ApiError::conflict(
+        return Err(HttpError::conflict(
             ErrorCode::DemoDatabaseInUse,
             format!(
                 "the database already has {accounts} accounts and no demo world; the demo \
@@ -179,7 +179,7 @@ pub async fn seed(
     base: Timestamp,
     seed: u64,
     hashes: &PasswordHashes,
-) -> ApiResult<WorldSummary> {
+) -> HttpResult<WorldSummary> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut profiles: Vec<&'static SupplierProfile> = Vec::with_capacity(5);
     let mut china: Vec<&'static SupplierProfile> = catalog::CHINA.iter().collect();
@@ -190,7 +190,7 @@ pub async fn seed(
     }
 
     let w = state.db.begin().await?;
-    let mut s = Seeder {
+    let mut s = WorldBuilder {
         state,
         clock,
         base,
@@ -203,7 +203,7 @@ pub async fn seed(
     };
     s.accounts(&profiles, hashes).await?;
     s.scenarios().await?;
-    let Seeder {
+    let WorldBuilder {
         w,
         buyer,
         suppliers,
@@ -225,7 +225,7 @@ pub async fn seed(
     })
 }
 
-impl Seeder<'_> {
+impl WorldBuilder<'_> {
     /// Moves the clock to `minutes_ago` minutes before `base`.
     fn at(&self, minutes_ago: i64) {
         let ago = minutes_ago.max(LATEST);
@@ -256,11 +256,11 @@ impl Seeder<'_> {
         &mut self,
         profiles: &[&'static SupplierProfile],
         hashes: &PasswordHashes,
-    ) -> ApiResult<()> {
+    ) -> HttpResult<()> {
         self.at(35 * DAY);
         let now = self.state.now();
         let taken = || {
-            ApiError::conflict(
+            HttpError::conflict(
                 ErrorCode::DemoEmailTaken,
                 "A demo account's email is already registered by someone else.",
             )
@@ -326,7 +326,7 @@ impl Seeder<'_> {
     }
 
     /// Twelve inquiries, ten of them with an order, one order per box (and a few more).
-    async fn scenarios(&mut self) -> ApiResult<()> {
+    async fn scenarios(&mut self) -> HttpResult<()> {
         let mut order_of_suppliers: Vec<usize> = (0..self.suppliers.len()).collect();
         order_of_suppliers.shuffle(&mut self.rng);
         let supplier_for = |i: usize| order_of_suppliers[i % order_of_suppliers.len()];
@@ -377,7 +377,7 @@ impl Seeder<'_> {
         fill(template, &borrowed)
     }
 
-    async fn buyer_says(&mut self, th: &mut Thread, at: i64, body: &str) -> ApiResult<()> {
+    async fn buyer_says(&mut self, th: &mut Thread, at: i64, body: &str) -> HttpResult<()> {
         self.at(at);
         // People read what they answer.
         if let Some(up_to) = th.last_supplier {
@@ -390,7 +390,7 @@ impl Seeder<'_> {
         Ok(())
     }
 
-    async fn supplier_says(&mut self, th: &mut Thread, at: i64, body: &str) -> ApiResult<()> {
+    async fn supplier_says(&mut self, th: &mut Thread, at: i64, body: &str) -> HttpResult<()> {
         self.at(at);
         let user = self.user(Who::Supplier(th.supplier));
         if let Some(up_to) = th.last_buyer {
@@ -415,7 +415,7 @@ impl Seeder<'_> {
         supplier: usize,
         start: i64,
         follow_ups: usize,
-    ) -> ApiResult<(Thread, Deal)> {
+    ) -> HttpResult<(Thread, Deal)> {
         let sup = &mut self.suppliers[supplier];
         let profile = sup.profile;
         let product = &profile.products[sup.products[sup.next_product % sup.products.len()]];
@@ -495,7 +495,7 @@ impl Seeder<'_> {
 
     /// Ends a thread as read (the buyer read everything a little after the last
     /// message) or leaves the supplier's last messages unread.
-    async fn finish(&mut self, th: &Thread, unread: bool) -> ApiResult<()> {
+    async fn finish(&mut self, th: &Thread, unread: bool) -> HttpResult<()> {
         if unread {
             return Ok(());
         }
@@ -515,7 +515,7 @@ impl Seeder<'_> {
         deal: &Deal,
         deposit_percent: Option<u32>,
         documents: Vec<trade_model::DocumentId>,
-    ) -> ApiResult<OrderTerms> {
+    ) -> HttpResult<OrderTerms> {
         let profile = self.suppliers[th.supplier].profile;
         let mut lines = vec![OrderLine {
             product: deal.product.name.to_owned(),
@@ -538,7 +538,7 @@ impl Seeder<'_> {
         let today = trade_model::time::utc_date(self.state.now());
         let ship_by = today
             .checked_add(jiff::Span::new().days(self.rng.random_range(30..=60)))
-            .map_err(ApiError::internal)?;
+            .map_err(HttpError::internal)?;
         let incoterm = pick(
             &mut self.rng,
             &[Incoterm::Fob, Incoterm::Fob, Incoterm::Cif, Incoterm::Exw],
@@ -581,7 +581,7 @@ impl Seeder<'_> {
         origin: OrderOrigin,
         terms: OrderTerms,
         at: i64,
-    ) -> ApiResult<Order> {
+    ) -> HttpResult<Order> {
         self.at(at);
         let user = self.user(by);
         let counterparty = match by {
@@ -606,14 +606,14 @@ impl Seeder<'_> {
         order: OrderId,
         action: OrderAction,
         at: i64,
-    ) -> ApiResult<Order> {
+    ) -> HttpResult<Order> {
         self.at(at);
         let user = self.user(by);
         let (order, _) = orders::step(&mut self.w, self.state, &user, order, &action).await?;
         Ok(order)
     }
 
-    async fn confirm(&mut self, by: Who, order: &Order, at: i64) -> ApiResult<Order> {
+    async fn confirm(&mut self, by: Who, order: &Order, at: i64) -> HttpResult<Order> {
         let action = OrderAction::Confirm {
             version: order.version,
         };
@@ -622,11 +622,11 @@ impl Seeder<'_> {
 
     /// Pay Now by card with the sandbox's approving test card: the order enters payment
     /// processing, the gateway approves, the platform records the success.
-    async fn pay_by_card(&mut self, order: &Order, at: i64) -> ApiResult<Order> {
+    async fn pay_by_card(&mut self, order: &Order, at: i64) -> HttpResult<Order> {
         self.at(at);
         let due = order
             .next_installment()
-            .ok_or_else(|| ApiError::from(trade_model::Rejection::NothingDue))?;
+            .ok_or_else(|| HttpError::from(trade_model::Rejection::NothingDue))?;
         let payment_id = PaymentId::new();
         let (processing, payment) = begin_payment(
             &mut self.w,
@@ -660,7 +660,7 @@ impl Seeder<'_> {
             })
             .await;
         if !matches!(outcome, Ok(ChargeOutcome::Approved { .. })) {
-            return Err(ApiError::internal(format!(
+            return Err(HttpError::internal(format!(
                 "the payment gateway did not approve the demo card: {outcome:?}"
             )));
         }
@@ -676,11 +676,11 @@ impl Seeder<'_> {
     }
 
     /// Pay Now by telegraphic transfer: the order waits for the funds.
-    async fn begin_transfer(&mut self, order: &Order, at: i64) -> ApiResult<Payment> {
+    async fn begin_transfer(&mut self, order: &Order, at: i64) -> HttpResult<Payment> {
         self.at(at);
         let due = order
             .next_installment()
-            .ok_or_else(|| ApiError::from(trade_model::Rejection::NothingDue))?;
+            .ok_or_else(|| HttpError::from(trade_model::Rejection::NothingDue))?;
         let (_, payment) = begin_payment(
             &mut self.w,
             self.state,
@@ -695,14 +695,14 @@ impl Seeder<'_> {
         Ok(payment)
     }
 
-    async fn funds_arrive(&mut self, payment: &Payment, at: i64) -> ApiResult<Order> {
+    async fn funds_arrive(&mut self, payment: &Payment, at: i64) -> HttpResult<Order> {
         self.at(at);
         super::record_funds_arrival(&mut self.w, self.state, payment).await
     }
 
     /// The supplier ships with a carrier for the order's shipping method and tells the
     /// buyer the tracking number in the chat.
-    async fn ship(&mut self, th: &mut Thread, order: &Order, at: i64) -> ApiResult<Order> {
+    async fn ship(&mut self, th: &mut Thread, order: &Order, at: i64) -> HttpResult<Order> {
         let (carrier, tracking_number) =
             catalog::tracking(&mut self.rng, order.terms.shipping_method);
         let shipped = self
@@ -729,7 +729,7 @@ impl Seeder<'_> {
     // back from `base`.
 
     /// Completed with feedback: card, shipped, receipt confirmed, five stars.
-    async fn completed(&mut self, supplier: usize, unread: bool) -> ApiResult<()> {
+    async fn completed(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 28 * DAY, 2).await?;
         let terms = self.terms(&th, &deal, None, vec![])?;
         let order = self
@@ -773,7 +773,7 @@ impl Seeder<'_> {
 
     /// In dispute: paid by card, shipped, the buyer filed a quality claim with an
     /// inspection report, the supplier proposed half of it.
-    async fn disputed(&mut self, supplier: usize, unread: bool) -> ApiResult<()> {
+    async fn disputed(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 25 * DAY, 1).await?;
         let terms = self.terms(&th, &deal, None, vec![])?;
         let order = self
@@ -854,7 +854,7 @@ impl Seeder<'_> {
     }
 
     /// Shipped: paid in full by telegraphic transfer, funds arrived, on its way.
-    async fn shipped_after_transfer(&mut self, supplier: usize, unread: bool) -> ApiResult<()> {
+    async fn shipped_after_transfer(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 20 * DAY, 2).await?;
         let terms = self.terms(&th, &deal, None, vec![])?;
         let order = self
@@ -885,7 +885,7 @@ impl Seeder<'_> {
     }
 
     /// Ordered with a 30% deposit paid by transfer; the balance is due before shipment.
-    async fn deposit_paid(&mut self, supplier: usize, unread: bool) -> ApiResult<()> {
+    async fn deposit_paid(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 16 * DAY, 1).await?;
         let terms = self.terms(&th, &deal, Some(30), vec![])?;
         let order = self
@@ -906,7 +906,7 @@ impl Seeder<'_> {
     }
 
     /// Paid by card, waiting for the supplier to ship.
-    async fn paid_awaiting_shipment(&mut self, supplier: usize, unread: bool) -> ApiResult<()> {
+    async fn paid_awaiting_shipment(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 12 * DAY, 2).await?;
         let terms = self.terms(&th, &deal, None, vec![])?;
         let ship_by = terms.ship_by;
@@ -928,7 +928,7 @@ impl Seeder<'_> {
 
     /// Cancelled: the buyer asked to reduce the quantity after ordering, the supplier
     /// could not hold the price and cancelled.
-    async fn cancelled(&mut self, supplier: usize, unread: bool) -> ApiResult<()> {
+    async fn cancelled(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 13 * DAY, 1).await?;
         let terms = self.terms(&th, &deal, None, vec![])?;
         let order = self
@@ -975,7 +975,7 @@ impl Seeder<'_> {
         &mut self,
         supplier: usize,
         unread: bool,
-    ) -> ApiResult<()> {
+    ) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 8 * DAY, 2).await?;
         self.at(3 * DAY);
         let po = format!("NW-PO-{}", self.rng.random_range(10000..99999));
@@ -1048,7 +1048,7 @@ impl Seeder<'_> {
     }
 
     /// Payment processing: the buyer started a telegraphic transfer yesterday.
-    async fn transfer_processing(&mut self, supplier: usize, unread: bool) -> ApiResult<()> {
+    async fn transfer_processing(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 7 * DAY, 1).await?;
         let terms = self.terms(&th, &deal, None, vec![])?;
         let order = self
@@ -1076,7 +1076,7 @@ impl Seeder<'_> {
 
     /// Waiting for Your Partner to Confirm: the supplier drafted the order, the buyer
     /// changed the quantity, now the supplier has to confirm the new terms.
-    async fn waiting_for_supplier(&mut self, supplier: usize, unread: bool) -> ApiResult<()> {
+    async fn waiting_for_supplier(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 6 * DAY, 1).await?;
         let terms = self.terms(&th, &deal, None, vec![])?;
         let order = self
@@ -1130,7 +1130,7 @@ impl Seeder<'_> {
 
     /// Waiting for You to Confirm: the supplier uploaded its pro forma invoice (PDF) and
     /// made the order from it; its message is unread.
-    async fn waiting_for_buyer(&mut self, supplier: usize) -> ApiResult<()> {
+    async fn waiting_for_buyer(&mut self, supplier: usize) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 4 * DAY, 1).await?;
         self.at(DAY);
         let pi = format!("PI-{}", self.rng.random_range(10000..99999));
@@ -1200,14 +1200,14 @@ impl Seeder<'_> {
     }
 
     /// A quote two days old, not read yet.
-    async fn open_quote(&mut self, supplier: usize) -> ApiResult<()> {
+    async fn open_quote(&mut self, supplier: usize) -> HttpResult<()> {
         let follow_ups = self.rng.random_range(0..=1);
         self.open(supplier, 2 * DAY, follow_ups).await?;
         Ok(())
     }
 
     /// Today's inquiry: a quote and a nudge, both unread.
-    async fn fresh_inquiry(&mut self, supplier: usize) -> ApiResult<()> {
+    async fn fresh_inquiry(&mut self, supplier: usize) -> HttpResult<()> {
         let (mut th, deal) = self.open(supplier, 20 * HOUR, 0).await?;
         let vars = self.vars(&th, &deal);
         let nudge = Self::text(pick::<&str>(&mut self.rng, catalog::NUDGES), &vars);

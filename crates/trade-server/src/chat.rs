@@ -7,16 +7,16 @@ use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
 
 use crate::auth::AuthUser;
 use crate::db::Write;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::state::AppState;
 use crate::store;
 use crate::store::inquiries::MAX_MESSAGE_CHARS;
 
 pub const MAX_ATTACHMENTS: usize = 10;
 
-fn check_body(body: &str) -> ApiResult<()> {
+fn check_body(body: &str) -> HttpResult<()> {
     if body.trim().is_empty() || body.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::MessageBadLength,
             "A message must have text, at most 10,000 characters.",
         ));
@@ -35,9 +35,9 @@ pub async fn open_inquiry(
     product: &str,
     first_message: MessageId,
     body: &str,
-) -> ApiResult<()> {
+) -> HttpResult<()> {
     if user.role != Role::Buyer {
-        return Err(ApiError::forbidden(
+        return Err(HttpError::forbidden(
             ErrorCode::InquiryBuyersOnly,
             "Only buyers open inquiries.",
         ));
@@ -47,11 +47,11 @@ pub async fn open_inquiry(
         .await?
         .filter(|a| a.role == Role::Supplier)
         .ok_or_else(|| {
-            ApiError::unprocessable(ErrorCode::InquiryUnknownSupplier, "No such supplier.")
+            HttpError::unprocessable(ErrorCode::InquiryUnknownSupplier, "No such supplier.")
         })?;
     let product = product.trim();
     if product.is_empty() || product.chars().count() > 200 {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::InquiryBadProduct,
             "Name the product.",
         ));
@@ -81,17 +81,17 @@ pub async fn post_message(
     id: MessageId,
     body: &str,
     attachments: &[DocumentId],
-) -> ApiResult<()> {
+) -> HttpResult<()> {
     check_body(body)?;
     if attachments.len() > MAX_ATTACHMENTS {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::MessageTooManyAttachments,
             "Attach at most 10 files.",
         ));
     }
     let (buyer, supplier, status) = store::inquiries::parties(w, user.id, inquiry).await?;
     if status == "closed" {
-        return Err(ApiError::conflict(
+        return Err(HttpError::conflict(
             ErrorCode::InquiryClosed,
             "This inquiry is closed.",
         ));
@@ -122,7 +122,7 @@ pub async fn mark_read(
     user: &AuthUser,
     inquiry: InquiryId,
     up_to: MessageId,
-) -> ApiResult<()> {
+) -> HttpResult<()> {
     let (buyer, supplier, _) = store::inquiries::parties(w, user.id, inquiry).await?;
     store::inquiries::mark_read(w, user.id, (buyer, supplier), inquiry, up_to, state.now()).await?;
     Ok(())

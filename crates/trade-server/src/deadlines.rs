@@ -9,7 +9,7 @@ use trade_model::ErrorCode;
 use tokio::sync::watch;
 use trade_model::order::OrderAction;
 
-use crate::error::ApiError;
+use crate::error::HttpError;
 use crate::orders::act_as_system;
 use crate::state::AppState;
 use crate::store;
@@ -19,7 +19,7 @@ use crate::store;
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
 /// Applies every deadline due now; returns how many orders changed.
-pub async fn run_due(state: &AppState) -> Result<usize, ApiError> {
+pub async fn run_due(state: &AppState) -> Result<usize, HttpError> {
     let mut changed = 0;
     loop {
         let now = state.now();

@@ -1,5 +1,5 @@
 //! The API's error type: an HTTP status, a stable machine-readable code and a message
-//! for people. Handlers return `Result<_, ApiError>`; the UI switches on `code`.
+//! for people. Handlers return `Result<_, HttpError>`; the UI switches on `code`.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -7,14 +7,14 @@ use axum::response::{IntoResponse, Response};
 use trade_model::{ErrorCode, Rejection};
 
 #[derive(Debug)]
-pub struct ApiError {
+pub struct HttpError {
     pub status: StatusCode,
     pub code: ErrorCode,
     pub message: String,
     pub details: Option<serde_json::Value>,
 }
 
-impl ApiError {
+impl HttpError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -69,7 +69,7 @@ impl ApiError {
     }
 }
 
-impl From<Rejection> for ApiError {
+impl From<Rejection> for HttpError {
     fn from(r: Rejection) -> Self {
         let status = match &r {
             Rejection::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
@@ -84,7 +84,7 @@ impl From<Rejection> for ApiError {
             _ => StatusCode::CONFLICT,
         };
         let details = r.details();
-        ApiError {
+        HttpError {
             status,
             code: r.code(),
             message: r.to_string(),
@@ -93,7 +93,7 @@ impl From<Rejection> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
+impl From<sqlx::Error> for HttpError {
     /// A unique-key violation is a client's id colliding with an existing record (ids of
     /// inquiries, messages, orders and payments come from clients): a refusal, not a
     /// server fault. Everything else is internal.
@@ -101,16 +101,16 @@ impl From<sqlx::Error> for ApiError {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {
-            return ApiError::conflict(
+            return HttpError::conflict(
                 ErrorCode::RecordIdTaken,
                 "A record with this id exists already; send it under a new id.",
             );
         }
-        ApiError::internal(e)
+        HttpError::internal(e)
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let body = trade_model::api::ApiError {
             code: self.code,
@@ -131,7 +131,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub type HttpResult<T> = Result<T, HttpError>;
 
 /// The largest framework rejection text kept as the message (they are one line).
 const MAX_REJECTION_TEXT: usize = 4 * 1024;
@@ -180,7 +180,7 @@ pub async fn json_errors(
     } else {
         text
     };
-    let mut rejected = ApiError::new(status, code, message).into_response();
+    let mut rejected = HttpError::new(status, code, message).into_response();
     // Keep what the framework said about the method (Allow) and the like.
     for (name, value) in parts.headers.iter() {
         if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::AuthUser;
 use crate::db::Write;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::state::AppState;
 use crate::store::idempotency::{self, Claim};
 
@@ -46,7 +46,7 @@ const MAX_KEY_CHARS: usize = 255;
 pub async fn run_to_completion(request: Request, next: Next) -> Response {
     match tokio::spawn(next.run(request)).await {
         Ok(response) => response,
-        Err(err) => ApiError::internal(format!("handler task failed: {err}")).into_response(),
+        Err(err) => HttpError::internal(format!("handler task failed: {err}")).into_response(),
     }
 }
 
@@ -81,7 +81,7 @@ pub async fn keep_refusal(state: &AppState, key: &Key, response: Response) -> Re
     let (parts, body) = response.into_parts();
     let body = match to_bytes(body, 16 * MAX_BODY).await {
         Ok(body) => body,
-        Err(err) => return ApiError::internal(err).into_response(),
+        Err(err) => return HttpError::internal(err).into_response(),
     };
     let stored = Stored {
         status: parts.status.as_u16(),
@@ -95,7 +95,7 @@ pub async fn keep_refusal(state: &AppState, key: &Key, response: Response) -> Re
 }
 
 /// The checked value of a request's `Idempotency-Key` header, if it has one.
-pub fn key_header(headers: &axum::http::HeaderMap) -> ApiResult<Option<String>> {
+pub fn key_header(headers: &axum::http::HeaderMap) -> HttpResult<Option<String>> {
     let Some(key) = headers.get(HEADER) else {
         return Ok(None);
     };
@@ -104,21 +104,21 @@ pub fn key_header(headers: &axum::http::HeaderMap) -> ApiResult<Option<String>> 
         .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_CHARS)
         .map(|k| Some(k.to_owned()))
         .ok_or_else(|| {
-            ApiError::bad_request(
+            HttpError::bad_request(
                 ErrorCode::IdempotencyBadKey,
                 "Idempotency-Key must be 1 to 255 visible characters.",
             )
         })
 }
 
-async fn check(state: &AppState, request: Request) -> ApiResult<(Request, Option<Key>)> {
+async fn check(state: &AppState, request: Request) -> HttpResult<(Request, Option<Key>)> {
     let Some(key) = key_header(request.headers())? else {
         return Ok((request, None));
     };
     let (mut parts, body) = request.into_parts();
     let user = AuthUser::from_request_parts(&mut parts, state).await?;
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
-        ApiError::new(
+        HttpError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RequestTooLarge,
             "The request body is too large.",
@@ -167,7 +167,7 @@ pub enum Begun {
 
 impl Idempotency {
     /// Starts the request's write transaction and takes its key in it.
-    pub async fn begin(self, state: &AppState) -> ApiResult<Begun> {
+    pub async fn begin(self, state: &AppState) -> HttpResult<Begun> {
         let mut w = state.db.begin().await?;
         if let Some(key) = &self.0 {
             match idempotency::claim(&mut w, key, state.now()).await? {
@@ -178,7 +178,7 @@ impl Idempotency {
                 }
                 Claim::Mismatch => {
                     w.rollback().await?;
-                    return Err(ApiError::conflict(
+                    return Err(HttpError::conflict(
                         ErrorCode::IdempotencyKeyReused,
                         "This Idempotency-Key was already used for a different request.",
                     ));
@@ -195,8 +195,8 @@ impl Idempotency {
 
 /// The answer to a retry while the key's card payment waits for the gateway: not
 /// failed, not kept; ask again (or watch the payment) for the outcome.
-pub fn processing(payment: &str) -> ApiError {
-    ApiError::conflict(
+pub fn processing(payment: &str) -> HttpError {
+    HttpError::conflict(
         ErrorCode::PaymentProcessing,
         "The payment is still being processed; its outcome follows shortly.",
     )
@@ -223,10 +223,10 @@ pub fn stored_response(
     status: StatusCode,
     body: &impl Serialize,
     etag: Option<String>,
-) -> ApiResult<Stored> {
+) -> HttpResult<Stored> {
     Ok(Stored {
         status: status.as_u16(),
-        body: serde_json::to_string(body).map_err(ApiError::internal)?,
+        body: serde_json::to_string(body).map_err(HttpError::internal)?,
         etag,
     })
 }
@@ -260,7 +260,7 @@ impl std::ops::DerefMut for KeyedWrite {
 
 impl KeyedWrite {
     /// Stores `status` and `body` as the key's answer, commits, and returns the response.
-    pub async fn respond(self, status: StatusCode, body: &impl Serialize) -> ApiResult<Response> {
+    pub async fn respond(self, status: StatusCode, body: &impl Serialize) -> HttpResult<Response> {
         self.respond_stored(stored_response(status, body, None)?)
             .await
     }
@@ -271,12 +271,12 @@ impl KeyedWrite {
         status: StatusCode,
         body: &impl Serialize,
         etag: String,
-    ) -> ApiResult<Response> {
+    ) -> HttpResult<Response> {
         self.respond_stored(stored_response(status, body, Some(etag))?)
             .await
     }
 
-    async fn respond_stored(mut self, stored: Stored) -> ApiResult<Response> {
+    async fn respond_stored(mut self, stored: Stored) -> HttpResult<Response> {
         if let Some(key) = &self.key {
             idempotency::complete(&mut self.w, key, &stored).await?;
         }
@@ -286,7 +286,7 @@ impl KeyedWrite {
 
     /// Commits the effect with the key marked as waiting for card payment `payment`'s
     /// outcome (stored with it by the payment's settlement).
-    pub async fn commit_processing(mut self, payment: &str) -> ApiResult<()> {
+    pub async fn commit_processing(mut self, payment: &str) -> HttpResult<()> {
         if let Some(key) = &self.key {
             idempotency::mark_processing(&mut self.w, key, payment).await?;
         }

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use trade_model::ErrorCode;
 
-use crate::error::ApiError;
+use crate::error::HttpError;
 
 /// The largest JSON body any route takes (the router's `DefaultBodyLimit`).
 pub const MAX_JSON_BODY: usize = 1024 * 1024;
@@ -33,7 +33,7 @@ pub async fn integral(request: Request, next: Next) -> Response {
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_JSON_BODY).await else {
-        return ApiError::new(
+        return HttpError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RequestTooLarge,
             format!("The body is larger than {MAX_JSON_BODY} bytes."),

@@ -13,7 +13,7 @@ use trade_model::{AccountId, OrderId};
 
 use crate::auth::AuthUser;
 use crate::db::Write;
-use crate::error::ApiError;
+use crate::error::HttpError;
 use crate::state::AppState;
 use crate::store;
 
@@ -50,11 +50,11 @@ pub async fn visible(
     state: &AppState,
     user: &AuthUser,
     id: OrderId,
-) -> Result<(Order, Actor), ApiError> {
+) -> Result<(Order, Actor), HttpError> {
     let order = store::orders::get(&state.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    let actor = actor_for(&order, user).ok_or_else(|| ApiError::not_found("order"))?;
+        .ok_or_else(|| HttpError::not_found("order"))?;
+    let actor = actor_for(&order, user).ok_or_else(|| HttpError::not_found("order"))?;
     Ok((order, actor))
 }
 
@@ -66,12 +66,12 @@ pub async fn apply_in(
     id: OrderId,
     actor_of: impl Fn(&Order) -> Option<Actor>,
     action: &OrderAction,
-) -> Result<(Order, Actor), ApiError> {
+) -> Result<(Order, Actor), HttpError> {
     let now = state.now();
     let before = store::orders::get_tx(tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    let actor = actor_of(&before).ok_or_else(|| ApiError::not_found("order"))?;
+        .ok_or_else(|| HttpError::not_found("order"))?;
+    let actor = actor_of(&before).ok_or_else(|| HttpError::not_found("order"))?;
     let after = order::apply(&before, actor, action, now)?;
     let saved = store::orders::save(
         tx,
@@ -82,7 +82,7 @@ pub async fn apply_in(
     )
     .await?;
     if !saved {
-        return Err(ApiError::conflict(
+        return Err(HttpError::conflict(
             ErrorCode::OrderConcurrentChange,
             "The order changed at the same moment; reload and try again.",
         ));
@@ -118,7 +118,7 @@ pub async fn act_as_system(
     state: &AppState,
     id: OrderId,
     action: OrderAction,
-) -> Result<Order, ApiError> {
+) -> Result<Order, HttpError> {
     let mut tx = state.db.begin().await?;
     let (order, _) = apply_in(&mut tx, state, id, |_| Some(Actor::System), &action).await?;
     tx.commit().await?;
@@ -130,11 +130,11 @@ pub fn parties_for_new_order(
     user: &AuthUser,
     counterparty: AccountId,
     counterparty_role: Role,
-) -> Result<(AccountId, AccountId, Party), ApiError> {
+) -> Result<(AccountId, AccountId, Party), HttpError> {
     match (user.role, counterparty_role) {
         (Role::Buyer, Role::Supplier) => Ok((user.id, counterparty, Party::Buyer)),
         (Role::Supplier, Role::Buyer) => Ok((counterparty, user.id, Party::Supplier)),
-        _ => Err(ApiError::unprocessable(
+        _ => Err(HttpError::unprocessable(
             ErrorCode::OrderBadCounterparty,
             "An order is between a buyer and a supplier.",
         )),
@@ -149,16 +149,16 @@ pub async fn submit(
     user: &AuthUser,
     id: OrderId,
     req: CreateOrderRequest,
-) -> Result<(Order, Party), ApiError> {
+) -> Result<(Order, Party), HttpError> {
     let counterparty = store::accounts::by_id_in(w, req.counterparty)
         .await?
         .ok_or_else(|| {
-            ApiError::unprocessable(ErrorCode::OrderBadCounterparty, "No such trading partner.")
+            HttpError::unprocessable(ErrorCode::OrderBadCounterparty, "No such trading partner.")
         })?;
     let (buyer, supplier, creator) =
         parties_for_new_order(user, counterparty.id, counterparty.role)?;
     if store::orders::get_tx(w, id).await?.is_some() {
-        return Err(ApiError::conflict(
+        return Err(HttpError::conflict(
             ErrorCode::OrderExists,
             "An order with this id exists.",
         ));
@@ -166,7 +166,7 @@ pub async fn submit(
     if let Some(inquiry) = req.inquiry {
         let (ib, is, _) = store::inquiries::parties(w, user.id, inquiry).await?;
         if (ib, is) != (buyer, supplier) {
-            return Err(ApiError::unprocessable(
+            return Err(HttpError::unprocessable(
                 ErrorCode::OrderInquiryMismatch,
                 "The inquiry is between other parties.",
             ));
@@ -200,13 +200,13 @@ pub async fn modify(
     id: OrderId,
     version: i64,
     terms: OrderTerms,
-) -> Result<(Order, Actor), ApiError> {
+) -> Result<(Order, Actor), HttpError> {
     let current = store::orders::get_tx(w, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
+        .ok_or_else(|| HttpError::not_found("order"))?;
     let party = current
         .party_of(user.id)
-        .ok_or_else(|| ApiError::not_found("order"))?;
+        .ok_or_else(|| HttpError::not_found("order"))?;
     store::documents::require_owned_or_attached(
         w,
         user.id,
@@ -232,14 +232,14 @@ pub async fn file_dispute(
     user: &AuthUser,
     id: OrderId,
     action: &DisputeAction,
-) -> Result<(Order, Actor), ApiError> {
+) -> Result<(Order, Actor), HttpError> {
     let DisputeAction::File { evidence, .. } = action else {
         return step(w, state, user, id, &OrderAction::Dispute(action.clone())).await;
     };
     let current = store::orders::get_tx(w, id)
         .await?
         .filter(|o| actor_for(o, user).is_some())
-        .ok_or_else(|| ApiError::not_found("order"))?;
+        .ok_or_else(|| HttpError::not_found("order"))?;
     store::documents::require_owned(w, user.id, evidence).await?;
     for doc in evidence {
         store::documents::grant(w, *doc, &current.supplier.to_string()).await?;
@@ -258,14 +258,14 @@ pub async fn step_on(
     id: OrderId,
     reviewed: Option<i64>,
     action: &OrderAction,
-) -> Result<(Order, Actor), ApiError> {
+) -> Result<(Order, Actor), HttpError> {
     // A request that could never be taken is refused as such, before its precondition.
     action.check_content(state.now())?;
     if let Some(reviewed) = reviewed {
         let current = store::orders::get_tx(w, id)
             .await?
             .filter(|o| actor_for(o, user).is_some())
-            .ok_or_else(|| ApiError::not_found("order"))?;
+            .ok_or_else(|| HttpError::not_found("order"))?;
         if current.version != reviewed {
             return Err(trade_model::Rejection::VersionConflict {
                 current: current.version,
@@ -283,7 +283,7 @@ pub async fn step(
     user: &AuthUser,
     id: OrderId,
     action: &OrderAction,
-) -> Result<(Order, Actor), ApiError> {
+) -> Result<(Order, Actor), HttpError> {
     let result = apply_in(w, state, id, |o| actor_for(o, user), action).await?;
     state.deadlines_changed.notify_one();
     Ok(result)

@@ -16,7 +16,7 @@ use trade_model::{AccountId, DocumentId, OrderId, PaymentId};
 
 use crate::auth::AuthUser;
 use crate::db::{Kind, Write};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::orders::{self, view_for};
 use crate::state::AppState;
 use crate::store;
@@ -40,9 +40,9 @@ pub async fn pull(
     user: &AuthUser,
     cursor: &str,
     limit: i64,
-) -> ApiResult<PullResponse> {
+) -> HttpResult<PullResponse> {
     let after = Cursor::decode(cursor).ok_or_else(|| {
-        ApiError::bad_request(ErrorCode::SyncBadCursor, "The sync cursor is not valid.")
+        HttpError::bad_request(ErrorCode::SyncBadCursor, "The sync cursor is not valid.")
     })?;
     let limit = limit.clamp(1, trade_model::sync::MAX_PULL_LIMIT);
     // Read the version first: everything up to it is visible, so a client whose cursor
@@ -96,7 +96,7 @@ async fn load(
     state: &AppState,
     user: &AuthUser,
     rows: &[store::sync::FeedRow],
-) -> ApiResult<HashMap<(Kind, String), SyncRecord>> {
+) -> HttpResult<HashMap<(Kind, String), SyncRecord>> {
     let mut by_kind: HashMap<Kind, Vec<String>> = HashMap::new();
     for r in rows.iter().filter(|r| !r.removed) {
         by_kind.entry(r.kind).or_default().push(r.record_id.clone());
@@ -197,7 +197,7 @@ async fn load(
     Ok(out)
 }
 
-fn rejected(err: ApiError) -> MutationOutcome {
+fn rejected(err: HttpError) -> MutationOutcome {
     MutationOutcome::Rejected {
         code: err.code.to_owned(),
         message: err.message,
@@ -211,7 +211,7 @@ async fn apply(
     state: &AppState,
     user: &AuthUser,
     op: MutationOp,
-) -> ApiResult<Option<i64>> {
+) -> HttpResult<Option<i64>> {
     match op {
         MutationOp::OpenInquiry {
             inquiry,
@@ -256,7 +256,7 @@ async fn apply(
                     amount_minor,
                 } => {
                     if method != PaymentMethod::TelegraphicTransfer {
-                        return Err(ApiError::unprocessable(
+                        return Err(HttpError::unprocessable(
                             ErrorCode::PaymentCardNeedsConnection,
                             "Card payments go to the payment provider directly and cannot be queued.",
                         ));
@@ -290,7 +290,7 @@ pub async fn push(
     state: &AppState,
     user: &AuthUser,
     mutations: Vec<Mutation>,
-) -> ApiResult<Vec<MutationResult>> {
+) -> HttpResult<Vec<MutationResult>> {
     let mut results = Vec::with_capacity(mutations.len());
     for mutation in mutations {
         let key = mutation.id.to_string();
@@ -309,7 +309,7 @@ pub async fn push(
                     details: None,
                 }
             } else {
-                serde_json::from_str(&stored.result).map_err(ApiError::internal)?
+                serde_json::from_str(&stored.result).map_err(HttpError::internal)?
             };
             results.push(MutationResult {
                 id: mutation.id,
@@ -328,7 +328,7 @@ pub async fn push(
                     account_version,
                     order_version,
                 };
-                let text = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
+                let text = serde_json::to_string(&outcome).map_err(HttpError::internal)?;
                 if store::sync::record_mutation(&mut w, user.id, &key, &fingerprint, &text, now)
                     .await?
                 {
@@ -344,7 +344,7 @@ pub async fn push(
             Err(err) => {
                 w.rollback().await?;
                 let outcome = rejected(err);
-                let text = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
+                let text = serde_json::to_string(&outcome).map_err(HttpError::internal)?;
                 let mut w = state.db.begin().await?;
                 if store::sync::record_mutation(&mut w, user.id, &key, &fingerprint, &text, now)
                     .await?
@@ -366,9 +366,9 @@ pub async fn push(
 }
 
 /// What a mutation asks for, as a hash of its operation's canonical JSON.
-fn fingerprint(op: &MutationOp) -> ApiResult<String> {
+fn fingerprint(op: &MutationOp) -> HttpResult<String> {
     use sha2::{Digest, Sha256};
-    let json = serde_json::to_vec(op).map_err(ApiError::internal)?;
+    let json = serde_json::to_vec(op).map_err(HttpError::internal)?;
     Ok(hex::encode(Sha256::digest(&json)))
 }
 
@@ -381,9 +381,9 @@ fn own_version(versions: &[(String, i64)], account: AccountId) -> i64 {
         .unwrap_or(0)
 }
 
-async fn replay(state: &AppState, user: &AuthUser, key: &str) -> ApiResult<MutationOutcome> {
+async fn replay(state: &AppState, user: &AuthUser, key: &str) -> HttpResult<MutationOutcome> {
     let stored = store::sync::mutation_result(&state.db, user.id, key)
         .await?
-        .ok_or_else(|| ApiError::internal("mutation result vanished"))?;
-    serde_json::from_str(&stored.result).map_err(ApiError::internal)
+        .ok_or_else(|| HttpError::internal("mutation result vanished"))?;
+    serde_json::from_str(&stored.result).map_err(HttpError::internal)
 }

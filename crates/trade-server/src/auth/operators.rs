@@ -5,7 +5,7 @@ use trade_model::ErrorCode;
 use trade_model::entities::{Account, Role};
 
 use crate::auth::{password, valid_email};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::store;
 
 /// Creates an operator account (server command only; never through the API).
@@ -14,9 +14,9 @@ pub async fn create(
     email: &str,
     name: &str,
     password: &str,
-) -> ApiResult<Account> {
+) -> HttpResult<Account> {
     if !valid_email(email) || password.chars().count() < password::MIN_PASSWORD_CHARS {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::AccountBadOperator,
             "Give a valid email and a password of at least 10 characters.",
         ));
@@ -37,7 +37,7 @@ pub async fn create(
     )
     .await?
     .ok_or_else(|| {
-        ApiError::conflict(
+        HttpError::conflict(
             ErrorCode::AccountEmailTaken,
             "An account with this email already exists.",
         )

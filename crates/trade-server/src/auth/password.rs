@@ -4,7 +4,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::TryRngCore;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
@@ -37,11 +37,11 @@ pub fn dummy_hash() -> &'static str {
 }
 
 /// [`hash`] on the blocking pool (argon2 takes tens of milliseconds of CPU).
-pub async fn hash_on_pool(password: String) -> ApiResult<String> {
+pub async fn hash_on_pool(password: String) -> HttpResult<String> {
     tokio::task::spawn_blocking(move || hash(&password))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
+        .map_err(HttpError::internal)?
+        .map_err(HttpError::internal)
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use trade_model::ErrorCode;
 use trade_model::entities::Role;
 
 use crate::db::{Write, from_millis, millis};
-use crate::error::ApiError;
+use crate::error::HttpError;
 use crate::state::AppState;
 
 pub const ACCESS_TTL: SignedDuration = SignedDuration::from_secs(15 * 60);
@@ -41,11 +41,11 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn random_token(prefix: &str) -> Result<String, ApiError> {
+fn random_token(prefix: &str) -> Result<String, HttpError> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes)
-        .map_err(ApiError::internal)?;
+        .map_err(HttpError::internal)?;
     Ok(format!(
         "{prefix}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -80,7 +80,7 @@ pub async fn issue(
     account: AccountId,
     family: &str,
     now: Timestamp,
-) -> Result<IssuedTokens, ApiError> {
+) -> Result<IssuedTokens, HttpError> {
     let access = random_token("tca_")?;
     let refresh = random_token("tcr_")?;
     record(tx, account, family, now, access, refresh).await
@@ -94,11 +94,13 @@ async fn record(
     now: Timestamp,
     access: String,
     refresh: String,
-) -> Result<IssuedTokens, ApiError> {
-    let access_expires_at = now.saturating_add(ACCESS_TTL).map_err(ApiError::internal)?;
+) -> Result<IssuedTokens, HttpError> {
+    let access_expires_at = now
+        .saturating_add(ACCESS_TTL)
+        .map_err(HttpError::internal)?;
     let refresh_expires_at = now
         .saturating_add(REFRESH_TTL)
-        .map_err(ApiError::internal)?;
+        .map_err(HttpError::internal)?;
     sqlx::query(
         "INSERT INTO access_tokens (token_hash, family_id, account_id, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -126,7 +128,7 @@ async fn record(
     })
 }
 
-pub async fn revoke_family(tx: &mut Write, family: &str, now: Timestamp) -> Result<(), ApiError> {
+pub async fn revoke_family(tx: &mut Write, family: &str, now: Timestamp) -> Result<(), HttpError> {
     sqlx::query(
         "UPDATE access_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
     )
@@ -160,7 +162,7 @@ pub async fn refresh(
     tx: &mut Write,
     token: &str,
     now: Timestamp,
-) -> Result<RefreshOutcome, ApiError> {
+) -> Result<RefreshOutcome, HttpError> {
     // Two rounds at most: a refresh racing its own retry on PostgreSQL (no table lock)
     // loses the `used_at IS NULL` update, and reads the winner's committed row again.
     for round in 0..2 {
@@ -175,7 +177,7 @@ pub async fn refresh(
         };
         let family: String = row.try_get("family_id")?;
         let account: String = row.try_get("account_id")?;
-        let account: AccountId = account.parse().map_err(ApiError::internal)?;
+        let account: AccountId = account.parse().map_err(HttpError::internal)?;
         let expires_at: i64 = row.try_get("expires_at")?;
         let used_at: Option<i64> = row.try_get("used_at")?;
         let revoked_at: Option<i64> = row.try_get("revoked_at")?;
@@ -223,7 +225,7 @@ pub async fn refresh(
         .await?;
         return Ok(RefreshOutcome::Rotated(account, tokens));
     }
-    Err(ApiError::internal(
+    Err(HttpError::internal(
         "a refresh token was spent and unspent between two reads",
     ))
 }
@@ -236,7 +238,7 @@ async fn unclaimed_successor(
     token: &str,
     used_at: i64,
     now: Timestamp,
-) -> Result<Option<IssuedTokens>, ApiError> {
+) -> Result<Option<IssuedTokens>, HttpError> {
     if i128::from(millis(now) - used_at) > RETRY_WINDOW.as_millis() {
         return Ok(None);
     }
@@ -272,17 +274,19 @@ pub struct AuthUser {
 }
 
 impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ApiError::unauthorized(ErrorCode::AuthMissingToken, "Sign in first."))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| ApiError::unauthorized(ErrorCode::AuthMissingToken, "Sign in first."))?;
+            .ok_or_else(|| {
+                HttpError::unauthorized(ErrorCode::AuthMissingToken, "Sign in first.")
+            })?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            HttpError::unauthorized(ErrorCode::AuthMissingToken, "Sign in first.")
+        })?;
         let row = sqlx::query(
             "SELECT t.account_id, t.family_id, t.expires_at, t.revoked_at, t.used_at, a.role \
              FROM access_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1",
@@ -291,7 +295,7 @@ impl FromRequestParts<AppState> for AuthUser {
         .fetch_optional(state.db.pool())
         .await?;
         let invalid = || {
-            ApiError::unauthorized(
+            HttpError::unauthorized(
                 ErrorCode::AuthInvalidToken,
                 "Your session has expired; sign in again.",
             )
@@ -319,8 +323,8 @@ impl FromRequestParts<AppState> for AuthUser {
         let id: String = row.try_get("account_id")?;
         let role: String = row.try_get("role")?;
         Ok(AuthUser {
-            id: id.parse().map_err(ApiError::internal)?,
-            role: Role::parse(&role).ok_or_else(|| ApiError::internal("unknown role"))?,
+            id: id.parse().map_err(HttpError::internal)?,
+            role: Role::parse(&role).ok_or_else(|| HttpError::internal("unknown role"))?,
             family: row.try_get("family_id")?,
         })
     }

@@ -19,7 +19,7 @@ use trade_model::api::CardDetails;
 
 use super::gateway::{Charge, ChargeOutcome};
 use crate::db::Write;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::idempotency;
 use crate::idempotency::{Stored, stored_response};
 use crate::orders::{apply_in, view_for};
@@ -40,11 +40,11 @@ pub async fn settle(
     state: &AppState,
     id: PaymentId,
     outcome: Option<ChargeOutcome>,
-) -> ApiResult<Stored> {
+) -> HttpResult<Stored> {
     let mut w = state.db.begin().await?;
     let payment = store::payments::get_tx(&mut w, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("payment"))?;
+        .ok_or_else(|| HttpError::not_found("payment"))?;
     if payment.status != PaymentStatus::Processing || payment.held_for_review {
         // Learnt first by someone else: answer with what is recorded.
         let order = order_of(&mut w, &payment).await?;
@@ -88,7 +88,7 @@ pub async fn settle(
     }
     let payment = store::payments::get_tx(&mut w, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("payment"))?;
+        .ok_or_else(|| HttpError::not_found("payment"))?;
     let order = order_of(&mut w, &payment).await?;
     let stored = answer(state, payment, order)?;
     if outcome.is_some() {
@@ -102,14 +102,14 @@ pub async fn settle(
     Ok(stored)
 }
 
-async fn order_of(w: &mut Write, payment: &Payment) -> ApiResult<Order> {
+async fn order_of(w: &mut Write, payment: &Payment) -> HttpResult<Order> {
     store::orders::get_tx(w, payment.order)
         .await?
-        .ok_or_else(|| ApiError::not_found("order"))
+        .ok_or_else(|| HttpError::not_found("order"))
 }
 
 /// The Pay Now answer for a card payment in its current state.
-fn answer(state: &AppState, payment: Payment, order: Order) -> ApiResult<Stored> {
+fn answer(state: &AppState, payment: Payment, order: Order) -> HttpResult<Stored> {
     let error = |status, code, message: String| {
         stored_response(
             status,
@@ -151,8 +151,11 @@ fn answer(state: &AppState, payment: Payment, order: Order) -> ApiResult<Stored>
 /// gateway is asked what became of the charge (cancelling it if it never arrived).
 /// Returns how many were settled; a gateway that cannot be reached leaves them for the
 /// next round.
-pub async fn reconcile(state: &AppState, grace: SignedDuration) -> ApiResult<usize> {
-    let before = state.now().checked_sub(grace).map_err(ApiError::internal)?;
+pub async fn reconcile(state: &AppState, grace: SignedDuration) -> HttpResult<usize> {
+    let before = state
+        .now()
+        .checked_sub(grace)
+        .map_err(HttpError::internal)?;
     let mut settled = 0;
     for id in store::payments::unanswered_cards(&state.db, before, 100).await? {
         let outcome = match tokio::time::timeout(GATEWAY_TIMEOUT, state.gateway.recover(id)).await {
@@ -205,7 +208,7 @@ pub async fn charge_and_settle(
     payment: PaymentId,
     amount: Money,
     card: CardDetails,
-) -> ApiResult<Stored> {
+) -> HttpResult<Stored> {
     let charge = Charge {
         payment,
         amount,

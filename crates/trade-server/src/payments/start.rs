@@ -8,7 +8,7 @@ use trade_model::{Money, OrderId, PaymentId};
 
 use crate::auth::AuthUser;
 use crate::db::Write;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::orders::{actor_for, apply_in};
 use crate::state::AppState;
 use crate::store;
@@ -25,7 +25,7 @@ pub async fn begin_payment(
     method: PaymentMethod,
     amount_minor: i64,
     card_last4: Option<String>,
-) -> ApiResult<(trade_model::order::Order, Payment)> {
+) -> HttpResult<(trade_model::order::Order, Payment)> {
     let now = state.now();
     let begin = OrderAction::BeginPayment {
         payment_id,
@@ -34,11 +34,11 @@ pub async fn begin_payment(
     };
     let before = store::orders::get_tx(w, order)
         .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
+        .ok_or_else(|| HttpError::not_found("order"))?;
     let installment = before.next_installment();
     let (current, _) = apply_in(w, state, order, |o| actor_for(o, user), &begin).await?;
     let installment =
-        installment.ok_or_else(|| ApiError::from(trade_model::Rejection::NothingDue))?;
+        installment.ok_or_else(|| HttpError::from(trade_model::Rejection::NothingDue))?;
     let currency = current.terms.currency;
     let fee = match method {
         PaymentMethod::Card => {

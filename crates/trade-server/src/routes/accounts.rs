@@ -12,7 +12,7 @@ use trade_model::entities::{Account, Role};
 
 use crate::auth::sessions::{self, RefreshOutcome};
 use crate::auth::{AuthUser, password};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::state::AppState;
 use crate::store;
 
@@ -31,35 +31,35 @@ fn field_ok(s: &str, max: usize) -> bool {
 pub async fn register(
     State(state): State<AppState>,
     Json(req): Json<RegisterRequest>,
-) -> ApiResult<(StatusCode, Json<Account>)> {
+) -> HttpResult<(StatusCode, Json<Account>)> {
     if req.role == Role::Operator {
-        return Err(ApiError::forbidden(
+        return Err(HttpError::forbidden(
             ErrorCode::AccountOperatorNotRegistrable,
             "Operator accounts are created by the platform.",
         ));
     }
     if !crate::auth::valid_email(&req.email) {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::AccountBadEmail,
             "Enter a valid email address.",
         ));
     }
     let chars = req.password.chars().count();
     if !(password::MIN_PASSWORD_CHARS..=password::MAX_PASSWORD_CHARS).contains(&chars) {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::AccountWeakPassword,
             "Use a password of at least 10 characters.",
         ));
     }
     if !field_ok(&req.display_name, 100) || !field_ok(&req.company_name, 200) {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::AccountBadName,
             "Give your name and your company's name.",
         ));
     }
     if req.country.trim().len() != 2 || !req.country.trim().chars().all(|c| c.is_ascii_alphabetic())
     {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::AccountBadCountry,
             "Give the country as a two-letter code, e.g. US.",
         ));
@@ -93,9 +93,9 @@ pub async fn register(
 async fn registered_before(
     state: &AppState,
     req: &RegisterRequest,
-) -> ApiResult<(StatusCode, Json<Account>)> {
+) -> HttpResult<(StatusCode, Json<Account>)> {
     let taken = || {
-        ApiError::conflict(
+        HttpError::conflict(
             ErrorCode::AccountEmailTaken,
             "An account with this email already exists.",
         )
@@ -113,7 +113,7 @@ async fn registered_before(
     let given = req.password.clone();
     let ok = tokio::task::spawn_blocking(move || password::verify(&given, &hash))
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(HttpError::internal)?;
     if ok {
         Ok((StatusCode::CREATED, Json(account)))
     } else {
@@ -121,8 +121,8 @@ async fn registered_before(
     }
 }
 
-fn too_many(retry: SignedDuration) -> ApiError {
-    ApiError::new(
+fn too_many(retry: SignedDuration) -> HttpError {
+    HttpError::new(
         StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::AuthRateLimited,
         format!(
@@ -140,7 +140,7 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
-) -> ApiResult<(StatusCode, Json<Session>)> {
+) -> HttpResult<(StatusCode, Json<Session>)> {
     let now = state.now();
     state
         .limiter
@@ -172,11 +172,11 @@ pub async fn login(
     let given = req.password.clone();
     let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(HttpError::internal)?;
     let account = match (found, ok) {
         (Some((account, _)), true) => account,
         _ => {
-            return Err(ApiError::unauthorized(
+            return Err(HttpError::unauthorized(
                 ErrorCode::AuthBadCredentials,
                 "The email or password is wrong.",
             ));
@@ -203,7 +203,7 @@ pub async fn login(
 pub async fn refresh(
     State(state): State<AppState>,
     Json(req): Json<RefreshRequest>,
-) -> ApiResult<(StatusCode, Json<Session>)> {
+) -> HttpResult<(StatusCode, Json<Session>)> {
     let mut tx = state.db.begin().await?;
     let outcome = sessions::refresh(&mut tx, &req.refresh_token, state.now()).await?;
     tx.commit().await?;
@@ -211,7 +211,7 @@ pub async fn refresh(
         RefreshOutcome::Rotated(account_id, tokens) => {
             let account = store::accounts::by_id(&state.db, account_id)
                 .await?
-                .ok_or_else(|| ApiError::not_found("account"))?;
+                .ok_or_else(|| HttpError::not_found("account"))?;
             Ok((
                 StatusCode::CREATED,
                 Json(Session {
@@ -223,15 +223,15 @@ pub async fn refresh(
                 }),
             ))
         }
-        RefreshOutcome::Reused => Err(ApiError::unauthorized(
+        RefreshOutcome::Reused => Err(HttpError::unauthorized(
             ErrorCode::AuthRefreshReused,
             "This sign-in was used from somewhere else, so it was ended everywhere; sign in again.",
         )),
-        RefreshOutcome::Spent => Err(ApiError::unauthorized(
+        RefreshOutcome::Spent => Err(HttpError::unauthorized(
             ErrorCode::AuthRefreshSpent,
             "This sign-in was already renewed; use the newer session.",
         )),
-        RefreshOutcome::Invalid => Err(ApiError::unauthorized(
+        RefreshOutcome::Invalid => Err(HttpError::unauthorized(
             ErrorCode::AuthInvalidToken,
             "Your session has expired; sign in again.",
         )),
@@ -240,7 +240,7 @@ pub async fn refresh(
 
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts",
     responses((status = 204)), security(("bearer" = [])))]
-pub async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+pub async fn logout(State(state): State<AppState>, user: AuthUser) -> HttpResult<StatusCode> {
     let mut tx = state.db.begin().await?;
     sessions::revoke_family(&mut tx, &user.family, state.now()).await?;
     tx.commit().await?;
@@ -249,11 +249,11 @@ pub async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<
 
 #[utoipa::path(get, path = "/v1/me", tag = "accounts",
     responses((status = 200, body = Account)), security(("bearer" = [])))]
-pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Account>> {
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> HttpResult<Json<Account>> {
     store::accounts::by_id(&state.db, user.id)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found("account"))
+        .ok_or_else(|| HttpError::not_found("account"))
 }
 
 #[utoipa::path(get, path = "/v1/suppliers", tag = "accounts",
@@ -261,7 +261,7 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
 pub async fn suppliers(
     State(state): State<AppState>,
     _user: AuthUser,
-) -> ApiResult<Json<Vec<Account>>> {
+) -> HttpResult<Json<Vec<Account>>> {
     let mut suppliers = store::accounts::suppliers(&state.db).await?;
     // The directory shows who trades, not how to reach them off the platform.
     for supplier in &mut suppliers {

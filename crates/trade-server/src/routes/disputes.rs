@@ -12,7 +12,7 @@ use trade_model::order::OrderAction;
 use trade_model::{DisputeId, OrderId};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::idempotency::{Begun, Idempotency};
 use crate::orders::view_for;
 use crate::routes::orders::{keyed_step, optional_if_match};
@@ -27,7 +27,7 @@ pub async fn file(
     key: Idempotency,
     Path(id): Path<OrderId>,
     Json(req): Json<FileDisputeRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let action = DisputeAction::File {
         dispute_id: DisputeId::new(),
         reason: req.reason,
@@ -57,7 +57,7 @@ macro_rules! dispute_step {
             Path(id): Path<OrderId>,
             headers: axum::http::HeaderMap,
             Json($req): Json<$body>,
-        ) -> ApiResult<Response> {
+        ) -> HttpResult<Response> {
             let reviewed = optional_if_match(&headers)?;
             keyed_step(&state, &user, key, id, reviewed, OrderAction::Dispute($action)).await
         }
@@ -73,7 +73,7 @@ macro_rules! dispute_step {
             key: Idempotency,
             Path(id): Path<OrderId>,
             headers: axum::http::HeaderMap,
-        ) -> ApiResult<Response> {
+        ) -> HttpResult<Response> {
             let reviewed = optional_if_match(&headers)?;
             keyed_step(&state, &user, key, id, reviewed, OrderAction::Dispute($action)).await
         }
@@ -118,9 +118,9 @@ pub async fn decide(
     Path(id): Path<OrderId>,
     headers: axum::http::HeaderMap,
     Json(req): Json<RefundRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     if user.role != Role::Operator {
-        return Err(ApiError::not_found("order"));
+        return Err(HttpError::not_found("order"));
     }
     let reviewed = optional_if_match(&headers)?;
     let action = OrderAction::Dispute(DisputeAction::Decide {

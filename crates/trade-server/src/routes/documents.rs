@@ -17,7 +17,7 @@ use trade_model::entities::DocumentMeta;
 
 use crate::auth::AuthUser;
 use crate::documents::HashingWriter;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::idempotency::{self, Begun, Idempotency, Key};
 use crate::state::AppState;
 use crate::store;
@@ -36,13 +36,13 @@ pub struct UploadQuery {
     pub id: Option<DocumentId>,
 }
 
-fn document_error(err: DocumentError) -> ApiError {
+fn document_error(err: DocumentError) -> HttpError {
     let status = match err.code() {
         ErrorCode::DocumentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::DocumentIo => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    ApiError::new(status, err.code(), err.to_string())
+    HttpError::new(status, err.code(), err.to_string())
 }
 
 #[utoipa::path(post, path = "/v1/documents", tag = "documents", params(UploadQuery),
@@ -54,7 +54,7 @@ pub async fn upload(
     user: AuthUser,
     Query(q): Query<UploadQuery>,
     request: Request,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -64,24 +64,24 @@ pub async fn upload(
     trade_documents::precheck(&q.name, declared.unwrap_or(1).max(1)).map_err(document_error)?;
     let idem_key = idempotency::key_header(request.headers())?;
 
-    let temp = state.documents.temp_file().map_err(ApiError::internal)?;
-    let file = temp.reopen().map_err(ApiError::internal)?;
+    let temp = state.documents.temp_file().map_err(HttpError::internal)?;
+    let file = temp.reopen().map_err(HttpError::internal)?;
     let mut writer = HashingWriter::new(std::io::BufWriter::new(file), MAX_DOCUMENT_BYTES);
     let mut stream = request.into_body().into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
-            ApiError::bad_request(
+            HttpError::bad_request(
                 ErrorCode::DocumentUploadInterrupted,
                 "The upload was interrupted.",
             )
         })?;
-        if !writer.push(&chunk).map_err(ApiError::internal)? {
+        if !writer.push(&chunk).map_err(HttpError::internal)? {
             return Err(document_error(DocumentError::TooLarge {
                 size: MAX_DOCUMENT_BYTES + 1,
             }));
         }
     }
-    let (size, sha256) = writer.finish().map_err(ApiError::internal)?;
+    let (size, sha256) = writer.finish().map_err(HttpError::internal)?;
 
     // The body is streamed here, not buffered by the idempotency layer: the key's
     // fingerprint is the upload's name, id and content hash.
@@ -115,7 +115,7 @@ async fn keep(
     temp: tempfile::NamedTempFile,
     size: u64,
     sha256: String,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let id = q.id.unwrap_or_default();
     let meta = check_and_keep(state, user, &q.name, id, temp, size, sha256).await?;
     let mut w = match Idempotency(key).begin(state).await? {
@@ -128,7 +128,7 @@ async fn keep(
         if existing.uploaded_by == user.id && existing.sha256 == meta.sha256 {
             return w.respond(StatusCode::OK, &existing).await;
         }
-        return Err(ApiError::conflict(
+        return Err(HttpError::conflict(
             ErrorCode::DocumentIdTaken,
             "A different document already has this id.",
         ));
@@ -145,7 +145,7 @@ async fn check_and_keep(
     temp: tempfile::NamedTempFile,
     size: u64,
     sha256: String,
-) -> ApiResult<DocumentMeta> {
+) -> HttpResult<DocumentMeta> {
     let name = raw_name.to_owned();
     let (checked, temp) = tokio::task::spawn_blocking(move || {
         let file = temp.reopen()?;
@@ -153,21 +153,21 @@ async fn check_and_keep(
         Ok::<_, std::io::Error>((checked, temp))
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    .map_err(HttpError::internal)?
+    .map_err(HttpError::internal)?;
     let checked = checked.map_err(document_error)?;
     let store = state.documents.clone();
     let digest = sha256.clone();
     tokio::task::spawn_blocking(move || store.keep(temp, &digest))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        .map_err(HttpError::internal)?
+        .map_err(HttpError::internal)?;
     let meta = DocumentMeta {
         id,
         file_name: checked.file_name.clone(),
         kind: checked.kind.as_str().to_owned(),
         media_type: checked.content_type(),
-        size: i64::try_from(size).map_err(ApiError::internal)?,
+        size: i64::try_from(size).map_err(HttpError::internal)?,
         sha256,
         uploaded_by: user.id,
         uploaded_at: state.now(),
@@ -181,7 +181,7 @@ pub async fn meta(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<DocumentId>,
-) -> ApiResult<Json<DocumentMeta>> {
+) -> HttpResult<Json<DocumentMeta>> {
     Ok(Json(
         store::documents::visible(&state.db, user.id, user.role, id).await?,
     ))
@@ -218,13 +218,13 @@ pub async fn content(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<DocumentId>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let meta = store::documents::visible(&state.db, user.id, user.role, id).await?;
     let file = state
         .documents
         .read(&meta.sha256)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(HttpError::internal)?;
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     let mut response = Response::new(body);
     let headers = response.headers_mut();
@@ -257,7 +257,7 @@ pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<DocumentId>,
-) -> ApiResult<StatusCode> {
+) -> HttpResult<StatusCode> {
     let mut w = state.db.begin().await?;
     store::documents::delete_unshared(&mut w, user.id, id).await?;
     w.commit().await?;

@@ -14,7 +14,7 @@ use trade_model::{InquiryId, MessageId};
 
 use crate::auth::AuthUser;
 use crate::chat;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::idempotency::{Begun, Idempotency};
 use crate::state::AppState;
 use crate::store;
@@ -42,14 +42,14 @@ pub async fn create(
     user: AuthUser,
     key: Idempotency,
     Json(req): Json<CreateInquiryRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let product = match req.product_id {
         Some(pid) => {
             store::accounts::product(&state.db, pid)
                 .await?
                 .filter(|p| p.supplier == req.supplier)
                 .ok_or_else(|| {
-                    ApiError::unprocessable(
+                    HttpError::unprocessable(
                         ErrorCode::InquiryUnknownProduct,
                         "The supplier has no such product.",
                     )
@@ -84,13 +84,13 @@ pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Page<Inquiry>>> {
+) -> HttpResult<Json<Page<Inquiry>>> {
     let unread_only = match q.filter.as_deref() {
         None => false,
         Some(f) if f == FILTERS[0] => false,
         Some(f) if f == FILTERS[1] => true,
         Some(_) => {
-            return Err(ApiError::bad_request(
+            return Err(HttpError::bad_request(
                 ErrorCode::RequestBadFilter,
                 "filter is `all` or `unread`.",
             ));
@@ -114,7 +114,7 @@ pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<InquiryId>,
-) -> ApiResult<Json<Inquiry>> {
+) -> HttpResult<Json<Inquiry>> {
     Ok(Json(store::inquiries::get(&state.db, user.id, id).await?))
 }
 
@@ -127,7 +127,7 @@ pub async fn post_message(
     key: Idempotency,
     Path(id): Path<InquiryId>,
     Json(req): Json<PostMessageRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let message_id = MessageId::new();
     let mut w = match key.begin(&state).await? {
         Begun::Write(w) => w,
@@ -161,7 +161,7 @@ pub async fn messages(
     user: AuthUser,
     Path(id): Path<InquiryId>,
     Query(q): Query<PageQuery>,
-) -> ApiResult<Json<Page<Message>>> {
+) -> HttpResult<Json<Page<Message>>> {
     store::inquiries::get(&state.db, user.id, id).await?;
     let (items, next_cursor) =
         store::inquiries::messages(&state.db, id, q.cursor.as_deref(), limit(q.limit)).await?;
@@ -175,7 +175,7 @@ pub async fn mark_read(
     user: AuthUser,
     Path(id): Path<InquiryId>,
     Json(req): Json<MarkReadRequest>,
-) -> ApiResult<Json<Inquiry>> {
+) -> HttpResult<Json<Inquiry>> {
     let mut w = state.db.begin().await?;
     chat::mark_read(&mut w, &state, &user, id, req.up_to).await?;
     w.commit().await?;
@@ -187,7 +187,7 @@ pub async fn mark_read(
 pub async fn unread(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Json<UnreadCounts>> {
+) -> HttpResult<Json<UnreadCounts>> {
     let (total, inquiries_with_unread) =
         store::inquiries::unread_totals(&state.db, user.id, user.role).await?;
     Ok(Json(UnreadCounts {

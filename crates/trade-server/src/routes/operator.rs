@@ -12,17 +12,17 @@ use trade_model::entities::{PaymentStatus, Role};
 use trade_model::order::{Actor, OrderAction, Party, PaymentMethod};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::idempotency::{Begun, Idempotency};
 use crate::orders::{apply_in, view_for};
 use crate::state::AppState;
 use crate::store;
 
-fn require_operator(user: &AuthUser) -> ApiResult<()> {
+fn require_operator(user: &AuthUser) -> HttpResult<()> {
     if user.role == Role::Operator {
         Ok(())
     } else {
-        Err(ApiError::not_found("resource"))
+        Err(HttpError::not_found("resource"))
     }
 }
 
@@ -35,14 +35,14 @@ pub async fn funds_arrived(
     user: AuthUser,
     key: Idempotency,
     Json(req): Json<FundsArrivedRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     require_operator(&user)?;
     let payment = store::payments::by_reference(&state.db, &req.reference)
         .await?
         .filter(|p| p.method == PaymentMethod::TelegraphicTransfer)
-        .ok_or_else(|| ApiError::not_found("payment reference"))?;
+        .ok_or_else(|| HttpError::not_found("payment reference"))?;
     if req.amount_minor != payment.amount_minor {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::PaymentAmountMismatch,
             format!(
                 "The transfer must be exactly {} minor units.",
@@ -57,9 +57,9 @@ pub async fn funds_arrived(
     // Checked inside the transaction: two arrivals of one transfer settle it once.
     let current = store::payments::get_tx(&mut w, payment.id)
         .await?
-        .ok_or_else(|| ApiError::not_found("payment reference"))?;
+        .ok_or_else(|| HttpError::not_found("payment reference"))?;
     if current.status != PaymentStatus::Processing {
-        return Err(ApiError::conflict(
+        return Err(HttpError::conflict(
             ErrorCode::PaymentNotProcessing,
             "This transfer was already settled or has expired.",
         ));
@@ -96,7 +96,7 @@ pub async fn review(
     key: Idempotency,
     Path(id): Path<PaymentId>,
     Json(req): Json<CardReviewRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     require_operator(&user)?;
     let action = if req.approve {
         OrderAction::PaymentSucceeded { payment_id: id }
@@ -112,7 +112,7 @@ pub async fn review(
     let payment = store::payments::get_tx(&mut tx, id)
         .await?
         .filter(|p| p.held_for_review && p.status == PaymentStatus::Processing)
-        .ok_or_else(|| ApiError::not_found("payment under review"))?;
+        .ok_or_else(|| HttpError::not_found("payment under review"))?;
     let (order, _) = apply_in(
         &mut tx,
         &state,
@@ -146,7 +146,7 @@ pub async fn review(
 pub async fn disputes(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Json<Vec<OrderView>>> {
+) -> HttpResult<Json<Vec<OrderView>>> {
     require_operator(&user)?;
     let now = state.now();
     Ok(Json(

@@ -15,14 +15,14 @@ use trade_model::order::{OrderAction, OrderBox};
 
 use super::inquiries::limit;
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::idempotency::{Begun, Idempotency};
 use crate::orders::{view_for, visible};
 use crate::state::AppState;
 use crate::store;
 
 /// The version a client saw, from `If-Match: "7"`, when it sent one.
-pub(crate) fn optional_if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
+pub(crate) fn optional_if_match(headers: &HeaderMap) -> HttpResult<Option<i64>> {
     if headers.contains_key(header::IF_MATCH) {
         if_match(headers).map(Some)
     } else {
@@ -31,16 +31,16 @@ pub(crate) fn optional_if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
 }
 
 /// The version a client saw, from `If-Match: "7"` (428 when missing).
-fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
+fn if_match(headers: &HeaderMap) -> HttpResult<i64> {
     let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
-        ApiError::new(
+        HttpError::new(
             StatusCode::PRECONDITION_REQUIRED,
             ErrorCode::OrderVersionRequired,
             "Send If-Match with the order version you reviewed.",
         )
     })?;
     raw.to_str().ok().and_then(version_in).ok_or_else(|| {
-        ApiError::bad_request(
+        HttpError::bad_request(
             ErrorCode::OrderBadIfMatch,
             "If-Match must be a version like \"3\".",
         )
@@ -82,7 +82,7 @@ pub(crate) async fn keyed_step(
     id: OrderId,
     reviewed: Option<i64>,
     action: OrderAction,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let mut w = match key.begin(state).await? {
         Begun::Write(w) => w,
         Begun::Replay(response) => return Ok(response),
@@ -101,7 +101,7 @@ pub async fn create(
     user: AuthUser,
     key: Idempotency,
     Json(req): Json<CreateOrderRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let mut w = match key.begin(&state).await? {
         Begun::Write(w) => w,
         Begun::Replay(response) => return Ok(response),
@@ -130,11 +130,11 @@ pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Page<OrderView>>> {
+) -> HttpResult<Json<Page<OrderView>>> {
     let filter = match q.order_box.as_deref() {
         None => None,
         Some(b) => Some(OrderBox::parse(b).ok_or_else(|| {
-            ApiError::bad_request(
+            HttpError::bad_request(
                 ErrorCode::RequestBadFilter,
                 format!("`{b}` is not an order box."),
             )
@@ -161,7 +161,7 @@ pub async fn list(
 pub async fn counts(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Json<Vec<BoxCount>>> {
+) -> HttpResult<Json<Vec<BoxCount>>> {
     let counts = store::orders::counts(&state.db, user.id).await?;
     Ok(Json(
         counts
@@ -181,7 +181,7 @@ pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<OrderId>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let (order, actor) = visible(&state, &user, id).await?;
     Ok(with_etag(view_for(order, actor, state.now())))
 }
@@ -192,7 +192,7 @@ pub async fn events(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<OrderId>,
-) -> ApiResult<Json<Vec<OrderEvent>>> {
+) -> HttpResult<Json<Vec<OrderEvent>>> {
     visible(&state, &user, id).await?;
     let events = store::orders::events(&state.db, id).await?;
     Ok(Json(events.into_iter().map(|(e, _)| e).collect()))
@@ -210,14 +210,14 @@ pub async fn version(
     State(state): State<AppState>,
     user: AuthUser,
     Path(p): Path<VersionPath>,
-) -> ApiResult<Json<trade_model::order::Order>> {
+) -> HttpResult<Json<trade_model::order::Order>> {
     visible(&state, &user, p.id).await?;
     store::orders::events(&state.db, p.id)
         .await?
         .into_iter()
         .find(|(e, _)| e.version == p.version)
         .map(|(_, o)| Json(o))
-        .ok_or_else(|| ApiError::not_found("order version"))
+        .ok_or_else(|| HttpError::not_found("order version"))
 }
 
 #[utoipa::path(put, path = "/v1/orders/{id}/terms", tag = "orders", request_body = ModifyOrderRequest,
@@ -231,7 +231,7 @@ pub async fn modify(
     key: Idempotency,
     headers: HeaderMap,
     Json(req): Json<ModifyOrderRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let version = if_match(&headers)?;
     let mut w = match key.begin(&state).await? {
         Begun::Write(w) => w,
@@ -254,7 +254,7 @@ pub async fn confirm(
     key: Idempotency,
     Path(id): Path<OrderId>,
     headers: HeaderMap,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let version = if_match(&headers)?;
     keyed_step(
         &state,
@@ -281,7 +281,7 @@ macro_rules! order_step {
             Path(id): Path<OrderId>,
             headers: HeaderMap,
             Json($req): Json<$body>,
-        ) -> ApiResult<Response> {
+        ) -> HttpResult<Response> {
             let reviewed = optional_if_match(&headers)?;
             keyed_step(&state, &user, key, id, reviewed, $action).await
         }
@@ -298,7 +298,7 @@ macro_rules! order_step {
             key: Idempotency,
             Path(id): Path<OrderId>,
             headers: HeaderMap,
-        ) -> ApiResult<Response> {
+        ) -> HttpResult<Response> {
             let reviewed = optional_if_match(&headers)?;
             keyed_step(&state, &user, key, id, reviewed, $action).await
         }

@@ -13,7 +13,7 @@ use trade_model::order::{self, Actor, Party, PaymentMethod};
 use trade_model::{Money, OrderId, PaymentId};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::idempotency::{self, Begun, Idempotency};
 use crate::orders::{view_for, visible};
 use crate::payments::gateway::{self, CardProblem};
@@ -27,11 +27,11 @@ pub async fn quote(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<OrderId>,
-) -> ApiResult<Json<PaymentQuote>> {
+) -> HttpResult<Json<PaymentQuote>> {
     let (order, _) = visible(&state, &user, id).await?;
     let installment = order
         .next_installment()
-        .ok_or_else(|| ApiError::from(trade_model::Rejection::NothingDue))?;
+        .ok_or_else(|| HttpError::from(trade_model::Rejection::NothingDue))?;
     let fee = order::card_fee(Money::new(installment.amount_minor, order.terms.currency));
     Ok(Json(PaymentQuote {
         installment,
@@ -48,12 +48,12 @@ pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<OrderId>,
-) -> ApiResult<Json<Vec<Payment>>> {
+) -> HttpResult<Json<Vec<Payment>>> {
     visible(&state, &user, id).await?;
     Ok(Json(store::payments::for_order(&state.db, id).await?))
 }
 
-fn card_error(problem: CardProblem) -> ApiError {
+fn card_error(problem: CardProblem) -> HttpError {
     let (code, message) = match problem {
         CardProblem::Number => (
             ErrorCode::PaymentCardNumberInvalid,
@@ -69,7 +69,7 @@ fn card_error(problem: CardProblem) -> ApiError {
             "Enter the name on the card.",
         ),
     };
-    ApiError::unprocessable(code, message)
+    HttpError::unprocessable(code, message)
 }
 
 #[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = PayRequest,
@@ -83,7 +83,7 @@ pub async fn pay(
     key: Idempotency,
     Path(id): Path<OrderId>,
     Json(req): Json<PayRequest>,
-) -> ApiResult<Response> {
+) -> HttpResult<Response> {
     let now = state.now();
     let (_, actor) = visible(&state, &user, id).await?;
     if actor != Actor::Party(Party::Buyer) {
@@ -96,7 +96,7 @@ pub async fn pay(
             Some(card)
         }
         (PaymentMethod::Card, None) => {
-            return Err(ApiError::unprocessable(
+            return Err(HttpError::unprocessable(
                 ErrorCode::PaymentCardMissing,
                 "Enter the card details.",
             ));
@@ -158,7 +158,7 @@ pub async fn pay(
     ));
     match timeout(state.pay_now_hold, charging).await {
         Ok(Ok(stored)) => Ok(idempotency::into_response(stored?)),
-        Ok(Err(err)) => Err(ApiError::internal(format!(
+        Ok(Err(err)) => Err(HttpError::internal(format!(
             "card payment task failed: {err}"
         ))),
         Err(_) => Err(idempotency::processing(&payment_id.to_string())),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use trade_model::sync::{MAX_PUSH_BATCH, Poke, PullResponse, PushRequest, PushResponse};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{HttpError, HttpResult};
 use crate::state::AppState;
 use crate::store;
 
@@ -36,7 +36,7 @@ pub async fn pull(
     State(state): State<AppState>,
     user: AuthUser,
     Query(q): Query<PullQuery>,
-) -> ApiResult<Json<PullResponse>> {
+) -> HttpResult<Json<PullResponse>> {
     let cursor = q.cursor.unwrap_or_default();
     Ok(Json(
         crate::sync::pull(&state, &user, &cursor, q.limit.unwrap_or(500)).await?,
@@ -50,9 +50,9 @@ pub async fn push(
     State(state): State<AppState>,
     user: AuthUser,
     Json(req): Json<PushRequest>,
-) -> ApiResult<Json<PushResponse>> {
+) -> HttpResult<Json<PushResponse>> {
     if req.mutations.len() > MAX_PUSH_BATCH {
-        return Err(ApiError::unprocessable(
+        return Err(HttpError::unprocessable(
             ErrorCode::SyncBatchTooLarge,
             format!("Push at most {MAX_PUSH_BATCH} mutations at a time."),
         ));
@@ -75,7 +75,7 @@ fn poke(account_version: i64, name: &'static str) -> Event {
 pub async fn events(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> HttpResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe before reading the version, so a commit in between is not missed.
     let mut changes = state.db.live().subscribe(&user.id.to_string());
     let current = store::sync::account_version(&state.db, user.id).await?;

@@ -6,7 +6,7 @@ use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
 
 use super::{decode_cursor, documents, encode_cursor};
 use crate::db::{Db, Kind, Write, from_millis, millis};
-use crate::error::ApiError;
+use crate::error::HttpError;
 
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
 const PREVIEW_CHARS: usize = 120;
@@ -17,15 +17,15 @@ const SELECT: &str = "SELECT i.id, i.buyer_id, i.supplier_id, i.product, i.statu
     FROM inquiries i JOIN accounts b ON b.id = i.buyer_id JOIN accounts s ON s.id = i.supplier_id \
     JOIN companies sc ON sc.id = s.company_id";
 
-fn parse<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T, ApiError>
+fn parse<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T, HttpError>
 where
     T::Err: std::fmt::Display,
 {
     let s: String = row.try_get(col)?;
-    s.parse().map_err(ApiError::internal)
+    s.parse().map_err(HttpError::internal)
 }
 
-fn inquiry_from_row(row: &AnyRow, viewer: AccountId) -> Result<Inquiry, ApiError> {
+fn inquiry_from_row(row: &AnyRow, viewer: AccountId) -> Result<Inquiry, HttpError> {
     let buyer: AccountId = parse(row, "buyer_id")?;
     let status: String = row.try_get("status")?;
     Ok(Inquiry {
@@ -68,7 +68,7 @@ pub async fn create(
     supplier: AccountId,
     product: &str,
     now: jiff::Timestamp,
-) -> Result<InquiryId, ApiError> {
+) -> Result<InquiryId, HttpError> {
     tx.touch(buyer, Kind::Inquiry, id);
     tx.touch(supplier, Kind::Inquiry, id);
     sqlx::query(
@@ -87,12 +87,16 @@ pub async fn create(
 }
 
 /// The inquiry if `viewer` is one of its parties.
-pub async fn get(db: &Db, viewer: AccountId, id: InquiryId) -> Result<Inquiry, ApiError> {
+pub async fn get(db: &Db, viewer: AccountId, id: InquiryId) -> Result<Inquiry, HttpError> {
     get_on(&mut *db.pool().acquire().await?, viewer, id).await
 }
 
 /// `get`, inside a write transaction.
-pub async fn get_tx(tx: &mut Write, viewer: AccountId, id: InquiryId) -> Result<Inquiry, ApiError> {
+pub async fn get_tx(
+    tx: &mut Write,
+    viewer: AccountId,
+    id: InquiryId,
+) -> Result<Inquiry, HttpError> {
     get_on(tx.conn(), viewer, id).await
 }
 
@@ -100,7 +104,7 @@ async fn get_on(
     conn: &mut sqlx::AnyConnection,
     viewer: AccountId,
     id: InquiryId,
-) -> Result<Inquiry, ApiError> {
+) -> Result<Inquiry, HttpError> {
     let row = sqlx::query(&format!(
         "{SELECT} WHERE i.id = $1 AND (i.buyer_id = $2 OR i.supplier_id = $2)"
     ))
@@ -108,7 +112,7 @@ async fn get_on(
     .bind(viewer.to_string())
     .fetch_optional(conn)
     .await?
-    .ok_or_else(|| ApiError::not_found("inquiry"))?;
+    .ok_or_else(|| HttpError::not_found("inquiry"))?;
     inquiry_from_row(&row, viewer)
 }
 
@@ -117,16 +121,16 @@ pub async fn parties(
     tx: &mut Write,
     viewer: AccountId,
     id: InquiryId,
-) -> Result<(AccountId, AccountId, String), ApiError> {
+) -> Result<(AccountId, AccountId, String), HttpError> {
     let row = sqlx::query("SELECT buyer_id, supplier_id, status FROM inquiries WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(tx.conn())
         .await?
-        .ok_or_else(|| ApiError::not_found("inquiry"))?;
+        .ok_or_else(|| HttpError::not_found("inquiry"))?;
     let buyer: AccountId = parse(&row, "buyer_id")?;
     let supplier: AccountId = parse(&row, "supplier_id")?;
     if viewer != buyer && viewer != supplier {
-        return Err(ApiError::not_found("inquiry"));
+        return Err(HttpError::not_found("inquiry"));
     }
     Ok((buyer, supplier, row.try_get("status")?))
 }
@@ -148,10 +152,10 @@ pub async fn list(
     unread_only: bool,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<(Vec<Inquiry>, Option<String>), ApiError> {
+) -> Result<(Vec<Inquiry>, Option<String>), HttpError> {
     let (at, id) = match cursor {
         Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            ApiError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
+            HttpError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
         })?,
         _ => (i64::MAX, String::new()),
     };
@@ -200,7 +204,7 @@ pub async fn insert_message(
     body: &str,
     attachments: &[DocumentId],
     now: jiff::Timestamp,
-) -> Result<MessageId, ApiError> {
+) -> Result<MessageId, HttpError> {
     let recipient_is_buyer = sender != buyer;
     for party in [buyer, supplier] {
         tx.touch(party, Kind::Message, id);
@@ -219,7 +223,7 @@ pub async fn insert_message(
     .bind(inquiry.to_string())
     .bind(sender.to_string())
     .bind(body)
-    .bind(serde_json::to_string(attachments).map_err(ApiError::internal)?)
+    .bind(serde_json::to_string(attachments).map_err(HttpError::internal)?)
     .bind(millis(now))
     .execute(tx.conn())
     .await?;
@@ -247,10 +251,10 @@ const MESSAGE_SELECT: &str = "SELECT m.id, m.inquiry_id, m.sender_id, m.body, m.
 async fn message_from_row(
     conn: &mut sqlx::AnyConnection,
     row: &AnyRow,
-) -> Result<Message, ApiError> {
+) -> Result<Message, HttpError> {
     let attachment_ids: Vec<DocumentId> =
         serde_json::from_str(&row.try_get::<String, _>("attachments")?)
-            .map_err(ApiError::internal)?;
+            .map_err(HttpError::internal)?;
     let mut attachments: Vec<DocumentMeta> = Vec::with_capacity(attachment_ids.len());
     for id in attachment_ids {
         if let Some(meta) = documents::meta_on(conn, id).await? {
@@ -270,12 +274,12 @@ async fn message_from_row(
 }
 
 /// A message as its sender's request answers it, inside the request's transaction.
-pub async fn message_tx(tx: &mut Write, id: MessageId) -> Result<Message, ApiError> {
+pub async fn message_tx(tx: &mut Write, id: MessageId) -> Result<Message, HttpError> {
     let row = sqlx::query(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
         .bind(id.to_string())
         .fetch_optional(tx.conn())
         .await?
-        .ok_or_else(|| ApiError::not_found("message"))?;
+        .ok_or_else(|| HttpError::not_found("message"))?;
     message_from_row(tx.conn(), &row).await
 }
 
@@ -285,10 +289,10 @@ pub async fn messages(
     inquiry: InquiryId,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<(Vec<Message>, Option<String>), ApiError> {
+) -> Result<(Vec<Message>, Option<String>), HttpError> {
     let (at, id) = match cursor {
         Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            ApiError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
+            HttpError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
         })?,
         _ => (i64::MIN, String::new()),
     };
@@ -328,14 +332,14 @@ pub async fn mark_read(
     inquiry: InquiryId,
     up_to: MessageId,
     now: jiff::Timestamp,
-) -> Result<i64, ApiError> {
+) -> Result<i64, HttpError> {
     let viewer_is_buyer = viewer == buyer;
     let row = sqlx::query("SELECT sent_at FROM messages WHERE id = $1 AND inquiry_id = $2")
         .bind(up_to.to_string())
         .bind(inquiry.to_string())
         .fetch_optional(tx.conn())
         .await?
-        .ok_or_else(|| ApiError::not_found("message"))?;
+        .ok_or_else(|| HttpError::not_found("message"))?;
     let sent_at: i64 = row.try_get("sent_at")?;
     let newly_read = sqlx::query(
         "SELECT id FROM messages WHERE inquiry_id = $1 AND sender_id <> $2 \
@@ -392,7 +396,11 @@ pub async fn mark_read(
 }
 
 /// (unread messages, inquiries with unread messages) for `viewer`.
-pub async fn unread_totals(db: &Db, viewer: AccountId, role: Role) -> Result<(i64, i64), ApiError> {
+pub async fn unread_totals(
+    db: &Db,
+    viewer: AccountId,
+    role: Role,
+) -> Result<(i64, i64), HttpError> {
     let (party, unread) = side(role);
     let row = sqlx::query(&format!(
         "SELECT CAST(COALESCE(SUM({unread}), 0) AS BIGINT) AS total, COUNT(*) AS threads \
@@ -416,7 +424,7 @@ pub async fn get_many(
     db: &Db,
     viewer: AccountId,
     ids: &[String],
-) -> Result<Vec<Inquiry>, ApiError> {
+) -> Result<Vec<Inquiry>, HttpError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -437,7 +445,7 @@ pub async fn messages_many(
     db: &Db,
     viewer: AccountId,
     ids: &[String],
-) -> Result<Vec<Message>, ApiError> {
+) -> Result<Vec<Message>, HttpError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

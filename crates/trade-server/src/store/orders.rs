@@ -11,14 +11,14 @@ use trade_model::{AccountId, OrderId};
 
 use super::{decode_cursor, encode_cursor};
 use crate::db::{Db, Kind, Write, from_millis, millis};
-use crate::error::ApiError;
+use crate::error::HttpError;
 
-fn doc(order: &Order) -> Result<String, ApiError> {
-    serde_json::to_string(order).map_err(ApiError::internal)
+fn doc(order: &Order) -> Result<String, HttpError> {
+    serde_json::to_string(order).map_err(HttpError::internal)
 }
 
-fn parse(doc: &str) -> Result<Order, ApiError> {
-    serde_json::from_str(doc).map_err(ApiError::internal)
+fn parse(doc: &str) -> Result<Order, HttpError> {
+    serde_json::from_str(doc).map_err(HttpError::internal)
 }
 
 async fn insert_event(
@@ -26,7 +26,7 @@ async fn insert_event(
     order: &Order,
     action: ActionKind,
     actor: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), HttpError> {
     sqlx::query(
         "INSERT INTO order_events (order_id, version, action, actor, at, snapshot) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -48,7 +48,7 @@ fn deadline_columns(order: &Order) -> (Option<i64>, i64) {
     }
 }
 
-pub async fn insert(tx: &mut Write, order: &Order, actor: &str) -> Result<(), ApiError> {
+pub async fn insert(tx: &mut Write, order: &Order, actor: &str) -> Result<(), HttpError> {
     for party in [order.buyer, order.supplier] {
         tx.touch(party, Kind::Order, order.id);
         tx.touch(party, Kind::OrderHistory, order.id);
@@ -85,7 +85,7 @@ pub async fn save(
     order: &Order,
     action: ActionKind,
     actor: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, HttpError> {
     let (deadline, automatic) = deadline_columns(order);
     let done = sqlx::query(
         "UPDATE orders SET status = $1, buyer_box = $2, supplier_box = $3, version = $4, \
@@ -116,7 +116,7 @@ pub async fn save(
     Ok(true)
 }
 
-pub async fn get_tx(tx: &mut Write, id: OrderId) -> Result<Option<Order>, ApiError> {
+pub async fn get_tx(tx: &mut Write, id: OrderId) -> Result<Option<Order>, HttpError> {
     let row = sqlx::query("SELECT doc FROM orders WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(tx.conn())
@@ -125,7 +125,7 @@ pub async fn get_tx(tx: &mut Write, id: OrderId) -> Result<Option<Order>, ApiErr
         .transpose()
 }
 
-pub async fn get(db: &Db, id: OrderId) -> Result<Option<Order>, ApiError> {
+pub async fn get(db: &Db, id: OrderId) -> Result<Option<Order>, HttpError> {
     let row = sqlx::query("SELECT doc FROM orders WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(db.pool())
@@ -141,10 +141,10 @@ pub async fn list(
     filter: Option<OrderBox>,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<(Vec<Order>, Option<String>), ApiError> {
+) -> Result<(Vec<Order>, Option<String>), HttpError> {
     let (at, id) = match cursor {
         Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            ApiError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
+            HttpError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
         })?,
         _ => (i64::MAX, String::new()),
     };
@@ -178,7 +178,7 @@ pub async fn list(
 }
 
 /// How many of `viewer`'s orders are in each box.
-pub async fn counts(db: &Db, viewer: AccountId) -> Result<Vec<(OrderBox, i64)>, ApiError> {
+pub async fn counts(db: &Db, viewer: AccountId) -> Result<Vec<(OrderBox, i64)>, HttpError> {
     let rows = sqlx::query(
         "SELECT b, COUNT(*) AS n FROM (\
            SELECT buyer_box AS b FROM orders WHERE buyer_id = $1 \
@@ -198,7 +198,7 @@ pub async fn counts(db: &Db, viewer: AccountId) -> Result<Vec<(OrderBox, i64)>, 
     Ok(counts)
 }
 
-pub async fn events(db: &Db, id: OrderId) -> Result<Vec<(OrderEvent, Order)>, ApiError> {
+pub async fn events(db: &Db, id: OrderId) -> Result<Vec<(OrderEvent, Order)>, HttpError> {
     let rows = sqlx::query(
         "SELECT version, action, actor, at, snapshot FROM order_events WHERE order_id = $1 ORDER BY version",
     )
@@ -212,7 +212,7 @@ pub async fn events(db: &Db, id: OrderId) -> Result<Vec<(OrderEvent, Order)>, Ap
                 OrderEvent {
                     version: r.try_get("version")?,
                     action: serde_json::from_value(serde_json::Value::String(action))
-                        .map_err(ApiError::internal)?,
+                        .map_err(HttpError::internal)?,
                     actor: r.try_get("actor")?,
                     at: from_millis(r.try_get("at")?),
                 },
@@ -223,7 +223,7 @@ pub async fn events(db: &Db, id: OrderId) -> Result<Vec<(OrderEvent, Order)>, Ap
 }
 
 /// Ids of orders whose automatic deadline has passed.
-pub async fn due(db: &Db, now: jiff::Timestamp, limit: i64) -> Result<Vec<OrderId>, ApiError> {
+pub async fn due(db: &Db, now: jiff::Timestamp, limit: i64) -> Result<Vec<OrderId>, HttpError> {
     let rows = sqlx::query(
         "SELECT id FROM orders WHERE deadline_automatic = 1 AND next_deadline_at <= $1 \
          ORDER BY next_deadline_at LIMIT $2",
@@ -236,13 +236,13 @@ pub async fn due(db: &Db, now: jiff::Timestamp, limit: i64) -> Result<Vec<OrderI
         .map(|r| {
             r.try_get::<String, _>("id")?
                 .parse()
-                .map_err(ApiError::internal)
+                .map_err(HttpError::internal)
         })
         .collect()
 }
 
 /// The earliest automatic deadline of any order.
-pub async fn earliest_deadline(db: &Db) -> Result<Option<jiff::Timestamp>, ApiError> {
+pub async fn earliest_deadline(db: &Db) -> Result<Option<jiff::Timestamp>, HttpError> {
     let row =
         sqlx::query("SELECT MIN(next_deadline_at) AS t FROM orders WHERE deadline_automatic = 1")
             .fetch_one(db.pool())
@@ -251,7 +251,7 @@ pub async fn earliest_deadline(db: &Db) -> Result<Option<jiff::Timestamp>, ApiEr
 }
 
 /// Orders with a dispute, for the dispute team.
-pub async fn with_disputes(db: &Db, limit: i64) -> Result<Vec<Order>, ApiError> {
+pub async fn with_disputes(db: &Db, limit: i64) -> Result<Vec<Order>, HttpError> {
     let rows = sqlx::query(
         "SELECT doc FROM orders WHERE has_dispute = 1 ORDER BY updated_at DESC LIMIT $1",
     )
