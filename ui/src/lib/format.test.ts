@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 
-import { fileNameOf, fileSize, hue, initials, sameDay, snippetSegments } from "./format";
+import {
+  fileNameOf,
+  fileSize,
+  hue,
+  initials,
+  recordsDone,
+  sameDay,
+  snippetSegments,
+} from "./format";
 
 describe("format", () => {
   it("splits search snippets into text parts, markup-looking text included", () => {
@@ -14,6 +22,11 @@ describe("format", () => {
       { text: "<img src=x onerror=alert(1)> ", match: false },
       { text: "x", match: true },
     ]);
+  });
+
+  it("counts a sync's records, with or without a known total", () => {
+    expect(recordsDone(1200, 3400)).toBe("1,200 of 3,400 records");
+    expect(recordsDone(7, null)).toBe("7 records");
   });
 
   it("writes file sizes as people read them", () => {

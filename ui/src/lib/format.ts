@@ -20,6 +20,11 @@ const longDateTime = new Intl.DateTimeFormat(undefined, {
 
 export const count = (n: number) => numbers.format(n);
 
+/** A sync's progress: "1,200 of 3,400 records", or "1,200 records" while the total is not known. */
+export function recordsDone(done: number, total: number | null): string {
+  return total !== null ? `${count(done)} of ${count(total)} records` : `${count(done)} records`;
+}
+
 function parse(iso: string): Date | null {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? null : d;
