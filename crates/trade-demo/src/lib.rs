@@ -140,6 +140,8 @@ pub enum DemoError {
     Start(#[from] StartError),
     #[error("demo world: {message} ({code})")]
     World { code: ErrorCode, message: String },
+    #[error("demo world: {0}")]
+    Store(#[from] trade_server::store::StoreError),
 }
 
 impl From<HttpError> for DemoError {

@@ -69,7 +69,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             match store::sync::purge_before(&state.db, before).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "purged old replay records"),
                 Ok(_) => {}
-                Err(err) => tracing::warn!(code = %err.code, "purging replay records failed"),
+                Err(err) => tracing::warn!(%err, "purging replay records failed"),
             }
         }
         let sleep = match store::orders::earliest_deadline(&state.db).await {

@@ -89,7 +89,7 @@ pub async fn keep_refusal(state: &AppState, key: &Key, response: Response) -> Re
         etag: None,
     };
     if let Err(err) = idempotency::keep_refusal(&state.db, key, &stored, state.now()).await {
-        return err.into_response();
+        return HttpError::from(err).into_response();
     }
     Response::from_parts(parts, Body::from(body))
 }

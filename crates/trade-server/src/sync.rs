@@ -152,8 +152,8 @@ async fn load(
                         Ok(meta) => {
                             out.insert((kind, id), SyncRecord::Document(meta));
                         }
-                        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {}
-                        Err(e) => return Err(e),
+                        Err(store::StoreError::NotFound(_)) => {}
+                        Err(e) => return Err(e.into()),
                     }
                 }
             }

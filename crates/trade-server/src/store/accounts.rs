@@ -3,8 +3,8 @@ use sqlx::any::AnyRow;
 use trade_model::entities::{Account, Company, Product, Role};
 use trade_model::{AccountId, CompanyId, ProductId};
 
+use super::error::{StoreError, StoreResult};
 use crate::db::{Db, Write, millis};
-use crate::error::HttpError;
 
 pub struct NewAccount<'a> {
     pub email: &'a str,
@@ -19,17 +19,17 @@ const SELECT: &str = "SELECT a.id, a.email, a.display_name, a.role, a.password_h
     c.id AS company_id, c.name AS company_name, c.country FROM accounts a \
     JOIN companies c ON c.id = a.company_id";
 
-fn account_from_row(row: &AnyRow) -> Result<Account, HttpError> {
+fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
     let id: String = row.try_get("id")?;
     let role: String = row.try_get("role")?;
     let company_id: String = row.try_get("company_id")?;
     Ok(Account {
-        id: id.parse().map_err(HttpError::internal)?,
+        id: id.parse().map_err(StoreError::corrupt)?,
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).ok_or_else(|| HttpError::internal("unknown role"))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("unknown role"))?,
         company: Company {
-            id: company_id.parse().map_err(HttpError::internal)?,
+            id: company_id.parse().map_err(StoreError::corrupt)?,
             name: row.try_get("company_name")?,
             country: row.try_get("country")?,
         },
@@ -41,7 +41,7 @@ pub async fn insert(
     tx: &mut Write,
     new: &NewAccount<'_>,
     now: jiff::Timestamp,
-) -> Result<Option<Account>, HttpError> {
+) -> StoreResult<Option<Account>> {
     let email = new.email.trim().to_lowercase();
     let taken = sqlx::query("SELECT 1 AS one FROM accounts WHERE email = $1")
         .bind(&email)
@@ -92,7 +92,7 @@ pub async fn insert(
 }
 
 /// The account and its password hash, by email.
-pub async fn by_email(db: &Db, email: &str) -> Result<Option<(Account, String)>, HttpError> {
+pub async fn by_email(db: &Db, email: &str) -> StoreResult<Option<(Account, String)>> {
     let row = sqlx::query(&format!("{SELECT} WHERE a.email = $1"))
         .bind(email.trim().to_lowercase())
         .fetch_optional(db.pool())
@@ -101,7 +101,7 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<(Account, String)>,
         .transpose()
 }
 
-pub async fn by_id(db: &Db, id: AccountId) -> Result<Option<Account>, HttpError> {
+pub async fn by_id(db: &Db, id: AccountId) -> StoreResult<Option<Account>> {
     let row = sqlx::query(&format!("{SELECT} WHERE a.id = $1"))
         .bind(id.to_string())
         .fetch_optional(db.pool())
@@ -112,7 +112,7 @@ pub async fn by_id(db: &Db, id: AccountId) -> Result<Option<Account>, HttpError>
 /// `by_id` inside a write transaction. Code holding a write transaction must read
 /// through it: waiting for a second pool connection while holding SQLite's write lock
 /// can deadlock against requests that hold connections while waiting for that lock.
-pub async fn by_id_in(tx: &mut Write, id: AccountId) -> Result<Option<Account>, HttpError> {
+pub async fn by_id_in(tx: &mut Write, id: AccountId) -> StoreResult<Option<Account>> {
     let row = sqlx::query(&format!("{SELECT} WHERE a.id = $1"))
         .bind(id.to_string())
         .fetch_optional(tx.conn())
@@ -120,7 +120,7 @@ pub async fn by_id_in(tx: &mut Write, id: AccountId) -> Result<Option<Account>, 
     row.map(|r| account_from_row(&r)).transpose()
 }
 
-pub async fn suppliers(db: &Db) -> Result<Vec<Account>, HttpError> {
+pub async fn suppliers(db: &Db) -> StoreResult<Vec<Account>> {
     let rows = sqlx::query(&format!("{SELECT} WHERE a.role = $1 ORDER BY c.name, a.id"))
         .bind(Role::Supplier.as_str())
         .fetch_all(db.pool())
@@ -132,7 +132,7 @@ pub async fn insert_product(
     tx: &mut Write,
     supplier: AccountId,
     name: &str,
-) -> Result<Product, HttpError> {
+) -> StoreResult<Product> {
     let product = Product {
         id: ProductId::new(),
         supplier,
@@ -147,7 +147,7 @@ pub async fn insert_product(
     Ok(product)
 }
 
-pub async fn product(db: &Db, id: ProductId) -> Result<Option<Product>, HttpError> {
+pub async fn product(db: &Db, id: ProductId) -> StoreResult<Option<Product>> {
     let row = sqlx::query("SELECT id, supplier_id, name FROM products WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(db.pool())
@@ -156,7 +156,7 @@ pub async fn product(db: &Db, id: ProductId) -> Result<Option<Product>, HttpErro
         let supplier: String = r.try_get("supplier_id")?;
         Ok(Product {
             id,
-            supplier: supplier.parse().map_err(HttpError::internal)?,
+            supplier: supplier.parse().map_err(StoreError::corrupt)?,
             name: r.try_get("name")?,
         })
     })

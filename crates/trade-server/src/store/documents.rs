@@ -1,26 +1,25 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use trade_model::ErrorCode;
 use trade_model::entities::{DocumentMeta, Role};
 use trade_model::{AccountId, DocumentId};
 
+use super::error::{StoreError, StoreResult};
 use crate::db::{Db, Kind, Write, from_millis, millis};
-use crate::error::HttpError;
 
 /// Who may read documents granted to the platform's dispute team.
 pub const OPERATORS: &str = "role:operator";
 
-fn meta_from_row(row: &AnyRow) -> Result<DocumentMeta, HttpError> {
+fn meta_from_row(row: &AnyRow) -> StoreResult<DocumentMeta> {
     let id: String = row.try_get("id")?;
     let owner: String = row.try_get("owner_id")?;
     Ok(DocumentMeta {
-        id: id.parse().map_err(HttpError::internal)?,
+        id: id.parse().map_err(StoreError::corrupt)?,
         file_name: row.try_get("file_name")?,
         kind: row.try_get("kind")?,
         media_type: row.try_get("media_type")?,
         size: row.try_get("size")?,
         sha256: row.try_get("sha256")?,
-        uploaded_by: owner.parse().map_err(HttpError::internal)?,
+        uploaded_by: owner.parse().map_err(StoreError::corrupt)?,
         uploaded_at: from_millis(row.try_get("uploaded_at")?),
     })
 }
@@ -28,7 +27,7 @@ fn meta_from_row(row: &AnyRow) -> Result<DocumentMeta, HttpError> {
 const SELECT: &str =
     "SELECT id, owner_id, file_name, kind, media_type, size, sha256, uploaded_at FROM documents";
 
-pub async fn insert(tx: &mut Write, meta: &DocumentMeta) -> Result<(), HttpError> {
+pub async fn insert(tx: &mut Write, meta: &DocumentMeta) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO documents (id, owner_id, file_name, kind, media_type, size, sha256, uploaded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -46,7 +45,7 @@ pub async fn insert(tx: &mut Write, meta: &DocumentMeta) -> Result<(), HttpError
     grant(tx, meta.id, &meta.uploaded_by.to_string()).await
 }
 
-pub async fn grant(tx: &mut Write, document: DocumentId, grantee: &str) -> Result<(), HttpError> {
+pub async fn grant(tx: &mut Write, document: DocumentId, grantee: &str) -> StoreResult<()> {
     if grantee != OPERATORS {
         tx.touch(grantee, Kind::Document, document);
     }
@@ -60,7 +59,7 @@ pub async fn grant(tx: &mut Write, document: DocumentId, grantee: &str) -> Resul
     Ok(())
 }
 
-pub async fn meta(db: &Db, id: DocumentId) -> Result<Option<DocumentMeta>, HttpError> {
+pub async fn meta(db: &Db, id: DocumentId) -> StoreResult<Option<DocumentMeta>> {
     meta_on(&mut *db.pool().acquire().await?, id).await
 }
 
@@ -68,7 +67,7 @@ pub async fn meta(db: &Db, id: DocumentId) -> Result<Option<DocumentMeta>, HttpE
 pub async fn meta_on(
     conn: &mut sqlx::AnyConnection,
     id: DocumentId,
-) -> Result<Option<DocumentMeta>, HttpError> {
+) -> StoreResult<Option<DocumentMeta>> {
     let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
         .bind(id.to_string())
         .fetch_optional(conn)
@@ -82,7 +81,7 @@ pub async fn visible(
     viewer: AccountId,
     role: Role,
     id: DocumentId,
-) -> Result<DocumentMeta, HttpError> {
+) -> StoreResult<DocumentMeta> {
     let role_grantee = if role == Role::Operator {
         OPERATORS
     } else {
@@ -97,7 +96,7 @@ pub async fn visible(
     .bind(role_grantee)
     .fetch_optional(db.pool())
     .await?
-    .ok_or_else(|| HttpError::not_found("document"))?;
+    .ok_or_else(|| StoreError::NotFound("document"))?;
     meta_from_row(&row)
 }
 
@@ -107,7 +106,7 @@ pub async fn require_owned(
     tx: &mut Write,
     owner: AccountId,
     ids: &[DocumentId],
-) -> Result<(), HttpError> {
+) -> StoreResult<()> {
     for id in ids {
         let row = sqlx::query("SELECT 1 AS one FROM documents WHERE id = $1 AND owner_id = $2")
             .bind(id.to_string())
@@ -115,10 +114,7 @@ pub async fn require_owned(
             .fetch_optional(tx.conn())
             .await?;
         if row.is_none() {
-            return Err(HttpError::unprocessable(
-                ErrorCode::DocumentNotFound,
-                format!("Document {id} does not exist or was not uploaded by you."),
-            ));
+            return Err(StoreError::DocumentNotYours(*id));
         }
     }
     Ok(())
@@ -131,7 +127,7 @@ pub async fn require_owned_or_attached(
     owner: AccountId,
     attached: &[DocumentId],
     wanted: &[DocumentId],
-) -> Result<(), HttpError> {
+) -> StoreResult<()> {
     let new: Vec<DocumentId> = wanted
         .iter()
         .filter(|d| !attached.contains(d))
@@ -141,17 +137,13 @@ pub async fn require_owned_or_attached(
 }
 
 /// Deletes an upload that was never shared (only its owner may read it).
-pub async fn delete_unshared(
-    tx: &mut Write,
-    owner: AccountId,
-    id: DocumentId,
-) -> Result<(), HttpError> {
+pub async fn delete_unshared(tx: &mut Write, owner: AccountId, id: DocumentId) -> StoreResult<()> {
     sqlx::query("SELECT 1 AS one FROM documents WHERE id = $1 AND owner_id = $2")
         .bind(id.to_string())
         .bind(owner.to_string())
         .fetch_optional(tx.conn())
         .await?
-        .ok_or_else(|| HttpError::not_found("document"))?;
+        .ok_or_else(|| StoreError::NotFound("document"))?;
     let shared = sqlx::query(
         "SELECT 1 AS one FROM document_access WHERE document_id = $1 AND grantee <> $2",
     )
@@ -160,10 +152,7 @@ pub async fn delete_unshared(
     .fetch_optional(tx.conn())
     .await?;
     if shared.is_some() {
-        return Err(HttpError::conflict(
-            ErrorCode::DocumentInUse,
-            "This document was sent or attached to an order and is kept as a record.",
-        ));
+        return Err(StoreError::DocumentInUse);
     }
     sqlx::query("DELETE FROM document_access WHERE document_id = $1")
         .bind(id.to_string())

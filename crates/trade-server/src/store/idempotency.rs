@@ -8,8 +8,8 @@
 
 use sqlx::Row;
 
+use super::error::{StoreError, StoreResult};
 use crate::db::{Db, Write, millis};
-use crate::error::HttpError;
 
 /// A checked key of one account's request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub enum Claim {
 /// Takes `key` inside `w`. On PostgreSQL a concurrent transaction holding the same key
 /// makes the insert wait for it to end (then: replay, or take the key if it rolled
 /// back); on SQLite write transactions are serialised already.
-pub async fn claim(w: &mut Write, key: &Key, now: jiff::Timestamp) -> Result<Claim, HttpError> {
+pub async fn claim(w: &mut Write, key: &Key, now: jiff::Timestamp) -> StoreResult<Claim> {
     // Twice at most: a row seen by the insert may be gone by the select (a card payment
     // that ended without a charge forgets its key), and then the key is free.
     for _ in 0..2 {
@@ -105,13 +105,13 @@ pub async fn claim(w: &mut Write, key: &Key, now: jiff::Timestamp) -> Result<Cla
             }
         };
     }
-    Err(HttpError::internal(
+    Err(StoreError::corrupt(
         "an idempotency key kept appearing and disappearing",
     ))
 }
 
 /// Stores the response of the request holding `key` in `w`.
-pub async fn complete(w: &mut Write, key: &Key, response: &Stored) -> Result<(), HttpError> {
+pub async fn complete(w: &mut Write, key: &Key, response: &Stored) -> StoreResult<()> {
     sqlx::query(
         "UPDATE idempotency_keys SET status = 'done', response_status = $1, response_body = $2, \
          response_etag = $3, payment_id = NULL WHERE account_id = $4 AND idem_key = $5",
@@ -128,7 +128,7 @@ pub async fn complete(w: &mut Write, key: &Key, response: &Stored) -> Result<(),
 
 /// The request holding `key` started card payment `payment` and commits before asking
 /// the gateway: its answer comes with the payment's outcome (`complete_payment`).
-pub async fn mark_processing(w: &mut Write, key: &Key, payment: &str) -> Result<(), HttpError> {
+pub async fn mark_processing(w: &mut Write, key: &Key, payment: &str) -> StoreResult<()> {
     sqlx::query(
         "UPDATE idempotency_keys SET status = 'processing', payment_id = $1 \
          WHERE account_id = $2 AND idem_key = $3",
@@ -143,11 +143,7 @@ pub async fn mark_processing(w: &mut Write, key: &Key, payment: &str) -> Result<
 
 /// The outcome of card payment `payment` is known: its key (if it had one) answers
 /// `response` from now on.
-pub async fn complete_payment(
-    w: &mut Write,
-    payment: &str,
-    response: &Stored,
-) -> Result<(), HttpError> {
+pub async fn complete_payment(w: &mut Write, payment: &str, response: &Stored) -> StoreResult<()> {
     sqlx::query(
         "UPDATE idempotency_keys SET status = 'done', response_status = $1, response_body = $2, \
          response_etag = $3 WHERE payment_id = $4 AND status = 'processing'",
@@ -163,7 +159,7 @@ pub async fn complete_payment(
 
 /// Card payment `payment` ended without reaching the card (nothing was charged): its
 /// key is forgotten, so a retry with it runs as a new attempt.
-pub async fn forget_payment(w: &mut Write, payment: &str) -> Result<(), HttpError> {
+pub async fn forget_payment(w: &mut Write, payment: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM idempotency_keys WHERE payment_id = $1 AND status = 'processing'")
         .bind(payment)
         .execute(w.conn())
@@ -179,7 +175,7 @@ pub async fn keep_refusal(
     key: &Key,
     response: &Stored,
     now: jiff::Timestamp,
-) -> Result<(), HttpError> {
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO idempotency_keys (account_id, idem_key, fingerprint, status, \
          response_status, response_body, created_at) VALUES ($1, $2, $3, 'done', $4, $5, $6) \

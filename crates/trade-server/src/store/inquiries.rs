@@ -1,12 +1,11 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use trade_model::ErrorCode;
 use trade_model::entities::{DocumentMeta, Inquiry, InquiryStatus, Message, Role};
 use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
 
+use super::error::{StoreError, StoreResult};
 use super::{decode_cursor, documents, encode_cursor};
 use crate::db::{Db, Kind, Write, from_millis, millis};
-use crate::error::HttpError;
 
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
 const PREVIEW_CHARS: usize = 120;
@@ -17,15 +16,15 @@ const SELECT: &str = "SELECT i.id, i.buyer_id, i.supplier_id, i.product, i.statu
     FROM inquiries i JOIN accounts b ON b.id = i.buyer_id JOIN accounts s ON s.id = i.supplier_id \
     JOIN companies sc ON sc.id = s.company_id";
 
-fn parse<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T, HttpError>
+fn parse<T: std::str::FromStr>(row: &AnyRow, col: &str) -> StoreResult<T>
 where
     T::Err: std::fmt::Display,
 {
     let s: String = row.try_get(col)?;
-    s.parse().map_err(HttpError::internal)
+    s.parse().map_err(StoreError::corrupt)
 }
 
-fn inquiry_from_row(row: &AnyRow, viewer: AccountId) -> Result<Inquiry, HttpError> {
+fn inquiry_from_row(row: &AnyRow, viewer: AccountId) -> StoreResult<Inquiry> {
     let buyer: AccountId = parse(row, "buyer_id")?;
     let status: String = row.try_get("status")?;
     Ok(Inquiry {
@@ -68,7 +67,7 @@ pub async fn create(
     supplier: AccountId,
     product: &str,
     now: jiff::Timestamp,
-) -> Result<InquiryId, HttpError> {
+) -> StoreResult<InquiryId> {
     tx.touch(buyer, Kind::Inquiry, id);
     tx.touch(supplier, Kind::Inquiry, id);
     sqlx::query(
@@ -87,16 +86,12 @@ pub async fn create(
 }
 
 /// The inquiry if `viewer` is one of its parties.
-pub async fn get(db: &Db, viewer: AccountId, id: InquiryId) -> Result<Inquiry, HttpError> {
+pub async fn get(db: &Db, viewer: AccountId, id: InquiryId) -> StoreResult<Inquiry> {
     get_on(&mut *db.pool().acquire().await?, viewer, id).await
 }
 
 /// `get`, inside a write transaction.
-pub async fn get_tx(
-    tx: &mut Write,
-    viewer: AccountId,
-    id: InquiryId,
-) -> Result<Inquiry, HttpError> {
+pub async fn get_tx(tx: &mut Write, viewer: AccountId, id: InquiryId) -> StoreResult<Inquiry> {
     get_on(tx.conn(), viewer, id).await
 }
 
@@ -104,7 +99,7 @@ async fn get_on(
     conn: &mut sqlx::AnyConnection,
     viewer: AccountId,
     id: InquiryId,
-) -> Result<Inquiry, HttpError> {
+) -> StoreResult<Inquiry> {
     let row = sqlx::query(&format!(
         "{SELECT} WHERE i.id = $1 AND (i.buyer_id = $2 OR i.supplier_id = $2)"
     ))
@@ -112,7 +107,7 @@ async fn get_on(
     .bind(viewer.to_string())
     .fetch_optional(conn)
     .await?
-    .ok_or_else(|| HttpError::not_found("inquiry"))?;
+    .ok_or_else(|| StoreError::NotFound("inquiry"))?;
     inquiry_from_row(&row, viewer)
 }
 
@@ -121,16 +116,16 @@ pub async fn parties(
     tx: &mut Write,
     viewer: AccountId,
     id: InquiryId,
-) -> Result<(AccountId, AccountId, String), HttpError> {
+) -> StoreResult<(AccountId, AccountId, String)> {
     let row = sqlx::query("SELECT buyer_id, supplier_id, status FROM inquiries WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(tx.conn())
         .await?
-        .ok_or_else(|| HttpError::not_found("inquiry"))?;
+        .ok_or_else(|| StoreError::NotFound("inquiry"))?;
     let buyer: AccountId = parse(&row, "buyer_id")?;
     let supplier: AccountId = parse(&row, "supplier_id")?;
     if viewer != buyer && viewer != supplier {
-        return Err(HttpError::not_found("inquiry"));
+        return Err(StoreError::NotFound("inquiry"));
     }
     Ok((buyer, supplier, row.try_get("status")?))
 }
@@ -152,11 +147,9 @@ pub async fn list(
     unread_only: bool,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<(Vec<Inquiry>, Option<String>), HttpError> {
+) -> StoreResult<(Vec<Inquiry>, Option<String>)> {
     let (at, id) = match cursor {
-        Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            HttpError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
-        })?,
+        Some(c) if !c.is_empty() => decode_cursor(c).ok_or(StoreError::BadCursor)?,
         _ => (i64::MAX, String::new()),
     };
     let (party, unread_column) = side(role);
@@ -204,7 +197,7 @@ pub async fn insert_message(
     body: &str,
     attachments: &[DocumentId],
     now: jiff::Timestamp,
-) -> Result<MessageId, HttpError> {
+) -> StoreResult<MessageId> {
     let recipient_is_buyer = sender != buyer;
     for party in [buyer, supplier] {
         tx.touch(party, Kind::Message, id);
@@ -223,7 +216,7 @@ pub async fn insert_message(
     .bind(inquiry.to_string())
     .bind(sender.to_string())
     .bind(body)
-    .bind(serde_json::to_string(attachments).map_err(HttpError::internal)?)
+    .bind(serde_json::to_string(attachments).map_err(StoreError::corrupt)?)
     .bind(millis(now))
     .execute(tx.conn())
     .await?;
@@ -248,13 +241,10 @@ const MESSAGE_SELECT: &str = "SELECT m.id, m.inquiry_id, m.sender_id, m.body, m.
     m.sent_at, m.read_at, a.display_name AS sender_name FROM messages m \
     JOIN accounts a ON a.id = m.sender_id";
 
-async fn message_from_row(
-    conn: &mut sqlx::AnyConnection,
-    row: &AnyRow,
-) -> Result<Message, HttpError> {
+async fn message_from_row(conn: &mut sqlx::AnyConnection, row: &AnyRow) -> StoreResult<Message> {
     let attachment_ids: Vec<DocumentId> =
         serde_json::from_str(&row.try_get::<String, _>("attachments")?)
-            .map_err(HttpError::internal)?;
+            .map_err(StoreError::corrupt)?;
     let mut attachments: Vec<DocumentMeta> = Vec::with_capacity(attachment_ids.len());
     for id in attachment_ids {
         if let Some(meta) = documents::meta_on(conn, id).await? {
@@ -274,12 +264,12 @@ async fn message_from_row(
 }
 
 /// A message as its sender's request answers it, inside the request's transaction.
-pub async fn message_tx(tx: &mut Write, id: MessageId) -> Result<Message, HttpError> {
+pub async fn message_tx(tx: &mut Write, id: MessageId) -> StoreResult<Message> {
     let row = sqlx::query(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
         .bind(id.to_string())
         .fetch_optional(tx.conn())
         .await?
-        .ok_or_else(|| HttpError::not_found("message"))?;
+        .ok_or_else(|| StoreError::NotFound("message"))?;
     message_from_row(tx.conn(), &row).await
 }
 
@@ -289,11 +279,9 @@ pub async fn messages(
     inquiry: InquiryId,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<(Vec<Message>, Option<String>), HttpError> {
+) -> StoreResult<(Vec<Message>, Option<String>)> {
     let (at, id) = match cursor {
-        Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            HttpError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
-        })?,
+        Some(c) if !c.is_empty() => decode_cursor(c).ok_or(StoreError::BadCursor)?,
         _ => (i64::MIN, String::new()),
     };
     let mut conn = db.pool().acquire().await?;
@@ -332,14 +320,14 @@ pub async fn mark_read(
     inquiry: InquiryId,
     up_to: MessageId,
     now: jiff::Timestamp,
-) -> Result<i64, HttpError> {
+) -> StoreResult<i64> {
     let viewer_is_buyer = viewer == buyer;
     let row = sqlx::query("SELECT sent_at FROM messages WHERE id = $1 AND inquiry_id = $2")
         .bind(up_to.to_string())
         .bind(inquiry.to_string())
         .fetch_optional(tx.conn())
         .await?
-        .ok_or_else(|| HttpError::not_found("message"))?;
+        .ok_or_else(|| StoreError::NotFound("message"))?;
     let sent_at: i64 = row.try_get("sent_at")?;
     let newly_read = sqlx::query(
         "SELECT id FROM messages WHERE inquiry_id = $1 AND sender_id <> $2 \
@@ -396,11 +384,7 @@ pub async fn mark_read(
 }
 
 /// (unread messages, inquiries with unread messages) for `viewer`.
-pub async fn unread_totals(
-    db: &Db,
-    viewer: AccountId,
-    role: Role,
-) -> Result<(i64, i64), HttpError> {
+pub async fn unread_totals(db: &Db, viewer: AccountId, role: Role) -> StoreResult<(i64, i64)> {
     let (party, unread) = side(role);
     let row = sqlx::query(&format!(
         "SELECT CAST(COALESCE(SUM({unread}), 0) AS BIGINT) AS total, COUNT(*) AS threads \
@@ -420,11 +404,7 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 /// Inquiries by id as `viewer` sees them (those it is not a party of are left out).
-pub async fn get_many(
-    db: &Db,
-    viewer: AccountId,
-    ids: &[String],
-) -> Result<Vec<Inquiry>, HttpError> {
+pub async fn get_many(db: &Db, viewer: AccountId, ids: &[String]) -> StoreResult<Vec<Inquiry>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -445,7 +425,7 @@ pub async fn messages_many(
     db: &Db,
     viewer: AccountId,
     ids: &[String],
-) -> Result<Vec<Message>, HttpError> {
+) -> StoreResult<Vec<Message>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

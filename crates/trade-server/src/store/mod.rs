@@ -3,11 +3,14 @@
 
 pub mod accounts;
 pub mod documents;
+mod error;
 pub mod idempotency;
 pub mod inquiries;
 pub mod orders;
 pub mod payments;
 pub mod sync;
+
+pub use error::{StoreError, StoreResult};
 
 /// Keyset cursor of a page: `{millis}.{id}` of the last item of the previous page.
 pub fn encode_cursor(at: i64, id: &str) -> String {

@@ -4,21 +4,20 @@
 //! timeline and its version history.
 
 use sqlx::Row;
-use trade_model::ErrorCode;
 use trade_model::api::OrderEvent;
 use trade_model::order::{ActionKind, Order, OrderBox, Party, order_box};
 use trade_model::{AccountId, OrderId};
 
+use super::error::{StoreError, StoreResult};
 use super::{decode_cursor, encode_cursor};
 use crate::db::{Db, Kind, Write, from_millis, millis};
-use crate::error::HttpError;
 
-fn doc(order: &Order) -> Result<String, HttpError> {
-    serde_json::to_string(order).map_err(HttpError::internal)
+fn doc(order: &Order) -> StoreResult<String> {
+    serde_json::to_string(order).map_err(StoreError::corrupt)
 }
 
-fn parse(doc: &str) -> Result<Order, HttpError> {
-    serde_json::from_str(doc).map_err(HttpError::internal)
+fn parse(doc: &str) -> StoreResult<Order> {
+    serde_json::from_str(doc).map_err(StoreError::corrupt)
 }
 
 async fn insert_event(
@@ -26,7 +25,7 @@ async fn insert_event(
     order: &Order,
     action: ActionKind,
     actor: &str,
-) -> Result<(), HttpError> {
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO order_events (order_id, version, action, actor, at, snapshot) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -48,7 +47,7 @@ fn deadline_columns(order: &Order) -> (Option<i64>, i64) {
     }
 }
 
-pub async fn insert(tx: &mut Write, order: &Order, actor: &str) -> Result<(), HttpError> {
+pub async fn insert(tx: &mut Write, order: &Order, actor: &str) -> StoreResult<()> {
     for party in [order.buyer, order.supplier] {
         tx.touch(party, Kind::Order, order.id);
         tx.touch(party, Kind::OrderHistory, order.id);
@@ -85,7 +84,7 @@ pub async fn save(
     order: &Order,
     action: ActionKind,
     actor: &str,
-) -> Result<bool, HttpError> {
+) -> StoreResult<bool> {
     let (deadline, automatic) = deadline_columns(order);
     let done = sqlx::query(
         "UPDATE orders SET status = $1, buyer_box = $2, supplier_box = $3, version = $4, \
@@ -116,7 +115,7 @@ pub async fn save(
     Ok(true)
 }
 
-pub async fn get_tx(tx: &mut Write, id: OrderId) -> Result<Option<Order>, HttpError> {
+pub async fn get_tx(tx: &mut Write, id: OrderId) -> StoreResult<Option<Order>> {
     let row = sqlx::query("SELECT doc FROM orders WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(tx.conn())
@@ -125,7 +124,7 @@ pub async fn get_tx(tx: &mut Write, id: OrderId) -> Result<Option<Order>, HttpEr
         .transpose()
 }
 
-pub async fn get(db: &Db, id: OrderId) -> Result<Option<Order>, HttpError> {
+pub async fn get(db: &Db, id: OrderId) -> StoreResult<Option<Order>> {
     let row = sqlx::query("SELECT doc FROM orders WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(db.pool())
@@ -141,11 +140,9 @@ pub async fn list(
     filter: Option<OrderBox>,
     cursor: Option<&str>,
     limit: i64,
-) -> Result<(Vec<Order>, Option<String>), HttpError> {
+) -> StoreResult<(Vec<Order>, Option<String>)> {
     let (at, id) = match cursor {
-        Some(c) if !c.is_empty() => decode_cursor(c).ok_or_else(|| {
-            HttpError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
-        })?,
+        Some(c) if !c.is_empty() => decode_cursor(c).ok_or(StoreError::BadCursor)?,
         _ => (i64::MAX, String::new()),
     };
     let box_filter = filter.map(|b| b.as_str()).unwrap_or("");
@@ -178,7 +175,7 @@ pub async fn list(
 }
 
 /// How many of `viewer`'s orders are in each box.
-pub async fn counts(db: &Db, viewer: AccountId) -> Result<Vec<(OrderBox, i64)>, HttpError> {
+pub async fn counts(db: &Db, viewer: AccountId) -> StoreResult<Vec<(OrderBox, i64)>> {
     let rows = sqlx::query(
         "SELECT b, COUNT(*) AS n FROM (\
            SELECT buyer_box AS b FROM orders WHERE buyer_id = $1 \
@@ -198,7 +195,7 @@ pub async fn counts(db: &Db, viewer: AccountId) -> Result<Vec<(OrderBox, i64)>, 
     Ok(counts)
 }
 
-pub async fn events(db: &Db, id: OrderId) -> Result<Vec<(OrderEvent, Order)>, HttpError> {
+pub async fn events(db: &Db, id: OrderId) -> StoreResult<Vec<(OrderEvent, Order)>> {
     let rows = sqlx::query(
         "SELECT version, action, actor, at, snapshot FROM order_events WHERE order_id = $1 ORDER BY version",
     )
@@ -212,7 +209,7 @@ pub async fn events(db: &Db, id: OrderId) -> Result<Vec<(OrderEvent, Order)>, Ht
                 OrderEvent {
                     version: r.try_get("version")?,
                     action: serde_json::from_value(serde_json::Value::String(action))
-                        .map_err(HttpError::internal)?,
+                        .map_err(StoreError::corrupt)?,
                     actor: r.try_get("actor")?,
                     at: from_millis(r.try_get("at")?),
                 },
@@ -223,7 +220,7 @@ pub async fn events(db: &Db, id: OrderId) -> Result<Vec<(OrderEvent, Order)>, Ht
 }
 
 /// Ids of orders whose automatic deadline has passed.
-pub async fn due(db: &Db, now: jiff::Timestamp, limit: i64) -> Result<Vec<OrderId>, HttpError> {
+pub async fn due(db: &Db, now: jiff::Timestamp, limit: i64) -> StoreResult<Vec<OrderId>> {
     let rows = sqlx::query(
         "SELECT id FROM orders WHERE deadline_automatic = 1 AND next_deadline_at <= $1 \
          ORDER BY next_deadline_at LIMIT $2",
@@ -236,13 +233,13 @@ pub async fn due(db: &Db, now: jiff::Timestamp, limit: i64) -> Result<Vec<OrderI
         .map(|r| {
             r.try_get::<String, _>("id")?
                 .parse()
-                .map_err(HttpError::internal)
+                .map_err(StoreError::corrupt)
         })
         .collect()
 }
 
 /// The earliest automatic deadline of any order.
-pub async fn earliest_deadline(db: &Db) -> Result<Option<jiff::Timestamp>, HttpError> {
+pub async fn earliest_deadline(db: &Db) -> StoreResult<Option<jiff::Timestamp>> {
     let row =
         sqlx::query("SELECT MIN(next_deadline_at) AS t FROM orders WHERE deadline_automatic = 1")
             .fetch_one(db.pool())
@@ -251,7 +248,7 @@ pub async fn earliest_deadline(db: &Db) -> Result<Option<jiff::Timestamp>, HttpE
 }
 
 /// Orders with a dispute, for the dispute team.
-pub async fn with_disputes(db: &Db, limit: i64) -> Result<Vec<Order>, HttpError> {
+pub async fn with_disputes(db: &Db, limit: i64) -> StoreResult<Vec<Order>> {
     let rows = sqlx::query(
         "SELECT doc FROM orders WHERE has_dispute = 1 ORDER BY updated_at DESC LIMIT $1",
     )

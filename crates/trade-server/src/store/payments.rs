@@ -6,8 +6,8 @@ use trade_model::{OrderId, PaymentId};
 
 use trade_model::AccountId;
 
+use super::error::{StoreError, StoreResult};
 use crate::db::{Db, Kind, Write, from_millis, millis};
-use crate::error::HttpError;
 
 fn enum_str<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
@@ -16,24 +16,24 @@ fn enum_str<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-fn enum_parse<T: serde::de::DeserializeOwned>(s: String) -> Result<T, HttpError> {
-    serde_json::from_value(serde_json::Value::String(s)).map_err(HttpError::internal)
+fn enum_parse<T: serde::de::DeserializeOwned>(s: String) -> StoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(s)).map_err(StoreError::corrupt)
 }
 
-fn from_row(row: &AnyRow) -> Result<Payment, HttpError> {
+fn from_row(row: &AnyRow) -> StoreResult<Payment> {
     let id: String = row.try_get("id")?;
     let order: String = row.try_get("order_id")?;
     let status: String = row.try_get("status")?;
     Ok(Payment {
-        id: id.parse().map_err(HttpError::internal)?,
-        order: order.parse().map_err(HttpError::internal)?,
+        id: id.parse().map_err(StoreError::corrupt)?,
+        order: order.parse().map_err(StoreError::corrupt)?,
         installment: u32::try_from(row.try_get::<i64, _>("installment")?).unwrap_or(0),
         installment_kind: enum_parse::<InstallmentKind>(row.try_get("installment_kind")?)?,
         method: enum_parse::<PaymentMethod>(row.try_get("method")?)?,
         amount_minor: row.try_get("amount_minor")?,
         fee_minor: row.try_get("fee_minor")?,
         currency: row.try_get("currency")?,
-        status: PaymentStatus::parse(&status).ok_or_else(|| HttpError::internal("bad status"))?,
+        status: PaymentStatus::parse(&status).ok_or_else(|| StoreError::corrupt("bad status"))?,
         reference: row.try_get("reference")?,
         card_last4: row.try_get("card_last4")?,
         held_for_review: row.try_get::<i64, _>("held_for_review")? != 0,
@@ -55,7 +55,7 @@ fn touch(tx: &mut Write, id: PaymentId, (buyer, supplier): Parties) {
     tx.touch(supplier, Kind::Payment, id);
 }
 
-pub async fn insert(tx: &mut Write, p: &Payment, parties: Parties) -> Result<(), HttpError> {
+pub async fn insert(tx: &mut Write, p: &Payment, parties: Parties) -> StoreResult<()> {
     touch(tx, p.id, parties);
     let buyer = parties.0.to_string();
     sqlx::query(
@@ -94,7 +94,7 @@ pub async fn settle(
     held_for_review: bool,
     failure: Option<&str>,
     now: jiff::Timestamp,
-) -> Result<bool, HttpError> {
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE payments SET status = $1, held_for_review = $2, failure = $3, updated_at = $4 \
          WHERE id = $5 AND status = 'processing'",
@@ -117,7 +117,7 @@ pub async fn mark_declined(
     parties: Parties,
     reason: &str,
     now: jiff::Timestamp,
-) -> Result<(), HttpError> {
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE payments SET status = 'declined', failure = $1, updated_at = $2 WHERE id = $3",
     )
@@ -131,7 +131,7 @@ pub async fn mark_declined(
 }
 
 /// A card payment the provider holds for review; an operator settles it.
-pub async fn mark_held(tx: &mut Write, id: PaymentId, parties: Parties) -> Result<(), HttpError> {
+pub async fn mark_held(tx: &mut Write, id: PaymentId, parties: Parties) -> StoreResult<()> {
     sqlx::query("UPDATE payments SET held_for_review = 1 WHERE id = $1")
         .bind(id.to_string())
         .execute(tx.conn())
@@ -146,7 +146,7 @@ pub async fn set_failure(
     id: PaymentId,
     parties: Parties,
     reason: &str,
-) -> Result<(), HttpError> {
+) -> StoreResult<()> {
     sqlx::query("UPDATE payments SET failure = $1 WHERE id = $2")
         .bind(reason)
         .bind(id.to_string())
@@ -156,7 +156,7 @@ pub async fn set_failure(
     Ok(())
 }
 
-pub async fn get(db: &Db, id: PaymentId) -> Result<Option<Payment>, HttpError> {
+pub async fn get(db: &Db, id: PaymentId) -> StoreResult<Option<Payment>> {
     let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
         .bind(id.to_string())
         .fetch_optional(db.pool())
@@ -165,7 +165,7 @@ pub async fn get(db: &Db, id: PaymentId) -> Result<Option<Payment>, HttpError> {
 }
 
 /// `get`, inside a write transaction.
-pub async fn get_tx(tx: &mut Write, id: PaymentId) -> Result<Option<Payment>, HttpError> {
+pub async fn get_tx(tx: &mut Write, id: PaymentId) -> StoreResult<Option<Payment>> {
     let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
         .bind(id.to_string())
         .fetch_optional(tx.conn())
@@ -179,7 +179,7 @@ pub async fn unanswered_cards(
     db: &Db,
     before: jiff::Timestamp,
     limit: i64,
-) -> Result<Vec<PaymentId>, HttpError> {
+) -> StoreResult<Vec<PaymentId>> {
     let rows = sqlx::query(
         "SELECT id FROM payments WHERE status = 'processing' AND method = $1 \
          AND held_for_review = 0 AND updated_at <= $2 ORDER BY updated_at LIMIT $3",
@@ -193,12 +193,12 @@ pub async fn unanswered_cards(
         .map(|r| {
             r.try_get::<String, _>("id")?
                 .parse()
-                .map_err(HttpError::internal)
+                .map_err(StoreError::corrupt)
         })
         .collect()
 }
 
-pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Payment>, HttpError> {
+pub async fn by_reference(db: &Db, reference: &str) -> StoreResult<Option<Payment>> {
     let row = sqlx::query(&format!("{SELECT} WHERE reference = $1"))
         .bind(reference.trim().to_uppercase())
         .fetch_optional(db.pool())
@@ -206,7 +206,7 @@ pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Payment>, H
     row.map(|r| from_row(&r)).transpose()
 }
 
-pub async fn for_order(db: &Db, order: OrderId) -> Result<Vec<Payment>, HttpError> {
+pub async fn for_order(db: &Db, order: OrderId) -> StoreResult<Vec<Payment>> {
     let rows = sqlx::query(&format!(
         "{SELECT} WHERE order_id = $1 ORDER BY created_at, id"
     ))

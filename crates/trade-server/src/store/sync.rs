@@ -3,8 +3,8 @@
 use sqlx::Row;
 use trade_model::AccountId;
 
+use super::error::{StoreError, StoreResult};
 use crate::db::{Db, Kind, Write, millis};
-use crate::error::HttpError;
 
 /// A position in an account's feed: after `(version, kind, record_id)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub async fn after(
     account: AccountId,
     cursor: &Cursor,
     limit: i64,
-) -> Result<Vec<FeedRow>, HttpError> {
+) -> StoreResult<Vec<FeedRow>> {
     let rows = sqlx::query(
         "SELECT version, kind, record_id, removed FROM sync_changes WHERE account_id = $1 \
          AND (version > $2 OR (version = $2 AND (kind > $3 OR (kind = $3 AND record_id > $4)))) \
@@ -82,7 +82,7 @@ pub async fn after(
             let kind: String = r.try_get("kind")?;
             Ok(FeedRow {
                 version: r.try_get("version")?,
-                kind: Kind::parse(&kind).ok_or_else(|| HttpError::internal("unknown feed kind"))?,
+                kind: Kind::parse(&kind).ok_or_else(|| StoreError::corrupt("unknown feed kind"))?,
                 record_id: r.try_get("record_id")?,
                 removed: r.try_get::<i64, _>("removed")? != 0,
             })
@@ -90,7 +90,7 @@ pub async fn after(
         .collect()
 }
 
-pub async fn feed_size(db: &Db, account: AccountId) -> Result<i64, HttpError> {
+pub async fn feed_size(db: &Db, account: AccountId) -> StoreResult<i64> {
     Ok(
         sqlx::query("SELECT COUNT(*) AS n FROM sync_changes WHERE account_id = $1")
             .bind(account.to_string())
@@ -100,7 +100,7 @@ pub async fn feed_size(db: &Db, account: AccountId) -> Result<i64, HttpError> {
     )
 }
 
-pub async fn account_version(db: &Db, account: AccountId) -> Result<i64, HttpError> {
+pub async fn account_version(db: &Db, account: AccountId) -> StoreResult<i64> {
     let row = sqlx::query("SELECT version FROM account_versions WHERE account_id = $1")
         .bind(account.to_string())
         .fetch_optional(db.pool())
@@ -116,7 +116,7 @@ pub async fn mutation_result(
     db: &Db,
     account: AccountId,
     mutation: &str,
-) -> Result<Option<RecordedMutation>, HttpError> {
+) -> StoreResult<Option<RecordedMutation>> {
     let row = sqlx::query(
         "SELECT result, fingerprint FROM sync_mutations WHERE account_id = $1 AND mutation_id = $2",
     )
@@ -150,7 +150,7 @@ pub async fn record_mutation(
     fingerprint: &str,
     result: &str,
     now: jiff::Timestamp,
-) -> Result<bool, HttpError> {
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "INSERT INTO sync_mutations (account_id, mutation_id, result, created_at, fingerprint) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -167,7 +167,7 @@ pub async fn record_mutation(
 
 /// Forgets mutation results and idempotency keys older than `before` (kept well past the
 /// longest a client may stay offline).
-pub async fn purge_before(db: &Db, before: jiff::Timestamp) -> Result<u64, HttpError> {
+pub async fn purge_before(db: &Db, before: jiff::Timestamp) -> StoreResult<u64> {
     let a = sqlx::query("DELETE FROM sync_mutations WHERE created_at < $1")
         .bind(millis(before))
         .execute(db.pool())

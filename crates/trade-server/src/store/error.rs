@@ -1,0 +1,79 @@
+//! What the store answers when it cannot: its own error, which the HTTP layer turns into
+//! a response (`From<StoreError> for HttpError`), so SQL code knows nothing of HTTP.
+
+use trade_model::{DocumentId, ErrorCode};
+
+use crate::error::HttpError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such record, or none the caller may see (the same answer, so as not to tell
+    /// which).
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// A page cursor that is not one this server wrote.
+    #[error("the cursor is not valid")]
+    BadCursor,
+    /// A client-made id that another record has already (a unique key violated).
+    #[error("a record with this id exists already")]
+    IdTaken,
+    /// A document to attach that does not exist or that the caller did not upload.
+    #[error("document {0} does not exist or was not uploaded by you")]
+    DocumentNotYours(DocumentId),
+    /// A document that was shared (sent or attached) and is kept as a record.
+    #[error("the document was sent or attached and is kept as a record")]
+    DocumentInUse,
+    /// A row the store cannot read back (a value no code writes): a server fault.
+    #[error("unreadable row: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(sqlx::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// A row's value the store cannot read.
+    pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(what.to_string())
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A unique-key violation is a client's id colliding with an existing record (ids of
+    /// inquiries, messages, orders and payments come from clients): a refusal, not a
+    /// fault. Everything else is the database's.
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::IdTaken;
+        }
+        StoreError::Db(e)
+    }
+}
+
+impl From<StoreError> for HttpError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => HttpError::not_found(what),
+            StoreError::BadCursor => {
+                HttpError::bad_request(ErrorCode::RequestBadCursor, "The cursor is not valid.")
+            }
+            StoreError::IdTaken => HttpError::conflict(
+                ErrorCode::RecordIdTaken,
+                "A record with this id exists already; send it under a new id.",
+            ),
+            StoreError::DocumentNotYours(id) => HttpError::unprocessable(
+                ErrorCode::DocumentNotFound,
+                format!("Document {id} does not exist or was not uploaded by you."),
+            ),
+            StoreError::DocumentInUse => HttpError::conflict(
+                ErrorCode::DocumentInUse,
+                "This document was sent or attached to an order and is kept as a record.",
+            ),
+            StoreError::Corrupt(what) => HttpError::internal(what),
+            StoreError::Db(e) => HttpError::internal(e),
+        }
+    }
+}
