@@ -98,8 +98,7 @@ async fn main() -> Result<()> {
                 let inquiry = &inquiries[rand::rng().random_range(0..inquiries.len())];
                 let body = format!("Crash test {n}: {}", uuid::Uuid::now_v7());
                 let (mutation, message) = engine
-                    .store()
-                    .queue_message(inquiry.id, &body, jiff::Timestamp::now())
+                    .send_message(inquiry.id, &body)
                     .context("queuing a message")?;
                 // Committed: this is what the user is told.
                 say(&format!("queued {mutation} {message}"))?;

@@ -52,7 +52,7 @@ async fn a_contract_picked_offline_is_kept_with_its_draft_and_uploaded_once_befo
     s.stop().await;
     wait_for(&status, Connection::Offline).await;
     let pdf = fixture("good", "invoice.pdf");
-    let file = e.store().add_file(&pdf, jiff::Timestamp::now()).unwrap();
+    let file = e.attach_file(&pdf).unwrap();
     assert_eq!(file.file_name, "invoice.pdf");
     assert_eq!(file.kind, "pdf");
     assert!(!file.uploaded);
@@ -67,15 +67,13 @@ async fn a_contract_picked_offline_is_kept_with_its_draft_and_uploaded_once_befo
         terms,
         updated_at: jiff::Timestamp::now(),
     };
-    e.store().save_draft(&draft).unwrap();
+    e.save_draft(&draft).unwrap();
     // The draft and its contract are here, offline, readable back byte for byte.
     let copy = tempfile::tempdir().unwrap();
     let out = copy.path().join("contract copy.pdf");
     e.download(file.id, &out).await.unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&pdf).unwrap());
-    e.store()
-        .submit_draft(draft.id, e.account().id, jiff::Timestamp::now())
-        .unwrap();
+    e.submit_draft(draft.id).unwrap();
     let detail = e.store().order_detail(draft.id).unwrap();
     assert_eq!(detail.documents.len(), 1);
     assert!(detail.documents[0].local, "not uploaded yet");
@@ -177,11 +175,7 @@ async fn a_bad_file_is_refused_before_any_upload_with_the_code_the_server_gives(
         "huge-dimensions.png",
     ] {
         let path = fixture("bad", name);
-        let local = e
-            .store()
-            .add_file(&path, jiff::Timestamp::now())
-            .unwrap_err()
-            .code();
+        let local = e.attach_file(&path).unwrap_err().code();
         let resp = s
             .http()
             .post(s.url("/v1/documents"))
@@ -329,12 +323,7 @@ async fn a_suppliers_message_with_other_bank_details_is_flagged_and_the_designat
     wait_for(&e.status(), Connection::Online).await;
     let id = inquiry.parse().unwrap();
     // The buyer repeating the scam text is not warned about their own message.
-    e.store()
-        .queue_message(
-            id,
-            "Is GB82 WEST 1234 5698 7654 32 really yours?",
-            jiff::Timestamp::now(),
-        )
+    e.send_message(id, "Is GB82 WEST 1234 5698 7654 32 really yours?")
         .unwrap();
     let thread = e.store().thread(id, None, 50).unwrap();
     let flagged: Vec<&str> = thread
@@ -357,7 +346,7 @@ async fn the_evidence_packet_holds_the_order_its_versions_thread_and_documents_w
     wait_for(&e.status(), Connection::Online).await;
     // An order from the inquiry with the contract as its document.
     let pdf = fixture("good", "invoice.pdf");
-    let file = e.store().add_file(&pdf, jiff::Timestamp::now()).unwrap();
+    let file = e.attach_file(&pdf).unwrap();
     let mut terms: trade_model::order::OrderTerms =
         serde_json::from_value(s.terms("Valve 2", 10, 900)).unwrap();
     terms.documents = vec![file.id];
@@ -369,10 +358,8 @@ async fn the_evidence_packet_holds_the_order_its_versions_thread_and_documents_w
         terms,
         updated_at: jiff::Timestamp::now(),
     };
-    e.store().save_draft(&draft).unwrap();
-    e.store()
-        .submit_draft(draft.id, e.account().id, jiff::Timestamp::now())
-        .unwrap();
+    e.save_draft(&draft).unwrap();
+    e.submit_draft(draft.id).unwrap();
     e.poke();
     eventually("the order and its history synced", || {
         e.store()

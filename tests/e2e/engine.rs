@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::json;
 use trade_client::engine::{Connection, Engine};
 use trade_client::store::queries::OrderFilter;
-use trade_e2e::{Party, Server, engine, eventually, wait_for, world};
+use trade_e2e::{Party, Server, engine, engine_via, eventually, wait_for, world};
 use trade_model::order::OrderBox;
 
 #[tokio::test]
@@ -89,10 +89,7 @@ async fn work_done_offline_is_delivered_once_after_the_server_returns() {
     // Offline: every query still answers; a message and an order action queue up.
     assert_eq!(e.store().inquiries(false, None, 50).unwrap().items.len(), 3);
     let inquiry_id = inquiry.parse().unwrap();
-    let (_, message) = e
-        .store()
-        .queue_message(inquiry_id, "Sent from the hotel.", jiff::Timestamp::now())
-        .unwrap();
+    let (_, message) = e.send_message(inquiry_id, "Sent from the hotel.").unwrap();
     e.poke();
     let thread = e.store().thread(inquiry_id, None, 50).unwrap();
     assert!(thread.items.iter().any(|m| m.message.id == message
@@ -104,15 +101,13 @@ async fn work_done_offline_is_delivered_once_after_the_server_returns() {
         .items[0]
         .order
         .id;
-    e.store()
-        .queue_order_action(
-            order,
-            trade_model::order::OrderAction::Cancel {
-                reason: "Found another supplier.".into(),
-            },
-            jiff::Timestamp::now(),
-        )
-        .unwrap();
+    e.order_action(
+        order,
+        trade_model::order::OrderAction::Cancel {
+            reason: "Found another supplier.".into(),
+        },
+    )
+    .unwrap();
     e.poke();
     assert_eq!(
         e.store().order(order).unwrap().order_box,
@@ -177,19 +172,19 @@ async fn a_refused_action_rolls_back_and_keeps_its_reason() {
         .await;
     let order_id = made["order"]["id"].as_str().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (e, stop, task) = engine_via(s.profile(), &buyer, dir.path()).await;
     let status = e.status();
     wait_for(&status, Connection::Online).await;
     let order = order_id.parse().unwrap();
-    // The engine is paused (as on a plane); the buyer confirms version 1...
+    // The engine is paused (as on a plane: its loop has ended); the buyer confirms
+    // version 1...
     stop.send(true).unwrap();
-    e.store()
-        .queue_order_action(
-            order,
-            trade_model::order::OrderAction::Confirm { version: 1 },
-            jiff::Timestamp::now(),
-        )
-        .unwrap();
+    task.await.unwrap();
+    e.order_action(
+        order,
+        trade_model::order::OrderAction::Confirm { version: 1 },
+    )
+    .unwrap();
     assert_eq!(
         e.store().order(order).unwrap().order_box,
         OrderBox::Ordered,
@@ -226,7 +221,7 @@ async fn a_refused_action_rolls_back_and_keeps_its_reason() {
         3
     );
     // Discarding it leaves nothing behind.
-    e.store().discard(failed[0].mutation.id).unwrap();
+    e.discard(failed[0].mutation.id).unwrap();
     assert!(e.store().outbox().unwrap().is_empty());
 }
 
@@ -243,13 +238,9 @@ async fn two_engines_of_one_buyer_converge() {
     })
     .await;
     let id = inquiry.parse().unwrap();
-    a.store()
-        .queue_message(id, "From the laptop.", jiff::Timestamp::now())
-        .unwrap();
+    a.send_message(id, "From the laptop.").unwrap();
     a.poke();
-    b.store()
-        .queue_message(id, "From the office PC.", jiff::Timestamp::now())
-        .unwrap();
+    b.send_message(id, "From the office PC.").unwrap();
     b.poke();
     let bodies = |e: &Engine| -> Vec<String> {
         e.store()
@@ -283,9 +274,7 @@ async fn messages_from_suppliers_become_notifications_once_and_muted_threads_sta
 
     // The buyer's own message: nothing.
     let id = inquiry.parse().unwrap();
-    e.store()
-        .queue_message(id, "Can you do 5% less?", jiff::Timestamp::now())
-        .unwrap();
+    e.send_message(id, "Can you do 5% less?").unwrap();
     e.poke();
     eventually("sent", || status.borrow().queued == 0).await;
     // Two supplier messages in a row: one notification naming the supplier (coalesced or
@@ -316,7 +305,7 @@ async fn messages_from_suppliers_become_notifications_once_and_muted_threads_sta
     // Muted: a new message in that thread shows nothing, but still arrives.
     let mut settings = e.store().notification_settings().unwrap();
     settings.muted_inquiries.insert(id);
-    e.store().set_notification_settings(&settings).unwrap();
+    e.set_notification_settings(&settings).unwrap();
     s.call(
         &supplier,
         Method::POST,
@@ -360,9 +349,8 @@ async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
         terms,
         updated_at: jiff::Timestamp::now(),
     };
-    e.store().save_draft(&draft).unwrap();
-    let me = e.account().id;
-    match e.store().submit_draft(draft.id, me, jiff::Timestamp::now()) {
+    e.save_draft(&draft).unwrap();
+    match e.submit_draft(draft.id) {
         Err(trade_client::error::ClientError::InvalidDraft(fields)) => {
             assert_eq!(fields[0].field, "lines[0].quantity");
         }
@@ -372,10 +360,8 @@ async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
     assert_eq!(status.borrow().queued, 0);
     // Fixed and submitted: shown at once as waiting for the supplier.
     draft.terms.lines[0].quantity = 40;
-    e.store().save_draft(&draft).unwrap();
-    e.store()
-        .submit_draft(draft.id, me, jiff::Timestamp::now())
-        .unwrap();
+    e.save_draft(&draft).unwrap();
+    e.submit_draft(draft.id).unwrap();
     e.poke();
     assert!(e.store().drafts().unwrap().is_empty());
     assert_eq!(
@@ -422,10 +408,7 @@ async fn reading_a_thread_clears_its_badge_at_once_and_on_the_server() {
     assert_eq!(e.store().unread().unwrap().total, 3);
     let id = inquiry.parse().unwrap();
     let revision = *e.revision().borrow();
-    let queued = e
-        .store()
-        .queue_mark_read(id, jiff::Timestamp::now())
-        .unwrap();
+    let queued = e.mark_read(id).unwrap();
     assert!(queued.is_some());
     e.poke();
     assert!(
@@ -451,12 +434,7 @@ async fn reading_a_thread_clears_its_badge_at_once_and_on_the_server() {
     let (_, unread) = s.call(&buyer, Method::GET, "/v1/unread", None, None).await;
     assert_eq!(unread["total"], 2);
     // Reading a read thread queues nothing.
-    assert!(
-        e.store()
-            .queue_mark_read(id, jiff::Timestamp::now())
-            .unwrap()
-            .is_none()
-    );
+    assert!(e.mark_read(id).unwrap().is_none());
     stop.send(true).unwrap();
 }
 

@@ -55,7 +55,7 @@ pub fn check(draft: &Draft, now: Timestamp) -> Vec<FieldError> {
 
 impl LocalStore {
     /// Creates or replaces a draft (drafts may be incomplete; nothing is checked here).
-    pub fn save_draft(&self, draft: &Draft) -> Result<()> {
+    pub(crate) fn save_draft(&self, draft: &Draft) -> Result<()> {
         self.conn().execute(
             "INSERT INTO drafts (id, updated_at, data) VALUES (?1, ?2, ?3) \
              ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, data = excluded.data",
@@ -92,7 +92,7 @@ impl LocalStore {
     }
 
     /// Discards a draft, with the copies of files picked for it that nothing else uses.
-    pub fn discard_draft(&self, id: OrderId) -> Result<()> {
+    pub(crate) fn discard_draft(&self, id: OrderId) -> Result<()> {
         let draft = self.draft(id)?;
         self.conn()
             .execute("DELETE FROM drafts WHERE id = ?1", [id.to_string()])?;
@@ -116,7 +116,12 @@ impl LocalStore {
     /// Submits a valid draft: the order appears at once as waiting for the supplier, the
     /// submission is queued, the draft is gone — or, when the draft has problems, nothing
     /// changes and every problem is returned.
-    pub fn submit_draft(&self, id: OrderId, me: AccountId, now: Timestamp) -> Result<MutationId> {
+    pub(crate) fn submit_draft(
+        &self,
+        id: OrderId,
+        me: AccountId,
+        now: Timestamp,
+    ) -> Result<MutationId> {
         let draft = self.draft(id)?;
         let mut problems = check(&draft, now);
         for doc in &draft.terms.documents {

@@ -38,6 +38,7 @@ const PUSH_BATCH: usize = 100;
 
 mod files;
 mod payments;
+mod writes;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -139,7 +139,7 @@ impl LocalStore {
 
     /// Checks the file at `source` as the server would and keeps a copy for upload.
     /// Works offline. A bad file is refused with the server's code and nothing is kept.
-    pub fn add_file(&self, source: &Path, now: Timestamp) -> Result<LocalFile> {
+    pub(crate) fn add_file(&self, source: &Path, now: Timestamp) -> Result<LocalFile> {
         let name = source
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -239,7 +239,7 @@ impl LocalStore {
     }
 
     /// Removes a file that is no longer needed (e.g. taken off a draft before sending).
-    pub fn remove_file(&self, id: DocumentId) -> Result<()> {
+    pub(crate) fn remove_file(&self, id: DocumentId) -> Result<()> {
         let removed = self.conn().execute(
             "DELETE FROM local_files WHERE id = ?1 AND uploaded = 0",
             [id.to_string()],

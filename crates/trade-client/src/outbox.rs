@@ -123,7 +123,7 @@ fn predict(view: &OrderView, action: &OrderAction, now: Timestamp) -> Result<Ord
 
 impl LocalStore {
     /// Queues a message; it shows at once as pending.
-    pub fn queue_message(
+    pub(crate) fn queue_message(
         &self,
         inquiry: InquiryId,
         body: &str,
@@ -134,7 +134,7 @@ impl LocalStore {
 
     /// Queues a message with attachments: files picked here (`add_file`, uploaded before
     /// the message is sent) or documents already on the server.
-    pub fn queue_message_with(
+    pub(crate) fn queue_message_with(
         &self,
         inquiry: InquiryId,
         body: &str,
@@ -204,7 +204,7 @@ impl LocalStore {
 
     /// Marks a thread read up to its latest message: badges and totals drop at once; the
     /// server is told when online. Nothing to do (and nothing queued) when it is read.
-    pub fn queue_mark_read(
+    pub(crate) fn queue_mark_read(
         &self,
         inquiry: InquiryId,
         now: Timestamp,
@@ -236,7 +236,7 @@ impl LocalStore {
     }
 
     /// Queues an order action after checking it against the rules locally.
-    pub fn queue_order_action(
+    pub(crate) fn queue_order_action(
         &self,
         id: OrderId,
         action: OrderAction,
@@ -255,16 +255,6 @@ impl LocalStore {
         let mutation = enqueue(&tx, MutationOp::OrderStep { order: id, action }, &undo, now)?;
         tx.commit()?;
         Ok(mutation)
-    }
-
-    /// Queues any other mutation without a local effect (read markers, submissions whose
-    /// effect the caller already wrote).
-    pub fn queue(&self, op: MutationOp, now: Timestamp) -> Result<MutationId> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let id = enqueue(&tx, op, &[], now)?;
-        tx.commit()?;
-        Ok(id)
     }
 
     /// Queued actions in the order they must be sent, at most `limit`.
@@ -307,7 +297,7 @@ impl LocalStore {
 
     /// The server applied `mutation`: it leaves the outbox (its effect stays until the
     /// next pull brings the server's state).
-    pub fn mark_applied(&self, mutation: MutationId) -> Result<()> {
+    pub(crate) fn mark_applied(&self, mutation: MutationId) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let op: Option<String> = tx
@@ -334,7 +324,12 @@ impl LocalStore {
     }
 
     /// The server refused `mutation`: undo its effect and keep it with the reason.
-    pub fn mark_rejected(&self, mutation: MutationId, code: &str, message: &str) -> Result<()> {
+    pub(crate) fn mark_rejected(
+        &self,
+        mutation: MutationId,
+        code: &str,
+        message: &str,
+    ) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let undo: Option<String> = tx
@@ -387,7 +382,7 @@ impl LocalStore {
     }
 
     /// Sends a refused action again (e.g. after the user fixed the cause).
-    pub fn retry(&self, mutation: MutationId) -> Result<()> {
+    pub(crate) fn retry(&self, mutation: MutationId) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         if let MutationOp::SendMessage { message, .. } = refused(&tx, mutation)?.op {
@@ -407,7 +402,7 @@ impl LocalStore {
     }
 
     /// Drops a refused action for good (and a failed message with it).
-    pub fn discard(&self, mutation: MutationId) -> Result<()> {
+    pub(crate) fn discard(&self, mutation: MutationId) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         if let MutationOp::SendMessage { message, .. } = refused(&tx, mutation)?.op {

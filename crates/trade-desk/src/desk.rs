@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trade_model::ErrorCode;
 
-use jiff::Timestamp;
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 use trade_client::credentials::{CredentialStore, DEFAULT_SERVICE, KeyringStore};
@@ -379,22 +378,13 @@ impl Desk {
     /// Queues a message (shown at once as pending) and wakes the sync loop.
     pub async fn send_message(&self, inquiry: InquiryId, body: String) -> CommandResult<MessageId> {
         let engine = self.engine().await?;
-        let (_, id) = engine
-            .store()
-            .queue_message(inquiry, &body, Timestamp::now())?;
-        engine.poke();
+        let (_, id) = engine.send_message(inquiry, &body)?;
         Ok(id)
     }
 
     pub async fn mark_read(&self, inquiry: InquiryId) -> CommandResult<()> {
         let engine = self.engine().await?;
-        if engine
-            .store()
-            .queue_mark_read(inquiry, Timestamp::now())?
-            .is_some()
-        {
-            engine.poke();
-        }
+        engine.mark_read(inquiry)?;
         Ok(())
     }
 
@@ -404,16 +394,12 @@ impl Desk {
 
     pub async fn retry(&self, mutation: MutationId) -> CommandResult<()> {
         let engine = self.engine().await?;
-        engine.store().retry(mutation)?;
-        engine.poke();
-        Ok(())
+        Ok(engine.retry(mutation)?)
     }
 
     pub async fn discard(&self, mutation: MutationId) -> CommandResult<()> {
         let engine = self.engine().await?;
-        engine.store().discard(mutation)?;
-        engine.poke();
-        Ok(())
+        Ok(engine.discard(mutation)?)
     }
 
     pub async fn search(&self, query: String) -> CommandResult<Vec<SearchHit>> {
@@ -429,11 +415,7 @@ impl Desk {
     }
 
     pub async fn set_settings(&self, settings: NotificationSettings) -> CommandResult<()> {
-        Ok(self
-            .engine()
-            .await?
-            .store()
-            .set_notification_settings(&settings)?)
+        Ok(self.engine().await?.set_notification_settings(&settings)?)
     }
 
     pub async fn set_muted(&self, inquiry: InquiryId, muted: bool) -> CommandResult<()> {
@@ -444,7 +426,7 @@ impl Desk {
         } else {
             settings.muted_inquiries.remove(&inquiry);
         }
-        Ok(engine.store().set_notification_settings(&settings)?)
+        Ok(engine.set_notification_settings(&settings)?)
     }
 
     /// Orders in one box (or all), sorted and narrowed as the list asks.
@@ -500,10 +482,7 @@ impl Desk {
     /// with the same rules the server applies; a refusal comes back at once.
     pub async fn order_action(&self, id: OrderId, action: OrderAction) -> CommandResult<()> {
         let engine = self.engine().await?;
-        engine
-            .store()
-            .queue_order_action(id, action, Timestamp::now())?;
-        engine.poke();
+        engine.order_action(id, action)?;
         Ok(())
     }
 
@@ -524,36 +503,26 @@ impl Desk {
     /// Saves a draft (incomplete is fine) and returns its problems as of now.
     pub async fn save_draft(&self, draft: Draft) -> CommandResult<Vec<FieldError>> {
         let engine = self.engine().await?;
-        engine.store().save_draft(&draft)?;
-        Ok(trade_client::drafts::check(&draft, Timestamp::now()))
+        Ok(engine.save_draft(&draft)?)
     }
 
     pub async fn discard_draft(&self, id: OrderId) -> CommandResult<()> {
         let engine = self.engine().await?;
-        engine.store().discard_draft(id)?;
-        engine.poke();
-        Ok(())
+        Ok(engine.discard_draft(id)?)
     }
 
     /// Submits a valid draft (queued; the order shows at once as waiting for the
     /// supplier); an invalid one comes back with every problem, nothing changed.
     pub async fn submit_draft(&self, id: OrderId) -> CommandResult<()> {
         let engine = self.engine().await?;
-        engine
-            .store()
-            .submit_draft(id, engine.account().id, Timestamp::now())?;
-        engine.poke();
+        engine.submit_draft(id)?;
         Ok(())
     }
 
     /// Checks a file the user picked (dialog or drop) as the server would and keeps it
     /// for upload with the draft or action that uses it.
     pub async fn attach_file(&self, path: &Path) -> CommandResult<LocalFile> {
-        Ok(self
-            .engine()
-            .await?
-            .store()
-            .add_file(path, Timestamp::now())?)
+        Ok(self.engine().await?.attach_file(path)?)
     }
 
     /// Writes an order's evidence packet to a new folder the user chose.

@@ -60,7 +60,7 @@ impl LocalStore {
             .optional()?)
     }
 
-    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+    pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<()> {
         self.conn().execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -83,7 +83,7 @@ impl LocalStore {
         }
     }
 
-    pub fn set_notification_settings(
+    pub(crate) fn set_notification_settings(
         &self,
         settings: &crate::notify::NotificationSettings,
     ) -> Result<()> {
@@ -102,7 +102,7 @@ impl LocalStore {
         Ok(keys)
     }
 
-    pub fn mark_notified(&self, keys: &[String], now: jiff::Timestamp) -> Result<()> {
+    pub(crate) fn mark_notified(&self, keys: &[String], now: jiff::Timestamp) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for key in keys {
