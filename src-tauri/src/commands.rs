@@ -180,6 +180,15 @@ pub async fn order_action(desk: Desk_<'_>, id: OrderId, action: OrderAction) -> 
 }
 
 #[tauri::command]
+pub async fn confirm_order(
+    desk: Desk_<'_>,
+    id: OrderId,
+    pro_forma: Option<DocumentId>,
+) -> Answer<()> {
+    desk.confirm_order(id, pro_forma).await
+}
+
+#[tauri::command]
 pub async fn drafts(desk: Desk_<'_>) -> Answer<Vec<Draft>> {
     desk.drafts().await
 }

@@ -67,6 +67,7 @@ fn main() -> anyhow::Result<()> {
             commands::chat_bank_details,
             commands::order_detail,
             commands::order_action,
+            commands::confirm_order,
             commands::drafts,
             commands::save_draft,
             commands::discard_draft,

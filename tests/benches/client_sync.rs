@@ -28,7 +28,6 @@
 //! `BENCH_PARTS` ("engine,split,raw,queries").
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,6 +35,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use rand::Rng;
 use rusqlite::{Connection, OptionalExtension, params};
+use trade_bench_report::{Report, group, rate};
 use trade_client::api::Api;
 use trade_client::credentials::MemoryStore;
 use trade_client::engine::{self, Engine, Options};
@@ -132,82 +132,6 @@ impl Settings {
 
 // ---------------------------------------------------------------------------------------
 // The report
-
-/// One line of the results table.
-struct Line {
-    what: String,
-    setting: String,
-    result: String,
-}
-
-/// A table of its own (a rate curve, per-query figures).
-struct Table {
-    title: String,
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-#[derive(Default)]
-struct Report {
-    /// Load averages at points of the run.
-    load: Vec<(String, String)>,
-    lines: Vec<Line>,
-    tables: Vec<Table>,
-    notes: Vec<String>,
-}
-
-impl Report {
-    fn line(&mut self, what: &str, setting: impl Into<String>, result: impl Into<String>) {
-        let line = Line {
-            what: what.to_owned(),
-            setting: setting.into(),
-            result: result.into(),
-        };
-        println!("bench: {} | {} | {}", line.what, line.setting, line.result);
-        self.lines.push(line);
-    }
-
-    fn table(&mut self, title: &str, header: &[&str], rows: Vec<Vec<String>>) {
-        println!("bench: {title}");
-        for r in &rows {
-            println!("bench:   {}", r.join(" | "));
-        }
-        self.tables.push(Table {
-            title: title.to_owned(),
-            header: header.iter().map(|h| (*h).to_owned()).collect(),
-            rows,
-        });
-    }
-
-    fn load(&mut self, when: &str) {
-        let load = loadavg();
-        println!("bench: load average {when}: {load}");
-        self.load.push((when.to_owned(), load));
-    }
-
-    fn note(&mut self, note: impl Into<String>) {
-        let note = note.into();
-        println!("bench: note: {note}");
-        self.notes.push(note);
-    }
-}
-
-fn rate(n: f64, secs: f64) -> String {
-    group((n / secs.max(1e-9)).round() as u64)
-}
-
-/// 1234567 → "1,234,567".
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 fn mib(bytes: u64) -> String {
     format!("{:.0} MiB", bytes as f64 / 1_048_576.0)
@@ -308,13 +232,6 @@ fn show_sizes(path: &Path) -> String {
     }
 }
 
-/// The 1-, 5- and 15-minute load averages (other work on the machine shows here).
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 // ---------------------------------------------------------------------------------------
 
 fn main() -> Result<()> {
@@ -325,7 +242,20 @@ fn main() -> Result<()> {
     let started = Instant::now();
     let mut report = Report::default();
     runtime.block_on(run(&settings, &mut report))?;
-    let text = render(&settings, &report, started.elapsed());
+    report.fact("build", "`cargo bench` profile (release, optimized)");
+    report.fact(
+        "SQLite",
+        format!(
+            "{} (bundled with rusqlite); the server's database and the caches in temp dirs",
+            rusqlite::version()
+        ),
+    );
+    let text = report.render(
+        "Client sync benchmark",
+        COMMAND,
+        started.elapsed(),
+        &method(&settings),
+    );
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench-reports");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("client-sync.md");
@@ -1125,153 +1055,57 @@ fn queries(settings: &Settings, report: &mut Report, cache: &Synced) -> Result<(
 // ---------------------------------------------------------------------------------------
 // Rendering
 
-fn machine() -> Vec<(String, String)> {
-    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
-    let cpu = read("/proc/cpuinfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_else(|| "unknown".into());
-    let mem = read("/proc/meminfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kib| format!("{:.1} GiB", kib as f64 / 1_048_576.0))
-        .unwrap_or_else(|| "unknown".into());
-    let nproc = std::thread::available_parallelism()
-        .map(|n| n.get().to_string())
-        .unwrap_or_else(|_| "unknown".into());
+fn method(settings: &Settings) -> Vec<String> {
     vec![
-        (
-            "date (UTC)".into(),
-            jiff::Timestamp::now()
-                .round(jiff::Unit::Second)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-        ),
-        ("nproc".into(), nproc),
-        ("CPU".into(), cpu),
-        ("memory".into(), mem),
-        (
-            "kernel".into(),
-            read("/proc/sys/kernel/osrelease").trim().to_owned(),
-        ),
-        (
-            "build".into(),
-            "`cargo bench` profile (release, optimized)".into(),
-        ),
-        (
-            "SQLite".into(),
-            format!(
-                "{} (bundled with rusqlite); the server's database and the caches in temp dirs",
-                rusqlite::version()
-            ),
-        ),
-    ]
-}
-
-fn render(settings: &Settings, report: &Report, elapsed: Duration) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "# Client sync benchmark\n");
-    let overrides: Vec<String> = std::env::vars()
-        .filter(|(k, _)| k.starts_with("BENCH_"))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let command = if overrides.is_empty() {
-        COMMAND.to_owned()
-    } else {
-        format!("{} {COMMAND}", overrides.join(" "))
-    };
-    let _ = writeln!(
-        out,
-        "Command: `{command}` (total {:.0} s)\n",
-        elapsed.as_secs_f64()
-    );
-    let _ = writeln!(out, "| machine | |\n|---|---|");
-    for (k, v) in machine() {
-        let _ = writeln!(out, "| {k} | {v} |");
-    }
-    let load: Vec<String> = report
-        .load
-        .iter()
-        .map(|(when, l)| format!("{l} ({when})"))
-        .collect();
-    let _ = writeln!(out, "| load average (1, 5, 15 min) | {} |", load.join("; "));
-    let _ = writeln!(out, "\n## Results\n");
-    let _ = writeln!(out, "| benchmark | setting | result |\n|---|---|---|");
-    for l in &report.lines {
-        let _ = writeln!(out, "| {} | {} | {} |", l.what, l.setting, l.result);
-    }
-    for t in &report.tables {
-        let _ = writeln!(out, "\n### {}\n", t.title);
-        let _ = writeln!(out, "| {} |", t.header.join(" | "));
-        let _ = writeln!(out, "|{}", "---|".repeat(t.header.len()));
-        for r in &t.rows {
-            let _ = writeln!(out, "| {} |", r.join(" | "));
-        }
-    }
-    let _ = writeln!(out, "\n## How it is measured\n");
-    let _ = writeln!(
-        out,
-        "- **Server**: `trade_server::start` in this process on 127.0.0.1 over HTTPS (its own CA), \
+        format!(
+            "**Server**: `trade_server::start` in this process on 127.0.0.1 over HTTPS (its own CA), \
          SQLite in a temp dir; `trade_demo::seed::run` on its database makes one buyer with {} \
          inquiries × {} messages and {} orders (10 suppliers, seed 1), as `trade-demo seed` does.",
-        group(settings.inquiries.into()),
-        settings.messages,
-        group(settings.orders.into())
-    );
-    let _ = writeln!(
-        out,
-        "- **Engine as shipped**: `Engine::sign_in` (with `MemoryStore` credentials) into a fresh \
+            group(settings.inquiries.into()),
+            settings.messages,
+            group(settings.orders.into())
+        ),
+        format!(
+            "**Engine as shipped**: `Engine::sign_in` (with `MemoryStore` credentials) into a fresh \
          data dir, then one `Engine::sync_now()` from the empty cache: pages of {PAGE} records, each \
          applied with its cursor in one transaction (WAL, synchronous=FULL). Records are counted in \
          the cache afterwards; the rate curve comes from the engine's own `Syncing {{ done }}` status \
          after each page. Stopped after `BENCH_SYNC_BUDGET_SECS` ({}) if not done. Peak RSS is \
          `VmHWM` of this process (server and engine together), reset through \
          `/proc/self/clear_refs` just before the sync.",
-        settings
-            .budget
-            .map(|b| format!("{} s", b.as_secs()))
-            .unwrap_or("no limit".into())
-    );
-    let _ = writeln!(
-        out,
-        "- **The engine's loop timed in halves**: what `pull_all` does for an initial sync, step \
+            settings
+                .budget
+                .map(|b| format!("{} s", b.as_secs()))
+                .unwrap_or("no limit".into())
+        ),
+        format!(
+            "**The engine's loop timed in halves**: what `pull_all` does for an initial sync, step \
          by step with the engine's public pieces, into a second fresh cache: `store.cursor()`, \
          `Api::pull(cursor, {PAGE})` (HTTPS round trip, the server's work, JSON decoding), then \
          `LocalStore::apply_page(changes, next_cursor, now)` (cache rows, previous-state lookups, \
          search index, cursor and outbox rebase in one transaction), each timed. The engine does \
          the two one after the other, so the halves add up to its sync time."
-    );
-    let _ = writeln!(
-        out,
-        "- **Raw rusqlite**: the same number of rows into a fresh file, same pragmas, a \
+        ),
+        format!(
+            "**Raw rusqlite**: the same number of rows into a fresh file, same pragmas, a \
          prepared-cached INSERT, {PAGE} rows per transaction; ids are new UUIDv7 strings (in \
          order, like the synced ids), the data is the cache's own JSON (about 2,000 records \
          sampled in each table's share, cycled). The second run also inserts an FTS5 row per \
          record the engine indexes (title and body as `store/apply.rs` makes them for inquiries \
          and messages; orders with their status label)."
-    );
-    let _ = writeln!(
-        out,
-        "- **Queries**: `LocalStore` calls on the synced cache, warm (one untimed call first), \
+        ),
+        format!(
+            "**Queries**: `LocalStore` calls on the synced cache, warm (one untimed call first), \
          timed one by one in this process; p50/p95 are nearest-rank. Inbox pages: \
          `inquiries(unread, cursor, {INBOX_PAGE})` (first page, the page at 90% of the list, and \
          every page of a walk with `next`); thread: `thread(id, None, {THREAD_PAGE})`; search: \
          `search(q, {SEARCH_LIMIT})` (words become prefix terms, ranked by bm25, with a snippet)."
-    );
-    let _ = writeln!(
-        out,
-        "- Quick run: `BENCH_INQUIRIES=2000 {COMMAND}`. Settings: `BENCH_INQUIRIES`, \
+        ),
+        format!(
+            "Quick run: `BENCH_INQUIRIES=2000 {COMMAND}`. Settings: `BENCH_INQUIRIES`, \
          `BENCH_MESSAGES_PER_INQUIRY`, `BENCH_ORDERS`, `BENCH_SYNC_BUDGET_SECS`, \
          `BENCH_SAMPLES`, `BENCH_SEARCH_REPEATS`, `BENCH_PARTS` \
          (`engine,split,raw,queries`)."
-    );
-    if !report.notes.is_empty() {
-        let _ = writeln!(out, "\n## Notes\n");
-        for n in &report.notes {
-            let _ = writeln!(out, "- {n}");
-        }
-    }
-    out
+        ),
+    ]
 }

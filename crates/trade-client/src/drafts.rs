@@ -40,17 +40,7 @@ fn parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
 /// The draft's problems as of `now`, field by field (empty when it can be submitted).
 pub fn check(draft: &Draft, now: Timestamp) -> Vec<FieldError> {
     let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    let mut errors = order::validate_terms(&draft.terms, today)
-        .err()
-        .unwrap_or_default();
-    if draft.origin == OrderOrigin::UploadedContract && draft.terms.documents.is_empty() {
-        errors.push(FieldError::new(
-            "documents",
-            "contract_required",
-            "Upload the contract or pro forma invoice.",
-        ));
-    }
-    errors
+    order::draft_problems(&draft.terms, draft.origin, today)
 }
 
 impl LocalStore {

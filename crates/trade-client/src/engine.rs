@@ -279,10 +279,9 @@ impl Engine {
     }
 
     fn refresh_counts(&self) -> Result<()> {
-        let entries = self.inner.store.outbox()?;
-        let failed = entries.iter().filter(|e| e.status == "failed").count();
+        let (queued, failed) = self.inner.store.outbox_counts()?;
         self.inner.status.send_modify(|s| {
-            s.queued = entries.len() - failed;
+            s.queued = queued;
             s.failed = failed;
         });
         Ok(())

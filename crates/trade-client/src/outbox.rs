@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use trade_model::ErrorCode;
 use trade_model::api::{OrderView, UnreadCounts};
-use trade_model::entities::{Account, Inquiry, Message};
+use trade_model::entities::{Account, Inquiry, MAX_ATTACHMENTS, Message, message_body_ok};
 use trade_model::order::{self, Actor, OrderAction};
 use trade_model::sync::{Mutation, MutationOp, SyncRecord};
 use trade_model::{AccountId, DocumentId, InquiryId, MessageId, MutationId, OrderId};
@@ -142,7 +142,7 @@ impl LocalStore {
         now: Timestamp,
     ) -> Result<(MutationId, MessageId)> {
         let body = body.trim();
-        if body.is_empty() || body.chars().count() > 10_000 {
+        if !message_body_ok(body) {
             return Err(ClientError::Api {
                 status: 422,
                 code: ErrorCode::MessageBadLength.as_str().into(),
@@ -150,7 +150,7 @@ impl LocalStore {
                 details: None,
             });
         }
-        if attachments.len() > 10 {
+        if attachments.len() > MAX_ATTACHMENTS {
             return Err(ClientError::Api {
                 status: 422,
                 code: ErrorCode::MessageTooManyAttachments.as_str().into(),
@@ -265,6 +265,22 @@ impl LocalStore {
     /// Every action still in the outbox (queued and refused).
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
         self.entries("", usize::MAX)
+    }
+
+    /// How many actions wait to be sent and how many were refused (one query, however
+    /// long the outbox: the engine asks after every local change).
+    pub(crate) fn outbox_counts(&self) -> Result<(usize, usize)> {
+        let conn = self.conn();
+        let (queued, failed): (i64, i64) = conn.query_row(
+            "SELECT COUNT(*) FILTER (WHERE status <> 'failed'), \
+                    COUNT(*) FILTER (WHERE status = 'failed') FROM outbox",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((
+            usize::try_from(queued).unwrap_or(0),
+            usize::try_from(failed).unwrap_or(0),
+        ))
     }
 
     fn entries(&self, filter: &str, limit: usize) -> Result<Vec<OutboxEntry>> {

@@ -28,7 +28,8 @@ use trade_model::order::{
 use trade_model::{AccountId, Currency, DisputeId, InquiryId, OrderId, PaymentId};
 use uuid::Uuid;
 
-use trade_server::db::{Backend, Db, Kind, from_millis, millis};
+use trade_model::sync::RecordKind;
+use trade_server::db::{Backend, Db, from_millis, millis};
 use trade_server::store::inquiries::preview;
 
 /// The password of every seeded account unless another is given.
@@ -438,7 +439,7 @@ async fn write_rows(
 struct Batch {
     tables: Vec<Rows>,
     /// account → (kind, record id)
-    feed: BTreeMap<AccountId, Vec<(Kind, String)>>,
+    feed: BTreeMap<AccountId, Vec<(RecordKind, String)>>,
 }
 
 impl Batch {
@@ -471,7 +472,7 @@ impl Batch {
     }
 
     /// `record` is in the scope of each of `accounts`.
-    fn touch(&mut self, accounts: &[AccountId], kind: Kind, record: impl ToString) {
+    fn touch(&mut self, accounts: &[AccountId], kind: RecordKind, record: impl ToString) {
         let record = record.to_string();
         for a in accounts {
             self.feed
@@ -976,7 +977,7 @@ impl<'a> Seeder<'a> {
                         Value::Int(sent),
                         Value::OptInt(read_at),
                     ]);
-                    batch.touch(&[buyer, supplier], Kind::Message, message);
+                    batch.touch(&[buyer, supplier], RecordKind::Message, message);
                     last_body = body;
                     if *sender == Party::Supplier {
                         self.unread_accounts.insert(buyer);
@@ -996,7 +997,7 @@ impl<'a> Seeder<'a> {
                     Value::Int(buyer_unread),
                     Value::Int(supplier_unread),
                 ]);
-                batch.touch(&[buyer, supplier], Kind::Inquiry, id);
+                batch.touch(&[buyer, supplier], RecordKind::Inquiry, id);
                 let report = &mut self.reports[b];
                 report.inquiries += 1;
                 report.messages += m.unsigned_abs();
@@ -1201,7 +1202,7 @@ impl<'a> Seeder<'a> {
                 Value::Int(started),
                 Value::Int(millis(order.updated_at)),
             ]);
-            batch.touch(&[buyer, supplier], Kind::Payment, payment_id);
+            batch.touch(&[buyer, supplier], RecordKind::Payment, payment_id);
             self.reports[b].payments += 1;
         }
         match plan {
@@ -1265,7 +1266,7 @@ impl<'a> Seeder<'a> {
     async fn unread_counts(&mut self) -> Result<(), SeedError> {
         let mut batch = Batch::new();
         for account in std::mem::take(&mut self.unread_accounts) {
-            batch.touch(&[account], Kind::UnreadCounts, account);
+            batch.touch(&[account], RecordKind::UnreadCounts, account);
         }
         self.commit(batch).await
     }
@@ -1311,8 +1312,12 @@ fn order_row(batch: &mut Batch, order: &Order) -> Result<(), SeedError> {
         Value::Int(millis(order.updated_at)),
         Value::Text(serde_json::to_string(order)?),
     ]);
-    batch.touch(&[order.buyer, order.supplier], Kind::Order, order.id);
-    batch.touch(&[order.buyer, order.supplier], Kind::OrderHistory, order.id);
+    batch.touch(&[order.buyer, order.supplier], RecordKind::Order, order.id);
+    batch.touch(
+        &[order.buyer, order.supplier],
+        RecordKind::OrderHistory,
+        order.id,
+    );
     Ok(())
 }
 

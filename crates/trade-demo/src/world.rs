@@ -574,6 +574,25 @@ impl WorldBuilder<'_> {
         })
     }
 
+    /// The usual start of a scene: an inquiry to `supplier` opened `start` ago with
+    /// `follow_ups` exchanges, and the buyer's order from its quote placed `placed` ago,
+    /// with a deposit of `deposit_percent` (`None`: paid in full).
+    async fn ordered_from_quote(
+        &mut self,
+        supplier: usize,
+        start: i64,
+        follow_ups: usize,
+        deposit_percent: Option<u32>,
+        placed: i64,
+    ) -> HttpResult<(Thread, Deal, Order)> {
+        let (th, deal) = self.open(supplier, start, follow_ups).await?;
+        let terms = self.terms(&th, &deal, deposit_percent, vec![])?;
+        let order = self
+            .create_order(Who::Buyer, &th, OrderOrigin::Template, terms, placed)
+            .await?;
+        Ok((th, deal, order))
+    }
+
     async fn create_order(
         &mut self,
         by: Who,
@@ -730,10 +749,8 @@ impl WorldBuilder<'_> {
 
     /// Completed with feedback: card, shipped, receipt confirmed, five stars.
     async fn completed(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
-        let (mut th, deal) = self.open(supplier, 28 * DAY, 2).await?;
-        let terms = self.terms(&th, &deal, None, vec![])?;
-        let order = self
-            .create_order(Who::Buyer, &th, OrderOrigin::Template, terms, 26 * DAY)
+        let (mut th, _, order) = self
+            .ordered_from_quote(supplier, 28 * DAY, 2, None, 26 * DAY)
             .await?;
         let order = self
             .confirm(Who::Supplier(supplier), &order, 26 * DAY - 3 * HOUR)
@@ -774,10 +791,8 @@ impl WorldBuilder<'_> {
     /// In dispute: paid by card, shipped, the buyer filed a quality claim with an
     /// inspection report, the supplier proposed half of it.
     async fn disputed(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
-        let (mut th, deal) = self.open(supplier, 25 * DAY, 1).await?;
-        let terms = self.terms(&th, &deal, None, vec![])?;
-        let order = self
-            .create_order(Who::Buyer, &th, OrderOrigin::Template, terms, 23 * DAY)
+        let (mut th, deal, order) = self
+            .ordered_from_quote(supplier, 25 * DAY, 1, None, 23 * DAY)
             .await?;
         let order = self
             .confirm(Who::Supplier(supplier), &order, 23 * DAY - 4 * HOUR)
@@ -855,10 +870,8 @@ impl WorldBuilder<'_> {
 
     /// Shipped: paid in full by telegraphic transfer, funds arrived, on its way.
     async fn shipped_after_transfer(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
-        let (mut th, deal) = self.open(supplier, 20 * DAY, 2).await?;
-        let terms = self.terms(&th, &deal, None, vec![])?;
-        let order = self
-            .create_order(Who::Buyer, &th, OrderOrigin::Template, terms, 18 * DAY)
+        let (mut th, _, order) = self
+            .ordered_from_quote(supplier, 20 * DAY, 2, None, 18 * DAY)
             .await?;
         let order = self
             .confirm(Who::Supplier(supplier), &order, 18 * DAY - 5 * HOUR)
@@ -886,10 +899,8 @@ impl WorldBuilder<'_> {
 
     /// Ordered with a 30% deposit paid by transfer; the balance is due before shipment.
     async fn deposit_paid(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
-        let (mut th, deal) = self.open(supplier, 16 * DAY, 1).await?;
-        let terms = self.terms(&th, &deal, Some(30), vec![])?;
-        let order = self
-            .create_order(Who::Buyer, &th, OrderOrigin::Template, terms, 15 * DAY)
+        let (mut th, _, order) = self
+            .ordered_from_quote(supplier, 16 * DAY, 1, Some(30), 15 * DAY)
             .await?;
         let order = self
             .confirm(Who::Supplier(supplier), &order, 15 * DAY - 4 * HOUR)
@@ -929,10 +940,8 @@ impl WorldBuilder<'_> {
     /// Cancelled: the buyer asked to reduce the quantity after ordering, the supplier
     /// could not hold the price and cancelled.
     async fn cancelled(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
-        let (mut th, deal) = self.open(supplier, 13 * DAY, 1).await?;
-        let terms = self.terms(&th, &deal, None, vec![])?;
-        let order = self
-            .create_order(Who::Buyer, &th, OrderOrigin::Template, terms, 11 * DAY)
+        let (mut th, deal, order) = self
+            .ordered_from_quote(supplier, 13 * DAY, 1, None, 11 * DAY)
             .await?;
         let order = self
             .confirm(Who::Supplier(supplier), &order, 11 * DAY - 2 * HOUR)
@@ -1049,10 +1058,8 @@ impl WorldBuilder<'_> {
 
     /// Payment processing: the buyer started a telegraphic transfer yesterday.
     async fn transfer_processing(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
-        let (mut th, deal) = self.open(supplier, 7 * DAY, 1).await?;
-        let terms = self.terms(&th, &deal, None, vec![])?;
-        let order = self
-            .create_order(Who::Buyer, &th, OrderOrigin::Template, terms, 5 * DAY)
+        let (mut th, _, order) = self
+            .ordered_from_quote(supplier, 7 * DAY, 1, None, 5 * DAY)
             .await?;
         let order = self
             .confirm(Who::Supplier(supplier), &order, 5 * DAY - 3 * HOUR)

@@ -33,6 +33,7 @@ pub const COMMANDS: &[&str] = &[
     "chat_bank_details",
     "order_detail",
     "order_action",
+    "confirm_order",
     "drafts",
     "save_draft",
     "discard_draft",

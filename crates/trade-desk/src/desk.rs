@@ -486,6 +486,20 @@ impl Desk {
         Ok(())
     }
 
+    /// Confirms the order as it stands here, with a pro forma invoice (a checked local
+    /// file, uploaded before the step is sent) or without: the rules decide what that is
+    /// ([`OrderAction::confirmation`]).
+    pub async fn confirm_order(
+        &self,
+        id: OrderId,
+        pro_forma: Option<DocumentId>,
+    ) -> CommandResult<()> {
+        let engine = self.engine().await?;
+        let view = engine.store().order(id)?;
+        engine.order_action(id, OrderAction::confirmation(&view.order, pro_forma))?;
+        Ok(())
+    }
+
     /// Pay Now, step one: what is due and what it costs by card or by transfer.
     pub async fn payment_quote(&self, order: OrderId) -> CommandResult<PaymentQuote> {
         Ok(self.engine().await?.payment_quote(order).await?)

@@ -9,6 +9,16 @@ use crate::ids::{
 };
 use crate::order::{InstallmentKind, PaymentMethod};
 
+/// The most characters a message's text may have.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+/// The most files one message may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// Whether `body` can be a message's text: not blank, at most [`MAX_MESSAGE_CHARS`].
+pub fn message_body_ok(body: &str) -> bool {
+    !body.trim().is_empty() && body.chars().count() <= MAX_MESSAGE_CHARS
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -30,6 +30,35 @@ pub enum RecordKind {
     OrderHistory,
 }
 
+impl RecordKind {
+    pub const ALL: [RecordKind; 7] = [
+        RecordKind::Inquiry,
+        RecordKind::Message,
+        RecordKind::Order,
+        RecordKind::Payment,
+        RecordKind::Document,
+        RecordKind::UnreadCounts,
+        RecordKind::OrderHistory,
+    ];
+
+    /// Its name on the wire (and in the server's change feed).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Inquiry => "inquiry",
+            RecordKind::Message => "message",
+            RecordKind::Order => "order",
+            RecordKind::Payment => "payment",
+            RecordKind::Document => "document",
+            RecordKind::UnreadCounts => "unread_counts",
+            RecordKind::OrderHistory => "order_history",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// The current state of one record, as the pulling account sees it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]

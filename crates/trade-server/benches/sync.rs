@@ -15,7 +15,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -29,6 +28,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 use sqlx::Row;
+use trade_bench_report::{Report, group, rate};
 use trade_demo::seed::{self, SeedOptions, SeedReport};
 use trade_server::db::Db;
 
@@ -82,37 +82,6 @@ impl Settings {
     }
 }
 
-/// One line of the results table.
-struct Line {
-    what: String,
-    setting: String,
-    result: String,
-}
-
-#[derive(Default)]
-struct Report {
-    lines: Vec<Line>,
-    notes: Vec<String>,
-}
-
-impl Report {
-    fn line(&mut self, what: &str, setting: impl Into<String>, result: impl Into<String>) {
-        let line = Line {
-            what: what.to_owned(),
-            setting: setting.into(),
-            result: result.into(),
-        };
-        println!("bench: {} | {} | {}", line.what, line.setting, line.result);
-        self.lines.push(line);
-    }
-
-    fn note(&mut self, note: impl Into<String>) {
-        let note = note.into();
-        println!("bench: note: {note}");
-        self.notes.push(note);
-    }
-}
-
 fn main() -> Result<()> {
     let settings = Settings::from_env();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -129,7 +98,21 @@ fn main() -> Result<()> {
         }
         anyhow::Ok(())
     })?;
-    let text = render(&settings, &report, started.elapsed());
+    let nofile = rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .map(|(s, h)| format!("{s} (hard {h})"))
+        .unwrap_or_default();
+    report.fact("open-files limit", nofile);
+    report.fact("build", "`cargo bench` profile (optimized)");
+    report.fact(
+        "database",
+        "SQLite (embedded default), WAL, synchronous=FULL, in a temp dir",
+    );
+    let text = report.render(
+        "Sync benchmark",
+        COMMAND,
+        started.elapsed(),
+        &method(&settings),
+    );
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-reports");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("sync.md");
@@ -177,23 +160,6 @@ async fn login(
         .as_str()
         .ok_or_else(|| anyhow!("no access token"))?
         .to_owned())
-}
-
-fn rate(n: f64, secs: f64) -> String {
-    group((n / secs.max(1e-9)).round() as u64)
-}
-
-/// 1234567 → "1,234,567".
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -811,123 +777,46 @@ async fn connections(settings: &Settings, report: &mut Report) -> Result<()> {
 // ---------------------------------------------------------------------------------------
 // The report
 
-fn machine() -> Vec<(String, String)> {
-    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
-    let cpu = read("/proc/cpuinfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_else(|| "unknown".into());
-    let mem = read("/proc/meminfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kib| format!("{:.1} GiB", kib as f64 / 1048576.0))
-        .unwrap_or_else(|| "unknown".into());
-    let nproc = std::thread::available_parallelism()
-        .map(|n| n.get().to_string())
-        .unwrap_or_else(|_| "unknown".into());
-    let kernel = read("/proc/sys/kernel/osrelease").trim().to_owned();
-    let nofile = rlimit::getrlimit(rlimit::Resource::NOFILE)
-        .map(|(s, h)| format!("{s} (hard {h})"))
-        .unwrap_or_default();
+fn method(settings: &Settings) -> Vec<String> {
     vec![
-        (
-            "date (UTC)".into(),
-            jiff::Timestamp::now()
-                .round(jiff::Unit::Second)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-        ),
-        ("nproc".into(), nproc),
-        ("CPU".into(), cpu),
-        ("memory".into(), mem),
-        ("kernel".into(), kernel),
-        ("open-files limit".into(), nofile),
-        ("build".into(), "`cargo bench` profile (optimized)".into()),
-        (
-            "database".into(),
-            "SQLite (embedded default), WAL, synchronous=FULL, in a temp dir".into(),
-        ),
-    ]
-}
-
-fn render(settings: &Settings, report: &Report, elapsed: Duration) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "# Sync benchmark\n");
-    let overrides: Vec<String> = std::env::vars()
-        .filter(|(k, _)| k.starts_with("BENCH_"))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let command = if overrides.is_empty() {
-        COMMAND.to_owned()
-    } else {
-        format!("{} {COMMAND}", overrides.join(" "))
-    };
-    let _ = writeln!(
-        out,
-        "Command: `{command}` (total {:.0} s)\n",
-        elapsed.as_secs_f64()
-    );
-    let _ = writeln!(out, "| machine | |\n|---|---|");
-    for (k, v) in machine() {
-        let _ = writeln!(out, "| {k} | {v} |");
-    }
-    let _ = writeln!(out, "\n## Results\n");
-    let _ = writeln!(out, "| benchmark | setting | result |\n|---|---|---|");
-    for l in &report.lines {
-        let _ = writeln!(out, "| {} | {} | {} |", l.what, l.setting, l.result);
-    }
-    let _ = writeln!(out, "\n## How it is measured\n");
-    let _ = writeln!(
-        out,
-        "- **Seed**: `trade_demo::seed::run` (what `trade-demo seed` runs): multi-row INSERTs of \
+        format!(
+            "**Seed**: `trade_demo::seed::run` (what `trade-demo seed` runs): multi-row INSERTs of \
          bound parameters in transactions of about 60,000 rows, each giving every account it touches \
          one new feed version. Rows include the change feed (`sync_changes`: two per inquiry, message, \
          order and payment, one per party)."
-    );
-    let _ = writeln!(
-        out,
-        "- **Pull**: the server runs in the bench process on 127.0.0.1 over HTTPS; one client walks \
+        ),
+        format!(
+            "**Pull**: the server runs in the bench process on 127.0.0.1 over HTTPS; one client walks \
          the large buyer's whole feed with `GET /v1/sync/pull?limit={}` from an empty cursor, following \
          `next_cursor` until `has_more` is false, and checks every record came exactly once and the \
          count matches the seed and `total_estimate`. The clock runs from the first request to the last \
          page's body.",
-        settings.pull_limit
-    );
-    let _ = writeln!(
-        out,
-        "- **Push**: `POST /v1/sync/push` with `send_message` mutations (fresh UUIDv7 mutation and \
+            settings.pull_limit
+        ),
+        format!(
+            "**Push**: `POST /v1/sync/push` with `send_message` mutations (fresh UUIDv7 mutation and \
          message ids) in batches of {PUSH_BATCH}, round-robin over the buyer's 10 inquiries; every \
          result must be `applied`. The server applies each mutation in its own transaction (one commit, \
          one fsync each). Then the first batch is pushed again: the results must equal the first \
          ones and the `messages` table must not grow. Then {} buyers push at once, each from its own \
          client and connection.",
-        settings.push_clients
-    );
-    let _ = writeln!(
-        out,
-        "- **Memory**: the built `trade-server` binary runs as its own process (`--data-dir <tmp> serve \
+            settings.push_clients
+        ),
+        format!(
+            "**Memory**: the built `trade-server` binary runs as its own process (`--data-dir <tmp> serve \
          --listen 127.0.0.1:0`); after sign-in and a warm-up of 20 streams, its VmRSS \
          (`/proc/<pid>/status`) is read, then idle `GET /v1/events` streams are opened over HTTP/1.1, \
          one TCP+TLS connection each, {} at a time, each read up to its `ready` event; after 3 s of \
          settling VmRSS is read again. Per connection = (RSS after − RSS before) / open connections, \
          both counts from the same baseline. The open-files limit is raised first (the child inherits it).",
-        settings.connect_parallel
-    );
-    let _ = writeln!(
-        out,
-        "- The issue's full size, one buyer with 100,000 inquiries × 10 messages (1,000,000 messages): \
+            settings.connect_parallel
+        ),
+        format!(
+            "The issue's full size, one buyer with 100,000 inquiries × 10 messages (1,000,000 messages): \
          `BENCH_INQUIRIES=100000 BENCH_MESSAGES_PER_INQUIRY=10 {COMMAND}`. Other settings: \
          `BENCH_ORDERS`, `BENCH_PULL_LIMIT`, `BENCH_PUSH_MUTATIONS`, `BENCH_PUSH_CLIENTS`, \
          `BENCH_CONNECTIONS` (e.g. `1000,10000`), `BENCH_CONNECT_PARALLEL`, `BENCH_PARTS` \
          (`pull,push,connections`)."
-    );
-    if !report.notes.is_empty() {
-        let _ = writeln!(out, "\n## Notes\n");
-        for n in &report.notes {
-            let _ = writeln!(out, "- {n}");
-        }
-    }
-    out
+        ),
+    ]
 }

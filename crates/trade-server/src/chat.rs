@@ -10,12 +10,10 @@ use crate::db::Write;
 use crate::error::{HttpError, HttpResult};
 use crate::state::AppState;
 use crate::store;
-use crate::store::inquiries::MAX_MESSAGE_CHARS;
-
-pub const MAX_ATTACHMENTS: usize = 10;
+use trade_model::entities::{MAX_ATTACHMENTS, message_body_ok};
 
 fn check_body(body: &str) -> HttpResult<()> {
-    if body.trim().is_empty() || body.chars().count() > MAX_MESSAGE_CHARS {
+    if !message_body_ok(body) {
         return Err(HttpError::unprocessable(
             ErrorCode::MessageBadLength,
             "A message must have text, at most 10,000 characters.",

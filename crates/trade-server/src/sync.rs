@@ -15,24 +15,12 @@ use trade_model::sync::{
 use trade_model::{AccountId, DocumentId, OrderId, PaymentId};
 
 use crate::auth::AuthUser;
-use crate::db::{Kind, Write};
+use crate::db::Write;
 use crate::error::{HttpError, HttpResult};
 use crate::orders::{self, view_for};
 use crate::state::AppState;
 use crate::store;
 use crate::store::sync::Cursor;
-
-fn record_kind(kind: Kind) -> RecordKind {
-    match kind {
-        Kind::Inquiry => RecordKind::Inquiry,
-        Kind::Message => RecordKind::Message,
-        Kind::Order => RecordKind::Order,
-        Kind::Payment => RecordKind::Payment,
-        Kind::Document => RecordKind::Document,
-        Kind::UnreadCounts => RecordKind::UnreadCounts,
-        Kind::OrderHistory => RecordKind::OrderHistory,
-    }
-}
 
 /// One page of `user`'s changes after `cursor`.
 pub async fn pull(
@@ -72,7 +60,7 @@ pub async fn pull(
         .iter()
         .map(|r| Change {
             version: r.version,
-            kind: record_kind(r.kind),
+            kind: r.kind,
             id: r.record_id.clone(),
             record: if r.removed {
                 None
@@ -96,8 +84,8 @@ async fn load(
     state: &AppState,
     user: &AuthUser,
     rows: &[store::sync::FeedRow],
-) -> HttpResult<HashMap<(Kind, String), SyncRecord>> {
-    let mut by_kind: HashMap<Kind, Vec<String>> = HashMap::new();
+) -> HttpResult<HashMap<(RecordKind, String), SyncRecord>> {
+    let mut by_kind: HashMap<RecordKind, Vec<String>> = HashMap::new();
     for r in rows.iter().filter(|r| !r.removed) {
         by_kind.entry(r.kind).or_default().push(r.record_id.clone());
     }
@@ -105,17 +93,17 @@ async fn load(
     let now = state.now();
     for (kind, ids) in by_kind {
         match kind {
-            Kind::Inquiry => {
+            RecordKind::Inquiry => {
                 for i in store::inquiries::get_many(&state.db, user.id, &ids).await? {
                     out.insert((kind, i.id.to_string()), SyncRecord::Inquiry(i));
                 }
             }
-            Kind::Message => {
+            RecordKind::Message => {
                 for m in store::inquiries::messages_many(&state.db, user.id, &ids).await? {
                     out.insert((kind, m.id.to_string()), SyncRecord::Message(m));
                 }
             }
-            Kind::Order => {
+            RecordKind::Order => {
                 for id in ids {
                     let Ok(order_id) = id.parse::<OrderId>() else {
                         continue;
@@ -127,7 +115,7 @@ async fn load(
                     }
                 }
             }
-            Kind::Payment => {
+            RecordKind::Payment => {
                 for id in ids {
                     let Ok(payment_id) = id.parse::<PaymentId>() else {
                         continue;
@@ -143,7 +131,7 @@ async fn load(
                     }
                 }
             }
-            Kind::Document => {
+            RecordKind::Document => {
                 for id in ids {
                     let Ok(doc) = id.parse::<DocumentId>() else {
                         continue;
@@ -157,7 +145,7 @@ async fn load(
                     }
                 }
             }
-            Kind::OrderHistory => {
+            RecordKind::OrderHistory => {
                 for id in ids {
                     let Ok(order_id) = id.parse::<OrderId>() else {
                         continue;
@@ -181,7 +169,7 @@ async fn load(
                     }
                 }
             }
-            Kind::UnreadCounts => {
+            RecordKind::UnreadCounts => {
                 let (total, inquiries_with_unread) =
                     store::inquiries::unread_totals(&state.db, user.id, user.role).await?;
                 out.insert(
@@ -321,7 +309,7 @@ pub async fn push(
         let mut w = state.db.begin().await?;
         let outcome = match apply(&mut w, state, user, mutation.op).await {
             Ok(order_version) => {
-                w.touch(user.id, Kind::UnreadCounts, user.id);
+                w.touch(user.id, RecordKind::UnreadCounts, user.id);
                 let versions = w.flush().await?;
                 let account_version = own_version(&versions, user.id);
                 let outcome = MutationOutcome::Applied {

@@ -9,14 +9,12 @@ import { money } from "./money";
 import { DISPUTE_REASONS } from "./orders";
 
 const DAY_MS = 86_400_000;
-/** BUYER_ESCALATION_AFTER: the buyer may escalate from filing + 3 days. */
-export const ESCALATION_AFTER_DAYS = 3;
-/** AUTO_ESCALATION_AFTER: negotiation escalates by itself at filing + 6 days. */
-export const AUTO_ESCALATION_AFTER_DAYS = 6;
-/** MAX_EVIDENCE. */
-export const MAX_EVIDENCE = 20;
-/** MAX_TEXT_CHARS (order.rs). */
-export const MAX_TEXT_CHARS = 2000;
+export {
+  DISPUTE_AUTO_ESCALATION_AFTER_DAYS as AUTO_ESCALATION_AFTER_DAYS,
+  DISPUTE_ESCALATION_AFTER_DAYS as ESCALATION_AFTER_DAYS,
+  MAX_EVIDENCE,
+  MAX_TEXT_CHARS,
+} from "./bindings/rules";
 
 /** `iso` plus whole days, as ISO; "" when `iso` is not a date. */
 export function addDays(iso: string, days: number): string {

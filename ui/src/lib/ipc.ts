@@ -116,6 +116,10 @@ export const orderDetail = (id: OrderId) => call<OrderDetail>("order_detail", { 
 /** Queues a lifecycle step; a step the rules refuse is refused at once (IpcError). */
 export const orderAction = (id: OrderId, action: OrderAction) =>
   call<void>("order_action", { id, action });
+/** Confirms the order as it stands, with a pro forma invoice (a checked local file's id)
+ *  or without; the rules decide what that makes (with a PI, a modification). */
+export const confirmOrder = (id: OrderId, proForma: DocumentId | null) =>
+  call<void>("confirm_order", { id, proForma });
 export const drafts = () => call<Array<Draft>>("drafts");
 /** Saves a draft (incomplete is fine); answers its problems as of now. */
 export const saveDraft = (draft: Draft) => call<Array<FieldError>>("save_draft", { draft });

@@ -1,11 +1,7 @@
 // Money in minor units (integers), as Rust keeps it: formatting for display and exact
 // parsing of what a buyer types. No floating point touches an amount.
 
-/** Minor-unit exponents of the currencies the platform settles in (trade-model's list). */
-const EXPONENTS: Record<string, number> = {
-  USD: 2, EUR: 2, GBP: 2, CNY: 2, HKD: 2, JPY: 0, KRW: 0, AUD: 2, CAD: 2, CHF: 2,
-  SGD: 2, INR: 2, AED: 2, BRL: 2, MXN: 2, RUB: 2, TRY: 2, VND: 0, THB: 2, KWD: 3,
-};
+import { CURRENCY_EXPONENTS as EXPONENTS } from "./bindings/rules";
 
 export const CURRENCIES = Object.keys(EXPONENTS);
 

@@ -74,7 +74,7 @@ export const SHIPPING_METHODS: { value: ShippingMethod; label: string }[] = [
 ];
 
 /** The Incoterms the platform accepts (trade-model `Incoterm::KNOWN`). */
-export const INCOTERMS = ["EXW", "FOB", "CFR", "CIF", "CPT", "DDP", "DDU"];
+export { INCOTERMS } from "./bindings/rules";
 
 /** "3d 4h", "5h 12m", "12m", "overdue" until `iso` from `now`. */
 export function countdown(iso: string, now: number = Date.now()): string {

@@ -43,6 +43,56 @@ fn export(dir: &Path) {
         trade_client::store::queries::Partner,
         trade_client::payment_safety::BankDetail,
     );
+    rules(dir);
+}
+
+/// The rules' numbers and lists the window shows or checks before it sends anything,
+/// from trade-model: the UI imports them from `bindings/rules.ts` instead of restating
+/// them.
+fn rules(dir: &Path) {
+    use trade_model::{Currency, dispute, entities, order};
+    let days = |d: jiff::SignedDuration| d.as_secs() / 86_400;
+    let currencies: String = Currency::all()
+        .map(|c| format!("  {}: {},\n", c.code(), c.exponent()))
+        .collect();
+    let incoterms = order::Incoterm::KNOWN
+        .iter()
+        .map(|i| format!("\"{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!(
+        "// Generated from trade-model by crates/trade-desk/tests/desk/bindings.rs: do not edit.\n\
+         // The rules' numbers and lists the window shows or checks before it sends anything.\n\
+         \n\
+         /** Minor-unit exponents of the currencies the platform settles in. */\n\
+         export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = {{\n{currencies}}};\n\
+         export const INCOTERMS: readonly string[] = [{incoterms}];\n\
+         export const MAX_MESSAGE_CHARS = {};\n\
+         export const MAX_ATTACHMENTS = {};\n\
+         /** Lines of one order. */\n\
+         export const MAX_LINES = {};\n\
+         /** An order line's product name. */\n\
+         export const MAX_PRODUCT_CHARS = {};\n\
+         /** An order line's unit. */\n\
+         export const MAX_UNIT_CHARS = {};\n\
+         /** Remarks, notes, a dispute's description. */\n\
+         export const MAX_TEXT_CHARS = {};\n\
+         /** The buyer may escalate a dispute this many days after filing it. */\n\
+         export const DISPUTE_ESCALATION_AFTER_DAYS = {};\n\
+         /** Negotiation escalates by itself this many days after filing. */\n\
+         export const DISPUTE_AUTO_ESCALATION_AFTER_DAYS = {};\n\
+         export const MAX_EVIDENCE = {};\n",
+        entities::MAX_MESSAGE_CHARS,
+        entities::MAX_ATTACHMENTS,
+        order::MAX_LINES,
+        order::MAX_SHORT_TEXT_CHARS,
+        order::MAX_UNIT_CHARS,
+        order::MAX_TEXT_CHARS,
+        days(dispute::BUYER_ESCALATION_AFTER),
+        days(dispute::AUTO_ESCALATION_AFTER),
+        dispute::MAX_EVIDENCE,
+    );
+    std::fs::write(dir.join("rules.ts"), text).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

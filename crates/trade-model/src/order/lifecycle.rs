@@ -94,13 +94,7 @@ pub fn apply(
             }
             check_version(order, *version)?;
             validate_terms(terms, utc_date(now)).map_err(Rejection::InvalidTerms)?;
-            if o.origin == OrderOrigin::UploadedContract && terms.documents.is_empty() {
-                return Err(Rejection::InvalidTerms(vec![FieldError::new(
-                    "documents",
-                    "contract_required",
-                    "Upload the contract or pro forma invoice.",
-                )]));
-            }
+            check_origin(terms, o.origin).map_err(Rejection::InvalidTerms)?;
             o.terms = terms.clone();
             // The new terms carry their own ship-by date: extensions of the old one (made
             // while ordered, before a modification was requested) no longer apply.

@@ -14,8 +14,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::dispute::{self, Dispute, DisputeAction};
-use crate::error::{FieldError, Rejection};
-use crate::ids::{AccountId, InquiryId, OrderId, PaymentId};
+use crate::error::Rejection;
+use crate::ids::{AccountId, DocumentId, InquiryId, OrderId, PaymentId};
 use crate::money::Money;
 use crate::time::{add_working_days, end_of_utc_day, utc_date};
 
@@ -149,13 +149,7 @@ pub fn create(
     now: Timestamp,
 ) -> Result<Order, Rejection> {
     validate_terms(&terms, utc_date(now)).map_err(Rejection::InvalidTerms)?;
-    if origin == OrderOrigin::UploadedContract && terms.documents.is_empty() {
-        return Err(Rejection::InvalidTerms(vec![FieldError::new(
-            "documents",
-            "contract_required",
-            "Upload the contract or pro forma invoice.",
-        )]));
-    }
+    check_origin(&terms, origin).map_err(Rejection::InvalidTerms)?;
     Ok(Order {
         id,
         buyer,
@@ -247,6 +241,25 @@ pub enum OrderAction {
 }
 
 impl OrderAction {
+    /// A party's confirmation of `order` as it stands, with a pro forma invoice attached
+    /// or not. Attaching one changes the order's documents, so it is a modification
+    /// (the other party confirms again), not a plain confirmation.
+    pub fn confirmation(order: &Order, pro_forma: Option<DocumentId>) -> OrderAction {
+        match pro_forma {
+            Some(pi) => {
+                let mut terms = order.terms.clone();
+                terms.documents.push(pi);
+                OrderAction::Modify {
+                    version: order.version,
+                    terms,
+                }
+            }
+            None => OrderAction::Confirm {
+                version: order.version,
+            },
+        }
+    }
+
     /// The rules about what the action carries, whatever the order's state: a rating
     /// from 1 to 5, texts within their lengths, amounts above zero, terms that are
     /// valid on `now`'s date. [`apply`] checks them too; a server checks them first, so

@@ -26,6 +26,8 @@ pub const CARD_FEE_BASIS_POINTS: u32 = 295;
 pub const MAX_LINES: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_SHORT_TEXT_CHARS: usize = 200;
+/// A line's unit (pieces, kg, sets).
+pub const MAX_UNIT_CHARS: usize = 40;
 pub const MAX_QUANTITY: u64 = 1_000_000_000;
 
 const fn days_const(n: i64) -> SignedDuration {

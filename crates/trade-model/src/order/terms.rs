@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::status::{
     CARD_FEE_BASIS_POINTS, MAX_LINES, MAX_QUANTITY, MAX_SHORT_TEXT_CHARS, MAX_TEXT_CHARS,
+    MAX_UNIT_CHARS, OrderOrigin,
 };
 use crate::error::FieldError;
 use crate::ids::DocumentId;
@@ -170,6 +171,27 @@ pub(crate) fn text_ok(s: &str, max: usize) -> bool {
     !s.trim().is_empty() && s.chars().count() <= max
 }
 
+/// What an order of `origin` needs beyond valid terms: one made from an uploaded
+/// contract carries the contract (or pro forma invoice).
+pub fn check_origin(terms: &OrderTerms, origin: OrderOrigin) -> Result<(), Vec<FieldError>> {
+    if origin == OrderOrigin::UploadedContract && terms.documents.is_empty() {
+        return Err(vec![FieldError::new(
+            "documents",
+            "contract_required",
+            "Upload the contract or pro forma invoice.",
+        )]);
+    }
+    Ok(())
+}
+
+/// Everything that keeps a draft of `origin` from being submitted on `today`, field by
+/// field (empty when it can be).
+pub fn draft_problems(terms: &OrderTerms, origin: OrderOrigin, today: Date) -> Vec<FieldError> {
+    let mut errors = validate_terms(terms, today).err().unwrap_or_default();
+    errors.extend(check_origin(terms, origin).err().unwrap_or_default());
+    errors
+}
+
 /// Validates terms as of `today` (UTC). Returns the total, or every field error at once
 /// so a form can show them all next to their fields.
 pub fn validate_terms(terms: &OrderTerms, today: Date) -> Result<Money, Vec<FieldError>> {
@@ -196,7 +218,7 @@ pub fn validate_terms(terms: &OrderTerms, today: Date) -> Result<Money, Vec<Fiel
                 "Name the product (up to 200 characters).",
             ));
         }
-        if !text_ok(&line.unit, 40) {
+        if !text_ok(&line.unit, MAX_UNIT_CHARS) {
             errors.push(FieldError::new(
                 format!("lines[{i}].unit"),
                 "unit_required",

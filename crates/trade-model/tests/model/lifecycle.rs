@@ -482,6 +482,31 @@ fn when_both_have_confirmed_the_order_is_ordered_for_both() {
 }
 
 #[test]
+fn confirming_with_a_pro_forma_invoice_is_a_modification_the_partner_confirms_again() {
+    let o = create_by(Party::Supplier, full_terms());
+    let now = plus(t0(), days(1));
+    // Without a PI: the buyer's plain confirmation, and the order is on.
+    let plain = ok(&o, BUYER, OrderAction::confirmation(&o, None), now);
+    assert_eq!(plain.status, OrderStatus::Ordered);
+    assert_eq!(plain.terms, o.terms);
+    // With one: the PI joins the order's documents, and the supplier must confirm again.
+    let pi = DocumentId::new();
+    let action = OrderAction::confirmation(&o, Some(pi));
+    assert!(matches!(action, OrderAction::Modify { version, .. } if version == o.version));
+    let m = ok(&o, BUYER, action, now);
+    assert_eq!(m.status, OrderStatus::AwaitingConfirmation);
+    assert_eq!(
+        m.terms.documents,
+        [o.terms.documents.clone(), vec![pi]].concat()
+    );
+    assert!(m.buyer_confirmed && !m.supplier_confirmed);
+    assert_eq!(
+        boxes(&m),
+        (OrderBox::WaitingForPartner, OrderBox::WaitingForMe)
+    );
+}
+
+#[test]
 fn modifying_confirms_for_the_modifier_clears_the_partner_and_bumps_the_version() {
     let o = create_by(Party::Buyer, full_terms());
     let mut changed = full_terms();

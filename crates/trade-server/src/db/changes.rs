@@ -14,50 +14,10 @@ use std::sync::Arc;
 
 use sqlx::Row;
 
+use trade_model::sync::RecordKind;
+
 use super::{Backend, Tx};
 use crate::live::Live;
-
-/// Kinds of records the feed carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Inquiry,
-    Message,
-    Order,
-    Payment,
-    Document,
-    /// The account's unread totals (record id = the account id).
-    UnreadCounts,
-    /// An order's events with snapshots (record id = the order id).
-    OrderHistory,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 7] = [
-        Kind::Inquiry,
-        Kind::Message,
-        Kind::Order,
-        Kind::Payment,
-        Kind::Document,
-        Kind::UnreadCounts,
-        Kind::OrderHistory,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Inquiry => "inquiry",
-            Kind::Message => "message",
-            Kind::Order => "order",
-            Kind::Payment => "payment",
-            Kind::Document => "document",
-            Kind::UnreadCounts => "unread_counts",
-            Kind::OrderHistory => "order_history",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
 
 /// A write transaction that records what it changed for whom.
 pub struct Write {
@@ -65,7 +25,7 @@ pub struct Write {
     backend: Backend,
     live: Arc<Live>,
     /// account → (kind, record id) → removed from the account's scope
-    changes: BTreeMap<String, BTreeMap<(Kind, String), bool>>,
+    changes: BTreeMap<String, BTreeMap<(RecordKind, String), bool>>,
     /// Versions assigned by `flush`, poked after commit.
     flushed: Vec<(String, i64)>,
 }
@@ -100,7 +60,7 @@ impl Write {
     }
 
     /// `record` changed (or appeared) in `account`'s scope.
-    pub fn touch(&mut self, account: impl ToString, kind: Kind, record: impl ToString) {
+    pub fn touch(&mut self, account: impl ToString, kind: RecordKind, record: impl ToString) {
         self.changes
             .entry(account.to_string())
             .or_default()
@@ -108,7 +68,7 @@ impl Write {
     }
 
     /// `record` left `account`'s scope: pulls report a tombstone.
-    pub fn remove(&mut self, account: impl ToString, kind: Kind, record: impl ToString) {
+    pub fn remove(&mut self, account: impl ToString, kind: RecordKind, record: impl ToString) {
         self.changes
             .entry(account.to_string())
             .or_default()

@@ -16,7 +16,7 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 
 use crate::live::Live;
 
-pub use changes::{Kind, Write};
+pub use changes::Write;
 pub use migrate::{MIGRATIONS, Migration, MigrationError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

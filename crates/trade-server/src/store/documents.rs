@@ -4,7 +4,8 @@ use trade_model::entities::{DocumentMeta, Role};
 use trade_model::{AccountId, DocumentId};
 
 use super::error::{StoreError, StoreResult};
-use crate::db::{Db, Kind, Write, from_millis, millis};
+use crate::db::{Db, Write, from_millis, millis};
+use trade_model::sync::RecordKind;
 
 /// Who may read documents granted to the platform's dispute team.
 pub const OPERATORS: &str = "role:operator";
@@ -47,7 +48,7 @@ pub async fn insert(tx: &mut Write, meta: &DocumentMeta) -> StoreResult<()> {
 
 pub async fn grant(tx: &mut Write, document: DocumentId, grantee: &str) -> StoreResult<()> {
     if grantee != OPERATORS {
-        tx.touch(grantee, Kind::Document, document);
+        tx.touch(grantee, RecordKind::Document, document);
     }
     sqlx::query(
         "INSERT INTO document_access (document_id, grantee) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -162,6 +163,6 @@ pub async fn delete_unshared(tx: &mut Write, owner: AccountId, id: DocumentId) -
         .bind(id.to_string())
         .execute(tx.conn())
         .await?;
-    tx.remove(owner, Kind::Document, id);
+    tx.remove(owner, RecordKind::Document, id);
     Ok(())
 }

@@ -5,9 +5,9 @@ use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
 
 use super::error::{StoreError, StoreResult};
 use super::{decode_cursor, documents, encode_cursor};
-use crate::db::{Db, Kind, Write, from_millis, millis};
+use crate::db::{Db, Write, from_millis, millis};
+use trade_model::sync::RecordKind;
 
-pub const MAX_MESSAGE_CHARS: usize = 10_000;
 const PREVIEW_CHARS: usize = 120;
 
 const SELECT: &str = "SELECT i.id, i.buyer_id, i.supplier_id, i.product, i.status, i.created_at, \
@@ -68,8 +68,8 @@ pub async fn create(
     product: &str,
     now: jiff::Timestamp,
 ) -> StoreResult<InquiryId> {
-    tx.touch(buyer, Kind::Inquiry, id);
-    tx.touch(supplier, Kind::Inquiry, id);
+    tx.touch(buyer, RecordKind::Inquiry, id);
+    tx.touch(supplier, RecordKind::Inquiry, id);
     sqlx::query(
         "INSERT INTO inquiries (id, buyer_id, supplier_id, product, status, created_at, \
          last_message_at, last_message_preview) VALUES ($1, $2, $3, $4, 'open', $5, $6, '')",
@@ -200,12 +200,12 @@ pub async fn insert_message(
 ) -> StoreResult<MessageId> {
     let recipient_is_buyer = sender != buyer;
     for party in [buyer, supplier] {
-        tx.touch(party, Kind::Message, id);
-        tx.touch(party, Kind::Inquiry, inquiry);
+        tx.touch(party, RecordKind::Message, id);
+        tx.touch(party, RecordKind::Inquiry, inquiry);
     }
     tx.touch(
         if recipient_is_buyer { buyer } else { supplier },
-        Kind::UnreadCounts,
+        RecordKind::UnreadCounts,
         if recipient_is_buyer { buyer } else { supplier },
     );
     sqlx::query(
@@ -343,11 +343,11 @@ pub async fn mark_read(
     for row in &newly_read {
         let id: String = row.try_get("id")?;
         // Both see the read state: the reader's own view and the sender's receipt.
-        tx.touch(buyer, Kind::Message, &id);
-        tx.touch(supplier, Kind::Message, &id);
+        tx.touch(buyer, RecordKind::Message, &id);
+        tx.touch(supplier, RecordKind::Message, &id);
     }
-    tx.touch(viewer, Kind::Inquiry, inquiry);
-    tx.touch(viewer, Kind::UnreadCounts, viewer);
+    tx.touch(viewer, RecordKind::Inquiry, inquiry);
+    tx.touch(viewer, RecordKind::UnreadCounts, viewer);
     sqlx::query(
         "UPDATE messages SET read_at = $1 WHERE inquiry_id = $2 AND sender_id <> $3 \
          AND read_at IS NULL AND (sent_at < $4 OR (sent_at = $5 AND id <= $6))",

@@ -10,7 +10,8 @@ use trade_model::{AccountId, OrderId};
 
 use super::error::{StoreError, StoreResult};
 use super::{decode_cursor, encode_cursor};
-use crate::db::{Db, Kind, Write, from_millis, millis};
+use crate::db::{Db, Write, from_millis, millis};
+use trade_model::sync::RecordKind;
 
 fn doc(order: &Order) -> StoreResult<String> {
     serde_json::to_string(order).map_err(StoreError::corrupt)
@@ -49,8 +50,8 @@ fn deadline_columns(order: &Order) -> (Option<i64>, i64) {
 
 pub async fn insert(tx: &mut Write, order: &Order, actor: &str) -> StoreResult<()> {
     for party in [order.buyer, order.supplier] {
-        tx.touch(party, Kind::Order, order.id);
-        tx.touch(party, Kind::OrderHistory, order.id);
+        tx.touch(party, RecordKind::Order, order.id);
+        tx.touch(party, RecordKind::OrderHistory, order.id);
     }
     let (deadline, automatic) = deadline_columns(order);
     sqlx::query(
@@ -108,8 +109,8 @@ pub async fn save(
         return Ok(false);
     }
     for party in [order.buyer, order.supplier] {
-        tx.touch(party, Kind::Order, order.id);
-        tx.touch(party, Kind::OrderHistory, order.id);
+        tx.touch(party, RecordKind::Order, order.id);
+        tx.touch(party, RecordKind::OrderHistory, order.id);
     }
     insert_event(tx, order, action, actor).await?;
     Ok(true)

@@ -7,7 +7,8 @@ use trade_model::{OrderId, PaymentId};
 use trade_model::AccountId;
 
 use super::error::{StoreError, StoreResult};
-use crate::db::{Db, Kind, Write, from_millis, millis};
+use crate::db::{Db, Write, from_millis, millis};
+use trade_model::sync::RecordKind;
 
 fn enum_str<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
@@ -51,8 +52,8 @@ const SELECT: &str = "SELECT id, order_id, installment, installment_kind, method
 pub type Parties = (AccountId, AccountId);
 
 fn touch(tx: &mut Write, id: PaymentId, (buyer, supplier): Parties) {
-    tx.touch(buyer, Kind::Payment, id);
-    tx.touch(supplier, Kind::Payment, id);
+    tx.touch(buyer, RecordKind::Payment, id);
+    tx.touch(supplier, RecordKind::Payment, id);
 }
 
 pub async fn insert(tx: &mut Write, p: &Payment, parties: Parties) -> StoreResult<()> {

@@ -4,7 +4,8 @@ use sqlx::Row;
 use trade_model::AccountId;
 
 use super::error::{StoreError, StoreResult};
-use crate::db::{Db, Kind, Write, millis};
+use crate::db::{Db, Write, millis};
+use trade_model::sync::RecordKind;
 
 /// A position in an account's feed: after `(version, kind, record_id)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,7 +27,7 @@ impl Cursor {
     /// What [`Cursor::decode`] reads, as a regular expression for the API document:
     /// empty, a version, or a version, a kind and a record id.
     pub fn pattern() -> String {
-        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        let kinds: Vec<&str> = RecordKind::ALL.iter().map(|k| k.as_str()).collect();
         format!("^([0-9]{{1,18}}(\\.({})\\..+)?)?$", kinds.join("|"))
     }
 
@@ -41,7 +42,7 @@ impl Cursor {
                 version,
                 ..Cursor::default()
             }),
-            (Some(kind), Some(id)) if Kind::parse(kind).is_some() => Some(Cursor {
+            (Some(kind), Some(id)) if RecordKind::parse(kind).is_some() => Some(Cursor {
                 version,
                 kind: kind.to_owned(),
                 record_id: id.to_owned(),
@@ -53,7 +54,7 @@ impl Cursor {
 
 pub struct FeedRow {
     pub version: i64,
-    pub kind: Kind,
+    pub kind: RecordKind,
     pub record_id: String,
     pub removed: bool,
 }
@@ -82,7 +83,8 @@ pub async fn after(
             let kind: String = r.try_get("kind")?;
             Ok(FeedRow {
                 version: r.try_get("version")?,
-                kind: Kind::parse(&kind).ok_or_else(|| StoreError::corrupt("unknown feed kind"))?,
+                kind: RecordKind::parse(&kind)
+                    .ok_or_else(|| StoreError::corrupt("unknown feed kind"))?,
                 record_id: r.try_get("record_id")?,
                 removed: r.try_get::<i64, _>("removed")? != 0,
             })

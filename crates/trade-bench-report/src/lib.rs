@@ -1,0 +1,193 @@
+//! What every benchmark writes to `bench-reports/`: result lines (what, setting,
+//! result), tables and notes, each printed as it comes (a long run shows its progress)
+//! and rendered at the end as Markdown under the machine it ran on and the command that
+//! reproduces it. A bench adds only its own facts and how it measures.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// One line of the results table.
+struct Line {
+    what: String,
+    setting: String,
+    result: String,
+}
+
+struct Table {
+    title: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+#[derive(Default)]
+pub struct Report {
+    lines: Vec<Line>,
+    tables: Vec<Table>,
+    notes: Vec<String>,
+    /// Facts about the run beyond the machine's (rows of the machine table).
+    facts: Vec<(String, String)>,
+    /// Load averages at points of the run.
+    load: Vec<(String, String)>,
+}
+
+impl Report {
+    pub fn line(&mut self, what: &str, setting: impl Into<String>, result: impl Into<String>) {
+        let line = Line {
+            what: what.to_owned(),
+            setting: setting.into(),
+            result: result.into(),
+        };
+        println!("bench: {} | {} | {}", line.what, line.setting, line.result);
+        self.lines.push(line);
+    }
+
+    pub fn table(&mut self, title: &str, header: &[&str], rows: Vec<Vec<String>>) {
+        println!("bench: {title}");
+        for r in &rows {
+            println!("bench:   {}", r.join(" | "));
+        }
+        self.tables.push(Table {
+            title: title.to_owned(),
+            header: header.iter().map(|h| (*h).to_owned()).collect(),
+            rows,
+        });
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        println!("bench: note: {note}");
+        self.notes.push(note);
+    }
+
+    /// Notes the load averages now (`when`: "at the start", ...): a busy machine reads
+    /// slower, and the report says so.
+    pub fn load(&mut self, when: &str) {
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        println!("bench: load average {when}: {load}");
+        self.load.push((when.to_owned(), load));
+    }
+
+    /// A row of the machine table (the build, the database).
+    pub fn fact(&mut self, name: &str, value: impl Into<String>) {
+        self.facts.push((name.to_owned(), value.into()));
+    }
+
+    /// The report as Markdown: `title`, the command (`command` with the `BENCH_*`
+    /// settings of this run before it), the machine, the results, `method` (bullets on
+    /// how each figure is measured) and the notes.
+    pub fn render(
+        &self,
+        title: &str,
+        command: &str,
+        elapsed: Duration,
+        method: &[String],
+    ) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# {title}\n");
+        let overrides: Vec<String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("BENCH_"))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let command = if overrides.is_empty() {
+            command.to_owned()
+        } else {
+            format!("{} {command}", overrides.join(" "))
+        };
+        let _ = writeln!(
+            out,
+            "Command: `{command}` (total {:.0} s)\n",
+            elapsed.as_secs_f64()
+        );
+        let _ = writeln!(out, "| machine | |\n|---|---|");
+        for (k, v) in machine().iter().chain(&self.facts) {
+            let _ = writeln!(out, "| {k} | {v} |");
+        }
+        if !self.load.is_empty() {
+            let load: Vec<String> = self
+                .load
+                .iter()
+                .map(|(when, l)| format!("{l} ({when})"))
+                .collect();
+            let _ = writeln!(out, "| load average (1, 5, 15 min) | {} |", load.join("; "));
+        }
+        let _ = writeln!(out, "\n## Results\n");
+        let _ = writeln!(out, "| benchmark | setting | result |\n|---|---|---|");
+        for l in &self.lines {
+            let _ = writeln!(out, "| {} | {} | {} |", l.what, l.setting, l.result);
+        }
+        for t in &self.tables {
+            let _ = writeln!(out, "\n### {}\n", t.title);
+            let _ = writeln!(out, "| {} |", t.header.join(" | "));
+            let _ = writeln!(out, "|{}", "---|".repeat(t.header.len()));
+            for r in &t.rows {
+                let _ = writeln!(out, "| {} |", r.join(" | "));
+            }
+        }
+        let _ = writeln!(out, "\n## How it is measured\n");
+        for m in method {
+            let _ = writeln!(out, "- {m}");
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out, "\n## Notes\n");
+            for n in &self.notes {
+                let _ = writeln!(out, "- {n}");
+            }
+        }
+        out
+    }
+}
+
+/// The machine a bench ran on: date, cores, CPU, memory, kernel.
+fn machine() -> Vec<(String, String)> {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let mem = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib as f64 / 1_048_576.0))
+        .unwrap_or_else(|| "unknown".into());
+    let nproc = std::thread::available_parallelism()
+        .map(|n| n.get().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    vec![
+        (
+            "date (UTC)".into(),
+            jiff::Timestamp::now()
+                .round(jiff::Unit::Second)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        ),
+        ("nproc".into(), nproc),
+        ("CPU".into(), cpu),
+        ("memory".into(), mem),
+        (
+            "kernel".into(),
+            read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        ),
+    ]
+}
+
+/// 1234567 → "1,234,567".
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` per second over `secs`, grouped.
+pub fn rate(n: f64, secs: f64) -> String {
+    group((n / secs.max(1e-9)).round() as u64)
+}
