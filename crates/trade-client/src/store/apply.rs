@@ -33,18 +33,6 @@ pub(crate) fn table(kind: RecordKind) -> Option<&'static str> {
     }
 }
 
-fn kind_name(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Inquiry => "inquiry",
-        RecordKind::Message => "message",
-        RecordKind::Order => "order",
-        RecordKind::Payment => "payment",
-        RecordKind::Document => "document",
-        RecordKind::UnreadCounts => "unread_counts",
-        RecordKind::OrderHistory => "order_history",
-    }
-}
-
 /// The stored state of a record, as the server sent it.
 pub(crate) fn load(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<Option<SyncRecord>> {
     let data: Option<String> = match table(kind) {
@@ -60,7 +48,10 @@ pub(crate) fn load(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<O
             .optional()?,
     };
     let Some(data) = data else { return Ok(None) };
-    let wrapped = format!("{{\"kind\":\"{}\",\"data\":{data}}}", kind_name(kind));
+    let wrapped = format!(
+        "{{\"kind\":\"{}\",\"data\":{data}}}",
+        RecordKind::as_str(kind)
+    );
     Ok(serde_json::from_str(&wrapped).ok())
 }
 
@@ -233,7 +224,7 @@ fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
     if let Some(t) = table(kind) {
         tx.execute(&format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
     }
-    unindex(tx, kind_name(kind), id)
+    unindex(tx, RecordKind::as_str(kind), id)
 }
 
 impl LocalStore {
