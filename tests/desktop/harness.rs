@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use jiff::SignedDuration;
-use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use thirtyfour::prelude::*;
@@ -292,20 +291,6 @@ impl Backend {
             self.accounts.operator.password,
         )
         .await
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> String {
-        let (status, body) = self
-            .send(
-                Method::POST,
-                "/v1/sessions",
-                None,
-                Some(json!({ "email": email, "password": password })),
-                &[],
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "sign-in as {email}: {body}");
-        body["access_token"].as_str().unwrap().to_owned()
     }
 
     /// An access token for the demo buyer.

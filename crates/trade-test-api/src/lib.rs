@@ -87,6 +87,24 @@ impl Api {
         )
     }
 
+    /// Signs in (`POST /v1/sessions`, which must answer 201); the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/v1/sessions",
+                None,
+                Some(serde_json::json!({ "email": email, "password": password })),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "sign-in as {email}: {body}");
+        body["access_token"]
+            .as_str()
+            .expect("a session has an access token")
+            .to_owned()
+    }
+
     /// `GET path` as `token`, which must answer 200.
     pub async fn get(&self, path: &str, token: &str) -> Value {
         let (status, body) = self.send(Method::GET, path, Some(token), None, &[]).await;

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 use trade_demo::{self as demo, DemoAccounts, DemoOptions};
@@ -44,20 +44,6 @@ async fn start_demo(dir: &std::path::Path, seed: u64, bot_delay: Duration) -> De
 }
 
 impl Demo {
-    async fn login(&self, email: &str, password: &str) -> String {
-        let (status, body) = self
-            .send(
-                Method::POST,
-                "/v1/sessions",
-                None,
-                Some(json!({ "email": email, "password": password })),
-                &[],
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "sign-in as {email}: {body}");
-        body["access_token"].as_str().unwrap().to_owned()
-    }
-
     async fn buyer(&self) -> String {
         self.login(&self.accounts.buyer.email, self.accounts.buyer.password)
             .await
