@@ -2,7 +2,7 @@
 # Runs a command against a real, throwaway OS keyring (Secret Service via gnome-keyring)
 # on a private session D-Bus, with a temporary HOME so nothing touches the real one.
 #
-#   scripts/with-keyring.sh [--locked | --desktop] CMD [ARGS...]
+#   scripts/with-keyring.sh [--unlocked | --locked | --desktop] CMD [ARGS...]
 #
 # The command sees:
 #   TRADE_KEYRING=unlocked|locked  which keyring it got (crates/trade-client/tests/client/keyring.rs
@@ -14,7 +14,8 @@
 #   TRADE_DESKTOP=1, DISPLAY and   --desktop only (below); TRADE_NOTIFY_LOG names the file
 #   TRADE_NOTIFY_LOG               where every Notify call on the bus is logged
 #
-# Default: the login keyring is created with a random password and left unlocked.
+# Default (or --unlocked): the login keyring is created with a random password and left
+# unlocked.
 # --locked: the same, one entry is stored in it, then it is locked. A locked keyring needs
 # an unlock prompt, which cannot be shown here (DISPLAY and WAYLAND_DISPLAY are unset in
 # this mode so that no prompt can appear and hang), so reading an existing secret or
@@ -168,12 +169,13 @@ mode=unlocked
 case "${1:-}" in
   --locked) mode=locked; shift ;;
   --desktop) desktop=1; shift ;;
+  --unlocked) shift ;;
 esac
 case "${1:-}" in
   --locked | --desktop)
     die "--locked and --desktop cannot be combined (a locked keyring must have no display)" ;;
 esac
-[ $# -gt 0 ] || die "usage: $0 [--locked | --desktop] CMD [ARGS...]"
+[ $# -gt 0 ] || die "usage: $0 [--unlocked | --locked | --desktop] CMD [ARGS...]"
 
 need=(dbus-run-session dbus-send gnome-keyring-daemon od)
 [ "$mode" = locked ] && need+=(secret-tool)

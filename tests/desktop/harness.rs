@@ -46,7 +46,19 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 pub async fn until<T>(
     what: &str,
     patience: Duration,
+    check: impl AsyncFnMut() -> anyhow::Result<T>,
+) -> T {
+    until_explained(what, patience, check, async || String::new()).await
+}
+
+/// [`until`], and on a timeout `explain` adds what else was on screen. Only then: a
+/// check runs every [`POLL`] and costs the webview a round trip each time, so it stays
+/// as small as what it decides.
+pub async fn until_explained<T>(
+    what: &str,
+    patience: Duration,
     mut check: impl AsyncFnMut() -> anyhow::Result<T>,
+    explain: impl AsyncFnOnce() -> String,
 ) -> T {
     let deadline = Instant::now() + patience;
     loop {
@@ -55,7 +67,8 @@ pub async fn until<T>(
             Err(e) => e,
         };
         if Instant::now() >= deadline {
-            panic!("timed out after {patience:?} waiting for {what}; last seen: {err:#}");
+            let more = explain().await;
+            panic!("timed out after {patience:?} waiting for {what}; last seen: {err:#}{more}");
         }
         tokio::time::sleep(POLL).await;
     }
@@ -520,15 +533,16 @@ impl App {
     }
 
     pub async fn wait_for_within(&self, id: &str, patience: Duration) -> WebElement {
-        until(
+        until_explained(
             &format!("[data-testid={id}] on screen"),
             patience,
+            async || match self.visible(id).await {
+                Some(e) => Ok(e),
+                None => bail!("none visible"),
+            },
             async || {
-                if let Some(e) = self.visible(id).await {
-                    return Ok(e);
-                }
-                bail!(
-                    "{} in the page, none visible; test ids in the page: {:?}",
+                format!(
+                    "; {} in the page; test ids in the page: {:?}",
                     self.all(id).await.len(),
                     self.test_ids().await
                 )
@@ -554,12 +568,12 @@ impl App {
     /// scrolling pane and not covered: the point clicked is the element's own (a control
     /// that just moved, or sits under a sticky footer, is not clicked through).
     pub async fn click(&self, id: &str) {
-        let e = until(
+        let e = until_explained(
             &format!("[data-testid={id}] clickable"),
             PATIENCE,
             async || {
                 let Some(e) = self.visible(id).await else {
-                    bail!("not on screen; test ids: {:?}", self.test_ids().await)
+                    bail!("not on screen")
                 };
                 let hit = self
                     .js(
@@ -573,6 +587,7 @@ impl App {
                 anyhow::ensure!(hit == json!(true), "covered, or moving");
                 Ok(e)
             },
+            async || format!("; test ids in the page: {:?}", self.test_ids().await),
         )
         .await;
         e.click()
@@ -879,6 +894,10 @@ impl Desktop {
             .env("XDG_CONFIG_HOME", self.home.join("config"))
             .env("XDG_CACHE_HOME", self.home.join("cache"))
             .env("NO_AT_BRIDGE", "1")
+            // Xvfb has no GPU: WebKit's GPU rasterizing would run on Mesa's software GL
+            // (llvmpipe). Its CPU rasterizer draws the same pixels with about a fifth
+            // less CPU over the suite (measured in the repeat `./dev test`).
+            .env("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")
             .env("TRADE_CENTER_SERVER", self.backend.url())
             .env("TRADE_CENTER_CA_FILE", &self.backend.ca_path)
             .env("TRADE_CENTER_EMAIL", &self.backend.accounts.buyer.email)

@@ -32,7 +32,7 @@ use crate::harness;
 use std::time::Duration;
 
 use anyhow::{bail, ensure};
-use harness::{Desktop, FIRST_SYNC, Launch, PATIENCE, Rows, signed_in, until};
+use harness::{Desktop, FIRST_SYNC, Launch, PATIENCE, Rows, signed_in, until, until_explained};
 use serde_json::{Value, json};
 use trade_client::credentials::{CredentialKey, DEFAULT_SERVICE, KeyringStore};
 use trade_client::profile::ServerProfile;
@@ -84,31 +84,36 @@ async fn signing_in_shows_the_seeded_inbox_and_the_unread_tab() {
 
     // First sync (shown while it runs, if we are quick enough to see it), then the inbox.
     let mut caught_sync = false;
-    until("the first sync or the inbox", FIRST_SYNC, async || {
-        if let Some(error) = app.all("signin-error").await.first() {
-            let text = app.inner_text(error).await;
-            if !text.trim().is_empty() {
-                panic!("signing in failed on screen: {text}");
+    until_explained(
+        "the first sync or the inbox",
+        FIRST_SYNC,
+        async || {
+            if let Some(error) = app.all("signin-error").await.first() {
+                let text = app.inner_text(error).await;
+                if !text.trim().is_empty() {
+                    panic!("signing in failed on screen: {text}");
+                }
             }
-        }
-        if !caught_sync && let Some(progress) = app.all("sync-progress").await.first() {
-            let done = progress.attr("data-done").await.ok().flatten();
-            let total = progress.attr("data-total").await.ok().flatten();
-            eprintln!("first sync on screen: done={done:?} total={total:?}");
-            if let (Some(done), Some(total)) = (done, total)
-                && let (Ok(done), Ok(total)) = (done.parse::<u64>(), total.parse::<u64>())
-            {
-                assert!(done <= total, "sync progress {done}/{total}");
+            if !caught_sync && let Some(progress) = app.all("sync-progress").await.first() {
+                let done = progress.attr("data-done").await.ok().flatten();
+                let total = progress.attr("data-total").await.ok().flatten();
+                eprintln!("first sync on screen: done={done:?} total={total:?}");
+                if let (Some(done), Some(total)) = (done, total)
+                    && let (Ok(done), Ok(total)) = (done.parse::<u64>(), total.parse::<u64>())
+                {
+                    assert!(done <= total, "sync progress {done}/{total}");
+                }
+                app.screenshot("first-sync").await;
+                caught_sync = true;
             }
-            app.screenshot("first-sync").await;
-            caught_sync = true;
-        }
-        if app.visible("inbox").await.is_some() && app.visible("inquiry-row").await.is_some() {
-            Ok(())
-        } else {
-            bail!("test ids on screen: {:?}", app.test_ids().await)
-        }
-    })
+            if app.visible("inbox").await.is_some() && app.visible("inquiry-row").await.is_some() {
+                Ok(())
+            } else {
+                bail!("no inbox with rows yet")
+            }
+        },
+        async || format!("; test ids on screen: {:?}", app.test_ids().await),
+    )
     .await;
     if !caught_sync {
         eprintln!("the first sync ended before it was seen: no first-sync screenshot");

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, ensure};
-use harness::{App, Desktop, Launch, PATIENCE, signed_in, signed_in_with, until};
+use harness::{App, Desktop, Launch, PATIENCE, signed_in, signed_in_with, until, until_explained};
 use jiff::SignedDuration;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -168,17 +168,18 @@ async fn wait_on_server(d: &Desktop, token: &str, id: &str, field: &str, value: 
 
 /// Waits until the first element with test id `id` contains `needle`.
 async fn wait_text(app: &App, id: &str, needle: &str, patience: Duration) -> String {
-    until(
+    until_explained(
         &format!("[data-testid={id}] to say \"{needle}\""),
         patience,
         async || {
             let Some(e) = app.visible(id).await else {
-                bail!("not on screen; test ids: {:?}", app.test_ids().await)
+                bail!("not on screen")
             };
             let text = words(&app.inner_text(&e).await);
             ensure!(text.contains(needle), "it says {text:?}");
             Ok(text)
         },
+        async || format!("; test ids in the page: {:?}", app.test_ids().await),
     )
     .await
 }

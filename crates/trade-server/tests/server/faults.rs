@@ -302,21 +302,41 @@ async fn answered(
     build: impl Fn() -> reqwest::RequestBuilder,
     retries: &AtomicU64,
 ) -> (StatusCode, Value) {
-    let deadline = Instant::now() + ANSWER_DEADLINE;
+    let (started, since) = (Instant::now(), jiff::Timestamp::now());
+    let deadline = started + ANSWER_DEADLINE;
+    let mut last = String::from("nothing yet");
+    let mut tries = 0u64;
     loop {
-        assert!(
-            Instant::now() < deadline,
-            "a request got no answer in {ANSWER_DEADLINE:?}"
-        );
-        if let Ok(resp) = build().send().await {
-            let status = resp.status();
-            if let Ok(text) = resp.text().await
-                && let Ok(value) = serde_json::from_str::<Value>(&text)
-                && !status.is_server_error()
-                && !(status == StatusCode::CONFLICT && value["code"] == "payment.processing")
-            {
-                return (status, value);
+        if Instant::now() >= deadline {
+            let what = build()
+                .build()
+                .map(|r| format!("{} {}", r.method(), r.url().path()))
+                .unwrap_or_default();
+            panic!(
+                "{what} got no answer in {ANSWER_DEADLINE:?} ({tries} tries since {since}); \
+                 the last: {last}"
+            );
+        }
+        tries += 1;
+        match build().send().await {
+            Ok(resp) => {
+                let status = resp.status();
+                match resp.text().await {
+                    Ok(text) => match serde_json::from_str::<Value>(&text) {
+                        Ok(value) => {
+                            let processing = status == StatusCode::CONFLICT
+                                && value["code"] == "payment.processing";
+                            if !status.is_server_error() && !processing {
+                                return (status, value);
+                            }
+                            last = format!("{status} {}", value["code"]);
+                        }
+                        Err(_) => last = format!("{status} with a cut or bad body"),
+                    },
+                    Err(e) => last = format!("{status}, then the body failed: {e}"),
+                }
             }
+            Err(e) => last = format!("no response: {e}"),
         }
         retries.fetch_add(1, Ordering::Relaxed);
         let pause = rand::rng().random_range(10..60);
@@ -512,6 +532,36 @@ async fn worker(
     ledger
 }
 
+/// The last `lines` lines of the logs of the last three starts of the server in `dir`.
+fn server_log_tails(dir: &Path, lines: usize) -> String {
+    let mut logs: Vec<(usize, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let n = name
+                .strip_prefix("server-")?
+                .strip_suffix(".log")?
+                .parse()
+                .ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    logs.sort();
+    let mut out = String::new();
+    for (n, path) in logs.iter().rev().take(3).rev() {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        out.push_str(&format!("--- start {n} ({} lines)\n", all.len()));
+        for line in &all[all.len().saturating_sub(lines)..] {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// A new account signed in: (id, email, access token, refresh token).
 async fn register(
     http: &reqwest::Client,
@@ -674,7 +724,19 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
     stop.store(true, Ordering::Relaxed);
     let mut ledgers = Vec::new();
     for w in workers {
-        ledgers.push(w.await.expect("a worker failed"));
+        match w.await {
+            Ok(ledger) => ledgers.push(ledger),
+            Err(failed) => {
+                // Keep the server's logs (one per start) for the post-mortem.
+                server.kill();
+                let kept = dir.keep();
+                panic!(
+                    "a worker failed: {failed}; the server's logs are kept in {}:\n{}",
+                    kept.display(),
+                    server_log_tails(&kept, 30)
+                );
+            }
+        }
     }
     faults_on.store(false, Ordering::Relaxed);
     proxy.abort();
