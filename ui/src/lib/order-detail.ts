@@ -1,7 +1,6 @@
-// What the order screen derives from an `OrderDetail` before showing it: the words for
-// queued or refused actions, the supplier's latest change, whose confirmation is
-// missing, payment calls still processing, and the file transfer that belongs to the
-// order. Pure functions; the rules themselves arrive from Rust in `OrderView`.
+// What the order screen derives from an `OrderDetail` before showing it: the supplier's
+// latest change, whose confirmation is missing, payment calls still processing, and the
+// file transfer that belongs to the order. Pure functions; the rules themselves arrive from Rust in `OrderView`.
 
 import type { OrderDetail } from "./bindings/OrderDetail";
 import type { Order } from "./bindings/Order";
@@ -25,42 +24,6 @@ export const PAYMENT_WORDS: Record<PaymentStatus, string> = {
   declined: "Declined",
   failed: "Failed",
 };
-
-/** An outbox entry's action, in the words of the button that made it. */
-export function describeEntry(e: OutboxEntry): string {
-  const m = e.mutation;
-  if (m.op === "submit_order") return "Order submitted";
-  if (m.op !== "order_step") return "Change";
-  const a = m.action;
-  switch (a.action) {
-    case "confirm":
-      return "Confirm Order";
-    case "modify":
-      return "Order changed";
-    case "request_modification":
-      return "Request Modification";
-    case "cancel":
-      return "Cancel Order";
-    case "confirm_receipt":
-      return "Confirm Receipt";
-    case "extend_receipt":
-      return "Extend receiving time";
-    case "leave_feedback":
-      return "Feedback";
-    case "dispute":
-      return a.step === "file"
-        ? "File dispute"
-        : a.step === "escalate"
-          ? "Escalate dispute"
-          : a.step === "withdraw"
-            ? "Withdraw dispute"
-            : a.step === "accept_proposal"
-              ? "Accept proposal"
-              : "Dispute";
-    default:
-      return "Order action";
-  }
-}
 
 /** Whether a dispute step of this order waits among the queued entries. */
 export function disputeQueued(queued: OutboxEntry[]): boolean {

@@ -1,6 +1,7 @@
 // What an outbox entry is, in words, and which message it belongs to.
 
 import type { MessageId } from "./bindings/MessageId";
+import type { OrderAction } from "./bindings/OrderAction";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
 import { wordsFor } from "./errors";
 
@@ -9,20 +10,49 @@ function clip(text: string, n = 60): string {
   return one.length > n ? `${one.slice(0, n - 1)}…` : one;
 }
 
-const ORDER_ACTIONS: Record<string, string> = {
-  confirm: "Confirm order",
-  modify: "Modify order",
-  request_modification: "Request a modification",
-  cancel: "Cancel order",
-  begin_payment: "Pay Now",
-  ship: "Shipment",
-  extend_ship_by: "Extend ship-by date",
-  extend_receipt: "Extend receiving time",
-  confirm_receipt: "Confirm Receipt",
-  leave_feedback: "Feedback",
-  dispute: "Dispute",
-};
+/** An order step, in the words of the button that made it. */
+export function orderStepWords(a: OrderAction): string {
+  switch (a.action) {
+    case "confirm":
+      return "Confirm Order";
+    case "modify":
+      return "Order changed";
+    case "request_modification":
+      return "Request Modification";
+    case "cancel":
+      return "Cancel Order";
+    case "begin_payment":
+      return "Pay Now";
+    case "ship":
+      return "Shipment";
+    case "extend_ship_by":
+      return "Extend ship-by date";
+    case "extend_receipt":
+      return "Extend receiving time";
+    case "confirm_receipt":
+      return "Confirm Receipt";
+    case "leave_feedback":
+      return "Feedback";
+    case "dispute":
+      switch (a.step) {
+        case "file":
+          return "File dispute";
+        case "escalate":
+          return "Escalate dispute";
+        case "withdraw":
+          return "Withdraw dispute";
+        case "accept_proposal":
+          return "Accept proposal";
+        default:
+          return "Dispute";
+      }
+    default:
+      return "Order action";
+  }
+}
 
+/** What an outbox entry does, in words (the status bar's outbox, the order screen's
+ *  queued and refused actions). */
 export function describeEntry(entry: OutboxEntry): string {
   const m = entry.mutation;
   switch (m.op) {
@@ -35,7 +65,7 @@ export function describeEntry(entry: OutboxEntry): string {
     case "submit_order":
       return "Order submission";
     case "order_step":
-      return ORDER_ACTIONS[m.action.action] ?? "Order action";
+      return orderStepWords(m.action);
   }
 }
 
