@@ -11,7 +11,7 @@ use trade_model::entities::DocumentMeta;
 use trade_model::sync::{Mutation, Poke, PullResponse, PushRequest, PushResponse};
 use trade_model::{DocumentId, OrderId};
 
-use crate::error::{ClientError, Result};
+use crate::error::{ClientCode, ClientError, Result};
 use crate::profile::ServerProfile;
 
 #[derive(Clone)]
@@ -40,7 +40,13 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
             },
             Err(_) => ClientError::Api {
                 status: status.as_u16(),
-                code: format!("http.{}", status.as_u16()),
+                code: if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                    ClientCode::TooManyRequests
+                } else {
+                    ClientCode::UnexpectedAnswer
+                }
+                .as_str()
+                .to_owned(),
                 message: format!("The server answered {status}."),
                 details: None,
             },

@@ -4,6 +4,119 @@
 use trade_model::ErrorCode;
 use trade_model::error::FieldError;
 
+/// The codes this app raises itself, beside the server's [`ErrorCode`]s: one name for
+/// each on both sides of IPC (the UI gets them as a union, `bindings/ClientCode.ts`).
+/// Like the server's, a code never changes meaning once shipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ClientCode {
+    #[serde(rename = "client.https_required")]
+    HttpsRequired,
+    #[serde(rename = "client.bad_url")]
+    BadUrl,
+    #[serde(rename = "client.bad_certificate")]
+    BadCertificate,
+    #[serde(rename = "client.unreachable")]
+    Unreachable,
+    #[serde(rename = "client.untrusted_certificate")]
+    UntrustedCertificate,
+    #[serde(rename = "client.timeout")]
+    Timeout,
+    #[serde(rename = "client.io")]
+    Io,
+    #[serde(rename = "client.decode")]
+    Decode,
+    /// The server answered 429 without a body the app understands.
+    #[serde(rename = "http.429")]
+    TooManyRequests,
+    /// The server answered another error without a body the app understands.
+    #[serde(rename = "http.unexpected")]
+    UnexpectedAnswer,
+    #[serde(rename = "store.newer_database")]
+    NewerDatabase,
+    #[serde(rename = "store.edited_migration")]
+    EditedMigration,
+    #[serde(rename = "store.sqlite")]
+    Sqlite,
+    #[serde(rename = "auth.not_signed_in")]
+    NotSignedIn,
+    /// Sign-in with an empty email or password.
+    #[serde(rename = "auth.missing_credentials")]
+    MissingCredentials,
+    #[serde(rename = "credentials.failed")]
+    Credentials,
+    #[serde(rename = "document.checksum_mismatch")]
+    ChecksumMismatch,
+    /// The system could not open a downloaded document.
+    #[serde(rename = "document.open_failed")]
+    DocumentOpenFailed,
+    #[serde(rename = "link.invalid")]
+    LinkInvalid,
+    #[serde(rename = "link.not_https")]
+    LinkNotHttps,
+    /// The system could not open a link.
+    #[serde(rename = "link.open_failed")]
+    LinkOpenFailed,
+    /// A command could not reach the app's core at all (raised by the window itself).
+    #[serde(rename = "ipc.failed")]
+    IpcFailed,
+}
+
+impl ClientCode {
+    pub const ALL: &'static [ClientCode] = &[
+        ClientCode::HttpsRequired,
+        ClientCode::BadUrl,
+        ClientCode::BadCertificate,
+        ClientCode::Unreachable,
+        ClientCode::UntrustedCertificate,
+        ClientCode::Timeout,
+        ClientCode::Io,
+        ClientCode::Decode,
+        ClientCode::TooManyRequests,
+        ClientCode::UnexpectedAnswer,
+        ClientCode::NewerDatabase,
+        ClientCode::EditedMigration,
+        ClientCode::Sqlite,
+        ClientCode::NotSignedIn,
+        ClientCode::MissingCredentials,
+        ClientCode::Credentials,
+        ClientCode::ChecksumMismatch,
+        ClientCode::DocumentOpenFailed,
+        ClientCode::LinkInvalid,
+        ClientCode::LinkNotHttps,
+        ClientCode::LinkOpenFailed,
+        ClientCode::IpcFailed,
+    ];
+
+    /// The code as the UI sees it, e.g. `client.unreachable`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClientCode::HttpsRequired => "client.https_required",
+            ClientCode::BadUrl => "client.bad_url",
+            ClientCode::BadCertificate => "client.bad_certificate",
+            ClientCode::Unreachable => "client.unreachable",
+            ClientCode::UntrustedCertificate => "client.untrusted_certificate",
+            ClientCode::Timeout => "client.timeout",
+            ClientCode::Io => "client.io",
+            ClientCode::Decode => "client.decode",
+            ClientCode::TooManyRequests => "http.429",
+            ClientCode::UnexpectedAnswer => "http.unexpected",
+            ClientCode::NewerDatabase => "store.newer_database",
+            ClientCode::EditedMigration => "store.edited_migration",
+            ClientCode::Sqlite => "store.sqlite",
+            ClientCode::NotSignedIn => "auth.not_signed_in",
+            ClientCode::MissingCredentials => "auth.missing_credentials",
+            ClientCode::Credentials => "credentials.failed",
+            ClientCode::ChecksumMismatch => "document.checksum_mismatch",
+            ClientCode::DocumentOpenFailed => "document.open_failed",
+            ClientCode::LinkInvalid => "link.invalid",
+            ClientCode::LinkNotHttps => "link.not_https",
+            ClientCode::LinkOpenFailed => "link.open_failed",
+            ClientCode::IpcFailed => "ipc.failed",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("the server address must start with https:// ({0})")]
@@ -64,25 +177,27 @@ pub enum ClientError {
 impl ClientError {
     pub fn code(&self) -> String {
         match self {
-            ClientError::NotHttps(_) => "client.https_required".into(),
-            ClientError::BadUrl(_) => "client.bad_url".into(),
-            ClientError::BadCertificate => "client.bad_certificate".into(),
-            ClientError::Unreachable(_) => "client.unreachable".into(),
-            ClientError::UntrustedCertificate(_) => "client.untrusted_certificate".into(),
-            ClientError::Timeout => "client.timeout".into(),
+            ClientError::NotHttps(_) => ClientCode::HttpsRequired.as_str().into(),
+            ClientError::BadUrl(_) => ClientCode::BadUrl.as_str().into(),
+            ClientError::BadCertificate => ClientCode::BadCertificate.as_str().into(),
+            ClientError::Unreachable(_) => ClientCode::Unreachable.as_str().into(),
+            ClientError::UntrustedCertificate(_) => {
+                ClientCode::UntrustedCertificate.as_str().into()
+            }
+            ClientError::Timeout => ClientCode::Timeout.as_str().into(),
             ClientError::NotSent(inner) => inner.code(),
             ClientError::Api { code, .. } => code.clone(),
-            ClientError::NewerDatabase => "store.newer_database".into(),
-            ClientError::EditedMigration(_) => "store.edited_migration".into(),
-            ClientError::Sqlite(_) => "store.sqlite".into(),
+            ClientError::NewerDatabase => ClientCode::NewerDatabase.as_str().into(),
+            ClientError::EditedMigration(_) => ClientCode::EditedMigration.as_str().into(),
+            ClientError::Sqlite(_) => ClientCode::Sqlite.as_str().into(),
             ClientError::InvalidDraft(_) => ErrorCode::OrderInvalidTerms.as_str().into(),
             ClientError::Document(e) => e.code().as_str().into(),
-            ClientError::Io(_) => "client.io".into(),
-            ClientError::NotSignedIn => "auth.not_signed_in".into(),
+            ClientError::Io(_) => ClientCode::Io.as_str().into(),
+            ClientError::NotSignedIn => ClientCode::NotSignedIn.as_str().into(),
             ClientError::NotFound(_) => ErrorCode::NotFound.as_str().into(),
-            ClientError::Credentials(_) => "credentials.failed".into(),
-            ClientError::Decode(_) => "client.decode".into(),
-            ClientError::ChecksumMismatch => "document.checksum_mismatch".into(),
+            ClientError::Credentials(_) => ClientCode::Credentials.as_str().into(),
+            ClientError::Decode(_) => ClientCode::Decode.as_str().into(),
+            ClientError::ChecksumMismatch => ClientCode::ChecksumMismatch.as_str().into(),
             ClientError::PaymentPending { .. } => ErrorCode::PaymentProcessing.as_str().into(),
         }
     }
@@ -141,3 +256,68 @@ impl From<reqwest::Error> for ClientError {
 }
 
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code the engine can fail with is a declared one (the app's or the server's),
+    /// under the name the UI's union has.
+    #[test]
+    fn every_error_has_a_declared_code() {
+        let declared = |code: &str| {
+            ClientCode::ALL.iter().any(|c| c.as_str() == code)
+                || ErrorCode::ALL.iter().any(|c| c.as_str() == code)
+        };
+        let api = |status| ClientError::Api {
+            status,
+            code: ErrorCode::OrderInvalidState.as_str().to_owned(),
+            message: String::new(),
+            details: None,
+        };
+        let errors = [
+            ClientError::NotHttps(String::new()),
+            ClientError::BadUrl(String::new()),
+            ClientError::BadCertificate,
+            ClientError::Unreachable(String::new()),
+            ClientError::UntrustedCertificate(String::new()),
+            ClientError::Timeout,
+            ClientError::NotSent(Box::new(ClientError::Timeout)),
+            api(409),
+            ClientError::NewerDatabase,
+            ClientError::EditedMigration(3),
+            ClientError::Sqlite(rusqlite::Error::InvalidQuery),
+            ClientError::InvalidDraft(Vec::new()),
+            ClientError::Io(std::io::Error::other("disk full")),
+            ClientError::NotSignedIn,
+            ClientError::NotFound("order"),
+            ClientError::Credentials(String::new()),
+            ClientError::Decode(String::new()),
+            ClientError::ChecksumMismatch,
+            ClientError::PaymentPending { payment_id: None },
+        ];
+        for e in &errors {
+            assert!(
+                declared(&e.code()),
+                "{e:?} has the undeclared code {}",
+                e.code()
+            );
+        }
+    }
+
+    #[test]
+    fn client_codes_are_unique_and_named_as_on_the_wire() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in ClientCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code:?} twice");
+            let wire = serde_json::to_value(code).expect("a code serializes");
+            assert_eq!(wire, serde_json::json!(code.as_str()));
+            let back: ClientCode = serde_json::from_value(wire).expect("and reads back");
+            assert_eq!(back, *code);
+            assert!(
+                !ErrorCode::ALL.iter().any(|c| c.as_str() == code.as_str()),
+                "{code:?} is also a server code"
+            );
+        }
+    }
+}

@@ -28,6 +28,7 @@ use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 use crate::error::{CommandError, CommandResult};
 use crate::launch::{FormDefaults, LaunchState, Remembered, SignInForm, SignedIn, StartOptions};
 use crate::native::{self, Chosen, Opening, PathDialog};
+use trade_client::error::ClientCode;
 
 /// Where engine events go: the shell turns them into window events, the tray badge and
 /// desktop notifications.
@@ -192,7 +193,7 @@ impl Desk {
                 let path = PathBuf::from(path);
                 let pem = std::fs::read_to_string(&path).map_err(|e| {
                     CommandError::new(
-                        "client.bad_certificate",
+                        ClientCode::BadCertificate,
                         format!("The certificate file cannot be read: {e}"),
                     )
                 })?;
@@ -228,7 +229,7 @@ impl Desk {
     ) -> CommandResult<SignedIn> {
         if email.is_empty() || password.is_empty() {
             return Err(CommandError::new(
-                "auth.missing_credentials",
+                ClientCode::MissingCredentials,
                 "Enter your email and password.",
             ));
         }
@@ -552,13 +553,16 @@ impl Desk {
         let meta = engine.store().document(document, engine.account().id)?;
         let kind = trade_documents::DocumentKind::from_extension(&meta.kind).ok_or_else(|| {
             CommandError::new(
-                ErrorCode::DocumentUnsupportedType.as_str(),
+                ErrorCode::DocumentUnsupportedType,
                 "This kind of file cannot be opened here; save it instead.",
             )
         })?;
         let dir = self.data_dir.join("opened");
         std::fs::create_dir_all(&dir).map_err(|e| {
-            CommandError::new("client.io", format!("The file could not be written: {e}"))
+            CommandError::new(
+                ClientCode::Io,
+                format!("The file could not be written: {e}"),
+            )
         })?;
         let dest = dir.join(format!("{document}.{}", kind.extension()));
         if !dest.exists() {

@@ -5,6 +5,7 @@ include!("command_names.rs");
 
 pub use trade_client::drafts::Draft;
 pub use trade_client::engine::Status;
+pub use trade_client::error::ClientCode;
 pub use trade_client::evidence::Manifest;
 pub use trade_client::files::LocalFile;
 pub use trade_client::notify::{Notification, NotificationSettings, Target};

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 
 use crate::error::{CommandError, CommandResult};
+use trade_client::error::ClientCode;
 
 /// A native dialog's answer: the path the user chose, or `None` when they cancelled.
 pub type Chosen = Pin<Box<dyn Future<Output = Option<PathBuf>> + Send + 'static>>;
@@ -89,10 +90,10 @@ pub fn safe_file_name(name: &str, fallback: &str) -> String {
 /// URL with a host, nothing else.
 pub fn external_link(url: &str) -> CommandResult<url::Url> {
     let parsed = url::Url::parse(url)
-        .map_err(|_| CommandError::new("link.invalid", "This is not a valid link."))?;
+        .map_err(|_| CommandError::new(ClientCode::LinkInvalid, "This is not a valid link."))?;
     if parsed.scheme() != "https" || parsed.host_str().is_none() {
         return Err(CommandError::new(
-            "link.not_https",
+            ClientCode::LinkNotHttps,
             "Only https links are opened.",
         ));
     }
@@ -102,8 +103,8 @@ pub fn external_link(url: &str) -> CommandResult<url::Url> {
 /// The host could not open a file or link: the error the command answers.
 pub fn open_failed(what: &Opening, reason: String) -> CommandError {
     let code = match what {
-        Opening::File(_) => "document.open_failed",
-        Opening::Link(_) => "link.open_failed",
+        Opening::File(_) => ClientCode::DocumentOpenFailed,
+        Opening::Link(_) => ClientCode::LinkOpenFailed,
     };
     CommandError::new(code, reason)
 }

@@ -2,29 +2,22 @@
 // one place that turns codes into what a buyer reads. Unknown codes fall back to the
 // message Rust sent, which is already a sentence.
 
+import type { ClientCode } from "./bindings/ClientCode";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import { IpcError } from "./ipc";
 
-/** Codes the app raises itself (trade-client, the Tauri layer), not the server. */
-type LocalCode =
-  | "auth.missing_credentials"
-  | "auth.not_signed_in"
-  | "client.bad_certificate"
-  | "client.bad_url"
-  | "client.https_required"
-  | "client.io"
-  | "client.timeout"
-  | "client.unreachable"
-  | "client.untrusted_certificate"
-  | "credentials.failed"
-  | "document.checksum_mismatch"
-  | "http.429"
-  | "ipc.failed"
-  | "store.newer_database";
+/** Every code a command can fail with: the server's and the app's own, both generated
+ *  from Rust (`trade_model::ErrorCode`, `trade_client::error::ClientCode`). */
+export type Code = ErrorCode | ClientCode;
+
+/** Whether `code` is one of `codes` (typed, so a misspelt code fails svelte-check). */
+export function isCode(code: string | null | undefined, ...codes: Code[]): boolean {
+  return code != null && (codes as string[]).includes(code);
+}
 
 // Keyed by the server's codes (generated from `trade_model::ErrorCode`) and the app's
 // own, so a misspelt or retired code fails svelte-check instead of never matching.
-const WORDS: Partial<Record<ErrorCode | LocalCode, string>> = {
+const WORDS: Partial<Record<Code, string>> = {
   // signing in
   "auth.bad_credentials": "Wrong email or password.",
   "auth.missing_credentials": "Enter your email and password.",
@@ -115,7 +108,7 @@ const WORDS: Partial<Record<ErrorCode | LocalCode, string>> = {
 
 /** Words for an error code, or `fallback` (the message that came with it). */
 export function wordsFor(code: string | null | undefined, fallback?: string | null): string {
-  const words = code ? WORDS[code as ErrorCode | LocalCode] : undefined;
+  const words = code ? WORDS[code as Code] : undefined;
   if (words) return words;
   const text = (fallback ?? "").trim();
   if (text) return text.charAt(0).toUpperCase() + text.slice(1);
@@ -137,7 +130,7 @@ export function codeOf(e: unknown): string | null {
 /** Why the connection is offline, from `Status.last_error`. */
 export function offlineReason(code: string | null): string | null {
   if (!code) return null;
-  switch (code) {
+  switch (code as Code) {
     case "client.unreachable":
     case "client.timeout":
       return "The server cannot be reached.";
@@ -147,6 +140,6 @@ export function offlineReason(code: string | null): string | null {
     case "http.429":
       return "The server asked to slow down.";
     default:
-      return WORDS[code as ErrorCode | LocalCode] ?? null;
+      return WORDS[code as Code] ?? null;
   }
 }

@@ -7,6 +7,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 import type { BoxCount } from "./bindings/BoxCount";
+import type { ClientCode } from "./bindings/ClientCode";
 import type { CommandError } from "./bindings/CommandError";
 import type { Draft } from "./bindings/Draft";
 import type { FieldError } from "./bindings/FieldError";
@@ -60,7 +61,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
     return await invoke<T>(cmd, args);
   } catch (e) {
     if (isCommandError(e)) throw new IpcError(e);
-    throw new IpcError({ code: "ipc.failed", message: String(e), fields: [] });
+    throw new IpcError({ code: "ipc.failed" satisfies ClientCode, message: String(e), fields: [] });
   }
 }
 

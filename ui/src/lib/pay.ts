@@ -5,7 +5,7 @@ import type { InstallmentKind } from "./bindings/InstallmentKind";
 import type { Payment } from "./bindings/Payment";
 import type { PaymentMethod } from "./bindings/PaymentMethod";
 import type { PendingPaymentCall } from "./bindings/PendingPaymentCall";
-import { codeOf, describe } from "./errors";
+import { codeOf, describe, isCode, type Code } from "./errors";
 import { IpcError } from "./ipc";
 
 /** Where Pay Now is: reviewing what is due, paying by card or by transfer, following a payment. */
@@ -25,7 +25,7 @@ export const INSTALLMENT_WORDS: Record<InstallmentKind, string> = {
 };
 
 /** The server's card format refusals, by the field they are about. */
-const CARD_FIELD_CODES: Record<string, Field> = {
+const CARD_FIELD_CODES: Partial<Record<Code, Field>> = {
   "payment.card_number_invalid": "number",
   "payment.card_expired": "expiry",
   "payment.card_cvc_invalid": "cvc",
@@ -36,11 +36,11 @@ const CARD_FIELD_CODES: Record<string, Field> = {
 const CLOCK_SKEW_MS = 2 * 60_000;
 
 /** Codes after which the amount reviewed may no longer be what is due. */
-const REVIEW_AGAIN_CODES = new Set(["payment.amount_mismatch", "order.nothing_due"]);
+const REVIEW_AGAIN_CODES: Code[] = ["payment.amount_mismatch", "order.nothing_due"];
 
 /** Whether an error means the buyer should review the amount due again. */
 export function needsReviewAgain(code: string | null): boolean {
-  return code !== null && REVIEW_AGAIN_CODES.has(code);
+  return isCode(code, ...REVIEW_AGAIN_CODES);
 }
 
 export function digitsOf(text: string): string {
@@ -155,10 +155,10 @@ export type CardRefusal = { declined: string } | { field: Field; reason: string 
 /** The refusal of the card a failed card payment carries, or null when it is another failure. */
 export function cardRefusalOf(e: unknown): CardRefusal | null {
   const code = codeOf(e);
-  if (code === "payment.declined") {
+  if (isCode(code, "payment.declined")) {
     return { declined: sentence(e instanceof IpcError ? e.message : null, "The card was declined.") };
   }
-  const field = code ? CARD_FIELD_CODES[code] : undefined;
+  const field = code ? CARD_FIELD_CODES[code as Code] : undefined;
   return field ? { field, reason: describe(e) } : null;
 }
 

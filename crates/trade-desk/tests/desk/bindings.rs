@@ -38,6 +38,7 @@ fn export(dir: &Path) {
         trade_model::api::PaymentResult,
         trade_model::error::FieldError,
         trade_model::ErrorCode,
+        trade_client::error::ClientCode,
         trade_model::order::OrderAction,
         trade_client::store::queries::OrderFilter,
         trade_client::store::queries::Partner,
