@@ -144,6 +144,28 @@ fn quantity(q: u64) -> String {
     out
 }
 
+/// The order's lines as a document lists them, numbered: "1. Brass valve — 500 pieces ×
+/// USD 6.05 = USD 3,025.00" (`between` after the product, `times` before the price).
+fn item_lines(terms: &OrderTerms, between: &str, times: char) -> Vec<String> {
+    terms
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let amount = i64::try_from(line.quantity).unwrap_or(0) * line.unit_price_minor;
+            format!(
+                "{}. {}{between}{} {} {times} {} = {}",
+                i + 1,
+                line.product,
+                quantity(line.quantity),
+                line.unit,
+                Money::new(line.unit_price_minor, terms.currency),
+                Money::new(amount, terms.currency)
+            )
+        })
+        .collect()
+}
+
 /// Whether the world exists (the demo buyer's account is the marker). A database with
 /// other accounts but no demo world is refused: the demo's passwords (an operator's
 /// among them) are public, so they must never land in a real database.
@@ -574,6 +596,26 @@ impl WorldBuilder<'_> {
         })
     }
 
+    /// [`Self::ordered_from_quote`], then the supplier confirms the order `after` it was
+    /// placed.
+    async fn confirmed_from_quote(
+        &mut self,
+        supplier: usize,
+        start: i64,
+        follow_ups: usize,
+        deposit_percent: Option<u32>,
+        placed: i64,
+        after: i64,
+    ) -> HttpResult<(Thread, Deal, Order)> {
+        let (th, deal, order) = self
+            .ordered_from_quote(supplier, start, follow_ups, deposit_percent, placed)
+            .await?;
+        let order = self
+            .confirm(Who::Supplier(supplier), &order, placed - after)
+            .await?;
+        Ok((th, deal, order))
+    }
+
     /// The usual start of a scene: an inquiry to `supplier` opened `start` ago with
     /// `follow_ups` exchanges, and the buyer's order from its quote placed `placed` ago,
     /// with a deposit of `deposit_percent` (`None`: paid in full).
@@ -750,10 +792,7 @@ impl WorldBuilder<'_> {
     /// Completed with feedback: card, shipped, receipt confirmed, five stars.
     async fn completed(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, _, order) = self
-            .ordered_from_quote(supplier, 28 * DAY, 2, None, 26 * DAY)
-            .await?;
-        let order = self
-            .confirm(Who::Supplier(supplier), &order, 26 * DAY - 3 * HOUR)
+            .confirmed_from_quote(supplier, 28 * DAY, 2, None, 26 * DAY, 3 * HOUR)
             .await?;
         let order = self.pay_by_card(&order, 25 * DAY).await?;
         let order = self.ship(&mut th, &order, 22 * DAY).await?;
@@ -792,10 +831,7 @@ impl WorldBuilder<'_> {
     /// inspection report, the supplier proposed half of it.
     async fn disputed(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal, order) = self
-            .ordered_from_quote(supplier, 25 * DAY, 1, None, 23 * DAY)
-            .await?;
-        let order = self
-            .confirm(Who::Supplier(supplier), &order, 23 * DAY - 4 * HOUR)
+            .confirmed_from_quote(supplier, 25 * DAY, 1, None, 23 * DAY, 4 * HOUR)
             .await?;
         let order = self.pay_by_card(&order, 22 * DAY).await?;
         let order = self.ship(&mut th, &order, 17 * DAY).await?;
@@ -871,10 +907,7 @@ impl WorldBuilder<'_> {
     /// Shipped: paid in full by telegraphic transfer, funds arrived, on its way.
     async fn shipped_after_transfer(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, _, order) = self
-            .ordered_from_quote(supplier, 20 * DAY, 2, None, 18 * DAY)
-            .await?;
-        let order = self
-            .confirm(Who::Supplier(supplier), &order, 18 * DAY - 5 * HOUR)
+            .confirmed_from_quote(supplier, 20 * DAY, 2, None, 18 * DAY, 5 * HOUR)
             .await?;
         let payment = self.begin_transfer(&order, 17 * DAY).await?;
         let reference = payment.reference.clone().unwrap_or_default();
@@ -900,10 +933,7 @@ impl WorldBuilder<'_> {
     /// Ordered with a 30% deposit paid by transfer; the balance is due before shipment.
     async fn deposit_paid(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, _, order) = self
-            .ordered_from_quote(supplier, 16 * DAY, 1, Some(30), 15 * DAY)
-            .await?;
-        let order = self
-            .confirm(Who::Supplier(supplier), &order, 15 * DAY - 4 * HOUR)
+            .confirmed_from_quote(supplier, 16 * DAY, 1, Some(30), 15 * DAY, 4 * HOUR)
             .await?;
         let payment = self.begin_transfer(&order, 13 * DAY).await?;
         self.funds_arrive(&payment, 10 * DAY).await?;
@@ -941,10 +971,7 @@ impl WorldBuilder<'_> {
     /// could not hold the price and cancelled.
     async fn cancelled(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, deal, order) = self
-            .ordered_from_quote(supplier, 13 * DAY, 1, None, 11 * DAY)
-            .await?;
-        let order = self
-            .confirm(Who::Supplier(supplier), &order, 11 * DAY - 2 * HOUR)
+            .confirmed_from_quote(supplier, 13 * DAY, 1, None, 11 * DAY, 2 * HOUR)
             .await?;
         let smaller = (deal.qty / 2).max(1);
         let note = format!(
@@ -997,20 +1024,7 @@ impl WorldBuilder<'_> {
             format!("Seller: {}, {}", profile.company, profile.country),
             String::new(),
         ];
-        for (i, line) in terms.lines.iter().enumerate() {
-            lines.push(format!(
-                "{}. {} — {} {} × {} = {}",
-                i + 1,
-                line.product,
-                quantity(line.quantity),
-                line.unit,
-                Money::new(line.unit_price_minor, terms.currency),
-                Money::new(
-                    i64::try_from(line.quantity).unwrap_or(0) * line.unit_price_minor,
-                    terms.currency
-                )
-            ));
-        }
+        lines.extend(item_lines(&terms, " — ", '×'));
         lines.extend([
             String::new(),
             format!(
@@ -1059,10 +1073,7 @@ impl WorldBuilder<'_> {
     /// Payment processing: the buyer started a telegraphic transfer yesterday.
     async fn transfer_processing(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
         let (mut th, _, order) = self
-            .ordered_from_quote(supplier, 7 * DAY, 1, None, 5 * DAY)
-            .await?;
-        let order = self
-            .confirm(Who::Supplier(supplier), &order, 5 * DAY - 3 * HOUR)
+            .confirmed_from_quote(supplier, 7 * DAY, 1, None, 5 * DAY, 3 * HOUR)
             .await?;
         let payment = self.begin_transfer(&order, DAY).await?;
         let reference = payment.reference.clone().unwrap_or_default();
@@ -1149,20 +1160,7 @@ impl WorldBuilder<'_> {
             format!("Date: {}", trade_model::time::utc_date(self.state.now())),
             String::new(),
         ];
-        for (i, line) in terms.lines.iter().enumerate() {
-            lines.push(format!(
-                "{}. {}   {} {} x {} = {}",
-                i + 1,
-                line.product,
-                quantity(line.quantity),
-                line.unit,
-                Money::new(line.unit_price_minor, terms.currency),
-                Money::new(
-                    i64::try_from(line.quantity).unwrap_or(0) * line.unit_price_minor,
-                    terms.currency
-                )
-            ));
-        }
+        lines.extend(item_lines(&terms, "   ", 'x'));
         let total = terms.total().map(|m| m.to_string()).unwrap_or_default();
         lines.extend([
             String::new(),
