@@ -596,8 +596,10 @@ impl WorldBuilder<'_> {
         })
     }
 
-    /// [`Self::ordered_from_quote`], then the supplier confirms the order `after` it was
-    /// placed.
+    /// The usual start of a scene: an inquiry to `supplier` opened `start` ago with
+    /// `follow_ups` exchanges, the buyer's order from its quote placed `placed` ago with a
+    /// deposit of `deposit_percent` (`None`: paid in full), and the supplier's
+    /// confirmation `after` that.
     async fn confirmed_from_quote(
         &mut self,
         supplier: usize,
@@ -607,30 +609,13 @@ impl WorldBuilder<'_> {
         placed: i64,
         after: i64,
     ) -> HttpResult<(Thread, Deal, Order)> {
-        let (th, deal, order) = self
-            .ordered_from_quote(supplier, start, follow_ups, deposit_percent, placed)
-            .await?;
-        let order = self
-            .confirm(Who::Supplier(supplier), &order, placed - after)
-            .await?;
-        Ok((th, deal, order))
-    }
-
-    /// The usual start of a scene: an inquiry to `supplier` opened `start` ago with
-    /// `follow_ups` exchanges, and the buyer's order from its quote placed `placed` ago,
-    /// with a deposit of `deposit_percent` (`None`: paid in full).
-    async fn ordered_from_quote(
-        &mut self,
-        supplier: usize,
-        start: i64,
-        follow_ups: usize,
-        deposit_percent: Option<u32>,
-        placed: i64,
-    ) -> HttpResult<(Thread, Deal, Order)> {
         let (th, deal) = self.open(supplier, start, follow_ups).await?;
         let terms = self.terms(&th, &deal, deposit_percent, vec![])?;
         let order = self
             .create_order(Who::Buyer, &th, OrderOrigin::Template, terms, placed)
+            .await?;
+        let order = self
+            .confirm(Who::Supplier(supplier), &order, placed - after)
             .await?;
         Ok((th, deal, order))
     }
