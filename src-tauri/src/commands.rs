@@ -7,11 +7,11 @@ use std::sync::Arc;
 use tauri::State;
 use trade_desk::Desk;
 use trade_desk::ipc::{
-    BankDetail, BoxCount, CommandError, DocumentId, Draft, FieldError, Inquiry, InquiryId,
-    LaunchState, LocalFile, LocalPage, Manifest, MessageId, MutationId, NotificationSettings,
-    OrderAction, OrderDetail, OrderFilter, OrderId, OrderView, OutboxEntry, Partner, PayRequest,
-    PaymentQuote, PaymentResult, SearchHit, SignInForm, SignedIn, StartOptions, Status,
-    ThreadMessage, UnreadCounts,
+    BankDetail, BoxCount, CardDetails, CardProblem, CommandError, DocumentId, Draft, FieldError,
+    Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest, MessageId, MutationId,
+    NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId, OrderView, OutboxEntry,
+    Partner, PayRequest, PaymentQuote, PaymentResult, SearchHit, SignInForm, SignedIn,
+    StartOptions, Status, ThreadMessage, UnreadCounts,
 };
 
 type Desk_<'a> = State<'a, Arc<Desk>>;
@@ -223,6 +223,12 @@ pub async fn attach_file(desk: Desk_<'_>, path: String) -> Answer<LocalFile> {
 #[tauri::command]
 pub async fn payment_quote(desk: Desk_<'_>, order: OrderId) -> Answer<PaymentQuote> {
     desk.payment_quote(order).await
+}
+
+/// What is wrong with card details as typed, as the server will check them.
+#[tauri::command]
+pub async fn check_card(desk: Desk_<'_>, card: CardDetails) -> Answer<Vec<CardProblem>> {
+    Ok(desk.check_card(&card))
 }
 
 #[tauri::command]

@@ -75,6 +75,7 @@ fn main() -> anyhow::Result<()> {
             commands::choose_document,
             commands::attach_file,
             commands::payment_quote,
+            commands::check_card,
             commands::pay,
             commands::export_evidence,
         ])

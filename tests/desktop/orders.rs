@@ -480,18 +480,29 @@ async fn an_uploaded_contract_is_checked_confirmed_and_paid_by_card_after_a_decl
     app.wait_for("pay-now").await;
     app.click("pay-method-card").await;
     app.click("pay-continue").await;
-    let card = async |number: &str| {
+    let card = async |number: &str, year: &str| {
         app.retype("card-number", number).await;
         app.retype("card-exp-month", "12").await;
-        app.retype("card-exp-year", "34").await;
+        app.retype("card-exp-year", year).await;
         app.retype("card-cvc", "123").await;
         app.retype("card-holder", "Anna Keller").await;
         app.click("card-submit").await;
     };
-    card("4000 0000 0000 0002").await;
+    // The form checks with the server's card rules (trade-model, through `check_card`)
+    // before anything is sent: a typo in the number and a past expiry are named under
+    // their fields, and no payment starts.
+    card("4242 4242 4242 4241", "20").await;
+    wait_text(app, "card-field-error-number", "not valid", PATIENCE).await;
+    wait_text(app, "card-field-error-expiry", "expired", PATIENCE).await;
+    let payments = d
+        .backend
+        .get(&format!("/v1/orders/{id}/payments"), &token)
+        .await;
+    assert_eq!(payments, json!([]), "a refused card form started a payment");
+    card("4000 0000 0000 0002", "34").await;
     wait_text(app, "card-declined", "declined", PATIENCE).await;
     app.screenshot("pay-now-card-declined").await;
-    card("4242 4242 4242 4242").await;
+    card("4242 4242 4242 4242", "34").await;
     wait_text(app, "pay-status", "Payment received", BOT).await;
     wait_on_server(&d, &token, &id, "/order/paid_minor", json!(370_000)).await;
     // Nothing of the card but its last four digits is on this computer.

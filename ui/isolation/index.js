@@ -6,8 +6,8 @@ const allowed = new Set([
   "thread", "send_message", "mark_read", "outbox", "retry", "discard", "search", "unread",
   "settings", "set_settings", "set_muted", "save_document", "open_external",
   "orders", "order_counts", "order_detail", "order_action", "confirm_order", "drafts", "save_draft",
-  "discard_draft", "submit_draft", "choose_document", "attach_file", "payment_quote", "pay",
-  "export_evidence", "partners", "chat_bank_details", "open_document",
+  "discard_draft", "submit_draft", "choose_document", "attach_file", "payment_quote", "check_card",
+  "pay", "export_evidence", "partners", "chat_bank_details", "open_document",
   "plugin:event|listen", "plugin:event|unlisten",
 ]);
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

@@ -41,6 +41,7 @@ pub const COMMANDS: &[&str] = &[
     "choose_document",
     "attach_file",
     "payment_quote",
+    "check_card",
     "pay",
     "export_evidence",
 ];

@@ -18,8 +18,9 @@ use trade_client::profile::ServerProfile;
 use trade_client::store::queries::OrderDetail;
 use trade_client::store::queries::{LocalPage, OrderFilter, Partner, SearchHit, ThreadMessage};
 use trade_model::api::{
-    BoxCount, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
+    BoxCount, CardDetails, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
 };
+use trade_model::card::CardProblem;
 use trade_model::entities::Inquiry;
 use trade_model::error::FieldError;
 use trade_model::order::OrderAction;
@@ -504,6 +505,13 @@ impl Desk {
     /// Pay Now, step one: what is due and what it costs by card or by transfer.
     pub async fn payment_quote(&self, order: OrderId) -> CommandResult<PaymentQuote> {
         Ok(self.engine().await?.payment_quote(order).await?)
+    }
+
+    /// What is wrong with card details as typed, checked as the server will check them
+    /// (as of today, in UTC as the server counts). Works offline; nothing is kept.
+    pub fn check_card(&self, card: &CardDetails) -> Vec<CardProblem> {
+        let today = trade_model::time::utc_date(jiff::Timestamp::now());
+        trade_model::card::card_problems(card, today)
     }
 
     /// Pay Now, step two (online only; card details are passed through, never kept).

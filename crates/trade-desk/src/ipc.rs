@@ -15,8 +15,9 @@ pub use trade_client::store::queries::{
     LocalPage, OrderDetail, OrderFilter, Partner, SearchHit, ThreadMessage,
 };
 pub use trade_model::api::{
-    BoxCount, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
+    BoxCount, CardDetails, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
 };
+pub use trade_model::card::CardProblem;
 pub use trade_model::entities::Inquiry;
 pub use trade_model::error::FieldError;
 pub use trade_model::order::OrderAction;

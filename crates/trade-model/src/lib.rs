@@ -6,6 +6,7 @@
 //! and predict the effect of queued actions.
 
 pub mod api;
+pub mod card;
 pub mod dispute;
 pub mod entities;
 pub mod error;

@@ -7,6 +7,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 import type { BoxCount } from "./bindings/BoxCount";
+import type { CardDetails } from "./bindings/CardDetails";
+import type { CardProblem } from "./bindings/CardProblem";
 import type { ClientCode } from "./bindings/ClientCode";
 import type { CommandError } from "./bindings/CommandError";
 import type { Draft } from "./bindings/Draft";
@@ -131,6 +133,8 @@ export const chooseDocument = () => call<string | null>("choose_document");
 /** Checks a chosen or dropped file as the server would and keeps it for upload. */
 export const attachFile = (path: string) => call<LocalFile>("attach_file", { path });
 export const paymentQuote = (order: OrderId) => call<PaymentQuote>("payment_quote", { order });
+/** What is wrong with card details as typed, checked as the server checks them (works offline). */
+export const checkCard = (card: CardDetails) => call<Array<CardProblem>>("check_card", { card });
 /** Pay Now (online only). Card details go to the gateway through Rust and are not kept. */
 export const pay = (order: OrderId, request: PayRequest) =>
   call<PaymentResult>("pay", { order, request });

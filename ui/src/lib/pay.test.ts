@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { brandOf, cardProblems, fullYear, regroupCardNumber, type CardEntry } from "./pay";
+import {
+  brandOf,
+  cardDetailsOf,
+  cardProblems,
+  fullYear,
+  regroupCardNumber,
+  type CardEntry,
+} from "./pay";
 
 const good: CardEntry = {
   digits: "4242424242424242",
@@ -12,30 +19,52 @@ const good: CardEntry = {
 const now = new Date(2026, 11, 3);
 
 describe("the card form's checks", () => {
-  it("accepts a valid card", () => {
-    expect(cardProblems(good, now)).toEqual({});
+  it("accepts a card the rules accept", () => {
+    expect(cardProblems(good, [], now)).toEqual({});
   });
 
-  it("refuses a number that fails the check digit or has the wrong length", () => {
-    expect(cardProblems({ ...good, digits: "4242424242424241" }, now).number).toMatch(/not valid/);
-    expect(cardProblems({ ...good, digits: "42424242" }, now).number).toMatch(/not valid/);
-    expect(cardProblems({ ...good, digits: "" }, now).number).toBe("Enter the card number.");
+  it("says what trade-model's card rules found, by field", () => {
+    expect(cardProblems(good, ["number"], now).number).toMatch(/not valid/);
+    expect(cardProblems(good, ["expired"], now).expiry).toBe("This card has expired.");
+    expect(cardProblems(good, ["cvc"], now).cvc).toMatch(/3 or 4 digits/);
+    expect(cardProblems({ ...good, holder: "  " }, ["holder"], now).holder).toMatch(/name/);
+    expect(Object.keys(cardProblems(good, ["number", "expired", "cvc", "holder"], now))).toEqual([
+      "number",
+      "expiry",
+      "cvc",
+      "holder",
+    ]);
   });
 
-  it("refuses a past, impossible or far-off expiry", () => {
-    expect(cardProblems({ ...good, expMonth: "11", expYear: "26" }, now).expiry).toBe(
-      "This card has expired.",
-    );
-    expect(cardProblems({ ...good, expMonth: "12", expYear: "26" }, now).expiry).toBeUndefined();
-    expect(cardProblems({ ...good, expMonth: "13" }, now).expiry).toMatch(/01 to 12/);
-    expect(cardProblems({ ...good, expYear: "2099" }, now).expiry).toMatch(/Check the expiry/);
+  it("shows no rule's problem before the rules have answered", () => {
+    expect(cardProblems(good, null, now)).toEqual({});
+  });
+
+  it("asks for what is missing, whatever the rules said", () => {
+    const empty = { digits: "", expMonth: "", expYear: "", cvc: "", holder: "" };
+    const problems = cardProblems(empty, ["number", "expired", "cvc", "holder"], now);
+    expect(problems.number).toBe("Enter the card number.");
+    expect(problems.expiry).toBe("Enter the expiry month and year.");
+    expect(problems.cvc).toBe("Enter the security code.");
+  });
+
+  it("reads the expiry as typed: a month, a year of two or four digits, not far off", () => {
+    expect(cardProblems({ ...good, expMonth: "13" }, [], now).expiry).toMatch(/01 to 12/);
+    expect(cardProblems({ ...good, expYear: "3" }, [], now).expiry).toMatch(/two digits/);
+    expect(cardProblems({ ...good, expYear: "2099" }, [], now).expiry).toMatch(/Check the expiry/);
     expect(fullYear("30")).toBe(2030);
+    expect(fullYear("2030")).toBe(2030);
     expect(fullYear("3")).toBeNull();
   });
 
-  it("asks for the security code and the name", () => {
-    expect(cardProblems({ ...good, cvc: "12" }, now).cvc).toMatch(/3 or 4 digits/);
-    expect(cardProblems({ ...good, holder: "  " }, now).holder).toMatch(/name/);
+  it("sends the entries as the card details the rules check", () => {
+    expect(cardDetailsOf({ ...good, expMonth: "07", expYear: "29", holder: " Anna Keller " })).toEqual({
+      number: "4242424242424242",
+      exp_month: 7,
+      exp_year: 2029,
+      cvc: "123",
+      holder: "Anna Keller",
+    });
   });
 
   it("groups the number as typed and keeps the caret after the same digit", () => {

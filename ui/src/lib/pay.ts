@@ -1,6 +1,8 @@
-// Pay Now's plain logic: checking and grouping a card number, the words for a payment
+// Pay Now's plain logic: reading and grouping a card number, the words for a payment
 // and its state, and which payment the screen follows. No state lives here; the Pay
 // Now components hold it.
+import type { CardDetails } from "./bindings/CardDetails";
+import type { CardProblem } from "./bindings/CardProblem";
 import type { InstallmentKind } from "./bindings/InstallmentKind";
 import type { Payment } from "./bindings/Payment";
 import type { PaymentMethod } from "./bindings/PaymentMethod";
@@ -45,19 +47,6 @@ export function needsReviewAgain(code: string | null): boolean {
 
 export function digitsOf(text: string): string {
   return text.replace(/\D/g, "");
-}
-
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 /** "30" → 2030, "2030" → 2030; null when it is not a year. */
@@ -112,13 +101,33 @@ export type CardEntry = {
   holder: string;
 };
 
-/** What is wrong with each entry of the card form, checked here before it is sent. */
-export function cardProblems(card: CardEntry, now: Date = new Date()): FieldErrors {
+/** The card details the entries make, as they are sent (a year not yet typed as 0). */
+export function cardDetailsOf(card: CardEntry): CardDetails {
+  return {
+    number: card.digits,
+    exp_month: Number(card.expMonth.trim()) || 0,
+    exp_year: fullYear(card.expYear) ?? 0,
+    cvc: card.cvc,
+    holder: card.holder.trim(),
+  };
+}
+
+/**
+ * What is wrong with each entry of the card form. The entries are read here (is anything
+ * typed, is it a month, a year); whether the details would be accepted is `rules`, the
+ * problems trade-model finds in `cardDetailsOf(card)` (the `check_card` command), so the
+ * form says what the server would, from the same code. `rules` null: not known yet.
+ */
+export function cardProblems(
+  card: CardEntry,
+  rules: readonly CardProblem[] | null,
+  now: Date = new Date(),
+): FieldErrors {
   const out: FieldErrors = {};
+  const broken = (p: CardProblem) => rules?.includes(p) ?? false;
   const { digits, expMonth, expYear, cvc, holder } = card;
   if (!digits) out.number = "Enter the card number.";
-  else if (digits.length < 12 || digits.length > 19 || !luhn(digits))
-    out.number = "This card number is not valid. Check the digits.";
+  else if (broken("number")) out.number = "This card number is not valid. Check the digits.";
 
   const m = expMonth.trim();
   const y = fullYear(expYear);
@@ -127,14 +136,13 @@ export function cardProblems(card: CardEntry, now: Date = new Date()): FieldErro
   else if (!/^\d{1,2}$/.test(m) || Number(m) < 1 || Number(m) > 12)
     out.expiry = "Enter the month as 01 to 12.";
   else if (y === null) out.expiry = "Enter the year as two digits, for example 29.";
-  else if (y < thisYear || (y === thisYear && Number(m) < now.getMonth() + 1))
-    out.expiry = "This card has expired.";
+  else if (broken("expired")) out.expiry = "This card has expired.";
   else if (y > thisYear + 25) out.expiry = "Check the expiry year.";
 
   if (!cvc) out.cvc = "Enter the security code.";
-  else if (!/^\d{3,4}$/.test(cvc)) out.cvc = "The security code is 3 or 4 digits.";
+  else if (broken("cvc")) out.cvc = "The security code is 3 or 4 digits.";
 
-  if (!holder.trim()) out.holder = "Enter the name as it is on the card.";
+  if (broken("holder")) out.holder = "Enter the name as it is on the card.";
   return out;
 }
 

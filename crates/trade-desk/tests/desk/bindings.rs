@@ -34,6 +34,7 @@ fn export(dir: &Path) {
         trade_client::evidence::Manifest,
         trade_model::api::BoxCount,
         trade_model::api::PayRequest,
+        trade_model::card::CardProblem,
         trade_model::api::PaymentQuote,
         trade_model::api::PaymentResult,
         trade_model::error::FieldError,

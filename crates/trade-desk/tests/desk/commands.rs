@@ -209,3 +209,34 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
     assert_eq!(again.form.ca_file_name.as_deref(), Some("ca.pem"));
     running.shutdown().await;
 }
+
+/// The card form's check works before sign-in and offline (no engine), with the rules
+/// the server applies: the dates are today's.
+#[tokio::test]
+async fn card_details_are_checked_without_a_server() {
+    use trade_model::api::CardDetails;
+    use trade_model::card::CardProblem;
+    let data = tempfile::tempdir().unwrap();
+    let desk = Desk::new(
+        data.path().to_owned(),
+        Arc::new(MemoryStore::default()),
+        Options::default(),
+        Arc::new(Recorder::default()),
+    );
+    let next_year = trade_model::time::utc_date(jiff::Timestamp::now()).year() + 1;
+    let card = |number: &str, exp_year: i16| CardDetails {
+        number: number.to_owned(),
+        exp_month: 1,
+        exp_year: u16::try_from(exp_year).unwrap(),
+        cvc: "123".to_owned(),
+        holder: "Anna Keller".to_owned(),
+    };
+    assert_eq!(
+        desk.check_card(&card("4242 4242 4242 4242", next_year)),
+        vec![]
+    );
+    assert_eq!(
+        desk.check_card(&card("4242 4242 4242 4241", next_year - 2)),
+        vec![CardProblem::Number, CardProblem::Expired]
+    );
+}

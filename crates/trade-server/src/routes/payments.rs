@@ -8,6 +8,7 @@ use axum::response::Response;
 use tokio::time::timeout;
 use trade_model::ErrorCode;
 use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
+use trade_model::card::{self as card_rules, CardProblem};
 use trade_model::entities::Payment;
 use trade_model::order::{self, Actor, Party, PaymentMethod};
 use trade_model::{Money, OrderId, PaymentId};
@@ -16,7 +17,6 @@ use crate::auth::AuthUser;
 use crate::error::{HttpError, HttpResult};
 use crate::idempotency::{self, Begun, Idempotency};
 use crate::orders::{view_for, visible};
-use crate::payments::gateway::{self, CardProblem};
 use crate::payments::{self, card};
 use crate::state::AppState;
 use crate::store;
@@ -53,23 +53,15 @@ pub async fn list(
     Ok(Json(store::payments::for_order(&state.db, id).await?))
 }
 
+/// A card refused before it reaches the gateway, with the sentence the API gives for it.
 fn card_error(problem: CardProblem) -> HttpError {
-    let (code, message) = match problem {
-        CardProblem::Number => (
-            ErrorCode::PaymentCardNumberInvalid,
-            "The card number is not valid.",
-        ),
-        CardProblem::Expired => (ErrorCode::PaymentCardExpired, "The card has expired."),
-        CardProblem::Cvc => (
-            ErrorCode::PaymentCardCvcInvalid,
-            "The security code is not valid.",
-        ),
-        CardProblem::Holder => (
-            ErrorCode::PaymentCardHolderMissing,
-            "Enter the name on the card.",
-        ),
+    let message = match problem {
+        CardProblem::Number => "The card number is not valid.",
+        CardProblem::Expired => "The card has expired.",
+        CardProblem::Cvc => "The security code is not valid.",
+        CardProblem::Holder => "Enter the name on the card.",
     };
-    HttpError::unprocessable(code, message)
+    HttpError::unprocessable(problem.code(), message)
 }
 
 #[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = PayRequest,
@@ -91,8 +83,8 @@ pub async fn pay(
     }
     let card = match (req.method, &req.card) {
         (PaymentMethod::Card, Some(card)) => {
-            let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-            gateway::check_card(card, today.year(), today.month()).map_err(card_error)?;
+            let today = trade_model::time::utc_date(now);
+            card_rules::check_card(card, today).map_err(card_error)?;
             Some(card)
         }
         (PaymentMethod::Card, None) => {
@@ -105,7 +97,7 @@ pub async fn pay(
     };
     let payment_id = PaymentId::new();
     let card_last4 = card.map(|c| {
-        let digits = gateway::normalize_card_number(&c.number);
+        let digits = card_rules::card_digits(&c.number);
         digits[digits.len().saturating_sub(4)..].to_owned()
     });
     // Step 1: the order enters payment processing and the attempt is recorded.
