@@ -14,6 +14,7 @@ use serde_json::json;
 use trade_client::credentials::MemoryStore;
 use trade_client::engine::{Connection, Engine, Options};
 use trade_client::profile::ServerProfile;
+use trade_client::store::queries::OrderFilter;
 use trade_server::clock::{Clock, SystemClock};
 use trade_server::payments::gateway::{PaymentGateway, SandboxGateway};
 use trade_server::{Config, Running};
@@ -362,6 +363,36 @@ pub async fn world(s: &Server) -> (Party, Party, String) {
     }
     s.call(&buyer, Method::POST, "/v1/orders", Some(json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms("Valve 0", 100, 250) })), None).await;
     (buyer, supplier, inquiry)
+}
+
+/// What most engine tests begin with: a fresh server with [`world`] on it, and the
+/// buyer's engine signed in and syncing (not yet waited for): the server, the buyer,
+/// the supplier, the last inquiry, the engine, its stop, and its data directory (keep
+/// it bound for as long as the engine runs).
+pub async fn buyer_world() -> (
+    Server,
+    Party,
+    Party,
+    String,
+    Engine,
+    tokio::sync::watch::Sender<bool>,
+    tempfile::TempDir,
+) {
+    let s = Server::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    (s, buyer, supplier, inquiry, e, stop, dir)
+}
+
+/// The first order in the engine's cache (`world` makes one).
+pub fn first_order(e: &Engine) -> trade_model::order::Order {
+    e.store()
+        .orders(&OrderFilter::default(), None, 10)
+        .unwrap()
+        .items[0]
+        .order
+        .clone()
 }
 
 /// A TCP proxy in front of a server that can lose its answers. With answers lost, each

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use rand::Rng;
 use rusqlite::{Connection, OptionalExtension, params};
-use trade_bench_report::{Report, group, rate};
+use trade_bench_report::{Parts, Report, group, rate, setting};
 use trade_client::api::Api;
 use trade_client::credentials::MemoryStore;
 use trade_client::engine::{self, Engine, Options};
@@ -89,13 +89,6 @@ const SEARCHES: [&str; 16] = [
 const FTS_SQL: &str = "CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, record_id UNINDEXED, \
                        title, body, tokenize = 'unicode61 remove_diacritics 2')";
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
 struct Settings {
     inquiries: u32,
     messages: u32,
@@ -103,30 +96,23 @@ struct Settings {
     budget: Option<Duration>,
     samples: usize,
     search_repeats: usize,
-    parts: Vec<String>,
+    parts: Parts,
 }
 
 impl Settings {
     fn from_env() -> Settings {
-        let small = |name, default| u32::try_from(env_u64(name, default)).unwrap_or(u32::MAX);
-        let budget = env_u64("BENCH_SYNC_BUDGET_SECS", 1800);
+        let small =
+            |name, default| u32::try_from(setting::<u64>(name, default)).unwrap_or(u32::MAX);
+        let budget = setting::<u64>("BENCH_SYNC_BUDGET_SECS", 1800);
         Settings {
             inquiries: small("BENCH_INQUIRIES", 100_000),
             messages: small("BENCH_MESSAGES_PER_INQUIRY", 10),
             orders: small("BENCH_ORDERS", 1_000),
             budget: (budget > 0).then(|| Duration::from_secs(budget)),
-            samples: env_u64("BENCH_SAMPLES", 200).max(1) as usize,
-            search_repeats: env_u64("BENCH_SEARCH_REPEATS", 20).max(1) as usize,
-            parts: std::env::var("BENCH_PARTS")
-                .unwrap_or_else(|_| "engine,split,raw,queries".into())
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .collect(),
+            samples: setting::<u64>("BENCH_SAMPLES", 200).max(1) as usize,
+            search_repeats: setting::<u64>("BENCH_SEARCH_REPEATS", 20).max(1) as usize,
+            parts: Parts::from_env("engine,split,raw,queries"),
         }
-    }
-
-    fn runs(&self, part: &str) -> bool {
-        self.parts.iter().any(|p| p == part)
     }
 }
 
@@ -250,21 +236,13 @@ fn main() -> Result<()> {
             rusqlite::version()
         ),
     );
-    let text = report.render(
+    report.write(
+        "client-sync.md",
         "Client sync benchmark",
         COMMAND,
         started.elapsed(),
         &method(&settings),
-    );
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench-reports");
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join("client-sync.md");
-    std::fs::write(&path, &text)?;
-    println!("\n{text}");
-    println!(
-        "written to {}",
-        path.canonicalize().unwrap_or(path).display()
-    );
+    )?;
     Ok(())
 }
 
@@ -331,7 +309,7 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
     let work = tempfile::tempdir()?;
     let mut synced: Option<Synced> = None;
     let mut records = None;
-    if settings.runs("engine") {
+    if settings.parts.runs("engine") {
         let (path, applied, complete) = engine_sync(&s, settings, report, &buyer, work.path())
             .await
             .context("the engine's initial sync")?;
@@ -345,7 +323,7 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
         }
     }
     report.load("after the engine part");
-    if settings.runs("split") {
+    if settings.parts.runs("split") {
         let (path, applied) = split_sync(&s, report, &buyer, work.path())
             .await
             .context("the split sync")?;
@@ -361,7 +339,7 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
         }
     }
     report.load("after the split part");
-    if settings.runs("raw") {
+    if settings.parts.runs("raw") {
         let n = synced
             .as_ref()
             .map(|c| c.records)
@@ -375,7 +353,7 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
         )
         .context("the raw rusqlite inserts")?;
     }
-    if settings.runs("queries") {
+    if settings.parts.runs("queries") {
         match &synced {
             Some(c) => queries(settings, report, c).context("the queries")?,
             None => report.note(

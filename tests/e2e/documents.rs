@@ -12,8 +12,7 @@ use reqwest::Method;
 use serde_json::json;
 use trade_client::drafts::Draft;
 use trade_client::engine::Connection;
-use trade_client::store::queries::OrderFilter;
-use trade_e2e::{Server, engine, eventually, wait_for, world};
+use trade_e2e::{Server, buyer_world, engine, eventually, first_order, wait_for, world};
 use trade_model::order::{ActionKind, OrderOrigin, OrderStatus};
 
 fn fixture(kind: &str, name: &str) -> PathBuf {
@@ -30,10 +29,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn a_contract_picked_offline_is_kept_with_its_draft_and_uploaded_once_before_the_order() {
-    let mut s = Server::start().await;
-    let (buyer, supplier, _) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (mut s, buyer, supplier, _, e, stop, _dir) = buyer_world().await;
     let status = e.status();
     wait_for(&status, Connection::Online).await;
 
@@ -163,10 +159,7 @@ async fn a_contract_picked_offline_is_kept_with_its_draft_and_uploaded_once_befo
 
 #[tokio::test]
 async fn a_bad_file_is_refused_before_any_upload_with_the_code_the_server_gives() {
-    let s = Server::start().await;
-    let (buyer, _, _) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (s, buyer, _, _, e, stop, _dir) = buyer_world().await;
     for name in [
         "contract.pdf.exe",
         "docm-renamed.docx",
@@ -251,18 +244,9 @@ async fn a_download_lands_complete_and_checked_or_not_at_all() {
 
 #[tokio::test]
 async fn order_detail_has_the_timeline_and_every_version() {
-    let s = Server::start().await;
-    let (buyer, supplier, _) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (s, _, supplier, _, e, stop, _dir) = buyer_world().await;
     wait_for(&e.status(), Connection::Online).await;
-    let order = e
-        .store()
-        .orders(&OrderFilter::default(), None, 10)
-        .unwrap()
-        .items[0]
-        .order
-        .clone();
+    let order = first_order(&e);
     // The supplier changes the price: a new version waiting for the buyer.
     let mut terms = serde_json::to_value(&order.terms).unwrap();
     terms["lines"][0]["unit_price_minor"] = json!(199);
@@ -339,10 +323,7 @@ async fn a_suppliers_message_with_other_bank_details_is_flagged_and_the_designat
 
 #[tokio::test]
 async fn the_evidence_packet_holds_the_order_its_versions_thread_and_documents_with_true_hashes() {
-    let s = Server::start().await;
-    let (buyer, supplier, inquiry) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (s, _, supplier, inquiry, e, stop, _dir) = buyer_world().await;
     wait_for(&e.status(), Connection::Online).await;
     // An order from the inquiry with the contract as its document.
     let pdf = fixture("good", "invoice.pdf");

@@ -9,16 +9,14 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 use trade_client::engine::{Connection, Engine};
-use trade_client::store::queries::OrderFilter;
-use trade_e2e::{Party, Server, engine, engine_via, eventually, wait_for, world};
+use trade_e2e::{
+    Party, Server, buyer_world, engine, engine_via, eventually, first_order, wait_for, world,
+};
 use trade_model::order::OrderBox;
 
 #[tokio::test]
 async fn initial_sync_matches_the_server_and_live_pokes_bring_changes() {
-    let s = Server::start().await;
-    let (buyer, supplier, inquiry) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (s, _, supplier, inquiry, e, stop, _dir) = buyer_world().await;
     let status = e.status();
     wait_for(&status, Connection::Online).await;
     let local = e.store().inquiries(false, None, 50).unwrap();
@@ -77,10 +75,7 @@ async fn initial_sync_matches_the_server_and_live_pokes_bring_changes() {
 
 #[tokio::test]
 async fn work_done_offline_is_delivered_once_after_the_server_returns() {
-    let mut s = Server::start().await;
-    let (buyer, supplier, inquiry) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (mut s, _, supplier, inquiry, e, stop, _dir) = buyer_world().await;
     let status = e.status();
     wait_for(&status, Connection::Online).await;
     s.stop().await;
@@ -94,13 +89,7 @@ async fn work_done_offline_is_delivered_once_after_the_server_returns() {
     let thread = e.store().thread(inquiry_id, None, 50).unwrap();
     assert!(thread.items.iter().any(|m| m.message.id == message
         && m.delivery == trade_client::store::queries::Delivery::Pending));
-    let order = e
-        .store()
-        .orders(&OrderFilter::default(), None, 10)
-        .unwrap()
-        .items[0]
-        .order
-        .id;
+    let order = first_order(&e).id;
     e.order_action(
         order,
         trade_model::order::OrderAction::Cancel {
@@ -262,10 +251,7 @@ async fn two_engines_of_one_buyer_converge() {
 
 #[tokio::test]
 async fn messages_from_suppliers_become_notifications_once_and_muted_threads_stay_quiet() {
-    let s = Server::start().await;
-    let (buyer, supplier, inquiry) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (s, _, supplier, inquiry, e, stop, _dir) = buyer_world().await;
     let mut notes = e.notifications();
     let status = e.status();
     wait_for(&status, Connection::Online).await;
@@ -329,10 +315,7 @@ async fn messages_from_suppliers_become_notifications_once_and_muted_threads_sta
 
 #[tokio::test]
 async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
-    let mut s = Server::start().await;
-    let (buyer, supplier, _) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (mut s, _, supplier, _, e, stop, _dir) = buyer_world().await;
     let status = e.status();
     wait_for(&status, Connection::Online).await;
     s.stop().await;
@@ -400,10 +383,7 @@ async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
 
 #[tokio::test]
 async fn reading_a_thread_clears_its_badge_at_once_and_on_the_server() {
-    let s = Server::start().await;
-    let (buyer, _, inquiry) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (s, buyer, _, inquiry, e, stop, _dir) = buyer_world().await;
     wait_for(&e.status(), Connection::Online).await;
     assert_eq!(e.store().unread().unwrap().total, 3);
     let id = inquiry.parse().unwrap();
@@ -440,18 +420,9 @@ async fn reading_a_thread_clears_its_badge_at_once_and_on_the_server() {
 
 #[tokio::test]
 async fn pay_now_by_card_declines_then_approves_and_keeps_no_card_data() {
-    let s = Server::start().await;
-    let (buyer, supplier, _) = world(&s).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let (s, _, supplier, _, e, stop, dir) = buyer_world().await;
     wait_for(&e.status(), Connection::Online).await;
-    let order = e
-        .store()
-        .orders(&OrderFilter::default(), None, 10)
-        .unwrap()
-        .items[0]
-        .order
-        .clone();
+    let order = first_order(&e);
     let (code, body) = s
         .call(
             &supplier,

@@ -6,6 +6,40 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+/// A bench's setting from the environment (`BENCH_*`; `_` may separate digits, as in
+/// `20_000`), or `default` when it is unset or not a number. The report's command line
+/// shows the settings a run overrode.
+pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// A comma-separated bench setting (`BENCH_PARTS=pull,push`), or `default` (the same form).
+pub fn list_setting(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_owned())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The parts of a bench a run measures (`BENCH_PARTS`; all of them by default).
+pub struct Parts(Vec<String>);
+
+impl Parts {
+    /// From `BENCH_PARTS`, or `all` (comma-separated) when it is unset.
+    pub fn from_env(all: &str) -> Parts {
+        Parts(list_setting("BENCH_PARTS", all))
+    }
+
+    pub fn runs(&self, part: &str) -> bool {
+        self.0.iter().any(|p| p == part)
+    }
+}
+
 /// One line of the results table.
 struct Line {
     what: String,
@@ -72,6 +106,27 @@ impl Report {
     /// A row of the machine table (the build, the database).
     pub fn fact(&mut self, name: &str, value: impl Into<String>) {
         self.facts.push((name.to_owned(), value.into()));
+    }
+
+    /// Renders the report (see [`Report::render`]), writes it to `bench-reports/{file}`
+    /// at the repository root, and prints it and where it went.
+    pub fn write(
+        &self,
+        file: &str,
+        title: &str,
+        command: &str,
+        elapsed: Duration,
+        method: &[String],
+    ) -> std::io::Result<std::path::PathBuf> {
+        let text = self.render(title, command, elapsed, method);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-reports");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(file);
+        std::fs::write(&path, &text)?;
+        let path = path.canonicalize().unwrap_or(path);
+        println!("\n{text}");
+        println!("written to {}", path.display());
+        Ok(path)
     }
 
     /// The report as Markdown: `title`, the command (`command` with the `BENCH_*`

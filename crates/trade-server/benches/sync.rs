@@ -28,19 +28,12 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 use sqlx::Row;
-use trade_bench_report::{Report, group, rate};
+use trade_bench_report::{Parts, Report, group, list_setting, rate, setting};
 use trade_demo::seed::{self, SeedOptions, SeedReport};
 use trade_server::db::Db;
 
 const COMMAND: &str = "cargo bench -p trade-server --bench sync";
 const PUSH_BATCH: usize = 100;
-
-fn env_u32(name: &str, default: u32) -> u32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
 
 struct Settings {
     inquiries: u32,
@@ -51,34 +44,25 @@ struct Settings {
     push_clients: u32,
     connections: Vec<usize>,
     connect_parallel: usize,
-    parts: Vec<String>,
+    parts: Parts,
 }
 
 impl Settings {
     fn from_env() -> Settings {
         Settings {
-            inquiries: env_u32("BENCH_INQUIRIES", 20_000),
-            messages: env_u32("BENCH_MESSAGES_PER_INQUIRY", 10),
-            orders: env_u32("BENCH_ORDERS", 1_000),
-            pull_limit: env_u32("BENCH_PULL_LIMIT", 1_000),
-            push_mutations: env_u32("BENCH_PUSH_MUTATIONS", 5_000),
-            push_clients: env_u32("BENCH_PUSH_CLIENTS", 4).max(1),
-            connections: std::env::var("BENCH_CONNECTIONS")
-                .unwrap_or_else(|_| "1000,10000".into())
-                .split(',')
-                .filter_map(|s| s.trim().replace('_', "").parse().ok())
+            inquiries: setting::<u32>("BENCH_INQUIRIES", 20_000),
+            messages: setting::<u32>("BENCH_MESSAGES_PER_INQUIRY", 10),
+            orders: setting::<u32>("BENCH_ORDERS", 1_000),
+            pull_limit: setting::<u32>("BENCH_PULL_LIMIT", 1_000),
+            push_mutations: setting::<u32>("BENCH_PUSH_MUTATIONS", 5_000),
+            push_clients: setting::<u32>("BENCH_PUSH_CLIENTS", 4).max(1),
+            connections: list_setting("BENCH_CONNECTIONS", "1000,10000")
+                .iter()
+                .filter_map(|s| s.replace('_', "").parse().ok())
                 .collect(),
-            connect_parallel: env_u32("BENCH_CONNECT_PARALLEL", 200).max(1) as usize,
-            parts: std::env::var("BENCH_PARTS")
-                .unwrap_or_else(|_| "pull,push,connections".into())
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .collect(),
+            connect_parallel: setting::<u32>("BENCH_CONNECT_PARALLEL", 200).max(1) as usize,
+            parts: Parts::from_env("pull,push,connections"),
         }
-    }
-
-    fn runs(&self, part: &str) -> bool {
-        self.parts.iter().any(|p| p == part)
     }
 }
 
@@ -90,10 +74,10 @@ fn main() -> Result<()> {
     let started = Instant::now();
     let mut report = Report::default();
     runtime.block_on(async {
-        if settings.runs("pull") || settings.runs("push") {
+        if settings.parts.runs("pull") || settings.parts.runs("push") {
             pull_and_push(&settings, &mut report).await?;
         }
-        if settings.runs("connections") {
+        if settings.parts.runs("connections") {
             connections(&settings, &mut report).await?;
         }
         anyhow::Ok(())
@@ -107,21 +91,13 @@ fn main() -> Result<()> {
         "database",
         "SQLite (embedded default), WAL, synchronous=FULL, in a temp dir",
     );
-    let text = report.render(
+    report.write(
+        "sync.md",
         "Sync benchmark",
         COMMAND,
         started.elapsed(),
         &method(&settings),
-    );
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-reports");
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join("sync.md");
-    std::fs::write(&path, &text)?;
-    println!("\n{text}");
-    println!(
-        "written to {}",
-        path.canonicalize().unwrap_or(path).display()
-    );
+    )?;
     Ok(())
 }
 
@@ -245,10 +221,10 @@ async fn pull_and_push(settings: &Settings, report: &mut Report) -> Result<()> {
         .clone()
         .ok_or_else(|| anyhow!("the server made no CA"))?;
     let result = async {
-        if settings.runs("pull") {
+        if settings.parts.runs("pull") {
             pull(settings, report, &ca, &running, &big, db_size).await?;
         }
-        if settings.runs("push") {
+        if settings.parts.runs("push") {
             push(settings, report, &ca, &running, &pushers).await?;
         }
         anyhow::Ok(())

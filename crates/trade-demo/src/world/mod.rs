@@ -24,11 +24,12 @@ use trade_model::api::{CardDetails, CreateOrderRequest};
 use trade_model::dispute::{DisputeAction, DisputeReason};
 use trade_model::entities::{Payment, Role};
 use trade_model::order::{
-    Actor, Incoterm, Order, OrderAction, OrderLine, OrderOrigin, OrderTerms, PaymentMethod,
+    Actor, Incoterm, Order, OrderAction, OrderLine, OrderOrigin, OrderTerms, Party, PaymentMethod,
     PaymentTerms, ShippingMethod,
 };
 use trade_model::{DisputeId, InquiryId, MessageId, Money, OrderId, PaymentId};
 
+mod lines;
 mod scenes;
 mod steps;
 
@@ -37,6 +38,7 @@ use super::catalog::{
     ProductProfile, SupplierProfile, fill, pick,
 };
 use super::{BUYER_EMAIL, OPERATOR_EMAIL, docs, supplier_email};
+use lines::Line;
 use trade_server::auth::AuthUser;
 use trade_server::chat;
 use trade_server::clock::TestClock;

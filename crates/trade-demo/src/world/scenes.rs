@@ -6,7 +6,7 @@ use super::*;
 impl WorldBuilder<'_> {
     /// Completed with feedback: card, shipped, receipt confirmed, five stars.
     pub(super) async fn completed(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
-        let (mut th, _, order) = self
+        let (mut th, deal, order) = self
             .confirmed_from_quote(supplier, 28 * DAY, 2, None, 26 * DAY, 3 * HOUR)
             .await?;
         let order = self.pay_by_card(&order, 25 * DAY).await?;
@@ -25,20 +25,8 @@ impl WorldBuilder<'_> {
             4 * DAY - 30 * MINUTE,
         )
         .await?;
-        self.buyer_says(
-            &mut th,
-            4 * DAY - 40 * MINUTE,
-            "Goods received in good condition, thank you! I left feedback on the order.",
-        )
-        .await?;
-        self.supplier_says(
-            &mut th,
-            3 * DAY,
-            &format!(
-                "Thank you for the feedback, {BUYER_FIRST_NAME}! Looking forward to your next order."
-            ),
-        )
-        .await?;
+        let vars = self.vars(&th, &deal);
+        self.chat(&mut th, lines::FEEDBACK_LEFT, &vars).await?;
         self.finish(&th, unread).await
     }
 
@@ -88,12 +76,8 @@ impl WorldBuilder<'_> {
             },
         )
         .await?;
-        self.buyer_says(
-            &mut th,
-            2 * DAY - 5 * MINUTE,
-            "We found damaged goods in the shipment and opened a dispute with our inspection report. Please have a look.",
-        )
-        .await?;
+        let vars = self.vars(&th, &deal);
+        self.chat(&mut th, lines::DISPUTE_FILED, &vars).await?;
         let offer = claim / 2;
         self.step(
             Who::Supplier(supplier),
@@ -108,14 +92,7 @@ impl WorldBuilder<'_> {
             DAY,
         )
         .await?;
-        self.supplier_says(
-            &mut th,
-            DAY - 5 * MINUTE,
-            &format!(
-                "Dear {BUYER_FIRST_NAME}, we checked your report and proposed a partial refund in the dispute. Please let us know."
-            ),
-        )
-        .await?;
+        self.chat(&mut th, lines::REFUND_PROPOSED, &vars).await?;
         self.finish(&th, unread).await
     }
 
@@ -125,25 +102,13 @@ impl WorldBuilder<'_> {
         supplier: usize,
         unread: bool,
     ) -> HttpResult<()> {
-        let (mut th, _, order) = self
+        let (mut th, deal, order) = self
             .confirmed_from_quote(supplier, 20 * DAY, 2, None, 18 * DAY, 5 * HOUR)
             .await?;
         let payment = self.begin_transfer(&order, 17 * DAY).await?;
-        let reference = payment.reference.clone().unwrap_or_default();
-        self.buyer_says(
-            &mut th,
-            17 * DAY - 10 * MINUTE,
-            &format!(
-                "We sent the transfer to the Trade Center account today, reference {reference}."
-            ),
-        )
-        .await?;
-        self.supplier_says(
-            &mut th,
-            17 * DAY - 2 * HOUR,
-            "Thank you! We will ship as soon as Trade Center confirms the funds.",
-        )
-        .await?;
+        let mut vars = self.vars(&th, &deal);
+        vars.push(("reference", payment.reference.clone().unwrap_or_default()));
+        self.chat(&mut th, lines::TRANSFER_SENT, &vars).await?;
         let order = self.funds_arrive(&payment, 14 * DAY).await?;
         self.ship(&mut th, &order, 6 * DAY).await?;
         self.finish(&th, unread).await
@@ -151,17 +116,13 @@ impl WorldBuilder<'_> {
 
     /// Ordered with a 30% deposit paid by transfer; the balance is due before shipment.
     pub(super) async fn deposit_paid(&mut self, supplier: usize, unread: bool) -> HttpResult<()> {
-        let (mut th, _, order) = self
+        let (mut th, deal, order) = self
             .confirmed_from_quote(supplier, 16 * DAY, 1, Some(30), 15 * DAY, 4 * HOUR)
             .await?;
         let payment = self.begin_transfer(&order, 13 * DAY).await?;
         self.funds_arrive(&payment, 10 * DAY).await?;
-        self.supplier_says(
-            &mut th,
-            10 * DAY - 2 * HOUR,
-            "Deposit received, thank you. Production has started; the balance is due before shipment.",
-        )
-        .await?;
+        let vars = self.vars(&th, &deal);
+        self.chat(&mut th, lines::DEPOSIT_RECEIVED, &vars).await?;
         self.finish(&th, unread).await
     }
 
@@ -181,12 +142,9 @@ impl WorldBuilder<'_> {
             .confirm(Who::Supplier(supplier), &order, 10 * DAY - 6 * HOUR)
             .await?;
         self.pay_by_card(&order, 9 * DAY).await?;
-        self.supplier_says(
-            &mut th,
-            9 * DAY - 3 * HOUR,
-            &format!("Payment received. Your goods are scheduled for production and will ship before {ship_by}."),
-        )
-        .await?;
+        let mut vars = self.vars(&th, &deal);
+        vars.push(("ship_by", ship_by.to_string()));
+        self.chat(&mut th, lines::PAYMENT_RECEIVED, &vars).await?;
         self.finish(&th, unread).await
     }
 
@@ -196,21 +154,12 @@ impl WorldBuilder<'_> {
         let (mut th, deal, order) = self
             .confirmed_from_quote(supplier, 13 * DAY, 1, None, 11 * DAY, 2 * HOUR)
             .await?;
-        let smaller = (deal.qty / 2).max(1);
-        let note = format!(
-            "Please reduce the quantity to {} {}; our customer postponed the promotion.",
-            quantity(smaller),
-            deal.product.unit
-        );
-        self.step(
-            Who::Buyer,
-            order.id,
-            OrderAction::RequestModification { note: note.clone() },
-            9 * DAY,
-        )
-        .await?;
-        self.buyer_says(&mut th, 9 * DAY - 5 * MINUTE, &note)
-            .await?;
+        let mut vars = self.vars(&th, &deal);
+        vars.push(("smaller", quantity((deal.qty / 2).max(1))));
+        let note = Self::text(lines::REDUCE_QUANTITY, &vars);
+        let request = OrderAction::RequestModification { note };
+        self.step(Who::Buyer, order.id, request, 9 * DAY).await?;
+        self.chat(&mut th, lines::REDUCTION_ASKED, &vars).await?;
         self.step(
             Who::Supplier(supplier),
             order.id,
@@ -220,12 +169,7 @@ impl WorldBuilder<'_> {
             8 * DAY,
         )
         .await?;
-        self.supplier_says(
-            &mut th,
-            8 * DAY - 5 * MINUTE,
-            "Sorry, at half the quantity we cannot hold the price, so we cancelled the order. Happy to quote again for the next season.",
-        )
-        .await?;
+        self.chat(&mut th, lines::CANCELLED, &vars).await?;
         self.finish(&th, unread).await
     }
 
@@ -276,20 +220,12 @@ impl WorldBuilder<'_> {
                 3 * DAY,
             )
             .await?;
-        self.buyer_says(
-            &mut th,
-            3 * DAY - 5 * MINUTE,
-            &format!("I uploaded our purchase contract {po} to the order. Please confirm."),
-        )
-        .await?;
+        let mut vars = self.vars(&th, &deal);
+        vars.push(("po", po));
+        self.chat(&mut th, lines::CONTRACT_UPLOADED, &vars).await?;
         self.confirm(Who::Supplier(supplier), &order, 2 * DAY)
             .await?;
-        self.supplier_says(
-            &mut th,
-            2 * DAY - 5 * MINUTE,
-            "Contract checked and the order is confirmed. We start as soon as the payment arrives.",
-        )
-        .await?;
+        self.chat(&mut th, lines::CONTRACT_CONFIRMED, &vars).await?;
         self.finish(&th, unread).await
     }
 
@@ -299,23 +235,13 @@ impl WorldBuilder<'_> {
         supplier: usize,
         unread: bool,
     ) -> HttpResult<()> {
-        let (mut th, _, order) = self
+        let (mut th, deal, order) = self
             .confirmed_from_quote(supplier, 7 * DAY, 1, None, 5 * DAY, 3 * HOUR)
             .await?;
         let payment = self.begin_transfer(&order, DAY).await?;
-        let reference = payment.reference.clone().unwrap_or_default();
-        self.buyer_says(
-            &mut th,
-            DAY - 5 * MINUTE,
-            &format!("Transfer sent this morning with reference {reference}."),
-        )
-        .await?;
-        self.supplier_says(
-            &mut th,
-            DAY - 2 * HOUR,
-            "Thank you. Bank transfers take a few working days; we will prepare the goods meanwhile.",
-        )
-        .await?;
+        let mut vars = self.vars(&th, &deal);
+        vars.push(("reference", payment.reference.clone().unwrap_or_default()));
+        self.chat(&mut th, lines::TRANSFER_UNDER_WAY, &vars).await?;
         self.finish(&th, unread).await
     }
 
@@ -337,12 +263,9 @@ impl WorldBuilder<'_> {
                 4 * DAY,
             )
             .await?;
-        self.supplier_says(
-            &mut th,
-            4 * DAY - 5 * MINUTE,
-            "I placed the order for you in Trade Center as discussed. Please check and confirm.",
-        )
-        .await?;
+        let mut vars = self.vars(&th, &deal);
+        self.chat(&mut th, lines::PLACED_FOR_THE_BUYER, &vars)
+            .await?;
         let mut changed = terms;
         let more = deal.qty + deal.qty / 2;
         if let Some(first) = changed.lines.first_mut() {
@@ -358,22 +281,8 @@ impl WorldBuilder<'_> {
             changed,
         )
         .await?;
-        self.buyer_says(
-            &mut th,
-            2 * DAY - 5 * MINUTE,
-            &format!(
-                "I changed the quantity to {} {} in the order. Please confirm.",
-                quantity(more),
-                deal.product.unit
-            ),
-        )
-        .await?;
-        self.supplier_says(
-            &mut th,
-            2 * DAY - HOUR,
-            "Received, thank you. We are checking the material for the extra quantity and will confirm shortly.",
-        )
-        .await?;
+        vars.push(("more", quantity(more)));
+        self.chat(&mut th, lines::QUANTITY_CHANGED, &vars).await?;
         self.finish(&th, unread).await
     }
 
@@ -422,16 +331,9 @@ impl WorldBuilder<'_> {
             DAY,
         )
         .await?;
-        self.supplier_says(
-            &mut th,
-            DAY - 5 * MINUTE,
-            &format!(
-                "Dear {BUYER_FIRST_NAME}, we uploaded our pro forma invoice {pi} for {} {} and placed the order. Please check and confirm.",
-                quantity(deal.qty),
-                deal.product.unit
-            ),
-        )
-        .await?;
+        let mut vars = self.vars(&th, &deal);
+        vars.push(("pi", pi));
+        self.chat(&mut th, lines::INVOICE_UPLOADED, &vars).await?;
         Ok(())
     }
 
@@ -448,7 +350,7 @@ impl WorldBuilder<'_> {
         let vars = self.vars(&th, &deal);
         let nudge = Self::text(pick::<&str>(&mut self.rng, catalog::NUDGES), &vars);
         let at = th.last_at - self.gap();
-        self.supplier_says(&mut th, at, &nudge).await?;
+        self.says(&mut th, Party::Supplier, at, &nudge).await?;
         Ok(())
     }
 }

@@ -4,39 +4,44 @@
 use super::*;
 
 impl WorldBuilder<'_> {
-    pub(super) async fn buyer_says(
+    /// `by` writes `body` into `th` at `at`, having read what the other party wrote.
+    pub(super) async fn says(
         &mut self,
         th: &mut Thread,
+        by: Party,
         at: i64,
         body: &str,
     ) -> HttpResult<()> {
         self.at(at);
+        let (user, answering) = match by {
+            Party::Buyer => (self.buyer.clone(), th.last_supplier),
+            Party::Supplier => (self.user(Who::Supplier(th.supplier)), th.last_buyer),
+        };
         // People read what they answer.
-        if let Some(up_to) = th.last_supplier {
-            chat::mark_read(&mut self.w, self.state, &self.buyer, th.id, up_to).await?;
-        }
-        let id = MessageId::new();
-        chat::post_message(&mut self.w, self.state, &self.buyer, th.id, id, body, &[]).await?;
-        th.last_buyer = Some(id);
-        th.last_at = at;
-        Ok(())
-    }
-
-    pub(super) async fn supplier_says(
-        &mut self,
-        th: &mut Thread,
-        at: i64,
-        body: &str,
-    ) -> HttpResult<()> {
-        self.at(at);
-        let user = self.user(Who::Supplier(th.supplier));
-        if let Some(up_to) = th.last_buyer {
+        if let Some(up_to) = answering {
             chat::mark_read(&mut self.w, self.state, &user, th.id, up_to).await?;
         }
         let id = MessageId::new();
         chat::post_message(&mut self.w, self.state, &user, th.id, id, body, &[]).await?;
-        th.last_supplier = Some(id);
+        match by {
+            Party::Buyer => th.last_buyer = Some(id),
+            Party::Supplier => th.last_supplier = Some(id),
+        }
         th.last_at = at;
+        Ok(())
+    }
+
+    /// Writes a scene's scripted `lines` into `th` in order, with `vars` filled in.
+    pub(super) async fn chat(
+        &mut self,
+        th: &mut Thread,
+        lines: &[Line],
+        vars: &[(&'static str, String)],
+    ) -> HttpResult<()> {
+        for line in lines {
+            let text = Self::text(line.text, vars);
+            self.says(th, line.by, line.at, &text).await?;
+        }
         Ok(())
     }
 
@@ -93,7 +98,7 @@ impl WorldBuilder<'_> {
         th.last_buyer = Some(first);
         let quote = Self::text(pick::<&str>(&mut self.rng, catalog::QUOTES), &vars);
         let at = self.next_gap(&th);
-        self.supplier_says(&mut th, at, &quote).await?;
+        self.says(&mut th, Party::Supplier, at, &quote).await?;
 
         let mut kinds: Vec<usize> = (0..catalog::FOLLOW_UPS.len()).collect();
         kinds.shuffle(&mut self.rng);
@@ -110,10 +115,10 @@ impl WorldBuilder<'_> {
             }
             let question = Self::text(pick::<&str>(&mut self.rng, follow.questions), &vars);
             let at = self.next_gap(&th);
-            self.buyer_says(&mut th, at, &question).await?;
+            self.says(&mut th, Party::Buyer, at, &question).await?;
             let answer = Self::text(pick::<&str>(&mut self.rng, follow.answers), &vars);
             let at = self.next_gap(&th);
-            self.supplier_says(&mut th, at, &answer).await?;
+            self.says(&mut th, Party::Supplier, at, &answer).await?;
         }
         // Some orders add a second product of the same supplier.
         if self.rng.random_ratio(1, 3) && profile.products.len() > 1 {
@@ -386,7 +391,8 @@ impl WorldBuilder<'_> {
         let note = format!(
             "Good news, {BUYER_FIRST_NAME}: your order left {port} today with {carrier}. Tracking number: {tracking_number}."
         );
-        self.supplier_says(th, at - 10 * MINUTE, &note).await?;
+        self.says(th, Party::Supplier, at - 10 * MINUTE, &note)
+            .await?;
         Ok(shipped)
     }
 }
