@@ -137,6 +137,9 @@ error_codes! {
     RecordIdTaken = "record.id_taken",
     NotFound = "not_found",
     Internal = "internal",
+    /// The database gave up on this request for a conflicting one at the same moment (a
+    /// deadlock or a busy lock): nothing of it took effect; send it again.
+    ServerBusy = "server.busy",
     // The request itself.
     RequestBadCursor = "request.bad_cursor",
     RequestBadFilter = "request.bad_filter",

@@ -772,8 +772,8 @@ fn method(settings: &Settings) -> Vec<String> {
         format!(
             "**Push**: `POST /v1/sync/push` with `send_message` mutations (fresh UUIDv7 mutation and \
          message ids) in batches of {PUSH_BATCH}, round-robin over the buyer's 10 inquiries; every \
-         result must be `applied`. The server applies each mutation in its own transaction (one commit, \
-         one fsync each). Then the first batch is pushed again: the results must equal the first \
+         result must be `applied`. The server applies a batch in one transaction, each mutation in a \
+         savepoint with the record of its result (one commit, one fsync, per batch). Then the first batch is pushed again: the results must equal the first \
          ones and the `messages` table must not grow. Then {} buyers push at once, each from its own \
          client and connection.",
             settings.push_clients

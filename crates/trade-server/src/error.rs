@@ -59,6 +59,17 @@ impl HttpError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// The database gave up on this request for a conflicting one (see
+    /// `store::is_contention`): 503, nothing took effect, try again.
+    pub fn busy(err: impl std::fmt::Display) -> Self {
+        tracing::warn!(%err, "a transaction met a conflicting one");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServerBusy,
+            "The server was busy with a conflicting change; please try again.",
+        )
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(%err, "internal error");
         Self::new(
@@ -105,6 +116,9 @@ impl From<sqlx::Error> for HttpError {
                 ErrorCode::RecordIdTaken,
                 "A record with this id exists already; send it under a new id.",
             );
+        }
+        if crate::store::is_contention(&e) {
+            return HttpError::busy(e);
         }
         HttpError::internal(e)
     }

@@ -269,80 +269,78 @@ async fn apply(
     }
 }
 
-/// Applies a batch in order. Each mutation runs in its own transaction together with the
-/// record of its result, so it takes effect at most once; a mutation seen before gets
-/// its first result again, unless its id now comes with another operation, which is
-/// refused (`sync.mutation_id_reused`, nothing recorded). A server fault stops the batch
-/// (the client retries it).
+/// Applies a batch in order, in one transaction (one commit, one fsync, for the batch).
+/// Each mutation runs inside a savepoint together with the record of its result, so it
+/// takes effect at most once: a refused one is rolled back to its savepoint and only its
+/// refusal recorded. A mutation seen before (in an earlier push or earlier in this batch)
+/// gets its first result again, unless its id now comes with another operation, which is
+/// refused (`sync.mutation_id_reused`, nothing recorded). A server fault rolls the whole
+/// batch back (the client retries it; nothing of it took effect); a batch that met a
+/// conflicting transaction (a deadlock on PostgreSQL) is tried again here first.
 pub async fn push(
     state: &AppState,
     user: &AuthUser,
     mutations: Vec<Mutation>,
 ) -> HttpResult<Vec<MutationResult>> {
+    let mut tries = 1;
+    loop {
+        match push_once(state, user, &mutations).await {
+            Err(e) if e.code == ErrorCode::ServerBusy && tries < PUSH_TRIES => tries += 1,
+            answer => return answer,
+        }
+    }
+}
+
+/// How many times a batch is tried when it meets conflicting transactions.
+const PUSH_TRIES: u32 = 3;
+
+async fn push_once(
+    state: &AppState,
+    user: &AuthUser,
+    mutations: &[Mutation],
+) -> HttpResult<Vec<MutationResult>> {
+    let now = state.now();
+    let mut w = state.db.begin().await?;
     let mut results = Vec::with_capacity(mutations.len());
     for mutation in mutations {
         let key = mutation.id.to_string();
         let fingerprint = fingerprint(&mutation.op)?;
-        if let Some(stored) = store::sync::mutation_result(&state.db, user.id, &key).await? {
-            let outcome = if stored
-                .fingerprint
-                .as_ref()
-                .is_some_and(|seen| *seen != fingerprint)
-            {
-                MutationOutcome::Rejected {
-                    code: ErrorCode::SyncMutationIdReused.to_owned(),
-                    message: "This mutation id was already used for another change; \
-                              send a new change under a new id."
-                        .to_owned(),
-                    details: None,
-                }
-            } else {
-                serde_json::from_str(&stored.result).map_err(HttpError::internal)?
-            };
-            results.push(MutationResult {
-                id: mutation.id,
-                outcome,
-            });
-            continue;
-        }
-        let now = state.now();
-        let mut w = state.db.begin().await?;
-        let outcome = match apply(&mut w, state, user, mutation.op).await {
-            Ok(order_version) => {
-                w.touch(user.id, RecordKind::UnreadCounts, user.id);
-                let versions = w.flush().await?;
-                let account_version = own_version(&versions, user.id);
-                let outcome = MutationOutcome::Applied {
-                    account_version,
-                    order_version,
+        let outcome = match store::sync::mutation_result(&mut w, user.id, &key).await? {
+            Some(stored) => seen_before(&stored, &fingerprint)?,
+            None => {
+                w.savepoint().await?;
+                let outcome = match apply(&mut w, state, user, mutation.op.clone()).await {
+                    Ok(order_version) => {
+                        w.touch(user.id, RecordKind::UnreadCounts, user.id);
+                        let versions = w.flush().await?;
+                        MutationOutcome::Applied {
+                            account_version: own_version(&versions, user.id),
+                            order_version,
+                        }
+                    }
+                    Err(err) if err.status.is_server_error() => return Err(err),
+                    Err(err) => {
+                        w.rollback_to_savepoint().await?;
+                        rejected(err)
+                    }
                 };
                 let text = serde_json::to_string(&outcome).map_err(HttpError::internal)?;
-                if store::sync::record_mutation(&mut w, user.id, &key, &fingerprint, &text, now)
-                    .await?
-                {
-                    w.commit().await?;
+                let recorded =
+                    store::sync::record_mutation(&mut w, user.id, &key, &fingerprint, &text, now)
+                        .await?;
+                let outcome = if recorded {
                     outcome
                 } else {
-                    // The same mutation was applied concurrently: undo ours, replay theirs.
-                    w.rollback().await?;
-                    replay(state, user, &key).await?
-                }
-            }
-            Err(err) if err.status.is_server_error() => return Err(err),
-            Err(err) => {
-                w.rollback().await?;
-                let outcome = rejected(err);
-                let text = serde_json::to_string(&outcome).map_err(HttpError::internal)?;
-                let mut w = state.db.begin().await?;
-                if store::sync::record_mutation(&mut w, user.id, &key, &fingerprint, &text, now)
-                    .await?
-                {
-                    w.commit().await?;
-                    outcome
-                } else {
-                    w.rollback().await?;
-                    replay(state, user, &key).await?
-                }
+                    // Another request recorded this mutation first (PostgreSQL: it
+                    // committed while this one worked): undo ours, answer with theirs.
+                    w.rollback_to_savepoint().await?;
+                    let stored = store::sync::mutation_result(&mut w, user.id, &key)
+                        .await?
+                        .ok_or_else(|| HttpError::internal("mutation result vanished"))?;
+                    seen_before(&stored, &fingerprint)?
+                };
+                w.release_savepoint().await?;
+                outcome
             }
         };
         results.push(MutationResult {
@@ -350,7 +348,30 @@ pub async fn push(
             outcome,
         });
     }
+    w.commit().await?;
     Ok(results)
+}
+
+/// The answer to a mutation whose id was recorded before: its first result, or a refusal
+/// when the id now comes with another operation.
+fn seen_before(
+    stored: &store::sync::RecordedMutation,
+    fingerprint: &str,
+) -> HttpResult<MutationOutcome> {
+    if stored
+        .fingerprint
+        .as_ref()
+        .is_some_and(|seen| seen != fingerprint)
+    {
+        return Ok(MutationOutcome::Rejected {
+            code: ErrorCode::SyncMutationIdReused.to_owned(),
+            message: "This mutation id was already used for another change; \
+                      send a new change under a new id."
+                .to_owned(),
+            details: None,
+        });
+    }
+    serde_json::from_str(&stored.result).map_err(HttpError::internal)
 }
 
 /// What a mutation asks for, as a hash of its operation's canonical JSON.
@@ -367,11 +388,4 @@ fn own_version(versions: &[(String, i64)], account: AccountId) -> i64 {
         .find(|(a, _)| *a == me)
         .map(|(_, v)| *v)
         .unwrap_or(0)
-}
-
-async fn replay(state: &AppState, user: &AuthUser, key: &str) -> HttpResult<MutationOutcome> {
-    let stored = store::sync::mutation_result(&state.db, user.id, key)
-        .await?
-        .ok_or_else(|| HttpError::internal("mutation result vanished"))?;
-    serde_json::from_str(&stored.result).map_err(HttpError::internal)
 }

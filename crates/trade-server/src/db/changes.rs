@@ -28,6 +28,14 @@ pub struct Write {
     changes: BTreeMap<String, BTreeMap<(RecordKind, String), bool>>,
     /// Versions assigned by `flush`, poked after commit.
     flushed: Vec<(String, i64)>,
+    /// What `changes` and `flushed` were at the savepoint, if one is set.
+    saved: Option<Saved>,
+}
+
+/// The noted changes at a savepoint (the database keeps the rest).
+struct Saved {
+    changes: BTreeMap<String, BTreeMap<(RecordKind, String), bool>>,
+    flushed: usize,
 }
 
 impl Deref for Write {
@@ -51,6 +59,7 @@ impl Write {
             live,
             changes: BTreeMap::new(),
             flushed: Vec::new(),
+            saved: None,
         }
     }
 
@@ -128,6 +137,36 @@ impl Write {
             self.live.poke(account, *version);
         }
         Ok(self.flushed)
+    }
+
+    /// Sets the point `rollback_to_savepoint` returns to: the statements run after it and
+    /// the changes noted after it are undone then, the rest of the transaction kept. One
+    /// savepoint at a time (a new one replaces it); `release_savepoint` keeps everything.
+    pub async fn savepoint(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::Executor::execute(&mut *self.tx, "SAVEPOINT write_step").await?;
+        self.saved = Some(Saved {
+            changes: self.changes.clone(),
+            flushed: self.flushed.len(),
+        });
+        Ok(())
+    }
+
+    /// Undoes everything since `savepoint` (which stays set). Also the way out of a failed
+    /// statement on PostgreSQL, where the transaction refuses everything else until then.
+    pub async fn rollback_to_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::Executor::execute(&mut *self.tx, "ROLLBACK TO SAVEPOINT write_step").await?;
+        if let Some(saved) = &self.saved {
+            self.changes = saved.changes.clone();
+            self.flushed.truncate(saved.flushed);
+        }
+        Ok(())
+    }
+
+    /// Keeps what was done since `savepoint`, and forgets the savepoint.
+    pub async fn release_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::Executor::execute(&mut *self.tx, "RELEASE SAVEPOINT write_step").await?;
+        self.saved = None;
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {

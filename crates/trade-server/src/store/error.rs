@@ -26,6 +26,11 @@ pub enum StoreError {
     /// A row the store cannot read back (a value no code writes): a server fault.
     #[error("unreadable row: {0}")]
     Corrupt(String),
+    /// The database gave up on this transaction for a conflicting one (PostgreSQL
+    /// deadlock or serialization failure, SQLite still locked after its busy timeout):
+    /// nothing of it took effect, and trying again may succeed.
+    #[error("the transaction met a conflicting one: {0}")]
+    Contended(sqlx::Error),
     #[error(transparent)]
     Db(sqlx::Error),
 }
@@ -42,14 +47,30 @@ impl StoreError {
 impl From<sqlx::Error> for StoreError {
     /// A unique-key violation is a client's id colliding with an existing record (ids of
     /// inquiries, messages, orders and payments come from clients): a refusal, not a
-    /// fault. Everything else is the database's.
+    /// fault. A conflict between transactions is worth a retry. Everything else is the
+    /// database's.
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {
             return StoreError::IdTaken;
         }
+        if is_contention(&e) {
+            return StoreError::Contended(e);
+        }
         StoreError::Db(e)
+    }
+}
+
+/// PostgreSQL's deadlock_detected and serialization_failure; SQLite's BUSY and LOCKED
+/// (a lock still held when the busy timeout ran out).
+pub fn is_contention(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            Some("40P01" | "40001" | "5" | "6" | "517")
+        ),
+        _ => false,
     }
 }
 
@@ -73,6 +94,7 @@ impl From<StoreError> for HttpError {
                 "This document was sent or attached to an order and is kept as a record.",
             ),
             StoreError::Corrupt(what) => HttpError::internal(what),
+            StoreError::Contended(e) => HttpError::busy(e),
             StoreError::Db(e) => HttpError::internal(e),
         }
     }

@@ -10,7 +10,7 @@ pub mod orders;
 pub mod payments;
 pub mod sync;
 
-pub use error::{StoreError, StoreResult};
+pub use error::{StoreError, StoreResult, is_contention};
 
 /// Keyset cursor of a page: `{millis}.{id}` of the last item of the previous page.
 pub fn encode_cursor(at: i64, id: &str) -> String {

@@ -113,9 +113,10 @@ pub async fn account_version(db: &Db, account: AccountId) -> StoreResult<i64> {
     })
 }
 
-/// The stored result of a pushed mutation, if it was seen before.
+/// The stored result of a pushed mutation, if it was seen before: as this transaction
+/// sees it (a mutation recorded earlier in it counts).
 pub async fn mutation_result(
-    db: &Db,
+    w: &mut Write,
     account: AccountId,
     mutation: &str,
 ) -> StoreResult<Option<RecordedMutation>> {
@@ -124,7 +125,7 @@ pub async fn mutation_result(
     )
     .bind(account.to_string())
     .bind(mutation)
-    .fetch_optional(db.pool())
+    .fetch_optional(w.conn())
     .await?;
     row.map(|r| {
         Ok(RecordedMutation {

@@ -520,6 +520,100 @@ async fn a_reused_or_colliding_mutation_id_is_refused_per_mutation_and_changes_n
     s.running.shutdown().await;
 }
 
+/// A batch is applied in one transaction, each mutation inside a savepoint: a refused
+/// mutation leaves nothing of what it did before it failed (here an inquiry opened with
+/// a first message whose id is taken), the mutations around it stay applied, a mutation
+/// repeated inside the batch answers as it did the first time, and a pull afterwards
+/// equals the server's state.
+#[tokio::test]
+async fn a_batch_keeps_what_succeeds_around_its_refusals_and_repeats() {
+    let s = TestServer::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let mut replica = Replica::default();
+    replica.pull(&s, &buyer, 50).await;
+    let stranger = s.register("buyer", "Bob Stranger").await;
+    let theirs = s
+        .ok(
+            "/v1/inquiries",
+            &stranger,
+            json!({ "supplier": supplier.id, "product": "Desk", "message": "Hi" }),
+        )
+        .await;
+    let their_inquiry = theirs["id"].as_str().unwrap().to_owned();
+    let (_, their_thread) = s
+        .get(
+            &format!("/v1/inquiries/{their_inquiry}/messages"),
+            &stranger,
+        )
+        .await;
+    let their_message = their_thread["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let message = |m: &str, body: &str| json!({ "op": "send_message", "inquiry": inquiry, "message": m, "body": body });
+    let (first, second, reused) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    let (a, b) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    let half_opened = uuid::Uuid::now_v7().to_string();
+    let batch = json!({ "mutations": [
+        mutation(&first.to_string(), message(&a, "A, written offline.")),
+        mutation(&uuid::Uuid::now_v7().to_string(), json!({ "op": "open_inquiry",
+            "inquiry": half_opened, "supplier": supplier.id, "product": "Lamp",
+            "message": their_message, "body": "Hello" })),
+        mutation(&first.to_string(), message(&a, "A, written offline.")),
+        mutation(&second.to_string(), message(&b, "B, written offline.")),
+        mutation(&first.to_string(), message(&reused.to_string(), "Not A.")),
+    ]});
+    let (status, out) = s.post("/v1/sync/push", &buyer, batch).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results[0]["outcome"], "applied", "{out}");
+    assert_eq!(results[1]["outcome"], "rejected", "{out}");
+    assert_eq!(results[1]["code"], "record.id_taken", "{out}");
+    assert_eq!(
+        results[2], results[0],
+        "the repeat answers as the first did"
+    );
+    assert_eq!(results[3]["outcome"], "applied", "{out}");
+    assert!(
+        results[3]["account_version"].as_i64() > results[0]["account_version"].as_i64(),
+        "{out}"
+    );
+    assert_eq!(results[4]["code"], "sync.mutation_id_reused", "{out}");
+
+    // Nothing of the refused mutation: no inquiry, and the other buyer's message as it was.
+    let (status, _) = s.get(&format!("/v1/inquiries/{half_opened}"), &buyer).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, still) = s
+        .get(
+            &format!("/v1/inquiries/{their_inquiry}/messages"),
+            &stranger,
+        )
+        .await;
+    assert_eq!(still["items"].as_array().unwrap().len(), 1, "{still}");
+    let (_, thread) = s
+        .get(
+            &format!("/v1/inquiries/{inquiry}/messages?limit=200"),
+            &buyer,
+        )
+        .await;
+    let bodies: Vec<&str> = thread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .filter(|b| b.contains("written offline") || *b == "Not A.")
+        .collect();
+    assert_eq!(bodies.len(), 2, "A and B once each: {bodies:?}");
+    replica.pull(&s, &buyer, 50).await;
+    assert_converged(&s, &buyer, &replica).await;
+    s.running.shutdown().await;
+}
+
 /// Reads SSE events from a streaming response until `want` or the deadline.
 async fn next_event(
     stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
