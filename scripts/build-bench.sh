@@ -51,6 +51,8 @@ timed() { # NAME LOG CMD...
   shift 2
   local start=$SECONDS status=0
   /usr/bin/time -f '%M' -o "$work/logs/$name.rss" "$@" >"$log" 2>&1 || status=$?
+  # time(1) writes "Command exited with non-zero status N" above the figure on a failure.
+  tail -n 1 "$work/logs/$name.rss" >"$work/logs/$name.rss.tmp" && mv "$work/logs/$name.rss.tmp" "$work/logs/$name.rss"
   echo "$((SECONDS - start))" >"$work/logs/$name.seconds"
   echo "$status" >"$work/logs/$name.status"
   echo "$name: $((SECONDS - start)) s, exit $status"

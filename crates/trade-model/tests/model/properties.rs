@@ -960,7 +960,14 @@ proptest! {
 fn random_walks_reach_every_status() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::{Config, TestRunner};
-    let mut runner = TestRunner::new(Config::default());
+    // A fixed seed: which statuses 300 random walks reach must not depend on the run
+    // (with a random one, a rare run missed one and failed).
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
     let strategy = (
         any::<bool>(),
         terms_gen(1),

@@ -83,9 +83,11 @@ impl ServerProcess {
             "--settle-card-payments-after",
             "1",
         ])
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,trade_server=info")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::from(
+            log.try_clone().expect("the log file's second handle"),
+        ))
         .stderr(Stdio::from(log));
         self.child = Some(cmd.spawn().expect("start trade-server"));
     }
@@ -305,6 +307,8 @@ async fn answered(
     let (started, since) = (Instant::now(), jiff::Timestamp::now());
     let deadline = started + ANSWER_DEADLINE;
     let mut last = String::from("nothing yet");
+    // Every kind of answer the tries got, and how often: what a stuck request was told.
+    let mut told: BTreeMap<String, u64> = BTreeMap::new();
     let mut tries = 0u64;
     loop {
         if Instant::now() >= deadline {
@@ -314,7 +318,7 @@ async fn answered(
                 .unwrap_or_default();
             panic!(
                 "{what} got no answer in {ANSWER_DEADLINE:?} ({tries} tries since {since}); \
-                 the last: {last}"
+                 the last: {last}; all of them: {told:?}"
             );
         }
         tries += 1;
@@ -338,6 +342,8 @@ async fn answered(
             }
             Err(e) => last = format!("no response: {e}"),
         }
+        let kind = last.split(':').next().unwrap_or_default().to_owned();
+        *told.entry(kind).or_default() += 1;
         retries.fetch_add(1, Ordering::Relaxed);
         let pause = rand::rng().random_range(10..60);
         tokio::time::sleep(Duration::from_millis(pause)).await;

@@ -21,8 +21,8 @@ struct Replica {
 }
 
 impl Replica {
-    /// Applies one page; returns whether more remain.
-    async fn pull_page(&mut self, s: &TestServer, u: &User, limit: i64) -> bool {
+    /// Applies one page; returns how many changes it held and whether more remain.
+    async fn pull_page(&mut self, s: &TestServer, u: &User, limit: i64) -> (usize, bool) {
         let (status, page) = s
             .get(
                 &format!("/v1/sync/pull?cursor={}&limit={limit}", self.cursor),
@@ -30,7 +30,8 @@ impl Replica {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        for c in page["changes"].as_array().unwrap() {
+        let changes = page["changes"].as_array().unwrap();
+        for c in changes {
             let key = (
                 c["kind"].as_str().unwrap().to_owned(),
                 c["id"].as_str().unwrap().to_owned(),
@@ -39,30 +40,16 @@ impl Replica {
                 .insert(key, c.get("record").map(|r| r["data"].clone()));
         }
         self.cursor = page["next_cursor"].as_str().unwrap().to_owned();
-        page["has_more"].as_bool().unwrap()
+        (changes.len(), page["has_more"].as_bool().unwrap())
     }
 
+    /// Applies pages until none remain; returns how many changes they held.
     async fn pull(&mut self, s: &TestServer, u: &User, limit: i64) -> usize {
         let mut applied = 0;
         loop {
-            let (status, page) = s
-                .get(
-                    &format!("/v1/sync/pull?cursor={}&limit={limit}", self.cursor),
-                    u,
-                )
-                .await;
-            assert_eq!(status, StatusCode::OK, "{page}");
-            for c in page["changes"].as_array().unwrap() {
-                let key = (
-                    c["kind"].as_str().unwrap().to_owned(),
-                    c["id"].as_str().unwrap().to_owned(),
-                );
-                self.records
-                    .insert(key, c.get("record").map(|r| r["data"].clone()));
-                applied += 1;
-            }
-            self.cursor = page["next_cursor"].as_str().unwrap().to_owned();
-            if !page["has_more"].as_bool().unwrap() {
+            let (n, more) = self.pull_page(s, u, limit).await;
+            applied += n;
+            if !more {
                 return applied;
             }
         }
