@@ -109,6 +109,16 @@ pub async fn apply_in(
             now,
         )
         .await?;
+        // Ended by another step than its outcome (its processing window expired): the
+        // Pay Now request waiting on it is over too, and a retry with its key is a new
+        // attempt, as after a charge that never happened; never "still processing" for
+        // ever. (An outcome's own step leaves the key to `payments::card::settle`.)
+        if !matches!(
+            action,
+            OrderAction::PaymentSucceeded { .. } | OrderAction::PaymentFailed { .. }
+        ) {
+            store::idempotency::forget_payment(tx, &pending.payment_id.to_string()).await?;
+        }
     }
     Ok((after, actor))
 }

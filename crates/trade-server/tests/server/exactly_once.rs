@@ -660,3 +660,70 @@ async fn a_card_payment_whose_gateway_answer_was_lost_is_settled_after_a_restart
         drop(first);
     }
 }
+
+/// A card payment whose gateway never answers stays processing until its window ends
+/// (seven working days); then the order is payable again, and the Pay Now request's key
+/// is free with it: a retry under the same key is a new attempt, never "still
+/// processing" for ever.
+#[tokio::test]
+async fn a_card_payment_that_expired_while_processing_frees_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = crate::support::database_url().await;
+    let clock = TestClock::new("2026-11-26T09:00:00Z".parse().unwrap());
+    let books = sandbox_books(dir.path(), &database_url).await;
+    let url = database_url.clone();
+    let s = TestServer::start_in(dir.path(), clock.clone(), move |config| {
+        config.database_url = url;
+        config.gateway = Some(Arc::new(Unanswering {
+            books,
+            charges: false,
+        }));
+        config.pay_now_hold = Duration::from_millis(200);
+    })
+    .await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let order = payable_order(&s, &buyer, &supplier, "Steel frame").await;
+    let path = format!("/v1/orders/{order}/payments");
+    let body =
+        json!({ "method": "card", "amount_minor": 10_000, "card": card("4242424242424242") });
+    let pay = async |token: &str| {
+        s.send(
+            reqwest::Method::POST,
+            &path,
+            Some(token),
+            Some(body.clone()),
+            &[("idempotency-key", "pay-1")],
+        )
+        .await
+    };
+    let (status, first) = pay(&buyer.token).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{first}");
+    assert_eq!(first["code"], "payment.processing");
+    let stuck = first["details"]["payment_id"].clone();
+
+    s.advance(SignedDuration::from_hours(14 * 24));
+    let buyer = s.login(&buyer.email).await;
+    s.wait_for(&format!("/v1/orders/{order}"), &buyer, |o| {
+        o["order"]["status"] == "ordered"
+    })
+    .await;
+    // The same key again: a new payment (still waiting on the silent gateway), not the
+    // expired one.
+    let (status, again) = pay(&buyer.token).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(again["code"], "payment.processing");
+    assert_ne!(again["details"]["payment_id"], stuck, "{again}");
+    let (_, payments) = s.get(&path, &buyer).await;
+    let statuses: Vec<&str> = payments
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 2, "{payments}");
+    assert!(
+        statuses.contains(&"failed") && statuses.contains(&"processing"),
+        "{payments}"
+    );
+}
