@@ -409,6 +409,24 @@ async fn pushed_mutations_apply_at_most_once_and_rejections_carry_their_reason()
     s.running.shutdown().await;
 }
 
+/// `stranger` asks `supplier` about a desk: the inquiry's id and its first message's id
+/// (ids another account's records hold).
+async fn their_inquiry(s: &TestServer, stranger: &User, supplier: &User) -> (String, String) {
+    let theirs = s
+        .ok(
+            "/v1/inquiries",
+            stranger,
+            json!({ "supplier": supplier.id, "product": "Desk", "message": "Hi" }),
+        )
+        .await;
+    let inquiry = theirs["id"].as_str().unwrap().to_owned();
+    let (_, thread) = s
+        .get(&format!("/v1/inquiries/{inquiry}/messages"), stranger)
+        .await;
+    let message = thread["items"][0]["id"].as_str().unwrap().to_owned();
+    (inquiry, message)
+}
+
 #[tokio::test]
 async fn a_reused_or_colliding_mutation_id_is_refused_per_mutation_and_changes_nothing() {
     let s = TestServer::start().await;
@@ -451,21 +469,7 @@ async fn a_reused_or_colliding_mutation_id_is_refused_per_mutation_and_changes_n
 
     // Ids that another account's records hold: a message, an inquiry, an order. Each a
     // refusal with its code (never a 500), and the other records are untouched.
-    let (_, theirs) = s
-        .post(
-            "/v1/inquiries",
-            &stranger,
-            json!({ "supplier": supplier.id, "product": "Desk", "message": "Hi" }),
-        )
-        .await;
-    let their_inquiry = theirs["id"].as_str().unwrap().to_owned();
-    let (_, their_thread) = s
-        .get(
-            &format!("/v1/inquiries/{their_inquiry}/messages"),
-            &stranger,
-        )
-        .await;
-    let their_message = their_thread["items"][0]["id"].as_str().unwrap().to_owned();
+    let (their_inquiry, their_message) = their_inquiry(&s, &stranger, &supplier).await;
     let (_, their_order) = s
         .post(
             "/v1/orders",
@@ -519,21 +523,7 @@ async fn a_batch_keeps_what_succeeds_around_its_refusals_and_repeats() {
     let mut replica = Replica::default();
     replica.pull(&s, &buyer, 50).await;
     let stranger = s.register("buyer", "Bob Stranger").await;
-    let theirs = s
-        .ok(
-            "/v1/inquiries",
-            &stranger,
-            json!({ "supplier": supplier.id, "product": "Desk", "message": "Hi" }),
-        )
-        .await;
-    let their_inquiry = theirs["id"].as_str().unwrap().to_owned();
-    let (_, their_thread) = s
-        .get(
-            &format!("/v1/inquiries/{their_inquiry}/messages"),
-            &stranger,
-        )
-        .await;
-    let their_message = their_thread["items"][0]["id"].as_str().unwrap().to_owned();
+    let (their_inquiry, their_message) = their_inquiry(&s, &stranger, &supplier).await;
 
     let message = |m: &str, body: &str| json!({ "op": "send_message", "inquiry": inquiry, "message": m, "body": body });
     let (first, second, reused) = (
