@@ -427,6 +427,15 @@ async fn their_inquiry(s: &TestServer, stranger: &User, supplier: &User) -> (Str
     (inquiry, message)
 }
 
+/// The inquiry `their_inquiry` made still holds only its first message, as it was.
+async fn assert_untouched(s: &TestServer, stranger: &User, their_inquiry: &str) {
+    let (_, still) = s
+        .get(&format!("/v1/inquiries/{their_inquiry}/messages"), stranger)
+        .await;
+    assert_eq!(still["items"].as_array().unwrap().len(), 1, "{still}");
+    assert_eq!(still["items"][0]["body"], "Hi");
+}
+
 #[tokio::test]
 async fn a_reused_or_colliding_mutation_id_is_refused_per_mutation_and_changes_nothing() {
     let s = TestServer::start().await;
@@ -498,14 +507,7 @@ async fn a_reused_or_colliding_mutation_id_is_refused_per_mutation_and_changes_n
             "{out}"
         );
     }
-    let (_, still) = s
-        .get(
-            &format!("/v1/inquiries/{their_inquiry}/messages"),
-            &stranger,
-        )
-        .await;
-    assert_eq!(still["items"].as_array().unwrap().len(), 1, "{still}");
-    assert_eq!(still["items"][0]["body"], "Hi");
+    assert_untouched(&s, &stranger, &their_inquiry).await;
     let (_, order) = s.get(&format!("/v1/orders/{their_order}"), &stranger).await;
     assert_eq!(order["order"]["terms"]["lines"][0]["product"], "Chair");
     s.running.shutdown().await;
@@ -565,13 +567,7 @@ async fn a_batch_keeps_what_succeeds_around_its_refusals_and_repeats() {
     // Nothing of the refused mutation: no inquiry, and the other buyer's message as it was.
     let (status, _) = s.get(&format!("/v1/inquiries/{half_opened}"), &buyer).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, still) = s
-        .get(
-            &format!("/v1/inquiries/{their_inquiry}/messages"),
-            &stranger,
-        )
-        .await;
-    assert_eq!(still["items"].as_array().unwrap().len(), 1, "{still}");
+    assert_untouched(&s, &stranger, &their_inquiry).await;
     let (_, thread) = s
         .get(
             &format!("/v1/inquiries/{inquiry}/messages?limit=200"),
