@@ -184,15 +184,15 @@ impl WorldBuilder<'_> {
         let po = format!("NW-PO-{}", self.rng.random_range(10000..99999));
         let profile = self.suppliers[supplier].profile;
         let mut terms = self.terms(&th, &deal, None, vec![])?;
-        let mut lines = vec![
+        let mut page = vec![
             format!("PURCHASE CONTRACT {po}"),
             String::new(),
             format!("Buyer:  {BUYER_COMPANY}, Großer Burstah 12, 20457 Hamburg, Germany"),
             format!("Seller: {}, {}", profile.company, profile.country),
             String::new(),
         ];
-        lines.extend(item_lines(&terms, " — ", '×'));
-        lines.extend([
+        page.extend(item_lines(&terms, " — ", '×'));
+        page.extend([
             String::new(),
             format!(
                 "Delivery: {} {}, ship by {}.",
@@ -201,7 +201,7 @@ impl WorldBuilder<'_> {
             "Payment: in full through Trade Center before shipment.".to_owned(),
             format!("Remarks: {}", terms.remarks),
         ]);
-        let contract = docs::text(&lines);
+        let contract = docs::text(&page);
         let doc = docs::keep(
             &mut self.w,
             self.state,
@@ -294,15 +294,15 @@ impl WorldBuilder<'_> {
         let pi = format!("PI-{}", self.rng.random_range(10000..99999));
         let profile = self.suppliers[supplier].profile;
         let mut terms = self.terms(&th, &deal, Some(30), vec![])?;
-        let mut lines = vec![
+        let mut page = vec![
             format!("Seller: {} ({})", profile.company, profile.country),
             format!("Buyer:  {BUYER_COMPANY}, Hamburg, Germany"),
             format!("Date: {}", trade_model::time::utc_date(self.state.now())),
             String::new(),
         ];
-        lines.extend(item_lines(&terms, "   ", 'x'));
+        page.extend(item_lines(&terms, "   ", 'x'));
         let total = terms.total().map(|m| m.to_string()).unwrap_or_default();
-        lines.extend([
+        page.extend([
             String::new(),
             format!("Total: {total}"),
             format!(
@@ -312,7 +312,7 @@ impl WorldBuilder<'_> {
             "Payment: 30% deposit, balance before shipment, through Trade Center only.".to_owned(),
             format!("Remarks: {}", terms.remarks),
         ]);
-        let pdf = docs::pdf(&format!("PRO FORMA INVOICE {pi}"), &lines);
+        let pdf = docs::pdf(&format!("PRO FORMA INVOICE {pi}"), &page);
         let supplier_id = self.suppliers[supplier].user.id;
         let doc = docs::keep(
             &mut self.w,
