@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 use trade_model::api::{LoginRequest, RefreshRequest, Session};
 use trade_model::api::{PaymentQuote, PaymentResult};
 use trade_model::entities::DocumentMeta;
-use trade_model::sync::{Mutation, Poke, PullResponse, PushRequest, PushResponse};
+use trade_model::sync::{
+    Mutation, Poke, PullResponse, PushRequest, PushResponse, SnapshotResponse,
+};
 use trade_model::{DocumentId, OrderId};
 
 use crate::error::{ClientCode, ClientError, Result};
@@ -121,6 +123,23 @@ impl Api {
         let resp = self
             .http
             .get(self.url("/v1/sync/pull"))
+            .query(&[("cursor", cursor), ("limit", &limit.to_string())])
+            .bearer_auth(access)
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    /// One page of a first sync's walk of the account's current state (newest first).
+    pub async fn snapshot(
+        &self,
+        access: &str,
+        cursor: &str,
+        limit: i64,
+    ) -> Result<SnapshotResponse> {
+        let resp = self
+            .http
+            .get(self.url("/v1/sync/snapshot"))
             .query(&[("cursor", cursor), ("limit", &limit.to_string())])
             .bearer_auth(access)
             .send()

@@ -22,7 +22,7 @@ use tokio::sync::{Mutex, Notify, broadcast, watch};
 use trade_model::api::Session;
 use trade_model::api::{PayRequest, PaymentQuote, PaymentResult};
 use trade_model::entities::Account;
-use trade_model::sync::MutationOutcome;
+use trade_model::sync::{MutationOutcome, SnapshotResponse};
 use trade_model::{AccountId, DocumentId, OrderId};
 
 use crate::api::{Api, LiveEvent};
@@ -34,6 +34,9 @@ use crate::store::LocalStore;
 
 const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(5);
 const PULL_LIMIT: i64 = 500;
+/// A first sync's pages are as large as the server gives: fewer round trips, and one
+/// transaction (one fsync) per thousand records.
+const SNAPSHOT_LIMIT: i64 = trade_model::sync::MAX_PULL_LIMIT;
 const PUSH_BATCH: usize = 100;
 
 mod files;
@@ -378,7 +381,58 @@ impl Engine {
         }
     }
 
+    /// A first sync: the account's current state, newest first, page by page. Each page
+    /// is fetched while the one before it is applied; where the walk stands is kept with
+    /// each page, so a restart goes on from there. The feed follows from the walk's
+    /// version.
+    async fn first_sync(&self) -> Result<()> {
+        let mut done = 0u64;
+        let mut total = None;
+        let mut page = self
+            .snapshot_page(self.inner.store.snapshot_cursor()?)
+            .await?;
+        loop {
+            if let Some(t) = page.total_estimate {
+                total = Some(u64::try_from(t).unwrap_or(0));
+            }
+            done += page.changes.len() as u64;
+            let last = !page.has_more;
+            let next_cursor = page.next_cursor.clone();
+            let store = self.clone();
+            let apply = tokio::task::spawn_blocking(move || {
+                store.inner.store.apply_snapshot_page(
+                    &page.changes,
+                    &page.next_cursor,
+                    last.then_some(page.feed_cursor.as_str()),
+                    Timestamp::now(),
+                )
+            });
+            if last {
+                applied(apply.await)?;
+                self.bump();
+                return Ok(());
+            }
+            let (done_applying, next) = tokio::join!(apply, self.snapshot_page(next_cursor));
+            applied(done_applying)?;
+            self.bump();
+            self.set_connection(Connection::Syncing { done, total }, None);
+            page = next?;
+        }
+    }
+
+    async fn snapshot_page(&self, cursor: String) -> Result<SnapshotResponse> {
+        let api = self.inner.api.clone();
+        self.authed(|access| {
+            let (api, cursor) = (api.clone(), cursor.clone());
+            async move { api.snapshot(&access, &cursor, SNAPSHOT_LIMIT).await }
+        })
+        .await
+    }
+
     async fn pull_all(&self) -> Result<()> {
+        if self.inner.store.cursor()?.is_empty() {
+            self.first_sync().await?;
+        }
         let mut done = 0u64;
         let mut total = None;
         // An initial sync brings history, not news: nothing to notify.
@@ -560,6 +614,12 @@ impl Engine {
 }
 
 /// Saves the refresh token in the keyring; false (session only) when none is reachable.
+/// The answer of a page applied on the blocking pool; a panic there (a bug) becomes an
+/// error, so the loop backs off and tries again rather than taking the app down.
+fn applied<T>(joined: std::result::Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
+    joined.map_err(|e| ClientError::Io(std::io::Error::other(format!("applying a page: {e}"))))?
+}
+
 async fn keep_refresh_token(
     creds: &Arc<dyn CredentialStore>,
     key: &CredentialKey,

@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(documents::meta, documents::delete))
         .routes(routes!(documents::content))
         .routes(routes!(sync::pull))
+        .routes(routes!(sync::snapshot))
         .routes(routes!(sync::push))
         .routes(routes!(sync::events))
         .merge(idempotent)

@@ -10,7 +10,7 @@ use trade_model::dispute::DisputeAction;
 use trade_model::order::{OrderAction, PaymentMethod};
 use trade_model::sync::{
     Change, Mutation, MutationOp, MutationOutcome, MutationResult, OrderHistory, OrderVersion,
-    PullResponse, RecordKind, SyncRecord,
+    PullResponse, RecordKind, SnapshotResponse, SyncRecord,
 };
 use trade_model::{AccountId, DocumentId, OrderId, PaymentId};
 
@@ -20,7 +20,7 @@ use crate::error::{HttpError, HttpResult};
 use crate::orders::{self, view_for};
 use crate::state::AppState;
 use crate::store;
-use crate::store::sync::Cursor;
+use crate::store::sync::{Cursor, SnapshotCursor};
 
 /// One page of `user`'s changes after `cursor`.
 pub async fn pull(
@@ -55,8 +55,72 @@ pub async fn pull(
             .encode()
         })
         .unwrap_or_else(|| after.encode());
-    let records = load(state, user, &rows).await?;
-    let changes = rows
+    Ok(PullResponse {
+        changes: changes_of(state, user, &rows).await?,
+        next_cursor,
+        has_more,
+        account_version,
+        total_estimate,
+    })
+}
+
+/// One page of a first sync: `user`'s records as they are now, most recently changed
+/// first (see [`SnapshotResponse`]).
+pub async fn snapshot(
+    state: &AppState,
+    user: &AuthUser,
+    cursor: &str,
+    limit: i64,
+) -> HttpResult<SnapshotResponse> {
+    let mut at = SnapshotCursor::decode(cursor).ok_or_else(|| {
+        HttpError::bad_request(
+            ErrorCode::SyncBadCursor,
+            "The snapshot cursor is not valid.",
+        )
+    })?;
+    let limit = limit.clamp(1, trade_model::sync::MAX_PULL_LIMIT);
+    let total_estimate = if cursor.is_empty() {
+        // Everything up to this version is visible (versions commit in order), and what
+        // comes after it is the feed's to bring.
+        at.upto = store::sync::account_version(&state.db, user.id).await?;
+        Some(store::sync::snapshot_size(&state.db, user.id, at.upto).await?)
+    } else {
+        None
+    };
+    let mut rows = store::sync::snapshot_after(&state.db, user.id, &at, limit + 1).await?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    if let Some(last) = rows.last() {
+        at.after = Some(Cursor {
+            version: last.version,
+            kind: last.kind.as_str().to_owned(),
+            record_id: last.record_id.clone(),
+        });
+    }
+    Ok(SnapshotResponse {
+        changes: changes_of(state, user, &rows).await?,
+        next_cursor: at.encode(),
+        has_more,
+        // A bare version is a position before that version's rows: the feed goes on
+        // from the one after the walk's.
+        feed_cursor: Cursor {
+            version: at.upto.saturating_add(1),
+            ..Cursor::default()
+        }
+        .encode(),
+        total_estimate,
+    })
+}
+
+/// The feed rows with each record's current state; a record gone or no longer visible
+/// is a tombstone.
+async fn changes_of(
+    state: &AppState,
+    user: &AuthUser,
+    rows: &[store::sync::FeedRow],
+) -> HttpResult<Vec<Change>> {
+    let mut records = load(state, user, rows).await?;
+    Ok(rows
         .iter()
         .map(|r| Change {
             version: r.version,
@@ -65,17 +129,10 @@ pub async fn pull(
             record: if r.removed {
                 None
             } else {
-                records.get(&(r.kind, r.record_id.clone())).cloned()
+                records.remove(&(r.kind, r.record_id.clone()))
             },
         })
-        .collect();
-    Ok(PullResponse {
-        changes,
-        next_cursor,
-        has_more,
-        account_version,
-        total_estimate,
-    })
+        .collect())
 }
 
 /// The current state of each non-removed row, as `user` sees it. Rows whose record is

@@ -222,12 +222,66 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
 
 fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
     if let Some(t) = table(kind) {
-        tx.execute(&format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
+        exec(tx, &format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
     }
     unindex(tx, RecordKind::as_str(kind), id)
 }
 
+/// Keeps the undo of queued actions on an order or inquiry row the server just
+/// overwrote pointing at the server's state (what a refusal restores).
+fn rebase_undo_of(tx: &Transaction<'_>, change: &Change) -> Result<()> {
+    if let (RecordKind::Order | RecordKind::Inquiry, Some(table)) =
+        (change.kind, table(change.kind))
+    {
+        let server = match &change.record {
+            Some(SyncRecord::Order(view)) => Some(json(view)?),
+            Some(SyncRecord::Inquiry(inquiry)) => Some(json(inquiry)?),
+            _ => None,
+        };
+        crate::outbox::rebase_undo(tx, table, &change.id, server)?;
+    }
+    Ok(())
+}
+
 impl LocalStore {
+    /// Where an unfinished first sync's walk stands ("" when none is under way).
+    pub fn snapshot_cursor(&self) -> Result<String> {
+        Ok(self.meta("snapshot_cursor")?.unwrap_or_default())
+    }
+
+    /// Applies a page of a first sync's walk and where the walk stands, atomically. The
+    /// last page (`feed_cursor` given) ends the walk: the pull cursor takes its place.
+    /// Nothing is looked up first: a first sync brings history, which notifies nothing.
+    pub fn apply_snapshot_page(
+        &self,
+        changes: &[Change],
+        next_cursor: &str,
+        feed_cursor: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for change in changes {
+            match &change.record {
+                Some(record) => put(&tx, record)?,
+                None => remove(&tx, change.kind, &change.id)?,
+            }
+            rebase_undo_of(&tx, change)?;
+        }
+        let set = "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+                   ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        match feed_cursor {
+            None => exec(&tx, set, params!["snapshot_cursor", next_cursor])?,
+            Some(feed) => {
+                exec(&tx, set, params!["cursor", feed])?;
+                exec(&tx, "DELETE FROM meta WHERE key = 'snapshot_cursor'", [])?
+            }
+        };
+        crate::outbox::rebase(&tx, now)?;
+        tx.commit()?;
+        Ok(changes.len())
+    }
+
     /// Applies a pulled page and its cursor atomically, then re-applies the predicted
     /// effects of actions still queued, so the user keeps seeing what they did.
     pub fn apply_page(
@@ -249,18 +303,7 @@ impl LocalStore {
                 Some(record) => put(&tx, record)?,
                 None => remove(&tx, change.kind, &change.id)?,
             }
-            // What a refusal of a queued action on this row restores (orders and
-            // inquiries: the rows actions predict).
-            if let (RecordKind::Order | RecordKind::Inquiry, Some(table)) =
-                (change.kind, table(change.kind))
-            {
-                let server = match &change.record {
-                    Some(SyncRecord::Order(view)) => Some(json(view)?),
-                    Some(SyncRecord::Inquiry(inquiry)) => Some(json(inquiry)?),
-                    _ => None,
-                };
-                crate::outbox::rebase_undo(&tx, table, &change.id, server)?;
-            }
+            rebase_undo_of(&tx, change)?;
             effects.applied += 1;
         }
         tx.execute(

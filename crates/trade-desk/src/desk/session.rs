@@ -166,31 +166,23 @@ impl Desk {
         tasks.push(tokio::spawn(async move { runner.run(stopped).await }));
 
         let host = self.host.clone();
-        let mut status = engine.status();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let now = status.borrow_and_update().clone();
-                host.status(&now);
-                if status.changed().await.is_err() {
-                    return;
-                }
-            }
-        }));
+        tasks.push(tokio::spawn(pace::forward(
+            engine.status(),
+            pace::EVENT_INTERVAL,
+            move |now| host.status(&now),
+        )));
 
         let host = self.host.clone();
         let watcher = engine.clone();
-        let mut revision = engine.revision();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let now = *revision.borrow_and_update();
+        tasks.push(tokio::spawn(pace::forward(
+            engine.revision(),
+            pace::EVENT_INTERVAL,
+            move |now| {
                 if let Ok(unread) = watcher.store().unread() {
                     host.changed(now, &unread);
                 }
-                if revision.changed().await.is_err() {
-                    return;
-                }
-            }
-        }));
+            },
+        )));
 
         let host = self.host.clone();
         let mut notes = engine.notifications();

@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "mutation_fingerprint",
         sql: include_str!("migrations/0006_mutation_fingerprint.sql"),
     },
+    Migration {
+        version: 7,
+        name: "snapshot_walk",
+        sql: include_str!("migrations/0007_snapshot_walk.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

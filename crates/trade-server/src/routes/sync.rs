@@ -9,7 +9,9 @@ use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
-use trade_model::sync::{MAX_PUSH_BATCH, Poke, PullResponse, PushRequest, PushResponse};
+use trade_model::sync::{
+    MAX_PUSH_BATCH, Poke, PullResponse, PushRequest, PushResponse, SnapshotResponse,
+};
 
 use crate::auth::AuthUser;
 use crate::error::{HttpError, HttpResult};
@@ -23,7 +25,7 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PullQuery {
-    /// Empty (or absent) for the initial sync; then the `next_cursor` of the last page.
+    /// Empty (or absent) for the first page; then the `next_cursor` of the last page.
     pub cursor: Option<String>,
     /// Changes per page (1 to 1000, default 500).
     pub limit: Option<i64>,
@@ -40,6 +42,20 @@ pub async fn pull(
     let cursor = q.cursor.unwrap_or_default();
     Ok(Json(
         crate::sync::pull(&state, &user, &cursor, q.limit.unwrap_or(500)).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/sync/snapshot", tag = "sync", params(PullQuery),
+    responses((status = 200, body = SnapshotResponse), (status = 400, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn snapshot(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<PullQuery>,
+) -> HttpResult<Json<SnapshotResponse>> {
+    let cursor = q.cursor.unwrap_or_default();
+    Ok(Json(
+        crate::sync::snapshot(&state, &user, &cursor, q.limit.unwrap_or(500)).await?,
     ))
 }
 

@@ -52,6 +52,65 @@ impl Cursor {
     }
 }
 
+/// A position in a snapshot walk (a first sync): the account version the walk covers
+/// (`upto`), and the last row handed out, if any. The walk goes kind by kind in
+/// [`SNAPSHOT_KINDS`] order, most recently changed first within a kind, so the inbox and
+/// its unread counts come before the threads, and recent threads before old ones.
+/// Versions only grow: a record that changes during the walk leaves it (the feed after
+/// `upto` brings it), and none is met twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotCursor {
+    pub upto: i64,
+    pub after: Option<Cursor>,
+}
+
+/// The order in which a snapshot walk hands out kinds.
+pub const SNAPSHOT_KINDS: [RecordKind; 7] = [
+    RecordKind::UnreadCounts,
+    RecordKind::Inquiry,
+    RecordKind::Message,
+    RecordKind::Order,
+    RecordKind::OrderHistory,
+    RecordKind::Payment,
+    RecordKind::Document,
+];
+
+impl SnapshotCursor {
+    pub fn encode(&self) -> String {
+        match &self.after {
+            None => self.upto.to_string(),
+            Some(c) => format!("{}:{}", self.upto, c.encode()),
+        }
+    }
+
+    /// What [`SnapshotCursor::decode`] reads, as a regular expression for the API
+    /// document: empty, a version, or a version and a feed position.
+    pub fn pattern() -> String {
+        let kinds: Vec<&str> = RecordKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!(
+            "^([0-9]{{1,18}}(:[0-9]{{1,18}}\\.({})\\..+)?)?$",
+            kinds.join("|")
+        )
+    }
+
+    /// `None` for text no server handed out; empty is the walk's start (`upto` still to
+    /// be read).
+    pub fn decode(s: &str) -> Option<SnapshotCursor> {
+        if s.is_empty() {
+            return Some(SnapshotCursor::default());
+        }
+        let (upto, after) = match s.split_once(':') {
+            None => (s, None),
+            Some((upto, after)) => {
+                let after = Cursor::decode(after).filter(|c| !c.kind.is_empty())?;
+                (upto, Some(after))
+            }
+        };
+        let upto = upto.parse().ok().filter(|_| super::is_number(upto))?;
+        Some(SnapshotCursor { upto, after })
+    }
+}
+
 pub struct FeedRow {
     pub version: i64,
     pub kind: RecordKind,
@@ -90,6 +149,72 @@ pub async fn after(
             })
         })
         .collect()
+}
+
+/// Up to `limit` records of `account` in a snapshot walk after `cursor`: those present
+/// (not removed) at a version up to `cursor.upto`, in the walk's order.
+pub async fn snapshot_after(
+    db: &Db,
+    account: AccountId,
+    cursor: &SnapshotCursor,
+    limit: i64,
+) -> StoreResult<Vec<FeedRow>> {
+    let account_id = account.to_string();
+    let start = match &cursor.after {
+        Some(after) => SNAPSHOT_KINDS
+            .iter()
+            .position(|k| k.as_str() == after.kind)
+            .ok_or_else(|| StoreError::corrupt("unknown kind in a snapshot cursor"))?,
+        None => 0,
+    };
+    let mut out = Vec::new();
+    for (n, kind) in SNAPSHOT_KINDS.iter().enumerate().skip(start) {
+        let left = limit - out.len() as i64;
+        if left <= 0 {
+            break;
+        }
+        // Within the cursor's kind: after its row; in a later kind: from the top.
+        let (version, record_id) = match &cursor.after {
+            Some(after) if n == start => (after.version, after.record_id.clone()),
+            _ => (cursor.upto.saturating_add(1), String::new()),
+        };
+        let rows = sqlx::query(
+            "SELECT version, record_id FROM sync_changes WHERE account_id = $1 AND kind = $2 \
+             AND version <= $3 AND removed = 0 \
+             AND (version < $4 OR (version = $4 AND record_id < $5)) \
+             ORDER BY version DESC, record_id DESC LIMIT $6",
+        )
+        .bind(&account_id)
+        .bind(kind.as_str())
+        .bind(cursor.upto)
+        .bind(version)
+        .bind(&record_id)
+        .bind(left)
+        .fetch_all(db.pool())
+        .await?;
+        for r in rows {
+            out.push(FeedRow {
+                version: r.try_get("version")?,
+                kind: *kind,
+                record_id: r.try_get("record_id")?,
+                removed: false,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// How many records a snapshot walk up to `upto` holds.
+pub async fn snapshot_size(db: &Db, account: AccountId, upto: i64) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "SELECT COUNT(*) AS n FROM sync_changes WHERE account_id = $1 AND version <= $2 \
+         AND removed = 0",
+    )
+    .bind(account.to_string())
+    .bind(upto)
+    .fetch_one(db.pool())
+    .await?
+    .try_get("n")?)
 }
 
 pub async fn feed_size(db: &Db, account: AccountId) -> StoreResult<i64> {

@@ -13,11 +13,16 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{TestServer, User};
 
+/// A change as a page delivered it: kind, id, version.
+type Delivered = (String, String, i64);
+
 /// What a client would hold after applying pages: (kind, id) → record (None = removed).
 #[derive(Default, Debug)]
 struct Replica {
     cursor: String,
     records: BTreeMap<(String, String), Option<Value>>,
+    /// Every change the pages delivered, in order.
+    delivered: Vec<Delivered>,
 }
 
 impl Replica {
@@ -31,14 +36,7 @@ impl Replica {
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let changes = page["changes"].as_array().unwrap();
-        for c in changes {
-            let key = (
-                c["kind"].as_str().unwrap().to_owned(),
-                c["id"].as_str().unwrap().to_owned(),
-            );
-            self.records
-                .insert(key, c.get("record").map(|r| r["data"].clone()));
-        }
+        self.apply(changes);
         self.cursor = page["next_cursor"].as_str().unwrap().to_owned();
         (changes.len(), page["has_more"].as_bool().unwrap())
     }
@@ -51,6 +49,41 @@ impl Replica {
             applied += n;
             if !more {
                 return applied;
+            }
+        }
+    }
+
+    fn apply(&mut self, changes: &[Value]) {
+        for c in changes {
+            let key = (
+                c["kind"].as_str().unwrap().to_owned(),
+                c["id"].as_str().unwrap().to_owned(),
+            );
+            self.delivered
+                .push((key.0.clone(), key.1.clone(), c["version"].as_i64().unwrap()));
+            self.records
+                .insert(key, c.get("record").map(|r| r["data"].clone()));
+        }
+    }
+
+    /// A first sync from the snapshot walk, `limit` records a page: the cursor ends at
+    /// the walk's feed cursor.
+    async fn snapshot(&mut self, s: &TestServer, u: &User, limit: i64) {
+        assert!(self.cursor.is_empty(), "a snapshot starts an empty replica");
+        let mut cursor = String::new();
+        loop {
+            let (status, page) = s
+                .get(
+                    &format!("/v1/sync/snapshot?cursor={cursor}&limit={limit}"),
+                    u,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            self.apply(page["changes"].as_array().unwrap());
+            cursor = page["next_cursor"].as_str().unwrap().to_owned();
+            if !page["has_more"].as_bool().unwrap() {
+                self.cursor = page["feed_cursor"].as_str().unwrap().to_owned();
+                return;
             }
         }
     }
@@ -264,44 +297,8 @@ async fn initial_sync_equals_the_server_state_and_incremental_pulls_follow_every
 async fn a_reader_paging_during_concurrent_writes_ends_with_exactly_the_server_state() {
     let s = Arc::new(TestServer::start().await);
     let (buyer, supplier, _) = world(&s).await;
-    let (_, page) = s.get("/v1/inquiries", &buyer).await;
-    let inquiries: Vec<String> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_owned())
-        .collect();
-    let mut writers = Vec::new();
-    for w in 0..4 {
-        let (s, buyer, supplier, inquiries) = (
-            s.clone(),
-            buyer.clone(),
-            supplier.clone(),
-            inquiries.clone(),
-        );
-        writers.push(tokio::spawn(async move {
-            for n in 0..15 {
-                let inquiry = &inquiries[(w + n) % inquiries.len()];
-                let author = if n % 2 == 0 { &supplier } else { &buyer };
-                let m = s
-                    .ok(
-                        &format!("/v1/inquiries/{inquiry}/messages"),
-                        author,
-                        json!({ "body": format!("w{w} n{n}") }),
-                    )
-                    .await;
-                if n % 3 == 0 {
-                    let reader = if n % 2 == 0 { &buyer } else { &supplier };
-                    s.ok(
-                        &format!("/v1/inquiries/{inquiry}/read"),
-                        reader,
-                        json!({ "up_to": m["id"] }),
-                    )
-                    .await;
-                }
-            }
-        }));
-    }
+    let inquiries = inquiry_ids(&s, &buyer).await;
+    let writers = concurrent_writers(&s, &buyer, &supplier, &inquiries);
     let mut replica = Replica::default();
     let mut rounds = 0;
     while writers.iter().any(|w| !w.is_finished()) {
@@ -317,6 +314,174 @@ async fn a_reader_paging_during_concurrent_writes_ends_with_exactly_the_server_s
     assert!(rounds > 1, "the reader paged while writers ran");
     assert_converged(&s, &buyer, &replica).await;
     assert_eq!(replica.live("message").len(), 10 + 60);
+}
+
+/// Writers send messages and read markers as a supplier and as the buyer, 60 messages in
+/// all; they run until joined.
+fn concurrent_writers(
+    s: &Arc<TestServer>,
+    buyer: &User,
+    supplier: &User,
+    inquiries: &[String],
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..4)
+        .map(|w| {
+            let (s, buyer, supplier, inquiries) = (
+                s.clone(),
+                buyer.clone(),
+                supplier.clone(),
+                inquiries.to_vec(),
+            );
+            tokio::spawn(async move {
+                for n in 0..15 {
+                    let inquiry = &inquiries[(w + n) % inquiries.len()];
+                    let author = if n % 2 == 0 { &supplier } else { &buyer };
+                    let m = s
+                        .ok(
+                            &format!("/v1/inquiries/{inquiry}/messages"),
+                            author,
+                            json!({ "body": format!("w{w} n{n}") }),
+                        )
+                        .await;
+                    if n % 3 == 0 {
+                        let reader = if n % 2 == 0 { &buyer } else { &supplier };
+                        s.ok(
+                            &format!("/v1/inquiries/{inquiry}/read"),
+                            reader,
+                            json!({ "up_to": m["id"] }),
+                        )
+                        .await;
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+async fn inquiry_ids(s: &TestServer, u: &User) -> Vec<String> {
+    let (_, page) = s.get("/v1/inquiries", u).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_first_sync_from_the_snapshot_starts_with_the_newest_and_ends_with_the_server_state() {
+    let s = TestServer::start().await;
+    let (buyer, supplier, _) = world(&s).await;
+    let newest = s
+        .ok(
+            "/v1/inquiries",
+            &buyer,
+            json!({ "supplier": supplier.id, "product": "Newest product", "message": "Price for 2,000?" }),
+        )
+        .await;
+    let (_, first) = s.get("/v1/sync/snapshot?limit=4", &buyer).await;
+    let newest_id = newest["id"].as_str().unwrap();
+    let first_page: Vec<(&str, &str)> = first["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["kind"].as_str().unwrap(), c["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        &first_page[..2],
+        &[("unread_counts", buyer.id.as_str()), ("inquiry", newest_id)],
+        "the unread counts and the newest inquiry come first"
+    );
+    assert!(first["total_estimate"].as_i64().unwrap() >= 19, "{first}");
+
+    let mut replica = Replica::default();
+    replica.snapshot(&s, &buyer, 4).await;
+    // Kind by kind (the inbox, then the threads, then orders), newest first in each.
+    let kinds: Vec<&str> = replica.delivered.iter().map(|d| d.0.as_str()).collect();
+    let mut runs = kinds.clone();
+    runs.dedup();
+    assert_eq!(
+        runs,
+        [
+            "unread_counts",
+            "inquiry",
+            "message",
+            "order",
+            "order_history"
+        ]
+    );
+    assert!(
+        replica
+            .delivered
+            .windows(2)
+            .all(|w| w[0].0 != w[1].0 || w[0].2 >= w[1].2),
+        "most recently changed first: {:?}",
+        replica.delivered
+    );
+    let first_message = replica.delivered.iter().find(|d| d.0 == "message").unwrap();
+    assert_eq!(
+        replica.live("message")[&first_message.1]["inquiry"],
+        newest_id,
+        "the newest message first"
+    );
+    assert_converged(&s, &buyer, &replica).await;
+    assert_eq!(
+        replica.pull(&s, &buyer, 4).await,
+        0,
+        "the feed has nothing newer"
+    );
+
+    // After the switch the feed brings each change, as it does after a pulled first sync.
+    s.ok(
+        &format!("/v1/inquiries/{}/messages", newest["id"].as_str().unwrap()),
+        &supplier,
+        json!({ "body": "USD 5.80 at 2,000 pieces." }),
+    )
+    .await;
+    assert_eq!(
+        replica.pull(&s, &buyer, 4).await,
+        3,
+        "message, inquiry, unread counts"
+    );
+    assert_converged(&s, &buyer, &replica).await;
+
+    for bad in ["x", "12:", "12:3", "12:3.nothing.1", "-1", "1:2.message"] {
+        let (status, body) = s
+            .get(&format!("/v1/sync/snapshot?cursor={bad}"), &buyer)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["code"], "sync.bad_cursor", "{bad}");
+    }
+    s.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_snapshot_walked_during_concurrent_writes_hands_over_to_the_feed_missing_and_repeating_nothing()
+ {
+    let s = Arc::new(TestServer::start().await);
+    let (buyer, supplier, _) = world(&s).await;
+    let inquiries = inquiry_ids(&s, &buyer).await;
+    let writers = concurrent_writers(&s, &buyer, &supplier, &inquiries);
+    let mut replica = Replica::default();
+    // Small pages, so the walk interleaves with the writers' commits.
+    replica.snapshot(&s, &buyer, 2).await;
+    let mut rounds = 0;
+    while writers.iter().any(|w| !w.is_finished()) {
+        replica.pull_page(&s, &buyer, 2).await;
+        rounds += 1;
+        tokio::task::yield_now().await;
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    replica.pull(&s, &buyer, 3).await;
+    assert!(rounds > 0, "the feed was pulled while writers ran");
+    assert_converged(&s, &buyer, &replica).await;
+    assert_eq!(replica.live("message").len(), 10 + 60);
+    let mut seen = std::collections::BTreeSet::new();
+    for d in &replica.delivered {
+        assert!(seen.insert(d), "{d:?} came twice across the switch");
+    }
 }
 
 fn mutation(id: &str, op: Value) -> Value {
