@@ -13,9 +13,10 @@
 //!
 //! - `engine`: `Engine::sign_in` then `Engine::sync_now` from an empty cache, exactly as
 //!   the app does it, stopped after `BENCH_SYNC_BUDGET_SECS` if it has not finished.
-//! - `split`: the loop the engine runs for an initial sync (its own `Api::pull` with the
-//!   engine's page size, then `LocalStore::apply_page`) into a second fresh cache, with the
-//!   time waiting for pages and the time applying them measured apart.
+//! - `split`: the loop the engine runs for a first sync (its own `Api::snapshot` with the
+//!   engine's page size, then `LocalStore::apply_snapshot_page`) into a second fresh cache,
+//!   one after the other, with the time waiting for pages and the time applying them
+//!   measured apart (the engine overlaps the two).
 //! - `raw`: the same number of rows of the same shape (id, a sort column, the records'
 //!   JSON) inserted with rusqlite into a plain table, same pragmas and transaction size;
 //!   once more with an FTS5 row per indexed record.
@@ -47,8 +48,9 @@ use trade_e2e::Server;
 use trade_model::InquiryId;
 
 const COMMAND: &str = "cargo bench -p trade-e2e --bench client_sync";
-/// Records per pulled page, and so per transaction: the engine's `PULL_LIMIT`.
-const PAGE: usize = 500;
+/// Records per page of a first sync, and so per transaction: the engine's
+/// `SNAPSHOT_LIMIT`.
+const PAGE: usize = 1000;
 /// Inquiries per inbox page, as the app asks for them.
 const INBOX_PAGE: usize = 50;
 /// Orders per page of the orders screen.
@@ -333,7 +335,7 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
         if synced.is_none() {
             synced = Some(Synced {
                 path,
-                by: "the engine's loop timed in halves (`Api::pull` + `LocalStore::apply_page`)",
+                by: "the engine's loop timed in halves (`Api::snapshot` + `LocalStore::apply_snapshot_page`)",
                 records: applied,
             });
         }
@@ -380,6 +382,7 @@ async fn engine_sync(
     dir: &Path,
 ) -> Result<(PathBuf, u64, bool)> {
     let data = dir.join("engine");
+    let signing_in = Instant::now();
     let engine = Engine::sign_in(
         &data,
         s.profile(),
@@ -394,18 +397,33 @@ async fn engine_sync(
 
     // Progress as the engine reports it: (seconds, records applied) after each page.
     let samples: Arc<Mutex<Vec<(f64, u64)>>> = Arc::new(Mutex::new(vec![(0.0, 0)]));
+    // At the first report (the first page is in): time since sign-in began, inquiries on
+    // the inbox's first page and the unread total, as the inbox reads them.
+    let inbox_at_first_page: Arc<Mutex<Option<(Duration, usize, i64)>>> = Arc::default();
     let mut status = engine.status();
     let reset = reset_peak_rss();
     let rss_before = proc_kib("VmRSS").unwrap_or(0);
     let started = Instant::now();
     let sampler = {
         let samples = samples.clone();
+        let inbox = inbox_at_first_page.clone();
+        let watcher = engine.clone();
         tokio::spawn(async move {
             let mut printed = Instant::now();
             while status.changed().await.is_ok() {
                 let connection = status.borrow().connection.clone();
                 if let engine::Connection::Syncing { done, total } = connection {
                     let t = started.elapsed().as_secs_f64();
+                    let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
+                    if inbox.is_none() {
+                        let since_sign_in = signing_in.elapsed();
+                        let shown = watcher.store().inquiries(false, None, INBOX_PAGE);
+                        let unread = watcher.store().unread();
+                        if let (Ok(shown), Ok(unread)) = (shown, unread) {
+                            *inbox = Some((since_sign_in, shown.items.len(), unread.total));
+                        }
+                    }
+                    drop(inbox);
                     samples
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -442,7 +460,7 @@ async fn engine_sync(
         samples.push((secs, records));
     }
     let setting = format!(
-        "{} records into an empty cache; pages of {PAGE}, one transaction each; WAL, synchronous=FULL",
+        "{} records into an empty cache; the snapshot walk in pages of {PAGE}, one transaction each, the next page fetched while one is applied; WAL, synchronous=FULL",
         group(records)
     );
     let result = if complete {
@@ -463,6 +481,20 @@ async fn engine_sync(
         )
     };
     report.line("initial sync, engine as shipped", setting, result);
+    let first = *inbox_at_first_page
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some((after, shown, unread)) = first {
+        report.line(
+            "first sign-in → inbox first page and unread counts in the cache",
+            "from `Engine::sign_in` to the engine's first progress report (its first page applied), then `inquiries(false, None, 50)` and `unread()` read as the inbox reads them",
+            format!(
+                "**{}**: {shown} inquiries on the first page, {} unread in all (the sync went on behind it)",
+                ms(after),
+                group(unread.unsigned_abs())
+            ),
+        );
+    }
     curve(report, &samples);
 
     drop(engine);
@@ -568,14 +600,14 @@ async fn split_sync(
     let mut estimate = None;
     let mut printed = Instant::now();
     loop {
-        let cursor = store.cursor()?;
+        let cursor = store.snapshot_cursor()?;
         let t = Instant::now();
-        let page = match api.pull(&access, &cursor, PAGE as i64).await {
+        let page = match api.snapshot(&access, &cursor, PAGE as i64).await {
             // The access token lasts 15 minutes; refresh it as the engine does.
             Err(ClientError::Api { status: 401, .. }) => {
                 let session = api.refresh(&refresh).await?;
                 (access, refresh) = (session.access_token, session.refresh_token);
-                api.pull(&access, &cursor, PAGE as i64).await?
+                api.snapshot(&access, &cursor, PAGE as i64).await?
             }
             other => other?,
         };
@@ -587,7 +619,12 @@ async fn split_sync(
         }
         pages += 1;
         let t = Instant::now();
-        store.apply_page(&page.changes, &page.next_cursor, jiff::Timestamp::now())?;
+        store.apply_snapshot_page(
+            &page.changes,
+            &page.next_cursor,
+            (!page.has_more).then_some(page.feed_cursor.as_str()),
+            jiff::Timestamp::now(),
+        )?;
         let applied = t.elapsed();
         in_apply += applied;
         slowest_apply = slowest_apply.max(applied);
@@ -614,7 +651,7 @@ async fn split_sync(
     report.line(
         "initial sync, the engine's loop timed in halves",
         format!(
-            "{} records (server estimate {}), {pages} pages of {PAGE}: `Api::pull`, then `LocalStore::apply_page`",
+            "{} records (server estimate {}), {pages} pages of {PAGE}: `Api::snapshot`, then `LocalStore::apply_snapshot_page`, one after the other",
             group(records),
             estimate.map(|e| group(e.unsigned_abs())).unwrap_or("none".into())
         ),
@@ -627,7 +664,7 @@ async fn split_sync(
         ),
     );
     report.line(
-        "`LocalStore::apply_page` alone",
+        "`LocalStore::apply_snapshot_page` alone",
         format!(
             "the same {} records, {pages} transactions (cache rows, search index, cursor)",
             group(records)
@@ -1045,8 +1082,11 @@ fn method(settings: &Settings) -> Vec<String> {
         ),
         format!(
             "**Engine as shipped**: `Engine::sign_in` (with `MemoryStore` credentials) into a fresh \
-         data dir, then one `Engine::sync_now()` from the empty cache: pages of {PAGE} records, each \
-         applied with its cursor in one transaction (WAL, synchronous=FULL). Records are counted in \
+         data dir, then one `Engine::sync_now()` from the empty cache: the snapshot walk \
+         (`GET /v1/sync/snapshot`: unread counts, inquiries, messages, orders, each kind most \
+         recently changed first) in pages of {PAGE} records, each applied with where the walk \
+         stands in one transaction (WAL, synchronous=FULL) while the next page is fetched, then \
+         the feed from the walk's version. Records are counted in \
          the cache afterwards; the rate curve comes from the engine's own `Syncing {{ done }}` status \
          after each page. Stopped after `BENCH_SYNC_BUDGET_SECS` ({}) if not done. Peak RSS is \
          `VmHWM` of this process (server and engine together), reset through \
@@ -1057,12 +1097,13 @@ fn method(settings: &Settings) -> Vec<String> {
                 .unwrap_or("no limit".into())
         ),
         format!(
-            "**The engine's loop timed in halves**: what `pull_all` does for an initial sync, step \
-         by step with the engine's public pieces, into a second fresh cache: `store.cursor()`, \
-         `Api::pull(cursor, {PAGE})` (HTTPS round trip, the server's work, JSON decoding), then \
-         `LocalStore::apply_page(changes, next_cursor, now)` (cache rows, previous-state lookups, \
-         search index, cursor and outbox rebase in one transaction), each timed. The engine does \
-         the two one after the other, so the halves add up to its sync time."
+            "**The engine's loop timed in halves**: what `first_sync` does, step by step with the \
+         engine's public pieces, into a second fresh cache: `store.snapshot_cursor()`, \
+         `Api::snapshot(cursor, {PAGE})` (HTTPS round trip, the server's work, JSON decoding), \
+         then `LocalStore::apply_snapshot_page(changes, next_cursor, feed_cursor, now)` (cache \
+         rows, search index, where the walk stands, outbox rebase in one transaction), each \
+         timed, one after the other. The engine overlaps them (the next page is fetched while \
+         one is applied), so its time is near the larger half, not their sum."
         ),
         format!(
             "**Raw rusqlite**: the same number of rows into a fresh file, same pragmas, a \
