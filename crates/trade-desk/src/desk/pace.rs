@@ -38,52 +38,72 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
-    /// What `forward` sent, with the (paused, virtual) time since the start.
-    type Sent = Arc<Mutex<Vec<(Duration, u32)>>>;
+    /// What `forward` sent, with when.
+    type Sent = Arc<Mutex<Vec<(Instant, u32)>>>;
 
-    fn follow(rx: watch::Receiver<u32>, start: Instant) -> (Sent, tokio::task::JoinHandle<()>) {
+    fn follow(rx: watch::Receiver<u32>, every: Duration) -> (Sent, tokio::task::JoinHandle<()>) {
         let sent: Sent = Arc::default();
         let log = sent.clone();
-        let task = tokio::spawn(forward(rx, EVENT_INTERVAL, move |v| {
-            log.lock().unwrap().push((start.elapsed(), v));
+        let task = tokio::spawn(forward(rx, every, move |v| {
+            log.lock().unwrap().push((Instant::now(), v));
         }));
         (sent, task)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_burst_reaches_the_window_a_few_times_a_second_ending_with_its_last_value() {
-        let start = Instant::now();
-        let (tx, rx) = watch::channel(0u32);
-        let (sent, task) = follow(rx, start);
-        // A first sync: 200 changes, one every 10 ms, over 2 s.
-        for n in 1..=200 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            tx.send_replace(n);
+    /// Polls until `forward` has sent `value`, for at most 10 s.
+    async fn until_sent(sent: &Sent, value: u32) -> Instant {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some((at, _)) = sent.lock().unwrap().iter().find(|(_, v)| *v == value) {
+                return *at;
+            }
+            assert!(Instant::now() < deadline, "{value} was never sent");
+            tokio::task::yield_now().await;
         }
-        tokio::time::sleep(EVENT_INTERVAL * 2).await;
-        drop(tx);
-        task.await.unwrap();
-        let sent = sent.lock().unwrap().clone();
-        assert!(
-            sent.len() <= 11,
-            "{} events for 2 s of changes: {sent:?}",
-            sent.len()
-        );
-        assert_eq!(sent.last().unwrap().1, 200, "the last value always arrives");
-        assert!(sent.windows(2).all(|w| w[1].0 - w[0].0 >= EVENT_INTERVAL));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_change_after_a_quiet_spell_goes_out_at_once() {
-        let start = Instant::now();
+    #[tokio::test]
+    async fn a_burst_reaches_the_window_at_the_interval_ending_with_its_last_value() {
+        let every = Duration::from_millis(100);
         let (tx, rx) = watch::channel(0u32);
-        let (sent, task) = follow(rx, start);
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        tx.send_replace(1);
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        let (sent, task) = follow(rx, every);
+        // A first sync: changes as fast as they come, for half a second.
+        let start = Instant::now();
+        let mut n = 0;
+        while start.elapsed() < Duration::from_millis(500) {
+            n += 1;
+            tx.send_replace(n);
+            tokio::task::yield_now().await;
+        }
+        until_sent(&sent, n).await;
+        let elapsed = start.elapsed();
         drop(tx);
         task.await.unwrap();
         let sent = sent.lock().unwrap().clone();
-        assert_eq!(sent, [(Duration::ZERO, 0), (Duration::from_secs(5), 1)]);
+        assert!(n > 100, "{n} changes");
+        let most = (elapsed.as_millis() / every.as_millis()) as usize + 2;
+        assert!(sent.len() <= most, "{} events for {n} changes", sent.len());
+        assert!(sent.windows(2).all(|w| w[1].0 - w[0].0 >= every));
+        assert_eq!(sent.last().unwrap().1, n, "the last value always arrives");
+    }
+
+    #[tokio::test]
+    async fn a_change_after_a_quiet_spell_is_not_held_back() {
+        let every = Duration::from_secs(1);
+        let (tx, rx) = watch::channel(0u32);
+        let (sent, task) = follow(rx, every);
+        let first = until_sent(&sent, 0).await;
+        // A quiet spell: an interval with no change.
+        tokio::time::sleep_until(first + every).await;
+        let changed = Instant::now();
+        tx.send_replace(1);
+        let at = until_sent(&sent, 1).await;
+        drop(tx);
+        task.await.unwrap();
+        assert!(
+            at - changed < every / 2,
+            "held back {:?} after a quiet spell",
+            at - changed
+        );
     }
 }
