@@ -88,6 +88,30 @@ impl Replica {
         }
     }
 
+    /// Pulls small pages while the `concurrent_writers` run, so pages interleave with
+    /// their commits, then the rest; checks the replica ends equal to the server's state
+    /// with all 60 messages. Returns how many pages came while the writers ran.
+    async fn pull_beside(
+        &mut self,
+        s: &TestServer,
+        u: &User,
+        writers: Vec<tokio::task::JoinHandle<()>>,
+    ) -> usize {
+        let mut rounds = 0;
+        while writers.iter().any(|w| !w.is_finished()) {
+            self.pull_page(s, u, 2).await;
+            rounds += 1;
+            tokio::task::yield_now().await;
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        self.pull(s, u, 3).await;
+        assert_converged(s, u, self).await;
+        assert_eq!(self.live("message").len(), 10 + 60);
+        rounds
+    }
+
     fn live(&self, kind: &str) -> BTreeMap<String, Value> {
         self.records
             .iter()
@@ -300,20 +324,8 @@ async fn a_reader_paging_during_concurrent_writes_ends_with_exactly_the_server_s
     let inquiries = inquiry_ids(&s, &buyer).await;
     let writers = concurrent_writers(&s, &buyer, &supplier, &inquiries);
     let mut replica = Replica::default();
-    let mut rounds = 0;
-    while writers.iter().any(|w| !w.is_finished()) {
-        // One small page at a time, so pages interleave with the writers' commits.
-        replica.pull_page(&s, &buyer, 2).await;
-        rounds += 1;
-        tokio::task::yield_now().await;
-    }
-    for w in writers {
-        w.await.unwrap();
-    }
-    replica.pull(&s, &buyer, 3).await;
+    let rounds = replica.pull_beside(&s, &buyer, writers).await;
     assert!(rounds > 1, "the reader paged while writers ran");
-    assert_converged(&s, &buyer, &replica).await;
-    assert_eq!(replica.live("message").len(), 10 + 60);
 }
 
 /// Writers send messages and read markers as a supplier and as the buyer, 60 messages in
@@ -465,19 +477,8 @@ async fn a_snapshot_walked_during_concurrent_writes_hands_over_to_the_feed_missi
     let mut replica = Replica::default();
     // Small pages, so the walk interleaves with the writers' commits.
     replica.snapshot(&s, &buyer, 2).await;
-    let mut rounds = 0;
-    while writers.iter().any(|w| !w.is_finished()) {
-        replica.pull_page(&s, &buyer, 2).await;
-        rounds += 1;
-        tokio::task::yield_now().await;
-    }
-    for w in writers {
-        w.await.unwrap();
-    }
-    replica.pull(&s, &buyer, 3).await;
+    let rounds = replica.pull_beside(&s, &buyer, writers).await;
     assert!(rounds > 0, "the feed was pulled while writers ran");
-    assert_converged(&s, &buyer, &replica).await;
-    assert_eq!(replica.live("message").len(), 10 + 60);
     let mut seen = std::collections::BTreeSet::new();
     for d in &replica.delivered {
         assert!(seen.insert(d), "{d:?} came twice across the switch");
