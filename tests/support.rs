@@ -174,17 +174,31 @@ impl Server {
         format!("https://localhost:{}{path}", self.addr.port())
     }
 
-    /// Signs in `email`; returns the session body.
+    /// Signs in `email` (with the tests' password); returns the session body.
     async fn session(&self, email: &str) -> serde_json::Value {
+        self.session_with(email, PASSWORD).await
+    }
+
+    async fn session_with(&self, email: &str, password: &str) -> serde_json::Value {
         self.http()
             .post(self.url("/v1/sessions"))
-            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+            .json(&serde_json::json!({ "email": email, "password": password }))
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap()
+    }
+
+    /// An account made elsewhere (e.g. by the bulk seed), signed in through the API.
+    pub async fn party(&self, id: String, email: &str, password: &str) -> Party {
+        let session = self.session_with(email, password).await;
+        Party {
+            id,
+            email: email.to_owned(),
+            token: session["access_token"].as_str().unwrap().to_owned(),
+        }
     }
 
     /// A fresh access token for `who` (e.g. after a restart).

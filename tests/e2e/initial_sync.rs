@@ -14,7 +14,7 @@ use trade_client::credentials::MemoryStore;
 use trade_client::engine::{Connection, Engine};
 use trade_client::profile::ServerProfile;
 use trade_client::store::queries::OrderFilter;
-use trade_e2e::{Party, Server, eventually, fast};
+use trade_e2e::{Server, eventually, fast};
 use trade_model::AccountId;
 
 /// What the account sees, reduced to comparable facts.
@@ -268,25 +268,6 @@ async fn a_large_generated_account_syncs_to_exactly_what_the_server_has_with_pro
     .await;
 }
 
-/// A seeded account, signed in through the API.
-async fn party(s: &Server, id: String, email: &str, password: &str) -> Party {
-    let session: serde_json::Value = s
-        .http()
-        .post(s.url("/v1/sessions"))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Party {
-        id,
-        email: email.to_owned(),
-        token: session["access_token"].as_str().unwrap().to_owned(),
-    }
-}
-
 fn ids(page: &serde_json::Value) -> Vec<String> {
     page["items"]
         .as_array()
@@ -313,13 +294,13 @@ async fn a_first_sync_shows_the_newest_inquiries_first_and_misses_nothing_writte
     .await
     .unwrap();
     let buyer = &report.buyers[0];
-    let as_buyer = party(
-        &s,
-        buyer.account.id.to_string(),
-        &buyer.account.email,
-        &report.password,
-    )
-    .await;
+    let as_buyer = s
+        .party(
+            buyer.account.id.to_string(),
+            &buyer.account.email,
+            &report.password,
+        )
+        .await;
     let (_, inbox) = s
         .call(&as_buyer, Method::GET, "/v1/inquiries?limit=50", None, None)
         .await;
@@ -331,13 +312,9 @@ async fn a_first_sync_shows_the_newest_inquiries_first_and_misses_nothing_writte
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut writers = Vec::new();
     for supplier in &report.suppliers {
-        let who = party(
-            &s,
-            supplier.id.to_string(),
-            &supplier.email,
-            &report.password,
-        )
-        .await;
+        let who = s
+            .party(supplier.id.to_string(), &supplier.email, &report.password)
+            .await;
         let (_, theirs) = s
             .call(&who, Method::GET, "/v1/inquiries?limit=20", None, None)
             .await;

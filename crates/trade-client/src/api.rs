@@ -120,14 +120,7 @@ impl Api {
     }
 
     pub async fn pull(&self, access: &str, cursor: &str, limit: i64) -> Result<PullResponse> {
-        let resp = self
-            .http
-            .get(self.url("/v1/sync/pull"))
-            .query(&[("cursor", cursor), ("limit", &limit.to_string())])
-            .bearer_auth(access)
-            .send()
-            .await?;
-        answer(resp).await
+        self.sync_page("/v1/sync/pull", access, cursor, limit).await
     }
 
     /// One page of a first sync's walk of the account's current state (newest first).
@@ -137,9 +130,21 @@ impl Api {
         cursor: &str,
         limit: i64,
     ) -> Result<SnapshotResponse> {
+        self.sync_page("/v1/sync/snapshot", access, cursor, limit)
+            .await
+    }
+
+    /// A page of the sync endpoint at `path` after `cursor`.
+    async fn sync_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        access: &str,
+        cursor: &str,
+        limit: i64,
+    ) -> Result<T> {
         let resp = self
             .http
-            .get(self.url("/v1/sync/snapshot"))
+            .get(self.url(path))
             .query(&[("cursor", cursor), ("limit", &limit.to_string())])
             .bearer_auth(access)
             .send()

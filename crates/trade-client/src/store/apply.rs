@@ -87,6 +87,17 @@ fn index(tx: &Transaction<'_>, kind: &str, id: &str, title: &str, body: &str) ->
     Ok(())
 }
 
+/// Sets a `meta` value inside the page's transaction.
+fn put_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
 /// Takes a record out of the full-text index.
 fn unindex(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<()> {
     let existing: Option<i64> = tx
@@ -208,14 +219,7 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
                 params![h.order.to_string(), json(h)?],
             )?;
         }
-        SyncRecord::UnreadCounts(u) => {
-            exec(
-                tx,
-                "INSERT INTO meta (key, value) VALUES ('unread', ?1) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [json(u)?],
-            )?;
-        }
+        SyncRecord::UnreadCounts(u) => put_meta(tx, "unread", &json(u)?)?,
     }
     Ok(())
 }
@@ -268,15 +272,13 @@ impl LocalStore {
             }
             rebase_undo_of(&tx, change)?;
         }
-        let set = "INSERT INTO meta (key, value) VALUES (?1, ?2) \
-                   ON CONFLICT (key) DO UPDATE SET value = excluded.value";
         match feed_cursor {
-            None => exec(&tx, set, params!["snapshot_cursor", next_cursor])?,
+            None => put_meta(&tx, "snapshot_cursor", next_cursor)?,
             Some(feed) => {
-                exec(&tx, set, params!["cursor", feed])?;
-                exec(&tx, "DELETE FROM meta WHERE key = 'snapshot_cursor'", [])?
+                put_meta(&tx, "cursor", feed)?;
+                exec(&tx, "DELETE FROM meta WHERE key = 'snapshot_cursor'", [])?;
             }
-        };
+        }
         crate::outbox::rebase(&tx, now)?;
         tx.commit()?;
         Ok(changes.len())
@@ -306,11 +308,7 @@ impl LocalStore {
             rebase_undo_of(&tx, change)?;
             effects.applied += 1;
         }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('cursor', ?1) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [next_cursor],
-        )?;
+        put_meta(&tx, "cursor", next_cursor)?;
         crate::outbox::rebase(&tx, now)?;
         tx.commit()?;
         Ok(effects)
