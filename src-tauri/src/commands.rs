@@ -10,7 +10,7 @@ use trade_desk::ipc::{
     BankDetail, BoxCount, CardDetails, CardProblem, CommandError, DocumentId, Draft, FieldError,
     Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest, MessageId, MutationId,
     NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId, OrderView, OutboxEntry,
-    Partner, PayRequest, PaymentQuote, PaymentResult, SearchHit, SignInForm, SignedIn,
+    Partner, PayRequest, PaymentQuote, PaymentResult, SearchResults, SignInForm, SignedIn,
     StartOptions, Status, ThreadMessage, UnreadCounts,
 };
 
@@ -94,7 +94,7 @@ pub async fn discard(desk: Desk_<'_>, mutation: MutationId) -> Answer<()> {
 }
 
 #[tauri::command]
-pub async fn search(desk: Desk_<'_>, query: String) -> Answer<Vec<SearchHit>> {
+pub async fn search(desk: Desk_<'_>, query: String) -> Answer<SearchResults> {
     desk.search(query).await
 }
 

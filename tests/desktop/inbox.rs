@@ -758,5 +758,23 @@ async fn the_first_sync_of_a_large_account_shows_its_progress() {
     })
     .await;
     app.wait_for("inquiry-row").await;
+
+    // Search covers the synced messages once the index behind the sync caught up: until
+    // then it says how far indexing got; then a message hit opens its thread.
+    let hit = until("search to find synced messages", FIRST_SYNC, async || {
+        app.retype("search-input", "lead time").await;
+        let hit = app.wait_for("search-hit").await;
+        ensure!(
+            app.all("search-indexing").await.is_empty(),
+            "still indexing: {}",
+            app.text("search-indexing").await
+        );
+        Ok(hit)
+    })
+    .await;
+    let snippet = app.inner_text(&hit).await;
+    assert!(snippet.to_lowercase().contains("lead"), "{snippet}");
+    hit.click().await.expect("the hit opens");
+    app.wait_for("thread").await;
     d.finish().await;
 }

@@ -56,7 +56,7 @@ async fn initial_sync_matches_the_server_and_live_pokes_bring_changes() {
             .any(|m| m.message.body == "Stock is limited.")
     })
     .await;
-    let hits = e.store().search("limited", 10).unwrap();
+    let hits = e.store().search("limited", 10).unwrap().hits;
     let kinds: Vec<&str> = hits.iter().map(|h| h.kind.as_str()).collect();
     assert!(
         kinds.contains(&"message") && kinds.contains(&"inquiry"),

@@ -14,6 +14,7 @@ use trade_client::credentials::MemoryStore;
 use trade_client::engine::{Connection, Engine};
 use trade_client::profile::ServerProfile;
 use trade_client::store::queries::OrderFilter;
+use trade_client::store::search::{SearchCoverage, SearchHit};
 use trade_e2e::{Server, eventually, fast};
 use trade_model::AccountId;
 
@@ -388,4 +389,133 @@ async fn a_first_sync_shows_the_newest_inquiries_first_and_misses_nothing_writte
     assert_eq!(server.messages.len(), 9_000 + written);
     assert_eq!(client_state(&e), server);
     assert!(e.store().integrity_ok().unwrap());
+}
+
+/// The words of `text` as the search takes them (runs of letters and digits), lowercase.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+#[tokio::test]
+async fn a_first_sync_becomes_searchable_behind_it_newest_first_and_search_says_how_far_it_got() {
+    let s = Server::start().await;
+    let report = trade_demo::seed::run(
+        &s.state().db,
+        trade_demo::seed::SeedOptions {
+            buyers: 1,
+            suppliers: 3,
+            inquiries: 600,
+            messages_per_inquiry: 5,
+            orders: 20,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let buyer = &report.buyers[0];
+    let cache = tempfile::tempdir().unwrap();
+    // The first sync alone: the records are in, the index waits for the indexer.
+    let (e, _) = sync_once(
+        s.profile(),
+        &buyer.account.email,
+        &report.password,
+        cache.path(),
+    )
+    .await;
+    let client = client_state(&e);
+    let searchable = (client.inquiries.len() + client.messages.len() + client.orders.len()) as i64;
+    let before = e.store().search("lead", 10).unwrap();
+    assert!(before.hits.is_empty(), "{:?}", before.hits);
+    assert_eq!(
+        before.indexing,
+        Some(SearchCoverage {
+            indexed: 0,
+            total: searchable
+        }),
+        "search says nothing is indexed yet"
+    );
+
+    // The engine's loop indexes the backlog behind the sync.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn({
+        let e = e.clone();
+        async move { e.run(stopped).await }
+    });
+    eventually("the backlog indexed", || {
+        e.store().search_coverage().unwrap().is_none()
+    })
+    .await;
+
+    // Every message with a word starting with "lead" is found, newest first.
+    let expected: BTreeSet<String> = client
+        .messages
+        .iter()
+        .filter(|m| words(&m.2).any(|w| w.starts_with("lead")))
+        .map(|m| m.0.clone())
+        .collect();
+    assert!(expected.len() > 100, "{} messages", expected.len());
+    let all = e.store().search("Lead", 1_000_000).unwrap();
+    assert_eq!(all.indexing, None);
+    let found: Vec<&SearchHit> = all.hits.iter().filter(|h| h.kind == "message").collect();
+    assert_eq!(
+        found.iter().map(|h| h.id.clone()).collect::<BTreeSet<_>>(),
+        expected
+    );
+    assert_eq!(found.len(), expected.len(), "each message found once");
+    assert!(
+        found
+            .iter()
+            .all(|h| h.snippet.to_lowercase().contains("[lead"))
+    );
+    let server = rusqlite::Connection::open(s.dir.path().join("trade.db")).unwrap();
+    let sent_at = |id: &str| -> i64 {
+        server
+            .query_row("SELECT sent_at FROM messages WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    let times: Vec<i64> = found.iter().map(|h| sent_at(&h.id)).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
+
+    // A message that arrives later is indexed as it is pulled, and comes first.
+    let supplier = &report.suppliers[0];
+    let who = s
+        .party(supplier.id.to_string(), &supplier.email, &report.password)
+        .await;
+    let (_, theirs) = s
+        .call(&who, Method::GET, "/v1/inquiries?limit=1", None, None)
+        .await;
+    let thread = ids(&theirs)[0].clone();
+    let (status, sent) = s
+        .call(
+            &who,
+            Method::POST,
+            &format!("/v1/inquiries/{thread}/messages"),
+            Some(serde_json::json!({ "body": "The lead time is now 12 days." })),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let id = sent["id"].as_str().unwrap().to_owned();
+    eventually("the new message found first", || {
+        let hits = e.store().search("lead", 2).unwrap().hits;
+        hits.iter().any(|h| h.id == id)
+    })
+    .await;
+    // Its thread is found by its new preview, once.
+    let after = e.store().search("lead", 1_000_000).unwrap().hits;
+    let keys: BTreeSet<(String, String)> = after
+        .iter()
+        .map(|h| (h.kind.clone(), h.id.clone()))
+        .collect();
+    assert_eq!(keys.len(), after.len(), "no record found twice");
+    assert!(keys.contains(&("inquiry".to_owned(), thread.clone())));
+    stop.send_replace(true);
+    runner.await.unwrap();
 }

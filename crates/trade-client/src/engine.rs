@@ -33,6 +33,7 @@ use crate::store::LocalStore;
 
 const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(5);
 
+mod backlog;
 mod files;
 mod payments;
 mod sync;
@@ -114,6 +115,8 @@ struct Inner {
     tokens: Mutex<Tokens>,
     status: watch::Sender<Status>,
     wake: Notify,
+    /// Wakes the search indexer: a first sync ended, its records wait to be indexed.
+    index_wake: Notify,
     options: Options,
     /// Serialises push/pull rounds.
     sync_lock: Mutex<()>,
@@ -230,6 +233,7 @@ impl Engine {
                 }),
                 status,
                 wake: Notify::new(),
+                index_wake: Notify::new(),
                 options,
                 sync_lock: Mutex::new(()),
                 notifications: broadcast::channel(256).0,
@@ -329,8 +333,16 @@ impl Engine {
         }
     }
 
-    /// The sync loop; returns when `stop` turns true or the session ends.
-    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+    /// The sync loop, and the search indexer behind it; returns when `stop` turns true
+    /// or the session ends.
+    pub async fn run(&self, stop: watch::Receiver<bool>) {
+        tokio::select! {
+            () = self.sync_loop(stop.clone()) => {}
+            () = self.index_backlog(stop) => {}
+        }
+    }
+
+    async fn sync_loop(&self, mut stop: watch::Receiver<bool>) {
         let mut backoff = self.inner.options.backoff_start;
         loop {
             if *stop.borrow() {

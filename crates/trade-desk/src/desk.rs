@@ -20,7 +20,8 @@ use trade_client::outbox::OutboxEntry;
 use trade_client::payment_safety::BankDetail;
 use trade_client::profile::ServerProfile;
 use trade_client::store::queries::OrderDetail;
-use trade_client::store::queries::{LocalPage, OrderFilter, Partner, SearchHit, ThreadMessage};
+use trade_client::store::queries::{LocalPage, OrderFilter, Partner, ThreadMessage};
+use trade_client::store::search::SearchResults;
 use trade_model::api::{
     BoxCount, CardDetails, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
 };
@@ -175,7 +176,8 @@ impl Desk {
         Ok(engine.discard(mutation)?)
     }
 
-    pub async fn search(&self, query: String) -> CommandResult<Vec<SearchHit>> {
+    /// The hits for `query`, and how much of the cache is indexed while a backlog waits.
+    pub async fn search(&self, query: String) -> CommandResult<SearchResults> {
         Ok(self.engine().await?.store().search(&query, 50)?)
     }
 

@@ -12,8 +12,9 @@ pub use trade_client::notify::{Notification, NotificationSettings, Target};
 pub use trade_client::outbox::OutboxEntry;
 pub use trade_client::payment_safety::BankDetail;
 pub use trade_client::store::queries::{
-    LocalPage, OrderDetail, OrderFilter, Partner, SearchHit, ThreadMessage,
+    LocalPage, OrderDetail, OrderFilter, Partner, ThreadMessage,
 };
+pub use trade_client::store::search::{SearchCoverage, SearchHit, SearchResults};
 pub use trade_model::api::{
     BoxCount, CardDetails, OrderView, PayRequest, PaymentQuote, PaymentResult, UnreadCounts,
 };

@@ -34,7 +34,7 @@ import type { MessageId } from "./bindings/MessageId";
 import type { MutationId } from "./bindings/MutationId";
 import type { NotificationSettings } from "./bindings/NotificationSettings";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
-import type { SearchHit } from "./bindings/SearchHit";
+import type { SearchResults } from "./bindings/SearchResults";
 import type { SignedIn } from "./bindings/SignedIn";
 import type { SignInForm } from "./bindings/SignInForm";
 import type { Status } from "./bindings/Status";
@@ -87,7 +87,7 @@ export const markRead = (inquiry: InquiryId) => call<void>("mark_read", { inquir
 export const outbox = () => call<Array<OutboxEntry>>("outbox");
 export const retry = (mutation: MutationId) => call<void>("retry", { mutation });
 export const discard = (mutation: MutationId) => call<void>("discard", { mutation });
-export const search = (query: string) => call<Array<SearchHit>>("search", { query });
+export const search = (query: string) => call<SearchResults>("search", { query });
 export const unread = () => call<UnreadCounts>("unread");
 
 // --- settings ------------------------------------------------------------------------

@@ -91,6 +91,7 @@ impl Engine {
             if last {
                 applied(apply.await)?;
                 self.bump();
+                self.inner.index_wake.notify_one();
                 return Ok(());
             }
             let (done_applying, next) = tokio::join!(apply, self.snapshot_page(next_cursor));

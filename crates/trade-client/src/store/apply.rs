@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use trade_model::sync::{Change, RecordKind, SyncRecord};
 
-use super::LocalStore;
+use super::{LocalStore, search};
 use crate::error::{ClientError, Result};
 
 /// What applying a page changed, for notification decisions.
@@ -34,57 +34,33 @@ pub(crate) fn table(kind: RecordKind) -> Option<&'static str> {
 }
 
 /// The stored state of a record, as the server sent it.
-pub(crate) fn load(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<Option<SyncRecord>> {
+pub(crate) fn load(conn: &Connection, kind: RecordKind, id: &str) -> Result<Option<SyncRecord>> {
     let data: Option<String> = match table(kind) {
-        Some(t) => tx
-            .query_row(&format!("SELECT data FROM {t} WHERE id = ?1"), [id], |r| {
-                r.get(0)
-            })
+        Some(t) => conn
+            .prepare_cached(&format!("SELECT data FROM {t} WHERE id = ?1"))?
+            .query_row([id], |r| r.get(0))
             .optional()?,
-        None => tx
+        None => conn
             .query_row("SELECT value FROM meta WHERE key = 'unread'", [], |r| {
                 r.get(0)
             })
             .optional()?,
     };
-    let Some(data) = data else { return Ok(None) };
+    Ok(data.and_then(|data| parse_record(kind, &data)))
+}
+
+/// A stored record's `data` as the record it is (`None` if it does not parse).
+pub(crate) fn parse_record(kind: RecordKind, data: &str) -> Option<SyncRecord> {
     let wrapped = format!(
         "{{\"kind\":\"{}\",\"data\":{data}}}",
         RecordKind::as_str(kind)
     );
-    Ok(serde_json::from_str(&wrapped).ok())
+    serde_json::from_str(&wrapped).ok()
 }
 
 /// Runs one statement through the connection's statement cache (pages apply thousands).
 fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
     Ok(tx.prepare_cached(sql)?.execute(params)?)
-}
-
-/// Puts a record's text in the full-text index, replacing what it had there. The row is
-/// found through `search_rows` by its rowid: FTS5 cannot find it by kind and id without
-/// scanning the whole index.
-fn index(tx: &Transaction<'_>, kind: &str, id: &str, title: &str, body: &str) -> Result<()> {
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT rowid FROM search_rows WHERE kind = ?1 AND record_id = ?2")?
-        .query_row(params![kind, id], |r| r.get(0))
-        .optional()?;
-    let rowid = match existing {
-        Some(rowid) => {
-            tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
-                .execute([rowid])?;
-            rowid
-        }
-        None => {
-            tx.prepare_cached("INSERT INTO search_rows (kind, record_id) VALUES (?1, ?2)")?
-                .execute(params![kind, id])?;
-            tx.last_insert_rowid()
-        }
-    };
-    tx.prepare_cached(
-        "INSERT INTO search (rowid, kind, record_id, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![rowid, kind, id, title, body])?;
-    Ok(())
 }
 
 /// Sets a `meta` value inside the page's transaction.
@@ -98,23 +74,14 @@ fn put_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Takes a record out of the full-text index.
-fn unindex(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<()> {
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT rowid FROM search_rows WHERE kind = ?1 AND record_id = ?2")?
-        .query_row(params![kind, id], |r| r.get(0))
-        .optional()?;
-    if let Some(rowid) = existing {
-        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
-            .execute([rowid])?;
-        tx.prepare_cached("DELETE FROM search_rows WHERE rowid = ?1")?
-            .execute([rowid])?;
-    }
-    Ok(())
-}
-
 /// Writes one record (server state) into the cache and the search index.
 pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
+    write(tx, record)?;
+    search::index_record(tx, record)
+}
+
+/// Writes one record (server state) into the cache, not into the search index.
+fn write(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
     match record {
         SyncRecord::Inquiry(i) => {
             exec(
@@ -141,11 +108,6 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
                     i.last_message_at.as_millisecond()
                 ],
             )?;
-            let body = format!(
-                "{} {} {}",
-                i.supplier_name, i.supplier_company, i.last_message_preview
-            );
-            index(tx, "inquiry", &i.id.to_string(), &i.product, &body)?;
         }
         SyncRecord::Message(m) => {
             exec(
@@ -160,7 +122,6 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
                     json(m)?
                 ],
             )?;
-            index(tx, "message", &m.id.to_string(), &m.sender_name, &m.body)?;
         }
         SyncRecord::Order(o) => {
             exec(
@@ -175,24 +136,6 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
                     o.next_deadline.map(|d| d.at.as_millisecond()),
                     json(o)?
                 ],
-            )?;
-            let products: Vec<&str> = o
-                .order
-                .terms
-                .lines
-                .iter()
-                .map(|l| l.product.as_str())
-                .collect();
-            let body = format!(
-                "{} {} {}",
-                o.status_label, o.order.terms.remarks, o.order.terms.incoterm
-            );
-            index(
-                tx,
-                "order",
-                &o.order.id.to_string(),
-                &products.join(", "),
-                &body,
             )?;
         }
         SyncRecord::Payment(p) => {
@@ -228,7 +171,7 @@ fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
     if let Some(t) = table(kind) {
         exec(tx, &format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
     }
-    unindex(tx, RecordKind::as_str(kind), id)
+    search::unindex(tx, RecordKind::as_str(kind), id)
 }
 
 /// Keeps the undo of queued actions on an order or inquiry row the server just
@@ -256,6 +199,8 @@ impl LocalStore {
     /// Applies a page of a first sync's walk and where the walk stands, atomically. The
     /// last page (`feed_cursor` given) ends the walk: the pull cursor takes its place.
     /// Nothing is looked up first: a first sync brings history, which notifies nothing.
+    /// Records are not indexed for search here: the backlog is, after the walk
+    /// (`search.rs`).
     pub fn apply_snapshot_page(
         &self,
         changes: &[Change],
@@ -267,7 +212,10 @@ impl LocalStore {
         let tx = conn.transaction()?;
         for change in changes {
             match &change.record {
-                Some(record) => put(&tx, record)?,
+                Some(record) => {
+                    write(&tx, record)?;
+                    search::reindex_if_indexed(&tx, record)?;
+                }
                 None => remove(&tx, change.kind, &change.id)?,
             }
             rebase_undo_of(&tx, change)?;

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 6,
         sql: include_str!("migrations/0006_pending_payments.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("migrations/0007_search_behind_sync.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

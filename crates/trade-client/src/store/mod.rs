@@ -9,6 +9,7 @@
 mod apply;
 mod migrate;
 pub mod queries;
+pub mod search;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

@@ -147,19 +147,6 @@ pub struct OrderDocument {
     pub local: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct SearchHit {
-    /// `message`, `inquiry` or `order`.
-    pub kind: String,
-    pub id: String,
-    pub title: String,
-    /// The matching text with the match between `[` and `]` (plain text).
-    pub snippet: String,
-    /// The thread to open: the inquiry itself, or a message's inquiry (none for orders).
-    pub inquiry: Option<InquiryId>,
-}
-
 /// A keyset page from a statement selecting `data, <sort key>, id` (newest first, one
 /// row more than `limit` to know whether more remain).
 fn keyed_page<T: for<'de> Deserialize<'de>>(
@@ -536,42 +523,6 @@ impl LocalStore {
             total,
             inquiries_with_unread,
         })
-    }
-
-    /// Full-text search over messages, inquiries and orders, newest first. The query is
-    /// taken as words (each a prefix), never as FTS syntax, so any text the user types is
-    /// safe. Newest first (by index row) rather than by relevance: the index can stop after
-    /// `limit` hits, where ranking must score every match (half a second for a word in
-    /// 500,000 messages; see bench-reports/client-sync.md).
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        let terms: Vec<String> = query
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .map(|t| format!("\"{}\"*", t.replace('"', "")))
-            .collect();
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT search.kind, search.record_id, search.title, \
-             snippet(search, 3, '[', ']', '…', 12), \
-             CASE search.kind WHEN 'inquiry' THEN search.record_id \
-             WHEN 'message' THEN m.inquiry_id END \
-             FROM search LEFT JOIN messages m ON search.kind = 'message' AND m.id = search.record_id \
-             WHERE search MATCH ?1 ORDER BY search.rowid DESC LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![terms.join(" "), limit as i64], |r| {
-            let inquiry: Option<String> = r.get(4)?;
-            Ok(SearchHit {
-                kind: r.get(0)?,
-                id: r.get(1)?,
-                title: r.get(2)?,
-                snippet: r.get(3)?,
-                inquiry: inquiry.and_then(|i| i.parse().ok()),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 

@@ -20,7 +20,7 @@ fn export(dir: &Path) {
         trade_desk::launch::SignInForm,
         trade_client::engine::Status,
         trade_client::store::queries::ThreadMessage,
-        trade_client::store::queries::SearchHit,
+        trade_client::store::search::SearchResults,
         trade_client::store::queries::OrderDetail,
         trade_client::notify::NotificationSettings,
         trade_client::notify::Notification,

@@ -2,6 +2,7 @@
 // only the answer to the latest question is kept), the hit the keyboard is on, and
 // opening a hit's thread. One per inbox, owned by it.
 
+import type { SearchCoverage } from "../../lib/bindings/SearchCoverage";
 import type { SearchHit } from "../../lib/bindings/SearchHit";
 import * as ipc from "../../lib/ipc";
 import { openThread } from "../../lib/app.svelte";
@@ -13,6 +14,8 @@ const PAUSE_MS = 120;
 export class InboxSearch {
   query = $state("");
   hits = $state.raw<SearchHit[]>([]);
+  /** How much of the cache the search could look at, while records wait to be indexed. */
+  indexing = $state.raw<SearchCoverage | null>(null);
   /** The query the hits are for. */
   searched = $state("");
   error = $state<string | null>(null);
@@ -34,7 +37,8 @@ export class InboxSearch {
       const found = await ipc.search(q);
       if (seq !== this.#seq) return;
       // Orders are found too, but this version has no order screen to open them in.
-      this.hits = found.filter((h) => h.kind === "inquiry" || h.kind === "message");
+      this.hits = found.hits.filter((h) => h.kind === "inquiry" || h.kind === "message");
+      this.indexing = found.indexing;
       this.searched = q;
       this.error = null;
       if (this.active >= this.hits.length) this.active = 0;
@@ -42,6 +46,7 @@ export class InboxSearch {
       if (seq !== this.#seq) return;
       this.error = describe(e);
       this.hits = [];
+      this.indexing = null;
       this.searched = q;
     }
   }
@@ -66,6 +71,7 @@ export class InboxSearch {
     this.#seq++;
     this.query = "";
     this.hits = [];
+    this.indexing = null;
     this.searched = "";
     this.error = null;
     this.openError = null;
