@@ -22,11 +22,13 @@
 //!   once more with an FTS5 row per indexed record.
 //! - `queries`: inbox pages (first, deep, whole walk; all and unread), thread pages and
 //!   full-text search on the synced cache, p50/p95.
+//! - `notify`: a supplier's message → the buyer's engine handing out its notification,
+//!   during a first sync of the large account and after it.
 //!
 //! Settings (environment): `BENCH_INQUIRIES` (100000), `BENCH_MESSAGES_PER_INQUIRY` (10),
 //! `BENCH_ORDERS` (1000), `BENCH_SYNC_BUDGET_SECS` (1800; 0 = no limit),
 //! `BENCH_SAMPLES` (200), `BENCH_SEARCH_REPEATS` (20),
-//! `BENCH_PARTS` ("engine,split,raw,queries").
+//! `BENCH_PARTS` ("engine,split,raw,queries,notify").
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -115,7 +117,7 @@ impl Settings {
             budget: (budget > 0).then(|| Duration::from_secs(budget)),
             samples: setting::<u64>("BENCH_SAMPLES", 200).max(1) as usize,
             search_repeats: setting::<u64>("BENCH_SEARCH_REPEATS", 20).max(1) as usize,
-            parts: Parts::from_env("engine,split,raw,queries"),
+            parts: Parts::from_env("engine,split,raw,queries,notify"),
         }
     }
 }
@@ -141,6 +143,7 @@ struct Stats {
     n: usize,
     p50: Duration,
     p95: Duration,
+    p99: Duration,
     max: Duration,
 }
 
@@ -155,6 +158,7 @@ impl Stats {
             n: v.len(),
             p50: at(0.50),
             p95: at(0.95),
+            p99: at(0.99),
             max: v.last().copied().unwrap_or_default(),
         }
     }
@@ -253,6 +257,8 @@ fn main() -> Result<()> {
 struct Buyer {
     email: String,
     password: String,
+    /// A supplier with threads with this buyer: (account id, email).
+    supplier: (String, String),
     /// Records in the buyer's feed as the seed counts them.
     feed_records: u64,
 }
@@ -305,9 +311,14 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
             seeded.elapsed.as_secs_f64()
         ),
     );
+    let supplier = seeded
+        .suppliers
+        .first()
+        .ok_or_else(|| anyhow!("the seed made no supplier"))?;
     let buyer = Buyer {
         email: b.account.email.clone(),
         password: seeded.password.clone(),
+        supplier: (supplier.id.to_string(), supplier.email.clone()),
         feed_records: b.feed_records(),
     };
     let work = tempfile::tempdir()?;
@@ -365,6 +376,11 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
                  its budget and the split part did not run), so the queries were not measured.",
             ),
         }
+    }
+    if settings.parts.runs("notify") {
+        notification_latency(&s, report, &buyer, work.path())
+            .await
+            .context("the notification latency")?;
     }
     report.load("at the end");
     drop(s);
@@ -624,7 +640,8 @@ async fn split_sync(
         store.apply_snapshot_page(
             &page.changes,
             &page.next_cursor,
-            (!page.has_more).then_some(page.feed_cursor.as_str()),
+            &page.feed_cursor,
+            !page.has_more,
             jiff::Timestamp::now(),
         )?;
         let applied = t.elapsed();
@@ -1099,6 +1116,182 @@ fn queries(settings: &Settings, report: &mut Report, cache: &Synced) -> Result<(
 }
 
 // ---------------------------------------------------------------------------------------
+// Notification latency
+
+/// Messages the supplier sends after the first sync (during it: as many as fit).
+const PINGS: usize = 50;
+/// The spacing of the supplier's messages (the load's pace; nothing waits on it).
+const PING_EVERY: Duration = Duration::from_millis(100);
+/// How long a message may go without its notification before it counts as missing.
+const NOTIFY_PATIENCE: Duration = Duration::from_secs(120);
+
+/// A supplier's message (from the server's answer to the POST) to the buyer's engine
+/// handing out the notification for it (on `Engine::notifications`, what the desktop
+/// shows), during a first sync of the large account and after it. A message counts as
+/// notified by the first notification of its thread that comes after its POST answer.
+async fn notification_latency(
+    s: &Server,
+    report: &mut Report,
+    buyer: &Buyer,
+    dir: &Path,
+) -> Result<()> {
+    let data = dir.join("notify");
+    let engine = Engine::sign_in(
+        &data,
+        s.profile(),
+        &buyer.email,
+        &buyer.password,
+        Arc::new(MemoryStore::default()),
+        Options::default(),
+    )
+    .await?;
+    let arrived: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    let listener = {
+        let arrived = arrived.clone();
+        let mut notes = engine.notifications();
+        tokio::spawn(async move {
+            loop {
+                match notes.recv().await {
+                    Ok(n) => {
+                        if let trade_client::notify::Target::Inquiry(id) = n.target {
+                            arrived
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((id.to_string(), Instant::now()));
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return,
+                }
+            }
+        })
+    };
+    let mut status = engine.status();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.run(stopped).await })
+    };
+    let (id, email) = &buyer.supplier;
+    let supplier = s.party(id.clone(), email, &buyer.password).await;
+    let (_, theirs) = s
+        .call(
+            &supplier,
+            reqwest::Method::GET,
+            "/v1/inquiries?limit=20",
+            None,
+            None,
+        )
+        .await;
+    let threads: Vec<String> = theirs["items"]
+        .as_array()
+        .ok_or_else(|| anyhow!("the supplier's inquiries: {theirs}"))?
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(str::to_owned))
+        .collect();
+    if threads.is_empty() {
+        return Err(anyhow!("the supplier has no thread with the buyer"));
+    }
+    let mut sent = 0usize;
+    let post = async |sent: &mut usize| -> Result<(String, Instant)> {
+        let thread = threads[*sent % threads.len()].clone();
+        let body = serde_json::json!({ "body": format!("Ping {sent}: the stock list changed.") });
+        let (code, answer) = s
+            .call(
+                &supplier,
+                reqwest::Method::POST,
+                &format!("/v1/inquiries/{thread}/messages"),
+                Some(body),
+                None,
+            )
+            .await;
+        if code != 201 {
+            return Err(anyhow!("posting a message: {code} {answer}"));
+        }
+        *sent += 1;
+        Ok((thread, Instant::now()))
+    };
+    println!("bench: notifications during and after a first sync");
+    status
+        .wait_for(|st| matches!(st.connection, engine::Connection::Syncing { .. }))
+        .await?;
+    let mut during = Vec::new();
+    while matches!(
+        status.borrow().connection,
+        engine::Connection::Syncing { .. }
+    ) {
+        during.push(post(&mut sent).await?);
+        tokio::time::sleep(PING_EVERY).await;
+    }
+    status
+        .wait_for(|st| st.connection == engine::Connection::Online)
+        .await?;
+    let mut after = Vec::new();
+    for _ in 0..PINGS {
+        after.push(post(&mut sent).await?);
+        tokio::time::sleep(PING_EVERY).await;
+    }
+    // Every message's notification, or the patience spent.
+    let deadline = Instant::now() + NOTIFY_PATIENCE;
+    let latencies = |pings: &[(String, Instant)]| -> Vec<Option<Duration>> {
+        let arrived = arrived.lock().unwrap_or_else(|e| e.into_inner());
+        pings
+            .iter()
+            .map(|(thread, at)| {
+                arrived
+                    .iter()
+                    .filter(|(t, when)| t == thread && when >= at)
+                    .map(|(_, when)| *when - *at)
+                    .min()
+            })
+            .collect()
+    };
+    while Instant::now() < deadline
+        && latencies(&during)
+            .iter()
+            .chain(latencies(&after).iter())
+            .any(Option::is_none)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.send_replace(true);
+    let _ = runner.await;
+    listener.abort();
+    for (phase, pings) in [
+        ("during the first sync", &during),
+        ("after the first sync", &after),
+    ] {
+        let got = latencies(pings);
+        let missing = got.iter().filter(|l| l.is_none()).count();
+        let stats = Stats::of(got.into_iter().flatten().collect());
+        report.line(
+            &format!("supplier message → buyer notification, {phase}"),
+            format!(
+                "{} messages from one supplier, one every {} ms, round-robin over {} threads; from the POST's answer to the engine's notification of that thread",
+                pings.len(),
+                PING_EVERY.as_millis(),
+                threads.len()
+            ),
+            format!(
+                "p50 **{}**, p99 **{}** (max {}, n={}){}",
+                ms(stats.p50),
+                ms(stats.p99),
+                ms(stats.max),
+                stats.n,
+                if missing > 0 {
+                    format!("; **{missing} not notified** within {} s", NOTIFY_PATIENCE.as_secs())
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
+    drop(engine);
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
 // Rendering
 
 fn method(settings: &Settings) -> Vec<String> {
@@ -1131,7 +1324,7 @@ fn method(settings: &Settings) -> Vec<String> {
             "**The engine's loop timed in halves**: what `first_sync` does, step by step with the \
          engine's public pieces, into a second fresh cache: `store.snapshot_cursor()`, \
          `Api::snapshot(cursor, {PAGE})` (HTTPS round trip, the server's work, JSON decoding), \
-         then `LocalStore::apply_snapshot_page(changes, next_cursor, feed_cursor, now)` (cache \
+         then `LocalStore::apply_snapshot_page(changes, next_cursor, feed_cursor, done, now)` (cache \
          rows, where the walk stands, outbox rebase in one transaction; no search index), each \
          timed, one after the other. The engine overlaps them (the next page is fetched while \
          one is applied), so its time is near the larger half, not their sum."
@@ -1159,10 +1352,22 @@ fn method(settings: &Settings) -> Vec<String> {
          cut from the hits' records)."
         ),
         format!(
+            "**Notifications**: a third engine signs in to the large account with an empty cache \
+         and runs its loop (`Engine::run`: live events, sync, the search indexer); from its first \
+         progress report until the first sync ends, one of the buyer's suppliers posts a \
+         message every {} ms (`POST /v1/inquiries/{{id}}/messages`, round-robin over up to 20 \
+         threads), then {PINGS} more after it. A message's latency runs from the server's \
+         answer to its POST to the first notification of its thread that the engine hands out \
+         after it (`Engine::notifications`, what the desktop passes to the notification server). \
+         Missing after {} s counts as not notified.",
+            PING_EVERY.as_millis(),
+            NOTIFY_PATIENCE.as_secs()
+        ),
+        format!(
             "Quick run: `BENCH_INQUIRIES=2000 {COMMAND}`. Settings: `BENCH_INQUIRIES`, \
          `BENCH_MESSAGES_PER_INQUIRY`, `BENCH_ORDERS`, `BENCH_SYNC_BUDGET_SECS`, \
          `BENCH_SAMPLES`, `BENCH_SEARCH_REPEATS`, `BENCH_PARTS` \
-         (`engine,split,raw,queries`)."
+         (`engine,split,raw,queries,notify`)."
         ),
     ]
 }

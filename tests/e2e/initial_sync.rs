@@ -519,3 +519,105 @@ async fn a_first_sync_becomes_searchable_behind_it_newest_first_and_search_says_
     stop.send_replace(true);
     runner.await.unwrap();
 }
+
+#[tokio::test]
+async fn during_a_long_first_sync_a_new_message_notifies_and_a_sent_one_leaves_at_once() {
+    let s = Server::start().await;
+    let report = trade_demo::seed::run(
+        &s.state().db,
+        trade_demo::seed::SeedOptions {
+            buyers: 1,
+            suppliers: 3,
+            inquiries: 6_000,
+            messages_per_inquiry: 3,
+            orders: 30,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let buyer = &report.buyers[0];
+    let supplier = &report.suppliers[0];
+    let who = s
+        .party(supplier.id.to_string(), &supplier.email, &report.password)
+        .await;
+    let (_, theirs) = s
+        .call(&who, Method::GET, "/v1/inquiries?limit=2", None, None)
+        .await;
+    let threads = ids(&theirs);
+
+    let cache = tempfile::tempdir().unwrap();
+    let e = Engine::sign_in(
+        cache.path(),
+        s.profile(),
+        &buyer.account.email,
+        &report.password,
+        Arc::new(MemoryStore::default()),
+        fast(),
+    )
+    .await
+    .unwrap();
+    let mut notes = e.notifications();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn({
+        let e = e.clone();
+        async move { e.run(stopped).await }
+    });
+    let mut status = e.status();
+    status
+        .wait_for(|st| matches!(st.connection, Connection::Syncing { .. }))
+        .await
+        .unwrap();
+    let walking = || !e.store().snapshot_cursor().unwrap().is_empty();
+    assert!(walking(), "the walk is under way");
+
+    // A supplier writes, and the buyer answers another thread, while the walk goes on.
+    let (code, sent) = s
+        .call(
+            &who,
+            Method::POST,
+            &format!("/v1/inquiries/{}/messages", threads[0]),
+            Some(serde_json::json!({ "body": "New stock arrived today." })),
+            None,
+        )
+        .await;
+    assert_eq!(code, 201, "{sent}");
+    let (_, mine) = e
+        .send_message(threads[1].parse().unwrap(), "Please send the catalogue.")
+        .unwrap();
+
+    let note = tokio::time::timeout(Duration::from_secs(20), notes.recv())
+        .await
+        .expect("a notification in time")
+        .unwrap();
+    assert_eq!(note.body, "New stock arrived today.");
+    assert!(walking(), "notified before the walk ended");
+    let server = rusqlite::Connection::open(s.dir.path().join("trade.db")).unwrap();
+    eventually("the buyer's message on the server", || {
+        server
+            .query_row(
+                "SELECT count(*) FROM messages WHERE id = ?1",
+                [mine.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+            == 1
+    })
+    .await;
+    assert!(walking(), "sent before the walk ended");
+
+    // The walk ends equal to the server, having overwritten nothing the feed brought,
+    // and the history it brought notified nothing.
+    status
+        .wait_for(|st| st.connection == Connection::Online && !walking())
+        .await
+        .unwrap();
+    e.sync_now().await.unwrap();
+    assert_eq!(
+        client_state(&e),
+        server_state(&s.dir.path().join("trade.db"), buyer.account.id)
+    );
+    assert!(notes.try_recv().is_err(), "one notification only");
+    stop.send_replace(true);
+    runner.await.unwrap();
+}

@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -117,6 +118,9 @@ struct Inner {
     wake: Notify,
     /// Wakes the search indexer: a first sync ended, its records wait to be indexed.
     index_wake: Notify,
+    /// A live poke came while a sync round ran (a long first sync pulls the feed for it
+    /// between two pages).
+    live_news: AtomicBool,
     options: Options,
     /// Serialises push/pull rounds.
     sync_lock: Mutex<()>,
@@ -234,6 +238,7 @@ impl Engine {
                 status,
                 wake: Notify::new(),
                 index_wake: Notify::new(),
+                live_news: AtomicBool::new(false),
                 options,
                 sync_lock: Mutex::new(()),
                 notifications: broadcast::channel(256).0,
@@ -359,7 +364,7 @@ impl Engine {
             let failure = match events {
                 Ok(stream) => {
                     let mut stream = Box::pin(stream);
-                    match self.sync_now().await {
+                    match self.first_round(&mut stream).await {
                         Ok(()) => {
                             backoff = self.inner.options.backoff_start;
                             self.set_connection(Connection::Online, None);
@@ -390,6 +395,46 @@ impl Engine {
                 () = tokio::time::sleep(wait) => {}
                 () = self.inner.wake.notified() => {}
                 _ = stop.changed() => return,
+            }
+        }
+    }
+
+    /// The rounds that follow a (re)connection, the first of which may be a long first
+    /// sync: live events that come meanwhile are noted (`live_news`; a first sync pulls
+    /// the feed for them between two pages), and another round follows a round during
+    /// which one came, so none is lost. A live connection that ends meanwhile ends the
+    /// connection once the round is over.
+    async fn first_round<S>(&self, stream: &mut S) -> Result<()>
+    where
+        S: futures_util::Stream<Item = Result<LiveEvent>> + Unpin,
+    {
+        let mut ended = None;
+        loop {
+            self.inner.live_news.store(false, Ordering::Release);
+            let round = self.sync_now();
+            tokio::pin!(round);
+            let done = loop {
+                tokio::select! {
+                    done = &mut round => break done,
+                    event = stream.next(), if ended.is_none() => match event {
+                        // The handshake brings no news: this round is the answer to it.
+                        Some(Ok(LiveEvent::Ready(_))) => {}
+                        Some(Ok(LiveEvent::Changed(_))) => {
+                            self.inner.live_news.store(true, Ordering::Release);
+                        }
+                        Some(Err(e)) => ended = Some(e),
+                        None => {
+                            ended = Some(ClientError::Unreachable("the live connection closed".into()));
+                        }
+                    },
+                }
+            };
+            done?;
+            if let Some(e) = ended {
+                return Err(e);
+            }
+            if !self.inner.live_news.load(Ordering::Acquire) {
+                return Ok(());
             }
         }
     }

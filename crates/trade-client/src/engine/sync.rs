@@ -3,6 +3,9 @@
 //! what the feed brings decides the notifications.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use futures_util::FutureExt;
 
 use trade_model::sync::{Change, MutationOutcome, RecordKind, SnapshotResponse, SyncRecord};
 
@@ -64,8 +67,14 @@ impl Engine {
 
     /// A first sync: the account's current state, newest first, page by page. Each page
     /// is fetched while the one before it is applied; where the walk stands is kept with
-    /// each page, so a restart goes on from there. The feed follows from the walk's
-    /// version.
+    /// each page, so a restart goes on from there. The feed's cursor starts at the walk's
+    /// version with its first page.
+    ///
+    /// A long walk does not hold back what happens meanwhile: between two pages, queued
+    /// local actions are pushed and, after a live poke, the feed is pulled (and notifies)
+    /// beside the walk. The page fetched before the feed is applied before it, and the
+    /// next is fetched after it, so the walk never overwrites what the feed brought (and
+    /// what changed after the walk's version has left the walk anyway).
     async fn first_sync(&self) -> Result<()> {
         let mut done = 0u64;
         let mut total = None;
@@ -84,7 +93,8 @@ impl Engine {
                 store.inner.store.apply_snapshot_page(
                     &page.changes,
                     &page.next_cursor,
-                    last.then_some(page.feed_cursor.as_str()),
+                    &page.feed_cursor,
+                    last,
                     Timestamp::now(),
                 )
             });
@@ -94,11 +104,23 @@ impl Engine {
                 self.inner.index_wake.notify_one();
                 return Ok(());
             }
-            let (done_applying, next) = tokio::join!(apply, self.snapshot_page(next_cursor));
-            applied(done_applying)?;
-            self.bump();
+            let local = self.inner.wake.notified().now_or_never().is_some();
+            let live = self.inner.live_news.swap(false, Ordering::AcqRel);
+            if local || live {
+                applied(apply.await)?;
+                self.bump();
+                if local {
+                    self.push_all().await?;
+                }
+                self.pull_feed().await?;
+                page = self.snapshot_page(next_cursor).await?;
+            } else {
+                let (done_applying, next) = tokio::join!(apply, self.snapshot_page(next_cursor));
+                applied(done_applying)?;
+                self.bump();
+                page = next?;
+            }
             self.set_connection(Connection::Syncing { done, total }, None);
-            page = next?;
         }
     }
 
@@ -111,12 +133,18 @@ impl Engine {
         .await
     }
 
-    /// Pulls the feed until the cache is current (after a first sync, if the cache has
-    /// none yet), then notifies what the pulled changes call for.
+    /// Pulls until the cache is current: the rest of a first sync if one is not done
+    /// (none yet, or a walk cut short), then the feed.
     async fn pull_all(&self) -> Result<()> {
-        if self.inner.store.cursor()?.is_empty() {
+        let store = &self.inner.store;
+        if store.cursor()?.is_empty() || !store.snapshot_cursor()?.is_empty() {
             self.first_sync().await?;
         }
+        self.pull_feed().await
+    }
+
+    /// Pulls the feed to its end, then notifies what the pulled changes call for.
+    async fn pull_feed(&self) -> Result<()> {
         let mut done = 0u64;
         let mut changes = Vec::new();
         let mut previous = HashMap::new();

@@ -197,15 +197,18 @@ impl LocalStore {
     }
 
     /// Applies a page of a first sync's walk and where the walk stands, atomically. The
-    /// last page (`feed_cursor` given) ends the walk: the pull cursor takes its place.
-    /// Nothing is looked up first: a first sync brings history, which notifies nothing.
-    /// Records are not indexed for search here: the backlog is, after the walk
-    /// (`search.rs`).
+    /// first page also starts the feed's cursor at the walk's version (`feed_cursor`), so
+    /// the feed can be pulled beside the walk (the two never hold the same change:
+    /// anything that changes after that version leaves the walk); the last page (`done`)
+    /// ends the walk. Nothing is looked up first: a first sync brings history, which
+    /// notifies nothing. Records are not indexed for search here: the backlog is, after
+    /// the walk (`search.rs`).
     pub fn apply_snapshot_page(
         &self,
         changes: &[Change],
         next_cursor: &str,
-        feed_cursor: Option<&str>,
+        feed_cursor: &str,
+        done: bool,
         now: jiff::Timestamp,
     ) -> Result<usize> {
         let mut conn = self.conn();
@@ -220,12 +223,16 @@ impl LocalStore {
             }
             rebase_undo_of(&tx, change)?;
         }
-        match feed_cursor {
-            None => put_meta(&tx, "snapshot_cursor", next_cursor)?,
-            Some(feed) => {
-                put_meta(&tx, "cursor", feed)?;
-                exec(&tx, "DELETE FROM meta WHERE key = 'snapshot_cursor'", [])?;
-            }
+        // Only where no cursor is yet: the feed pulled beside the walk moves it on.
+        exec(
+            &tx,
+            "INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT (key) DO NOTHING",
+            [feed_cursor],
+        )?;
+        if done {
+            exec(&tx, "DELETE FROM meta WHERE key = 'snapshot_cursor'", [])?;
+        } else {
+            put_meta(&tx, "snapshot_cursor", next_cursor)?;
         }
         crate::outbox::rebase(&tx, now)?;
         tx.commit()?;

@@ -452,12 +452,12 @@ mod tests {
             .collect();
         let now = jiff::Timestamp::now();
         store
-            .apply_snapshot_page(&walked[..3], "w1", None, now)
+            .apply_snapshot_page(&walked[..3], "w1", "feed", false, now)
             .expect("applies");
         // Mid-walk nothing is indexed, and the backlog waits for the walk.
         assert_eq!(store.index_backlog(10).expect("indexes"), 0);
         store
-            .apply_snapshot_page(&walked[3..], "w2", Some("feed"), now)
+            .apply_snapshot_page(&walked[3..], "w2", "feed", true, now)
             .expect("applies");
         let coverage = |indexed| Some(SearchCoverage { indexed, total: 5 });
         assert_eq!(store.search_coverage().expect("counts"), coverage(0));
