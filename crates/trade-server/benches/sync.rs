@@ -141,12 +141,12 @@ async fn login(
 // ---------------------------------------------------------------------------------------
 // Pull and push, against the server in this process
 
+/// A page of the feed or of the snapshot walk, as far as the bench reads it.
 #[derive(Deserialize)]
 struct PullPage {
     changes: Vec<PulledChange>,
     next_cursor: String,
     has_more: bool,
-    account_version: i64,
     total_estimate: Option<i64>,
 }
 
@@ -282,28 +282,91 @@ async fn pull(
         );
     }
 
-    println!("bench: pulling the whole feed of {}", buyer.account.email);
     let expected = buyer.feed_records();
-    let mut seen: HashSet<(String, String)> = HashSet::with_capacity(expected as usize);
+    for (route, what, how) in [
+        (
+            "/v1/sync/snapshot",
+            "sync snapshot walk (first sync), one large account",
+            "the current state kind by kind, newest first",
+        ),
+        (
+            "/v1/sync/pull",
+            "sync pull (the change feed), one large account",
+            "the feed from its start",
+        ),
+    ] {
+        println!(
+            "bench: {route} over the whole account of {}",
+            buyer.account.email
+        );
+        let w = walk(&http, &base, &token, route, settings.pull_limit).await?;
+        if w.records != expected || w.total_estimate != Some(expected as i64) {
+            bail!(
+                "{route} returned {} records (estimate {:?}), expected {expected}",
+                w.records,
+                w.total_estimate
+            );
+        }
+        report.line(
+            what,
+            format!(
+                "`GET {route}`: {how}; {} records ({} inquiries, {} messages, {} orders, {} payments, unread totals); limit={}, one HTTPS/1.1 client, SQLite file {:.0} MiB",
+                group(w.records),
+                group(buyer.inquiries),
+                group(buyer.messages),
+                group(buyer.orders),
+                group(buyer.payments),
+                settings.pull_limit,
+                db_size as f64 / 1048576.0
+            ),
+            format!(
+                "{} pages, {:.0} MiB of JSON in {:.1} s = **{} records/s** (slowest page {:.0} ms)",
+                w.pages,
+                w.bytes as f64 / 1048576.0,
+                w.secs,
+                rate(w.records as f64, w.secs),
+                w.slowest.as_secs_f64() * 1e3
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// A whole walk of `route` (the feed or the snapshot) from an empty cursor.
+struct Walked {
+    records: u64,
+    pages: u64,
+    bytes: u64,
+    slowest: Duration,
+    secs: f64,
+    total_estimate: Option<i64>,
+}
+
+/// Follows `next_cursor` from an empty cursor until `has_more` is false, checking that
+/// every record comes once and none as a tombstone. The clock runs from the first
+/// request to the last page's body.
+async fn walk(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    route: &str,
+    limit: u32,
+) -> Result<Walked> {
+    let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut cursor = String::new();
-    let mut pages = 0u64;
-    let mut bytes = 0u64;
+    let (mut pages, mut bytes, mut slowest) = (0u64, 0u64, Duration::ZERO);
     let mut total_estimate = None;
-    let mut slowest = Duration::ZERO;
     let started = Instant::now();
     loop {
         let t = Instant::now();
         let resp = http
-            .get(format!("{base}/v1/sync/pull"))
-            .query(&[
-                ("limit", settings.pull_limit.to_string()),
-                ("cursor", cursor.clone()),
-            ])
-            .bearer_auth(&token)
+            .get(format!("{base}{route}"))
+            .query(&[("limit", limit.to_string()), ("cursor", cursor.clone())])
+            .bearer_auth(token)
             .send()
             .await?;
         if !resp.status().is_success() {
-            bail!("pull failed: {} {}", resp.status(), resp.text().await?);
+            bail!("{route} failed: {} {}", resp.status(), resp.text().await?);
         }
         let body = resp.bytes().await?;
         slowest = slowest.max(t.elapsed());
@@ -323,39 +386,17 @@ async fn pull(
         }
         cursor = page.next_cursor;
         if !page.has_more {
-            if page.account_version < 1 {
-                bail!("the last page has no account version");
-            }
             break;
         }
     }
-    let secs = started.elapsed().as_secs_f64();
-    let records = seen.len() as u64;
-    if records != expected || total_estimate != Some(expected as i64) {
-        bail!(
-            "the pull returned {records} records (estimate {total_estimate:?}), expected {expected}"
-        );
-    }
-    report.line(
-        "sync pull, one large account",
-        format!(
-            "{} records ({} inquiries, {} messages, {} orders, {} payments, unread totals); limit={}, one HTTPS/1.1 client, SQLite file {:.0} MiB",
-            group(records),
-            group(buyer.inquiries),
-            group(buyer.messages),
-            group(buyer.orders),
-            group(buyer.payments),
-            settings.pull_limit,
-            db_size as f64 / 1048576.0
-        ),
-        format!(
-            "{pages} pages, {:.0} MiB of JSON in {secs:.1} s = **{} records/s** (slowest page {:.0} ms)",
-            bytes as f64 / 1048576.0,
-            rate(records as f64, secs),
-            slowest.as_secs_f64() * 1e3
-        ),
-    );
-    Ok(())
+    Ok(Walked {
+        records: seen.len() as u64,
+        pages,
+        bytes,
+        slowest,
+        secs: started.elapsed().as_secs_f64(),
+        total_estimate,
+    })
 }
 
 /// One client's push run: `count` send_message mutations in batches of 100.
@@ -762,11 +803,12 @@ fn method(settings: &Settings) -> Vec<String> {
          order and payment, one per party)."
         ),
         format!(
-            "**Pull**: the server runs in the bench process on 127.0.0.1 over HTTPS; one client walks \
-         the large buyer's whole feed with `GET /v1/sync/pull?limit={}` from an empty cursor, following \
-         `next_cursor` until `has_more` is false, and checks every record came exactly once and the \
-         count matches the seed and `total_estimate`. The clock runs from the first request to the last \
-         page's body.",
+            "**Snapshot walk and pull**: the server runs in the bench process on 127.0.0.1 over \
+         HTTPS; one client walks the large buyer's whole account with `GET /v1/sync/snapshot?limit={0}` \
+         (what a first sync reads), then its whole feed with `GET /v1/sync/pull?limit={0}`, each from \
+         an empty cursor, following `next_cursor` until `has_more` is false, and checks every record \
+         came exactly once and the count matches the seed and `total_estimate`. The clock runs from \
+         the first request to the last page's body.",
             settings.pull_limit
         ),
         format!(
