@@ -11,7 +11,7 @@ use trade_model::ErrorCode;
 use trade_model::api::{OrderView, UnreadCounts};
 use trade_model::entities::{Account, Inquiry, MAX_ATTACHMENTS, Message, message_body_ok};
 use trade_model::order::{self, Actor, OrderAction};
-use trade_model::sync::{Mutation, MutationOp, SyncRecord};
+use trade_model::sync::{Mutation, MutationOp, RecordKind, SyncRecord};
 use trade_model::{AccountId, DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
 use crate::error::{ClientError, Result};
@@ -383,8 +383,11 @@ impl LocalStore {
                     let counts: UnreadCounts = parse(&previous)?;
                     crate::store::apply_put(&tx, &SyncRecord::UnreadCounts(counts))?;
                 }
-                (table @ ("orders" | "inquiries"), None) => {
-                    tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&u.id])?;
+                ("orders", None) => {
+                    crate::store::remove_record(&tx, RecordKind::Order, &u.id)?;
+                }
+                ("inquiries", None) => {
+                    crate::store::remove_record(&tx, RecordKind::Inquiry, &u.id)?;
                 }
                 _ => {}
             }
@@ -422,10 +425,17 @@ impl LocalStore {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         if let MutationOp::SendMessage { message, .. } = refused(&tx, mutation)?.op {
-            tx.execute(
-                "DELETE FROM messages WHERE id = ?1 AND state = 'failed'",
-                [message.to_string()],
-            )?;
+            let id = message.to_string();
+            let failed: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM messages WHERE id = ?1 AND state = 'failed'",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if failed.is_some() {
+                crate::store::remove_record(&tx, RecordKind::Message, &id)?;
+            }
         }
         tx.execute(
             "DELETE FROM outbox WHERE mutation_id = ?1",

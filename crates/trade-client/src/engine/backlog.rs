@@ -8,9 +8,10 @@ use tokio::sync::watch;
 
 use super::Engine;
 
-/// Records per transaction: long enough to amortise the commit, short enough that a
-/// page of the sync or a read of the window waits at most tens of milliseconds for it.
-const CHUNK: usize = 2_000;
+/// Records per transaction: short enough that a pulled page (a notification) or a read
+/// of the window waits a few milliseconds for it (2,000 held them back by a p50 of
+/// 155 ms in `bench-reports/client-sync.md`), long enough to amortise the commit.
+const CHUNK: usize = 250;
 
 /// After a failed step (a full disk, say), the next try.
 const RETRY: Duration = Duration::from_secs(30);
@@ -22,9 +23,14 @@ impl Engine {
             if *stop.borrow() {
                 return;
             }
+            // A step runs between sync rounds, never during one: a round (a pulled
+            // message, its notification) waits for at most one step, and a step in the
+            // middle of a round would hold its pages back.
+            let round = self.inner.sync_lock.lock().await;
             let engine = self.clone();
             let step =
                 tokio::task::spawn_blocking(move || engine.inner.store.index_backlog(CHUNK)).await;
+            drop(round);
             let wait = match step {
                 Ok(Ok(taken)) if taken > 0 => continue,
                 Ok(Ok(_)) => None,

@@ -167,11 +167,14 @@ fn write(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
     Ok(())
 }
 
-fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
+/// Deletes a record, and its entry in the search index with it (first: the entry
+/// refers to the record's row).
+pub(crate) fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
+    search::unindex(tx, kind, id)?;
     if let Some(t) = table(kind) {
         exec(tx, &format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
     }
-    search::unindex(tx, RecordKind::as_str(kind), id)
+    Ok(())
 }
 
 /// Keeps the undo of queued actions on an order or inquiry row the server just
@@ -223,6 +226,8 @@ impl LocalStore {
             }
             rebase_undo_of(&tx, change)?;
         }
+        // A walk writes the newest first: the search backlog goes up the rowids.
+        put_meta(&tx, "search_backlog", "up")?;
         // Only where no cursor is yet: the feed pulled beside the walk moves it on.
         exec(
             &tx,

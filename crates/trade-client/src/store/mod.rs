@@ -20,6 +20,7 @@ use crate::error::Result;
 
 pub use apply::PageEffects;
 pub(crate) use apply::put as apply_put;
+pub(crate) use apply::remove as remove_record;
 
 pub struct LocalStore {
     conn: Mutex<Connection>,
@@ -35,6 +36,9 @@ impl LocalStore {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // A long write (a first sync, the search backlog) grows the WAL file; after a
+        // checkpoint it is cut back to this instead of keeping its largest size on disk.
+        conn.pragma_update(None, "journal_size_limit", 8 * 1024 * 1024)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate::run(&mut conn, migrate::MIGRATIONS)?;

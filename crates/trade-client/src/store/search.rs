@@ -2,19 +2,24 @@
 //!
 //! The index (`search`, FTS5) keeps no copy of the text: the text lives once, in the
 //! records, and a hit's title and snippet are cut from its record. `search_rows` maps an
-//! index row to its record. An index row's id is its record's time key (see [`key`]), so
-//! hits come newest first and the index stops after `limit` of them.
+//! index row to its record (kind code and the record's rowid in its table). Index rows
+//! are numbered densely (the index stores the gaps between them: small numbers keep it
+//! small) so that higher is newer: a record indexed as it is written takes the next
+//! number up; the backlog, indexed newest first, takes the next number down. Hits are
+//! read highest first, so the index stops after `limit` of them.
 //!
 //! A first sync writes records without indexing them (a row of FTS5 costs more than the
 //! record's own row); the backlog is indexed afterwards, newest first, in short
 //! transactions ([`LocalStore::index_backlog`]), and a search says how far that got.
 //! Records changed by later pages and by local actions are indexed as they are written.
 //!
-//! Invariant: for each indexed table, every record whose table rowid is at most the
-//! table's mark (meta `search_mark:<table>`) is in the index. Records above the mark are
-//! the backlog; those already in `search_rows` (indexed as a later page changed them) are
-//! skipped when the backlog reaches them. A walk writes only into a fresh cache, where
-//! the marks are 0, and the backlog waits until it ends.
+//! The backlog goes through each table in rowid order, in the direction in which its
+//! records get older: upwards after a walk (it writes the newest first), downwards in a
+//! cache that was filled from the feed, oldest first, before this index existed (meta
+//! `search_backlog`: `up` or `down`). Invariant: every record the backlog has passed
+//! (meta `search_mark:<table>`, a table rowid) is in the index, and every record it has
+//! not passed was written by the walk, or is indexed already (written since) and is
+//! skipped when the backlog reaches it. The backlog waits until a walk ends.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -22,7 +27,6 @@ use trade_model::InquiryId;
 use trade_model::sync::{RecordKind, SyncRecord};
 
 use super::LocalStore;
-use super::apply::load;
 use crate::error::Result;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,16 +62,23 @@ pub struct SearchCoverage {
 
 /// The tables the index covers, in the order the backlog takes them (inquiries first:
 /// they are few and are what a buyer looks for most).
-const INDEXED: [(RecordKind, &str); 3] = [
-    (RecordKind::Inquiry, "inquiries"),
-    (RecordKind::Message, "messages"),
-    (RecordKind::Order, "orders"),
+/// Each with its code in `search_rows.kind` (stored, never to change).
+const INDEXED: [(RecordKind, &str, i64); 3] = [
+    (RecordKind::Inquiry, "inquiries", 1),
+    (RecordKind::Message, "messages", 2),
+    (RecordKind::Order, "orders", 3),
 ];
+
+/// The table and code of a kind the index covers.
+fn indexed(kind: RecordKind) -> Option<(&'static str, i64)> {
+    INDEXED
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|&(_, table, code)| (table, code))
+}
 
 /// What the index holds for a record.
 pub(crate) struct Entry {
-    /// When the record last changed (milliseconds): its place in the newest-first order.
-    at: i64,
     title: String,
     body: String,
 }
@@ -76,7 +87,6 @@ pub(crate) struct Entry {
 pub(crate) fn entry_of(record: &SyncRecord) -> Option<Entry> {
     match record {
         SyncRecord::Inquiry(i) => Some(Entry {
-            at: i.last_message_at.as_millisecond(),
             title: i.product.clone(),
             body: format!(
                 "{} {} {}",
@@ -84,12 +94,10 @@ pub(crate) fn entry_of(record: &SyncRecord) -> Option<Entry> {
             ),
         }),
         SyncRecord::Message(m) => Some(Entry {
-            at: m.sent_at.as_millisecond(),
             title: m.sender_name.clone(),
             body: m.body.clone(),
         }),
         SyncRecord::Order(o) => Some(Entry {
-            at: o.order.updated_at.as_millisecond(),
             title: o
                 .order
                 .terms
@@ -107,59 +115,86 @@ pub(crate) fn entry_of(record: &SyncRecord) -> Option<Entry> {
     }
 }
 
-/// The index row id for a record changed at `at`: the time in the high bits, a hash of
-/// the record's id in the low 20 (records of the same millisecond rarely meet; when they
-/// do, [`index`] takes the next free id).
-fn key(at: i64, id: &str) -> i64 {
-    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    (at.max(0) << 20) | (hash & 0xF_FFFF) as i64
-}
-
-/// The index row of a record, if it is indexed.
-fn row_of(tx: &Connection, kind: &str, id: &str) -> Result<Option<i64>> {
+/// A record's table rowid and its index row, if it is indexed.
+fn row_of(tx: &Connection, kind: RecordKind, id: &str) -> Result<Option<(i64, Option<i64>)>> {
+    let Some((table, code)) = indexed(kind) else {
+        return Ok(None);
+    };
     Ok(tx
-        .prepare_cached("SELECT rowid FROM search_rows WHERE kind = ?1 AND record_id = ?2")?
-        .query_row(params![kind, id], |r| r.get(0))
+        .prepare_cached(&format!(
+            "SELECT t.rowid, s.rowid FROM {table} t \
+             LEFT JOIN search_rows s ON s.kind = ?1 AND s.record = t.rowid WHERE t.id = ?2"
+        ))?
+        .query_row(params![code, id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
-/// Puts a record's text in the index, replacing what it had there.
-fn index(tx: &Transaction<'_>, kind: &str, id: &str, entry: &Entry) -> Result<()> {
-    unindex(tx, kind, id)?;
-    let mut rowid = key(entry.at, id);
-    // Ids only collide within one millisecond, and then on a 20-bit hash: a few steps.
-    while tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO search_rows (rowid, kind, record_id) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![rowid, kind, id])?
-        == 0
-    {
-        rowid = rowid.wrapping_add(1);
+/// Where an index row goes: above all (a record written now) or below all (the
+/// backlog, newest first).
+#[derive(Clone, Copy)]
+enum Place {
+    Top,
+    Bottom,
+}
+
+/// Puts the text of the record at `record` (its table rowid) in the index at `place`,
+/// replacing what it had there.
+fn index_at(
+    tx: &Transaction<'_>,
+    code: i64,
+    record: i64,
+    entry: &Entry,
+    place: Place,
+) -> Result<()> {
+    let old: Option<i64> = tx
+        .prepare_cached("SELECT rowid FROM search_rows WHERE kind = ?1 AND record = ?2")?
+        .query_row(params![code, record], |r| r.get(0))
+        .optional()?;
+    if let Some(old) = old {
+        drop_row(tx, old)?;
     }
+    let sql = match place {
+        Place::Top => {
+            "INSERT INTO search_rows (rowid, kind, record) \
+             SELECT coalesce(max(rowid), 0) + 1, ?1, ?2 FROM search_rows"
+        }
+        Place::Bottom => {
+            "INSERT INTO search_rows (rowid, kind, record) \
+             SELECT coalesce(min(rowid), 0) - 1, ?1, ?2 FROM search_rows"
+        }
+    };
+    tx.prepare_cached(sql)?.execute(params![code, record])?;
+    let rowid = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
         .execute(params![rowid, entry.title, entry.body])?;
     Ok(())
 }
 
-/// Takes a record out of the index.
-pub(crate) fn unindex(tx: &Transaction<'_>, kind: &str, id: &str) -> Result<()> {
-    if let Some(rowid) = row_of(tx, kind, id)? {
-        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
-            .execute([rowid])?;
-        tx.prepare_cached("DELETE FROM search_rows WHERE rowid = ?1")?
-            .execute([rowid])?;
+fn drop_row(tx: &Transaction<'_>, rowid: i64) -> Result<()> {
+    tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+        .execute([rowid])?;
+    tx.prepare_cached("DELETE FROM search_rows WHERE rowid = ?1")?
+        .execute([rowid])?;
+    Ok(())
+}
+
+/// Takes a record out of the index. Call it before the record's row is deleted: the
+/// index refers to that row.
+pub(crate) fn unindex(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
+    if let Some((_, Some(rowid))) = row_of(tx, kind, id)? {
+        drop_row(tx, rowid)?;
     }
     Ok(())
 }
 
-/// Puts a record in the index (kinds that are searched), replacing what it had there.
+/// Puts a record (just written) in the index, above everything: kinds that are
+/// searched.
 pub(crate) fn index_record(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
-    if let Some(entry) = entry_of(record) {
-        let (kind, id) = kind_and_id(record);
-        index(tx, kind.as_str(), &id, &entry)?;
+    let (kind, id) = kind_and_id(record);
+    if let (Some(entry), Some((_, code)), Some((row, _))) =
+        (entry_of(record), indexed(kind), row_of(tx, kind, &id)?)
+    {
+        index_at(tx, code, row, &entry, Place::Top)?;
     }
     Ok(())
 }
@@ -167,11 +202,11 @@ pub(crate) fn index_record(tx: &Transaction<'_>, record: &SyncRecord) -> Result<
 /// Indexes a record written without indexing if it was indexed before (a local action's
 /// prediction during a walk), so the index never keeps an older text.
 pub(crate) fn reindex_if_indexed(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
-    if let Some(entry) = entry_of(record) {
-        let (kind, id) = kind_and_id(record);
-        if row_of(tx, kind.as_str(), &id)?.is_some() {
-            index(tx, kind.as_str(), &id, &entry)?;
-        }
+    let (kind, id) = kind_and_id(record);
+    if let (Some(entry), Some((_, code)), Some((row, Some(_)))) =
+        (entry_of(record), indexed(kind), row_of(tx, kind, &id)?)
+    {
+        index_at(tx, code, row, &entry, Place::Top)?;
     }
     Ok(())
 }
@@ -188,16 +223,47 @@ fn kind_and_id(record: &SyncRecord) -> (RecordKind, String) {
     }
 }
 
+/// Which way the backlog goes through the tables' rowids (see the module's doc).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Up,
+    Down,
+}
+
+fn direction(conn: &Connection) -> Result<Direction> {
+    let value: Option<String> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = 'search_backlog'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(match value.as_deref() {
+        Some("down") => Direction::Down,
+        _ => Direction::Up,
+    })
+}
+
 fn mark_key(table: &str) -> String {
     format!("search_mark:{table}")
 }
 
-fn mark(conn: &Connection, table: &str) -> Result<i64> {
-    Ok(conn
+/// The table rowid the backlog has passed (before it starts: past either end).
+fn mark(conn: &Connection, table: &str, direction: Direction) -> Result<i64> {
+    let stored: Option<i64> = conn
         .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1")?
         .query_row([mark_key(table)], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
+        .optional()?;
+    Ok(stored.unwrap_or(match direction {
+        Direction::Up => 0,
+        Direction::Down => i64::MAX,
+    }))
+}
+
+/// The part of `table` the backlog has not passed, as a condition on its rowid (`?1`
+/// the mark) and the order to take it in.
+fn unpassed(direction: Direction) -> (&'static str, &'static str) {
+    match direction {
+        Direction::Up => ("rowid > ?1", "ORDER BY rowid"),
+        Direction::Down => ("rowid < ?1", "ORDER BY rowid DESC"),
+    }
 }
 
 /// Whether a first sync's walk is under way (or has not started): the backlog waits for
@@ -298,21 +364,26 @@ impl LocalStore {
             .map(|t| format!("\"{}\"*", t.replace('"', "")))
             .collect::<Vec<_>>()
             .join(" ");
-        let found: Vec<(String, String)> = conn
+        let found: Vec<(i64, i64)> = conn
             .prepare_cached(
-                "SELECT r.kind, r.record_id FROM search JOIN search_rows r ON r.rowid = search.rowid \
+                "SELECT r.kind, r.record FROM search JOIN search_rows r ON r.rowid = search.rowid \
                  WHERE search MATCH ?1 ORDER BY search.rowid DESC LIMIT ?2",
             )?
             .query_map(params![fts, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut hits = Vec::with_capacity(found.len());
-        for (kind, id) in found {
-            let Some(record) =
-                RecordKind::parse(&kind).and_then(|k| load(&conn, k, &id).transpose())
-            else {
+        for (code, row) in found {
+            let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
                 continue;
             };
-            let record = record?;
+            let stored: Option<(String, String)> = conn
+                .prepare_cached(&format!("SELECT id, data FROM {table} WHERE rowid = ?1"))?
+                .query_row([row], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some((id, data)) = stored else { continue };
+            let Some(record) = super::apply::parse_record(kind, &data) else {
+                continue;
+            };
             let Some(entry) = entry_of(&record) else {
                 continue;
             };
@@ -322,7 +393,7 @@ impl LocalStore {
                 _ => None,
             };
             hits.push(SearchHit {
-                kind,
+                kind: kind.as_str().to_owned(),
                 id,
                 snippet: snippet(&entry.body, &terms, 12),
                 title: entry.title,
@@ -335,50 +406,17 @@ impl LocalStore {
     /// Indexes up to about `limit` records of the backlog in one transaction, newest
     /// first; returns how many it took (0: nothing waits, or a first sync's walk is under
     /// way and the backlog waits for it).
+    ///
+    /// The step commits without waiting for the disk (`synchronous = NORMAL`, set back to
+    /// `FULL` before the connection is let go): what it writes is derived from the
+    /// records and is written again if a power cut takes it, and steps short enough not to
+    /// hold back a pulled page or a notification should not each wait for an fsync.
     pub fn index_backlog(&self, limit: usize) -> Result<usize> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        if walk_under_way(&tx)? {
-            return Ok(0);
-        }
-        let mut taken = 0;
-        for (kind, name) in INDEXED {
-            if taken >= limit {
-                break;
-            }
-            let from = mark(&tx, name)?;
-            let rows: Vec<(i64, String, String)> = tx
-                .prepare_cached(&format!(
-                    "SELECT rowid, id, data FROM {name} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
-                ))?
-                .query_map(params![from, (limit - taken) as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let Some(&(last, _, _)) = rows.last() else {
-                continue;
-            };
-            for (_, id, data) in &rows {
-                if row_of(&tx, kind.as_str(), id)?.is_some() {
-                    continue;
-                }
-                // A row that does not parse has no text to index; the rest goes on.
-                if let Some(entry) = super::apply::parse_record(kind, data)
-                    .as_ref()
-                    .and_then(entry_of)
-                {
-                    index(&tx, kind.as_str(), id, &entry)?;
-                }
-            }
-            tx.prepare_cached(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute(params![mark_key(name), last.to_string()])?;
-            taken += rows.len();
-        }
-        tx.commit()?;
-        Ok(taken)
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let step = backlog_step(&mut conn, limit);
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        step
     }
 
     /// How much of the cache is indexed, while some of it is not (`None` once all is).
@@ -387,12 +425,66 @@ impl LocalStore {
     }
 }
 
+/// One step of the backlog (see [`LocalStore::index_backlog`]), in one transaction.
+fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
+    let tx = conn.transaction()?;
+    if walk_under_way(&tx)? {
+        return Ok(0);
+    }
+    let direction = direction(&tx)?;
+    let (condition, order) = unpassed(direction);
+    let mut taken = 0;
+    for (kind, name, code) in INDEXED {
+        if taken >= limit {
+            break;
+        }
+        let from = mark(&tx, name, direction)?;
+        let rows: Vec<(i64, String)> = tx
+            .prepare_cached(&format!(
+                "SELECT rowid, data FROM {name} WHERE {condition} {order} LIMIT ?2"
+            ))?
+            .query_map(params![from, (limit - taken) as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&(last, _)) = rows.last() else {
+            continue;
+        };
+        for (row, data) in &rows {
+            let indexed: Option<i64> = tx
+                .prepare_cached("SELECT 1 FROM search_rows WHERE kind = ?1 AND record = ?2")?
+                .query_row(params![code, row], |r| r.get(0))
+                .optional()?;
+            if indexed.is_some() {
+                continue;
+            }
+            // A row that does not parse has no text to index; the rest goes on.
+            if let Some(entry) = super::apply::parse_record(kind, data)
+                .as_ref()
+                .and_then(entry_of)
+            {
+                index_at(&tx, code, *row, &entry, Place::Bottom)?;
+            }
+        }
+        tx.prepare_cached(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![mark_key(name), last.to_string()])?;
+        taken += rows.len();
+    }
+    tx.commit()?;
+    Ok(taken)
+}
+
 fn coverage(conn: &Connection) -> Result<Option<SearchCoverage>> {
+    let direction = direction(conn)?;
+    let (condition, _) = unpassed(direction);
     let mut waiting = 0;
-    for (_, name) in INDEXED {
-        let from = mark(conn, name)?;
+    for (_, name, _) in INDEXED {
+        let from = mark(conn, name, direction)?;
         let n: i64 = conn
-            .prepare_cached(&format!("SELECT count(*) FROM {name} WHERE rowid > ?1"))?
+            .prepare_cached(&format!("SELECT count(*) FROM {name} WHERE {condition}"))?
             .query_row([from], |r| r.get(0))?;
         waiting += n;
     }
@@ -480,11 +572,12 @@ mod tests {
         while store.index_backlog(2).expect("indexes") > 0 {}
         assert_eq!(store.search_coverage().expect("counts"), None);
 
-        // Each record once, newest first; the removed one not at all.
+        // Each record once, the most recently changed first, then the walk's newest
+        // first; the removed one not at all.
         let ids = |changes: &[&Change]| changes.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
         assert_eq!(
             found(&store, "valve"),
-            ids(&[&walked[0], &walked[1], &walked[2], &walked[4]])
+            ids(&[&walked[4], &walked[0], &walked[1], &walked[2]])
         );
         assert_eq!(found(&store, "corrected"), ids(&[&walked[4]]));
         let hits = store.search("correct", 10).expect("searches").hits;
@@ -497,30 +590,34 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temp dir");
         let path = dir.path().join("cache.sqlite3");
         let thread = InquiryId::new();
+        // Filled from the feed: oldest first, so the newest has the highest rowid.
         let old = message(thread, "stainless valve", 1);
+        let new = message(thread, "stainless flange", 2);
         {
             let mut conn = Connection::open(&path).expect("opens");
             super::super::migrate::run(&mut conn, &super::super::migrate::MIGRATIONS[..6])
                 .expect("migrates to 6");
-            let Some(SyncRecord::Message(m)) = &old.record else {
-                unreachable!("a message change")
-            };
-            conn.execute(
-                "INSERT INTO messages (id, inquiry_id, sent_at, state, data) \
-                 VALUES (?1, ?2, ?3, 'synced', ?4)",
-                params![
-                    old.id,
-                    thread.to_string(),
-                    m.sent_at.as_millisecond(),
-                    serde_json::to_string(m).expect("serialises")
-                ],
-            )
-            .expect("inserts");
-            conn.execute(
-                "INSERT INTO search (kind, record_id, title, body) VALUES ('message', ?1, 'Li', 'stainless valve')",
-                [&old.id],
-            )
-            .expect("indexes the old way");
+            for change in [&old, &new] {
+                let Some(SyncRecord::Message(m)) = &change.record else {
+                    unreachable!("a message change")
+                };
+                conn.execute(
+                    "INSERT INTO messages (id, inquiry_id, sent_at, state, data) \
+                     VALUES (?1, ?2, ?3, 'synced', ?4)",
+                    params![
+                        change.id,
+                        thread.to_string(),
+                        m.sent_at.as_millisecond(),
+                        serde_json::to_string(m).expect("serialises")
+                    ],
+                )
+                .expect("inserts");
+                conn.execute(
+                    "INSERT INTO search (kind, record_id, title, body) VALUES ('message', ?1, 'Li', ?2)",
+                    params![change.id, m.body],
+                )
+                .expect("indexes the old way");
+            }
             conn.execute("INSERT INTO meta (key, value) VALUES ('cursor', 'c9')", [])
                 .expect("a synced cache");
         }
@@ -529,11 +626,82 @@ mod tests {
             store.search_coverage().expect("counts"),
             Some(SearchCoverage {
                 indexed: 0,
-                total: 1
+                total: 2
             })
         );
+        // One at a time: the newest first, so a search meanwhile finds the recent.
+        assert_eq!(store.index_backlog(1).expect("indexes"), 1);
+        assert_eq!(found(&store, "stainless"), vec![new.id.clone()]);
         while store.index_backlog(100).expect("indexes") > 0 {}
-        assert_eq!(found(&store, "stainless"), vec![old.id]);
+        assert_eq!(found(&store, "stainless"), vec![new.id, old.id]);
+    }
+
+    #[test]
+    fn a_discarded_message_leaves_the_index_and_no_hit_points_at_another_record() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let me = trade_model::entities::Account {
+            id: AccountId::new(),
+            email: "ann@example.com".into(),
+            display_name: "Ann".into(),
+            role: trade_model::entities::Role::Buyer,
+            company: trade_model::entities::Company {
+                id: trade_model::CompanyId::new(),
+                name: "Ann Ltd".into(),
+                country: "DE".into(),
+            },
+        };
+        store
+            .set_meta("account", &serde_json::to_string(&me).expect("serialises"))
+            .expect("signed in");
+        let now = jiff::Timestamp::now();
+        let inquiry = trade_model::entities::Inquiry {
+            id: InquiryId::new(),
+            buyer: me.id,
+            supplier: AccountId::new(),
+            buyer_name: "Ann".into(),
+            supplier_name: "Li".into(),
+            supplier_company: "Li Ltd".into(),
+            product: "Pipe".into(),
+            status: trade_model::entities::InquiryStatus::Open,
+            created_at: now,
+            last_message_at: now,
+            last_message_preview: "Hello".into(),
+            unread_count: 0,
+        };
+        let thread = inquiry.id;
+        let opened = Change {
+            version: 1,
+            kind: RecordKind::Inquiry,
+            id: thread.to_string(),
+            record: Some(SyncRecord::Inquiry(inquiry)),
+        };
+        let synced = message(thread, "valve price", 1);
+        store
+            .apply_page(&[opened, synced.clone()], "c1", now)
+            .expect("applies");
+        let (mutation, queued) = store
+            .queue_message(thread, "valve drawing attached", now)
+            .expect("queues");
+        while store.index_backlog(10).expect("indexes") > 0 {}
+        assert_eq!(
+            found(&store, "valve").len(),
+            2,
+            "the queued message is found too"
+        );
+
+        store
+            .mark_rejected(mutation, "message.bad_length", "refused")
+            .expect("refused");
+        store.discard(mutation).expect("discarded");
+        assert_eq!(found(&store, "valve"), vec![synced.id.clone()]);
+        assert!(found(&store, "drawing").is_empty(), "{queued}");
+        // A record written afterwards may take the freed row; nothing finds it by the
+        // discarded text.
+        let later = message(thread, "flange offer", 3);
+        store.apply_page(&[later], "c2", now).expect("applies");
+        assert!(found(&store, "drawing").is_empty());
+        assert_eq!(found(&store, "flange").len(), 1);
     }
 
     fn terms(q: &str) -> Vec<String> {
@@ -558,12 +726,5 @@ mod tests {
         assert_eq!(snippet("", &terms("a"), 12), "");
         // Words of any script, cut on character boundaries.
         assert_eq!(snippet("价格 是 多少", &terms("是"), 12), "价格 [是] 多少");
-    }
-
-    #[test]
-    fn keys_order_by_time_and_differ_for_records_of_the_same_millisecond() {
-        assert!(key(2, "a") > key(1, "z"));
-        assert_ne!(key(5, "a"), key(5, "b"));
-        assert_eq!(key(-3, "a") >> 20, 0);
     }
 }
