@@ -254,6 +254,21 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+/// The figures issue 15 sets goals for, as this run measures them.
+#[derive(Default)]
+struct Figures {
+    /// The engine's first sync, records/s (when it finished).
+    engine: Option<f64>,
+    /// Raw rusqlite inserts of as many rows, rows/s.
+    raw: Option<f64>,
+    first_page: Option<Duration>,
+    /// The synced cache with its search index (file and WAL), bytes.
+    cache: Option<u64>,
+    search_p95: Option<Duration>,
+    /// Notification latency p99 by phase.
+    notify_p99: Vec<(&'static str, Duration)>,
+}
+
 struct Buyer {
     email: String,
     password: String,
@@ -322,12 +337,14 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
         feed_records: b.feed_records(),
     };
     let work = tempfile::tempdir()?;
+    let mut figures = Figures::default();
     let mut synced: Option<Synced> = None;
     let mut records = None;
     if settings.parts.runs("engine") {
-        let (path, applied, complete) = engine_sync(&s, settings, report, &buyer, work.path())
-            .await
-            .context("the engine's initial sync")?;
+        let (path, applied, complete) =
+            engine_sync(&s, settings, report, &mut figures, &buyer, work.path())
+                .await
+                .context("the engine's initial sync")?;
         records = Some(applied);
         if complete {
             synced = Some(Synced {
@@ -362,6 +379,7 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
             .unwrap_or(buyer.feed_records);
         raw_inserts(
             report,
+            &mut figures,
             work.path(),
             n,
             synced.as_ref().map(|c| c.path.as_path()),
@@ -370,7 +388,7 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
     }
     if settings.parts.runs("queries") {
         match &synced {
-            Some(c) => queries(settings, report, c).context("the queries")?,
+            Some(c) => queries(settings, report, &mut figures, c).context("the queries")?,
             None => report.note(
                 "No complete cache was made in this run (the engine's sync did not finish in \
                  its budget and the split part did not run), so the queries were not measured.",
@@ -378,13 +396,108 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
         }
     }
     if settings.parts.runs("notify") {
-        notification_latency(&s, report, &buyer, work.path())
+        notification_latency(&s, report, &mut figures, &buyer, work.path())
             .await
             .context("the notification latency")?;
     }
+    goals(report, &figures);
     report.load("at the end");
     drop(s);
     Ok(())
+}
+
+/// The run's figures against the goals of issue 15, with the baseline of this run.
+fn goals(report: &mut Report, f: &Figures) {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    // A row: the figure, its goal, this run's value and whether it is met (if known).
+    let mut row = |figure: &str, goal: &str, value: String, met: Option<bool>| {
+        let met = match met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "",
+        };
+        rows.push(vec![
+            figure.to_owned(),
+            goal.to_owned(),
+            value,
+            met.to_owned(),
+        ]);
+    };
+    if let Some(engine) = f.engine {
+        let of_raw = f.raw.map(|raw| {
+            format!(
+                " = {:.1}% of raw inserts ({} rows/s)",
+                100.0 * engine / raw,
+                rate(raw, 1.0)
+            )
+        });
+        row(
+            "first sync, engine over HTTPS loopback",
+            "≥ 100,000 records/s and ≥ 50% of raw inserts in the same run",
+            format!(
+                "{} records/s{}",
+                rate(engine, 1.0),
+                of_raw.unwrap_or_default()
+            ),
+            Some(engine >= 100_000.0 && f.raw.is_some_and(|raw| engine >= raw / 2.0)),
+        );
+    }
+    if let Some(d) = f.first_page {
+        let ok = d <= Duration::from_secs(2);
+        row(
+            "sign-in → inbox first page and unread counts",
+            "≤ 2 s",
+            ms(d),
+            Some(ok),
+        );
+    }
+    if let Some(bytes) = f.cache {
+        let value = format!("{} MB", group(bytes / 1_000_000));
+        let ok = bytes <= 450_000_000;
+        row(
+            "cache on disk, with the search index",
+            "≤ 450 MB",
+            value,
+            Some(ok),
+        );
+    }
+    if let Some(d) = f.search_p95 {
+        let ok = d <= Duration::from_millis(10);
+        row("full-text search p95", "≤ 10 ms", ms(d), Some(ok));
+    }
+    for (phase, d) in &f.notify_p99 {
+        let figure = format!("supplier message → notification p99, {phase}");
+        row(
+            &figure,
+            "≤ 50 ms",
+            ms(*d),
+            Some(*d <= Duration::from_millis(50)),
+        );
+    }
+    let elsewhere = "`bench-reports/sync.md` (`cargo bench -p trade-server --bench sync`)";
+    row(
+        "server pull, one account",
+        "≥ 200,000 records/s",
+        elsewhere.to_owned(),
+        None,
+    );
+    row(
+        "push, 4 clients",
+        "≥ 5,000 mutations/s",
+        elsewhere.to_owned(),
+        None,
+    );
+    row(
+        "window CPU and app memory during a first sync, cold start to the interactive inbox",
+        "see issue 15",
+        "not measured by a bench yet".to_owned(),
+        None,
+    );
+    report.table(
+        "Against the goals of issue 15",
+        &["figure", "goal", "this run", "met"],
+        rows,
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -396,6 +509,7 @@ async fn engine_sync(
     s: &Server,
     settings: &Settings,
     report: &mut Report,
+    figures: &mut Figures,
     buyer: &Buyer,
     dir: &Path,
 ) -> Result<(PathBuf, u64, bool)> {
@@ -481,6 +595,9 @@ async fn engine_sync(
         "{} records into an empty cache; the snapshot walk in pages of {PAGE}, one transaction each, the next page fetched while one is applied; WAL, synchronous=FULL",
         group(records)
     );
+    if complete {
+        figures.engine = Some(records as f64 / secs);
+    }
     let result = if complete {
         format!(
             "{secs:.1} s = **{} records/s**; cache {}; peak RSS {peak} (server and engine in one process; RSS before {} MiB)",
@@ -503,6 +620,7 @@ async fn engine_sync(
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     if let Some((after, shown, unread)) = first {
+        figures.first_page = Some(after);
         report.line(
             "first sign-in → inbox first page and unread counts in the cache",
             "from `Engine::sign_in` to the engine's first progress report (its first page applied), then `inquiries(false, None, 50)` and `unread()` read as the inbox reads them",
@@ -784,7 +902,13 @@ enum Raw {
     WithFts,
 }
 
-fn raw_inserts(report: &mut Report, dir: &Path, records: u64, cache: Option<&Path>) -> Result<()> {
+fn raw_inserts(
+    report: &mut Report,
+    figures: &mut Figures,
+    dir: &Path,
+    records: u64,
+    cache: Option<&Path>,
+) -> Result<()> {
     let pool = sample_pool(cache)?;
     let fts_sql = match cache {
         Some(c) => cache_conn(c)?
@@ -840,6 +964,9 @@ fn raw_inserts(report: &mut Report, dir: &Path, records: u64, cache: Option<&Pat
         }
         let secs = started.elapsed().as_secs_f64();
         drop(conn);
+        if variant == Raw::Plain {
+            figures.raw = Some(records as f64 / secs);
+        }
         let result = format!(
             "{secs:.1} s = **{} rows/s**; file {}",
             rate(records as f64, secs),
@@ -897,7 +1024,12 @@ fn walk(store: &LocalStore, unread: bool) -> Result<(Vec<Duration>, Vec<InquiryI
 
 /// Indexes the cache's search backlog as the engine does behind a first sync (chunks of
 /// `INDEX_CHUNK` records, one transaction each) and reports its rate.
-fn index_backlog(report: &mut Report, store: &LocalStore, cache: &Path) -> Result<()> {
+fn index_backlog(
+    report: &mut Report,
+    figures: &mut Figures,
+    store: &LocalStore,
+    cache: &Path,
+) -> Result<()> {
     let waiting = store.search_coverage()?.map_or(0, |c| c.total - c.indexed);
     println!("bench: indexing the search backlog ({waiting} records)");
     let started = Instant::now();
@@ -910,6 +1042,8 @@ fn index_backlog(report: &mut Report, store: &LocalStore, cache: &Path) -> Resul
         taken += n;
     }
     let secs = started.elapsed().as_secs_f64();
+    let (file, wal) = file_sizes(cache);
+    figures.cache = Some(file + wal);
     report.line(
         "search index built behind the sync",
         format!(
@@ -925,9 +1059,14 @@ fn index_backlog(report: &mut Report, store: &LocalStore, cache: &Path) -> Resul
     Ok(())
 }
 
-fn queries(settings: &Settings, report: &mut Report, cache: &Synced) -> Result<()> {
+fn queries(
+    settings: &Settings,
+    report: &mut Report,
+    figures: &mut Figures,
+    cache: &Synced,
+) -> Result<()> {
     let store = LocalStore::open(&cache.path)?;
-    index_backlog(report, &store, &cache.path)?;
+    index_backlog(report, figures, &store, &cache.path)?;
     let n = settings.samples;
     println!("bench: queries on {}", cache.path.display());
     report.note(format!(
@@ -1105,7 +1244,11 @@ fn queries(settings: &Settings, report: &mut Report, cache: &Synced) -> Result<(
             "`search(q, {SEARCH_LIMIT})`, {} queries (below) {reps} times each",
             SEARCHES.len()
         ),
-        Stats::of(all).show(),
+        {
+            let all = Stats::of(all);
+            figures.search_p95 = Some(all.p95);
+            all.show()
+        },
     );
     report.table(
         "Full-text search by query",
@@ -1132,6 +1275,7 @@ const NOTIFY_PATIENCE: Duration = Duration::from_secs(120);
 async fn notification_latency(
     s: &Server,
     report: &mut Report,
+    figures: &mut Figures,
     buyer: &Buyer,
     dir: &Path,
 ) -> Result<()> {
@@ -1277,6 +1421,9 @@ async fn notification_latency(
         let got = latencies(pings);
         let missing = got.iter().filter(|l| l.is_none()).count();
         let stats = Stats::of(got.into_iter().flatten().collect());
+        if stats.n > 0 {
+            figures.notify_p99.push((phase, stats.p99));
+        }
         report.line(
             &format!("supplier message → buyer notification, {phase}"),
             format!(
