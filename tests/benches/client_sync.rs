@@ -278,6 +278,21 @@ struct Buyer {
     feed_records: u64,
 }
 
+impl Buyer {
+    /// An engine signed in as this buyer with an empty cache in `data`, as the app does.
+    async fn sign_in(&self, s: &Server, data: &Path) -> Result<Engine> {
+        Ok(Engine::sign_in(
+            data,
+            s.profile(),
+            &self.email,
+            &self.password,
+            Arc::new(MemoryStore::default()),
+            Options::default(),
+        )
+        .await?)
+    }
+}
+
 /// A complete cache and what made it.
 struct Synced {
     path: PathBuf,
@@ -515,15 +530,7 @@ async fn engine_sync(
 ) -> Result<(PathBuf, u64, bool)> {
     let data = dir.join("engine");
     let signing_in = Instant::now();
-    let engine = Engine::sign_in(
-        &data,
-        s.profile(),
-        &buyer.email,
-        &buyer.password,
-        Arc::new(MemoryStore::default()),
-        Options::default(),
-    )
-    .await?;
+    let engine = buyer.sign_in(s, &data).await?;
     let cache = engine::cache_path(&data, &s.profile(), engine.account().id)?;
     println!("bench: engine initial sync into {}", cache.display());
 
@@ -1280,15 +1287,7 @@ async fn notification_latency(
     dir: &Path,
 ) -> Result<()> {
     let data = dir.join("notify");
-    let engine = Engine::sign_in(
-        &data,
-        s.profile(),
-        &buyer.email,
-        &buyer.password,
-        Arc::new(MemoryStore::default()),
-        Options::default(),
-    )
-    .await?;
+    let engine = buyer.sign_in(s, &data).await?;
     let arrived: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
     let listener = {
         let arrived = arrived.clone();

@@ -155,6 +155,43 @@ fn client_state(e: &Engine) -> State {
     state
 }
 
+/// One buyer with `inquiries` × `messages` and `orders`, among `suppliers`.
+async fn seed_one_buyer(
+    s: &Server,
+    suppliers: u32,
+    inquiries: u32,
+    messages: u32,
+    orders: u32,
+) -> trade_demo::seed::SeedReport {
+    trade_demo::seed::run(
+        &s.state().db,
+        trade_demo::seed::SeedOptions {
+            buyers: 1,
+            suppliers,
+            inquiries,
+            messages_per_inquiry: messages,
+            orders,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// An engine signed in to `s` with an empty cache in `dir` (its loop not started).
+async fn sign_in(s: &Server, email: &str, password: &str, dir: &Path) -> Engine {
+    Engine::sign_in(
+        dir,
+        s.profile(),
+        email,
+        password,
+        Arc::new(MemoryStore::default()),
+        fast(),
+    )
+    .await
+    .unwrap()
+}
+
 async fn sync_once(
     profile: ServerProfile,
     email: &str,
@@ -229,19 +266,7 @@ async fn the_demo_world_syncs_to_exactly_what_the_server_has() {
 #[tokio::test]
 async fn a_large_generated_account_syncs_to_exactly_what_the_server_has_with_progress() {
     let s = Server::start().await;
-    let report = trade_demo::seed::run(
-        &s.state().db,
-        trade_demo::seed::SeedOptions {
-            buyers: 1,
-            suppliers: 20,
-            inquiries: 1_200,
-            messages_per_inquiry: 5,
-            orders: 100,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let report = seed_one_buyer(&s, 20, 1_200, 5, 100).await;
     let buyer = &report.buyers[0];
     let cache = tempfile::tempdir().unwrap();
     let (e, progress) = sync_once(
@@ -281,19 +306,7 @@ fn ids(page: &serde_json::Value) -> Vec<String> {
 #[tokio::test]
 async fn a_first_sync_shows_the_newest_inquiries_first_and_misses_nothing_written_during_it() {
     let s = Arc::new(Server::start().await);
-    let report = trade_demo::seed::run(
-        &s.state().db,
-        trade_demo::seed::SeedOptions {
-            buyers: 1,
-            suppliers: 3,
-            inquiries: 3_000,
-            messages_per_inquiry: 3,
-            orders: 30,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let report = seed_one_buyer(&s, 3, 3_000, 3, 30).await;
     let buyer = &report.buyers[0];
     let as_buyer = s
         .party(
@@ -345,16 +358,7 @@ async fn a_first_sync_shows_the_newest_inquiries_first_and_misses_nothing_writte
     }
 
     let cache = tempfile::tempdir().unwrap();
-    let e = Engine::sign_in(
-        cache.path(),
-        s.profile(),
-        &buyer.account.email,
-        &report.password,
-        Arc::new(MemoryStore::default()),
-        fast(),
-    )
-    .await
-    .unwrap();
+    let e = sign_in(&s, &buyer.account.email, &report.password, cache.path()).await;
     // At the first progress report the first page is in and the sync goes on: the inbox
     // already shows the newest inquiries, as the server lists them.
     let mut watch = e.status();
@@ -401,19 +405,7 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 #[tokio::test]
 async fn a_first_sync_becomes_searchable_behind_it_newest_first_and_search_says_how_far_it_got() {
     let s = Server::start().await;
-    let report = trade_demo::seed::run(
-        &s.state().db,
-        trade_demo::seed::SeedOptions {
-            buyers: 1,
-            suppliers: 3,
-            inquiries: 600,
-            messages_per_inquiry: 5,
-            orders: 20,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let report = seed_one_buyer(&s, 3, 600, 5, 20).await;
     let buyer = &report.buyers[0];
     let cache = tempfile::tempdir().unwrap();
     // The first sync alone: the records are in, the index waits for the indexer.
@@ -523,19 +515,7 @@ async fn a_first_sync_becomes_searchable_behind_it_newest_first_and_search_says_
 #[tokio::test]
 async fn during_a_long_first_sync_a_new_message_notifies_and_a_sent_one_leaves_at_once() {
     let s = Server::start().await;
-    let report = trade_demo::seed::run(
-        &s.state().db,
-        trade_demo::seed::SeedOptions {
-            buyers: 1,
-            suppliers: 3,
-            inquiries: 6_000,
-            messages_per_inquiry: 3,
-            orders: 30,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let report = seed_one_buyer(&s, 3, 6_000, 3, 30).await;
     let buyer = &report.buyers[0];
     let supplier = &report.suppliers[0];
     let who = s
@@ -547,16 +527,7 @@ async fn during_a_long_first_sync_a_new_message_notifies_and_a_sent_one_leaves_a
     let threads = ids(&theirs);
 
     let cache = tempfile::tempdir().unwrap();
-    let e = Engine::sign_in(
-        cache.path(),
-        s.profile(),
-        &buyer.account.email,
-        &report.password,
-        Arc::new(MemoryStore::default()),
-        fast(),
-    )
-    .await
-    .unwrap();
+    let e = sign_in(&s, &buyer.account.email, &report.password, cache.path()).await;
     let mut notes = e.notifications();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let runner = tokio::spawn({
