@@ -63,8 +63,16 @@ fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> Resul
     Ok(tx.prepare_cached(sql)?.execute(params)?)
 }
 
+/// A `meta` value, read inside a transaction (or on a held connection).
+pub(crate) fn meta_on(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
 /// Sets a `meta` value inside the page's transaction.
-fn put_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
+pub(crate) fn put_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
     exec(
         tx,
         "INSERT INTO meta (key, value) VALUES (?1, ?2) \

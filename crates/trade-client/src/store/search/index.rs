@@ -1,0 +1,503 @@
+//! The search index's writing side: what each record puts in it, its rows (numbered
+//! densely, higher is newer), and the backlog a first sync leaves to it.
+//!
+//! A first sync writes records without indexing them (a row of FTS5 costs more than the
+//! record's own row); the backlog is indexed afterwards, newest first, in short
+//! transactions ([`LocalStore::index_backlog`]), and a search says how far that got.
+//! Records changed by later pages and by local actions are indexed as they are written.
+//!
+//! The backlog goes through each table in rowid order, in the direction in which its
+//! records get older: upwards after a walk (it writes the newest first), downwards in a
+//! cache that was filled from the feed, oldest first, before this index existed (meta
+//! `search_backlog`: `up` or `down`). Invariant: every record the backlog has passed
+//! (meta `search_mark:<table>`, a table rowid) is in the index, and every record it has
+//! not passed was written by the walk, or is indexed already (written since) and is
+//! skipped when the backlog reaches it. The backlog waits until a walk ends.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use trade_model::sync::{RecordKind, SyncRecord};
+
+use super::super::LocalStore;
+use super::super::apply::{meta_on, put_meta};
+use crate::error::Result;
+
+/// The tables the index covers, in the order the backlog takes them (inquiries first:
+/// they are few and are what a buyer looks for most).
+/// Each with its code in `search_rows.kind` (stored, never to change).
+pub(super) const INDEXED: [(RecordKind, &str, i64); 3] = [
+    (RecordKind::Inquiry, "inquiries", 1),
+    (RecordKind::Message, "messages", 2),
+    (RecordKind::Order, "orders", 3),
+];
+
+/// The table and code of a kind the index covers.
+fn indexed(kind: RecordKind) -> Option<(&'static str, i64)> {
+    INDEXED
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|&(_, table, code)| (table, code))
+}
+
+/// What the index holds for a record.
+pub(crate) struct Entry {
+    pub(super) title: String,
+    pub(super) body: String,
+}
+
+/// The indexed text of a record; `None` for kinds that are not searched.
+pub(crate) fn entry_of(record: &SyncRecord) -> Option<Entry> {
+    match record {
+        SyncRecord::Inquiry(i) => Some(Entry {
+            title: i.product.clone(),
+            body: format!(
+                "{} {} {}",
+                i.supplier_name, i.supplier_company, i.last_message_preview
+            ),
+        }),
+        SyncRecord::Message(m) => Some(Entry {
+            title: m.sender_name.clone(),
+            body: m.body.clone(),
+        }),
+        SyncRecord::Order(o) => Some(Entry {
+            title: o
+                .order
+                .terms
+                .lines
+                .iter()
+                .map(|l| l.product.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            body: format!(
+                "{} {} {}",
+                o.status_label, o.order.terms.remarks, o.order.terms.incoterm
+            ),
+        }),
+        _ => None,
+    }
+}
+
+/// A record's table rowid and its index row, if it is indexed.
+fn row_of(tx: &Connection, kind: RecordKind, id: &str) -> Result<Option<(i64, Option<i64>)>> {
+    let Some((table, code)) = indexed(kind) else {
+        return Ok(None);
+    };
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT t.rowid, s.rowid FROM {table} t \
+             LEFT JOIN search_rows s ON s.kind = ?1 AND s.record = t.rowid WHERE t.id = ?2"
+        ))?
+        .query_row(params![code, id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Where an index row goes: above all (a record written now) or below all (the
+/// backlog, newest first).
+#[derive(Clone, Copy)]
+enum Place {
+    Top,
+    Bottom,
+}
+
+/// The index row of the record at `record` (its table rowid), if it is indexed.
+fn index_row(tx: &Connection, code: i64, record: i64) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("SELECT rowid FROM search_rows WHERE kind = ?1 AND record = ?2")?
+        .query_row(params![code, record], |r| r.get(0))
+        .optional()?)
+}
+
+/// Puts the text of the record at `record` (its table rowid) in the index at `place`,
+/// replacing its index row `old` if it has one.
+fn index_at(
+    tx: &Transaction<'_>,
+    code: i64,
+    record: i64,
+    old: Option<i64>,
+    entry: &Entry,
+    place: Place,
+) -> Result<()> {
+    if let Some(old) = old {
+        drop_row(tx, old)?;
+    }
+    let sql = match place {
+        Place::Top => {
+            "INSERT INTO search_rows (rowid, kind, record) \
+             SELECT coalesce(max(rowid), 0) + 1, ?1, ?2 FROM search_rows"
+        }
+        Place::Bottom => {
+            "INSERT INTO search_rows (rowid, kind, record) \
+             SELECT coalesce(min(rowid), 0) - 1, ?1, ?2 FROM search_rows"
+        }
+    };
+    tx.prepare_cached(sql)?.execute(params![code, record])?;
+    let rowid = tx.last_insert_rowid();
+    tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![rowid, entry.title, entry.body])?;
+    Ok(())
+}
+
+fn drop_row(tx: &Transaction<'_>, rowid: i64) -> Result<()> {
+    tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+        .execute([rowid])?;
+    tx.prepare_cached("DELETE FROM search_rows WHERE rowid = ?1")?
+        .execute([rowid])?;
+    Ok(())
+}
+
+/// Takes a record out of the index. Call it before the record's row is deleted: the
+/// index refers to that row.
+pub(crate) fn unindex(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
+    if let Some((_, Some(rowid))) = row_of(tx, kind, id)? {
+        drop_row(tx, rowid)?;
+    }
+    Ok(())
+}
+
+/// Puts a record (just written) in the index, above everything: kinds that are
+/// searched.
+pub(crate) fn index_record(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
+    let (kind, id) = kind_and_id(record);
+    if let (Some(entry), Some((_, code)), Some((row, old))) =
+        (entry_of(record), indexed(kind), row_of(tx, kind, &id)?)
+    {
+        index_at(tx, code, row, old, &entry, Place::Top)?;
+    }
+    Ok(())
+}
+
+/// Indexes a record written without indexing if it was indexed before (a local action's
+/// prediction during a walk), so the index never keeps an older text.
+pub(crate) fn reindex_if_indexed(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
+    let (kind, id) = kind_and_id(record);
+    if let (Some(entry), Some((_, code)), Some((row, Some(old)))) =
+        (entry_of(record), indexed(kind), row_of(tx, kind, &id)?)
+    {
+        index_at(tx, code, row, Some(old), &entry, Place::Top)?;
+    }
+    Ok(())
+}
+
+fn kind_and_id(record: &SyncRecord) -> (RecordKind, String) {
+    match record {
+        SyncRecord::Inquiry(i) => (RecordKind::Inquiry, i.id.to_string()),
+        SyncRecord::Message(m) => (RecordKind::Message, m.id.to_string()),
+        SyncRecord::Order(o) => (RecordKind::Order, o.order.id.to_string()),
+        SyncRecord::Payment(p) => (RecordKind::Payment, p.id.to_string()),
+        SyncRecord::Document(d) => (RecordKind::Document, d.id.to_string()),
+        SyncRecord::OrderHistory(h) => (RecordKind::OrderHistory, h.order.to_string()),
+        SyncRecord::UnreadCounts(_) => (RecordKind::UnreadCounts, String::new()),
+    }
+}
+
+/// Which way the backlog goes through the tables' rowids (see the module's doc).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Direction {
+    Up,
+    Down,
+}
+
+pub(super) fn direction(conn: &Connection) -> Result<Direction> {
+    Ok(match meta_on(conn, "search_backlog")?.as_deref() {
+        Some("down") => Direction::Down,
+        _ => Direction::Up,
+    })
+}
+
+fn mark_key(table: &str) -> String {
+    format!("search_mark:{table}")
+}
+
+/// The table rowid the backlog has passed (before it starts: past either end).
+pub(super) fn mark(conn: &Connection, table: &str, direction: Direction) -> Result<i64> {
+    let stored = meta_on(conn, &mark_key(table))?.and_then(|v| v.parse().ok());
+    Ok(stored.unwrap_or(match direction {
+        Direction::Up => 0,
+        Direction::Down => i64::MAX,
+    }))
+}
+
+/// The part of `table` the backlog has not passed, as a condition on its rowid (`?1`
+/// the mark) and the order to take it in.
+pub(super) fn unpassed(direction: Direction) -> (&'static str, &'static str) {
+    match direction {
+        Direction::Up => ("rowid > ?1", "ORDER BY rowid"),
+        Direction::Down => ("rowid < ?1", "ORDER BY rowid DESC"),
+    }
+}
+
+/// Whether a first sync's walk is under way (or has not started): the backlog waits for
+/// it, so that no walked record can land below a mark unindexed.
+fn walk_under_way(conn: &Connection) -> Result<bool> {
+    let cursor = meta_on(conn, "cursor")?.unwrap_or_default();
+    let walk = meta_on(conn, "snapshot_cursor")?.unwrap_or_default();
+    Ok(cursor.is_empty() || !walk.is_empty())
+}
+
+impl LocalStore {
+    /// Indexes up to about `limit` records of the backlog in one transaction, newest
+    /// first; returns how many it took (0: nothing waits, or a first sync's walk is under
+    /// way and the backlog waits for it).
+    ///
+    /// The step commits without waiting for the disk (`synchronous = NORMAL`, set back to
+    /// `FULL` before the connection is let go): what it writes is derived from the
+    /// records and is written again if a power cut takes it, and steps short enough not to
+    /// hold back a pulled page or a notification should not each wait for an fsync.
+    pub fn index_backlog(&self, limit: usize) -> Result<usize> {
+        let mut conn = self.conn();
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let step = backlog_step(&mut conn, limit);
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        step
+    }
+}
+
+/// One step of the backlog (see [`LocalStore::index_backlog`]), in one transaction.
+fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
+    let tx = conn.transaction()?;
+    if walk_under_way(&tx)? {
+        return Ok(0);
+    }
+    let direction = direction(&tx)?;
+    let (condition, order) = unpassed(direction);
+    let mut taken = 0;
+    for (kind, name, code) in INDEXED {
+        if taken >= limit {
+            break;
+        }
+        let from = mark(&tx, name, direction)?;
+        let rows: Vec<(i64, String)> = tx
+            .prepare_cached(&format!(
+                "SELECT rowid, data FROM {name} WHERE {condition} {order} LIMIT ?2"
+            ))?
+            .query_map(params![from, (limit - taken) as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&(last, _)) = rows.last() else {
+            continue;
+        };
+        for (row, data) in &rows {
+            if index_row(&tx, code, *row)?.is_some() {
+                continue;
+            }
+            // A row that does not parse has no text to index; the rest goes on.
+            if let Some(entry) = super::super::apply::parse_record(kind, data)
+                .as_ref()
+                .and_then(entry_of)
+            {
+                index_at(&tx, code, *row, None, &entry, Place::Bottom)?;
+            }
+        }
+        put_meta(&tx, &mark_key(name), &last.to_string())?;
+        taken += rows.len();
+    }
+    tx.commit()?;
+    Ok(taken)
+}
+
+#[cfg(test)]
+mod tests {
+    use trade_model::InquiryId;
+    use trade_model::sync::Change;
+    use trade_model::{AccountId, MessageId};
+
+    use super::super::SearchCoverage;
+    use super::*;
+
+    fn message(inquiry: InquiryId, body: &str, minute: i64) -> Change {
+        let m = trade_model::entities::Message {
+            id: MessageId::new(),
+            inquiry,
+            sender: AccountId::new(),
+            sender_name: "Li".into(),
+            body: body.into(),
+            attachments: Vec::new(),
+            sent_at: jiff::Timestamp::from_second(1_800_000_000 + minute * 60)
+                .expect("a valid time"),
+            read: false,
+        };
+        Change {
+            version: 1,
+            kind: RecordKind::Message,
+            id: m.id.to_string(),
+            record: Some(SyncRecord::Message(m)),
+        }
+    }
+
+    fn found(store: &LocalStore, q: &str) -> Vec<String> {
+        let results = store.search(q, 100).expect("searches");
+        results.hits.into_iter().map(|h| h.id).collect()
+    }
+
+    #[test]
+    fn a_walked_cache_is_indexed_in_steps_newest_first_and_a_record_changed_meanwhile_once() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let thread = InquiryId::new();
+        // A walk brings the newest first: minutes 5, 4, 3, 2, 1.
+        let walked: Vec<Change> = (1..=5)
+            .rev()
+            .map(|m| message(thread, &format!("valve offer {m}"), m))
+            .collect();
+        let now = jiff::Timestamp::now();
+        store
+            .apply_snapshot_page(&walked[..3], "w1", "feed", false, now)
+            .expect("applies");
+        // Mid-walk nothing is indexed, and the backlog waits for the walk.
+        assert_eq!(store.index_backlog(10).expect("indexes"), 0);
+        store
+            .apply_snapshot_page(&walked[3..], "w2", "feed", true, now)
+            .expect("applies");
+        let coverage = |indexed| Some(SearchCoverage { indexed, total: 5 });
+        assert_eq!(store.search_coverage().expect("counts"), coverage(0));
+        assert!(found(&store, "valve").is_empty());
+
+        // Two steps in, a page changes a record not indexed yet, and removes another.
+        assert_eq!(store.index_backlog(2).expect("indexes"), 2);
+        assert_eq!(store.search_coverage().expect("counts"), coverage(2));
+        let mut edited = walked[4].clone();
+        if let Some(SyncRecord::Message(m)) = &mut edited.record {
+            m.body = "valve offer 1, corrected".into();
+        }
+        let gone = Change {
+            record: None,
+            ..walked[3].clone()
+        };
+        store
+            .apply_page(&[edited, gone], "feed2", now)
+            .expect("applies");
+        while store.index_backlog(2).expect("indexes") > 0 {}
+        assert_eq!(store.search_coverage().expect("counts"), None);
+
+        // Each record once, the most recently changed first, then the walk's newest
+        // first; the removed one not at all.
+        let ids = |changes: &[&Change]| changes.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            found(&store, "valve"),
+            ids(&[&walked[4], &walked[0], &walked[1], &walked[2]])
+        );
+        assert_eq!(found(&store, "corrected"), ids(&[&walked[4]]));
+        let hits = store.search("correct", 10).expect("searches").hits;
+        assert_eq!(hits[0].snippet, "valve offer 1, [corrected]");
+        assert_eq!(hits[0].inquiry, Some(thread));
+    }
+
+    #[test]
+    fn a_cache_from_before_migration_7_is_indexed_again_by_the_backlog() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("cache.sqlite3");
+        let thread = InquiryId::new();
+        // Filled from the feed: oldest first, so the newest has the highest rowid.
+        let old = message(thread, "stainless valve", 1);
+        let new = message(thread, "stainless flange", 2);
+        {
+            let mut conn = Connection::open(&path).expect("opens");
+            crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..6])
+                .expect("migrates to 6");
+            for change in [&old, &new] {
+                let Some(SyncRecord::Message(m)) = &change.record else {
+                    unreachable!("a message change")
+                };
+                conn.execute(
+                    "INSERT INTO messages (id, inquiry_id, sent_at, state, data) \
+                     VALUES (?1, ?2, ?3, 'synced', ?4)",
+                    params![
+                        change.id,
+                        thread.to_string(),
+                        m.sent_at.as_millisecond(),
+                        serde_json::to_string(m).expect("serialises")
+                    ],
+                )
+                .expect("inserts");
+                conn.execute(
+                    "INSERT INTO search (kind, record_id, title, body) VALUES ('message', ?1, 'Li', ?2)",
+                    params![change.id, m.body],
+                )
+                .expect("indexes the old way");
+            }
+            conn.execute("INSERT INTO meta (key, value) VALUES ('cursor', 'c9')", [])
+                .expect("a synced cache");
+        }
+        let store = LocalStore::open(&path).expect("opens and migrates");
+        assert_eq!(
+            store.search_coverage().expect("counts"),
+            Some(SearchCoverage {
+                indexed: 0,
+                total: 2
+            })
+        );
+        // One at a time: the newest first, so a search meanwhile finds the recent.
+        assert_eq!(store.index_backlog(1).expect("indexes"), 1);
+        assert_eq!(found(&store, "stainless"), vec![new.id.clone()]);
+        while store.index_backlog(100).expect("indexes") > 0 {}
+        assert_eq!(found(&store, "stainless"), vec![new.id, old.id]);
+    }
+
+    #[test]
+    fn a_discarded_message_leaves_the_index_and_no_hit_points_at_another_record() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let me = trade_model::entities::Account {
+            id: AccountId::new(),
+            email: "ann@example.com".into(),
+            display_name: "Ann".into(),
+            role: trade_model::entities::Role::Buyer,
+            company: trade_model::entities::Company {
+                id: trade_model::CompanyId::new(),
+                name: "Ann Ltd".into(),
+                country: "DE".into(),
+            },
+        };
+        store
+            .set_meta("account", &serde_json::to_string(&me).expect("serialises"))
+            .expect("signed in");
+        let now = jiff::Timestamp::now();
+        let inquiry = trade_model::entities::Inquiry {
+            id: InquiryId::new(),
+            buyer: me.id,
+            supplier: AccountId::new(),
+            buyer_name: "Ann".into(),
+            supplier_name: "Li".into(),
+            supplier_company: "Li Ltd".into(),
+            product: "Pipe".into(),
+            status: trade_model::entities::InquiryStatus::Open,
+            created_at: now,
+            last_message_at: now,
+            last_message_preview: "Hello".into(),
+            unread_count: 0,
+        };
+        let thread = inquiry.id;
+        let opened = Change {
+            version: 1,
+            kind: RecordKind::Inquiry,
+            id: thread.to_string(),
+            record: Some(SyncRecord::Inquiry(inquiry)),
+        };
+        let synced = message(thread, "valve price", 1);
+        store
+            .apply_page(&[opened, synced.clone()], "c1", now)
+            .expect("applies");
+        let (mutation, queued) = store
+            .queue_message(thread, "valve drawing attached", now)
+            .expect("queues");
+        while store.index_backlog(10).expect("indexes") > 0 {}
+        assert_eq!(
+            found(&store, "valve").len(),
+            2,
+            "the queued message is found too"
+        );
+
+        store
+            .mark_rejected(mutation, "message.bad_length", "refused")
+            .expect("refused");
+        store.discard(mutation).expect("discarded");
+        assert_eq!(found(&store, "valve"), vec![synced.id.clone()]);
+        assert!(found(&store, "drawing").is_empty(), "{queued}");
+        // A record written afterwards may take the freed row; nothing finds it by the
+        // discarded text.
+        let later = message(thread, "flange offer", 3);
+        store.apply_page(&[later], "c2", now).expect("applies");
+        assert!(found(&store, "drawing").is_empty());
+        assert_eq!(found(&store, "flange").len(), 1);
+    }
+}
