@@ -358,12 +358,15 @@ async fn push_once(
 ) -> HttpResult<Vec<MutationResult>> {
     let now = state.now();
     let mut w = state.db.begin().await?;
+    let keys: Vec<String> = mutations.iter().map(|m| m.id.to_string()).collect();
+    // Results recorded before this batch, then each one this batch records: a mutation
+    // repeated within the batch gets its first result like one repeated across pushes.
+    let mut recorded = store::sync::mutation_results(&mut w, user.id, &keys).await?;
     let mut results = Vec::with_capacity(mutations.len());
-    for mutation in mutations {
-        let key = mutation.id.to_string();
+    for (mutation, key) in mutations.iter().zip(keys) {
         let fingerprint = fingerprint(&mutation.op)?;
-        let outcome = match store::sync::mutation_result(&mut w, user.id, &key).await? {
-            Some(stored) => seen_before(&stored, &fingerprint)?,
+        let outcome = match recorded.get(&key) {
+            Some(stored) => seen_before(stored, &fingerprint)?,
             None => {
                 w.savepoint().await?;
                 let outcome = match apply(&mut w, state, user, mutation.op.clone()).await {
@@ -382,11 +385,21 @@ async fn push_once(
                     }
                 };
                 let text = serde_json::to_string(&outcome).map_err(HttpError::internal)?;
-                let recorded =
-                    store::sync::record_mutation(&mut w, user.id, &key, &fingerprint, &text, now)
-                        .await?;
-                let outcome = if recorded {
-                    outcome
+                let (outcome, stored) = if store::sync::record_mutation(
+                    &mut w,
+                    user.id,
+                    &key,
+                    &fingerprint,
+                    &text,
+                    now,
+                )
+                .await?
+                {
+                    let stored = store::sync::RecordedMutation {
+                        result: text,
+                        fingerprint: Some(fingerprint),
+                    };
+                    (outcome, stored)
                 } else {
                     // Another request recorded this mutation first (PostgreSQL: it
                     // committed while this one worked): undo ours, answer with theirs.
@@ -394,9 +407,10 @@ async fn push_once(
                     let stored = store::sync::mutation_result(&mut w, user.id, &key)
                         .await?
                         .ok_or_else(|| HttpError::internal("mutation result vanished"))?;
-                    seen_before(&stored, &fingerprint)?
+                    (seen_before(&stored, &fingerprint)?, stored)
                 };
                 w.release_savepoint().await?;
+                recorded.insert(key, stored);
                 outcome
             }
         };

@@ -19,6 +19,21 @@ use trade_model::sync::RecordKind;
 use super::{Backend, Tx};
 use crate::live::Live;
 
+/// Feed rows upserted by one statement (5 parameters each: well under SQLite's 32,766
+/// and PostgreSQL's 65,535 bound parameters).
+const FEED_ROWS_PER_STATEMENT: usize = 500;
+
+/// `($1, $2, …), ($6, …)`: `rows` tuples of `width` numbered placeholders.
+fn placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", cols.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A write transaction that records what it changed for whom.
 pub struct Write {
     tx: Tx,
@@ -30,6 +45,9 @@ pub struct Write {
     flushed: Vec<(String, i64)>,
     /// What `changes` and `flushed` were at the savepoint, if one is set.
     saved: Option<Saved>,
+    /// SQLite: this process's write turn, given back when the transaction ends
+    /// (committed, rolled back or dropped).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// The noted changes at a savepoint (the database keeps the rest).
@@ -52,7 +70,12 @@ impl DerefMut for Write {
 }
 
 impl Write {
-    pub(super) fn new(tx: Tx, backend: Backend, live: Arc<Live>) -> Self {
+    pub(super) fn new(
+        tx: Tx,
+        backend: Backend,
+        live: Arc<Live>,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Self {
         Write {
             tx,
             backend,
@@ -60,6 +83,7 @@ impl Write {
             changes: BTreeMap::new(),
             flushed: Vec::new(),
             saved: None,
+            _turn: turn,
         }
     }
 
@@ -87,45 +111,97 @@ impl Write {
     /// Records the changes noted so far in the feed (inside the transaction) and returns
     /// the version each affected account gets. `commit` flushes too; call this first
     /// only when the versions must be written in the same transaction.
+    ///
+    /// A few statements whatever the number of records (each statement is a round trip
+    /// to the database's thread or server, which costs more than the rows): one bumps
+    /// every affected account, in sorted order (the `VALUES` order is the order rows are
+    /// locked in), one upserts the feed rows per [`FEED_ROWS_PER_STATEMENT`], and on
+    /// PostgreSQL one notifies every instance.
     pub async fn flush(&mut self) -> Result<Vec<(String, i64)>, sqlx::Error> {
-        let mut versions = Vec::with_capacity(self.changes.len());
         let changes = std::mem::take(&mut self.changes);
-        for (account, records) in &changes {
-            let version: i64 = sqlx::query(
-                "INSERT INTO account_versions (account_id, version) VALUES ($1, 1) \
-                 ON CONFLICT (account_id) DO UPDATE SET version = account_versions.version + 1 \
-                 RETURNING version",
-            )
-            .bind(account)
-            .fetch_one(&mut *self.tx)
-            .await?
-            .try_get("version")?;
-            for ((kind, record), removed) in records {
-                sqlx::query(
-                    "INSERT INTO sync_changes (account_id, kind, record_id, version, removed) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, kind, record_id) \
-                     DO UPDATE SET version = excluded.version, removed = excluded.removed",
-                )
-                .bind(account)
-                .bind(kind.as_str())
-                .bind(record)
-                .bind(version)
-                .bind(i64::from(*removed))
-                .execute(&mut *self.tx)
-                .await?;
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let versions = self.bump_versions(changes.keys()).await?;
+        let rows: Vec<(&String, i64, &RecordKind, &String, bool)> = changes
+            .iter()
+            .zip(&versions)
+            .flat_map(|((account, records), (_, version))| {
+                records.iter().map(move |((kind, record), removed)| {
+                    (account, *version, kind, record, *removed)
+                })
+            })
+            .collect();
+        for chunk in rows.chunks(FEED_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO sync_changes (account_id, kind, record_id, version, removed) \
+                 VALUES {} ON CONFLICT (account_id, kind, record_id) \
+                 DO UPDATE SET version = excluded.version, removed = excluded.removed",
+                placeholders(chunk.len(), 5)
+            );
+            let mut query = sqlx::query(&sql);
+            for (account, version, kind, record, removed) in chunk {
+                query = query
+                    .bind(account.as_str())
+                    .bind(kind.as_str())
+                    .bind(record.as_str())
+                    .bind(*version)
+                    .bind(i64::from(*removed));
             }
-            if self.backend == Backend::Postgres {
-                // Delivered to every instance's LISTEN when (and only if) this commits.
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(crate::live::PG_CHANNEL)
-                    .bind(format!("{account} {version}"))
-                    .execute(&mut *self.tx)
-                    .await?;
+            query.execute(&mut *self.tx).await?;
+        }
+        if self.backend == Backend::Postgres {
+            // Delivered to every instance's LISTEN when (and only if) this commits.
+            let sql = format!(
+                "SELECT {}",
+                (0..versions.len())
+                    .map(|i| format!("pg_notify($1, ${})", i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(crate::live::PG_CHANNEL);
+            for (account, version) in &versions {
+                query = query.bind(format!("{account} {version}"));
             }
-            versions.push((account.clone(), version));
+            query.execute(&mut *self.tx).await?;
         }
         self.flushed.extend(versions.iter().cloned());
         Ok(versions)
+    }
+
+    /// Bumps the version of each account (sorted, as a `BTreeMap`'s keys come) in one
+    /// statement; the new versions in the same order.
+    async fn bump_versions(
+        &mut self,
+        accounts: impl ExactSizeIterator<Item = &String> + Clone,
+    ) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        let sql = format!(
+            "INSERT INTO account_versions (account_id, version) VALUES {} \
+             ON CONFLICT (account_id) DO UPDATE SET version = account_versions.version + 1 \
+             RETURNING account_id, version",
+            (0..accounts.len())
+                .map(|i| format!("(${}, 1)", i + 1))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for account in accounts.clone() {
+            query = query.bind(account.as_str());
+        }
+        let returned: BTreeMap<String, i64> = query
+            .fetch_all(&mut *self.tx)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("account_id")?, row.try_get("version")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        accounts
+            .map(|account| {
+                let version = returned.get(account).copied().ok_or_else(|| {
+                    sqlx::Error::Protocol(format!("no version returned for account {account}"))
+                })?;
+                Ok((account.clone(), version))
+            })
+            .collect()
     }
 
     /// Records the changes, commits, and pokes live listeners. Returns the new version of

@@ -157,6 +157,7 @@ mod tests {
             backend: super::super::Backend::Sqlite,
             url,
             live: Default::default(),
+            writer: Default::default(),
         };
         run_list(&db, migrations).await?;
         Ok(db)

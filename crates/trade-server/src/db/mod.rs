@@ -46,6 +46,10 @@ pub struct Db {
     backend: Backend,
     url: String,
     live: Arc<Live>,
+    /// SQLite takes one writer at a time; writers of this process wait here, woken in
+    /// turn, instead of in SQLite's busy handler (which sleeps 1 to 100 ms between
+    /// tries). Unused on PostgreSQL, whose writers run side by side.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -76,12 +80,15 @@ impl Db {
         let options = match backend {
             // WAL lets readers run beside the one writer; synchronous=FULL because this
             // database holds payments: a committed payment survives a power cut.
-            // busy_timeout makes writers queue instead of failing.
+            // busy_timeout makes writers queue instead of failing. temp_store=MEMORY
+            // keeps the sub-journal of each savepoint (a push batch sets one per
+            // mutation) in memory instead of writing it to a temp file page by page.
             Backend::Sqlite => options.after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                         PRAGMA temp_store = MEMORY;",
                     )
                     .await?;
                     Ok(())
@@ -95,6 +102,7 @@ impl Db {
             backend,
             url: url.to_owned(),
             live: Arc::new(Live::default()),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
         };
         migrate::run(&db).await?;
         Ok(db)
@@ -108,9 +116,10 @@ impl Db {
         &self.pool
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`), so two writers never deadlock upgrading read locks; they
-    /// queue on busy_timeout instead.
+    /// Starts a write transaction. On SQLite it first waits its turn among this
+    /// process's writers, then takes the write lock up front (`BEGIN IMMEDIATE`), so two
+    /// writers never deadlock upgrading read locks (another process's writers queue on
+    /// busy_timeout). The turn is held until the transaction ends.
     ///
     /// Opening runs in its own task: a request cancelled while the transaction is being
     /// opened (the client went away) must not leave a connection holding an open
@@ -119,10 +128,15 @@ impl Db {
     pub async fn begin(&self) -> Result<Write, sqlx::Error> {
         let pool = self.pool.clone();
         let backend = self.backend;
-        let tx = tokio::spawn(async move {
+        let writer = self.writer.clone();
+        let (tx, turn) = tokio::spawn(async move {
             match backend {
-                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
-                Backend::Postgres => pool.begin().await,
+                Backend::Sqlite => {
+                    let turn = writer.lock_owned().await;
+                    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                    Ok::<_, sqlx::Error>((tx, Some(turn)))
+                }
+                Backend::Postgres => Ok((pool.begin().await?, None)),
             }
         })
         .await
@@ -130,7 +144,7 @@ impl Db {
             tracing::error!(error = %e, "opening a transaction failed in its task");
             sqlx::Error::WorkerCrashed
         })??;
-        Ok(Write::new(tx, self.backend, self.live.clone()))
+        Ok(Write::new(tx, self.backend, self.live.clone(), turn))
     }
 
     /// Live pokes for this database's accounts.

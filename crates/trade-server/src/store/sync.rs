@@ -1,5 +1,7 @@
 //! The change feed and pushed-mutation results.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 use trade_model::AccountId;
 
@@ -259,6 +261,41 @@ pub async fn mutation_result(
         })
     })
     .transpose()
+}
+
+/// The stored results of those of `mutations` seen before, by mutation id, in one
+/// query: what a push batch looks up before it applies anything.
+pub async fn mutation_results(
+    w: &mut Write,
+    account: AccountId,
+    mutations: &[String],
+) -> StoreResult<HashMap<String, RecordedMutation>> {
+    let mut found = HashMap::new();
+    if mutations.is_empty() {
+        return Ok(found);
+    }
+    let sql = format!(
+        "SELECT mutation_id, result, fingerprint FROM sync_mutations \
+         WHERE account_id = $1 AND mutation_id IN ({})",
+        (0..mutations.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(account.to_string());
+    for id in mutations {
+        query = query.bind(id.as_str());
+    }
+    for row in query.fetch_all(w.conn()).await? {
+        found.insert(
+            row.try_get("mutation_id")?,
+            RecordedMutation {
+                result: row.try_get("result")?,
+                fingerprint: row.try_get("fingerprint")?,
+            },
+        );
+    }
+    Ok(found)
 }
 
 /// A pushed mutation's recorded result.
