@@ -94,8 +94,10 @@ pub enum DocumentError {
          while downloading or saving. Save or download it again and retry."
     )]
     PdfIncomplete,
-    /// An image whose header cannot be read.
-    #[error("The {} is damaged: {reason}.", kind.label())]
+    /// An image whose header cannot be read, or whose image data is missing, cut short or
+    /// inconsistent with its header (walked to its end: PNG chunks and inflated size,
+    /// JPEG scans to EOI, GIF blocks to the trailer, TIFF strips and tiles).
+    #[error("The {} is damaged: {reason}. Save or download it again and retry.", kind.label())]
     ImageMalformed {
         kind: DocumentKind,
         reason: &'static str,
@@ -176,8 +178,15 @@ pub enum DocumentError {
     ZipUnsupportedCompression { entry: String, method: u16 },
     #[error("The document is damaged or hostile: the part \"{entry}\" appears more than once.")]
     ZipDuplicateEntry { entry: String },
-    #[error("The document is damaged: the part \"{entry}\" cannot be unpacked correctly.")]
-    ZipEntryCorrupt { entry: String },
+    /// A part whose data does not unpack, or unpacks to another size or CRC-32 than the
+    /// archive declares for it.
+    #[error("The document is damaged: the part \"{entry}\" {reason}. Save it again and retry.")]
+    ZipEntryCorrupt {
+        entry: String,
+        /// What is wrong, completing "the part X ...": "does not match its checksum
+        /// (CRC-32) in the archive".
+        reason: &'static str,
+    },
     #[error("The {} is damaged: {detail}. Save it again and retry.", kind.label())]
     OleMalformed { kind: DocumentKind, detail: String },
     #[error(

@@ -1,6 +1,19 @@
-//! Images: the magic bytes of the type, and the dimensions from the headers only
-//! (nothing is decoded). Declared decompression bombs (more than [`MAX_IMAGE_PIXELS`]
-//! pixels, or a side over [`MAX_IMAGE_SIDE`]) and zero dimensions are refused.
+//! Images: the magic bytes of the type, the dimensions from the headers, then the image
+//! data walked to its end (nothing is decoded into pixels). Declared decompression bombs
+//! (more than [`MAX_IMAGE_PIXELS`] pixels, or a side over [`MAX_IMAGE_SIDE`]) and zero
+//! dimensions are refused from the headers, before any data is read; then an image whose
+//! data is missing, cut short or damaged in its structure is refused with
+//! [`DocumentError::ImageMalformed`] and a reason:
+//!
+//! - PNG ([`png`]): every chunk to IEND, CRCs checked, the IDAT stream inflated (counted
+//!   through a fixed buffer) to exactly the size the header declares;
+//! - JPEG ([`jpeg`]): the segments and every scan's entropy-coded data, to EOI;
+//! - GIF ([`gif`]): every block and sub-block, to the trailer;
+//! - TIFF ([`tiff`]): each page's strips or tiles inside the file, complete when
+//!   uncompressed.
+//!
+//! Memory stays constant (fixed buffers) whatever the sizes declared; time is linear in
+//! the file (and the PNG inflater stops one byte past the declared size).
 
 use std::collections::HashSet;
 use std::io::{Read, Seek};
@@ -8,8 +21,15 @@ use std::io::{Read, Seek};
 use crate::read::{self, read_at};
 use crate::{DocumentError, DocumentKind, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_TIFF_PAGES};
 
+mod gif;
+mod jpeg;
+mod png;
+mod tiff;
+
 /// JPEG: the most segments skipped while looking for the frame header.
 const MAX_JPEG_SEGMENTS: usize = 10_000;
+/// JPEG: the most 0xFF bytes read before a marker code between segments.
+const MAX_JPEG_FILL_BYTES: usize = 64;
 /// TIFF: the most directory entries in one IFD.
 const MAX_TIFF_TAGS: u64 = 4_096;
 
@@ -34,7 +54,10 @@ pub(crate) fn check<R: Read + Seek>(
             if head.len() < 24 || head[8..16] != *b"\0\0\0\x0dIHDR" {
                 return Err(malformed("it has no image header (IHDR)"));
             }
-            (be32(&head[16..20]), be32(&head[20..24]))
+            let (width, height) = (be32(&head[16..20]), be32(&head[20..24]));
+            check_dimensions(kind, width, height)?;
+            png::walk(reader, size).map_err(|e| e.into_error(kind))?;
+            (width, height)
         }
         DocumentKind::Gif => {
             if !head.starts_with(b"GIF87a") && !head.starts_with(b"GIF89a") {
@@ -44,16 +67,23 @@ pub(crate) fn check<R: Read + Seek>(
                 return Err(malformed("its header is cut short"));
             }
             // Logical screen width and height (little-endian).
-            (
+            let (width, height) = (
                 u32::from(read::u16_le(&head, 6)),
                 u32::from(read::u16_le(&head, 8)),
-            )
+            );
+            check_dimensions(kind, width, height)?;
+            gif::walk(reader, size).map_err(|e| e.into_error(kind))?;
+            (width, height)
         }
         DocumentKind::Jpeg => {
             if !head.starts_with(read::JPEG_MAGIC) {
                 return Err(wrong());
             }
-            jpeg_size(reader, size).map_err(|e| e.into_error(kind))?
+            let (width, height, after_frame) =
+                jpeg_frame(reader, size).map_err(|e| e.into_error(kind))?;
+            check_dimensions(kind, width, height)?;
+            jpeg::walk(reader, size, after_frame).map_err(|e| e.into_error(kind))?;
+            (width, height)
         }
         _ => {
             let big_endian = if head.starts_with(b"II*\0") {
@@ -66,7 +96,8 @@ pub(crate) fn check<R: Read + Seek>(
             tiff_size(reader, size, big_endian, kind)?
         }
     };
-    check_dimensions(kind, width, height)?;
+    // Every branch checked the dimensions (each page's, for TIFF) before it walked the
+    // data, so a declared bomb is refused without reading it.
     Ok((width, height))
 }
 
@@ -78,10 +109,7 @@ fn check_dimensions(kind: DocumentKind, width: u32, height: u32) -> Result<(), D
             height,
         });
     }
-    if width > MAX_IMAGE_SIDE
-        || height > MAX_IMAGE_SIDE
-        || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS
-    {
+    if too_large(width, height) {
         return Err(DocumentError::ImageTooLarge {
             kind,
             width,
@@ -89,6 +117,13 @@ fn check_dimensions(kind: DocumentKind, width: u32, height: u32) -> Result<(), D
         });
     }
     Ok(())
+}
+
+/// Over [`MAX_IMAGE_SIDE`] on a side or [`MAX_IMAGE_PIXELS`] in all.
+fn too_large(width: u32, height: u32) -> bool {
+    width > MAX_IMAGE_SIDE
+        || height > MAX_IMAGE_SIDE
+        || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS
 }
 
 fn be32(b: &[u8]) -> u32 {
@@ -117,8 +152,9 @@ impl From<DocumentError> for Walk {
 }
 
 /// JPEG: walk the marker segments from SOI to the first frame header (SOFn), which holds
-/// the height and width. Segments are skipped by their length, not read.
-fn jpeg_size<R: Read + Seek>(reader: &mut R, size: u64) -> Result<(u32, u32), Walk> {
+/// the height and width. Segments are skipped by their length, not read. Returns the
+/// width, the height and where the segment after the frame header starts.
+fn jpeg_frame<R: Read + Seek>(reader: &mut R, size: u64) -> Result<(u32, u32, u64), Walk> {
     let mut pos: u64 = 2; // after SOI
     for _ in 0..MAX_JPEG_SEGMENTS {
         // A marker: 0xFF, optional 0xFF fill bytes, the marker code.
@@ -134,7 +170,7 @@ fn jpeg_size<R: Read + Seek>(reader: &mut R, size: u64) -> Result<(u32, u32), Wa
                 break;
             }
             fill += 1;
-            if fill > 64 {
+            if fill > MAX_JPEG_FILL_BYTES {
                 return Err(Walk::Malformed("its markers are damaged"));
             }
         }
@@ -171,7 +207,7 @@ fn jpeg_size<R: Read + Seek>(reader: &mut R, size: u64) -> Result<(u32, u32), Wa
             read_at(reader, pos + 2, &mut sof)?;
             let height = u32::from(u16::from_be_bytes([sof[1], sof[2]]));
             let width = u32::from(u16::from_be_bytes([sof[3], sof[4]]));
-            return Ok((width, height));
+            return Ok((width, height, pos + len));
         }
         pos += len;
     }
@@ -213,6 +249,10 @@ fn tiff_size<R: Read + Seek>(
     let mut offset = u64::from(u32_at(&header, 4));
     let mut first = None;
     let mut seen = HashSet::new();
+    // Strip and tile entries walked, over all pages: as many as the file can hold apart
+    // (two SHORT values, 4 bytes, a strip; two inline in each directory), so pages that
+    // share one huge array cannot make the walk quadratic.
+    let mut budget = tiff::ChunkBudget::new(size, MAX_TIFF_PAGES);
     while offset != 0 {
         if seen.len() >= MAX_TIFF_PAGES {
             return Err(malformed("it has too many pages"));
@@ -252,6 +292,14 @@ fn tiff_size<R: Read + Seek>(
             return Err(malformed("a page has no image size"));
         };
         check_dimensions(kind, width, height)?;
+        let page = tiff::Page {
+            offset,
+            table: &table,
+            big_endian,
+            width,
+            height,
+        };
+        tiff::check_page(reader, size, &page, &mut budget).map_err(|e| e.into_error(kind))?;
         first.get_or_insert((width, height));
         offset = u64::from(u32_at(&table, table.len() - 4));
     }
@@ -259,51 +307,39 @@ fn tiff_size<R: Read + Seek>(
 }
 
 #[cfg(test)]
+mod test_images;
+
+#[cfg(test)]
 mod tests {
+    use super::test_images::{
+        self, check_as, gif_image, jpeg, png_chunk, png_file, png_image, sof,
+    };
     use super::*;
-    use std::io::Cursor;
     use trade_model::ErrorCode;
 
-    fn check_as(kind: DocumentKind, bytes: &[u8]) -> Result<(u32, u32), DocumentError> {
-        check(&mut Cursor::new(bytes.to_vec()), bytes.len() as u64, kind)
-    }
-
+    /// A valid 1-bit greyscale PNG (its data is small even at the size limits).
     fn png(width: u32, height: u32) -> Vec<u8> {
-        let mut out = read::PNG_MAGIC.to_vec();
-        out.extend_from_slice(b"\0\0\0\x0dIHDR");
-        out.extend_from_slice(&width.to_be_bytes());
-        out.extend_from_slice(&height.to_be_bytes());
-        out.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
-        out
+        png_image(width, height, 1, 0, 0)
     }
 
+    /// Only the signature and IHDR: enough for the checks that refuse from the header,
+    /// before any data is read.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut data = width.to_be_bytes().to_vec();
+        data.extend_from_slice(&height.to_be_bytes());
+        data.extend_from_slice(&[8, 2, 0, 0, 0]);
+        png_file(&[png_chunk(b"IHDR", &data)])
+    }
+
+    /// A valid GIF: its logical screen and one 1x1 image.
     fn gif(width: u16, height: u16) -> Vec<u8> {
-        let mut out = b"GIF89a".to_vec();
-        out.extend_from_slice(&width.to_le_bytes());
-        out.extend_from_slice(&height.to_le_bytes());
-        out.extend_from_slice(&[0, 0, 0, 0x3B]);
-        out
+        test_images::gif(width, height, &[gif_image(1, 1, None)])
     }
 
-    fn jpeg(segments: &[(u8, Vec<u8>)]) -> Vec<u8> {
-        let mut out = vec![0xFF, 0xD8];
-        for (marker, body) in segments {
-            out.extend_from_slice(&[0xFF, *marker]);
-            out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
-            out.extend_from_slice(body);
-        }
-        out.extend_from_slice(&[0xFF, 0xD9]);
-        out
-    }
+    /// The tags every page of [`tiff`] has: its size and one uncompressed 1-bit strip.
+    const TIFF_PAGE_TAGS: usize = 6;
 
-    fn sof(width: u16, height: u16) -> Vec<u8> {
-        let mut body = vec![8];
-        body.extend_from_slice(&height.to_be_bytes());
-        body.extend_from_slice(&width.to_be_bytes());
-        body.extend_from_slice(&[1, 1, 0x11, 0]);
-        body
-    }
-
+    /// Pages of uncompressed 1-bit images, each directory followed by its strip.
     fn tiff(big_endian: bool, pages: &[(u32, u32)]) -> Vec<u8> {
         let w16 = |v: u16| {
             if big_endian {
@@ -325,20 +361,36 @@ mod tests {
             b"II*\0".to_vec()
         };
         out.extend_from_slice(&w32(8));
-        for (i, (width, height)) in pages.iter().enumerate() {
-            out.extend_from_slice(&w16(2));
-            for (tag, value) in [(256u16, *width), (257, *height)] {
+        for (i, &(width, height)) in pages.iter().enumerate() {
+            let ifd_len = 2 + 12 * TIFF_PAGE_TAGS as u32 + 4;
+            let data_at = out.len() as u32 + ifd_len;
+            // Pages over the limits are refused before their data is looked at: none.
+            let data_len = if too_large(width, height) {
+                0
+            } else {
+                width.div_ceil(8) * height
+            };
+            out.extend_from_slice(&w16(TIFF_PAGE_TAGS as u16));
+            for (tag, value) in [
+                (256u16, width),
+                (257, height),
+                (259, 1),
+                (273, data_at),
+                (278, height),
+                (279, data_len),
+            ] {
                 out.extend_from_slice(&w16(tag));
                 out.extend_from_slice(&w16(4));
                 out.extend_from_slice(&w32(1));
                 out.extend_from_slice(&w32(value));
             }
             let next = if i + 1 < pages.len() {
-                out.len() as u32 + 4
+                data_at + data_len
             } else {
                 0
             };
             out.extend_from_slice(&w32(next));
+            out.resize(out.len() + data_len as usize, 0);
         }
         out
     }
@@ -349,13 +401,13 @@ mod tests {
             check_as(DocumentKind::Png, &png(640, 480)).ok(),
             Some((640, 480))
         );
-        let err = check_as(DocumentKind::Png, &png(0, 480)).unwrap_err();
+        let err = check_as(DocumentKind::Png, &png_header(0, 480)).unwrap_err();
         assert!(
             matches!(err, DocumentError::ImageZeroDimension { .. }),
             "{err:?}"
         );
         assert_eq!(err.code(), ErrorCode::DocumentContentMismatch);
-        let mut no_ihdr = png(1, 1);
+        let mut no_ihdr = png_header(1, 1);
         no_ihdr[12..16].copy_from_slice(b"tEXt");
         assert!(matches!(
             check_as(DocumentKind::Png, &no_ihdr),
@@ -365,11 +417,12 @@ mod tests {
 
     #[test]
     fn bombs_are_refused_by_area_and_by_side() {
-        // At the limits: fine.
+        // At the limits: fine (and their data, 12.5 MB each inflated, is walked).
         assert!(check_as(DocumentKind::Png, &png(10_000, 10_000)).is_ok());
         assert!(check_as(DocumentKind::Png, &png(MAX_IMAGE_SIDE, 3_333)).is_ok());
+        // Over them, the header alone is refused: no data is read (these have none).
         // Area: 10_001 x 10_000 is just over 100 megapixels, both sides under 30_000.
-        let err = check_as(DocumentKind::Png, &png(10_001, 10_000)).unwrap_err();
+        let err = check_as(DocumentKind::Png, &png_header(10_001, 10_000)).unwrap_err();
         assert!(
             matches!(err, DocumentError::ImageTooLarge { .. }),
             "{err:?}"
@@ -377,14 +430,14 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::DocumentImageTooLarge);
         // Side: 30_001 x 1 is tiny in area.
         for (w, h) in [(MAX_IMAGE_SIDE + 1, 1), (1, MAX_IMAGE_SIDE + 1)] {
-            let err = check_as(DocumentKind::Png, &png(w, h)).unwrap_err();
+            let err = check_as(DocumentKind::Png, &png_header(w, h)).unwrap_err();
             assert!(
                 matches!(err, DocumentError::ImageTooLarge { .. }),
                 "{w}x{h}: {err:?}"
             );
         }
         // u32::MAX squared does not overflow.
-        assert!(check_as(DocumentKind::Png, &png(u32::MAX, u32::MAX)).is_err());
+        assert!(check_as(DocumentKind::Png, &png_header(u32::MAX, u32::MAX)).is_err());
     }
 
     #[test]
@@ -513,8 +566,8 @@ mod tests {
     fn tiff_structure_faults() {
         // A page pointing back at itself.
         let mut bytes = tiff(false, &[(10, 10)]);
-        let next = bytes.len() - 4;
-        bytes[next..].copy_from_slice(&8u32.to_le_bytes());
+        let next = 8 + 2 + 12 * TIFF_PAGE_TAGS;
+        bytes[next..next + 4].copy_from_slice(&8u32.to_le_bytes());
         assert!(matches!(
             check_as(DocumentKind::Tiff, &bytes),
             Err(DocumentError::ImageMalformed { .. })
@@ -559,7 +612,7 @@ mod tests {
 
     #[test]
     fn the_type_is_what_the_extension_says() {
-        let png = png(10, 10);
+        let png = png_header(10, 10);
         for kind in [DocumentKind::Jpeg, DocumentKind::Gif, DocumentKind::Tiff] {
             let err = check_as(kind, &png).unwrap_err();
             assert!(

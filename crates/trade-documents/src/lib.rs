@@ -5,8 +5,10 @@
 //! - [`precheck`]: name + extension + size, before reading the file.
 //! - [`check_document`]: all of it, content included: magic bytes, container structure
 //!   (OOXML read from the ZIP central directory with caps; XLS/DOC as OLE compound files
-//!   with the expected streams), macros refused, image dimensions read from headers and
-//!   decompression bombs refused, text files decoded (UTF-8, UTF-16 with BOM, or a
+//!   with the expected streams), every archive part unpacked (streaming, capped) and held
+//!   to its declared size and CRC-32, macros refused, image dimensions read from headers
+//!   and decompression bombs refused, then the image data walked to its end (missing,
+//!   cut or inconsistent data refused), text files decoded (UTF-8, UTF-16 with BOM, or a
 //!   detected legacy encoding) and binary refused.
 //! - [`sanitize_file_name`]: the name to store and show.
 //!
@@ -14,10 +16,14 @@
 //! a PNG named `.docx` is `document.content_mismatch`.
 //!
 //! Pure library: no network, no global state, nothing written; it reads only from the
-//! `Read + Seek` it is given. Work and memory are bounded by the document's size (at most
-//! [`MAX_DOCUMENT_BYTES`]): archives are not unpacked, only `[Content_Types].xml` is
-//! inflated (capped), and OLE files are held to what their size can need before the
-//! `cfb` crate reads them.
+//! `Read + Seek` it is given. Memory is bounded by the document's size (at most
+//! [`MAX_DOCUMENT_BYTES`]) and fixed buffers: archive parts and PNG image data are
+//! inflated through fixed buffers and dropped (only `[Content_Types].xml`, capped, is
+//! kept), images are walked through a fixed buffer, and OLE files are held to what their
+//! size can need before the `cfb` crate reads them. Work is linear in the document,
+//! except inflating, which stops at the sizes declared and capped
+//! ([`MAX_ZIP_TOTAL_UNCOMPRESSED`] for an archive; for a PNG, the filtered size of at most
+//! [`MAX_IMAGE_PIXELS`] pixels).
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -40,7 +46,8 @@ pub const MAX_NAME_CHARS: usize = 255;
 
 /// OOXML: at most this many entries in the ZIP central directory.
 pub const MAX_ZIP_ENTRIES: u64 = 10_000;
-/// OOXML: at most this many bytes in all, by the sizes the entries declare uncompressed.
+/// OOXML: at most this many bytes in all, by the sizes the entries declare uncompressed,
+/// and by what they really unpack to.
 pub const MAX_ZIP_TOTAL_UNCOMPRESSED: u64 = 200 * 1024 * 1024;
 /// OOXML: an entry over [`ZIP_RATIO_MIN_BYTES`] uncompressed may be at most this many
 /// times its compressed size.

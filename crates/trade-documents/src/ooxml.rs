@@ -5,8 +5,16 @@
 //! is; every central directory entry is checked against caps and against its local
 //! header; every entry's bytes must lie inside the file, before the central directory,
 //! and no two entries may share bytes (overlapping entries are how non-recursive ZIP
-//! bombs reach ratios in the millions). Nothing is decompressed except
-//! `[Content_Types].xml`, with an output cap, its size and CRC-32 verified.
+//! bombs reach ratios in the millions). Then every entry is unpacked, streaming: its data
+//! is inflated (or, when stored, read) through fixed buffers and dropped, and its real
+//! size and CRC-32 must be what the central directory declares (the local header agrees
+//! with it unless it defers them to a data descriptor). No entry may unpack to more than
+//! one byte past its declared size, and all of them together to more than
+//! [`MAX_ZIP_TOTAL_UNCOMPRESSED`] (the same cap the declared sizes are held to), so the
+//! work is bounded by the caps whatever the archive claims. Only `[Content_Types].xml`
+//! is kept (it is at most [`MAX_CONTENT_TYPES_BYTES`]), to look for macro content types.
+//! A deflate stream must end inside its entry's compressed bytes; bytes after its end
+//! (inside the entry) are ignored, as ZIP readers do.
 //!
 //! Codes: sizes and ratios over the caps are `document.archive_bomb`; every structural
 //! fault, overlapping entries included, is `document.archive_malformed`.
@@ -14,8 +22,10 @@
 use std::collections::HashSet;
 use std::io::{Read, Seek};
 
+use flate2::{Decompress, FlushDecompress, Status};
+
 use crate::error::printable;
-use crate::read::{self, read_at, read_vec, u16_le, u32_le, u64_le};
+use crate::read::{self, Forward, read_at, read_vec, u16_le, u32_le, u64_le};
 use crate::{
     DocumentError, DocumentKind, MAX_CONTENT_TYPES_BYTES, MAX_ZIP_ENTRIES,
     MAX_ZIP_ENTRY_NAME_BYTES, MAX_ZIP_ENTRY_RATIO, MAX_ZIP_TOTAL_UNCOMPRESSED, ZIP_RATIO_MIN_BYTES,
@@ -126,13 +136,21 @@ pub(crate) fn check<R: Read + Seek>(
         });
     }
 
-    let xml = inflate_entry(reader, content_types)?;
+    let mut unpacker = Unpacker::new();
+    let xml = unpacker.content_types(reader, content_types)?;
     let xml = decode_xml(&xml).to_lowercase();
     if let Some((_, what)) = MACRO_CONTENT_TYPES.iter().find(|(t, _)| xml.contains(t)) {
         return Err(DocumentError::MacroContent {
             kind,
             found: format!("{what} in [Content_Types].xml"),
         });
+    }
+
+    // Every other part: its real size and CRC-32 as declared.
+    for e in &entries {
+        if !std::ptr::eq(e, content_types) {
+            unpacker.unpack(reader, e, None)?;
+        }
     }
     Ok(())
 }
@@ -195,7 +213,10 @@ fn read_archive<R: Read + Seek>(reader: &mut R, size: u64) -> Result<Vec<Entry>,
             });
         }
         if e.method == METHOD_STORED && e.compressed != e.uncompressed {
-            return Err(DocumentError::ZipEntryCorrupt { entry: e.shown() });
+            return Err(DocumentError::ZipEntryCorrupt {
+                entry: e.shown(),
+                reason: "is stored uncompressed but declares two different sizes",
+            });
         }
     }
 
@@ -545,33 +566,136 @@ fn read_local_header<R: Read + Seek>(
     Ok(())
 }
 
-/// Decompresses one (small) entry: at most [`MAX_CONTENT_TYPES_BYTES`], and exactly its
-/// declared size with its declared CRC-32.
-fn inflate_entry<R: Read + Seek>(reader: &mut R, e: &Entry) -> Result<Vec<u8>, DocumentError> {
-    if e.uncompressed > MAX_CONTENT_TYPES_BYTES {
-        return Err(DocumentError::ZipPartTooLarge {
+/// The inflater's output buffer: what comes out is checked (CRC-32, count) and dropped.
+const INFLATE_BUFFER_BYTES: usize = 32 * 1024;
+
+/// Unpacks entries one after the other through one output buffer, counting what all of
+/// them really unpack to against [`MAX_ZIP_TOTAL_UNCOMPRESSED`].
+struct Unpacker {
+    out: Vec<u8>,
+    /// Bytes the entries unpacked so far really gave.
+    total: u64,
+}
+
+impl Unpacker {
+    fn new() -> Self {
+        Unpacker {
+            out: vec![0; INFLATE_BUFFER_BYTES],
+            total: 0,
+        }
+    }
+
+    /// Unpacks `[Content_Types].xml` (declared at most [`MAX_CONTENT_TYPES_BYTES`]) and
+    /// returns its bytes.
+    fn content_types<R: Read + Seek>(
+        &mut self,
+        reader: &mut R,
+        e: &Entry,
+    ) -> Result<Vec<u8>, DocumentError> {
+        if e.uncompressed > MAX_CONTENT_TYPES_BYTES {
+            return Err(DocumentError::ZipPartTooLarge {
+                entry: e.shown(),
+                size: e.uncompressed,
+            });
+        }
+        // Invariant: at most MAX_CONTENT_TYPES_BYTES (1 MiB), so it fits in usize.
+        let mut kept = Vec::with_capacity(e.uncompressed as usize);
+        self.unpack(reader, e, Some(&mut kept))?;
+        Ok(kept)
+    }
+
+    /// Unpacks one entry, streaming: it must give exactly its declared size and CRC-32.
+    /// Nothing is kept unless `keep` is given (then at most the declared size plus one
+    /// byte is put in it).
+    fn unpack<R: Read + Seek>(
+        &mut self,
+        reader: &mut R,
+        e: &Entry,
+        mut keep: Option<&mut Vec<u8>>,
+    ) -> Result<(), DocumentError> {
+        let corrupt = |reason| DocumentError::ZipEntryCorrupt {
             entry: e.shown(),
-            size: e.uncompressed,
-        });
+            reason,
+        };
+        const WRONG_SIZE: &str = "unpacks to a different size than the archive declares";
+        // Invariant: read_archive checked that the data lies inside the file.
+        let mut input = Forward::new(e.data_start, e.data_start + e.compressed);
+        let mut crc = flate2::Crc::new();
+        let mut produced: u64 = 0;
+        if e.method == METHOD_STORED {
+            loop {
+                let data = input.fill(reader)?;
+                if data.is_empty() {
+                    break;
+                }
+                crc.update(data);
+                if let Some(kept) = keep.as_mut() {
+                    kept.extend_from_slice(data);
+                }
+                let n = data.len() as u64;
+                produced += n;
+                self.count(n)?;
+                input.skip(n);
+            }
+        } else {
+            let mut inflater = Decompress::new(false);
+            loop {
+                let data = input.fill(reader)?;
+                // Never more than one byte past the declared size: enough to know it is over.
+                let room = (e.uncompressed + 1).saturating_sub(produced);
+                let room = usize::try_from(room).map_or(self.out.len(), |r| r.min(self.out.len()));
+                if room == 0 {
+                    return Err(corrupt(WRONG_SIZE));
+                }
+                let (in_before, out_before) = (inflater.total_in(), inflater.total_out());
+                let status = inflater
+                    .decompress(data, &mut self.out[..room], FlushDecompress::None)
+                    .map_err(|_| corrupt("does not unpack (its compressed data is damaged)"))?;
+                let input_empty = data.is_empty();
+                let used = inflater.total_in() - in_before;
+                // Invariant: at most `room` bytes were written.
+                let made = (inflater.total_out() - out_before) as usize;
+                let piece = &self.out[..made];
+                crc.update(piece);
+                if let Some(kept) = keep.as_mut() {
+                    kept.extend_from_slice(piece);
+                }
+                produced += made as u64;
+                self.count(made as u64)?;
+                input.skip(used);
+                if status == Status::StreamEnd {
+                    break;
+                }
+                if used == 0 && made == 0 {
+                    // No progress: the input ran out before the stream's end, or the
+                    // inflater will take no more of it.
+                    return Err(corrupt(if input_empty {
+                        "is cut short (its compressed data ends too early)"
+                    } else {
+                        "does not unpack (its compressed data is damaged)"
+                    }));
+                }
+            }
+        }
+        if produced != e.uncompressed {
+            return Err(corrupt(WRONG_SIZE));
+        }
+        if crc.sum() != e.crc {
+            return Err(corrupt(
+                "does not match its checksum (CRC-32) in the archive",
+            ));
+        }
+        Ok(())
     }
-    let raw = read_vec(reader, e.data_start, e.compressed)?;
-    let corrupt = || DocumentError::ZipEntryCorrupt { entry: e.shown() };
-    let data = if e.method == METHOD_STORED {
-        raw
-    } else {
-        let mut out = Vec::with_capacity(e.uncompressed as usize);
-        flate2::read::DeflateDecoder::new(raw.as_slice())
-            .take(MAX_CONTENT_TYPES_BYTES + 1)
-            .read_to_end(&mut out)
-            .map_err(|_| corrupt())?;
-        out
-    };
-    let mut crc = flate2::Crc::new();
-    crc.update(&data);
-    if data.len() as u64 != e.uncompressed || crc.sum() != e.crc {
-        return Err(corrupt());
+
+    /// Counts bytes unpacked against the cap on all entries together.
+    fn count(&mut self, n: u64) -> Result<(), DocumentError> {
+        self.total = self.total.saturating_add(n);
+        if self.total > MAX_ZIP_TOTAL_UNCOMPRESSED {
+            return Err(DocumentError::ZipTotalTooLarge { total: self.total });
+        }
+        Ok(())
     }
-    Ok(data)
 }
 
 #[cfg(test)]
@@ -589,6 +713,10 @@ mod tests {
         flags: u16,
         /// Declared uncompressed size, if not the real one.
         declared: Option<u64>,
+        /// Declared CRC-32, if not the real one.
+        crc: Option<u32>,
+        /// The bytes stored for it, if not `data` deflated (or as is, when stored).
+        payload: Option<Vec<u8>>,
     }
 
     fn part(name: &str, data: &[u8]) -> Part {
@@ -598,6 +726,8 @@ mod tests {
             method: METHOD_DEFLATED,
             flags: 0,
             declared: None,
+            crc: None,
+            payload: None,
         }
     }
 
@@ -629,10 +759,10 @@ mod tests {
         let mut out = Vec::new();
         let mut central = Vec::new();
         for p in parts {
-            let payload = if p.method == METHOD_DEFLATED {
-                deflate(&p.data)
-            } else {
-                p.data.clone()
+            let payload = match (&p.payload, p.method) {
+                (Some(payload), _) => payload.clone(),
+                (None, METHOD_DEFLATED) => deflate(&p.data),
+                (None, _) => p.data.clone(),
             };
             let usize_ = p.declared.unwrap_or(p.data.len() as u64);
             let offset = out.len() as u64;
@@ -654,7 +784,7 @@ mod tests {
                 central_extra.extend_from_slice(&(payload.len() as u64).to_le_bytes());
                 central_extra.extend_from_slice(&offset.to_le_bytes());
             }
-            let c = crc(&p.data);
+            let c = p.crc.unwrap_or_else(|| crc(&p.data));
             out.extend_from_slice(&LOCAL_SIG.to_le_bytes());
             out.extend_from_slice(&45u16.to_le_bytes());
             out.extend_from_slice(&p.flags.to_le_bytes());
@@ -747,13 +877,6 @@ mod tests {
     fn check_docx(bytes: Vec<u8>) -> Result<(), DocumentError> {
         let len = bytes.len() as u64;
         check(&mut Cursor::new(bytes), len, DocumentKind::Docx)
-    }
-
-    fn code(bytes: Vec<u8>) -> &'static str {
-        match check_docx(bytes) {
-            Ok(()) => "ok",
-            Err(e) => e.code().as_str(),
-        }
     }
 
     #[test]
@@ -870,8 +993,132 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(err.code(), ErrorCode::DocumentArchiveBomb);
-        parts.truncate(3 + 190); // 190 MB: under the cap
-        assert_eq!(code(zip(&parts)), "ok");
+        // 190 MB: under the cap, so no bomb; the sizes are lies, which unpacking finds.
+        parts.truncate(3 + 190);
+        let err = check_docx(zip(&parts)).unwrap_err();
+        assert!(
+            matches!(err, DocumentError::ZipEntryCorrupt { ref entry, .. } if entry == "word/media/0.bin"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn every_entry_is_unpacked_and_verified() {
+        let corrupt = |bytes: Vec<u8>| match check_docx(bytes) {
+            Err(DocumentError::ZipEntryCorrupt { entry, reason }) => (entry, reason),
+            other => panic!("expected ZipEntryCorrupt, got {other:?}"),
+        };
+        let body = b"<w:document><w:body><w:p>Invoice</w:p></w:body></w:document>";
+        for method in [METHOD_DEFLATED, METHOD_STORED] {
+            // A CRC-32 other than the data's, in both headers.
+            let mut parts = docx_parts();
+            parts[2] = Part {
+                method,
+                crc: Some(crc(body) ^ 1),
+                ..part("word/document.xml", body)
+            };
+            let (entry, reason) = corrupt(zip(&parts));
+            assert_eq!(entry, "word/document.xml");
+            assert!(reason.contains("checksum"), "{reason}");
+            // The data changed, the headers did not.
+            let mut parts = docx_parts();
+            let mut changed = body.to_vec();
+            changed[20] ^= 0x20;
+            parts[2] = Part {
+                method,
+                crc: Some(crc(body)),
+                ..part("word/document.xml", &changed)
+            };
+            assert!(corrupt(zip(&parts)).1.contains("checksum"));
+        }
+        // A declared size other than the real one (bigger, smaller), in both headers, for
+        // a part that is not [Content_Types].xml.
+        for declared in [body.len() as u64 + 1, body.len() as u64 - 1, 0] {
+            let mut parts = docx_parts();
+            parts[2].declared = Some(declared);
+            let (entry, reason) = corrupt(zip(&parts));
+            assert_eq!(entry, "word/document.xml");
+            assert!(reason.contains("size"), "{declared}: {reason}");
+        }
+        // A deflate stream cut (the sizes describe the cut bytes), and one that is not
+        // deflate at all (block type 3 does not exist).
+        let deflated = deflate(body);
+        let mut parts = docx_parts();
+        parts[1] = Part {
+            payload: Some(deflated[..deflated.len() / 2].to_vec()),
+            ..part("_rels/.rels", body)
+        };
+        let (entry, reason) = corrupt(zip(&parts));
+        assert_eq!(entry, "_rels/.rels");
+        assert!(reason.contains("cut short"), "{reason}");
+        parts[1].payload = Some(vec![0x07, 1, 2, 3]);
+        assert!(corrupt(zip(&parts)).1.contains("does not unpack"));
+        // Bytes after the end of the deflate stream, inside the entry, are ignored.
+        let mut padded = deflated.clone();
+        padded.extend_from_slice(b"\0\0");
+        parts[1].payload = Some(padded);
+        check_docx(zip(&parts)).unwrap();
+        // ZIP64 archives are verified the same way.
+        let mut parts = docx_parts();
+        parts[2].crc = Some(0);
+        let opts = Options {
+            zip64: true,
+            comment: Vec::new(),
+        };
+        assert!(corrupt(zip_with(&parts, &opts)).1.contains("checksum"));
+    }
+
+    #[test]
+    fn sizes_deferred_to_a_data_descriptor_are_verified_against_the_directory() {
+        // With the data-descriptor flag the local header's sizes are not compared with
+        // the directory's; the real data still is.
+        let mut parts = docx_parts();
+        for p in &mut parts {
+            p.flags = FLAG_DATA_DESCRIPTOR;
+        }
+        check_docx(zip(&parts)).unwrap();
+        parts[2].crc = Some(12345);
+        assert!(matches!(
+            check_docx(zip(&parts)),
+            Err(DocumentError::ZipEntryCorrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn unpacking_stops_one_byte_past_the_declared_size() {
+        // 1 MiB of zeros declared as 10 bytes (under the ratio rule's threshold): refused
+        // as soon as the 11th byte comes out, not after inflating it all.
+        let zeros = vec![0u8; 1 << 20];
+        let mut parts = docx_parts();
+        parts.push(Part {
+            declared: Some(10),
+            ..part("word/media/zeros.bin", &zeros)
+        });
+        let bytes = zip(&parts);
+        let len = bytes.len() as u64;
+        let mut reader = Cursor::new(bytes);
+        let entries = read_archive(&mut reader, len).unwrap();
+        let zeros_entry = entries
+            .iter()
+            .find(|e| e.name.ends_with("zeros.bin"))
+            .unwrap();
+        let mut unpacker = Unpacker::new();
+        let err = unpacker.unpack(&mut reader, zeros_entry, None).unwrap_err();
+        assert!(
+            matches!(err, DocumentError::ZipEntryCorrupt { reason, .. } if reason.contains("size"))
+        );
+        assert!(unpacker.total <= 11, "{} bytes unpacked", unpacker.total);
+    }
+
+    #[test]
+    fn the_real_total_is_capped_across_entries() {
+        let mut unpacker = Unpacker::new();
+        unpacker.count(MAX_ZIP_TOTAL_UNCOMPRESSED - 1).unwrap();
+        unpacker.count(1).unwrap();
+        assert!(matches!(
+            unpacker.count(1),
+            Err(DocumentError::ZipTotalTooLarge { .. })
+        ));
     }
 
     #[test]

@@ -31,6 +31,112 @@ pub(crate) fn read_vec<R: Read + Seek>(
     Ok(buf)
 }
 
+/// The bytes a [`Forward`] cursor reads at once (and all the memory it holds).
+const FORWARD_BUFFER_BYTES: usize = 16 * 1024;
+
+/// Reads a range of the document front to back through one fixed buffer, so walking a
+/// structure byte by byte (JPEG scan data, GIF sub-blocks, PNG chunks, ZIP entry data)
+/// costs constant memory and one read per buffer, whatever sizes the document declares.
+///
+/// It never reads at or past `end` (callers pass at most the document's size, so a
+/// cursor that runs out answers "nothing left", never a reader error). It does not hold
+/// the reader: two cursors can walk two arrays side by side (TIFF strip offsets and byte
+/// counts), each refilling its own buffer.
+pub(crate) struct Forward {
+    buf: Vec<u8>,
+    /// Document offset of `buf[0]`.
+    buf_start: u64,
+    /// Valid bytes in `buf`.
+    buf_len: usize,
+    /// Document offset of the next byte.
+    pos: u64,
+    /// End of the range (exclusive).
+    end: u64,
+}
+
+impl Forward {
+    /// A cursor over `[pos, end)`; nothing is read until asked. Its buffer is no larger
+    /// than the range (a cursor over one TIFF value costs a few bytes).
+    pub(crate) fn new(pos: u64, end: u64) -> Self {
+        // Invariant: at most FORWARD_BUFFER_BYTES, so it fits in usize.
+        let len = end.saturating_sub(pos).min(FORWARD_BUFFER_BYTES as u64) as usize;
+        Forward {
+            buf: vec![0; len],
+            buf_start: 0,
+            buf_len: 0,
+            pos,
+            end,
+        }
+    }
+
+    /// Bytes left before the end of the range.
+    pub(crate) fn remaining(&self) -> u64 {
+        self.end.saturating_sub(self.pos)
+    }
+
+    /// The bytes from the current position to the end of the buffer (reading the next
+    /// buffer-full if needed), without moving; empty only at the end of the range.
+    pub(crate) fn fill<R: Read + Seek>(&mut self, reader: &mut R) -> Result<&[u8], DocumentError> {
+        if self.pos >= self.end {
+            return Ok(&[]);
+        }
+        let buffered_end = self.buf_start + self.buf_len as u64;
+        if self.pos < self.buf_start || self.pos >= buffered_end {
+            // Invariant: the length is at most the buffer's, so it fits in usize.
+            let len = self.remaining().min(self.buf.len() as u64) as usize;
+            read_at(reader, self.pos, &mut self.buf[..len])?;
+            self.buf_start = self.pos;
+            self.buf_len = len;
+        }
+        // Invariant: buf_start <= pos < buf_start + buf_len, so the offset is in the buffer.
+        let at = (self.pos - self.buf_start) as usize;
+        Ok(&self.buf[at..self.buf_len])
+    }
+
+    /// Moves `n` bytes on; false (and at the end) if fewer than `n` are left.
+    pub(crate) fn skip(&mut self, n: u64) -> bool {
+        if n > self.remaining() {
+            self.pos = self.end.max(self.pos);
+            return false;
+        }
+        self.pos += n;
+        true
+    }
+
+    /// The next byte, or `None` at the end of the range.
+    pub(crate) fn byte<R: Read + Seek>(
+        &mut self,
+        reader: &mut R,
+    ) -> Result<Option<u8>, DocumentError> {
+        let next = self.fill(reader)?.first().copied();
+        if next.is_some() {
+            self.pos += 1;
+        }
+        Ok(next)
+    }
+
+    /// Fills `out` with the next bytes; false if fewer are left (`out` is then partly
+    /// filled and the cursor at the end).
+    pub(crate) fn read_exact<R: Read + Seek>(
+        &mut self,
+        reader: &mut R,
+        out: &mut [u8],
+    ) -> Result<bool, DocumentError> {
+        let mut done = 0;
+        while done < out.len() {
+            let available = self.fill(reader)?;
+            if available.is_empty() {
+                return Ok(false);
+            }
+            let n = available.len().min(out.len() - done);
+            out[done..done + n].copy_from_slice(&available[..n]);
+            done += n;
+            self.pos += n as u64;
+        }
+        Ok(true)
+    }
+}
+
 /// The first `min(size, max)` bytes.
 pub(crate) fn head<R: Read + Seek>(
     reader: &mut R,

@@ -69,6 +69,19 @@ const GOOD: &[Good] = &[
     good("logo.gif", DocumentKind::Gif, None, Some((32, 32))),
     good("scan.tif", DocumentKind::Tiff, None, Some((120, 90))),
     good("scan-msb.tif", DocumentKind::Tiff, None, Some((40, 30))),
+    good("scan-adam7.png", DocumentKind::Png, None, Some((50, 37))),
+    good(
+        "stamp-animated.gif",
+        DocumentKind::Gif,
+        None,
+        Some((24, 16)),
+    ),
+    good(
+        "scan-uncompressed.tif",
+        DocumentKind::Tiff,
+        None,
+        Some((60, 45)),
+    ),
     good("invoice-utf8.txt", DocumentKind::Txt, Some("UTF-8"), None),
     good(
         "invoice-utf8-bom.txt",
@@ -196,8 +209,9 @@ fn every_bad_fixture_fails_with_its_code() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// Which rule each bad file must trip (the error variant): a bad file that fails with the
-/// right code for another reason does not test its rule.
+/// Which rule each bad file must trip (the start of the error's `Debug` form: the variant,
+/// and for variants that give a reason, the reason): a bad file that fails with the right
+/// code for another reason does not test its rule.
 const BAD_REASONS: &[(&str, &str)] = &[
     ("binary.txt", "TextHasNul"),
     ("contract.pdf.exe", "UnsupportedExtension"),
@@ -205,6 +219,14 @@ const BAD_REASONS: &[(&str, &str)] = &[
     ("doc-named.xls", "MissingPart"),
     ("doc-with-macros.doc", "MacroContent"),
     ("docm-renamed.docx", "MacroContent"),
+    (
+        "docx-entry-crc-mismatch.docx",
+        r#"ZipEntryCorrupt { entry: "word/document.xml", reason: "does not match its checksum"#,
+    ),
+    (
+        "docx-entry-deflate-cut.docx",
+        r#"ZipEntryCorrupt { entry: "word/styles.xml", reason: "is cut short"#,
+    ),
     ("docx-named.doc", "WrongContent"),
     ("docx-named.xlsx", "MissingPart"),
     ("elf-named.txt", "TextHasNul"),
@@ -213,6 +235,22 @@ const BAD_REASONS: &[(&str, &str)] = &[
     ("entry-outside-file.docx", "ZipEntryOutsideFile"),
     ("eocd-missing.docx", "ZipNoEndRecord"),
     ("exe-named.pdf", "WrongContent"),
+    (
+        "gif-bad-lzw-code-size.gif",
+        r#"ImageMalformed { kind: Gif, reason: "an image has an invalid LZW minimum code size"#,
+    ),
+    (
+        "gif-cut-image.gif",
+        r#"ImageMalformed { kind: Gif, reason: "it is cut short"#,
+    ),
+    (
+        "gif-no-image.gif",
+        r#"ImageMalformed { kind: Gif, reason: "it has no image"#,
+    ),
+    (
+        "gif-no-trailer.gif",
+        r#"ImageMalformed { kind: Gif, reason: "it is cut short"#,
+    ),
     ("huge-area.png", "ImageTooLarge"),
     ("huge-dimensions.gif", "ImageTooLarge"),
     ("huge-dimensions.png", "ImageTooLarge"),
@@ -220,7 +258,27 @@ const BAD_REASONS: &[(&str, &str)] = &[
     ("huge-side.jpg", "ImageTooLarge"),
     ("invalid-utf8-bom.txt", "TextInvalidUtf8"),
     ("invoice.docm", "UnsupportedExtension"),
+    (
+        "jpeg-cut-in-scan.jpg",
+        r#"ImageMalformed { kind: Jpeg, reason: "it is cut short"#,
+    ),
+    (
+        "jpeg-empty-scan.jpg",
+        r#"ImageMalformed { kind: Jpeg, reason: "a scan has no image data"#,
+    ),
     ("jpeg-named.png", "WrongContent"),
+    (
+        "jpeg-no-eoi.jpg",
+        r#"ImageMalformed { kind: Jpeg, reason: "it is cut short"#,
+    ),
+    (
+        "jpeg-no-scan.jpg",
+        r#"ImageMalformed { kind: Jpeg, reason: "it has no image data (no scan)"#,
+    ),
+    (
+        "jpeg-progressive-cut.jpg",
+        r#"ImageMalformed { kind: Jpeg, reason: "it is cut short"#,
+    ),
     ("local-header-mismatch.docx", "ZipLocalHeaderMismatch"),
     ("macro-content-type.xlsx", "MacroContent"),
     ("no-extension", "NoExtension"),
@@ -229,13 +287,77 @@ const BAD_REASONS: &[(&str, &str)] = &[
     ("overlapping-entries.docx", "ZipEntriesOverlap"),
     ("password-protected.doc", "OleEncrypted"),
     ("password-protected.xls", "OleEncrypted"),
+    (
+        "png-bad-colour-depth.png",
+        r#"ImageMalformed { kind: Png, reason: "its image header declares an invalid colour type"#,
+    ),
+    (
+        "png-bad-crc.png",
+        r#"ImageMalformed { kind: Png, reason: "a chunk's checksum (CRC) is wrong"#,
+    ),
+    (
+        "png-cut-in-idat.png",
+        r#"ImageMalformed { kind: Png, reason: "it is cut short (a chunk runs past"#,
+    ),
+    (
+        "png-idat-not-consecutive.png",
+        r#"ImageMalformed { kind: Png, reason: "its image data chunks (IDAT) are not consecutive"#,
+    ),
+    (
+        "png-idat-stream-cut.png",
+        r#"ImageMalformed { kind: Png, reason: "its image data is cut short"#,
+    ),
+    (
+        "png-idat-too-long.png",
+        r#"ImageMalformed { kind: Png, reason: "its image data is longer than"#,
+    ),
+    (
+        "png-idat-truncated.png",
+        r#"ImageMalformed { kind: Png, reason: "its image data is shorter than"#,
+    ),
     ("png-named.docx", "WrongContent"),
+    (
+        "png-no-idat.png",
+        r#"ImageMalformed { kind: Png, reason: "it has no image data (IDAT)"#,
+    ),
+    (
+        "png-no-iend.png",
+        r#"ImageMalformed { kind: Png, reason: "it is cut short (it does not reach its end chunk"#,
+    ),
+    (
+        "stored-entry-crc-mismatch.docx",
+        r#"ZipEntryCorrupt { entry: "word/document.xml", reason: "does not match its checksum"#,
+    ),
+    (
+        "tiff-no-strip-offsets.tif",
+        r#"ImageMalformed { kind: Tiff, reason: "a page has no image data"#,
+    ),
+    (
+        "tiff-strip-count-past-end.tif",
+        r#"ImageMalformed { kind: Tiff, reason: "a strip or tile of its image data lies outside the file"#,
+    ),
+    (
+        "tiff-strip-outside-file.tif",
+        r#"ImageMalformed { kind: Tiff, reason: "a strip or tile of its image data lies outside the file"#,
+    ),
+    (
+        "tiff-too-few-strips.tif",
+        r#"ImageMalformed { kind: Tiff, reason: "a page has fewer strips or tiles"#,
+    ),
+    (
+        "tiff-uncompressed-strip-short.tif",
+        r#"ImageMalformed { kind: Tiff, reason: "its image data is shorter than its size needs"#,
+    ),
     ("truncated.pdf", "PdfIncomplete"),
     ("utf16le-no-bom.txt", "TextHasNul"),
     ("vba-project-only.docx", "MacroContent"),
     ("xls-named.doc", "MissingPart"),
     ("xls-with-vba.xls", "MacroContent"),
     ("xls-with-xlm-macro-sheet.xls", "MacroContent"),
+    (
+        "xlsx-entry-size-mismatch.xlsx",
+        r#"ZipEntryCorrupt { entry: "xl/worksheets/sheet1.xml", reason: "unpacks to a different size"#,
+    ),
     ("xlsx-named.docx", "MissingPart"),
     ("zero-dimension.jpg", "ImageZeroDimension"),
     ("zip-bomb.xlsx", "ZipEntryRatio"),
