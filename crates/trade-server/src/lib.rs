@@ -23,5 +23,6 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod tls;
+pub mod unread_body;
 
 pub use app::{Config, Running, StartError, start};

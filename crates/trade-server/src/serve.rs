@@ -1,5 +1,6 @@
 //! The HTTPS accept loop: TLS (rustls) in front of the axum router, HTTP/1.1 and HTTP/2,
-//! the peer address recorded for per-IP rate limits, graceful shutdown.
+//! the peer address recorded for per-IP rate limits, the unread rest of a refused
+//! request's body read away (`unread_body`), graceful shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,6 +17,8 @@ use rustls::ServerConfig;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
+
+use crate::unread_body;
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -61,7 +64,15 @@ pub async fn serve(
             };
             let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                router.clone().oneshot(req)
+                let router = router.clone();
+                async move {
+                    // A body the answer did not need is read to its end (bounded), so
+                    // the answer reaches a client that is still sending it.
+                    let (req, leftover) = unread_body::track(req);
+                    let response = router.oneshot(req).await;
+                    leftover.drain_in_background();
+                    response
+                }
             });
             let builder = Builder::new(TokioExecutor::new());
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);

@@ -15,5 +15,6 @@ mod exactly_once;
 mod faults;
 mod pipeline;
 mod postgres;
+mod refused_bodies;
 mod security;
 mod sync;
