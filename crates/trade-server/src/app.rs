@@ -254,11 +254,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             path: data_dir.join("documents"),
             source,
         })?;
+    // Login limits: shared by every instance on PostgreSQL, this one's on SQLite.
+    let limiter = RateLimiter::for_database(&db);
     let (stop, stopped) = watch::channel(false);
     let state = AppState(Arc::new(Shared {
         db,
         clock: config.clock,
-        limiter: RateLimiter::default(),
+        limiter,
         documents,
         gateway,
         beneficiary: crate::payments::designated_account(),

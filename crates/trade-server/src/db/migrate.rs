@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "snapshot_walk",
         sql: include_str!("migrations/0007_snapshot_walk.sql"),
     },
+    Migration {
+        version: 8,
+        name: "login_attempts",
+        sql: include_str!("migrations/0008_login_attempts.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -150,6 +150,7 @@ pub async fn login(
             LOGIN_WINDOW,
             now,
         )
+        .await?
         .map_err(too_many)?;
     state
         .limiter
@@ -163,6 +164,7 @@ pub async fn login(
             LOGIN_WINDOW,
             now,
         )
+        .await?
         .map_err(too_many)?;
     let found = store::accounts::by_email(&state.db, &req.email).await?;
     let stored = found

@@ -75,3 +75,54 @@ async fn a_message_posted_on_instance_1_pokes_a_client_listening_on_instance_2()
     one.running.shutdown().await;
     two.running.shutdown().await;
 }
+
+/// The login limits hold across instances: guesses spread over two instances on one
+/// database count in one window (each instance alone would allow the limit again), and
+/// the refusal on the other instance says how long to wait.
+#[tokio::test]
+async fn login_limits_count_attempts_made_through_every_instance() {
+    let url = support::database_url()
+        .await
+        .expect("TRADE_TEST_POSTGRES_URL must point at PostgreSQL for these tests");
+    let one = TestServer::start_on(Some(url.clone())).await;
+    let two = TestServer::start_on(Some(url)).await;
+    let buyer = one.register("buyer", "Ann Buyer").await;
+    async fn guess(s: &TestServer, email: &str) -> (StatusCode, serde_json::Value) {
+        s.send(
+            reqwest::Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({ "email": email, "password": "wrong password!" })),
+            &[],
+        )
+        .await
+    }
+    let limit = trade_server::routes::accounts::LOGINS_PER_ACCOUNT_PER_MINUTE;
+    // The rest of the allowance (registering signed in once, through instance 1), half
+    // through each instance, alternating.
+    for i in 1..limit {
+        let (status, err) = guess(if i % 2 == 0 { &one } else { &two }, &buyer.email).await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("auth.bad_credentials")),
+            "attempt {i}"
+        );
+    }
+    for s in [&one, &two] {
+        let (status, err) = guess(s, &buyer.email).await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("auth.rate_limited")),
+            "{err}"
+        );
+        let wait = err["details"]["retry_after_secs"].as_i64().unwrap();
+        assert!((1..=60).contains(&wait), "{err}");
+    }
+    // The window passes (on both instances' clocks): allowed again, on either.
+    for s in [&one, &two] {
+        s.advance(jiff::SignedDuration::from_secs(61));
+    }
+    two.login(&buyer.email).await;
+    one.running.shutdown().await;
+    two.running.shutdown().await;
+}
