@@ -105,13 +105,20 @@ impl trade_desk::Host for Shell {
         self.show_unread(unread);
     }
 
-    /// Shows a notification. The body is escaped (freedesktop servers read markup in it);
-    /// clicking it opens its thread where the server supports actions.
+    /// Shows a notification; clicking it opens its thread where the server supports
+    /// actions. On freedesktop systems the summary and the body are both escaped: the
+    /// specification lets servers read markup in the body, and some do in the summary,
+    /// so a supplier's display name or message must not become markup. macOS and
+    /// Windows show text as it is.
     fn notify(&self, n: &Notification) {
+        #[cfg(all(unix, not(target_os = "macos")))]
+        let (summary, body) = (n.title_escaped(), n.body_escaped());
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let (summary, body) = (n.title.clone(), n.body.clone());
         let mut note = notify_rust::Notification::new();
         note.appname("Trade Center")
-            .summary(&n.title)
-            .body(&n.body_escaped())
+            .summary(&summary)
+            .body(&body)
             .icon("com.tradecenter.desktop");
         #[cfg(all(unix, not(target_os = "macos")))]
         note.action("default", "Open");

@@ -582,6 +582,65 @@ async fn supplier_messages_with_markup_show_as_text_and_run_nothing() {
     assert_eq!(found["scripts"], 0, "{found}");
     assert_eq!(found["title"], title_before.as_str(), "{found}");
     assert_eq!(app.driver().title().await.unwrap(), title_before);
+
+    // A supplier whose display name is markup writes: the notification's summary (the
+    // name) reaches the notification server escaped, as its body does.
+    let name = "<b>Li</b> & <i>Sons</i>";
+    let email = format!("markup.{}@example.com", uuid::Uuid::now_v7().simple());
+    let password = "correct horse battery staple";
+    let (status, account) = d
+        .backend
+        .send(
+            reqwest::Method::POST,
+            "/v1/accounts",
+            None,
+            Some(
+                json!({ "email": email, "password": password, "display_name": name,
+                "role": "supplier", "company_name": "Li & Sons Ltd", "country": "CN" }),
+            ),
+            &[],
+        )
+        .await;
+    assert!(status.is_success(), "{account}");
+    let opened = d
+        .backend
+        .post(
+            "/v1/inquiries",
+            &token,
+            json!({ "supplier": account["id"], "product": "Desk lamps",
+                "message": "Your price for 500 desk lamps?" }),
+        )
+        .await;
+    let marked_up = d.backend.login(&email, password).await;
+    d.backend
+        .post(
+            &format!("/v1/inquiries/{}/messages", opened["id"].as_str().unwrap()),
+            &marked_up,
+            json!({ "body": "USD 6.05 <per> piece & FOB Ningbo" }),
+        )
+        .await;
+    let note = until(
+        "a notification from the supplier named in markup",
+        PATIENCE,
+        async || {
+            let notes = d.notifications();
+            notes
+                .iter()
+                .find(|n| n.body_text().contains("USD 6.05"))
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("Notify calls so far: {notes:?}"))
+        },
+    )
+    .await;
+    assert_eq!(
+        note.summary, "&lt;b&gt;Li&lt;/b&gt; &amp; &lt;i&gt;Sons&lt;/i&gt;",
+        "the summary is escaped: {note:?}"
+    );
+    assert!(
+        note.body_text()
+            .contains("USD 6.05 <per> piece & FOB Ningbo"),
+        "the body reads as written: {note:?}"
+    );
     d.finish().await;
 }
 
