@@ -140,6 +140,10 @@ error_codes! {
     /// The database gave up on this request for a conflicting one at the same moment (a
     /// deadlock or a busy lock): nothing of it took effect; send it again.
     ServerBusy = "server.busy",
+    /// The server is up but should get no requests now: its database or document store
+    /// does not answer, or it is shutting down (`GET /v1/ready`; `details.checks` says
+    /// which). Another instance, or this one a little later, can serve them.
+    ServerNotReady = "server.not_ready",
     // The request itself.
     RequestBadCursor = "request.bad_cursor",
     RequestBadFilter = "request.bad_filter",

@@ -1,5 +1,7 @@
 //! Assembles the router and starts the server: TLS material, database, document store,
-//! deadline engine, HTTPS listener.
+//! deadline engine, metrics, HTTPS listener. Shutting down has two steps: `begin_shutdown`
+//! (readiness fails, so a load balancer stops sending requests; live events end; the
+//! background engines stop) and `shutdown` (the listener closes, open requests finish).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,9 +22,12 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::db::{Db, DbError};
 use crate::documents::DocumentStore;
+use crate::metrics::Metrics;
 use crate::payments::card;
 use crate::payments::gateway::{PaymentGateway, SandboxGateway};
-use crate::routes::{accounts, disputes, documents, inquiries, operator, orders, payments, sync};
+use crate::routes::{
+    accounts, disputes, documents, inquiries, meta, operator, orders, payments, sync,
+};
 use crate::state::{AppState, Shared};
 use crate::tls::{self, TlsError, TlsSource};
 use crate::{deadlines, idempotency, serve};
@@ -108,6 +113,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(sync::snapshot))
         .routes(routes!(sync::push))
         .routes(routes!(sync::events))
+        .routes(routes!(meta::ready))
+        .routes(routes!(meta::metrics))
         .merge(idempotent)
         .merge(uploads)
         .split_for_parts();
@@ -126,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::error::json_errors))
         .layer(axum::middleware::from_fn(idempotency::run_to_completion))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Outermost, so it sees every answer as sent (the error shape's included).
+        .layer(from_fn_with_state(state.clone(), crate::metrics::record))
         .with_state(state)
 }
 
@@ -199,7 +208,10 @@ pub struct Running {
     /// The CA clients must trust, when the server made its own.
     pub ca_path: Option<PathBuf>,
     pub state: AppState,
+    /// Turns `state.stopping` true.
     stop: watch::Sender<bool>,
+    /// Closes the listener.
+    close: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -208,8 +220,19 @@ impl Running {
         format!("https://localhost:{}", self.addr.port())
     }
 
-    pub async fn shutdown(self) {
+    /// The first step of shutting down, for a load balancer to notice before the
+    /// listener closes: readiness answers 503 from now on, live-event streams end (their
+    /// clients reconnect, to another instance once the balancer has moved them), the
+    /// deadline engine and the payment reconciler stop. Requests are still served.
+    pub fn begin_shutdown(&self) {
         let _ = self.stop.send(true);
+    }
+
+    /// Shuts down (with [`Running::begin_shutdown`] if it was not called): stops
+    /// accepting connections, lets open requests finish, closes the database.
+    pub async fn shutdown(self) {
+        self.begin_shutdown();
+        let _ = self.close.send(true);
         for task in self.tasks {
             let _ = task.await;
         }
@@ -257,6 +280,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     // Login limits: shared by every instance on PostgreSQL, this one's on SQLite.
     let limiter = RateLimiter::for_database(&db);
     let (stop, stopped) = watch::channel(false);
+    let metrics = Metrics::new(db.pool());
     let state = AppState(Arc::new(Shared {
         db,
         clock: config.clock,
@@ -268,6 +292,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         stopping: stopped.clone(),
         heartbeat: config.heartbeat,
         pay_now_hold: config.pay_now_hold,
+        metrics,
     }));
     let listener = TcpListener::bind(config.listen)
         .await
@@ -279,13 +304,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
-    let mut stop_serving = stopped.clone();
+    let (close, mut closed) = watch::channel(false);
     let server = tokio::spawn(serve::serve(
         listener,
         tls.config,
         router(state.clone()),
         async move {
-            let _ = stop_serving.changed().await;
+            let _ = closed.changed().await;
         },
     ));
     let engine = tokio::spawn(deadlines::run(state.clone(), stopped.clone()));
@@ -316,6 +341,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         ca_path: tls.ca_path,
         state,
         stop,
+        close,
         tasks,
     })
 }

@@ -1,5 +1,5 @@
 //! What the server's commands (`trade-server`, `trade-demo`) share on their command line:
-//! where the data lives.
+//! where the data lives, and how logs are written.
 
 use std::path::PathBuf;
 
@@ -33,6 +33,45 @@ impl Storage {
                 })?;
                 Db::open_sqlite(&self.data_dir.join("trade.db")).await
             }
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// For people reading a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, spans), for
+    /// log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Logging {
+    /// How log lines are written (to standard output).
+    #[arg(
+        long,
+        env = "TRADE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+impl Logging {
+    /// Installs the process's log subscriber, filtered by `RUST_LOG` or else by
+    /// `default_filter`. Fails when one is installed already.
+    pub fn init(&self, default_filter: &str) -> Result<(), tracing_subscriber::util::TryInitError> {
+        use tracing_subscriber::util::SubscriberInitExt;
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| default_filter.into());
+        let builder = tracing_subscriber::fmt().with_env_filter(filter);
+        match self.log_format {
+            LogFormat::Text => builder.finish().try_init(),
+            LogFormat::Json => builder.json().finish().try_init(),
         }
     }
 }

@@ -18,8 +18,10 @@ use crate::store;
 /// another instance changed an order.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
-/// Applies every deadline due now; returns how many orders changed.
+/// Applies every deadline due now; returns how many orders changed. Each call and each
+/// deadline applied are counted in the metrics.
 pub async fn run_due(state: &AppState) -> Result<usize, HttpError> {
+    state.metrics.deadline_run();
     let mut changed = 0;
     loop {
         let now = state.now();
@@ -33,6 +35,7 @@ pub async fn run_due(state: &AppState) -> Result<usize, HttpError> {
             match act_as_system(state, id, OrderAction::ApplyDeadline).await {
                 Ok(order) => {
                     tracing::info!(order = %id, status = order.status.as_str(), "deadline applied");
+                    state.metrics.deadline_applied();
                     changed += 1;
                     progressed = true;
                 }

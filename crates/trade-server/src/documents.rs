@@ -20,6 +20,20 @@ impl DocumentStore {
         })
     }
 
+    /// Whether uploads can be stored now: the store's directory exists, is a directory,
+    /// and a file can be created (and removed) in it, as each upload does. Blocking; for
+    /// the readiness check (an object store would answer a bucket request here instead).
+    pub fn ready(&self) -> std::io::Result<()> {
+        if !std::fs::metadata(&self.root)?.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", self.root.display()),
+            ));
+        }
+        // Dropped at once: the probe leaves nothing behind.
+        self.temp_file().map(drop)
+    }
+
     /// A temporary file to stream an upload into, on the same filesystem as the store.
     pub fn temp_file(&self) -> std::io::Result<tempfile::NamedTempFile> {
         tempfile::NamedTempFile::new_in(self.root.join("tmp"))

@@ -15,6 +15,7 @@ pub mod error;
 pub mod idempotency;
 pub mod json_numbers;
 pub mod live;
+pub mod metrics;
 pub mod orders;
 pub mod payments;
 pub mod routes;

@@ -1,11 +1,16 @@
 //! `trade-server`: serve the API, or create an operator account. (The demo world and
-//! bulk-generated data are `trade-demo`'s.)
+//! bulk-generated data are `trade-demo`'s.) Logs go to standard output, for people or,
+//! with `--log-format json`, as one JSON object per line. SIGTERM or Ctrl-C shuts the
+//! server down, after `--shutdown-drain-secs` of failing readiness.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use trade_server::cli::LogFormat;
 use trade_server::tls::TlsSource;
 use trade_server::{Config, start};
 
@@ -18,6 +23,8 @@ use trade_server::{Config, start};
 struct Cli {
     #[command(flatten)]
     storage: trade_server::cli::Storage,
+    #[command(flatten)]
+    logging: trade_server::cli::Logging,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -38,6 +45,12 @@ enum Command {
         /// server asks the provider what became of it (and settles it).
         #[arg(long, default_value_t = 60)]
         settle_card_payments_after: u32,
+        /// Seconds from the start of a shutdown (SIGTERM or Ctrl-C) to closing the
+        /// listener, during which requests are still served but readiness
+        /// (`/v1/ready`) answers 503: time for a load balancer to notice and send
+        /// requests to other instances. A second signal cuts it short.
+        #[arg(long, env = "TRADE_SHUTDOWN_DRAIN_SECS", default_value_t = 0)]
+        shutdown_drain_secs: u32,
     },
     /// Create an operator (the platform's payment and dispute team). Reads the password
     /// from TRADE_OPERATOR_PASSWORD.
@@ -50,31 +63,66 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
-        )
-        .init();
+async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.logging.log_format == LogFormat::Json;
+    if let Err(err) = cli.logging.init("info,sqlx=warn,tower_http=info") {
+        eprintln!("Error: cannot set up logging: {err}");
+        return ExitCode::FAILURE;
+    }
+    match run(cli, json).await {
+        Ok(()) => ExitCode::SUCCESS,
+        // A log line like every other when logs are JSON, so collectors can read it.
+        Err(err) if json => {
+            tracing::error!(error = format!("{err:#}"), "trade-server failed");
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("Error: {err:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// SIGTERM (what service managers and orchestrators send) or Ctrl-C.
+async fn shutdown_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => interrupted.context("waiting for Ctrl-C"),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
+    }
+}
+
+async fn run(cli: Cli, json: bool) -> anyhow::Result<()> {
     // Every live-event client holds a connection: allow as many as the system permits
     // (the usual soft limit of 1024 would cap the server near a thousand clients).
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => tracing::debug!(limit, "open-files limit"),
         Err(err) => tracing::warn!(%err, "could not raise the open-files limit"),
     }
-    match cli.command.unwrap_or(Command::Serve {
-        listen: "127.0.0.1:8443".parse().context("default listen address")?,
-        cert: None,
-        key: None,
-        settle_card_payments_after: 60,
-    }) {
+    let command = match cli.command {
+        Some(command) => command,
+        // No command means `serve`: read the command line again with it, so `serve`'s
+        // options come from their environment variables and defaults as usual.
+        None => Cli::parse_from(std::env::args_os().chain(["serve".into()]))
+            .command
+            .context("`serve` parses as a command")?,
+    };
+    match command {
         Command::Serve {
             listen,
             cert,
             key,
             settle_card_payments_after,
+            shutdown_drain_secs,
         } => {
             let mut config = Config::new(cli.storage.data_dir, listen);
             config.database_url = cli.storage.database_url;
@@ -84,14 +132,32 @@ async fn main() -> anyhow::Result<()> {
                 config.tls = Some(TlsSource::Files { cert, key });
             }
             let running = start(config).await.context("starting the server")?;
-            println!("Trade server listening on {}", running.base_url());
-            if let Some(ca) = &running.ca_path {
-                println!("Clients must trust this CA: {}", ca.display());
+            let ca = running.ca_path.as_ref().map(|ca| ca.display().to_string());
+            if json {
+                // Standard output holds nothing but log lines.
+                tracing::info!(url = %running.base_url(), ca, "serving");
+            } else {
+                println!("Trade server listening on {}", running.base_url());
+                if let Some(ca) = ca {
+                    println!("Clients must trust this CA: {ca}");
+                }
             }
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
+            shutdown_signal().await?;
+            running.begin_shutdown();
+            if shutdown_drain_secs > 0 {
+                tracing::info!(
+                    secs = shutdown_drain_secs,
+                    "shutting down: not ready any more; closing the listener after the drain"
+                );
+                let drain = Duration::from_secs(u64::from(shutdown_drain_secs));
+                tokio::select! {
+                    () = tokio::time::sleep(drain) => {}
+                    _ = shutdown_signal() => {}
+                }
+            }
+            tracing::info!("shutting down");
             running.shutdown().await;
+            tracing::info!("stopped");
         }
         Command::CreateOperator { email, name } => {
             let password = std::env::var("TRADE_OPERATOR_PASSWORD")

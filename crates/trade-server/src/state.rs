@@ -9,6 +9,7 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::documents::DocumentStore;
+use crate::metrics::Metrics;
 use crate::payments::gateway::PaymentGateway;
 
 #[derive(Clone)]
@@ -25,13 +26,16 @@ pub struct Shared {
     /// Poked after writes that may change the earliest deadline.
     pub deadlines_changed: Notify,
     /// Turns true when the server starts shutting down; long-lived responses (live
-    /// events) end then, so shutdown does not wait on them.
+    /// events) end then, so shutdown does not wait on them, and readiness answers 503
+    /// (requests are still served until the listener closes).
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// How often idle live-event connections get a heartbeat.
     pub heartbeat: std::time::Duration,
     /// How long a Pay Now request waits for the card gateway before it answers "still
     /// processing" (the charge goes on, and its outcome reaches the buyer by sync).
     pub pay_now_hold: std::time::Duration,
+    /// What `GET /metrics` reports; this server's own registry.
+    pub metrics: Metrics,
 }
 
 impl std::ops::Deref for AppState {

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod disputes;
 pub mod documents;
 pub mod inquiries;
+pub mod meta;
 pub mod operator;
 pub mod orders;
 pub mod payments;

@@ -1,4 +1,5 @@
-//! Sync endpoints: pull, push, and live pokes over Server-Sent Events.
+//! Sync endpoints: pull, push, and live pokes over Server-Sent Events. Each counts what
+//! it served in the metrics (records pulled, mutations pushed, open event streams).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use trade_model::sync::{
 
 use crate::auth::AuthUser;
 use crate::error::{HttpError, HttpResult};
+use crate::metrics::SyncEndpoint;
 use crate::state::AppState;
 use crate::store;
 
@@ -40,9 +42,9 @@ pub async fn pull(
     Query(q): Query<PullQuery>,
 ) -> HttpResult<Json<PullResponse>> {
     let cursor = q.cursor.unwrap_or_default();
-    Ok(Json(
-        crate::sync::pull(&state, &user, &cursor, q.limit.unwrap_or(500)).await?,
-    ))
+    let page = crate::sync::pull(&state, &user, &cursor, q.limit.unwrap_or(500)).await?;
+    state.metrics.served(SyncEndpoint::Pull, page.changes.len());
+    Ok(Json(page))
 }
 
 #[utoipa::path(get, path = "/v1/sync/snapshot", tag = "sync", params(PullQuery),
@@ -54,9 +56,11 @@ pub async fn snapshot(
     Query(q): Query<PullQuery>,
 ) -> HttpResult<Json<SnapshotResponse>> {
     let cursor = q.cursor.unwrap_or_default();
-    Ok(Json(
-        crate::sync::snapshot(&state, &user, &cursor, q.limit.unwrap_or(500)).await?,
-    ))
+    let page = crate::sync::snapshot(&state, &user, &cursor, q.limit.unwrap_or(500)).await?;
+    state
+        .metrics
+        .served(SyncEndpoint::Snapshot, page.changes.len());
+    Ok(Json(page))
 }
 
 #[utoipa::path(post, path = "/v1/sync/push", tag = "sync", request_body = PushRequest,
@@ -74,6 +78,7 @@ pub async fn push(
         ));
     }
     let results = crate::sync::push(&state, &user, req.mutations).await?;
+    state.metrics.pushed(&results);
     Ok(Json(PushResponse { results }))
 }
 
@@ -96,7 +101,11 @@ pub async fn events(
     let mut changes = state.db.live().subscribe(&user.id.to_string());
     let current = store::sync::account_version(&state.db, user.id).await?;
     let mut stopping = state.stopping.clone();
+    // Counted from here until the stream is dropped: when it ends, or when its client
+    // goes away and the server drops it.
+    let open = state.metrics.live_stream();
     let stream = async_stream::stream! {
+        let _open = open;
         yield Ok(poke(current, "ready"));
         let mut seen = current;
         loop {

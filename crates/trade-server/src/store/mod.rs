@@ -12,6 +12,12 @@ pub mod sync;
 
 pub use error::{StoreError, StoreResult, is_contention};
 
+/// A trivial query, answered when the database is reachable and has a connection to
+/// spare (the readiness check).
+pub async fn ping(pool: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
 /// Keyset cursor of a page: `{millis}.{id}` of the last item of the previous page.
 pub fn encode_cursor(at: i64, id: &str) -> String {
     format!("{at}.{id}")

@@ -521,9 +521,13 @@ async fn the_openapi_document_describes_every_route() {
     for code in trade_model::ErrorCode::ALL {
         assert!(listed.contains(&code.as_str()), "{code} unlisted");
     }
-    for path in ["/v1/health", "/v1/openapi.json"] {
+    for path in ["/v1/health", "/v1/ready", "/metrics", "/v1/openapi.json"] {
         assert!(paths.contains_key(path), "{path} unlisted");
     }
+    assert!(
+        paths["/v1/ready"]["get"]["responses"]["503"].is_object(),
+        "/v1/ready's 503 undocumented"
+    );
 
     // What a generated client needs of every operation.
     let mut ids = std::collections::BTreeSet::new();
