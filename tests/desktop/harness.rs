@@ -948,6 +948,10 @@ impl Desktop {
             tokio::time::sleep(POLL).await;
         }
 
+        // thirtyfour's HTTP client is reqwest 0.13, whose rustls (a feature the object
+        // store's S3 client turns on in this build) needs a process-wide crypto provider:
+        // ring, as the server's. Err: one is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut caps = thirtyfour::Capabilities::new();
         caps.set("browserName", "wry").unwrap();
         caps.set(

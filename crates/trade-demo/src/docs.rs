@@ -41,6 +41,7 @@ pub async fn keep(
     state
         .documents
         .keep(temp, &sha256)
+        .await
         .map_err(HttpError::internal)?;
     let meta = DocumentMeta {
         id: DocumentId::new(),

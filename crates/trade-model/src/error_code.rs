@@ -72,6 +72,10 @@ error_codes! {
     DocumentArchiveMalformed = "document.archive_malformed",
     DocumentBadName = "document.bad_name",
     DocumentContentMismatch = "document.content_mismatch",
+    /// The document is on record but its content is gone from the server's document
+    /// store (restored from an older backup, deleted by hand): sending again will not
+    /// bring it back; the uploader can upload it again.
+    DocumentContentMissing = "document.content_missing",
     DocumentEmpty = "document.empty",
     DocumentIdTaken = "document.id_taken",
     DocumentImageTooLarge = "document.image_too_large",
@@ -80,6 +84,9 @@ error_codes! {
     DocumentMacroContent = "document.macro_content",
     DocumentNotFound = "document.not_found",
     DocumentNotText = "document.not_text",
+    /// The server's document store did not answer: nothing was stored or read; send it
+    /// again (later, or to another instance).
+    DocumentStoreUnavailable = "document.store_unavailable",
     DocumentTooLarge = "document.too_large",
     DocumentUnsupportedType = "document.unsupported_type",
     DocumentUploadInterrupted = "document.upload_interrupted",

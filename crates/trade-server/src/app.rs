@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use crate::auth::rate_limit::RateLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::db::{Db, DbError};
-use crate::documents::DocumentStore;
+use crate::documents::{DocumentStore, DocumentsLocation, OpenError};
 use crate::metrics::Metrics;
 use crate::payments::card;
 use crate::payments::gateway::{PaymentGateway, SandboxGateway};
@@ -164,6 +164,9 @@ pub struct Config {
     /// How long a Pay Now request waits for the card gateway before it answers "still
     /// processing".
     pub pay_now_hold: std::time::Duration,
+    /// Where document content lives (`DataDir`: `data_dir/documents`). Uploads are
+    /// streamed to `data_dir/documents/tmp` first whatever this is.
+    pub documents: DocumentsLocation,
 }
 
 impl Config {
@@ -178,6 +181,7 @@ impl Config {
             heartbeat: crate::routes::sync::HEARTBEAT,
             settle_card_payments_after: DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
             pay_now_hold: DEFAULT_PAY_NOW_HOLD,
+            documents: DocumentsLocation::DataDir,
         }
     }
 }
@@ -195,6 +199,8 @@ pub enum StartError {
     Db(#[from] DbError),
     #[error("the sandbox payment provider's books: {0}")]
     Gateway(sqlx::Error),
+    #[error("document store: {0}")]
+    Documents(#[from] OpenError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -272,11 +278,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             )
         }
     };
-    let documents =
-        DocumentStore::open(&data_dir.join("documents")).map_err(|source| StartError::DataDir {
-            path: data_dir.join("documents"),
-            source,
-        })?;
+    let documents = DocumentStore::open_at(&config.documents, &data_dir.join("documents"))?;
     // Login limits: shared by every instance on PostgreSQL, this one's on SQLite.
     let limiter = RateLimiter::for_database(&db);
     let (stop, stopped) = watch::channel(false);

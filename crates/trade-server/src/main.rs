@@ -51,6 +51,12 @@ enum Command {
         /// requests to other instances. A second signal cuts it short.
         #[arg(long, env = "TRADE_SHUTDOWN_DRAIN_SECS", default_value_t = 0)]
         shutdown_drain_secs: u32,
+        /// Where uploaded documents are kept: `s3://bucket/prefix` for an S3-compatible
+        /// object store shared by several instances (endpoint and credentials from
+        /// AWS_ENDPOINT_URL or AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+        /// AWS_REGION, AWS_ALLOW_HTTP); the data directory when absent.
+        #[arg(long, env = "TRADE_DOCUMENTS")]
+        documents: Option<trade_server::documents::DocumentsLocation>,
     },
     /// Create an operator (the platform's payment and dispute team). Reads the password
     /// from TRADE_OPERATOR_PASSWORD.
@@ -123,8 +129,10 @@ async fn run(cli: Cli, json: bool) -> anyhow::Result<()> {
             key,
             settle_card_payments_after,
             shutdown_drain_secs,
+            documents,
         } => {
             let mut config = Config::new(cli.storage.data_dir, listen);
+            config.documents = documents.unwrap_or_default();
             config.database_url = cli.storage.database_url;
             config.settle_card_payments_after =
                 jiff::SignedDuration::from_secs(i64::from(settle_card_payments_after));

@@ -16,7 +16,7 @@ use trade_model::ErrorCode;
 use trade_model::entities::DocumentMeta;
 
 use crate::auth::AuthUser;
-use crate::documents::HashingWriter;
+use crate::documents::{HashingWriter, StoreError};
 use crate::error::{HttpError, HttpResult};
 use crate::idempotency::{self, Begun, Idempotency, Key};
 use crate::state::AppState;
@@ -36,6 +36,31 @@ pub struct UploadQuery {
     pub id: Option<DocumentId>,
 }
 
+/// A store failure as an answer. Never names a path, bucket or key: the log line has the
+/// cause, the client the code. Content whose metadata exists but whose blob is gone is
+/// 410 (sending again will not help); a store that does not answer is 503 (it may).
+pub(crate) fn store_error(err: StoreError) -> HttpError {
+    match err {
+        StoreError::Missing => {
+            tracing::error!("a document's content is missing from the document store");
+            HttpError::new(
+                StatusCode::GONE,
+                ErrorCode::DocumentContentMissing,
+                "The document's content is no longer available on the server.",
+            )
+        }
+        StoreError::Unavailable(err) => {
+            tracing::warn!(%err, "the document store is unavailable");
+            HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::DocumentStoreUnavailable,
+                "Documents cannot be stored or read right now; please try again.",
+            )
+        }
+        other => HttpError::internal(other),
+    }
+}
+
 fn document_error(err: DocumentError) -> HttpError {
     let status = match err.code() {
         ErrorCode::DocumentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -47,7 +72,8 @@ fn document_error(err: DocumentError) -> HttpError {
 
 #[utoipa::path(post, path = "/v1/documents", tag = "documents", params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = DocumentMeta), (status = 413), (status = 422, body = trade_model::api::ApiError)),
+    responses((status = 201, body = DocumentMeta), (status = 413), (status = 422, body = trade_model::api::ApiError),
+        (status = 503, description = "The document store is unavailable (`document.store_unavailable`); send it again.", body = trade_model::api::ApiError)),
     security(("bearer" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -156,12 +182,11 @@ async fn check_and_keep(
     .map_err(HttpError::internal)?
     .map_err(HttpError::internal)?;
     let checked = checked.map_err(document_error)?;
-    let store = state.documents.clone();
-    let digest = sha256.clone();
-    tokio::task::spawn_blocking(move || store.keep(temp, &digest))
+    state
+        .documents
+        .keep(temp, &sha256)
         .await
-        .map_err(HttpError::internal)?
-        .map_err(HttpError::internal)?;
+        .map_err(store_error)?;
     let meta = DocumentMeta {
         id,
         file_name: checked.file_name.clone(),
@@ -212,7 +237,9 @@ fn content_disposition(name: &str) -> String {
 }
 
 #[utoipa::path(get, path = "/v1/documents/{id}/content", tag = "documents",
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404),
+        (status = 410, description = "The document's content is missing from the store (`document.content_missing`).", body = trade_model::api::ApiError),
+        (status = 503, description = "The document store is unavailable (`document.store_unavailable`); try again.", body = trade_model::api::ApiError)),
     security(("bearer" = [])))]
 pub async fn content(
     State(state): State<AppState>,
@@ -220,12 +247,12 @@ pub async fn content(
     Path(id): Path<DocumentId>,
 ) -> HttpResult<Response> {
     let meta = store::documents::visible(&state.db, user.id, user.role, id).await?;
-    let file = state
+    let blob = state
         .documents
         .read(&meta.sha256)
         .await
-        .map_err(HttpError::internal)?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+        .map_err(store_error)?;
+    let body = Body::from_stream(blob);
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(

@@ -108,17 +108,12 @@ async fn database(state: &AppState) -> &'static str {
 }
 
 async fn documents(state: &AppState) -> &'static str {
-    let store = state.documents.clone();
-    // File system calls block; a hung mount must not hold the probe past its timeout.
-    let check = tokio::task::spawn_blocking(move || store.ready());
-    match tokio::time::timeout(READY_TIMEOUT, check).await {
-        Ok(Ok(Ok(()))) => OK,
-        Ok(Ok(Err(err))) => {
-            tracing::warn!(%err, "readiness: the document store is unusable");
-            "unusable"
-        }
+    // The directory check runs off the async threads (a hung mount), an object store's
+    // listing over the network: neither may hold the probe past its timeout.
+    match tokio::time::timeout(READY_TIMEOUT, state.documents.ready()).await {
+        Ok(Ok(())) => OK,
         Ok(Err(err)) => {
-            tracing::warn!(%err, "readiness: the document store check failed");
+            tracing::warn!(%err, "readiness: the document store is unusable");
             "unusable"
         }
         Err(_) => {

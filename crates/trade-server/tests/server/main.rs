@@ -3,7 +3,8 @@
 //!
 //! `postgres` needs `--features postgres-tests` and `TRADE_TEST_POSTGRES_URL`; with the
 //! URL set, every other module runs on PostgreSQL too (`./dev test` runs this binary once
-//! on SQLite and once on PostgreSQL).
+//! on SQLite and once on PostgreSQL). With `TRADE_TEST_S3FS` (an s3s-fs binary) every
+//! server keeps its documents in a real S3 server (`./dev test` runs `documents::` so).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

@@ -3,6 +3,10 @@
 //!
 //! Set `TRADE_TEST_POSTGRES_URL` (a server URL whose user may create databases) to run
 //! the same tests on a fresh PostgreSQL database per test instead of SQLite.
+//!
+//! Set `TRADE_TEST_S3FS` (the path of an `s3s-fs` binary) to keep every test server's
+//! documents in a real S3 server instead of its data directory: each server starts its
+//! own s3s-fs over a temp directory (a bucket there is a directory) with a fresh bucket.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -16,6 +20,8 @@ use trade_test_api::{Api, ca_in};
 
 pub struct TestServer {
     pub running: Running,
+    /// Where its documents are, when on S3 (see [`S3Store`]).
+    pub s3: Option<S3Store>,
     pub clock: TestClock,
     /// Its JSON API (`client`, `base`, `send`, ...).
     pub api: Api,
@@ -54,14 +60,35 @@ impl TestServer {
     /// A server on `database_url` (`None`: SQLite in its temp dir); several servers may
     /// share one PostgreSQL database.
     pub async fn start_on(database_url: Option<String>) -> TestServer {
+        TestServer::start_sharing(database_url, S3Store::from_env()).await
+    }
+
+    /// A server on `database_url` keeping its documents in `s3` (`None`: its data
+    /// directory); several servers may share one bucket.
+    pub async fn start_sharing(database_url: Option<String>, s3: Option<S3Store>) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::new("2026-11-26T09:00:00Z".parse().unwrap());
+        let location = s3.as_ref().map(|s3| s3.location.clone());
         let mut server = TestServer::start_in(dir.path(), clock, |config| {
             config.database_url = database_url;
+            if let Some(location) = location {
+                config.documents = location;
+            }
         })
         .await;
         server._dir = Some(dir);
+        server.s3 = s3;
         server
+    }
+
+    /// Where the blob of `sha256` is kept on disk: in the data directory, or in the S3
+    /// server's directory (for tests that remove it behind the server's back).
+    pub fn blob_path(&self, sha256: &str) -> std::path::PathBuf {
+        let base = match &self.s3 {
+            Some(s3) => s3.bucket_dir.join(S3_PREFIX),
+            None => self.dir.join("documents"),
+        };
+        base.join(&sha256[..2]).join(sha256)
     }
 
     /// A server on the data in `dir` (kept by the caller; another server may be using
@@ -80,6 +107,7 @@ impl TestServer {
         let api = Api::new(running.base_url(), trade_test_api::client(&ca_in(dir)));
         TestServer {
             running,
+            s3: None,
             clock,
             api,
             dir: dir.to_owned(),
@@ -246,5 +274,124 @@ impl TestServer {
             tokio::task::yield_now().await;
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// The key prefix test servers keep documents under in their bucket.
+pub const S3_PREFIX: &str = "documents";
+
+/// A running s3s-fs: a real S3 protocol server over a directory. Killed when the last
+/// holder drops it.
+pub struct S3Server {
+    child: std::sync::Mutex<std::process::Child>,
+    pub endpoint: String,
+    /// Its data: one directory per bucket, one file per object (under its key's path).
+    pub root: tempfile::TempDir,
+}
+
+const S3_ACCESS_KEY: &str = "trade-test";
+const S3_SECRET_KEY: &str = "trade-test-secret";
+
+impl S3Server {
+    /// Starts `binary` on a port the system picks, and waits (10 s at most) for the line
+    /// where it says which.
+    pub fn start(binary: &std::path::Path) -> Arc<S3Server> {
+        use std::io::BufRead;
+        let root = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(binary)
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(["--access-key", S3_ACCESS_KEY, "--secret-key", S3_SECRET_KEY])
+            .arg(root.path())
+            .env("RUST_LOG", "s3s_fs=info")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads the log to its end (so the server never blocks on a full pipe), handing
+        // over the address line.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some((_, url)) = line.split_once("server is running at ") {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let endpoint = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("s3s-fs says where it listens");
+        Arc::new(S3Server {
+            child: std::sync::Mutex::new(child),
+            endpoint,
+            root,
+        })
+    }
+
+    /// A new, empty bucket.
+    pub fn bucket(self: &Arc<Self>) -> S3Store {
+        let bucket = format!("trade-{}", uuid::Uuid::now_v7().simple());
+        let bucket_dir = self.root.path().join(&bucket);
+        std::fs::create_dir(&bucket_dir).unwrap();
+        let options = [
+            ("aws_endpoint", self.endpoint.as_str()),
+            ("aws_allow_http", "true"),
+            ("aws_access_key_id", S3_ACCESS_KEY),
+            ("aws_secret_access_key", S3_SECRET_KEY),
+            ("aws_region", "us-east-1"),
+        ];
+        S3Store {
+            server: self.clone(),
+            location: trade_server::documents::DocumentsLocation::S3(
+                trade_server::documents::S3Location {
+                    bucket,
+                    prefix: S3_PREFIX.to_owned(),
+                    options: options
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                        .collect(),
+                },
+            ),
+            bucket_dir,
+        }
+    }
+
+    /// Stops it (as a store that goes away does); it is not restarted.
+    pub fn kill(&self) {
+        let mut child = self.child.lock().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A bucket on an [`S3Server`], as a server's document location.
+#[derive(Clone)]
+pub struct S3Store {
+    pub server: Arc<S3Server>,
+    pub location: trade_server::documents::DocumentsLocation,
+    /// The bucket's directory in the server's data.
+    pub bucket_dir: std::path::PathBuf,
+}
+
+impl S3Store {
+    /// The s3s-fs binary named by `TRADE_TEST_S3FS`, if any.
+    pub fn binary() -> Option<std::path::PathBuf> {
+        std::env::var_os("TRADE_TEST_S3FS")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+    }
+
+    /// A fresh bucket on a fresh server when `TRADE_TEST_S3FS` is set.
+    pub fn from_env() -> Option<S3Store> {
+        S3Store::binary().map(|binary| S3Server::start(&binary).bucket())
     }
 }
