@@ -8,7 +8,8 @@
 //! ```
 //!
 //! `inbox`: sign-in, first sync, the inbox, chat, notifications, keyring. `orders`: the
-//! order pipeline. `harness`: the desktop, the app and its window.
+//! order pipeline. `scripts`: names and messages in every script drawn with real glyphs
+//! (and the fonts for them installed). `harness`: the desktop, the app and its window.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(target_os = "linux")]
 
@@ -16,3 +17,4 @@ mod harness;
 
 mod inbox;
 mod orders;
+mod scripts;
