@@ -452,11 +452,14 @@ async fn a_message_written_offline_is_sent_once_when_the_server_is_back() {
         },
     )
     .await;
-    assert_eq!(
-        app.attr("status-connection", "data-state").await.as_deref(),
-        Some("offline"),
-        "the status bar says offline"
-    );
+    // Between retries the bar shows "connecting"; it must come back to "offline" while
+    // the server is down (read once, this raced the retry schedule).
+    until("the status bar to say offline", PATIENCE, async || {
+        let state = app.attr("status-connection", "data-state").await;
+        ensure!(state.as_deref() == Some("offline"), "status {state:?}");
+        Ok(())
+    })
+    .await;
 
     d.backend.restart().await;
     let app = d.app();
