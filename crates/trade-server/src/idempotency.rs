@@ -11,8 +11,10 @@
 //! committed "in progress" state to get stuck in, except a card payment waiting for the
 //! gateway (`payment.processing`), which the payment reconciler always ends.
 //!
-//! Refusals (4xx) answered before anything was written are kept too; responses with a
-//! 5xx status are not, so a retry after a server fault runs again.
+//! Refusals (4xx) of the request itself, answered before anything was written, are
+//! kept too. Not kept, so a retry runs again: responses with a 5xx status, and
+//! refusals about the moment or the key's state (`payment.processing`, a rate limit, a
+//! conflicting change; [`is_about_the_request`]).
 
 use std::convert::Infallible;
 use trade_model::ErrorCode;
@@ -65,9 +67,19 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     }
 }
 
-/// Keeps `response` as `key`'s answer if it is a refusal (4xx) and the key has no
-/// answer yet: nothing was written, and the same request would be refused again.
+/// Keeps `response` as `key`'s answer if it is a refusal (4xx) of the request itself
+/// and the key has no answer yet: nothing was written, and the same request would be
+/// refused again (see [`is_about_the_request`]).
 pub async fn keep_refusal(state: &AppState, key: &Key, response: Response) -> Response {
+    keep_refusal_in(&state.db, state.now(), key, response).await
+}
+
+async fn keep_refusal_in(
+    db: &crate::db::Db,
+    now: jiff::Timestamp,
+    key: &Key,
+    response: Response,
+) -> Response {
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -83,15 +95,46 @@ pub async fn keep_refusal(state: &AppState, key: &Key, response: Response) -> Re
         Ok(body) => body,
         Err(err) => return HttpError::internal(err).into_response(),
     };
+    let code = serde_json::from_slice::<trade_model::api::ApiError>(&body).map(|e| e.code);
+    if !code.is_ok_and(|code| is_about_the_request(parts.status, code)) {
+        return Response::from_parts(parts, Body::from(body));
+    }
     let stored = Stored {
         status: parts.status.as_u16(),
         body: String::from_utf8_lossy(&body).into_owned(),
         etag: None,
     };
-    if let Err(err) = idempotency::keep_refusal(&state.db, key, &stored, state.now()).await {
+    if let Err(err) = idempotency::keep_refusal(db, key, &stored, now).await {
         return HttpError::from(err).into_response();
     }
     Response::from_parts(parts, Body::from(body))
+}
+
+/// Whether a refusal is the request's own answer, which a retry must be given again.
+/// Not so, and never kept: a refusal about this moment (a timeout, a rate limit, a
+/// conflicting change, a store or gateway that did not answer) or about the key's
+/// state (used for another request; its card payment still waiting for the gateway).
+/// The key's row may change the next instant (the reconciler frees the key of a
+/// payment that charged nothing), and a kept "still processing" would then be the
+/// key's answer for ever.
+fn is_about_the_request(status: StatusCode, code: ErrorCode) -> bool {
+    let passing = matches!(
+        status,
+        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS
+    ) || matches!(
+        code,
+        ErrorCode::PaymentProcessing
+            | ErrorCode::IdempotencyKeyReused
+            | ErrorCode::OrderConcurrentChange
+            | ErrorCode::AuthRateLimited
+            | ErrorCode::ServerBusy
+            | ErrorCode::ServerNotReady
+            | ErrorCode::DocumentStoreUnavailable
+            | ErrorCode::PaymentGatewayUnavailable
+            | ErrorCode::Internal
+            | ErrorCode::Unknown
+    );
+    status.is_client_error() && !passing
 }
 
 /// The checked value of a request's `Idempotency-Key` header, if it has one.
@@ -292,5 +335,75 @@ impl KeyedWrite {
         }
         self.w.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    fn refusal(status: StatusCode, code: ErrorCode) -> Response {
+        HttpError::new(status, code, "refused").into_response()
+    }
+
+    async fn claim(db: &Db, key: &Key) -> Claim {
+        let mut w = db.begin().await.expect("a write transaction");
+        let claim = idempotency::claim(&mut w, key, jiff::Timestamp::UNIX_EPOCH)
+            .await
+            .expect("the key is read");
+        w.rollback().await.expect("rolled back");
+        claim
+    }
+
+    /// The fault found under kills: a retry told "still processing" while the
+    /// reconciler freed its key (the card was never charged) had that answer kept, and
+    /// every later retry got it for good. A refusal about the moment leaves a free key
+    /// free; a refusal of the request itself is kept.
+    #[tokio::test]
+    async fn only_a_refusal_of_the_request_itself_becomes_the_keys_answer() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let db = Db::open_sqlite(&dir.path().join("trade.db"))
+            .await
+            .expect("the database opens");
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let passing = [
+            (StatusCode::CONFLICT, ErrorCode::PaymentProcessing),
+            (StatusCode::CONFLICT, ErrorCode::IdempotencyKeyReused),
+            (StatusCode::CONFLICT, ErrorCode::OrderConcurrentChange),
+            (StatusCode::TOO_MANY_REQUESTS, ErrorCode::AuthRateLimited),
+            (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestInvalid),
+        ];
+        for (n, (status, code)) in passing.into_iter().enumerate() {
+            let key = Key {
+                account: "buyer".into(),
+                key: format!("passing-{n}"),
+                fingerprint: "POST /v1/orders/o/payments".into(),
+            };
+            let sent = keep_refusal_in(&db, now, &key, refusal(status, code)).await;
+            assert_eq!(sent.status(), status, "{code} is still answered");
+            assert!(
+                matches!(claim(&db, &key).await, Claim::Owned),
+                "{code} ({status}) was kept as the key's answer"
+            );
+        }
+        let key = Key {
+            account: "buyer".into(),
+            key: "final".into(),
+            fingerprint: "POST /v1/orders/o/confirm".into(),
+        };
+        let refused = refusal(StatusCode::CONFLICT, ErrorCode::OrderInvalidState);
+        keep_refusal_in(&db, now, &key, refused).await;
+        match claim(&db, &key).await {
+            Claim::Replay(stored) => {
+                assert_eq!(stored.status, 409);
+                assert!(
+                    stored.body.contains("order.invalid_state"),
+                    "{}",
+                    stored.body
+                );
+            }
+            other => panic!("a refusal of the request was not kept: {other:?}"),
+        }
     }
 }

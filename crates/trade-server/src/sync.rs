@@ -379,6 +379,12 @@ async fn push_once(
                         }
                     }
                     Err(err) if err.status.is_server_error() => return Err(err),
+                    // Met a change committed at the same moment (PostgreSQL): a refusal
+                    // about the moment, never recorded as the mutation's result; the
+                    // batch is tried again on what is committed now.
+                    Err(err) if err.code == ErrorCode::OrderConcurrentChange => {
+                        return Err(HttpError::busy(err.message));
+                    }
                     Err(err) => {
                         w.rollback_to_savepoint().await?;
                         rejected(err)

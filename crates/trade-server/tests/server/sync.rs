@@ -867,3 +867,44 @@ async fn a_live_poke_follows_every_commit_in_the_account_scope() {
     drop(stream);
     s.running.shutdown().await;
 }
+
+/// Both parties step one order at the same moment (on PostgreSQL the two pushes run
+/// side by side): each mutation is applied or refused for what the order has become,
+/// never recorded as refused for the moment (`order.concurrent_change`), which a retry
+/// would be told for ever.
+#[tokio::test]
+async fn steps_pushed_on_one_order_at_the_same_moment_are_never_refused_for_the_moment() {
+    let s = TestServer::start().await;
+    let (buyer, supplier, _) = world(&s).await;
+    for round in 0..20 {
+        let made = s
+            .ok(
+                "/v1/orders",
+                &buyer,
+                json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms(&[("Lamp", 4, 2500)], None) }),
+            )
+            .await;
+        let order = made["order"]["id"].as_str().unwrap().to_owned();
+        let step = |action: Value| {
+            json!({ "mutations": [mutation(&uuid::Uuid::now_v7().to_string(),
+                json!({ "op": "order_step", "order": order, "action": action }))] })
+        };
+        let cancel = step(json!({ "action": "cancel", "reason": "Found it cheaper." }));
+        let confirm = step(json!({ "action": "confirm", "version": 1 }));
+        let ((cancelled, by_buyer), (confirmed, by_supplier)) = tokio::join!(
+            s.post("/v1/sync/push", &buyer, cancel),
+            s.post("/v1/sync/push", &supplier, confirm)
+        );
+        assert_eq!(cancelled, StatusCode::OK, "{by_buyer}");
+        assert_eq!(confirmed, StatusCode::OK, "{by_supplier}");
+        let outcomes: Vec<&str> = [&by_buyer, &by_supplier]
+            .iter()
+            .map(|r| r["results"][0]["code"].as_str().unwrap_or("applied"))
+            .collect();
+        assert!(
+            !outcomes.contains(&"order.concurrent_change"),
+            "round {round}: {outcomes:?}"
+        );
+        assert!(outcomes.contains(&"applied"), "round {round}: {outcomes:?}");
+    }
+}
