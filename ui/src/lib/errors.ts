@@ -85,6 +85,17 @@ const WORDS: Partial<Record<Code, string>> = {
   "document.image_too_large": "The image has too many pixels. Scale it down and try again.",
   "document.not_text": "The .txt file does not contain plain text. Save it as UTF-8 text and try again.",
   "document.checksum_mismatch": "The downloaded file did not match the document, so it was not kept. Try again.",
+  "document.content_missing":
+    "The server no longer has this file's content. Ask whoever attached it to upload it again.",
+  "document.store_unavailable":
+    "Files cannot be stored or fetched on the server right now. Nothing was lost: try again in a few minutes.",
+  "document.id_taken":
+    "The server already has another file under this one's id, so it was not sent. Attach the file again.",
+  "document.in_use": "The file has been shared in a message or an order, so it cannot be removed.",
+  // the server itself
+  "server.busy": "The server was busy with another change at the same moment. Nothing was changed: try again.",
+  "server.not_ready": "The server is restarting or under maintenance. Try again in a minute.",
+  "order.concurrent_change": "The order changed at the same moment. Check it and try again.",
   // orders
   "order.invalid_terms": "Some details of the order need attention: see the marked fields.",
   "client.io": "The file could not be written. Choose another place to save it.",
