@@ -139,6 +139,35 @@ error_codes! {
     PaymentNotProcessing = "payment.not_processing",
     /// The card network has not answered yet; the outcome follows through sync.
     PaymentProcessing = "payment.processing",
+    // Quotations (the rules in `quotation`).
+    /// A price, total or conversion is too large to compute.
+    QuotationAmountOverflow = "quotation.amount_overflow",
+    /// The buyer's duty estimate is negative or above 1000 %.
+    QuotationBadDuty = "quotation.bad_duty",
+    /// The buyer's freight estimate is negative.
+    QuotationBadFreight = "quotation.bad_freight",
+    QuotationBadNamedPlace = "quotation.bad_named_place",
+    QuotationBadProduct = "quotation.bad_product",
+    QuotationBadTransitDays = "quotation.bad_transit_days",
+    /// The quantity is below the quotation's minimum order quantity.
+    QuotationBelowMoq = "quotation.below_moq",
+    QuotationFirstTierNotMoq = "quotation.first_tier_not_moq",
+    /// `details` lists the fields and what is wrong with each (codes `quotation.*`).
+    QuotationInvalid = "quotation.invalid",
+    QuotationLeadTimeOutOfRange = "quotation.lead_time_out_of_range",
+    /// The exchange-rate table has no rate for a currency the comparison needs.
+    QuotationMissingRate = "quotation.missing_rate",
+    QuotationMoqOutOfRange = "quotation.moq_out_of_range",
+    QuotationNoTiers = "quotation.no_tiers",
+    QuotationNotesTooLong = "quotation.notes_too_long",
+    QuotationSamplePriceNegative = "quotation.sample_price_negative",
+    QuotationTierQuantityOutOfRange = "quotation.tier_quantity_out_of_range",
+    QuotationTiersNotAscending = "quotation.tiers_not_ascending",
+    QuotationTooManyTiers = "quotation.too_many_tiers",
+    QuotationUnitPriceNotPositive = "quotation.unit_price_not_positive",
+    QuotationUnitPriceRises = "quotation.unit_price_rises",
+    QuotationUnknownIncoterm = "quotation.unknown_incoterm",
+    QuotationValidUntilPast = "quotation.valid_until_past",
     // Any record.
     /// A client-chosen id is already taken by another record.
     RecordIdTaken = "record.id_taken",

@@ -65,4 +65,6 @@ typed_id!(
     ProductId,
     /// A client-generated id for one queued mutation (its idempotency key).
     MutationId,
+    /// A supplier's structured quotation in an inquiry.
+    QuotationId,
 );

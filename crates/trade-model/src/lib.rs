@@ -14,6 +14,7 @@ pub mod error_code;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod quotation;
 pub mod sync;
 pub mod time;
 

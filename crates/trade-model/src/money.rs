@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Only currencies whose minor-unit exponent we know are accepted, so that formatting
 /// and percentage arithmetic are exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Currency([u8; 3]);
@@ -188,6 +188,25 @@ impl Money {
     }
 }
 
+/// `num / den` rounded to the nearest integer, a half to the even neighbour (banker's
+/// rounding: over many conversions the halves cancel instead of all going up). `None`
+/// when `den` is not positive.
+pub fn div_round_half_even(num: i128, den: i128) -> Option<i128> {
+    if den <= 0 {
+        return None;
+    }
+    // Euclidean: 0 ≤ r < den, so q is the floor for negative numerators too.
+    let q = num.div_euclid(den);
+    let r = num.rem_euclid(den);
+    let twice = r.checked_mul(2)?;
+    Some(match twice.cmp(&den) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal if q % 2 == 0 => q,
+        std::cmp::Ordering::Equal => q + 1,
+    })
+}
+
 impl fmt::Display for Money {
     /// `USD 1,234.50`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -264,6 +283,20 @@ mod tests {
             "JPY 1,500,000"
         );
         assert_eq!(Money::new(-250, Currency::EUR).to_string(), "EUR -2.50");
+    }
+
+    #[test]
+    fn half_even_rounds_halves_to_the_even_neighbour() {
+        let r = |n, d| div_round_half_even(n, d).unwrap();
+        assert_eq!(r(5, 2), 2); // 2.5 -> 2
+        assert_eq!(r(7, 2), 4); // 3.5 -> 4
+        assert_eq!(r(-5, 2), -2); // -2.5 -> -2
+        assert_eq!(r(-7, 2), -4); // -3.5 -> -4
+        assert_eq!(r(251, 100), 3); // 2.51 -> 3
+        assert_eq!(r(249, 100), 2); // 2.49 -> 2
+        assert_eq!(r(-251, 100), -3);
+        assert_eq!(r(9, 3), 3);
+        assert_eq!(div_round_half_even(1, 0), None);
     }
 
     #[test]

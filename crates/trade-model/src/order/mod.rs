@@ -26,7 +26,7 @@ mod terms;
 
 pub use lifecycle::{apply, available_actions};
 pub use status::*;
-use terms::text_ok;
+pub(crate) use terms::text_ok;
 pub use terms::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -39,6 +39,37 @@ impl Incoterm {
         Incoterm::Ddp,
         Incoterm::Ddu,
     ];
+
+    /// What the named place written after the rule means ("FOB Ningbo": the port of
+    /// shipment). Every rule is used with a named place (Incoterms 2020 write each as
+    /// "FOB [named port of shipment]"; DDU, withdrawn in 2010, was used the same way):
+    /// without it a price says nothing about where the risk and the costs pass to the
+    /// buyer. `None` only for an unknown rule.
+    pub fn named_place(&self) -> Option<NamedPlace> {
+        match self {
+            Incoterm::Exw => Some(NamedPlace::PlaceOfDelivery),
+            Incoterm::Fob => Some(NamedPlace::PortOfShipment),
+            Incoterm::Cfr | Incoterm::Cif => Some(NamedPlace::PortOfDestination),
+            Incoterm::Cpt | Incoterm::Ddp | Incoterm::Ddu => Some(NamedPlace::PlaceOfDestination),
+            Incoterm::Unknown(_) => None,
+        }
+    }
+}
+
+/// What the place named after an Incoterm is, for a form's label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum NamedPlace {
+    /// EXW: where the seller makes the goods available (usually its premises).
+    PlaceOfDelivery,
+    /// FOB: the port the goods are loaded at.
+    PortOfShipment,
+    /// CFR, CIF: the port the seller pays carriage to.
+    PortOfDestination,
+    /// CPT, DDP (and DDU): the place the seller pays carriage (and, for DDP, duty) to.
+    PlaceOfDestination,
 }
 
 impl From<String> for Incoterm {
