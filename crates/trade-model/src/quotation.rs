@@ -31,6 +31,15 @@ use crate::money::{Currency, Money};
 use crate::order::{Incoterm, MAX_QUANTITY, MAX_SHORT_TEXT_CHARS, MAX_TEXT_CHARS, text_ok};
 use crate::time::utc_date;
 
+pub mod compare;
+pub mod rates;
+
+pub use compare::{
+    CompareColumn, CompareRow, Comparison, Duty, Estimates, LandedCost, RowCost, SortDirection,
+    compare, compare_row, landed_cost, sort_rows,
+};
+pub use rates::{ExchangeRates, Rate};
+
 /// Most price tiers one quotation may have.
 pub const MAX_TIERS: usize = 20;
 /// The lead times a quotation may state, in days (one day to a year).
