@@ -376,11 +376,11 @@ impl Quotation {
 
 /// [`Quotation::tier_for`] over bare tiers, for a form that has no quotation yet.
 pub fn tier_for(tiers: &[PriceTier], moq: u64, quantity: u64) -> Result<&PriceTier, PricingError> {
-    // A quotation read from storage may predate a rule; never price below either floor.
-    let floor = tiers.first().map_or(moq, |t| t.min_quantity.max(moq));
-    if tiers.is_empty() {
+    let Some(first) = tiers.first() else {
         return Err(PricingError::NoTiers);
-    }
+    };
+    // A quotation read from storage may predate a rule; never price below either floor.
+    let floor = first.min_quantity.max(moq);
     if quantity < floor {
         return Err(PricingError::BelowMoq {
             quantity,
