@@ -230,8 +230,9 @@ pub struct PushRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MutationOutcome {
-    /// Applied; the pushing account's version after it, and the order's new version for
-    /// order mutations.
+    /// Applied; the pushing account's version that includes it (a batch's changes enter
+    /// the feed together: every mutation a batch applied has the batch's version), and
+    /// the order's new version for order mutations.
     Applied {
         account_version: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]

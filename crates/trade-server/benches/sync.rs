@@ -11,7 +11,10 @@
 //! Settings (environment): `BENCH_INQUIRIES` (20000), `BENCH_MESSAGES_PER_INQUIRY` (10),
 //! `BENCH_ORDERS` (1000), `BENCH_PULL_LIMIT` (1000), `BENCH_PUSH_MUTATIONS` (5000),
 //! `BENCH_PUSH_CLIENTS` (4), `BENCH_CONNECTIONS` ("1000,10000"),
-//! `BENCH_CONNECT_PARALLEL` (200), `BENCH_PARTS` ("pull,push,connections").
+//! `BENCH_CONNECT_PARALLEL` (200), `BENCH_PARTS` ("pull,push,connections"),
+//! `BENCH_POSTGRES_URL` (unset: SQLite; set to a PostgreSQL server's URL, pull and push
+//! run on a fresh database created there and dropped after, and the report is
+//! `bench-reports/sync-postgres.md`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
@@ -45,6 +48,8 @@ struct Settings {
     connections: Vec<usize>,
     connect_parallel: usize,
     parts: Parts,
+    /// A PostgreSQL server to run pull and push on instead of SQLite.
+    postgres: Option<String>,
 }
 
 impl Settings {
@@ -62,6 +67,9 @@ impl Settings {
                 .collect(),
             connect_parallel: setting::<u32>("BENCH_CONNECT_PARALLEL", 200).max(1) as usize,
             parts: Parts::from_env("pull,push,connections"),
+            postgres: std::env::var("BENCH_POSTGRES_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
         }
     }
 }
@@ -87,12 +95,25 @@ fn main() -> Result<()> {
         .unwrap_or_default();
     report.fact("open-files limit", nofile);
     report.fact("build", "`cargo bench` profile (optimized)");
-    report.fact(
-        "database",
-        "SQLite (embedded default), WAL, synchronous=FULL, in a temp dir",
-    );
+    let file = match &settings.postgres {
+        Some(_) => {
+            report.fact(
+                "database",
+                "PostgreSQL (pull and push; a fresh database on the server named by \
+                 `BENCH_POSTGRES_URL`, default settings); SQLite for the connections part",
+            );
+            "sync-postgres.md"
+        }
+        None => {
+            report.fact(
+                "database",
+                "SQLite (embedded default), WAL, synchronous=FULL, in a temp dir",
+            );
+            "sync.md"
+        }
+    };
     report.write(
-        "sync.md",
+        file,
         "Sync benchmark",
         COMMAND,
         started.elapsed(),
@@ -158,9 +179,91 @@ struct PulledChange {
     record: Option<IgnoredAny>,
 }
 
+/// A database made for one run on a PostgreSQL server, dropped when the run ends.
+struct ScratchDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    async fn create(admin: &str) -> Result<ScratchDatabase> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let name = format!("trade_bench_{}", std::process::id());
+        let mut conn = sqlx::AnyConnection::connect(admin).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut conn)
+            .await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+        let url = with_database(admin, &name)?;
+        Ok(ScratchDatabase {
+            admin: admin.to_owned(),
+            name,
+            url,
+        })
+    }
+
+    async fn drop_it(self) -> Result<()> {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&self.admin).await?;
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+}
+
+/// `url` naming database `name` instead of its own (`postgres://u@h:p/db?o` →
+/// `postgres://u@h:p/name?o`).
+fn with_database(url: &str, name: &str) -> Result<String> {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base
+        .find("://")
+        .ok_or_else(|| anyhow!("BENCH_POSTGRES_URL is not a URL: {url}"))?
+        + 3;
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    Ok(format!("{}/{name}{query}", &base[..authority_end]))
+}
+
 async fn pull_and_push(settings: &Settings, report: &mut Report) -> Result<()> {
+    let scratch = match &settings.postgres {
+        Some(admin) => Some(ScratchDatabase::create(admin).await?),
+        None => None,
+    };
+    let result = pull_and_push_on(settings, report, scratch.as_ref().map(|s| s.url.clone())).await;
+    if let Some(scratch) = scratch {
+        scratch.drop_it().await?;
+    }
+    result
+}
+
+async fn pull_and_push_on(
+    settings: &Settings,
+    report: &mut Report,
+    database_url: Option<String>,
+) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let db = Db::open_sqlite(&dir.path().join("trade.db")).await?;
+    let db = match &database_url {
+        Some(url) => Db::connect(url).await?,
+        None => Db::open_sqlite(&dir.path().join("trade.db")).await?,
+    };
+    let backend = if database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     println!(
         "bench: seeding 1 buyer with {} inquiries x {} messages and {} orders",
         settings.inquiries, settings.messages, settings.orders
@@ -180,7 +283,7 @@ async fn pull_and_push(settings: &Settings, report: &mut Report) -> Result<()> {
     )
     .await?;
     report.line(
-        "seed (bulk, SQLite)",
+        &format!("seed (bulk, {backend})"),
         format!(
             "1 buyer, {} inquiries x {} messages, {} orders",
             group(settings.inquiries.into()),
@@ -210,11 +313,23 @@ async fn pull_and_push(settings: &Settings, report: &mut Report) -> Result<()> {
     )
     .await?;
     db.close().await;
-    let db_size = std::fs::metadata(dir.path().join("trade.db"))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let db_size = match &database_url {
+        Some(url) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::AnyConnection::connect(url).await?;
+            let size: i64 = sqlx::query("SELECT pg_database_size(current_database()) AS size")
+                .fetch_one(&mut conn)
+                .await?
+                .try_get("size")?;
+            u64::try_from(size).unwrap_or(0)
+        }
+        None => std::fs::metadata(dir.path().join("trade.db"))
+            .map(|m| m.len())
+            .unwrap_or(0),
+    };
 
-    let config = trade_server::Config::new(dir.path().to_owned(), "127.0.0.1:0".parse()?);
+    let mut config = trade_server::Config::new(dir.path().to_owned(), "127.0.0.1:0".parse()?);
+    config.database_url = database_url;
     let running = trade_server::start(config).await?;
     let ca = running
         .ca_path
@@ -310,13 +425,14 @@ async fn pull(
         report.line(
             what,
             format!(
-                "`GET {route}`: {how}; {} records ({} inquiries, {} messages, {} orders, {} payments, unread totals); limit={}, one HTTPS/1.1 client, SQLite file {:.0} MiB",
+                "`GET {route}`: {how}; {} records ({} inquiries, {} messages, {} orders, {} payments, unread totals); limit={}, one HTTPS/1.1 client, {} database {:.0} MiB",
                 group(w.records),
                 group(buyer.inquiries),
                 group(buyer.messages),
                 group(buyer.orders),
                 group(buyer.payments),
                 settings.pull_limit,
+                if settings.postgres.is_some() { "PostgreSQL" } else { "SQLite" },
                 db_size as f64 / 1048576.0
             ),
             format!(

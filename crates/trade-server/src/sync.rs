@@ -363,6 +363,8 @@ async fn push_once(
     // repeated within the batch gets its first result like one repeated across pushes.
     let mut recorded = store::sync::mutation_results(&mut w, user.id, &keys).await?;
     let mut results = Vec::with_capacity(mutations.len());
+    // The mutations this batch applied (and recorded).
+    let mut applied = std::collections::BTreeSet::new();
     for (mutation, key) in mutations.iter().zip(keys) {
         let fingerprint = fingerprint(&mutation.op)?;
         let outcome = match recorded.get(&key) {
@@ -372,9 +374,10 @@ async fn push_once(
                 let outcome = match apply(&mut w, state, user, mutation.op.clone()).await {
                     Ok(order_version) => {
                         w.touch(user.id, RecordKind::UnreadCounts, user.id);
-                        let versions = w.flush().await?;
                         MutationOutcome::Applied {
-                            account_version: own_version(&versions, user.id),
+                            // The batch's version, known once its changes are recorded
+                            // (below); recorded as 0 until then.
+                            account_version: 0,
                             order_version,
                         }
                     }
@@ -401,6 +404,9 @@ async fn push_once(
                 )
                 .await?
                 {
+                    if matches!(outcome, MutationOutcome::Applied { .. }) {
+                        applied.insert(key.clone());
+                    }
                     let stored = store::sync::RecordedMutation {
                         result: text,
                         fingerprint: Some(fingerprint),
@@ -425,6 +431,33 @@ async fn push_once(
             outcome,
         });
     }
+    // The batch's changes go into the feed once, at its end: every account it touched
+    // gets one new version, and the rows every writer shares (account versions, feed
+    // rows) are locked here, once, in one sorted order. Flushed after each mutation, a
+    // batch held them in the order of its mutations, and two batches (or a batch and a
+    // request) meeting the same accounts in opposite orders deadlocked on PostgreSQL.
+    let versions = w.flush().await?;
+    let version = own_version(&versions, user.id);
+    let mut finished: Vec<(String, String)> = Vec::with_capacity(applied.len());
+    let mut written = std::collections::BTreeSet::new();
+    for result in &mut results {
+        let id = result.id.to_string();
+        if !applied.contains(&id) {
+            continue;
+        }
+        if let MutationOutcome::Applied {
+            account_version, ..
+        } = &mut result.outcome
+        {
+            *account_version = version;
+        }
+        // Once per mutation (a repeat within the batch has the same result).
+        if written.insert(id.clone()) {
+            let text = serde_json::to_string(&result.outcome).map_err(HttpError::internal)?;
+            finished.push((id, text));
+        }
+    }
+    store::sync::set_mutation_results(&mut w, user.id, &finished).await?;
     w.commit().await?;
     Ok(results)
 }

@@ -43,17 +43,21 @@ pub struct Write {
     changes: BTreeMap<String, BTreeMap<(RecordKind, String), bool>>,
     /// Versions assigned by `flush`, poked after commit.
     flushed: Vec<(String, i64)>,
-    /// What `changes` and `flushed` were at the savepoint, if one is set.
-    saved: Option<Saved>,
+    /// While a savepoint is set: how to undo the changes noted since (each noted entry
+    /// with what it replaced, in order). A journal rather than a copy, so a batch of
+    /// many mutations, each in a savepoint, stays linear in its size.
+    journal: Option<Vec<Noted>>,
     /// SQLite: this process's write turn, given back when the transaction ends
     /// (committed, rolled back or dropped).
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
-/// The noted changes at a savepoint (the database keeps the rest).
-struct Saved {
-    changes: BTreeMap<String, BTreeMap<(RecordKind, String), bool>>,
-    flushed: usize,
+/// One change noted after the savepoint: the entry and its value before (`None`: it
+/// was not there).
+struct Noted {
+    account: String,
+    record: (RecordKind, String),
+    before: Option<bool>,
 }
 
 impl Deref for Write {
@@ -82,7 +86,7 @@ impl Write {
             live,
             changes: BTreeMap::new(),
             flushed: Vec::new(),
-            saved: None,
+            journal: None,
             _turn: turn,
         }
     }
@@ -94,18 +98,24 @@ impl Write {
 
     /// `record` changed (or appeared) in `account`'s scope.
     pub fn touch(&mut self, account: impl ToString, kind: RecordKind, record: impl ToString) {
-        self.changes
-            .entry(account.to_string())
-            .or_default()
-            .insert((kind, record.to_string()), false);
+        self.note(account.to_string(), (kind, record.to_string()), false);
     }
 
     /// `record` left `account`'s scope: pulls report a tombstone.
     pub fn remove(&mut self, account: impl ToString, kind: RecordKind, record: impl ToString) {
-        self.changes
-            .entry(account.to_string())
-            .or_default()
-            .insert((kind, record.to_string()), true);
+        self.note(account.to_string(), (kind, record.to_string()), true);
+    }
+
+    fn note(&mut self, account: String, record: (RecordKind, String), removed: bool) {
+        let records = self.changes.entry(account.clone()).or_default();
+        let before = records.insert(record.clone(), removed);
+        if let Some(journal) = &mut self.journal {
+            journal.push(Noted {
+                account,
+                record,
+                before,
+            });
+        }
     }
 
     /// Records the changes noted so far in the feed (inside the transaction) and returns
@@ -118,6 +128,12 @@ impl Write {
     /// locked in), one upserts the feed rows per [`FEED_ROWS_PER_STATEMENT`], and on
     /// PostgreSQL one notifies every instance.
     pub async fn flush(&mut self) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        if self.journal.is_some() {
+            // The journal could not undo what a flush takes out of `changes`.
+            return Err(sqlx::Error::Protocol(
+                "the change feed is flushed only outside a savepoint".to_owned(),
+            ));
+        }
         let changes = std::mem::take(&mut self.changes);
         if changes.is_empty() {
             return Ok(Vec::new());
@@ -218,12 +234,10 @@ impl Write {
     /// Sets the point `rollback_to_savepoint` returns to: the statements run after it and
     /// the changes noted after it are undone then, the rest of the transaction kept. One
     /// savepoint at a time (a new one replaces it); `release_savepoint` keeps everything.
+    /// The feed is not flushed while a savepoint is set.
     pub async fn savepoint(&mut self) -> Result<(), sqlx::Error> {
         sqlx::Executor::execute(&mut *self.tx, "SAVEPOINT write_step").await?;
-        self.saved = Some(Saved {
-            changes: self.changes.clone(),
-            flushed: self.flushed.len(),
-        });
+        self.journal = Some(Vec::new());
         Ok(())
     }
 
@@ -231,9 +245,21 @@ impl Write {
     /// statement on PostgreSQL, where the transaction refuses everything else until then.
     pub async fn rollback_to_savepoint(&mut self) -> Result<(), sqlx::Error> {
         sqlx::Executor::execute(&mut *self.tx, "ROLLBACK TO SAVEPOINT write_step").await?;
-        if let Some(saved) = &self.saved {
-            self.changes = saved.changes.clone();
-            self.flushed.truncate(saved.flushed);
+        for noted in self.journal.iter_mut().flat_map(|j| j.drain(..).rev()) {
+            let Some(records) = self.changes.get_mut(&noted.account) else {
+                continue;
+            };
+            match noted.before {
+                Some(removed) => {
+                    records.insert(noted.record, removed);
+                }
+                None => {
+                    records.remove(&noted.record);
+                    if records.is_empty() {
+                        self.changes.remove(&noted.account);
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -241,7 +267,7 @@ impl Write {
     /// Keeps what was done since `savepoint`, and forgets the savepoint.
     pub async fn release_savepoint(&mut self) -> Result<(), sqlx::Error> {
         sqlx::Executor::execute(&mut *self.tx, "RELEASE SAVEPOINT write_step").await?;
-        self.saved = None;
+        self.journal = None;
         Ok(())
     }
 

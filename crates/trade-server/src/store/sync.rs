@@ -345,3 +345,34 @@ pub async fn purge_before(db: &Db, before: jiff::Timestamp) -> StoreResult<u64> 
         .rows_affected();
     Ok(a + b)
 }
+
+/// Rows of `(mutation id, result)` rewritten by one statement (3 parameters each with
+/// the account's: well under both databases' bound-parameter limits).
+const RESULTS_PER_STATEMENT: usize = 500;
+
+/// Replaces the recorded results of `account`'s mutations `(id, result)`, recorded
+/// earlier in this transaction: a batch learns its version only once its changes are
+/// in the feed, at its end.
+pub async fn set_mutation_results(
+    w: &mut Write,
+    account: AccountId,
+    results: &[(String, String)],
+) -> StoreResult<()> {
+    for chunk in results.chunks(RESULTS_PER_STATEMENT) {
+        // SQLite and PostgreSQL both name a VALUES list's columns column1, column2.
+        let values = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE sync_mutations SET result = v.column2 FROM (VALUES {values}) AS v \
+             WHERE sync_mutations.account_id = $1 AND sync_mutations.mutation_id = v.column1"
+        );
+        let mut query = sqlx::query(&sql).bind(account.to_string());
+        for (id, result) in chunk {
+            query = query.bind(id.as_str()).bind(result.as_str());
+        }
+        query.execute(w.conn()).await?;
+    }
+    Ok(())
+}

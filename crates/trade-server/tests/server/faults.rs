@@ -822,7 +822,7 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
                 "order {product}"
             );
             // Paid in full once, or not at all: the order agrees with its payments.
-            let (_, view) = answered(
+            let (status, view) = answered(
                 || {
                     direct
                         .get(format!("{direct_base}/v1/orders/{id}"))
@@ -831,6 +831,7 @@ async fn every_acknowledged_effect_exactly_once_through_kills_and_a_faulty_netwo
                 &retries,
             )
             .await;
+            assert_eq!(status, reqwest::StatusCode::OK, "order {id}: {view}");
             let succeeded: i64 = scalar(
                 &pool,
                 "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM payments \
