@@ -167,6 +167,9 @@ pub struct Config {
     /// Where document content lives (`DataDir`: `data_dir/documents`). Uploads are
     /// streamed to `data_dir/documents/tmp` first whatever this is.
     pub documents: DocumentsLocation,
+    /// Every connection starts with a PROXY protocol v2 header naming the client (a load
+    /// balancer passing TLS through sends it); the peer address is taken from it.
+    pub proxy_protocol: bool,
 }
 
 impl Config {
@@ -182,6 +185,7 @@ impl Config {
             settle_card_payments_after: DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
             pay_now_hold: DEFAULT_PAY_NOW_HOLD,
             documents: DocumentsLocation::DataDir,
+            proxy_protocol: false,
         }
     }
 }
@@ -310,6 +314,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let server = tokio::spawn(serve::serve(
         listener,
         tls.config,
+        config.proxy_protocol,
         router(state.clone()),
         async move {
             let _ = closed.changed().await;

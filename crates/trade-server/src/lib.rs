@@ -18,6 +18,7 @@ pub mod live;
 pub mod metrics;
 pub mod orders;
 pub mod payments;
+pub mod proxy_protocol;
 pub mod routes;
 pub mod serve;
 pub mod state;

@@ -36,10 +36,11 @@ enum Command {
         #[arg(long, env = "TRADE_LISTEN", default_value = "127.0.0.1:8443")]
         listen: SocketAddr,
         /// PEM certificate chain; without it a local CA and leaf are made in the data dir.
-        #[arg(long, requires = "key")]
+        /// Instances behind one load balancer serve the same certificate.
+        #[arg(long, env = "TRADE_TLS_CERT", requires = "key")]
         cert: Option<PathBuf>,
         /// PEM private key for --cert.
-        #[arg(long, requires = "cert")]
+        #[arg(long, env = "TRADE_TLS_KEY", requires = "cert")]
         key: Option<PathBuf>,
         /// Seconds a card payment may wait for the payment provider's answer before the
         /// server asks the provider what became of it (and settles it).
@@ -57,6 +58,12 @@ enum Command {
         /// AWS_REGION, AWS_ALLOW_HTTP); the data directory when absent.
         #[arg(long, env = "TRADE_DOCUMENTS")]
         documents: Option<trade_server::documents::DocumentsLocation>,
+        /// Every connection starts with a PROXY protocol v2 header naming the client
+        /// (HAProxy's `send-proxy-v2`), which the per-address sign-in limits then count
+        /// instead of the balancer's address. Connections without it are refused: only
+        /// for a server that nothing reaches but the balancer.
+        #[arg(long, env = "TRADE_PROXY_PROTOCOL")]
+        proxy_protocol: bool,
     },
     /// Create an operator (the platform's payment and dispute team). Reads the password
     /// from TRADE_OPERATOR_PASSWORD.
@@ -130,9 +137,11 @@ async fn run(cli: Cli, json: bool) -> anyhow::Result<()> {
             settle_card_payments_after,
             shutdown_drain_secs,
             documents,
+            proxy_protocol,
         } => {
             let mut config = Config::new(cli.storage.data_dir, listen);
             config.documents = documents.unwrap_or_default();
+            config.proxy_protocol = proxy_protocol;
             config.database_url = cli.storage.database_url;
             config.settle_card_payments_after =
                 jiff::SignedDuration::from_secs(i64::from(settle_card_payments_after));

@@ -1,5 +1,6 @@
 //! The HTTPS accept loop: TLS (rustls) in front of the axum router, HTTP/1.1 and HTTP/2,
-//! the peer address recorded for per-IP rate limits, the unread rest of a refused
+//! the peer address recorded for per-IP rate limits (from a PROXY protocol header first
+//! when behind a balancer that sends one, see `proxy_protocol`), the unread rest of a refused
 //! request's body read away (`unread_body`), graceful shutdown.
 
 use std::future::Future;
@@ -23,10 +24,12 @@ use crate::unread_body;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `router` over TLS on `listener` until `shutdown` resolves, then lets open
-/// connections finish (up to 10 s).
+/// connections finish (up to 10 s). With `proxy_protocol` every connection must start
+/// with a PROXY protocol v2 header, whose client address is the peer's.
 pub async fn serve(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
+    proxy_protocol: bool,
     router: Router,
     shutdown: impl Future<Output = ()> + Send,
 ) {
@@ -34,7 +37,7 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
-        let (tcp, peer) = tokio::select! {
+        let (mut tcp, mut peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(err) => {
@@ -51,6 +54,21 @@ pub async fn serve(
         let router = router.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
+            if proxy_protocol {
+                let header = crate::proxy_protocol::read_header(&mut tcp);
+                match tokio::time::timeout(HANDSHAKE_TIMEOUT, header).await {
+                    Ok(Ok(Some(client))) => peer = client,
+                    Ok(Ok(None)) => {}
+                    Ok(Err(err)) => {
+                        tracing::debug!(%peer, %err, "PROXY header refused");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "PROXY header timed out");
+                        return;
+                    }
+                }
+            }
             let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                 Ok(Ok(stream)) => stream,
                 Ok(Err(err)) => {
