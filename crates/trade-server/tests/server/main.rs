@@ -19,6 +19,7 @@ mod logs;
 mod metrics;
 mod pipeline;
 mod postgres;
+mod processes;
 mod readiness;
 mod refused_bodies;
 mod security;
