@@ -5,11 +5,14 @@
 //! URL set, every other module runs on PostgreSQL too (`./dev test` runs this binary once
 //! on SQLite and once on PostgreSQL). With `TRADE_TEST_S3FS` (an s3s-fs binary) every
 //! server keeps its documents in a real S3 server (`./dev test` runs `documents::` so).
+//! `balancer` needs both and haproxy: two server processes behind a real HAProxy.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
+mod balancer;
 mod cancellation;
+mod cluster;
 mod deadlines;
 mod documents;
 mod exactly_once;
