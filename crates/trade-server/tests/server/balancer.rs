@@ -27,7 +27,7 @@ use rand::Rng;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, Events};
 use crate::processes::{
     answered, assert_pull_returns_every_message, assert_pushed_once, login, register, scalar,
 };
@@ -46,67 +46,6 @@ async fn turn(test: &str) -> Option<tokio::sync::MutexGuard<'static, ()>> {
 /// A loopback address of the test's choosing for a client's connections.
 fn address(a: u8, b: u8, c: u8) -> Option<IpAddr> {
     Some(IpAddr::V4(Ipv4Addr::new(127, a, b, c)))
-}
-
-/// The server-sent events of one `GET /v1/events` response.
-pub struct Events {
-    response: reqwest::Response,
-    buf: String,
-}
-
-impl Events {
-    /// Opens the stream through `http` (which must not time the stream out).
-    pub async fn open(http: &reqwest::Client, base: &str, token: &str) -> Option<Events> {
-        let response = http
-            .get(format!("{base}/v1/events"))
-            .bearer_auth(token)
-            .timeout(Duration::from_secs(3600))
-            .send()
-            .await
-            .ok()?;
-        (response.status() == StatusCode::OK).then(|| Events {
-            response,
-            buf: String::new(),
-        })
-    }
-
-    /// The next event (`ready` or `changed`) and its data; `None` when the stream ends
-    /// or breaks.
-    pub async fn next(&mut self) -> Option<(String, Value)> {
-        loop {
-            while let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let mut event = None;
-                let mut data = Value::Null;
-                for line in block.lines() {
-                    if let Some(e) = line.strip_prefix("event: ") {
-                        event = Some(e.to_owned());
-                    } else if let Some(d) = line.strip_prefix("data: ") {
-                        data = serde_json::from_str(d).unwrap_or(Value::Null);
-                    }
-                }
-                // Heartbeats are comments: no event.
-                if let Some(event) = event {
-                    return Some((event, data));
-                }
-            }
-            let chunk = self.response.chunk().await.ok()??;
-            self.buf.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-
-    /// The next event called `want`, within `within`.
-    pub async fn expect(&mut self, want: &str, within: Duration) -> Value {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            match tokio::time::timeout_at(deadline, self.next()).await {
-                Ok(Some((event, data))) if event == want => return data,
-                Ok(Some(_)) => {}
-                Ok(None) => panic!("the event stream ended before `{want}`"),
-                Err(_) => panic!("no `{want}` event within {within:?}"),
-            }
-        }
-    }
 }
 
 /// Signs up without signing in (sign-ins are counted per address): the email.
