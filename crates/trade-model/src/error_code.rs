@@ -188,6 +188,10 @@ error_codes! {
     RequestInvalidText = "request.invalid_text",
     RequestMalformed = "request.malformed",
     RequestMethodNotAllowed = "request.method_not_allowed",
+    /// The account (or, without a session, the client's address) sent more requests
+    /// than its budget allows; `Retry-After` and `details.retry_after_secs` say when
+    /// the next one is admitted.
+    RequestRateLimited = "request.rate_limited",
     RequestTooLarge = "request.too_large",
     RequestUnsupportedMediaType = "request.unsupported_media_type",
     // Sync.

@@ -335,6 +335,8 @@ async fn pull_and_push_on(
 
     let mut config = trade_server::Config::new(dir.path().to_owned(), "127.0.0.1:0".parse()?);
     config.database_url = database_url;
+    // What is measured is the sync, not the request budget (which would pace it).
+    config.request_budget = trade_server::throttle::RequestBudget::OFF;
     let running = trade_server::start(config).await?;
     let ca = running
         .ca_path

@@ -29,6 +29,7 @@ use crate::routes::{
     accounts, disputes, documents, inquiries, meta, operator, orders, payments, sync,
 };
 use crate::state::{AppState, Shared};
+use crate::throttle::{RequestBudget, Throttle};
 use crate::tls::{self, TlsError, TlsSource};
 use crate::{deadlines, idempotency, serve};
 
@@ -128,6 +129,8 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/v1/health", axum::routing::get(|| async { "ok" }))
+        // Innermost of these: a refusal is in the error shape and counted by metrics.
+        .layer(from_fn_with_state(state.clone(), crate::throttle::layer))
         .layer(DefaultBodyLimit::max(crate::json_numbers::MAX_JSON_BODY))
         .layer(axum::middleware::from_fn(crate::json_numbers::integral))
         .layer(axum::middleware::from_fn(crate::error::json_errors))
@@ -170,6 +173,8 @@ pub struct Config {
     /// Every connection starts with a PROXY protocol v2 header naming the client (a load
     /// balancer passing TLS through sends it); the peer address is taken from it.
     pub proxy_protocol: bool,
+    /// Requests each account (or client IP without a session) may send per window.
+    pub request_budget: RequestBudget,
 }
 
 impl Config {
@@ -186,6 +191,7 @@ impl Config {
             pay_now_hold: DEFAULT_PAY_NOW_HOLD,
             documents: DocumentsLocation::DataDir,
             proxy_protocol: false,
+            request_budget: RequestBudget::default(),
         }
     }
 }
@@ -285,12 +291,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let documents = DocumentStore::open_at(&config.documents, &data_dir.join("documents"))?;
     // Login limits: shared by every instance on PostgreSQL, this one's on SQLite.
     let limiter = RateLimiter::for_database(&db);
+    // Request budgets: counted in memory, synced through the database on PostgreSQL.
+    let throttle = Throttle::for_database(&db, config.request_budget);
     let (stop, stopped) = watch::channel(false);
     let metrics = Metrics::new(db.pool());
     let state = AppState(Arc::new(Shared {
         db,
         clock: config.clock,
         limiter,
+        throttle,
         documents,
         gateway,
         beneficiary: crate::payments::designated_account(),
@@ -334,7 +343,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         every,
         stopped.clone(),
     ));
-    let mut tasks = vec![server, engine, reconciler];
+    let throttle_sync = tokio::spawn(Throttle::run_sync(state.clone(), stopped.clone()));
+    let mut tasks = vec![server, engine, reconciler, throttle_sync];
     if state.db.backend() == crate::db::Backend::Postgres {
         tasks.push(tokio::spawn(crate::live::listen_postgres(
             state.db.url().to_owned(),

@@ -1,9 +1,10 @@
 //! What the server's commands (`trade-server`, `trade-demo`) share on their command line:
-//! where the data lives, and how logs are written.
+//! where the data lives, how logs are written, and the request limits.
 
 use std::path::PathBuf;
 
 use crate::db::{Db, DbError};
+use crate::throttle::RequestBudget;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Storage {
@@ -33,6 +34,34 @@ impl Storage {
                 })?;
                 Db::open_sqlite(&self.data_dir.join("trade.db")).await
             }
+        }
+    }
+}
+
+/// How many requests each account (or client address without a session) may send.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Limits {
+    /// Requests each signed-in account, and each client IP without a session, may send
+    /// in any `--request-window-secs` (over 429 `request.rate_limited` with
+    /// Retry-After; health, readiness and metrics are never limited). 0 turns request
+    /// throttling off. Shared by every instance on PostgreSQL.
+    #[arg(long, env = "TRADE_REQUEST_BUDGET", default_value_t = RequestBudget::default().requests)]
+    pub request_budget: u32,
+    /// The window of `--request-budget`, in seconds.
+    #[arg(
+        long,
+        env = "TRADE_REQUEST_WINDOW_SECS",
+        default_value_t = RequestBudget::default().window_secs,
+        value_parser = clap::value_parser!(u32).range(1..=3600)
+    )]
+    pub request_window_secs: u32,
+}
+
+impl Limits {
+    pub fn budget(&self) -> RequestBudget {
+        RequestBudget {
+            requests: self.request_budget,
+            window_secs: self.request_window_secs,
         }
     }
 }

@@ -317,6 +317,14 @@ fn add_error_responses(method: &str, path: &str, op: &mut Map<String, Value>, ke
         ));
         statuses.push(("428", "If-Match is required here and was not sent."));
     }
+    if !crate::throttle::is_exempt(method, path) {
+        statuses.push((
+            "429",
+            "Over the request budget of the account (or, without a session, of the client's \
+             address): `request.rate_limited`. Retry-After (and `details.retry_after_secs`) \
+             says when the next request is admitted.",
+        ));
+    }
     let responses = op
         .entry("responses")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -328,7 +336,8 @@ fn add_error_responses(method: &str, path: &str, op: &mut Map<String, Value>, ke
             .entry(status.to_owned())
             .or_insert_with(|| json!({ "description": description }));
     }
-    // Every error answer, the derive's own included, is in the error shape.
+    // Every error answer, the derive's own included, is in the error shape; every 429
+    // says when to come back.
     for (status, response) in responses.iter_mut() {
         if !(status.starts_with('4') || status.starts_with('5')) {
             continue;
@@ -338,6 +347,15 @@ fn add_error_responses(method: &str, path: &str, op: &mut Map<String, Value>, ke
                 "content".to_owned(),
                 json!({ "application/json": { "schema": { "$ref": "#/components/schemas/ApiError" } } }),
             );
+            if status == "429" {
+                response.insert(
+                    "headers".to_owned(),
+                    json!({ "Retry-After": {
+                        "description": "Seconds to wait before the next request is admitted.",
+                        "schema": { "type": "integer", "minimum": 1 }
+                    } }),
+                );
+            }
         }
     }
 }

@@ -127,6 +127,7 @@ fn is_about_the_request(status: StatusCode, code: ErrorCode) -> bool {
             | ErrorCode::IdempotencyKeyReused
             | ErrorCode::OrderConcurrentChange
             | ErrorCode::AuthRateLimited
+            | ErrorCode::RequestRateLimited
             | ErrorCode::ServerBusy
             | ErrorCode::ServerNotReady
             | ErrorCode::DocumentStoreUnavailable
@@ -372,6 +373,7 @@ mod tests {
             (StatusCode::CONFLICT, ErrorCode::IdempotencyKeyReused),
             (StatusCode::CONFLICT, ErrorCode::OrderConcurrentChange),
             (StatusCode::TOO_MANY_REQUESTS, ErrorCode::AuthRateLimited),
+            (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RequestRateLimited),
             (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestInvalid),
         ];
         for (n, (status, code)) in passing.into_iter().enumerate() {

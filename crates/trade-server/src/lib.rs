@@ -24,6 +24,7 @@ pub mod serve;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod throttle;
 pub mod tls;
 pub mod unread_body;
 

@@ -64,6 +64,8 @@ enum Command {
         /// for a server that nothing reaches but the balancer.
         #[arg(long, env = "TRADE_PROXY_PROTOCOL")]
         proxy_protocol: bool,
+        #[command(flatten)]
+        limits: trade_server::cli::Limits,
     },
     /// Create an operator (the platform's payment and dispute team). Reads the password
     /// from TRADE_OPERATOR_PASSWORD.
@@ -138,10 +140,12 @@ async fn run(cli: Cli, json: bool) -> anyhow::Result<()> {
             shutdown_drain_secs,
             documents,
             proxy_protocol,
+            limits,
         } => {
             let mut config = Config::new(cli.storage.data_dir, listen);
             config.documents = documents.unwrap_or_default();
             config.proxy_protocol = proxy_protocol;
+            config.request_budget = limits.budget();
             config.database_url = cli.storage.database_url;
             config.settle_card_payments_after =
                 jiff::SignedDuration::from_secs(i64::from(settle_card_payments_after));

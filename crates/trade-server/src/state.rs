@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::documents::DocumentStore;
 use crate::metrics::Metrics;
 use crate::payments::gateway::PaymentGateway;
+use crate::throttle::Throttle;
 
 #[derive(Clone)]
 pub struct AppState(pub Arc<Shared>);
@@ -19,6 +20,8 @@ pub struct Shared {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub limiter: RateLimiter,
+    /// Request budgets per account and per client IP.
+    pub throttle: Throttle,
     pub documents: DocumentStore,
     pub gateway: Arc<dyn PaymentGateway>,
     /// The platform's designated account for telegraphic transfers.

@@ -23,6 +23,7 @@ const WORDS: Partial<Record<Code, string>> = {
   "auth.missing_credentials": "Enter your email and password.",
   "auth.rate_limited": "Too many sign-in attempts. Wait a few minutes, then try again.",
   "http.429": "Too many attempts. Wait a few minutes, then try again.",
+  "request.rate_limited": "Too many requests at once. The app tries again in a moment.",
   "auth.not_signed_in": "You are signed out. Sign in again.",
   "auth.invalid_token": "Your session has ended. Sign in again.",
   "auth.refresh_reused": "Your session was ended for safety. Sign in again.",
@@ -148,6 +149,7 @@ export function offlineReason(code: string | null): string | null {
     case "client.untrusted_certificate":
       return "The server's certificate is not trusted.";
     case "auth.rate_limited":
+    case "request.rate_limited":
     case "http.429":
       return "The server asked to slow down.";
     default:

@@ -277,6 +277,10 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
+        // Found already by the throttle layer, for this very request.
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)

@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "login_attempts",
         sql: include_str!("migrations/0008_login_attempts.sql"),
     },
+    Migration {
+        version: 9,
+        name: "request_counts",
+        sql: include_str!("migrations/0009_request_counts.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -27,3 +27,4 @@ mod readiness;
 mod refused_bodies;
 mod security;
 mod sync;
+mod throttle;

@@ -126,3 +126,57 @@ async fn login_limits_count_attempts_made_through_every_instance() {
     one.running.shutdown().await;
     two.running.shutdown().await;
 }
+
+/// Request budgets hold across instances: requests of one account sent at once through
+/// two instances on one database are admitted about once, not twice: at least the
+/// budget (an instance refuses only what the cluster has counted) and at most the budget
+/// plus each instance's unsynced cap (the documented overshoot, `throttle`'s docs).
+#[tokio::test]
+async fn request_budgets_count_requests_sent_through_every_instance() {
+    use trade_server::throttle::RequestBudget;
+    let url = support::database_url()
+        .await
+        .expect("TRADE_TEST_POSTGRES_URL must point at PostgreSQL for these tests");
+    let budget = RequestBudget {
+        requests: 40,
+        window_secs: 10,
+    };
+    let one = TestServer::start_with(Some(url.clone()), |c| c.request_budget = budget).await;
+    let two = TestServer::start_with(Some(url), |c| c.request_budget = budget).await;
+    let buyer = one.register("buyer", "Ann Buyer").await;
+    let sent = 3 * budget.requests;
+    let answers = futures_util::future::join_all((0..sent).map(|n| {
+        let s = if n % 2 == 0 { &one } else { &two };
+        crate::throttle::get(s, "/v1/me", Some(&buyer.token))
+    }))
+    .await;
+    let mut admitted = [0u64; 2];
+    for (n, answer) in answers.iter().enumerate() {
+        if answer.0 == StatusCode::OK {
+            admitted[n % 2] += 1;
+        } else {
+            crate::throttle::assert_rate_limited(answer, 10);
+        }
+    }
+    let total = admitted[0] + admitted[1];
+    let most = u64::from(budget.requests) + 2 * budget.unsynced_cap();
+    assert!(
+        (u64::from(budget.requests)..=most).contains(&total),
+        "admitted {admitted:?} of {sent}: {total} is not within {}..={most}",
+        budget.requests
+    );
+    assert!(
+        admitted.iter().all(|&n| n > 0),
+        "both instances admitted some: {admitted:?}"
+    );
+    // The window passes on both instances' clocks: admitted again on either.
+    for s in [&one, &two] {
+        s.advance(jiff::SignedDuration::from_secs(10));
+    }
+    for s in [&one, &two] {
+        let (status, _, body) = crate::throttle::get(s, "/v1/me", Some(&buyer.token)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    one.running.shutdown().await;
+    two.running.shutdown().await;
+}

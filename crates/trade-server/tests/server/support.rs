@@ -66,6 +66,23 @@ impl TestServer {
     /// A server on `database_url` keeping its documents in `s3` (`None`: its data
     /// directory); several servers may share one bucket.
     pub async fn start_sharing(database_url: Option<String>, s3: Option<S3Store>) -> TestServer {
+        TestServer::start_configured(database_url, s3, |_| {}).await
+    }
+
+    /// A server on `database_url` (`None`: SQLite) with `configure` applied to its
+    /// configuration, in its own temp dir.
+    pub async fn start_with(
+        database_url: Option<String>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        TestServer::start_configured(database_url, S3Store::from_env(), configure).await
+    }
+
+    async fn start_configured(
+        database_url: Option<String>,
+        s3: Option<S3Store>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::new("2026-11-26T09:00:00Z".parse().unwrap());
         let location = s3.as_ref().map(|s3| s3.location.clone());
@@ -74,6 +91,7 @@ impl TestServer {
             if let Some(location) = location {
                 config.documents = location;
             }
+            configure(config);
         })
         .await;
         server._dir = Some(dir);
@@ -102,6 +120,10 @@ impl TestServer {
         config.clock = Arc::new(clock.clone());
         // Short, so a test can watch heartbeats arrive.
         config.heartbeat = std::time::Duration::from_millis(200);
+        // No request budgets: the test clock stands still, so every request of a test
+        // would count in one window (`throttle::` sets its own). The end-to-end and
+        // desktop suites run with the default budget.
+        config.request_budget = trade_server::throttle::RequestBudget::OFF;
         configure(&mut config);
         let running = trade_server::start(config).await.expect("server starts");
         let api = Api::new(running.base_url(), trade_test_api::client(&ca_in(dir)));
