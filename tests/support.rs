@@ -34,6 +34,8 @@ pub struct Server {
     /// How long Pay Now waits for the gateway, from the next start (`None`: the
     /// server's default).
     pay_now_hold: Option<Duration>,
+    /// The request budgets (`None`: the server's default).
+    request_budget: Option<trade_server::throttle::RequestBudget>,
 }
 
 impl Server {
@@ -55,6 +57,7 @@ impl Server {
             gateway: None,
             settle_card_payments_after: None,
             pay_now_hold: None,
+            request_budget: None,
         };
         server.boot().await;
         server
@@ -71,6 +74,9 @@ impl Server {
         }
         if let Some(hold) = self.pay_now_hold {
             config.pay_now_hold = hold;
+        }
+        if let Some(budget) = self.request_budget {
+            config.request_budget = budget;
         }
         let running = trade_server::start(config).await.expect("server starts");
         self.addr = running.addr;
@@ -117,6 +123,11 @@ impl Server {
     /// this long for the card gateway.
     pub fn set_pay_now_hold(&mut self, hold: Duration) {
         self.pay_now_hold = Some(hold);
+    }
+
+    /// From the next (re)start on, each account may send `budget` requests per window.
+    pub fn set_request_budget(&mut self, budget: trade_server::throttle::RequestBudget) {
+        self.request_budget = Some(budget);
     }
 
     /// The sandbox gateway's books, as the server's default gateway keeps them.

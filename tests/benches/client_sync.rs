@@ -302,7 +302,10 @@ struct Synced {
 
 async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
     report.load("at the start");
-    let s = Server::start().await;
+    let mut s = Server::start().await;
+    // What is measured is the sync, not the request budget (which would pace it).
+    s.set_request_budget(trade_server::throttle::RequestBudget::OFF);
+    s.restart().await;
     println!(
         "bench: seeding 1 buyer with {} inquiries x {} messages and {} orders",
         settings.inquiries, settings.messages, settings.orders

@@ -494,3 +494,105 @@ async fn pay_now_by_card_declines_then_approves_and_keeps_no_card_data() {
     }
     stop.send(true).unwrap();
 }
+
+/// The account's request budget used up: the engine's push is refused (429
+/// `request.rate_limited`, Retry-After 1 s), the engine goes offline saying why, asks
+/// nothing more until the wait is over (no busy retries meeting 429 again), then
+/// reconnects and delivers the message. The server's clock is a test clock, moved on
+/// once the refusal is seen, so the budget frees exactly when the test says.
+#[tokio::test]
+async fn an_engine_over_its_request_budget_waits_as_asked_then_delivers() {
+    use std::sync::Arc;
+    use trade_server::clock::TestClock;
+    use trade_server::throttle::RequestBudget;
+    let clock = TestClock::new(jiff::Timestamp::now());
+    let mut s = Server::start_with_clock(Arc::new(clock.clone())).await;
+    s.set_request_budget(RequestBudget {
+        requests: 20,
+        window_secs: 1,
+    });
+    s.restart().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let (status, inquiry) = s
+        .call(
+            &buyer,
+            Method::POST,
+            "/v1/inquiries",
+            Some(json!({ "supplier": supplier.id, "product": "Valves", "message": "Price?" })),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{inquiry}");
+    let inquiry_id = inquiry["id"].as_str().unwrap().parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (e, stop) = engine(&s, &buyer, dir.path()).await;
+    let status = e.status();
+    wait_for(&status, Connection::Online).await;
+    // The rest of this second's budget, spent by another session of the same account.
+    let mut spent = 0;
+    loop {
+        let (code, body) = s.call(&buyer, Method::GET, "/v1/me", None, None).await;
+        if code == 429 {
+            assert_eq!(body["code"], "request.rate_limited", "{body}");
+            break;
+        }
+        assert_eq!(code, 200, "{body}");
+        spent += 1;
+        assert!(spent <= 20, "never refused");
+    }
+    let asked = std::time::Instant::now();
+    e.send_message(inquiry_id, "Sent while over budget.")
+        .unwrap();
+    eventually("the engine offline for the budget", || {
+        status.borrow().last_error.as_deref() == Some("request.rate_limited")
+    })
+    .await;
+    clock.advance(jiff::SignedDuration::from_secs(1));
+    eventually("the message delivered", || {
+        let st = status.borrow();
+        st.connection == Connection::Online && st.queued == 0 && st.failed == 0
+    })
+    .await;
+    assert!(
+        asked.elapsed() >= Duration::from_secs(1),
+        "retried after {:?}, before the Retry-After of 1 s",
+        asked.elapsed()
+    );
+    let metrics = s
+        .http()
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let refused: f64 = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("trade_http_requests_total{")
+                && l.contains("status=\"429\"")
+                && !l.contains("route=\"/v1/me\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert_eq!(
+        refused, 1.0,
+        "the engine met one refusal, not more:\n{metrics}"
+    );
+    let (_, messages) = s
+        .call(
+            &supplier,
+            Method::GET,
+            &format!("/v1/inquiries/{inquiry_id}/messages"),
+            None,
+            None,
+        )
+        .await;
+    assert!(
+        messages.to_string().contains("Sent while over budget."),
+        "{messages}"
+    );
+    stop.send(true).unwrap();
+}

@@ -31,6 +31,12 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
             .await
             .map_err(|e| ClientError::Decode(e.to_string()));
     }
+    // How long a 429 asks to wait (seconds; the HTTP-date form is not sent by the server).
+    let retry_after: Option<u64> = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
     let text = resp.text().await.unwrap_or_default();
     Err(
         match serde_json::from_str::<trade_model::api::ApiError>(&text) {
@@ -38,7 +44,7 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
                 status: status.as_u16(),
                 code: e.code.as_str().to_owned(),
                 message: e.message,
-                details: e.details,
+                details: with_retry_after(e.details, retry_after),
             },
             Err(_) => ClientError::Api {
                 status: status.as_u16(),
@@ -50,10 +56,26 @@ async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
                 .as_str()
                 .to_owned(),
                 message: format!("The server answered {status}."),
-                details: None,
+                details: with_retry_after(None, retry_after),
             },
         },
     )
+}
+
+/// `details` with the Retry-After header's seconds as `retry_after_secs` when the body
+/// did not say (a proxy's 429, say), so `ClientError::retry_after` finds them in one place.
+fn with_retry_after(
+    details: Option<serde_json::Value>,
+    retry_after: Option<u64>,
+) -> Option<serde_json::Value> {
+    let Some(secs) = retry_after else {
+        return details;
+    };
+    let mut details = details.unwrap_or_else(|| serde_json::json!({}));
+    if let Some(map) = details.as_object_mut() {
+        map.entry("retry_after_secs").or_insert(secs.into());
+    }
+    Some(details)
 }
 
 /// A live event from `/v1/events`.

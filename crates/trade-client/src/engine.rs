@@ -375,7 +375,7 @@ impl Engine {
                 }
                 Err(e) => Some(e),
             };
-            match failure {
+            let failure_wait = match failure {
                 None => return,
                 Some(ClientError::Api {
                     status: 401, code, ..
@@ -386,14 +386,19 @@ impl Engine {
                 Some(e) => {
                     tracing::debug!(code = %e.code(), "offline");
                     self.set_connection(Connection::Offline, Some(e.code()));
+                    e.retry_after()
                 }
-            }
-            // Full jitter: anywhere between zero and the current backoff.
-            let wait = rand::rng().random_range(Duration::ZERO..=backoff);
+            };
+            // Full jitter: anywhere between zero and the current backoff; never sooner
+            // than the server asked (a 429's Retry-After).
+            let jitter = rand::rng().random_range(Duration::ZERO..=backoff);
+            let wait = failure_wait.map_or(jitter, |asked| asked.max(jitter));
             backoff = (backoff * 2).min(self.inner.options.backoff_max);
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
-                () = self.inner.wake.notified() => {}
+                // A local action cuts a backoff short, not a wait the server asked for
+                // (it would only be refused again); it is sent once the wait is over.
+                () = self.inner.wake.notified(), if failure_wait.is_none() => {}
                 _ = stop.changed() => return,
             }
         }

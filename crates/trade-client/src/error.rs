@@ -213,6 +213,23 @@ impl ClientError {
         }
     }
 
+    /// How long the server asked to wait before the next request (a 429's Retry-After):
+    /// retries wait at least this long.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            ClientError::NotSent(inner) => inner.retry_after(),
+            ClientError::Api {
+                status: 429,
+                details: Some(details),
+                ..
+            } => details
+                .get("retry_after_secs")?
+                .as_u64()
+                .map(std::time::Duration::from_secs),
+            _ => None,
+        }
+    }
+
     /// The payment an error is about, when the server named one (`details.payment_id`
     /// of a refusal or of "still processing").
     pub fn payment_id(&self) -> Option<trade_model::PaymentId> {

@@ -233,7 +233,11 @@ impl Engine {
                 let payment_id = store.pending_payment(key)?.and_then(|c| c.payment_id);
                 return Err(ClientError::PaymentPending { payment_id });
             }
-            tokio::time::sleep(backoff.min(left)).await;
+            // Never sooner than the server asked (a 429's Retry-After).
+            let wait = error
+                .retry_after()
+                .map_or(backoff, |asked| asked.max(backoff));
+            tokio::time::sleep(wait.min(left)).await;
             backoff = (backoff * 2).min(PAY_BACKOFF_MAX);
         }
     }
