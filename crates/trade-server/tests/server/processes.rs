@@ -75,6 +75,10 @@ impl ServerProcess {
             &format!("127.0.0.1:{}", self.port),
             "--settle-card-payments-after",
             "1",
+            // No request budget: these clients push far harder than people, and retry
+            // on their own schedule (budgets and backing off: `throttle::`, e2e).
+            "--request-budget",
+            "0",
         ])
         .args(&self.serve_args)
         .envs(self.env.iter().map(|(k, v)| (k, v)))
