@@ -422,6 +422,45 @@ impl Processes {
         }
     }
 
+    /// Every process of the launch as `pid state wchan command`: which of tauri-driver,
+    /// WebKitWebDriver and the app is still there, and what it waits on, when a session
+    /// does not open (their log can be empty then).
+    fn describe(&self) -> String {
+        let read = |pid: u32, file: &str| {
+            std::fs::read(format!("/proc/{pid}/{file}"))
+                .map(|b| {
+                    String::from_utf8_lossy(&b)
+                        .replace('\0', " ")
+                        .trim()
+                        .to_owned()
+                })
+                .unwrap_or_default()
+        };
+        let lines: Vec<String> = self
+            .marked()
+            .into_iter()
+            .map(|pid| {
+                let stat = read(pid, "stat");
+                // The state follows the command name in parentheses.
+                let state = stat
+                    .rsplit_once(") ")
+                    .and_then(|(_, rest)| rest.split(' ').next())
+                    .unwrap_or("?")
+                    .to_owned();
+                format!(
+                    "{pid} {state} {} {}",
+                    read(pid, "wchan"),
+                    read(pid, "cmdline").chars().take(160).collect::<String>()
+                )
+            })
+            .collect();
+        if lines.is_empty() {
+            "no process of the launch is left".to_owned()
+        } else {
+            lines.join("\n")
+        }
+    }
+
     fn log_tail(&self, lines: usize) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let all: Vec<&str> = text.lines().collect();
@@ -973,8 +1012,11 @@ impl Desktop {
             }
             Err(_) => {
                 let tail = processes.log_tail(60);
+                let left = processes.describe();
                 processes.stop();
-                panic!("the WebDriver session did not open within 90 s\n{tail}")
+                panic!(
+                    "the WebDriver session did not open within 90 s\nprocesses:\n{left}\nlog:\n{tail}"
+                )
             }
         };
         eprintln!("app started ({launch:?}) after {:.1?}", began.elapsed());
