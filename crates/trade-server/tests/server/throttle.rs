@@ -133,3 +133,52 @@ async fn requests_without_a_session_count_against_the_clients_address() {
     assert_eq!(status, StatusCode::OK, "{body}");
     s.running.shutdown().await;
 }
+
+/// With the default budget, a buyer's first sync reads its whole account page after
+/// page without one refusal: here 300 pages inside one window of the (standing) clock.
+/// A default of 200 requests held such a sync back to 20 pages a second.
+#[tokio::test]
+async fn the_default_budget_never_slows_a_first_sync() {
+    let s = TestServer::start_with(support::database_url().await, |c| {
+        c.request_budget = RequestBudget::default();
+    })
+    .await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let inquiry = s
+        .ok(
+            "/v1/inquiries",
+            &buyer,
+            serde_json::json!({ "supplier": supplier.id, "product": "Lamp", "message": "Price?" }),
+        )
+        .await;
+    let path = format!("/v1/inquiries/{}/messages", inquiry["id"].as_str().unwrap());
+    for n in 0..300 {
+        s.ok(
+            &path,
+            &supplier,
+            serde_json::json!({ "body": format!("Offer {n}.") }),
+        )
+        .await;
+    }
+    let (mut cursor, mut pages, mut records) = (String::new(), 0, 0);
+    loop {
+        let (status, _, page) = get(
+            &s,
+            &format!("/v1/sync/snapshot?limit=1&cursor={cursor}"),
+            Some(&buyer.token),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "page {pages}: {page}");
+        pages += 1;
+        records += page["changes"].as_array().unwrap().len();
+        if page["has_more"] != true {
+            break;
+        }
+        cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    }
+    assert!(
+        records > 300 && pages > 300,
+        "{pages} pages, {records} records"
+    );
+}
