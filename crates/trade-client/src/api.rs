@@ -219,6 +219,24 @@ impl Api {
         answer(resp).await
     }
 
+    /// Whether `GET path` (an order's or inquiry's own resource) finds the record for
+    /// this account: 404 (and 403) answer `false`, any other refusal is an error.
+    pub async fn exists(&self, access: &str, path: &str) -> Result<bool> {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(access)
+            .send()
+            .await?;
+        if matches!(
+            resp.status(),
+            reqwest::StatusCode::NOT_FOUND | reqwest::StatusCode::FORBIDDEN
+        ) {
+            return Ok(false);
+        }
+        answer::<serde_json::Value>(resp).await.map(|_| true)
+    }
+
     /// What the next installment costs, by card (with the fee) or by transfer.
     pub async fn payment_quote(&self, access: &str, order: OrderId) -> Result<PaymentQuote> {
         let resp = self

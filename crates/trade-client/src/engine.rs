@@ -301,6 +301,26 @@ impl Engine {
         self.inner.wake.notify_one();
     }
 
+    /// Whether the server has this order for the signed-in account (asked now, not
+    /// synced): what a link to a record not in the cache is checked against.
+    pub async fn order_on_server(&self, id: OrderId) -> Result<bool> {
+        self.on_server(format!("/v1/orders/{id}")).await
+    }
+
+    /// As [`Engine::order_on_server`], for an inquiry.
+    pub async fn inquiry_on_server(&self, id: trade_model::InquiryId) -> Result<bool> {
+        self.on_server(format!("/v1/inquiries/{id}")).await
+    }
+
+    async fn on_server(&self, path: String) -> Result<bool> {
+        let api = self.inner.api.clone();
+        self.authed(|access| {
+            let (api, path) = (api.clone(), path.clone());
+            async move { api.exists(&access, &path).await }
+        })
+        .await
+    }
+
     /// Runs `call` with the access token, refreshing it once if it expired.
     async fn authed<T, F, Fut>(&self, call: F) -> Result<T>
     where

@@ -60,6 +60,18 @@ pub enum ClientCode {
     /// A command could not reach the app's core at all (raised by the window itself).
     #[serde(rename = "ipc.failed")]
     IpcFailed,
+    /// A `tradecenter://` link the app was started with (or handed) is not one it
+    /// understands (another scheme or record kind, a malformed id, too long).
+    #[serde(rename = "deep_link.invalid")]
+    DeepLinkInvalid,
+    /// A well-formed link to a record that is neither on this computer nor, asked, on
+    /// the server (someone else's, or deleted).
+    #[serde(rename = "deep_link.not_found")]
+    DeepLinkNotFound,
+    /// Turning "start at login" on or off failed (the autostart entry could not be
+    /// written or removed).
+    #[serde(rename = "autostart.failed")]
+    AutostartFailed,
 }
 
 impl ClientCode {
@@ -86,6 +98,9 @@ impl ClientCode {
         ClientCode::LinkNotHttps,
         ClientCode::LinkOpenFailed,
         ClientCode::IpcFailed,
+        ClientCode::DeepLinkInvalid,
+        ClientCode::DeepLinkNotFound,
+        ClientCode::AutostartFailed,
     ];
 
     /// The code as the UI sees it, e.g. `client.unreachable`.
@@ -113,6 +128,9 @@ impl ClientCode {
             ClientCode::LinkNotHttps => "link.not_https",
             ClientCode::LinkOpenFailed => "link.open_failed",
             ClientCode::IpcFailed => "ipc.failed",
+            ClientCode::DeepLinkInvalid => "deep_link.invalid",
+            ClientCode::DeepLinkNotFound => "deep_link.not_found",
+            ClientCode::AutostartFailed => "autostart.failed",
         }
     }
 }

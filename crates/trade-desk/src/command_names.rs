@@ -44,4 +44,7 @@ pub const COMMANDS: &[&str] = &[
     "check_card",
     "pay",
     "export_evidence",
+    "take_link",
+    "autostart",
+    "set_autostart",
 ];

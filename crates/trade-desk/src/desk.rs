@@ -31,6 +31,7 @@ use trade_model::error::FieldError;
 use trade_model::order::OrderAction;
 use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
+use crate::deep_link::DeepLink;
 use crate::error::{CommandError, CommandResult};
 use crate::launch::{FormDefaults, LaunchState, Remembered, SignInForm, SignedIn, StartOptions};
 use crate::native::{self, Chosen, Opening, PathDialog};
@@ -49,6 +50,12 @@ pub trait Host: Send + Sync + 'static {
     fn ask_path(&self, dialog: PathDialog) -> Chosen;
     /// Opens a file or link in the system's own application; why not, when it failed.
     fn open(&self, what: &Opening) -> Result<(), String>;
+    /// Whether the app starts when the user signs in to the computer (its autostart
+    /// entry exists); why it cannot tell, when it failed.
+    fn autostart(&self) -> Result<bool, String>;
+    /// Creates (`true`) or removes the autostart entry, which starts the app with
+    /// [`crate::deep_link::MINIMIZED_FLAG`].
+    fn set_autostart(&self, enabled: bool) -> Result<(), String>;
 }
 
 /// The server a first start suggests (the README's demo backend).
@@ -71,6 +78,9 @@ pub struct Desk {
     /// The server profile the start offered (URL, CA PEM, CA file name): the form shows
     /// it, and signing in with the same URL and no other CA file uses it.
     offered: std::sync::Mutex<Option<Offered>>,
+    /// A link the app was started with or handed while running (or why it was
+    /// refused), until the signed-in window takes it.
+    link: std::sync::Mutex<Option<Result<DeepLink, CommandError>>>,
 }
 
 #[derive(Clone)]
@@ -104,6 +114,7 @@ impl Desk {
             host,
             current: Mutex::new(None),
             offered: std::sync::Mutex::new(None),
+            link: std::sync::Mutex::new(None),
         }
     }
 
@@ -427,4 +438,72 @@ fn stop_engine(current: Current) {
 
 fn file_name(path: &Path) -> Option<String> {
     path.file_name().map(|n| n.to_string_lossy().into_owned())
+}
+
+impl Desk {
+    // --- links and start at login ---------------------------------------------------
+
+    /// Keeps a link (read by [`crate::deep_link::parse`], or why it was refused) for the
+    /// window, which takes it with [`Desk::take_link`]; a newer one replaces one not
+    /// yet taken.
+    pub fn offer_link(&self, link: Result<DeepLink, CommandError>) {
+        *self.link.lock().unwrap_or_else(|e| e.into_inner()) = Some(link);
+    }
+
+    /// The link waiting for the window, checked: `None` when there is none, or while
+    /// nobody is signed in (it waits for the sign-in). A refused link answers its
+    /// `deep_link.invalid`; a record that is neither in the cache nor, asked, on the
+    /// server (someone else's, or deleted) `deep_link.not_found`; when the server
+    /// cannot be asked, why not.
+    pub async fn take_link(&self) -> CommandResult<Option<DeepLink>> {
+        let Ok(engine) = self.engine().await else {
+            return Ok(None);
+        };
+        let Some(link) = self.link.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return Ok(None);
+        };
+        let link = link?;
+        let cached = match link {
+            DeepLink::Order(id) => engine.store().order_detail(id).map(|_| ()),
+            DeepLink::Inquiry(id) => engine.store().inquiry(id).map(|_| ()),
+        };
+        match cached {
+            Ok(()) => return Ok(Some(link)),
+            Err(trade_client::error::ClientError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let on_server = match link {
+            DeepLink::Order(id) => engine.order_on_server(id).await?,
+            DeepLink::Inquiry(id) => engine.inquiry_on_server(id).await?,
+        };
+        if on_server {
+            // Not synced yet: the view shows it as the next sync brings it.
+            engine.poke();
+            Ok(Some(link))
+        } else {
+            let what = match link {
+                DeepLink::Order(_) => "order",
+                DeepLink::Inquiry(_) => "inquiry",
+            };
+            Err(CommandError::new(
+                ClientCode::DeepLinkNotFound,
+                format!("The {what} this link names is not one of yours, or no longer exists."),
+            ))
+        }
+    }
+
+    /// Whether the app starts at login (minimized to the tray).
+    pub fn autostart(&self) -> CommandResult<bool> {
+        self.host
+            .autostart()
+            .map_err(|e| CommandError::new(ClientCode::AutostartFailed, e))
+    }
+
+    /// Turns starting at login on or off; answers the state as it is afterwards.
+    pub fn set_autostart(&self, enabled: bool) -> CommandResult<bool> {
+        self.host
+            .set_autostart(enabled)
+            .map_err(|e| CommandError::new(ClientCode::AutostartFailed, e))?;
+        self.autostart()
+    }
 }

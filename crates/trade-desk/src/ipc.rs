@@ -24,5 +24,6 @@ pub use trade_model::error::FieldError;
 pub use trade_model::order::OrderAction;
 pub use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
 
+pub use crate::deep_link::DeepLink;
 pub use crate::error::CommandError;
 pub use crate::launch::{LaunchState, SignInForm, SignedIn, StartOptions};

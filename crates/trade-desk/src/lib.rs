@@ -6,6 +6,7 @@
 //! Every type that crosses IPC derives `ts_rs::TS`; `tests/bindings.rs` keeps the
 //! generated TypeScript in `ui/src/lib/bindings/` current.
 
+pub mod deep_link;
 pub mod desk;
 pub mod error;
 pub mod ipc;

@@ -18,6 +18,7 @@ fn export(dir: &Path) {
         trade_desk::CommandError,
         trade_desk::launch::LaunchState,
         trade_desk::launch::SignInForm,
+        trade_desk::deep_link::DeepLink,
         trade_client::engine::Status,
         trade_client::store::queries::ThreadMessage,
         trade_client::store::search::SearchResults,

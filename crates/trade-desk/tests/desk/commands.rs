@@ -10,6 +10,7 @@ use trade_client::credentials::MemoryStore;
 use trade_client::engine::{Connection, Options, Status};
 use trade_client::notify::Notification;
 use trade_client::store::queries::OrderFilter;
+use trade_desk::deep_link::{self, DeepLink};
 use trade_desk::launch::{SignInForm, StartOptions};
 use trade_desk::native::{Chosen, Opening, PathDialog};
 use trade_desk::{Desk, Host};
@@ -34,6 +35,12 @@ impl Host for Recorder {
     }
     fn open(&self, _what: &Opening) -> Result<(), String> {
         Ok(())
+    }
+    fn autostart(&self) -> Result<bool, String> {
+        Ok(false)
+    }
+    fn set_autostart(&self, _enabled: bool) -> Result<(), String> {
+        Err("not in these tests".into())
     }
 }
 
@@ -197,12 +204,48 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
             .all(|o| partners.iter().any(|p| p.id == o.order.supplier))
     );
 
+    // Links: one to a cached order or inquiry opens it (taken once); an id that is
+    // neither cached nor, asked, on the server (404) is deep_link.not_found; a refused
+    // link answers its deep_link.invalid.
+    assert_eq!(desk.take_link().await.unwrap(), None);
+    let order = first.order.id;
+    desk.offer_link(deep_link::parse(&format!("tradecenter://orders/{order}")));
+    assert_eq!(
+        desk.take_link().await.unwrap(),
+        Some(DeepLink::Order(order))
+    );
+    assert_eq!(desk.take_link().await.unwrap(), None, "taken once");
+    let inquiry = page.items[0].id;
+    desk.offer_link(deep_link::parse(&format!(
+        "TradeCenter://Inquiries/{inquiry}/"
+    )));
+    assert_eq!(
+        desk.take_link().await.unwrap(),
+        Some(DeepLink::Inquiry(inquiry))
+    );
+    for unknown in [
+        format!("tradecenter://orders/{}", trade_model::OrderId::new()),
+        format!("tradecenter://inquiries/{}", trade_model::InquiryId::new()),
+    ] {
+        desk.offer_link(deep_link::parse(&unknown));
+        let e = desk.take_link().await.unwrap_err();
+        assert_eq!(e.code, "deep_link.not_found", "{unknown}: {e}");
+    }
+    desk.offer_link(deep_link::parse("tradecenter://orders/1"));
+    assert_eq!(
+        desk.take_link().await.unwrap_err().code,
+        "deep_link.invalid"
+    );
+
     // Sign-out forgets the account: the next start shows the form, prefilled.
     desk.sign_out().await.unwrap();
     assert_eq!(
         desk.inquiries(false, None, 50).await.unwrap_err().code,
         "auth.not_signed_in"
     );
+    // A link while nobody is signed in waits for the sign-in.
+    desk.offer_link(deep_link::parse(&format!("tradecenter://orders/{order}")));
+    assert_eq!(desk.take_link().await.unwrap(), None);
     let again = desk.launch(StartOptions::default()).await;
     assert!(again.signed_in.is_none());
     assert_eq!(again.form.url, url, "the server is remembered");

@@ -44,6 +44,12 @@ impl Host for User {
         self.opened.lock().unwrap().push(what.clone());
         Ok(())
     }
+    fn autostart(&self) -> Result<bool, String> {
+        Ok(false)
+    }
+    fn set_autostart(&self, _enabled: bool) -> Result<(), String> {
+        Err("not in these tests".into())
+    }
 }
 
 fn desk_for(user: &Arc<User>) -> (Desk, tempfile::TempDir) {
