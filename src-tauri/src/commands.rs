@@ -7,11 +7,11 @@ use std::sync::Arc;
 use tauri::State;
 use trade_desk::Desk;
 use trade_desk::ipc::{
-    BankDetail, BoxCount, CardDetails, CardProblem, CommandError, DocumentId, Draft, FieldError,
-    Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest, MessageId, MutationId,
-    NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId, OrderView, OutboxEntry,
-    Partner, PayRequest, PaymentQuote, PaymentResult, SearchResults, SignInForm, SignedIn,
-    StartOptions, Status, ThreadMessage, UnreadCounts,
+    BankDetail, BoxCount, CardDetails, CardProblem, CommandError, DeepLink, DocumentId, Draft,
+    FieldError, Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest, MessageId,
+    MutationId, NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId, OrderView,
+    OutboxEntry, Partner, PayRequest, PaymentQuote, PaymentResult, SearchResults, SignInForm,
+    SignedIn, StartOptions, Status, ThreadMessage, UnreadCounts,
 };
 
 type Desk_<'a> = State<'a, Arc<Desk>>;
@@ -245,4 +245,23 @@ pub async fn export_evidence(
     suggested_name: String,
 ) -> Answer<Option<Manifest>> {
     desk.export_evidence_as(order, &suggested_name).await
+}
+
+/// The `tradecenter://` link the app was started with or handed, checked (see
+/// `Desk::take_link`); `None` when there is none.
+#[tauri::command]
+pub async fn take_link(desk: Desk_<'_>) -> Answer<Option<DeepLink>> {
+    desk.take_link().await
+}
+
+/// Whether the app starts at login (minimized to the tray).
+#[tauri::command]
+pub async fn autostart(desk: Desk_<'_>) -> Answer<bool> {
+    desk.autostart()
+}
+
+/// Turns starting at login on or off; the state afterwards.
+#[tauri::command]
+pub async fn set_autostart(desk: Desk_<'_>, enabled: bool) -> Answer<bool> {
+    desk.set_autostart(enabled)
 }

@@ -10,8 +10,11 @@ mod shell;
 use std::sync::Arc;
 
 use anyhow::Context;
+use shell::Launch;
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
-use trade_desk::Desk;
+use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_window_state::StateFlags;
+use trade_desk::{Desk, deep_link};
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -20,11 +23,23 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     tauri::Builder::default()
-        // First: a second launch focuses the running window instead of starting again.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            shell::show_main(app);
+        // First: a second launch (the desktop opening a tradecenter:// link, or the user
+        // starting the app again) hands its command line to this one and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            shell::command_line(app, &args, Launch::Second);
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(deep_link::MINIMIZED_FLAG)
+                .build(),
+        )
+        // Not the window's visibility: a start minimized to the tray stays hidden.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
+                .build(),
+        )
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
@@ -36,7 +51,17 @@ fn main() -> anyhow::Result<()> {
             shell.install_tray()?;
             let desk = Desk::on_this_machine(data_dir, shell);
             app.manage(Arc::new(desk));
-            open_main_window(app)?;
+            // Linux and Windows give a link on the command line (`%u`); macOS sends it
+            // as an event, which the deep-link plugin passes on (also for a running app).
+            let args: Vec<String> = std::env::args().collect();
+            let request = shell::command_line(app.handle(), &args, Launch::First);
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    shell::link(&handle, url.as_str(), true);
+                }
+            });
+            open_main_window(app, !request.minimized)?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -78,6 +103,9 @@ fn main() -> anyhow::Result<()> {
             commands::check_card,
             commands::pay,
             commands::export_evidence,
+            commands::take_link,
+            commands::autostart,
+            commands::set_autostart,
         ])
         .run(tauri::generate_context!())
         .context("the app failed to run")
@@ -85,10 +113,12 @@ fn main() -> anyhow::Result<()> {
 
 /// The one window. It may only ever show the app's own pages: any navigation elsewhere
 /// (a link in content, a redirect) is refused; external links go through
-/// `open_external`, after the user confirmed, to the system browser.
-fn open_main_window(app: &mut tauri::App) -> anyhow::Result<()> {
+/// `open_external`, after the user confirmed, to the system browser. Started at login
+/// (`--minimized`) it is created hidden: the tray's "Open Trade Center" shows it.
+fn open_main_window(app: &mut tauri::App, visible: bool) -> anyhow::Result<()> {
     WebviewWindowBuilder::new(app, shell::MAIN, WebviewUrl::App("index.html".into()))
         .title("Trade Center")
+        .visible(visible)
         .inner_size(1200.0, 780.0)
         .min_inner_size(1000.0, 640.0)
         .on_navigation(shell::is_app_url)

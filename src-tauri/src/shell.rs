@@ -1,16 +1,18 @@
 //! The shell's side of engine events: window events, the tray's unread count, and
 //! desktop notifications through the platform's notification server.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 use trade_desk::ipc::{Notification, Status, Target, UnreadCounts};
 use trade_desk::native::{Chosen, Opening, PathDialog};
+use trade_desk::{Desk, deep_link};
 
 /// The main window's label.
 pub const MAIN: &str = "main";
@@ -23,6 +25,50 @@ pub fn is_app_url(url: &tauri::Url) -> bool {
         "http" | "https" => url.host_str() == Some("tauri.localhost"),
         _ => false,
     }
+}
+
+/// Which start of the app a command line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Launch {
+    /// This process's own.
+    First,
+    /// A second start's, handed over by single-instance (which then exits).
+    Second,
+}
+
+/// A command line (with the program's name first): its link, if any, goes to the desk
+/// for the window (see [`link`]). A second start brings the window forward unless it
+/// asked to stay minimized. Answers what was asked.
+pub fn command_line(app: &AppHandle, args: &[String], launch: Launch) -> deep_link::Request {
+    let mut request = deep_link::request(args.iter().skip(1));
+    if let Some(link) = request.link.take() {
+        offer(app, link);
+    }
+    if launch == Launch::Second && !request.minimized {
+        show_main(app);
+    }
+    request
+}
+
+/// A link handed over by the system while running (macOS's open-URL event): read
+/// strictly, then as [`command_line`]'s.
+pub fn link(app: &AppHandle, raw: &str, show: bool) {
+    offer(app, deep_link::parse(raw));
+    if show {
+        show_main(app);
+    }
+}
+
+fn offer(app: &AppHandle, link: Result<deep_link::DeepLink, trade_desk::CommandError>) {
+    match &link {
+        Ok(l) => tracing::info!(link = %l.to_url(), "link to open"),
+        Err(e) => tracing::info!(code = %e.code, "link refused"),
+    }
+    if let Some(desk) = app.try_state::<Arc<Desk>>() {
+        desk.offer_link(link);
+    }
+    // The window takes it (`take_link`) now if it is signed in, else after sign-in.
+    let _ = app.emit_to(MAIN, "link", ());
 }
 
 pub fn show_main(app: &AppHandle) {
@@ -175,6 +221,25 @@ impl trade_desk::Host for Shell {
         match what {
             Opening::File(path) => opener.open_path(path.to_string_lossy(), None::<&str>),
             Opening::Link(url) => opener.open_url(url.as_str(), None::<&str>),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// The autostart plugin's entry (on Linux `~/.config/autostart/Trade Center.desktop`,
+    /// `Exec=<this binary> --minimized`).
+    fn autostart(&self) -> Result<bool, String> {
+        self.app
+            .autolaunch()
+            .is_enabled()
+            .map_err(|e| e.to_string())
+    }
+
+    fn set_autostart(&self, enabled: bool) -> Result<(), String> {
+        let manager = self.app.autolaunch();
+        if enabled {
+            manager.enable()
+        } else {
+            manager.disable()
         }
         .map_err(|e| e.to_string())
     }

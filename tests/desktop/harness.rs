@@ -358,12 +358,15 @@ impl Backend {
 // The app
 
 /// How to start the app.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Launch {
     /// Give it the demo password: it signs in by itself when no session resumes.
     pub sign_in: bool,
     /// Start it with a dark GTK theme (`GTK_THEME=Adwaita:dark`).
     pub dark: bool,
+    /// Its command line (after the program's name), e.g. a `tradecenter://` link or
+    /// `--minimized`, as the desktop would start it.
+    pub args: Vec<String>,
 }
 
 /// The processes of one launch: tauri-driver and, found through [`MARKER`], whatever it
@@ -928,36 +931,10 @@ impl Desktop {
             .arg(native_port.to_string())
             .arg("--native-driver")
             .arg(WEBKIT_DRIVER)
-            .env(MARKER, &marker)
-            .env("XDG_DATA_HOME", self.home.join("data"))
-            .env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_CACHE_HOME", self.home.join("cache"))
-            .env("NO_AT_BRIDGE", "1")
-            // Xvfb has no GPU: WebKit's GPU rasterizing would run on Mesa's software GL
-            // (llvmpipe). Its CPU rasterizer draws the same pixels with about a fifth
-            // less CPU over the suite (measured in the repeat `./dev test`).
-            .env("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")
-            .env("TRADE_CENTER_SERVER", self.backend.url())
-            .env("TRADE_CENTER_CA_FILE", &self.backend.ca_path)
-            .env("TRADE_CENTER_EMAIL", &self.backend.accounts.buyer.email)
-            .env(
-                "GTK_THEME",
-                if launch.dark {
-                    "Adwaita:dark"
-                } else {
-                    "Adwaita"
-                },
-            )
-            .env_remove("TRADE_CENTER_DEMO_PASSWORD")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file);
-        if launch.sign_in {
-            cmd.env(
-                "TRADE_CENTER_DEMO_PASSWORD",
-                self.backend.accounts.buyer.password,
-            );
-        }
+        self.app_env(&mut cmd, &marker, &launch);
         let driver = cmd.spawn().expect("tauri-driver starts");
         let mut processes = Processes {
             marker,
@@ -995,7 +972,10 @@ impl Desktop {
         caps.set("browserName", "wry").unwrap();
         caps.set(
             "tauri:options",
-            json!({ "application": binary.to_str().expect("a UTF-8 path") }),
+            json!({
+                "application": binary.to_str().expect("a UTF-8 path"),
+                "args": launch.args,
+            }),
         )
         .unwrap();
         let session = tokio::time::timeout(
@@ -1024,6 +1004,75 @@ impl Desktop {
             driver: Some(driver),
             processes,
         }
+    }
+
+    /// The environment every process of a launch gets (tauri-driver passes it on to the
+    /// app): the test's data directories, the backend, [`MARKER`].
+    fn app_env(&self, cmd: &mut Command, marker: &str, launch: &Launch) {
+        cmd.env(MARKER, marker)
+            // The test's own HOME too: the autostart entry goes to `~/.config/autostart`.
+            .env("HOME", &self.home)
+            .env("XDG_DATA_HOME", self.home.join("data"))
+            .env("XDG_CONFIG_HOME", self.home.join("config"))
+            .env("XDG_CACHE_HOME", self.home.join("cache"))
+            .env("NO_AT_BRIDGE", "1")
+            // Xvfb has no GPU: WebKit's GPU rasterizing would run on Mesa's software GL
+            // (llvmpipe). Its CPU rasterizer draws the same pixels with about a fifth
+            // less CPU over the suite (measured in the repeat `./dev test`).
+            .env("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1")
+            .env("TRADE_CENTER_SERVER", self.backend.url())
+            .env("TRADE_CENTER_CA_FILE", &self.backend.ca_path)
+            .env("TRADE_CENTER_EMAIL", &self.backend.accounts.buyer.email)
+            .env(
+                "GTK_THEME",
+                if launch.dark {
+                    "Adwaita:dark"
+                } else {
+                    "Adwaita"
+                },
+            )
+            .env_remove("TRADE_CENTER_DEMO_PASSWORD");
+        if launch.sign_in {
+            cmd.env(
+                "TRADE_CENTER_DEMO_PASSWORD",
+                self.backend.accounts.buyer.password,
+            );
+        }
+    }
+
+    /// Starts the app binary a second time, directly (what `xdg-open` does with the
+    /// package's desktop file, `Exec=trade-center-desktop %u`), with `args`, in the
+    /// same environment, and waits until it exits: single-instance hands its command
+    /// line to the running app. Its exit status and output.
+    pub async fn second_start(&self, args: &[&str]) -> (std::process::ExitStatus, String) {
+        let marker = uuid::Uuid::now_v7().simple().to_string();
+        let log = self
+            .home
+            .join(format!("second-{}.log", &marker[marker.len() - 8..]));
+        let log_file = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(app_binary());
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file);
+        self.app_env(&mut cmd, &marker, &Launch::default());
+        let mut child = cmd.spawn().expect("the app binary starts");
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the second start did not exit within {PATIENCE:?} (single-instance did not hand over):\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        };
+        (status, std::fs::read_to_string(&log).unwrap_or_default())
     }
 
     /// Notify calls made on the session bus since this test began.

@@ -725,6 +725,7 @@ async fn settings_and_inbox_in_the_light_and_the_dark_theme() {
     d.relaunch(Launch {
         sign_in: true,
         dark: true,
+        ..Launch::default()
     })
     .await;
     let app = d.app();

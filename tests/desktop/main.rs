@@ -8,7 +8,8 @@
 //! ```
 //!
 //! `inbox`: sign-in, first sync, the inbox, chat, notifications, keyring. `orders`: the
-//! order pipeline. `scripts`: names and messages in every script drawn with real glyphs
+//! order pipeline. `links`: `tradecenter://` links to the running and to a stopped app,
+//! start at login. `scripts`: names and messages in every script drawn with real glyphs
 //! (and the fonts for them installed). `harness`: the desktop, the app and its window.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(target_os = "linux")]
@@ -16,5 +17,6 @@
 mod harness;
 
 mod inbox;
+mod links;
 mod orders;
 mod scripts;

@@ -7,7 +7,8 @@ const allowed = new Set([
   "settings", "set_settings", "set_muted", "save_document", "open_external",
   "orders", "order_counts", "order_detail", "order_action", "confirm_order", "drafts", "save_draft",
   "discard_draft", "submit_draft", "choose_document", "attach_file", "payment_quote", "check_card",
-  "pay", "export_evidence", "partners", "chat_bank_details", "open_document",
+  "pay", "export_evidence", "partners", "chat_bank_details", "open_document", "take_link",
+  "autostart", "set_autostart",
   "plugin:event|listen", "plugin:event|unlisten",
 ]);
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

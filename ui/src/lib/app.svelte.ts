@@ -40,6 +40,8 @@ class AppState {
   openOrder = $state<OrderId | null>(null);
   /** The draft open in the order form (Place Order Online / Upload Contract). */
   editDraft = $state.raw<Draft | null>(null);
+  /** Why the last tradecenter:// link could not be opened (shown until dismissed). */
+  linkError = $state<string | null>(null);
   /** The suppliers this buyer deals with (names for orders, choices for new ones). */
   partners = $state.raw<Partner[]>([]);
 
@@ -168,5 +170,6 @@ export function clearSession() {
   app.openOrder = null;
   app.editDraft = null;
   app.partners = [];
+  app.linkError = null;
   app.view = "inbox";
 }

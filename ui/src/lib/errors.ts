@@ -43,6 +43,12 @@ const WORDS: Partial<Record<Code, string>> = {
     "The data on this computer was written by a newer version of Trade Center. Update the app.",
   "ipc.failed": "Trade Center could not complete that. Restart the app and try again.",
   not_found: "This is no longer available on this computer.",
+  // tradecenter:// links
+  "deep_link.invalid":
+    "This Trade Center link cannot be opened: it is not a link to an order or an inquiry, or it is damaged. Ask for the link again.",
+  "deep_link.not_found":
+    "The order or inquiry in this link is not one of yours, or it no longer exists.",
+  "autostart.failed": "Starting Trade Center at sign-in could not be changed on this computer.",
   // messages and inquiries
   "message.bad_length": "The message is empty or too long.",
   "message.too_many_attachments": "The message has too many attachments.",

@@ -11,6 +11,7 @@ import type { CardDetails } from "./bindings/CardDetails";
 import type { CardProblem } from "./bindings/CardProblem";
 import type { ClientCode } from "./bindings/ClientCode";
 import type { CommandError } from "./bindings/CommandError";
+import type { DeepLink } from "./bindings/DeepLink";
 import type { Draft } from "./bindings/Draft";
 import type { FieldError } from "./bindings/FieldError";
 import type { LocalFile } from "./bindings/LocalFile";
@@ -142,6 +143,15 @@ export const pay = (order: OrderId, request: PayRequest) =>
 export const exportEvidence = (order: OrderId, suggestedName: string) =>
   call<Manifest | null>("export_evidence", { order, suggestedName });
 
+// --- links and start at login ---------------------------------------------------------
+/** The tradecenter:// link the app was started with or handed, checked; null when none
+ *  is waiting. Fails with deep_link.invalid / deep_link.not_found for a bad one. */
+export const takeLink = () => call<DeepLink | null>("take_link");
+/** Whether the app starts at login (minimized to the tray). */
+export const autostart = () => call<boolean>("autostart");
+/** Turns starting at login on or off; the state afterwards. */
+export const setAutostart = (enabled: boolean) => call<boolean>("set_autostart", { enabled });
+
 // --- events --------------------------------------------------------------------------
 export type Changed = { revision: number; unread: UnreadCounts };
 
@@ -159,3 +169,5 @@ export const onOpenOrder = (f: (id: OrderId) => void): Promise<UnlistenFn> =>
 /** A desktop notification was clicked: show this thread. */
 export const onOpenThread = (f: (id: InquiryId) => void): Promise<UnlistenFn> =>
   listen<InquiryId>("open-thread", (e) => f(e.payload));
+/** A tradecenter:// link arrived (a second start, or the system): take it with takeLink. */
+export const onLink = (f: () => void): Promise<UnlistenFn> => listen<null>("link", () => f());
