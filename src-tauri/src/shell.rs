@@ -237,6 +237,12 @@ impl trade_desk::Host for Shell {
     fn set_autostart(&self, enabled: bool) -> Result<(), String> {
         let manager = self.app.autolaunch();
         if enabled {
+            // auto-launch creates `~/.config/autostart` but not `~/.config` itself.
+            #[cfg(target_os = "linux")]
+            if let Ok(home) = self.app.path().home_dir() {
+                std::fs::create_dir_all(home.join(".config/autostart"))
+                    .map_err(|e| e.to_string())?;
+            }
             manager.enable()
         } else {
             manager.disable()
