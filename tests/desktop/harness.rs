@@ -1010,8 +1010,6 @@ impl Desktop {
     /// app): the test's data directories, the backend, [`MARKER`].
     fn app_env(&self, cmd: &mut Command, marker: &str, launch: &Launch) {
         cmd.env(MARKER, marker)
-            // The test's own HOME too: the autostart entry goes to `~/.config/autostart`.
-            .env("HOME", &self.home)
             .env("XDG_DATA_HOME", self.home.join("data"))
             .env("XDG_CONFIG_HOME", self.home.join("config"))
             .env("XDG_CACHE_HOME", self.home.join("cache"))

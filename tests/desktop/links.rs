@@ -168,9 +168,12 @@ async fn a_link_starts_the_stopped_app_on_the_thread_after_the_session_resumes()
 }
 
 /// The autostart entry the plugin writes (`~/.config/autostart/<productName>.desktop`;
-/// auto-launch 0.5 uses `$HOME/.config`, not `$XDG_CONFIG_HOME`).
-fn autostart_entry(d: &Desktop) -> PathBuf {
-    d.home.join(".config/autostart/Trade Center.desktop")
+/// auto-launch 0.5 uses `$HOME/.config`, not `$XDG_CONFIG_HOME`). The app's HOME is the
+/// run's throwaway one (`scripts/with-keyring.sh`), shared by this binary's tests: the
+/// test checks that it starts without the entry and leaves none behind.
+fn autostart_entry() -> PathBuf {
+    PathBuf::from(std::env::var_os("HOME").expect("a HOME"))
+        .join(".config/autostart/Trade Center.desktop")
 }
 
 /// Whether the X server shows (maps) a window titled "Trade Center".
@@ -185,7 +188,7 @@ fn main_window() -> bool {
 #[tokio::test]
 async fn start_at_login_writes_the_entry_and_starts_hidden_in_the_tray() {
     let mut d = signed_in(Launch::default()).await;
-    let entry = autostart_entry(&d);
+    let entry = autostart_entry();
     let app = d.app();
     app.click("nav-settings").await;
     app.wait_for("settings").await;
