@@ -185,6 +185,41 @@ fn main_window() -> bool {
     !String::from_utf8_lossy(&out.stdout).trim().is_empty()
 }
 
+fn bus(args: &[&str]) -> String {
+    let out = Command::new("dbus-send")
+        .args(["--session", "--print-reply", "--reply-timeout=2000"])
+        .args(args)
+        .output()
+        .expect("dbus-send runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The tray icons on the session bus: the StatusNotifierItems that connections export
+/// (libayatana-appindicator, which Tauri's tray uses on Linux, exports its item at
+/// `/org/ayatana/NotificationItem/<id>` whether or not a tray host shows it).
+fn tray_items() -> Vec<String> {
+    let names = bus(&[
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.ListNames",
+    ]);
+    let mut items = Vec::new();
+    for name in names.split('"').filter(|n| n.starts_with(':')) {
+        let xml = bus(&[
+            &format!("--dest={name}"),
+            "/org/ayatana/NotificationItem",
+            "org.freedesktop.DBus.Introspectable.Introspect",
+        ]);
+        items.extend(
+            xml.split("<node name=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .map(str::to_owned),
+        );
+    }
+    items
+}
+
 #[tokio::test]
 async fn start_at_login_writes_the_entry_and_starts_hidden_in_the_tray() {
     let mut d = signed_in(Launch::default()).await;
@@ -236,8 +271,8 @@ async fn start_at_login_writes_the_entry_and_starts_hidden_in_the_tray() {
     assert!(main_window(), "a normal start shows the window");
 
     // Started as the entry starts it: the window is there but hidden; the session
-    // resumes and syncs behind it (the page runs); a second start (the user opening
-    // the app from the menu) shows it.
+    // resumes and syncs behind it (the page runs); the tray icon is there; a second
+    // start (the user opening the app from the menu) shows the window.
     d.relaunch(Launch {
         args: vec!["--minimized".to_owned()],
         ..Launch::default()
@@ -251,6 +286,15 @@ async fn start_at_login_writes_the_entry_and_starts_hidden_in_the_tray() {
         !main_window(),
         "started with --minimized the window stays hidden"
     );
+    until("the tray icon on the bus", PATIENCE, async || {
+        let items = tray_items();
+        ensure!(
+            items.iter().any(|i| i.ends_with("unread")),
+            "tray items: {items:?}"
+        );
+        Ok(())
+    })
+    .await;
     d.second_start(&[]).await;
     until("the window shown", PATIENCE, async || {
         ensure!(main_window(), "still hidden");
