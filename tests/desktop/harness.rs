@@ -367,6 +367,10 @@ pub struct Launch {
     /// Its command line (after the program's name), e.g. a `tradecenter://` link or
     /// `--minimized`, as the desktop would start it.
     pub args: Vec<String>,
+    /// Start it with animations turned off in GTK's settings (`gtk-enable-animations`,
+    /// from `$XDG_CONFIG_HOME/gtk-3.0/settings.ini`): WebKitGTK then reports
+    /// `prefers-reduced-motion: reduce`.
+    pub reduced_motion: bool,
 }
 
 /// The processes of one launch: tauri-driver and, found through [`MARKER`], whatever it
@@ -924,6 +928,17 @@ impl Desktop {
             .home
             .join(format!("app-{}.log", &marker[marker.len() - 8..]));
         let log_file = std::fs::File::create(&log).unwrap();
+        let gtk = self.home.join("config/gtk-3.0");
+        if launch.reduced_motion {
+            std::fs::create_dir_all(&gtk).unwrap();
+            std::fs::write(
+                gtk.join("settings.ini"),
+                "[Settings]\ngtk-enable-animations=false\n",
+            )
+            .unwrap();
+        } else {
+            let _ = std::fs::remove_file(gtk.join("settings.ini"));
+        }
         let mut cmd = Command::new(tauri_driver());
         cmd.arg("--port")
             .arg(port.to_string())
@@ -1452,5 +1467,229 @@ method call time=2 sender=:1.8 -> destination=org.freedesktop.Notifications seri
             }]
         );
         assert_eq!(calls[0].body_text(), "two\nlines <b>");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Accessibility
+
+/// axe-core's minified script, as npm installed it for the front end (a devDependency in
+/// `ui/package.json`; not a copy in the repository).
+fn axe_script() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| {
+        let path = repo_root().join("ui/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}: install the front end's packages first (cd ui && npm ci)",
+                path.display()
+            )
+        })
+    })
+}
+
+/// Runs axe on the page with the WCAG 2 A/AA rules and the best practices; answers
+/// `{ violations: [{ id, impact, help, helpUrl, nodes: [{ target, summary }] }],
+///    passes, incomplete }` or `{ error }`. Frames are not visited: the only one is
+/// Tauri's hidden isolation frame, which has no content a user sees (and waiting for an
+/// axe inside it would take axe's frame timeout).
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, {
+  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+  resultTypes: ['violations'],
+  iframes: false,
+}).then(r => done({
+  violations: r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({
+      target: n.target.map(String),
+      summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 300),
+      html: n.html.slice(0, 160),
+    })),
+  })),
+  passes: r.passes.length,
+  incomplete: r.incomplete.map(v => v.id),
+})).catch(e => done({ error: String(e && e.stack || e) }));
+"#;
+
+/// One screen's audit, as kept in the report.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub screen: String,
+    pub passed: usize,
+    /// (rule, impact, nodes).
+    pub violations: Vec<(String, String, usize)>,
+    /// Rules axe could not decide (e.g. contrast over an image).
+    pub incomplete: Vec<String>,
+}
+
+/// `<target>/a11y/`: one file per audited screen; `<target>/a11y-report.md` is
+/// rewritten from them after every audit.
+fn a11y_dir() -> PathBuf {
+    profile_dir()
+        .parent()
+        .expect("the profile dir lives in the target dir")
+        .join("a11y")
+}
+
+fn write_a11y_report(audit: &Audit) {
+    let dir = a11y_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let violations = if audit.violations.is_empty() {
+        "none".to_owned()
+    } else {
+        audit
+            .violations
+            .iter()
+            .map(|(id, impact, n)| format!("{id} ({impact}, {n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let incomplete = if audit.incomplete.is_empty() {
+        "-".to_owned()
+    } else {
+        audit.incomplete.join(", ")
+    };
+    let line = format!(
+        "| {} | {} | {} | {} |\n",
+        audit.screen, audit.passed, violations, incomplete
+    );
+    std::fs::write(dir.join(format!("{}.md", audit.screen)), line).unwrap();
+    let mut rows: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().into_string().ok()?;
+            if !name.ends_with(".md") {
+                return None;
+            }
+            Some((name, std::fs::read_to_string(e.path()).ok()?))
+        })
+        .collect();
+    rows.sort();
+    let mut report = String::from(
+        "# Accessibility: axe-core in the app's webview, per screen\n\n\
+         WCAG 2 A/AA (2.0, 2.1, 2.2 AA) and best-practice rules. A serious or critical \
+         violation fails the test that visited the screen; minor and moderate ones are \
+         listed here.\n\n\
+         | Screen | Rules passed | Violations (impact, elements) | Needs review |\n\
+         |---|---|---|---|\n",
+    );
+    for (_, row) in rows {
+        report.push_str(&row);
+    }
+    let path = dir.with_file_name("a11y-report.md");
+    std::fs::write(&path, report).unwrap();
+}
+
+impl App {
+    /// Runs axe-core in the page as it is now (injected from `ui/node_modules` on first
+    /// use in this page) and fails, naming `screen`, on any serious or critical
+    /// violation: rule, impact, the elements (CSS selectors) and what to fix. Every audit
+    /// is summarized in `<target>/a11y-report.md`.
+    pub async fn audit(&self, screen: &str) -> Audit {
+        // Painted and settled: two frames after the last change.
+        self.js_async(
+            "const done = arguments[arguments.length - 1];\
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            Vec::new(),
+        )
+        .await;
+        let loaded = self
+            .js("return typeof window.axe === 'object';", Vec::new())
+            .await;
+        if loaded != json!(true) {
+            let script = format!("{}\nreturn typeof window.axe;", axe_script());
+            let kind = self.js(&script, Vec::new()).await;
+            assert_eq!(kind, json!("object"), "axe-core did not load in the page");
+        }
+        let result = self.js_async(AXE_RUN, Vec::new()).await;
+        if let Some(e) = result.get("error") {
+            panic!("axe failed on {screen}: {e}");
+        }
+        let violations = result["violations"].as_array().cloned().unwrap_or_default();
+        let audit = Audit {
+            screen: screen.to_owned(),
+            passed: result["passes"].as_u64().unwrap_or(0) as usize,
+            violations: violations
+                .iter()
+                .map(|v| {
+                    (
+                        v["id"].as_str().unwrap_or("?").to_owned(),
+                        v["impact"].as_str().unwrap_or("?").to_owned(),
+                        v["nodes"].as_array().map_or(0, Vec::len),
+                    )
+                })
+                .collect(),
+            incomplete: result["incomplete"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        let describe = |v: &Value| {
+            let nodes = v["nodes"]
+                .as_array()
+                .map(|nodes| {
+                    nodes
+                        .iter()
+                        .map(|n| {
+                            format!(
+                                "      {} — {}\n        {}",
+                                n["target"],
+                                n["html"].as_str().unwrap_or_default(),
+                                n["summary"].as_str().unwrap_or_default()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default();
+            format!(
+                "  {} ({}): {} <{}>\n{nodes}",
+                v["id"].as_str().unwrap_or("?"),
+                v["impact"].as_str().unwrap_or("?"),
+                v["help"].as_str().unwrap_or_default(),
+                v["helpUrl"].as_str().unwrap_or_default(),
+            )
+        };
+        write_a11y_report(&audit);
+        // Every finding in full beside the report (`<target>/a11y/<screen>.txt`).
+        let details: Vec<String> = violations.iter().map(describe).collect();
+        std::fs::write(
+            a11y_dir().join(format!("{screen}.txt")),
+            format!("{screen}\n{}\n", details.join("\n")),
+        )
+        .unwrap();
+        let (blocking, other): (Vec<&Value>, Vec<&Value>) = violations
+            .iter()
+            .partition(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")));
+        for v in &other {
+            eprintln!("a11y {screen}: minor/moderate:\n{}", describe(v));
+        }
+        eprintln!(
+            "a11y {screen}: {} rules passed, {} violations",
+            audit.passed,
+            audit.violations.len()
+        );
+        if !blocking.is_empty() {
+            let shot = self.screenshot(&format!("a11y-{screen}")).await;
+            panic!(
+                "axe: {} serious or critical accessibility violation(s) on {screen} \
+                 (screenshot {}):\n{}",
+                blocking.len(),
+                shot.display(),
+                blocking
+                    .iter()
+                    .map(|v| describe(v))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+        audit
     }
 }

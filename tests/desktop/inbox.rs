@@ -80,6 +80,7 @@ async fn signing_in_shows_the_seeded_inbox_and_the_unread_tab() {
     );
     app.type_into("signin-password", buyer.password).await;
     app.screenshot("sign-in").await;
+    app.audit("sign-in").await;
     app.click("signin-submit").await;
 
     // First sync (shown while it runs, if we are quick enough to see it), then the inbox.
@@ -186,6 +187,7 @@ async fn inbox_and_unread_tab_match_the_server(d: &Desktop) {
         rows.initial.len()
     );
     app.screenshot("inbox").await;
+    app.audit("inbox").await;
 
     // Unread Messages: exactly the inquiries the server says have unread messages.
     app.click("tab-unread").await;
@@ -211,6 +213,7 @@ async fn inbox_and_unread_tab_match_the_server(d: &Desktop) {
         },
     )
     .await;
+    app.audit("inbox-unread").await;
 }
 
 #[tokio::test]
@@ -381,6 +384,7 @@ async fn a_sent_message_syncs_the_bot_replies_and_a_notification_names_the_suppl
     )
     .await;
     app.screenshot("thread").await;
+    app.audit("thread").await;
     d.finish().await;
 }
 
@@ -460,6 +464,7 @@ async fn a_message_written_offline_is_sent_once_when_the_server_is_back() {
         Ok(())
     })
     .await;
+    app.audit("thread-offline").await;
 
     d.backend.restart().await;
     let app = d.app();
@@ -699,6 +704,20 @@ async fn signing_out_removes_the_secret_and_the_next_start_asks_to_sign_in() {
     assert_eq!(app.value("signin-password").await, "");
     assert!(!app.present("inbox").await, "no inbox before signing in");
     assert!(d.keyring_items(&service).is_empty());
+
+    // A wrong password: the form says so, and stays usable.
+    app.type_into("signin-password", "not-the-password").await;
+    app.click("signin-submit").await;
+    until("the sign-in error on screen", PATIENCE, async || {
+        let shown = match app.visible("signin-error").await {
+            Some(e) => app.inner_text(&e).await,
+            None => String::new(),
+        };
+        ensure!(!shown.trim().is_empty(), "no error shown");
+        Ok(())
+    })
+    .await;
+    app.audit("sign-in-error").await;
     d.finish().await;
 }
 
@@ -720,6 +739,7 @@ async fn settings_and_inbox_in_the_light_and_the_dark_theme() {
     }
     let light = app.background_luminance("settings").await;
     app.screenshot("settings-light").await;
+    app.audit("settings").await;
 
     // GTK_THEME=Adwaita:dark: WebKitGTK then reports prefers-color-scheme: dark.
     d.relaunch(Launch {
@@ -736,10 +756,15 @@ async fn settings_and_inbox_in_the_light_and_the_dark_theme() {
     );
     app.wait_for("inquiry-row").await;
     app.screenshot("inbox-dark").await;
+    app.audit("inbox-dark").await;
+    app.click("inquiry-row").await;
+    app.wait_for("composer-input").await;
+    app.audit("thread-dark").await;
     app.click("nav-settings").await;
     app.wait_for("settings").await;
     let dark = app.background_luminance("settings").await;
     app.screenshot("settings-dark").await;
+    app.audit("settings-dark").await;
     eprintln!("settings background luminance: light {light:.3}, dark {dark:.3}");
     assert!(
         dark < 0.2 && light > 0.5,
@@ -824,22 +849,32 @@ async fn the_first_sync_of_a_large_account_shows_its_progress() {
 
     // Search covers the synced messages once the index behind the sync caught up: until
     // then it says how far indexing got; then a message hit opens its thread.
-    let hit = until("search to find synced messages", FIRST_SYNC, async || {
+    // The results are searched again while the sync's last changes land: a hit read a
+    // moment ago may have been replaced, so it is read and clicked in one step.
+    until("search to find synced messages", FIRST_SYNC, async || {
         app.retype("search-input", "lead time").await;
-        let hit = app.wait_for("search-hit").await;
+        app.wait_for("search-hit").await;
         // Read once: the notice may go between a check and a second look.
         if let Some(indexing) = app.all("search-indexing").await.first() {
-            anyhow::bail!(
+            bail!(
                 "still indexing: {}",
                 indexing.text().await.unwrap_or_default()
             );
         }
-        Ok(hit)
+        let snippet = app
+            .js(
+                "const h = document.querySelector('[data-testid=search-hit]');\
+                 if (!h) return null; const text = h.innerText; h.click(); return text;",
+                Vec::new(),
+            )
+            .await;
+        let Some(snippet) = snippet.as_str() else {
+            bail!("the hits were replaced")
+        };
+        assert!(snippet.to_lowercase().contains("lead"), "{snippet}");
+        Ok(())
     })
     .await;
-    let snippet = app.inner_text(&hit).await;
-    assert!(snippet.to_lowercase().contains("lead"), "{snippet}");
-    hit.click().await.expect("the hit opens");
     app.wait_for("thread").await;
     d.finish().await;
 }

@@ -7,15 +7,18 @@
 //! cargo test --workspace --test desktop --config "target.'cfg(all())'.runner = ['scripts/with-keyring.sh', '--desktop']"
 //! ```
 //!
-//! `inbox`: sign-in, first sync, the inbox, chat, notifications, keyring. `orders`: the
-//! order pipeline. `links`: `tradecenter://` links to the running and to a stopped app,
-//! start at login. `scripts`: names and messages in every script drawn with real glyphs
-//! (and the fonts for them installed). `harness`: the desktop, the app and its window.
+//! `a11y`: focus, the modal dialog, reduced motion and 200% text (every screen is audited
+//! with axe-core where `inbox` and `orders` visit it: `App::audit`). `inbox`: sign-in,
+//! first sync, the inbox, chat, notifications, keyring. `orders`: the order pipeline.
+//! `links`: `tradecenter://` links to the running and to a stopped app, start at login.
+//! `scripts`: names and messages in every script drawn with real glyphs (and the fonts
+//! for them installed). `harness`: the desktop, the app and its window.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(target_os = "linux")]
 
 mod harness;
 
+mod a11y;
 mod inbox;
 mod links;
 mod orders;

@@ -256,6 +256,22 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     .await;
     app.wait_for("order-row").await;
     app.screenshot("orders").await;
+    // Each box, as listed.
+    for c in counts.as_array().unwrap() {
+        let b = c["box"].as_str().unwrap();
+        app.click(&format!("box-{b}")).await;
+        until(&format!("box {b} chosen"), PATIENCE, async || {
+            let current = app.attr(&format!("box-{b}"), "aria-current").await;
+            ensure!(
+                current.as_deref().is_some_and(|v| v != "false"),
+                "{current:?}"
+            );
+            Ok(())
+        })
+        .await;
+        app.audit(&format!("orders-box-{b}")).await;
+    }
+    app.click("box-all").await;
 
     // The supplier of one inquiry writes other bank details into the chat (the
     // account-switch scam); the buyer then places an order from that inquiry.
@@ -319,6 +335,7 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     wait_text(app, "form-balance-amount", "USD 4,340.00", PATIENCE).await;
     app.click("form-pay-full").await;
     app.screenshot("order-form").await;
+    app.audit("order-form").await;
     app.click("form-submit").await;
 
     // Submitted: it waits for the supplier, whom the bot plays; then it is Ordered.
@@ -329,12 +346,14 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     let id = placed[0]["order"]["id"].as_str().unwrap().to_owned();
     app.wait_for("order-timeline").await;
     app.screenshot("order-detail").await;
+    app.audit("order-detail").await;
 
     // Pay Now by telegraphic transfer: the designated account and a unique reference.
     app.click("action-pay").await;
     app.wait_for("pay-now").await;
     wait_text(app, "pay-amount", "USD 6,200.00", PATIENCE).await;
     app.screenshot("pay-now").await;
+    app.audit("pay-now").await;
     app.click("pay-method-tt").await;
     app.click("pay-continue").await;
     // The chat's other account is named, with the advice to pay only the one shown.
@@ -362,6 +381,7 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     );
     app.wait_for("copy-reference").await;
     app.screenshot("pay-now-transfer").await;
+    app.audit("pay-now-transfer").await;
 
     // The funds arrive (the operator records them), the bot ships.
     wait_text(app, "pay-status", "Payment received", BOT).await;
@@ -396,6 +416,7 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     let warning = wait_text(app, "receipt-step", "30 days later", PATIENCE).await;
     assert!(warning.contains("protection"), "{warning}");
     app.screenshot("confirm-receipt").await;
+    app.audit("confirm-receipt").await;
     app.click("receipt-go").await;
     wait_status(app, "Completed", RECONNECT).await;
     wait_on_server(&d, &token, &id, "/order/status", json!("completed")).await;
@@ -442,6 +463,7 @@ async fn an_uploaded_contract_is_checked_confirmed_and_paid_by_card_after_a_decl
     app.answer_file_dialog("Choose a contract", &fixture("bad/exe-named.pdf"))
         .await;
     let refusal = wait_text(app, "form-file-error", "exe-named.pdf", PATIENCE).await;
+    app.audit("upload-contract-refused-file").await;
     assert!(
         !app.present("form-document-0").await,
         "nothing attached: {refusal}"
@@ -459,6 +481,7 @@ async fn an_uploaded_contract_is_checked_confirmed_and_paid_by_card_after_a_decl
     fill_line(app, &product, "2000", "1.85").await;
     wait_text(app, "form-total", "USD 3,700.00", PATIENCE).await;
     app.screenshot("upload-contract").await;
+    app.audit("upload-contract").await;
     app.click("form-submit").await;
 
     app.wait_for("order-detail").await;
@@ -494,6 +517,7 @@ async fn an_uploaded_contract_is_checked_confirmed_and_paid_by_card_after_a_decl
     card("4242 4242 4242 4241", "20").await;
     wait_text(app, "card-field-error-number", "not valid", PATIENCE).await;
     wait_text(app, "card-field-error-expiry", "expired", PATIENCE).await;
+    app.audit("pay-now-card-errors").await;
     let payments = d
         .backend
         .get(&format!("/v1/orders/{id}/payments"), &token)
@@ -502,6 +526,7 @@ async fn an_uploaded_contract_is_checked_confirmed_and_paid_by_card_after_a_decl
     card("4000 0000 0000 0002", "34").await;
     wait_text(app, "card-declined", "declined", PATIENCE).await;
     app.screenshot("pay-now-card-declined").await;
+    app.audit("pay-now-card-declined").await;
     card("4242 4242 4242 4242", "34").await;
     wait_text(app, "pay-status", "Payment received", BOT).await;
     wait_on_server(&d, &token, &id, "/order/paid_minor", json!(370_000)).await;
@@ -605,6 +630,7 @@ async fn a_supplier_modified_order_shows_what_changed_and_waits_for_the_buyer() 
         "{waiting}"
     );
     app.screenshot("order-modified").await;
+    app.audit("order-modified").await;
 
     // Confirm with a PI attached: the documents change, so the supplier (the bot)
     // confirms again; then the order is placed, with the PI.
@@ -663,6 +689,7 @@ async fn a_dispute_is_filed_with_evidence_escalated_and_decided_and_its_packet_e
     )
     .await;
     app.wait_for("dispute-claim-error").await;
+    app.audit("dispute-claim-error").await;
     let claim = paid / 2;
     app.retype(
         "dispute-claim",
@@ -680,6 +707,7 @@ async fn a_dispute_is_filed_with_evidence_escalated_and_decided_and_its_packet_e
         .await;
     wait_text(app, "dispute-evidence-0", "invoice-scan.png", PATIENCE).await;
     app.screenshot("dispute").await;
+    app.audit("dispute").await;
     app.click("dispute-submit").await;
     wait_text(app, "dispute-status", "Negotiating", RECONNECT).await;
     until("the server to have the dispute", PATIENCE, async || {
@@ -732,6 +760,7 @@ async fn a_dispute_is_filed_with_evidence_escalated_and_decided_and_its_packet_e
     wait_text(app, "dispute-decision", "Refund a quarter", BOT).await;
     wait_notified(&d, "Dispute decided").await;
     app.screenshot("dispute-decided").await;
+    app.audit("dispute-decided").await;
 
     // The evidence packet, through the native save dialog: every file is as listed.
     let out = tempfile::tempdir().unwrap();
@@ -808,6 +837,7 @@ async fn offline_a_draft_is_submitted_once_and_a_refused_confirmation_shows_its_
     app.click("form-submit").await;
     wait_text(app, "order-pending", "waiting to be sent", PATIENCE).await;
     app.screenshot("order-pending-offline").await;
+    app.audit("order-pending-offline").await;
 
     // A confirmation made offline, queued too.
     open_order(app, &waiting).await;
@@ -859,6 +889,7 @@ async fn offline_a_draft_is_submitted_once_and_a_refused_confirmation_shows_its_
     );
     app.wait_for("order-diff").await;
     app.screenshot("order-refused").await;
+    app.audit("order-refused").await;
     // Still one order with that product after everything settled.
     assert_eq!(server_orders_of(&d, &token, &product).await.len(), 1);
     d.finish().await;
@@ -880,6 +911,7 @@ async fn the_order_screens_in_the_dark_theme() {
     orders_screen(app).await;
     app.wait_for("order-row").await;
     app.screenshot("orders-dark").await;
+    app.audit("orders-dark").await;
 
     // The first order in box `b` that offers `action`.
     let first = |b: &'static str, action: &'static str| {
@@ -903,9 +935,11 @@ async fn the_order_screens_in_the_dark_theme() {
     open_order(app, &ordered).await;
     app.wait_for("order-timeline").await;
     app.screenshot("order-detail-dark").await;
+    app.audit("order-detail-dark").await;
     app.click("action-pay").await;
     app.wait_for("pay-amount").await;
     app.screenshot("pay-now-dark").await;
+    app.audit("pay-now-dark").await;
 
     let disputed = first("in_dispute", "withdraw_dispute")
         .await
@@ -913,6 +947,7 @@ async fn the_order_screens_in_the_dark_theme() {
     open_order(app, &disputed).await;
     app.wait_for("dispute-status").await;
     app.screenshot("dispute-dark").await;
+    app.audit("dispute-dark").await;
 
     let supplier_id = supplier(&d, 2);
     let (id, supplier_token, created) =
@@ -928,13 +963,16 @@ async fn the_order_screens_in_the_dark_theme() {
     open_order(app, &id).await;
     app.wait_for("order-diff").await;
     app.screenshot("order-modified-dark").await;
+    app.audit("order-modified-dark").await;
 
     app.click("new-order").await;
     app.wait_for("order-form").await;
     app.screenshot("order-form-dark").await;
+    app.audit("order-form-dark").await;
     app.click("upload-contract").await;
     app.wait_for("form-choose-file").await;
     app.screenshot("upload-contract-dark").await;
+    app.audit("upload-contract-dark").await;
     d.finish().await;
 }
 
