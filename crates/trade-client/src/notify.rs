@@ -585,6 +585,7 @@ mod tests {
             attachments: vec![],
             sent_at: now() - SignedDuration::from_mins(60 - n),
             read: false,
+            quotation: None,
         }
     }
 

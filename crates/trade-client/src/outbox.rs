@@ -177,6 +177,7 @@ impl LocalStore {
             attachments: attached,
             sent_at: now,
             read: false,
+            quotation: None,
         };
         tx.execute(
             "INSERT INTO messages (id, inquiry_id, sent_at, state, data) VALUES (?1, ?2, ?3, 'pending', ?4)",

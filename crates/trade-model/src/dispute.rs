@@ -115,6 +115,13 @@ impl Dispute {
     pub fn escalation_opens_at(&self) -> Option<Timestamp> {
         self.filed_at.saturating_add(BUYER_ESCALATION_AFTER).ok()
     }
+
+    /// Whether the platform's dispute team decided it against the supplier: a decision
+    /// with a refund (full or partial). A settlement the parties agreed on, a withdrawn
+    /// dispute and a decision of no refund are not lost.
+    pub fn lost_by_supplier(&self) -> bool {
+        self.decision.as_ref().is_some_and(|d| d.refund_minor > 0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

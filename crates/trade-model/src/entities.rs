@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{
     AccountId, CompanyId, DocumentId, InquiryId, MessageId, OrderId, PaymentId, ProductId,
+    QuotationId,
 };
 use crate::order::{InstallmentKind, PaymentMethod};
 
@@ -129,6 +130,11 @@ pub struct Message {
     pub sent_at: Timestamp,
     /// Whether the recipient has read it.
     pub read: bool,
+    /// The structured quotation this message carries, if any: the thread draws it as a
+    /// card in the message's place (the quotation itself is its own record, kind
+    /// `quotation`); `body` is its plain-text summary for whatever cannot draw the card.
+    #[serde(default)]
+    pub quotation: Option<QuotationId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -161,6 +161,8 @@ error_codes! {
     QuotationNoTiers = "quotation.no_tiers",
     QuotationNotesTooLong = "quotation.notes_too_long",
     QuotationSamplePriceNegative = "quotation.sample_price_negative",
+    /// Only the inquiry's supplier sends quotations in it.
+    QuotationSuppliersOnly = "quotation.suppliers_only",
     QuotationTierQuantityOutOfRange = "quotation.tier_quantity_out_of_range",
     QuotationTiersNotAscending = "quotation.tiers_not_ascending",
     QuotationTooManyTiers = "quotation.too_many_tiers",

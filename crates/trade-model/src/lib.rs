@@ -15,6 +15,7 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod quotation;
+pub mod supplier;
 pub mod sync;
 pub mod time;
 

@@ -367,11 +367,65 @@ impl Quotation {
             .ok_or(PricingError::Overflow)
     }
 
+    /// The quotation in one plain-text paragraph (the text of the message that carries
+    /// it in the thread, its preview, and what a reader without the card sees):
+    /// `Quotation for Bottle: USD 6.05 per unit from 300, USD 5.80 from 1,000; FOB
+    /// Ningbo; lead time 26 days; valid until 2026-07-31.` then the sample and the notes.
+    pub fn summary(&self) -> String {
+        let tiers: Vec<String> = self
+            .tiers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let price = Money::new(t.unit_price_minor, self.currency);
+                let from = group_thousands(t.min_quantity);
+                if i == 0 {
+                    format!("{price} per unit from {from}")
+                } else {
+                    format!("{price} from {from}")
+                }
+            })
+            .collect();
+        let mut out = format!(
+            "Quotation for {}: {}; {} {}; lead time {} days; valid until {}.",
+            self.product,
+            tiers.join(", "),
+            self.incoterm,
+            self.named_place,
+            self.lead_time_days,
+            self.valid_until
+        );
+        match self.sample_price_minor {
+            Some(0) => out.push_str(" Free sample."),
+            Some(p) => out.push_str(&format!(" Sample: {}.", Money::new(p, self.currency))),
+            None => {}
+        }
+        let notes = self.notes.trim();
+        if !notes.is_empty() {
+            out.push('\n');
+            out.push_str(notes);
+        }
+        out
+    }
+
     /// Whether the prices no longer hold on `today` (a UTC date, `time::utc_date(now)`):
     /// valid through `valid_until` inclusive, expired from the day after.
     pub fn is_expired(&self, today: Date) -> bool {
         today > self.valid_until
     }
+}
+
+/// `1234567` as `1,234,567`.
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// [`Quotation::tier_for`] over bare tiers, for a form that has no quotation yet.
@@ -614,6 +668,25 @@ pub(crate) mod tests {
         let next: Timestamp = "2026-08-01T00:00:00Z".parse().unwrap();
         assert!(!q.is_expired(utc_date(last)));
         assert!(q.is_expired(utc_date(next)));
+    }
+
+    #[test]
+    fn the_summary_says_it_all_in_plain_text() {
+        let mut q = quotation();
+        q.notes = " Carton of 24. ".into();
+        assert_eq!(
+            q.summary(),
+            "Quotation for Stainless steel water bottle 750 ml: USD 6.05 per unit from 300, \
+             USD 5.80 from 1,000, USD 5.50 from 5,000; FOB Ningbo; lead time 26 days; \
+             valid until 2026-07-31. Free sample.\nCarton of 24."
+        );
+        q.sample_price_minor = Some(1_250);
+        q.notes.clear();
+        assert!(
+            q.summary().ends_with("Sample: USD 12.50."),
+            "{}",
+            q.summary()
+        );
     }
 
     #[test]

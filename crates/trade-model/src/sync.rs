@@ -7,6 +7,7 @@ use crate::api::{CreateOrderRequest, OrderView, UnreadCounts};
 use crate::entities::{DocumentMeta, Inquiry, Message, Payment};
 use crate::ids::{AccountId, DocumentId, InquiryId, MessageId, MutationId, OrderId};
 use crate::order::OrderAction;
+use crate::quotation::Quotation;
 
 /// Most mutations one push may carry.
 pub const MAX_PUSH_BATCH: usize = 100;
@@ -28,10 +29,13 @@ pub enum RecordKind {
     /// An order's timeline with the order as it stood after each event; its id is the
     /// order id. Changes with the order.
     OrderHistory,
+    /// A supplier's structured quotation in an inquiry (issue 17); the message that
+    /// carries it in the thread refers to it (`Message::quotation`).
+    Quotation,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::Inquiry,
         RecordKind::Message,
         RecordKind::Order,
@@ -39,6 +43,7 @@ impl RecordKind {
         RecordKind::Document,
         RecordKind::UnreadCounts,
         RecordKind::OrderHistory,
+        RecordKind::Quotation,
     ];
 
     /// Its name on the wire (and in the server's change feed).
@@ -51,6 +56,7 @@ impl RecordKind {
             RecordKind::Document => "document",
             RecordKind::UnreadCounts => "unread_counts",
             RecordKind::OrderHistory => "order_history",
+            RecordKind::Quotation => "quotation",
         }
     }
 
@@ -73,6 +79,7 @@ pub enum SyncRecord {
     Document(DocumentMeta),
     UnreadCounts(UnreadCounts),
     OrderHistory(OrderHistory),
+    Quotation(Quotation),
 }
 
 /// Every event of an order, oldest first, each with the order as it stood after it: the

@@ -26,7 +26,7 @@ use crate::metrics::Metrics;
 use crate::payments::card;
 use crate::payments::gateway::{PaymentGateway, SandboxGateway};
 use crate::routes::{
-    accounts, disputes, documents, inquiries, meta, operator, orders, payments, sync,
+    accounts, disputes, documents, inquiries, meta, operator, orders, payments, quotations, sync,
 };
 use crate::state::{AppState, Shared};
 use crate::throttle::{RequestBudget, Throttle};
@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
     let idempotent: OpenApiRouter<AppState> = OpenApiRouter::new()
         .routes(routes!(inquiries::create))
         .routes(routes!(inquiries::post_message))
+        .routes(routes!(quotations::create))
         .routes(routes!(orders::create))
         .routes(routes!(payments::pay))
         .routes(routes!(disputes::file))
@@ -100,6 +101,10 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(inquiries::messages))
         .routes(routes!(inquiries::mark_read))
         .routes(routes!(inquiries::unread))
+        .routes(routes!(quotations::list))
+        .routes(routes!(quotations::get))
+        .routes(routes!(quotations::exchange_rates))
+        .routes(routes!(quotations::supplier_facts))
         .routes(routes!(orders::list))
         .routes(routes!(orders::counts))
         .routes(routes!(orders::get))

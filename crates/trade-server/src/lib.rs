@@ -19,6 +19,8 @@ pub mod metrics;
 pub mod orders;
 pub mod payments;
 pub mod proxy_protocol;
+pub mod quotations;
+pub mod rates_csv;
 pub mod routes;
 pub mod serve;
 pub mod state;

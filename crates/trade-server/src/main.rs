@@ -75,6 +75,14 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Publish exchange-rate tables from a CSV file with the header
+    /// `date,base,currency,rate` (one row per rate, e.g. `2026-11-26,USD,EUR,0.9215`:
+    /// USD 1 = EUR 0.9215 that day). A table already published for a date is replaced.
+    /// Nothing is loaded unless the whole file is valid.
+    LoadExchangeRates {
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -188,6 +196,30 @@ async fn run(cli: Cli, json: bool) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
             println!("Created operator {} ({})", account.email, account.id);
+        }
+        Command::LoadExchangeRates { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let tables = trade_server::rates_csv::parse(&text).map_err(|problems| {
+                let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                anyhow::anyhow!("{} is not valid:\n{}", file.display(), lines.join("\n"))
+            })?;
+            let db = cli.storage.open_db().await?;
+            let mut w = db.begin().await?;
+            let now = jiff::Timestamp::now();
+            for table in &tables {
+                trade_server::store::rates::put(&mut w, table, true, now)
+                    .await
+                    .context("storing a table")?;
+            }
+            w.commit().await?;
+            db.close().await;
+            let dates: Vec<String> = tables.iter().map(|t| t.date.to_string()).collect();
+            println!(
+                "Published {} exchange-rate table(s): {}",
+                tables.len(),
+                dates.join(", ")
+            );
         }
     }
     Ok(())

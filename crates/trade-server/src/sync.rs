@@ -226,6 +226,11 @@ async fn load(
                     }
                 }
             }
+            RecordKind::Quotation => {
+                for q in store::quotations::get_many(&state.db, user.id, &ids).await? {
+                    out.insert((kind, q.id.to_string()), SyncRecord::Quotation(q));
+                }
+            }
             RecordKind::UnreadCounts => {
                 let (total, inquiries_with_unread) =
                     store::inquiries::unread_totals(&state.db, user.id, user.role).await?;

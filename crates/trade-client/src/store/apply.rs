@@ -29,6 +29,7 @@ pub(crate) fn table(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Payment => Some("payments"),
         RecordKind::Document => Some("documents"),
         RecordKind::OrderHistory => Some("order_history"),
+        RecordKind::Quotation => Some("quotations"),
         RecordKind::UnreadCounts => None,
     }
 }
@@ -168,6 +169,14 @@ fn write(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
                 "INSERT INTO order_history (id, data) VALUES (?1, ?2) \
                  ON CONFLICT (id) DO UPDATE SET data = excluded.data",
                 params![h.order.to_string(), json(h)?],
+            )?;
+        }
+        SyncRecord::Quotation(q) => {
+            exec(
+                tx,
+                "INSERT INTO quotations (id, inquiry_id, data) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET inquiry_id = excluded.inquiry_id, data = excluded.data",
+                params![q.id.to_string(), q.inquiry.to_string(), json(q)?],
             )?;
         }
         SyncRecord::UnreadCounts(u) => put_meta(tx, "unread", &json(u)?)?,

@@ -40,6 +40,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 7,
         sql: include_str!("migrations/0007_search_behind_sync.sql"),
     },
+    Migration {
+        version: 8,
+        sql: include_str!("migrations/0008_quotations.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -45,6 +45,10 @@ fn export(dir: &Path) {
         trade_client::store::queries::OrderFilter,
         trade_client::store::queries::Partner,
         trade_client::payment_safety::BankDetail,
+        trade_model::quotation::Quotation,
+        trade_model::quotation::NewQuotation,
+        trade_model::quotation::ExchangeRates,
+        trade_model::supplier::SupplierFacts,
     );
     rules(dir);
 }

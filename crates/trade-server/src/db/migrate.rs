@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "request_counts",
         sql: include_str!("migrations/0009_request_counts.sql"),
     },
+    Migration {
+        version: 10,
+        name: "quotations",
+        sql: include_str!("migrations/0010_quotations.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

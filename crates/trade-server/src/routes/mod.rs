@@ -8,4 +8,5 @@ pub mod meta;
 pub mod operator;
 pub mod orders;
 pub mod payments;
+pub mod quotations;
 pub mod sync;

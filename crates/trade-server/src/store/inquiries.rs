@@ -1,7 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use trade_model::entities::{DocumentMeta, Inquiry, InquiryStatus, Message, Role};
-use trade_model::{AccountId, DocumentId, InquiryId, MessageId};
+use trade_model::{AccountId, DocumentId, InquiryId, MessageId, QuotationId};
 
 use super::error::{StoreError, StoreResult};
 use super::{decode_cursor, documents, encode_cursor};
@@ -191,11 +191,39 @@ pub async fn list(
 pub async fn insert_message(
     tx: &mut Write,
     inquiry: InquiryId,
+    parties: (AccountId, AccountId),
+    sender: AccountId,
+    id: MessageId,
+    body: &str,
+    attachments: &[DocumentId],
+    now: jiff::Timestamp,
+) -> StoreResult<MessageId> {
+    insert_message_carrying(
+        tx,
+        inquiry,
+        parties,
+        sender,
+        id,
+        body,
+        attachments,
+        None,
+        now,
+    )
+    .await
+}
+
+/// [`insert_message`] for a message that carries a quotation (its card in the thread):
+/// a message like any other for previews, unread counts and read state.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_message_carrying(
+    tx: &mut Write,
+    inquiry: InquiryId,
     (buyer, supplier): (AccountId, AccountId),
     sender: AccountId,
     id: MessageId,
     body: &str,
     attachments: &[DocumentId],
+    quotation: Option<QuotationId>,
     now: jiff::Timestamp,
 ) -> StoreResult<MessageId> {
     let recipient_is_buyer = sender != buyer;
@@ -209,8 +237,8 @@ pub async fn insert_message(
         if recipient_is_buyer { buyer } else { supplier },
     );
     sqlx::query(
-        "INSERT INTO messages (id, inquiry_id, sender_id, body, attachments, sent_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO messages (id, inquiry_id, sender_id, body, attachments, sent_at, quotation_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id.to_string())
     .bind(inquiry.to_string())
@@ -218,6 +246,7 @@ pub async fn insert_message(
     .bind(body)
     .bind(serde_json::to_string(attachments).map_err(StoreError::corrupt)?)
     .bind(millis(now))
+    .bind(quotation.map(|q| q.to_string()))
     .execute(tx.conn())
     .await?;
     let counter = if recipient_is_buyer {
@@ -238,7 +267,7 @@ pub async fn insert_message(
 }
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.inquiry_id, m.sender_id, m.body, m.attachments, \
-    m.sent_at, m.read_at, a.display_name AS sender_name FROM messages m \
+    m.sent_at, m.read_at, m.quotation_id, a.display_name AS sender_name FROM messages m \
     JOIN accounts a ON a.id = m.sender_id";
 
 async fn message_from_row(conn: &mut sqlx::AnyConnection, row: &AnyRow) -> StoreResult<Message> {
@@ -260,6 +289,10 @@ async fn message_from_row(conn: &mut sqlx::AnyConnection, row: &AnyRow) -> Store
         attachments,
         sent_at: from_millis(row.try_get("sent_at")?),
         read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),
+        quotation: row
+            .try_get::<Option<String>, _>("quotation_id")?
+            .map(|q| q.parse().map_err(StoreError::corrupt))
+            .transpose()?,
     })
 }
 

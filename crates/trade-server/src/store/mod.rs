@@ -8,6 +8,9 @@ pub mod idempotency;
 pub mod inquiries;
 pub mod orders;
 pub mod payments;
+pub mod quotations;
+pub mod rates;
+pub mod suppliers;
 pub mod sync;
 
 pub use error::{StoreError, StoreResult, is_contention};

@@ -67,10 +67,11 @@ pub struct SnapshotCursor {
 }
 
 /// The order in which a snapshot walk hands out kinds.
-pub const SNAPSHOT_KINDS: [RecordKind; 7] = [
+pub const SNAPSHOT_KINDS: [RecordKind; 8] = [
     RecordKind::UnreadCounts,
     RecordKind::Inquiry,
     RecordKind::Message,
+    RecordKind::Quotation,
     RecordKind::Order,
     RecordKind::OrderHistory,
     RecordKind::Payment,

@@ -23,6 +23,7 @@ mod metrics;
 mod pipeline;
 mod postgres;
 mod processes;
+mod quotations;
 mod readiness;
 mod refused_bodies;
 mod security;

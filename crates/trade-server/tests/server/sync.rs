@@ -108,7 +108,8 @@ impl Replica {
         }
         self.pull(s, u, 3).await;
         assert_converged(s, u, self).await;
-        assert_eq!(self.live("message").len(), 10 + 60);
+        // The world's 10 messages and its quotation's, and the writers' 60.
+        assert_eq!(self.live("message").len(), 11 + 60);
         rounds
     }
 
@@ -122,16 +123,10 @@ impl Replica {
 }
 
 /// The server's state for `u` through the REST API, in the shapes the feed carries.
-async fn rest_state(
-    s: &TestServer,
-    u: &User,
-) -> (
-    BTreeMap<String, Value>,
-    BTreeMap<String, Value>,
-    BTreeMap<String, Value>,
-) {
+async fn rest_state(s: &TestServer, u: &User) -> RestState {
     let mut inquiries = BTreeMap::new();
     let mut messages = BTreeMap::new();
+    let mut quotations = BTreeMap::new();
     let mut cursor = String::new();
     loop {
         let (_, page) = s
@@ -144,6 +139,12 @@ async fn rest_state(
                 .await;
             for m in thread["items"].as_array().unwrap() {
                 messages.insert(m["id"].as_str().unwrap().to_owned(), m.clone());
+            }
+            let (_, quoted) = s
+                .get(&format!("/v1/inquiries/{id}/quotations?limit=200"), u)
+                .await;
+            for q in quoted["items"].as_array().unwrap() {
+                quotations.insert(q["id"].as_str().unwrap().to_owned(), q.clone());
             }
             inquiries.insert(id, i.clone());
         }
@@ -159,7 +160,20 @@ async fn rest_state(
         .iter()
         .map(|o| (o["order"]["id"].as_str().unwrap().to_owned(), o.clone()))
         .collect();
-    (inquiries, messages, orders)
+    RestState {
+        inquiries,
+        messages,
+        quotations,
+        orders,
+    }
+}
+
+/// The server's state for an account through the REST API, by record id.
+struct RestState {
+    inquiries: BTreeMap<String, Value>,
+    messages: BTreeMap<String, Value>,
+    quotations: BTreeMap<String, Value>,
+    orders: BTreeMap<String, Value>,
 }
 
 fn strip_actions(mut v: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
@@ -171,12 +185,14 @@ fn strip_actions(mut v: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
 }
 
 async fn assert_converged(s: &TestServer, u: &User, replica: &Replica) {
-    let (inquiries, messages, orders) = rest_state(s, u).await;
-    assert_eq!(replica.live("inquiry"), inquiries, "inquiries");
-    assert_eq!(replica.live("message"), messages, "messages");
+    let rest = rest_state(s, u).await;
+    assert_eq!(replica.live("inquiry"), rest.inquiries, "inquiries");
+    assert_eq!(replica.live("message"), rest.messages, "messages");
+    assert_eq!(replica.live("quotation"), rest.quotations, "quotations");
+    assert!(!rest.quotations.is_empty(), "the world has a quotation");
     assert_eq!(
         strip_actions(replica.live("order")),
-        strip_actions(orders),
+        strip_actions(rest.orders),
         "orders"
     );
     let (_, unread) = s.get("/v1/unread", u).await;
@@ -203,6 +219,20 @@ async fn world(s: &TestServer) -> (User, User, String) {
         )
         .await;
         if n == 0 {
+            // A quotation too: its own record and a message that carries it.
+            s.ok(
+                &format!("/v1/inquiries/{id}/quotations"),
+                &supplier,
+                json!({
+                    "inquiry": id, "product": "Product 0",
+                    "tiers": [{ "min_quantity": 100, "unit_price_minor": 500 },
+                              { "min_quantity": 1000, "unit_price_minor": 450 }],
+                    "currency": "EUR", "moq": 100, "lead_time_days": 20,
+                    "incoterm": "CIF", "named_place": "Hamburg",
+                    "valid_until": s.date_in(30), "notes": "Per carton of 10."
+                }),
+            )
+            .await;
             first = id;
         }
     }
@@ -252,6 +282,32 @@ async fn initial_sync_equals_the_server_state_and_incremental_pulls_follow_every
     );
     replica.pull(&s, &buyer, 4).await;
     assert_converged(&s, &buyer, &replica).await;
+
+    // A quotation: the quotation, the message that carries it, the inquiry and the
+    // unread counts; the supplier's feed has it too.
+    let (_, quoted) = s
+        .get(&format!("/v1/inquiries/{inquiry}/quotations"), &buyer)
+        .await;
+    let mut again = quoted["items"][0].clone();
+    again["valid_until"] = json!(s.date_in(10));
+    let q = s
+        .ok(
+            &format!("/v1/inquiries/{inquiry}/quotations"),
+            &supplier,
+            again,
+        )
+        .await;
+    let q_id = q["id"].as_str().unwrap();
+    assert_eq!(
+        replica.pull(&s, &buyer, 4).await,
+        4,
+        "quotation, message, inquiry, unread counts"
+    );
+    assert_eq!(replica.live("quotation")[q_id], q);
+    assert_converged(&s, &buyer, &replica).await;
+    supplier_replica.pull(&s, &supplier, 50).await;
+    assert_eq!(supplier_replica.live("quotation")[q_id], q);
+    assert_converged(&s, &supplier, &supplier_replica).await;
 
     // Order changes, a payment, a document.
     let (_, orders) = s.get("/v1/orders", &buyer).await;
@@ -418,6 +474,7 @@ async fn a_first_sync_from_the_snapshot_starts_with_the_newest_and_ends_with_the
             "unread_counts",
             "inquiry",
             "message",
+            "quotation",
             "order",
             "order_history"
         ]

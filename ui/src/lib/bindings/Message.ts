@@ -3,6 +3,7 @@ import type { AccountId } from "./AccountId";
 import type { DocumentMeta } from "./DocumentMeta";
 import type { InquiryId } from "./InquiryId";
 import type { MessageId } from "./MessageId";
+import type { QuotationId } from "./QuotationId";
 
 export type Message = { id: MessageId, inquiry: InquiryId, sender: AccountId, sender_name: string, 
 /**
@@ -12,4 +13,10 @@ body: string, attachments: Array<DocumentMeta>, sent_at: string,
 /**
  * Whether the recipient has read it.
  */
-read: boolean, };
+read: boolean, 
+/**
+ * The structured quotation this message carries, if any: the thread draws it as a
+ * card in the message's place (the quotation itself is its own record, kind
+ * `quotation`); `body` is its plain-text summary for whatever cannot draw the card.
+ */
+quotation: QuotationId | null, };

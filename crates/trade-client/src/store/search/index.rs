@@ -185,6 +185,7 @@ fn kind_and_id(record: &SyncRecord) -> (RecordKind, String) {
         SyncRecord::Payment(p) => (RecordKind::Payment, p.id.to_string()),
         SyncRecord::Document(d) => (RecordKind::Document, d.id.to_string()),
         SyncRecord::OrderHistory(h) => (RecordKind::OrderHistory, h.order.to_string()),
+        SyncRecord::Quotation(q) => (RecordKind::Quotation, q.id.to_string()),
         SyncRecord::UnreadCounts(_) => (RecordKind::UnreadCounts, String::new()),
     }
 }
@@ -315,6 +316,7 @@ mod tests {
             sent_at: jiff::Timestamp::from_second(1_800_000_000 + minute * 60)
                 .expect("a valid time"),
             read: false,
+            quotation: None,
         };
         Change {
             version: 1,
