@@ -2,7 +2,9 @@
 //! (and the operator) would do, through the same code paths as the API:
 //!
 //! - answers the buyer's messages (one reply after the buyer's latest message, chosen
-//!   from the seed and the message text, and marks them read);
+//!   from the seed and the message text, and marks them read); a message that asks for
+//!   a price ("price", "quote", "quotation", "how much") is answered with a structured
+//!   quotation, through the same code path as a supplier's `POST .../quotations`;
 //! - confirms orders waiting for the supplier's confirmation, at the version it saw;
 //! - ships paid orders with a carrier and a tracking number;
 //! - answers a new dispute with a proposal of half the claim;
@@ -31,9 +33,12 @@ use trade_model::dispute::{DisputeAction, DisputeStatus};
 use trade_model::entities::{Payment, PaymentStatus, Role};
 use trade_model::order::{OrderAction, OrderBox, PaymentMethod, ShippingMethod};
 use trade_model::sync::{Change, RecordKind, SyncRecord};
-use trade_model::{AccountId, Currency, InquiryId, MessageId, Money, OrderId, PaymentId};
+use trade_model::{
+    AccountId, Currency, InquiryId, MessageId, Money, OrderId, PaymentId, QuotationId,
+};
 
 use super::catalog;
+use super::quotes;
 use super::{DemoAccounts, SEED_FEED_VERSION, acting_as, record_funds_arrival};
 use trade_server::auth::AuthUser;
 use trade_server::chat;
@@ -61,6 +66,7 @@ pub fn spawn(
         .map(|s| SupplierBot {
             state: state.clone(),
             me: acting_as(s, Role::Supplier),
+            profile: quotes::profile_of(&s.email),
             operator: operator.clone(),
             seed,
             delay,
@@ -134,6 +140,8 @@ struct Work {
 struct SupplierBot {
     state: AppState,
     me: AuthUser,
+    /// The catalog's supplier this account is (its products, currency, port).
+    profile: Option<&'static catalog::SupplierProfile>,
     operator: AuthUser,
     seed: u64,
     delay: Duration,
@@ -438,9 +446,26 @@ impl SupplierBot {
         let buyer = thread
             .and_then(|t| t.buyer_first_name.clone())
             .unwrap_or_else(|| "there".to_owned());
-        let body = catalog::reply(self.seed, &product, &buyer, buyer_said);
         let mut w = self.state.db.begin().await?;
         chat::mark_read(&mut w, &self.state, &self.me, inquiry, to).await?;
+        if quotes::asks_for_price(buyer_said) {
+            let today = trade_model::time::utc_date(self.state.now());
+            let request = quotes::quotation_for(self.seed, self.profile, inquiry, &product, today);
+            let quotation = trade_server::quotations::send(
+                &mut w,
+                &self.state,
+                &self.me,
+                inquiry,
+                QuotationId::new(),
+                MessageId::new(),
+                request,
+            )
+            .await?;
+            w.commit().await?;
+            tracing::info!(%inquiry, quotation = %quotation.id, "demo bot quoted a price");
+            return Ok(());
+        }
+        let body = catalog::reply(self.seed, &product, &buyer, buyer_said);
         chat::post_message(
             &mut w,
             &self.state,

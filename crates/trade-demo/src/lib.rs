@@ -17,6 +17,7 @@
 mod bot;
 mod catalog;
 mod docs;
+mod quotes;
 pub mod seed;
 mod world;
 
@@ -174,6 +175,10 @@ pub async fn start(opts: DemoOptions) -> Result<(Running, DemoAccounts), DemoErr
             return Err(err);
         }
     };
+    if let Err(err) = quotes::publish_rates(&running.state, opts.seed).await {
+        running.shutdown().await;
+        return Err(err.into());
+    }
     bot::spawn(running.state.clone(), &accounts, opts.seed, opts.bot_delay);
     tracing::info!(
         suppliers = accounts.suppliers.len(),

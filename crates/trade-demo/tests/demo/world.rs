@@ -462,6 +462,91 @@ async fn the_bot_answers_a_message_pushed_through_sync_and_the_stream_pokes() {
     d.shutdown().await;
 }
 
+/// A buyer who asks a demo supplier for a price gets a quotation card back: a supplier
+/// message carrying a quotation in the supplier's currency, FOB its port, priced from
+/// the product's MOQ, valid 30 days; the platform publishes the demo's rate tables.
+#[tokio::test]
+async fn the_bot_answers_a_request_for_a_price_with_a_quotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_demo(dir.path(), 42, Duration::from_millis(20)).await;
+    let token = d.buyer().await;
+    let mut events = d.events(&token).await;
+    let inquiry = d.inquiries(&token, "all").await[0].clone();
+    let inquiry_id = inquiry["id"].as_str().unwrap().to_owned();
+    let supplier = inquiry["supplier"].as_str().unwrap().to_owned();
+    let before = d.messages(&token, &inquiry_id).await.len();
+    d.post(
+        &format!("/v1/inquiries/{inquiry_id}/messages"),
+        &token,
+        json!({ "body": "How MUCH for 2,000 pieces, please?" }),
+    )
+    .await;
+
+    let card = eventually!(events, "the bot's quotation", {
+        d.messages(&token, &inquiry_id)
+            .await
+            .into_iter()
+            .skip(before)
+            .find(|m| m["sender"] == supplier.as_str() && !m["quotation"].is_null())
+    });
+    let q = d
+        .get(
+            &format!("/v1/quotations/{}", card["quotation"].as_str().unwrap()),
+            &token,
+        )
+        .await;
+    assert_eq!(q["inquiry"], inquiry_id.as_str());
+    assert_eq!(q["supplier"], supplier.as_str());
+    assert_eq!(q["product"], inquiry["product"]);
+    assert_eq!(q["incoterm"], "FOB");
+    assert_eq!(q["tiers"][0]["min_quantity"], q["moq"]);
+    assert!(q["tiers"].as_array().unwrap().len() >= 2, "{q}");
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let in_30 = today.checked_add(jiff::Span::new().days(30)).unwrap();
+    assert_eq!(q["valid_until"], in_30.to_string());
+    let login = d
+        .accounts
+        .suppliers
+        .iter()
+        .find(|s| s.id.to_string() == supplier)
+        .unwrap();
+    let expected_currency = if login.country == "TR" { "EUR" } else { "USD" };
+    assert_eq!(q["currency"], expected_currency, "{q}");
+    assert!(
+        card["body"].as_str().unwrap().starts_with("Quotation for "),
+        "{card}"
+    );
+    // The buyer has it unread, like any supplier message; and in the feed.
+    let (changes, _) = d.pull(&token, "").await;
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["kind"] == "quotation" && c["record"]["data"] == q)
+    );
+    let seen = d.get(&format!("/v1/inquiries/{inquiry_id}"), &token).await;
+    assert!(seen["unread_count"].as_i64().unwrap() >= 1, "{seen}");
+    // One question, one quotation.
+    let quotations = d
+        .get(&format!("/v1/inquiries/{inquiry_id}/quotations"), &token)
+        .await;
+    assert_eq!(quotations["items"].as_array().unwrap().len(), 1);
+
+    // Today's rates and the days before are published, base USD.
+    let rates = d.get("/v1/exchange-rates", &token).await;
+    assert_eq!(rates["date"], today.to_string(), "{rates}");
+    assert_eq!(rates["base"], "USD");
+    assert!(rates["rates"]["EUR"].is_string(), "{rates}");
+    let earlier = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    let old = d
+        .get(&format!("/v1/exchange-rates?date={earlier}"), &token)
+        .await;
+    assert_eq!(old["date"], earlier.to_string());
+    drop(events);
+    d.shutdown().await;
+}
+
 #[tokio::test]
 async fn the_bot_confirms_ships_clears_transfers_and_answers_disputes() {
     let dir = tempfile::tempdir().unwrap();
