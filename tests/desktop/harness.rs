@@ -27,6 +27,34 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 pub const FIRST_SYNC: Duration = Duration::from_secs(90);
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(40);
+/// The session bus name a running app holds (tauri-plugin-single-instance: the app's
+/// identifier and `.SingleInstance`).
+const SINGLE_INSTANCE_NAME: &str = "com.tradecenter.desktop.SingleInstance";
+
+/// The process holding the app's single-instance name on the session bus, if any.
+fn single_instance_owner() -> Option<u32> {
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+        ])
+        .arg(format!("string:{SINGLE_INSTANCE_NAME}"))
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    // No owner: an error reply (NameHasNoOwner) and a failed exit.
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .skip_while(|w| *w != "uint32")
+        .nth(1)
+        .and_then(|pid| pid.parse().ok())
+}
 /// How long the demo bot waits before it answers.
 const BOT_DELAY: Duration = Duration::from_millis(300);
 const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
@@ -921,6 +949,22 @@ impl Desktop {
 
     async fn launch(&self, binary: &Path, launch: Launch) -> App {
         let began = Instant::now();
+        // A start while the single-instance name is still held (the bus has not yet seen
+        // the last instance go, or an instance was left behind) hands its command line
+        // over and exits at once, silently: WebKitWebDriver then waits for a window that
+        // never comes. Start only once the name is free.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Some(owner) = single_instance_owner() {
+            if Instant::now() >= deadline {
+                let cmdline = std::fs::read(format!("/proc/{owner}/cmdline"))
+                    .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+                    .unwrap_or_default();
+                panic!(
+                    "the app's single-instance name {SINGLE_INSTANCE_NAME} is still held after 30 s by process {owner}: {cmdline}"
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
         let port = free_port();
         let native_port = free_port();
         let marker = uuid::Uuid::now_v7().simple().to_string();
@@ -1014,6 +1058,11 @@ impl Desktop {
                 )
             }
         };
+        // The wait above looks for this name: the running app must hold it.
+        assert!(
+            single_instance_owner().is_some(),
+            "the running app holds no {SINGLE_INSTANCE_NAME} on the session bus"
+        );
         eprintln!("app started ({launch:?}) after {:.1?}", began.elapsed());
         App {
             driver: Some(driver),

@@ -89,7 +89,9 @@ pub struct RatesQuery {
 
 /// The platform's daily exchange-rate table; the answer carries its own date.
 #[utoipa::path(get, path = "/v1/exchange-rates", tag = "quotations", params(RatesQuery),
-    responses((status = 200, body = ExchangeRates)), security(("bearer" = [])))]
+    responses((status = 200, body = ExchangeRates),
+        (status = 404, description = "No table was published on or before the date (`not_found`).", body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
 pub async fn exchange_rates(
     State(state): State<AppState>,
     _user: AuthUser,
