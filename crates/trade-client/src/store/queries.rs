@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use trade_model::api::{OrderView, UnreadCounts};
 use trade_model::entities::{BeneficiaryAccount, DocumentMeta, Inquiry, Message, Payment};
 use trade_model::order::OrderBox;
+use trade_model::quotation::Quotation;
 use trade_model::sync::{MutationOp, OrderHistory, OrderVersion};
+use trade_model::time::utc_date;
 use trade_model::{InquiryId, OrderId};
 
 use super::LocalStore;
@@ -120,6 +122,13 @@ pub struct ThreadMessage {
     /// Set on another party's message carrying bank details that are not the platform's
     /// designated account (the account-switch scam): the UI shows a warning beside it.
     pub payment_warning: Option<PaymentWarning>,
+    /// The quotation the message carries (`message.quotation`), from the cache: the
+    /// thread draws it as a card. `None` while its record has not arrived (the message
+    /// then shows as its plain-text summary) and for every other message.
+    pub quotation: Option<Quotation>,
+    /// Whether that quotation's prices no longer hold today (a UTC date, as
+    /// [`Quotation::is_expired`]), worked out when the thread is read.
+    pub quotation_expired: bool,
 }
 
 /// Everything the order screen shows, from the cache.
@@ -224,9 +233,15 @@ impl LocalStore {
         let designated = self.designated_account()?;
         let me = self.me()?.map(|a| a.id);
         let conn = self.conn();
+        // A message carrying a quotation names it in its data; the quotation's own record
+        // may not have arrived yet (LEFT JOIN: NULL then).
         let mut stmt = conn.prepare(
-            "SELECT data, state, sent_at, id FROM messages WHERE inquiry_id = ?1 \
-             AND (sent_at > ?2 OR (sent_at = ?2 AND id > ?3)) ORDER BY sent_at, id LIMIT ?4",
+            "SELECT m.data, m.state, m.sent_at, m.id, q.data FROM messages m \
+             LEFT JOIN quotations q ON q.id = json_extract(m.data, '$.quotation') \
+             AND q.inquiry_id = m.inquiry_id \
+             WHERE m.inquiry_id = ?1 \
+             AND (m.sent_at > ?2 OR (m.sent_at = ?2 AND m.id > ?3)) \
+             ORDER BY m.sent_at, m.id LIMIT ?4",
         )?;
         let rows = stmt.query_map(
             params![inquiry.to_string(), at, id, limit as i64 + 1],
@@ -236,13 +251,15 @@ impl LocalStore {
                     r.get::<_, String>(1)?,
                     r.get::<_, i64>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
                 ))
             },
         )?;
+        let today = utc_date(jiff::Timestamp::now());
         let mut items = Vec::new();
         let mut keys = Vec::new();
         for row in rows {
-            let (data, state, at, id) = row?;
+            let (data, state, at, id, quotation) = row?;
             let delivery = match state.as_str() {
                 "pending" => Delivery::Pending,
                 "sent" => Delivery::Sent,
@@ -254,10 +271,17 @@ impl LocalStore {
                 Some(d) if Some(message.sender) != me => payment_safety::scan(&message.body, d),
                 _ => None,
             };
+            let quotation: Option<Quotation> = match quotation {
+                Some(q) if message.quotation.is_some() => Some(parse(&q)?),
+                _ => None,
+            };
+            let quotation_expired = quotation.as_ref().is_some_and(|q| q.is_expired(today));
             items.push(ThreadMessage {
                 message,
                 delivery,
                 payment_warning,
+                quotation,
+                quotation_expired,
             });
             keys.push(cursor_of(at, &id));
         }
@@ -557,6 +581,110 @@ mod tests {
             id: i.id.to_string(),
             record: Some(SyncRecord::Inquiry(i)),
         }
+    }
+
+    fn quotation_for(inquiry: InquiryId, valid_until: &str) -> trade_model::quotation::Quotation {
+        use trade_model::quotation::{PriceTier, Quotation};
+        Quotation {
+            id: trade_model::QuotationId::new(),
+            inquiry,
+            supplier: AccountId::new(),
+            product: "Valve".into(),
+            tiers: vec![
+                PriceTier {
+                    min_quantity: 300,
+                    unit_price_minor: 605,
+                },
+                PriceTier {
+                    min_quantity: 1000,
+                    unit_price_minor: 580,
+                },
+            ],
+            currency: trade_model::money::Currency::USD,
+            moq: 300,
+            lead_time_days: 26,
+            incoterm: trade_model::order::Incoterm::Fob,
+            named_place: "Ningbo".into(),
+            valid_until: valid_until.parse().expect("a date"),
+            sample_price_minor: Some(1500),
+            notes: String::new(),
+            created_at: jiff::Timestamp::now(),
+        }
+    }
+
+    fn message_change(inquiry: InquiryId, quotation: Option<trade_model::QuotationId>) -> Change {
+        let m = Message {
+            id: trade_model::MessageId::new(),
+            inquiry,
+            sender: AccountId::new(),
+            sender_name: "Li".into(),
+            body: "Quotation for Valve: ...".into(),
+            attachments: Vec::new(),
+            sent_at: jiff::Timestamp::now(),
+            read: false,
+            quotation,
+        };
+        Change {
+            version: 1,
+            kind: RecordKind::Message,
+            id: m.id.to_string(),
+            record: Some(SyncRecord::Message(m)),
+        }
+    }
+
+    #[test]
+    fn a_thread_message_carries_its_quotation_once_the_quotation_has_arrived() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let now = jiff::Timestamp::now();
+        let inquiry = InquiryId::new();
+        let live = quotation_for(inquiry, "2999-12-31");
+        let old = quotation_for(inquiry, "2020-01-31");
+        let elsewhere = quotation_for(InquiryId::new(), "2999-12-31");
+        let plain = message_change(inquiry, None);
+        let quoting = message_change(inquiry, Some(live.id));
+        let expired = message_change(inquiry, Some(old.id));
+        // A message naming another inquiry's quotation does not show it.
+        let stray = message_change(inquiry, Some(elsewhere.id));
+        store
+            .apply_page(&[plain, quoting.clone(), expired, stray], "c1", now)
+            .expect("applies");
+        let thread = store.thread(inquiry, None, 50).expect("reads").items;
+        assert_eq!(thread.len(), 4);
+        assert!(
+            thread
+                .iter()
+                .all(|t| t.quotation.is_none() && !t.quotation_expired),
+            "no quotation record yet: plain text"
+        );
+
+        let records = [&live, &old, &elsewhere].map(|q| Change {
+            version: 2,
+            kind: RecordKind::Quotation,
+            id: q.id.to_string(),
+            record: Some(SyncRecord::Quotation(q.clone())),
+        });
+        store.apply_page(&records, "c2", now).expect("applies");
+        let thread = store.thread(inquiry, None, 50).expect("reads").items;
+        let carried: Vec<_> = thread
+            .iter()
+            .map(|t| {
+                (
+                    t.message.quotation,
+                    t.quotation.as_ref().map(|q| q.id),
+                    t.quotation_expired,
+                )
+            })
+            .collect();
+        assert!(carried.contains(&(None, None, false)));
+        assert!(carried.contains(&(Some(live.id), Some(live.id), false)));
+        assert!(carried.contains(&(Some(old.id), Some(old.id), true)));
+        assert!(carried.contains(&(Some(elsewhere.id), None, false)));
+        let card = thread
+            .iter()
+            .find_map(|t| t.quotation.as_ref().filter(|q| q.id == live.id))
+            .expect("the card");
+        assert_eq!(card, &live, "with its tiers and every term");
     }
 
     #[test]

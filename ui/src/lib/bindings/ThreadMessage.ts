@@ -2,10 +2,22 @@
 import type { Delivery } from "./Delivery";
 import type { Message } from "./Message";
 import type { PaymentWarning } from "./PaymentWarning";
+import type { Quotation } from "./Quotation";
 
 export type ThreadMessage = { message: Message, delivery: Delivery, 
 /**
  * Set on another party's message carrying bank details that are not the platform's
  * designated account (the account-switch scam): the UI shows a warning beside it.
  */
-payment_warning: PaymentWarning | null, };
+payment_warning: PaymentWarning | null, 
+/**
+ * The quotation the message carries (`message.quotation`), from the cache: the
+ * thread draws it as a card. `None` while its record has not arrived (the message
+ * then shows as its plain-text summary) and for every other message.
+ */
+quotation: Quotation | null, 
+/**
+ * Whether that quotation's prices no longer hold today (a UTC date, as
+ * [`Quotation::is_expired`]), worked out when the thread is read.
+ */
+quotation_expired: boolean, };

@@ -1,0 +1,139 @@
+//! A supplier's quotation reaches the thread as a card: against the real demo backend,
+//! the buyer asks for a price, the demo supplier's bot answers with a quotation, and
+//! after the sync the thread's message carries that quotation, tiers and all, exactly as
+//! the server has it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use trade_client::credentials::MemoryStore;
+use trade_client::engine::Options;
+use trade_client::notify::Notification;
+use trade_desk::launch::{SignInForm, StartOptions};
+use trade_desk::native::{Chosen, Opening, PathDialog};
+use trade_desk::{Desk, Host};
+use trade_model::api::UnreadCounts;
+use trade_model::quotation::Quotation;
+
+struct Quiet;
+
+impl Host for Quiet {
+    fn status(&self, _status: &trade_client::engine::Status) {}
+    fn changed(&self, _revision: u64, _unread: &UnreadCounts) {}
+    fn notify(&self, _notification: &Notification) {}
+    fn ask_path(&self, _dialog: PathDialog) -> Chosen {
+        Box::pin(async { None })
+    }
+    fn open(&self, _what: &Opening) -> Result<(), String> {
+        Ok(())
+    }
+    fn autostart(&self) -> Result<bool, String> {
+        Ok(false)
+    }
+    fn set_autostart(&self, _enabled: bool) -> Result<(), String> {
+        Err("not in these tests".into())
+    }
+}
+
+#[tokio::test]
+async fn the_bots_quotation_arrives_in_the_thread_with_its_tiers() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut opts =
+        trade_demo::DemoOptions::new(server_dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
+    opts.bot_delay = Duration::from_millis(50);
+    let (running, accounts) = trade_demo::start(opts).await.unwrap();
+    let url = running.base_url().replace("127.0.0.1", "localhost");
+    let ca = running.ca_path.clone().unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let desk = Desk::new(
+        data.path().to_owned(),
+        Arc::new(MemoryStore::default()),
+        Options::default(),
+        Arc::new(Quiet),
+    );
+    desk.launch(StartOptions {
+        url: Some(url.clone()),
+        ca_file: Some(ca.clone()),
+        email: Some(accounts.buyer.email.clone()),
+        demo_password: None,
+    })
+    .await;
+    desk.sign_in(SignInForm {
+        url: url.clone(),
+        ca_path: None,
+        email: accounts.buyer.email.clone(),
+        password: accounts.buyer.password.to_owned(),
+    })
+    .await
+    .unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let inquiry = loop {
+        let page = desk.inquiries(false, None, 50).await.unwrap().items;
+        if let Some(i) = page
+            .iter()
+            .find(|i| i.status == trade_model::entities::InquiryStatus::Open)
+        {
+            break i.id;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the first sync brought no inquiry"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    let asked = desk
+        .send_message(inquiry, "What is your price for 2,000 pieces?".into())
+        .await
+        .unwrap();
+
+    // The bot's answer: a message after ours whose quotation record has arrived too.
+    let card = loop {
+        let thread = desk.thread(inquiry, None, 500).await.unwrap().items;
+        let ours = thread.iter().position(|t| t.message.id == asked);
+        let quoted = ours.and_then(|at| {
+            thread[at + 1..]
+                .iter()
+                .find(|t| t.quotation.is_some())
+                .cloned()
+        });
+        if let Some(q) = quoted {
+            break q;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no quotation card after the price question"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    let quotation = card.quotation.clone().unwrap();
+    assert_eq!(card.message.quotation, Some(quotation.id));
+    assert_eq!(quotation.inquiry, inquiry);
+    assert!(!quotation.tiers.is_empty());
+    assert!(
+        !card.quotation_expired,
+        "the demo's quotations hold 30 days"
+    );
+    assert_eq!(card.message.body, quotation.summary());
+
+    // Exactly what the server has for that message (the buyer's view of the API).
+    let api = trade_test_api::Api::new(
+        url.clone(),
+        trade_test_api::client(&std::fs::read(&ca).unwrap()),
+    );
+    let token = api
+        .login(&accounts.buyer.email, accounts.buyer.password)
+        .await;
+    let page = api
+        .get(&format!("/v1/inquiries/{inquiry}/quotations"), &token)
+        .await;
+    let served: Vec<Quotation> = serde_json::from_value(page["items"].clone()).unwrap();
+    let on_server = served
+        .iter()
+        .find(|q| q.id == quotation.id)
+        .expect("the server has the card's quotation");
+    assert_eq!(&quotation, on_server);
+    running.shutdown().await;
+}
