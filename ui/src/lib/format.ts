@@ -160,6 +160,24 @@ export function fullDateOf(iso: string): string {
   return d ? fullDate.format(d) : "";
 }
 
+const utcFullDate = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
+/**
+ * "31 Jul 2026" for a calendar date ("2026-07-31") such as a quotation's valid-until
+ * date: the model's dates are UTC dates, so the day shown is that date in every time
+ * zone (never the day before, west of UTC). Anything else as it came.
+ */
+export function calendarDate(date: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return date;
+  const d = parse(`${date}T00:00:00Z`);
+  return d ? utcFullDate.format(d) : date;
+}
+
 /** The last part of a local path, for naming a file the user picked. */
 export function fileNameOf(path: string): string {
   return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
