@@ -10,6 +10,7 @@
 //! `a11y`: focus, the modal dialog, reduced motion and 200% text (every screen is audited
 //! with axe-core where `inbox` and `orders` visit it: `App::audit`). `inbox`: sign-in,
 //! first sync, the inbox, chat, notifications, keyring. `orders`: the order pipeline.
+//! `quotes`: a supplier's quotation drawn as a card in the thread.
 //! `links`: `tradecenter://` links to the running and to a stopped app, start at login.
 //! `scripts`: names and messages in every script drawn with real glyphs (and the fonts
 //! for them installed). `harness`: the desktop, the app and its window.
@@ -22,4 +23,5 @@ mod a11y;
 mod inbox;
 mod links;
 mod orders;
+mod quotes;
 mod scripts;
