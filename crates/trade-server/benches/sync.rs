@@ -742,7 +742,8 @@ fn spawn_server(data_dir: &Path) -> Result<(ServerProcess, SocketAddr)> {
     let mut child = Command::new(server_binary())
         .arg("--data-dir")
         .arg(data_dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        // No request budget: one account opens thousands of streams at once here.
+        .args(["serve", "--listen", "127.0.0.1:0", "--request-budget", "0"])
         .env("RUST_LOG", "warn")
         .env_remove("TRADE_DATABASE_URL")
         .stdin(Stdio::null())
