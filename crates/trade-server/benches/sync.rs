@@ -179,62 +179,34 @@ struct PulledChange {
     record: Option<IgnoredAny>,
 }
 
-/// A database made for one run on a PostgreSQL server, dropped when the run ends.
+/// A database made for one run on a PostgreSQL server
+/// (`trade_server::db::create_postgres_database`), dropped when the run ends.
 struct ScratchDatabase {
     admin: String,
-    name: String,
     url: String,
 }
 
 impl ScratchDatabase {
     async fn create(admin: &str) -> Result<ScratchDatabase> {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        let name = format!("trade_bench_{}", std::process::id());
-        let mut conn = sqlx::AnyConnection::connect(admin).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-            .execute(&mut conn)
-            .await?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await?;
-        conn.close().await?;
-        let url = with_database(admin, &name)?;
         Ok(ScratchDatabase {
             admin: admin.to_owned(),
-            name,
-            url,
+            url: trade_server::db::create_postgres_database(admin).await?,
         })
     }
 
     async fn drop_it(self) -> Result<()> {
         use sqlx::Connection;
+        let name = self
+            .url
+            .rsplit('/')
+            .next()
+            .ok_or_else(|| anyhow!("no database in {}", self.url))?;
         let mut conn = sqlx::AnyConnection::connect(&self.admin).await?;
-        sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ))
-        .execute(&mut conn)
-        .await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await?;
         Ok(())
     }
-}
-
-/// `url` naming database `name` instead of its own (`postgres://u@h:p/db?o` →
-/// `postgres://u@h:p/name?o`).
-fn with_database(url: &str, name: &str) -> Result<String> {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base
-        .find("://")
-        .ok_or_else(|| anyhow!("BENCH_POSTGRES_URL is not a URL: {url}"))?
-        + 3;
-    let authority_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    Ok(format!("{}/{name}{query}", &base[..authority_end]))
 }
 
 async fn pull_and_push(settings: &Settings, report: &mut Report) -> Result<()> {
