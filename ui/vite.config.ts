@@ -5,6 +5,9 @@ import { svelte } from "@sveltejs/vite-plugin-svelte";
 export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
+  // Vitest reads the repository's README (src/lib/shortcuts.test.ts compares its shortcut table with
+  // the app's); nothing serves files, the app embeds the build.
+  server: { fs: { allow: [".."] } },
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -86,12 +86,14 @@ export TRADE_FUZZ_URL="$url" TRADE_FUZZ_CA="$ca" \
   PYTHONPATH="$here" SCHEMATHESIS_HOOKS=hooks PYTHONDONTWRITEBYTECODE=1
 
 # From the build dir: Schemathesis keeps a cache in the working directory, and the
-# checkout stays clean. No example database: every run is the seed's run alone.
+# checkout stays clean. No example database: every run is the seed's run alone. The
+# whole report is kept in report.txt; the output shows the errors, the failures and the
+# summary (what CI prints).
 cd "$work"
 
 "$venv/bin/schemathesis" --no-color --config-file "$config" run "$url/v1/openapi.json" \
   --tls-verify "$ca" --checks all --max-examples "$examples" --seed "$seed" --workers 2 \
   --generation-database none \
   --report junit --report-junit-path "$work/junit.xml" \
-  | tee "$work/report.txt" | sed -n '/^=* *SUMMARY/,$p'
+  | tee "$work/report.txt" | sed -n '/^=* *\(ERRORS\|FAILURES\|SUMMARY\)/,$p'
 exit "${PIPESTATUS[0]}"

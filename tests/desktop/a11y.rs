@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 
 /// The focused element's test id (or its tag name when it has none).
-async fn focused(app: &App) -> String {
+pub(crate) async fn focused(app: &App) -> String {
     app.js(
         "const e = document.activeElement;\
          return e ? (e.getAttribute('data-testid') || e.tagName.toLowerCase()) : '';",
@@ -29,7 +29,7 @@ async fn focused(app: &App) -> String {
     .to_owned()
 }
 
-async fn press(app: &App, keys: impl Into<TypingData>) {
+pub(crate) async fn press(app: &App, keys: impl Into<TypingData>) {
     app.driver()
         .action_chain()
         .send_keys(keys)

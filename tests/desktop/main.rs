@@ -10,6 +10,7 @@
 //! `a11y`: focus, the modal dialog, reduced motion and 200% text (every screen is audited
 //! with axe-core where `inbox` and `orders` visit it: `App::audit`). `inbox`: sign-in,
 //! first sync, the inbox, chat, notifications, keyring. `orders`: the order pipeline.
+//! `keyboard`: the whole pipeline with the keyboard alone, and the shortcut sheet.
 //! `quotes`: a supplier's quotation drawn as a card in the thread.
 //! `links`: `tradecenter://` links to the running and to a stopped app, start at login.
 //! `scripts`: names and messages in every script drawn with real glyphs (and the fonts
@@ -21,6 +22,7 @@ mod harness;
 
 mod a11y;
 mod inbox;
+mod keyboard;
 mod links;
 mod orders;
 mod quotes;

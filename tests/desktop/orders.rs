@@ -36,11 +36,11 @@ use trade_server::payments::gateway::{
 
 /// The bot confirms, ships and proposes within a second; a round trip through the app's
 /// sync (push, then the change coming back) adds a little.
-const BOT: Duration = Duration::from_secs(60);
+pub(crate) const BOT: Duration = Duration::from_secs(60);
 /// Reconnecting after the server comes back (the engine's backoff while it was away).
-const RECONNECT: Duration = Duration::from_secs(90);
+pub(crate) const RECONNECT: Duration = Duration::from_secs(90);
 
-fn words(s: &str) -> String {
+pub(crate) fn words(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -126,7 +126,7 @@ async fn open_order(app: &App, id: &str) {
 
 /// Waits until the open order's status reads `label` and nothing of it is waiting to be
 /// sent (the screen has settled: the pending note comes and goes below the buttons).
-async fn wait_status(app: &App, label: &str, patience: Duration) {
+pub(crate) async fn wait_status(app: &App, label: &str, patience: Duration) {
     until(
         &format!("the order status \"{label}\""),
         patience,
@@ -149,7 +149,7 @@ async fn wait_status(app: &App, label: &str, patience: Duration) {
 
 /// Waits until the server's order `id` has `value` at the JSON pointer `field` of
 /// `GET /v1/orders/{id}` (e.g. `/order/status`).
-async fn wait_on_server(d: &Desktop, token: &str, id: &str, field: &str, value: Value) {
+pub(crate) async fn wait_on_server(d: &Desktop, token: &str, id: &str, field: &str, value: Value) {
     until(
         &format!("the server's order to have {field} = {value}"),
         PATIENCE,
@@ -167,7 +167,7 @@ async fn wait_on_server(d: &Desktop, token: &str, id: &str, field: &str, value: 
 }
 
 /// Waits until the first element with test id `id` contains `needle`.
-async fn wait_text(app: &App, id: &str, needle: &str, patience: Duration) -> String {
+pub(crate) async fn wait_text(app: &App, id: &str, needle: &str, patience: Duration) -> String {
     until_explained(
         &format!("[data-testid={id}] to say \"{needle}\""),
         patience,
@@ -185,7 +185,7 @@ async fn wait_text(app: &App, id: &str, needle: &str, patience: Duration) -> Str
 }
 
 /// The buyer's orders on the server whose first product is `product`.
-async fn server_orders_of(d: &Desktop, token: &str, product: &str) -> Vec<Value> {
+pub(crate) async fn server_orders_of(d: &Desktop, token: &str, product: &str) -> Vec<Value> {
     let page = d.backend.get("/v1/orders?limit=200", token).await;
     page["items"]
         .as_array()
@@ -227,7 +227,7 @@ async fn fill_line(app: &App, product: &str, quantity: &str, price: &str) {
 }
 
 /// The supplier the demo buyer has inquiries with, by index.
-fn supplier(d: &Desktop, i: usize) -> String {
+pub(crate) fn supplier(d: &Desktop, i: usize) -> String {
     d.backend.accounts.suppliers[i].id.to_string()
 }
 
@@ -561,7 +561,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Terms as the REST API takes them: one line, full payment, shipping in 40 days.
-fn terms(product: &str, quantity: u64, unit_price_minor: i64) -> Value {
+pub(crate) fn terms(product: &str, quantity: u64, unit_price_minor: i64) -> Value {
     let ship_by = jiff::Timestamp::now()
         .checked_add(SignedDuration::from_hours(24 * 40))
         .unwrap()
@@ -576,7 +576,11 @@ fn terms(product: &str, quantity: u64, unit_price_minor: i64) -> Value {
 }
 
 /// An order the supplier created for the demo buyer (waiting for the buyer).
-async fn supplier_order(d: &Desktop, supplier_id: &str, product: &str) -> (String, String, Value) {
+pub(crate) async fn supplier_order(
+    d: &Desktop,
+    supplier_id: &str,
+    product: &str,
+) -> (String, String, Value) {
     let token = d.backend.supplier_token(supplier_id).await;
     let created = d
         .backend

@@ -40,6 +40,8 @@ class AppState {
   openOrder = $state<OrderId | null>(null);
   /** The draft open in the order form (Place Order Online / Upload Contract). */
   editDraft = $state.raw<Draft | null>(null);
+  /** The keyboard shortcut sheet is open (press ?, or from Help). */
+  shortcutSheet = $state(false);
   /** Why the last tradecenter:// link could not be opened (shown until dismissed). */
   linkError = $state<string | null>(null);
   /** The suppliers this buyer deals with (names for orders, choices for new ones). */
@@ -171,5 +173,6 @@ export function clearSession() {
   app.editDraft = null;
   app.partners = [];
   app.linkError = null;
+  app.shortcutSheet = false;
   app.view = "inbox";
 }
