@@ -130,7 +130,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// `<target>/debug` (the test binary is `<target>/debug/deps/desktop-xxxx`).
-fn profile_dir() -> PathBuf {
+pub fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     exe.parent()
         .and_then(Path::parent)
@@ -139,7 +139,7 @@ fn profile_dir() -> PathBuf {
 }
 
 /// `<target>/debug/trade-center-desktop`, built beside the tests.
-fn app_binary() -> PathBuf {
+pub fn app_binary() -> PathBuf {
     let app = profile_dir().join("trade-center-desktop");
     assert!(
         app.is_file(),
@@ -399,6 +399,16 @@ pub struct Launch {
     /// from `$XDG_CONFIG_HOME/gtk-3.0/settings.ini`): WebKitGTK then reports
     /// `prefers-reduced-motion: reduce`.
     pub reduced_motion: bool,
+    /// The program to start: this build's `<target>/debug/trade-center-desktop` when
+    /// `None`, else this one (a package's installed copy, `package.rs`).
+    pub binary: Option<PathBuf>,
+}
+
+impl Launch {
+    /// The program this launch starts (see [`Launch::binary`]).
+    fn program(&self) -> PathBuf {
+        self.binary.clone().unwrap_or_else(app_binary)
+    }
 }
 
 /// The processes of one launch: tauri-driver and, found through [`MARKER`], whatever it
@@ -897,7 +907,7 @@ impl Desktop {
     /// As [`Desktop::start`], with the backend's card provider replaced by `gateway`.
     pub async fn start_with(launch: Launch, gateway: Option<Arc<dyn PaymentGateway>>) -> Desktop {
         require_desktop();
-        let app_binary = app_binary();
+        let program = launch.program();
         let turn = ONE_AT_A_TIME.lock().await;
         let temp = tempfile::Builder::new()
             .prefix("trade-desktop-")
@@ -923,7 +933,7 @@ impl Desktop {
             _temp: temp,
             _turn: turn,
         };
-        desktop.app = Some(desktop.launch(&app_binary, launch).await);
+        desktop.app = Some(desktop.launch(&program, launch).await);
         desktop
     }
 
@@ -944,7 +954,8 @@ impl Desktop {
         if let Some(app) = self.app.take() {
             app.close().await;
         }
-        self.app = Some(self.launch(&app_binary(), launch).await);
+        let program = launch.program();
+        self.app = Some(self.launch(&program, launch).await);
     }
 
     async fn launch(&self, binary: &Path, launch: Launch) -> App {
@@ -1107,18 +1118,33 @@ impl Desktop {
     /// same environment, and waits until it exits: single-instance hands its command
     /// line to the running app. Its exit status and output.
     pub async fn second_start(&self, args: &[&str]) -> (std::process::ExitStatus, String) {
+        let mut cmd = Command::new(app_binary());
+        cmd.args(args);
+        self.run_beside(cmd, "the second start").await
+    }
+
+    /// Runs `cmd` (named `what` in failures) in the app's environment (its data
+    /// directories, the backend, the session bus and display of this desktop) beside the
+    /// running app, and waits until it exits (at most [`PATIENCE`]): a second start of
+    /// the app, or a desktop tool that starts one (`gio open` a link). Its exit status
+    /// and output.
+    pub async fn run_beside(
+        &self,
+        mut cmd: Command,
+        what: &str,
+    ) -> (std::process::ExitStatus, String) {
         let marker = uuid::Uuid::now_v7().simple().to_string();
         let log = self
             .home
             .join(format!("second-{}.log", &marker[marker.len() - 8..]));
         let log_file = std::fs::File::create(&log).unwrap();
-        let mut cmd = Command::new(app_binary());
-        cmd.args(args)
-            .stdin(Stdio::null())
+        cmd.stdin(Stdio::null())
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file);
         self.app_env(&mut cmd, &marker, &Launch::default());
-        let mut child = cmd.spawn().expect("the app binary starts");
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
         let deadline = Instant::now() + PATIENCE;
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -1128,7 +1154,7 @@ impl Desktop {
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!(
-                    "the second start did not exit within {PATIENCE:?} (single-instance did not hand over):\n{}",
+                    "{what} did not exit within {PATIENCE:?} (single-instance did not hand over?):\n{}",
                     std::fs::read_to_string(&log).unwrap_or_default()
                 );
             }
