@@ -13,6 +13,9 @@
 //! `keyboard`: the whole pipeline with the keyboard alone, and the shortcut sheet.
 //! `quotes`: a supplier's quotation drawn as a card in the thread.
 //! `links`: `tradecenter://` links to the running and to a stopped app, start at login.
+//! `package`: the `.deb` and `.rpm` of this build (bundled by `./dev test` before the
+//! tests): the `.deb` installed into a scratch root, its binary started to the sign-in
+//! screen and given a link through its desktop file; the `.rpm` read by rpm.
 //! `scripts`: names and messages in every script drawn with real glyphs (and the fonts
 //! for them installed). `harness`: the desktop, the app and its window.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -25,5 +28,6 @@ mod inbox;
 mod keyboard;
 mod links;
 mod orders;
+mod package;
 mod quotes;
 mod scripts;
