@@ -162,10 +162,13 @@ impl trade_desk::Host for Shell {
         #[cfg(not(all(unix, not(target_os = "macos"))))]
         let (summary, body) = (n.title.clone(), n.body.clone());
         let mut note = notify_rust::Notification::new();
+        // The icon by its theme name: the one the .deb and .rpm install
+        // (hicolor/<size>/apps/trade-center-desktop.png, the desktop file's Icon;
+        // tests/desktop/package.rs). Unused on macOS and Windows.
         note.appname("Trade Center")
             .summary(&summary)
             .body(&body)
-            .icon("com.tradecenter.desktop");
+            .icon("trade-center-desktop");
         #[cfg(all(unix, not(target_os = "macos")))]
         note.action("default", "Open");
         let target = n.target;
