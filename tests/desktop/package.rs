@@ -299,8 +299,9 @@ async fn the_installed_deb_starts_to_the_sign_in_screen_and_takes_links() {
 
     // Signed in, a link opened the way the desktop opens one: gio finds the handler of
     // x-scheme-handler/tradecenter through the desktop database of the package's
-    // applications folder (what the package's installation triggers build) and starts
-    // the `Exec` line, the installed program, which hands the link to the running one.
+    // applications folder (which installing a package with a desktop file rebuilds) and
+    // starts its `Exec` line, the installed program, which hands the link to the running
+    // one.
     app.type_into("signin-password", d.backend.accounts.buyer.password)
         .await;
     app.click("signin-submit").await;
