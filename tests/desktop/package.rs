@@ -295,7 +295,6 @@ async fn the_installed_deb_starts_to_the_sign_in_screen_and_takes_links() {
     let app = d.app();
     app.wait_for("signin-form").await;
     assert_eq!(app.value("signin-url").await, d.backend.url());
-    app.screenshot("package-sign-in").await;
 
     // Signed in, a link opened the way the desktop opens one: gio finds the handler of
     // x-scheme-handler/tradecenter through the desktop database of the package's
