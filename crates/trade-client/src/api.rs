@@ -237,6 +237,35 @@ impl Api {
         answer::<serde_json::Value>(resp).await.map(|_| true)
     }
 
+    /// A signed-in `GET` of a JSON resource.
+    async fn get_json<T: DeserializeOwned>(&self, access: &str, path: &str) -> Result<T> {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(access)
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    /// The exchange-rate table in force today (the server's UTC date), with its date.
+    pub async fn exchange_rates(
+        &self,
+        access: &str,
+    ) -> Result<trade_model::quotation::ExchangeRates> {
+        self.get_json(access, "/v1/exchange-rates").await
+    }
+
+    /// What the platform's records say about a supplier.
+    pub async fn supplier_facts(
+        &self,
+        access: &str,
+        supplier: trade_model::AccountId,
+    ) -> Result<trade_model::supplier::SupplierFacts> {
+        self.get_json(access, &format!("/v1/suppliers/{supplier}/facts"))
+            .await
+    }
+
     /// What the next installment costs, by card (with the fee) or by transfer.
     pub async fn payment_quote(&self, access: &str, order: OrderId) -> Result<PaymentQuote> {
         let resp = self

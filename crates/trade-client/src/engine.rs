@@ -32,9 +32,12 @@ use crate::notify::{self, Notification};
 use crate::profile::ServerProfile;
 use crate::store::LocalStore;
 
+pub use compare::Refreshed;
+
 const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(5);
 
 mod backlog;
+mod compare;
 mod files;
 mod payments;
 mod sync;

@@ -72,6 +72,12 @@ pub enum ClientCode {
     /// written or removed).
     #[serde(rename = "autostart.failed")]
     AutostartFailed,
+    /// A comparison's name is empty or too long.
+    #[serde(rename = "comparison.bad_name")]
+    ComparisonBadName,
+    /// A comparison's quantity is 0 or more than an order may have.
+    #[serde(rename = "comparison.bad_quantity")]
+    ComparisonBadQuantity,
 }
 
 impl ClientCode {
@@ -101,6 +107,8 @@ impl ClientCode {
         ClientCode::DeepLinkInvalid,
         ClientCode::DeepLinkNotFound,
         ClientCode::AutostartFailed,
+        ClientCode::ComparisonBadName,
+        ClientCode::ComparisonBadQuantity,
     ];
 
     /// The code as the UI sees it, e.g. `client.unreachable`.
@@ -131,6 +139,8 @@ impl ClientCode {
             ClientCode::DeepLinkInvalid => "deep_link.invalid",
             ClientCode::DeepLinkNotFound => "deep_link.not_found",
             ClientCode::AutostartFailed => "autostart.failed",
+            ClientCode::ComparisonBadName => "comparison.bad_name",
+            ClientCode::ComparisonBadQuantity => "comparison.bad_quantity",
         }
     }
 }
@@ -190,6 +200,12 @@ pub enum ClientError {
     PaymentPending {
         payment_id: Option<trade_model::PaymentId>,
     },
+    /// A comparison's terms were refused.
+    #[error("{0}")]
+    Comparison(crate::comparisons::ComparisonError),
+    /// Estimates for a quotation were refused (the model's rule and code).
+    #[error("{0}")]
+    Pricing(trade_model::quotation::PricingError),
 }
 
 impl ClientError {
@@ -217,6 +233,15 @@ impl ClientError {
             ClientError::Decode(_) => ClientCode::Decode.as_str().into(),
             ClientError::ChecksumMismatch => ClientCode::ChecksumMismatch.as_str().into(),
             ClientError::PaymentPending { .. } => ErrorCode::PaymentProcessing.as_str().into(),
+            ClientError::Comparison(e) => match e {
+                crate::comparisons::ComparisonError::BadName => ClientCode::ComparisonBadName,
+                crate::comparisons::ComparisonError::BadQuantity => {
+                    ClientCode::ComparisonBadQuantity
+                }
+            }
+            .as_str()
+            .into(),
+            ClientError::Pricing(e) => e.code().as_str().into(),
         }
     }
 
@@ -330,6 +355,9 @@ mod tests {
             ClientError::Decode(String::new()),
             ClientError::ChecksumMismatch,
             ClientError::PaymentPending { payment_id: None },
+            ClientError::Comparison(crate::comparisons::ComparisonError::BadName),
+            ClientError::Comparison(crate::comparisons::ComparisonError::BadQuantity),
+            ClientError::Pricing(trade_model::quotation::PricingError::BadFreight),
         ];
         for e in &errors {
             assert!(

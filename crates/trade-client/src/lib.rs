@@ -4,6 +4,7 @@
 //! the OS keyring, and decides which desktop notifications to show.
 
 pub mod api;
+pub mod comparisons;
 pub mod credentials;
 pub mod drafts;
 pub mod engine;

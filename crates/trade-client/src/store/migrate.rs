@@ -44,6 +44,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 8,
         sql: include_str!("migrations/0008_quotations.sql"),
     },
+    Migration {
+        version: 9,
+        sql: include_str!("migrations/0009_comparisons.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

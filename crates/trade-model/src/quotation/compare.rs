@@ -186,7 +186,7 @@ pub fn landed_cost(
     currency: Currency,
     rates: &ExchangeRates,
 ) -> Result<LandedCost, PricingError> {
-    check_estimates(estimates)?;
+    estimates.check()?;
     let tier = *quotation.tier_for(quantity)?;
     let unit_price = Money::new(tier.unit_price_minor, quotation.currency);
     let goods_quoted = quotation.total_at(quantity)?;
@@ -220,6 +220,25 @@ pub fn landed_cost(
         landed_total,
         landed_per_unit: Money::new(per_unit, currency),
     })
+}
+
+impl Estimates {
+    /// Nothing to pay and nothing to wait for: what a quotation gets when added to a
+    /// comparison, until the buyer enters estimates.
+    pub fn none(currency: Currency) -> Estimates {
+        Estimates {
+            freight: Money::new(0, currency),
+            duty: Duty::Percent { basis_points: 0 },
+            transit_days: None,
+        }
+    }
+
+    /// Why these estimates cannot be used (a negative freight or duty, a duty over
+    /// [`MAX_DUTY_BASIS_POINTS`], a transit over [`MAX_TRANSIT_DAYS`]): the check
+    /// [`landed_cost`] makes, for a form to refuse them as they are entered.
+    pub fn check(&self) -> Result<(), PricingError> {
+        check_estimates(self)
+    }
 }
 
 fn check_estimates(e: &Estimates) -> Result<(), PricingError> {
