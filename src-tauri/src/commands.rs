@@ -7,11 +7,13 @@ use std::sync::Arc;
 use tauri::State;
 use trade_desk::Desk;
 use trade_desk::ipc::{
-    BankDetail, BoxCount, CardDetails, CardProblem, CommandError, DeepLink, DocumentId, Draft,
-    FieldError, Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest, MessageId,
-    MutationId, NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId, OrderView,
-    OutboxEntry, Partner, PayRequest, PaymentQuote, PaymentResult, SearchResults, SignInForm,
-    SignedIn, StartOptions, Status, ThreadMessage, UnreadCounts,
+    BankDetail, BoxCount, CardDetails, CardProblem, CommandError, ComparisonId, ComparisonSheet,
+    ComparisonSummary, ComparisonTerms, DeepLink, DocumentId, Draft, Estimates, FieldError,
+    Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest, MessageId, MutationId,
+    NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId, OrderView, OutboxEntry,
+    Partner, PayRequest, PaymentQuote, PaymentResult, QuotationId, Refreshed, SearchResults,
+    SheetColumn, SignInForm, SignedIn, SortDirection, StartOptions, Status, ThreadMessage,
+    UnreadCounts,
 };
 
 type Desk_<'a> = State<'a, Arc<Desk>>;
@@ -264,4 +266,74 @@ pub async fn autostart(desk: Desk_<'_>) -> Answer<bool> {
 #[tauri::command]
 pub async fn set_autostart(desk: Desk_<'_>, enabled: bool) -> Answer<bool> {
     desk.set_autostart(enabled)
+}
+
+// --- comparing quotations (local only; see trade_client::comparisons) ------------------
+
+#[tauri::command]
+pub async fn comparisons(desk: Desk_<'_>) -> Answer<Vec<ComparisonSummary>> {
+    desk.comparisons().await
+}
+
+#[tauri::command]
+pub async fn create_comparison(desk: Desk_<'_>, terms: ComparisonTerms) -> Answer<ComparisonId> {
+    desk.create_comparison(terms).await
+}
+
+#[tauri::command]
+pub async fn update_comparison(
+    desk: Desk_<'_>,
+    id: ComparisonId,
+    terms: ComparisonTerms,
+) -> Answer<()> {
+    desk.update_comparison(id, terms).await
+}
+
+#[tauri::command]
+pub async fn delete_comparison(desk: Desk_<'_>, id: ComparisonId) -> Answer<()> {
+    desk.delete_comparison(id).await
+}
+
+#[tauri::command]
+pub async fn add_to_comparison(
+    desk: Desk_<'_>,
+    id: ComparisonId,
+    quotation: QuotationId,
+) -> Answer<()> {
+    desk.add_to_comparison(id, quotation).await
+}
+
+#[tauri::command]
+pub async fn remove_from_comparison(
+    desk: Desk_<'_>,
+    id: ComparisonId,
+    quotation: QuotationId,
+) -> Answer<()> {
+    desk.remove_from_comparison(id, quotation).await
+}
+
+#[tauri::command]
+pub async fn set_estimates(
+    desk: Desk_<'_>,
+    id: ComparisonId,
+    quotation: QuotationId,
+    estimates: Estimates,
+) -> Answer<()> {
+    desk.set_estimates(id, quotation, estimates).await
+}
+
+#[tauri::command]
+pub async fn comparison(
+    desk: Desk_<'_>,
+    id: ComparisonId,
+    sort: SheetColumn,
+    direction: SortDirection,
+) -> Answer<ComparisonSheet> {
+    desk.comparison(id, sort, direction).await
+}
+
+/// Fetches the exchange-rate table and the suppliers' facts a comparison shows.
+#[tauri::command]
+pub async fn refresh_comparison(desk: Desk_<'_>, id: ComparisonId) -> Answer<Refreshed> {
+    desk.refresh_comparison(id).await
 }

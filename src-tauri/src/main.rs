@@ -106,6 +106,15 @@ fn main() -> anyhow::Result<()> {
             commands::take_link,
             commands::autostart,
             commands::set_autostart,
+            commands::comparisons,
+            commands::create_comparison,
+            commands::update_comparison,
+            commands::delete_comparison,
+            commands::add_to_comparison,
+            commands::remove_from_comparison,
+            commands::set_estimates,
+            commands::comparison,
+            commands::refresh_comparison,
         ])
         .run(tauri::generate_context!())
         .context("the app failed to run")

@@ -9,6 +9,9 @@ const allowed = new Set([
   "discard_draft", "submit_draft", "choose_document", "attach_file", "payment_quote", "check_card",
   "pay", "export_evidence", "partners", "chat_bank_details", "open_document", "take_link",
   "autostart", "set_autostart",
+  "comparisons", "create_comparison", "update_comparison", "delete_comparison",
+  "add_to_comparison", "remove_from_comparison", "set_estimates", "comparison",
+  "refresh_comparison",
   "plugin:event|listen", "plugin:event|unlisten",
 ]);
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

@@ -47,4 +47,13 @@ pub const COMMANDS: &[&str] = &[
     "take_link",
     "autostart",
     "set_autostart",
+    "comparisons",
+    "create_comparison",
+    "update_comparison",
+    "delete_comparison",
+    "add_to_comparison",
+    "remove_from_comparison",
+    "set_estimates",
+    "comparison",
+    "refresh_comparison",
 ];

@@ -1,6 +1,7 @@
 //! [`Desk`]: the signed-in engine (or none) and what the window may ask of it, one short
 //! method a command; starting, signing in and out are `session.rs`.
 
+mod compare;
 mod pace;
 mod session;
 

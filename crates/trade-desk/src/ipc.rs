@@ -3,8 +3,11 @@
 
 include!("command_names.rs");
 
+pub use trade_client::comparisons::{
+    ComparisonId, ComparisonSheet, ComparisonSummary, ComparisonTerms, SheetColumn, SheetRow,
+};
 pub use trade_client::drafts::Draft;
-pub use trade_client::engine::Status;
+pub use trade_client::engine::{Refreshed, Status};
 pub use trade_client::error::ClientCode;
 pub use trade_client::evidence::Manifest;
 pub use trade_client::files::LocalFile;
@@ -22,7 +25,8 @@ pub use trade_model::card::CardProblem;
 pub use trade_model::entities::Inquiry;
 pub use trade_model::error::FieldError;
 pub use trade_model::order::OrderAction;
-pub use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
+pub use trade_model::quotation::{Estimates, SortDirection};
+pub use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId, QuotationId};
 
 pub use crate::deep_link::DeepLink;
 pub use crate::error::CommandError;

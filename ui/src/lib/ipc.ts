@@ -11,6 +11,15 @@ import type { CardDetails } from "./bindings/CardDetails";
 import type { CardProblem } from "./bindings/CardProblem";
 import type { ClientCode } from "./bindings/ClientCode";
 import type { CommandError } from "./bindings/CommandError";
+import type { ComparisonId } from "./bindings/ComparisonId";
+import type { ComparisonSheet } from "./bindings/ComparisonSheet";
+import type { ComparisonSummary } from "./bindings/ComparisonSummary";
+import type { ComparisonTerms } from "./bindings/ComparisonTerms";
+import type { Estimates } from "./bindings/Estimates";
+import type { QuotationId } from "./bindings/QuotationId";
+import type { Refreshed } from "./bindings/Refreshed";
+import type { SheetColumn } from "./bindings/SheetColumn";
+import type { SortDirection } from "./bindings/SortDirection";
 import type { DeepLink } from "./bindings/DeepLink";
 import type { Draft } from "./bindings/Draft";
 import type { FieldError } from "./bindings/FieldError";
@@ -142,6 +151,28 @@ export const pay = (order: OrderId, request: PayRequest) =>
 /** Asks for a folder (native dialog) and writes the evidence packet; null if cancelled. */
 export const exportEvidence = (order: OrderId, suggestedName: string) =>
   call<Manifest | null>("export_evidence", { order, suggestedName });
+
+// --- comparing quotations (kept on this computer only, never synced) -----------------
+/** Every comparison, the one changed last first. */
+export const comparisons = () => call<Array<ComparisonSummary>>("comparisons");
+export const createComparison = (terms: ComparisonTerms) =>
+  call<ComparisonId>("create_comparison", { terms });
+export const updateComparison = (id: ComparisonId, terms: ComparisonTerms) =>
+  call<void>("update_comparison", { id, terms });
+export const deleteComparison = (id: ComparisonId) => call<void>("delete_comparison", { id });
+export const addToComparison = (id: ComparisonId, quotation: QuotationId) =>
+  call<void>("add_to_comparison", { id, quotation });
+export const removeFromComparison = (id: ComparisonId, quotation: QuotationId) =>
+  call<void>("remove_from_comparison", { id, quotation });
+/** Freight, duty and transit for one quotation; refused ones fail with quotation.bad_*. */
+export const setEstimates = (id: ComparisonId, quotation: QuotationId, estimates: Estimates) =>
+  call<void>("set_estimates", { id, quotation, estimates });
+/** A comparison computed from the cache (works offline), sorted as asked. */
+export const comparison = (id: ComparisonId, sort: SheetColumn, direction: SortDirection) =>
+  call<ComparisonSheet>("comparison", { id, sort, direction });
+/** Fetches today's exchange rates and the suppliers' facts (online); says what came. */
+export const refreshComparison = (id: ComparisonId) =>
+  call<Refreshed>("refresh_comparison", { id });
 
 // --- links and start at login ---------------------------------------------------------
 /** The tradecenter:// link the app was started with or handed, checked; null when none

@@ -49,6 +49,14 @@ fn export(dir: &Path) {
         trade_model::quotation::NewQuotation,
         trade_model::quotation::ExchangeRates,
         trade_model::supplier::SupplierFacts,
+        trade_client::comparisons::ComparisonId,
+        trade_client::comparisons::ComparisonSummary,
+        trade_client::comparisons::ComparisonSheet,
+        trade_client::comparisons::ComparisonTerms,
+        trade_client::comparisons::SheetColumn,
+        trade_model::quotation::Estimates,
+        trade_model::quotation::SortDirection,
+        trade_client::engine::Refreshed,
     );
     rules(dir);
 }
