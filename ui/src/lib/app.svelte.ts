@@ -17,7 +17,7 @@ import type { UnreadCounts } from "./bindings/UnreadCounts";
 import { uuidv7 } from "./ids";
 import * as ipc from "./ipc";
 
-export type View = "inbox" | "orders" | "settings" | "help";
+export type View = "inbox" | "orders" | "compare" | "settings" | "help";
 export type ConnectionState = Status["connection"]["state"];
 
 class AppState {
@@ -44,6 +44,8 @@ class AppState {
   shortcutSheet = $state(false);
   /** Why the last tradecenter:// link could not be opened (shown until dismissed). */
   linkError = $state<string | null>(null);
+  /** The comparison open in the Compare screen (kept on this computer only). */
+  openComparison = $state<string | null>(null);
   /** The suppliers this buyer deals with (names for orders, choices for new ones). */
   partners = $state.raw<Partner[]>([]);
 
@@ -104,6 +106,12 @@ export function newDraft(origin: OrderOrigin, from: Inquiry | null = null) {
   };
   app.openOrder = null;
   app.view = "orders";
+}
+
+/** Opens a comparison of quotations in the Compare screen. */
+export function openComparison(id: string) {
+  app.openComparison = id;
+  app.view = "compare";
 }
 
 export function editDraft(draft: Draft) {
@@ -172,6 +180,7 @@ export function clearSession() {
   app.openOrder = null;
   app.editDraft = null;
   app.partners = [];
+  app.openComparison = null;
   app.linkError = null;
   app.shortcutSheet = false;
   app.view = "inbox";

@@ -103,6 +103,12 @@ const WORDS: Partial<Record<Code, string>> = {
   "server.busy": "The server was busy with another change at the same moment. Nothing was changed: try again.",
   "server.not_ready": "The server is restarting or under maintenance. Try again in a minute.",
   "order.concurrent_change": "The order changed at the same moment. Check it and try again.",
+  // comparing quotations
+  "comparison.bad_name": "Name the comparison (up to 200 characters).",
+  "comparison.bad_quantity": "Enter a target quantity from 1 to 1,000,000,000 pieces.",
+  "quotation.bad_freight": "The freight estimate cannot be negative.",
+  "quotation.bad_duty": "The duty must be from 0 to 1000 %.",
+  "quotation.bad_transit_days": "The transit can be at most 365 days.",
   // orders
   "order.invalid_terms": "Some details of the order need attention: see the marked fields.",
   "client.io": "The file could not be written. Choose another place to save it.",
