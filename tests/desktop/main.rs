@@ -11,7 +11,8 @@
 //! with axe-core where `inbox` and `orders` visit it: `App::audit`). `inbox`: sign-in,
 //! first sync, the inbox, chat, notifications, keyring. `orders`: the order pipeline.
 //! `keyboard`: the whole pipeline with the keyboard alone, and the shortcut sheet.
-//! `quotes`: a supplier's quotation drawn as a card in the thread.
+//! `quotes`: a supplier's quotation drawn as a card in the thread. `compare`: three
+//! quotations compared with landed cost, ranked as computed by hand.
 //! `links`: `tradecenter://` links to the running and to a stopped app, start at login.
 //! `package`: the `.deb` and `.rpm` of this build (bundled by `./dev test` before the
 //! tests): the `.deb` installed into a scratch root, its binary started to the sign-in
@@ -24,6 +25,7 @@
 mod harness;
 
 mod a11y;
+mod compare;
 mod inbox;
 mod keyboard;
 mod links;
