@@ -41,6 +41,19 @@ pub(crate) async fn press(app: &App, keys: impl Into<TypingData>) {
         .unwrap_or_else(|e| panic!("pressing keys: {e}"));
 }
 
+/// Holds `modifier` while `key` is pressed (a chord such as Ctrl+2 or Shift+Tab).
+/// `press(Key::Shift + Key::Tab)` would not: it presses and releases each key in turn.
+pub(crate) async fn chord(app: &App, modifier: Key, key: impl Into<TypingData>) {
+    app.driver()
+        .action_chain()
+        .key_down(modifier.clone())
+        .send_keys(key)
+        .key_up(modifier)
+        .perform()
+        .await
+        .unwrap_or_else(|e| panic!("pressing a chord: {e}"));
+}
+
 /// The body's computed font size, in CSS pixels.
 async fn body_font_px(app: &App) -> f64 {
     app.js(
@@ -97,7 +110,7 @@ async fn opening_a_thread_focuses_the_message_box_and_the_outbox_dialog_keeps_an
         if i % 2 == 0 {
             press(app, Key::Tab).await;
         } else {
-            press(app, Key::Shift + Key::Tab).await;
+            chord(app, Key::Shift, Key::Tab).await;
         }
         press(app, Key::Tab).await;
         assert!(
@@ -124,7 +137,7 @@ async fn opening_a_thread_focuses_the_message_box_and_the_outbox_dialog_keeps_an
 
     // The focus ring a keyboard user sees: a solid outline, not a faint glow.
     press(app, Key::Tab).await;
-    press(app, Key::Shift + Key::Tab).await;
+    chord(app, Key::Shift, Key::Tab).await;
     let ring = app
         .js(
             "const s = getComputedStyle(document.activeElement);\

@@ -11,7 +11,7 @@
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::a11y::{focused, press};
+use crate::a11y::{chord, focused, press};
 use crate::harness;
 use crate::orders::{
     BOT, RECONNECT, server_orders_of, supplier, supplier_order, wait_on_server, wait_status,
@@ -26,18 +26,6 @@ use thirtyfour::prelude::*;
 /// How many Tab presses may separate two controls the test goes between. More means the
 /// focus got lost (back to the page) or the control is out of the keyboard's reach.
 const MOST_TABS: usize = 40;
-
-/// Holds `modifier` while `key` is pressed (a chord such as Ctrl+2).
-async fn chord(app: &App, modifier: Key, key: impl Into<TypingData>) {
-    app.driver()
-        .action_chain()
-        .key_down(modifier.clone())
-        .send_keys(key)
-        .key_up(modifier)
-        .perform()
-        .await
-        .unwrap_or_else(|e| panic!("pressing a chord: {e}"));
-}
 
 /// Types text into whatever has the focus.
 async fn type_text(app: &App, text: &str) {
@@ -128,6 +116,19 @@ async fn the_whole_pipeline_runs_on_the_keyboard_alone() {
         .await;
     let to_confirm = format!("Nylon webbing 25mm {tag}");
     let (confirm_id, _, _) = supplier_order(&d, &supplier(&d, 2), &to_confirm).await;
+
+    // Ctrl+3: the comparisons, the focus in their list.
+    chord(app, Key::Control, "3").await;
+    app.wait_for("compare").await;
+    until("the focus in the comparisons", PATIENCE, async || {
+        ensure!(
+            focus_in_pane(app).await == "list",
+            "focus on {}",
+            focused(app).await
+        );
+        Ok(())
+    })
+    .await;
 
     // The shortcut sheet: ? opens it, it lists what the README lists, Escape closes it
     // and the focus is back where it was.

@@ -45,6 +45,7 @@ describe("window-wide shortcuts", () => {
   it("find every action they list", () => {
     expect(globalShortcut(press("1", { ctrl: true }))).toBe("inbox");
     expect(globalShortcut(press("2", { ctrl: true }))).toBe("orders");
+    expect(globalShortcut(press("3", { ctrl: true }))).toBe("compare");
     expect(globalShortcut(press(",", { ctrl: true }))).toBe("settings");
     expect(globalShortcut(press("F1"))).toBe("help");
     expect(globalShortcut(press("/"))).toBe("search");

@@ -7,6 +7,7 @@
 export type GlobalAction =
   | "inbox"
   | "orders"
+  | "compare"
   | "settings"
   | "help"
   | "search"
@@ -42,6 +43,7 @@ export const SHORTCUTS: ShortcutGroup[] = [
     items: [
       { combos: [{ ctrl: true, key: "1" }], does: "Inbox", action: "inbox" },
       { combos: [{ ctrl: true, key: "2" }], does: "Orders", action: "orders" },
+      { combos: [{ ctrl: true, key: "3" }], does: "Compare quotes", action: "compare" },
       { combos: [{ ctrl: true, key: "," }], does: "Settings", action: "settings" },
       { combos: [{ key: "F1" }], does: "Help", action: "help" },
       {
