@@ -47,7 +47,8 @@ impl Server {
     pub async fn start_with_clock(clock: Arc<dyn Clock>) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let database_url = trade_test_api::postgres_database().await;
-        let listen = "127.0.0.1:0".parse().unwrap();
+        // A port it can have again after a restart (not one from the ephemeral range).
+        let listen = SocketAddr::from(([127, 0, 0, 1], trade_test_api::listen_port()));
         let mut server = Server {
             addr: listen,
             running: None,
@@ -63,7 +64,7 @@ impl Server {
         server
     }
 
-    /// Starts the server on `addr` (port 0 the first time) with its data and clock.
+    /// Starts the server on `addr` with its data and clock.
     async fn boot(&mut self) {
         let mut config = Config::new(self.dir.path().to_owned(), self.addr);
         config.clock = self.clock.clone();

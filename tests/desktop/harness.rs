@@ -4,7 +4,7 @@
 //! `scripts/with-keyring.sh --desktop` set up, and helpers that wait with deadlines.
 
 use std::collections::BTreeSet;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -171,10 +171,7 @@ fn tauri_driver() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
+    trade_test_api::listen_port()
 }
 
 fn repo_root() -> PathBuf {
@@ -239,9 +236,10 @@ impl std::ops::Deref for Backend {
 impl Backend {
     async fn start(dir: PathBuf, gateway: Option<Arc<dyn PaymentGateway>>) -> Backend {
         let clock = SkewClock::default();
+        // A port it can have again after a restart (not one from the ephemeral range).
         let (running, accounts) = Backend::boot(
             &dir,
-            "127.0.0.1:0".parse().unwrap(),
+            SocketAddr::from(([127, 0, 0, 1], trade_test_api::listen_port())),
             &clock,
             gateway.clone(),
         )

@@ -121,3 +121,39 @@ impl Api {
         value
     }
 }
+
+/// A free loopback port for a server a test starts later, or stops and starts again on
+/// the same port. Taken below the kernel's ephemeral range
+/// (`/proc/sys/net/ipv4/ip_local_port_range`): a port the kernel handed out for port 0
+/// can be handed out again, meanwhile, as the local port of any outgoing connection
+/// (another test's database pool, or a client retrying that very port, which on
+/// loopback can connect to itself), and the server then cannot bind it ("address in
+/// use": a restart in the PostgreSQL fault suite exited at start). Free when returned;
+/// ports are spread by process and call so parallel tests rarely try the same one.
+pub fn listen_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768)
+        .clamp(12_000, 65_535);
+    let (low, high) = (10_000_u32, ephemeral_start);
+    let span = high - low;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let start = nanos
+        .wrapping_mul(2_654_435_761)
+        .wrapping_add(std::process::id().wrapping_mul(40_503))
+        .wrapping_add(CALLS.fetch_add(1, Ordering::Relaxed).wrapping_mul(7_919));
+    for i in 0..span {
+        let port = low + (start.wrapping_add(i) % span);
+        let port = u16::try_from(port).expect("below 65536 by the clamp above");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port between {low} and {high}");
+}

@@ -53,11 +53,7 @@ impl ServerProcess {
     }
 
     pub fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
+        trade_test_api::listen_port()
     }
 
     pub fn spawn(&mut self) {
@@ -99,7 +95,14 @@ impl ServerProcess {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!("trade-server exited at start: {status}");
+                let log = self.dir.join(format!("server-{}.log", self.starts - 1));
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(20).collect();
+                panic!(
+                    "trade-server exited at start: {status}; the end of {}:\n{}",
+                    log.display(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
             }
             let ok = client
                 .get(format!("https://localhost:{}/v1/health", self.port))
