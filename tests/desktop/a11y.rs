@@ -1,8 +1,9 @@
 //! Accessibility beyond the per-screen axe audits (the `App::audit` calls in `inbox` and
 //! `orders`): where the keyboard focus goes, the modal dialog's focus trap and return,
 //! reduced motion, and the layout at 200% text size: the inbox and a thread, the orders
-//! screen (its list, an order open, Pay Now, the order form; issue 18). At 200% nothing
-//! overflows sideways, every primary button can be reached, axe-core finds nothing
+//! screen (its list, an order open, Pay Now, the order form), Compare, Settings and Help
+//! (issue 18). At 200% nothing overflows sideways, no text is cut off or spills out
+//! vertically, every primary button can be reached, axe-core finds nothing
 //! serious or critical, and where an order or the form takes the list's place the focus
 //! follows (to Back, back to the list, to the form's first field).
 //!
@@ -229,6 +230,60 @@ async fn overflowing(app: &App, selectors: &[&str]) -> Vec<Value> {
     v.as_array().cloned().unwrap_or_default()
 }
 
+/// Text cut off or spilling out vertically inside `selectors` (each region and all that
+/// is in it, as shown): an element that clips (overflow hidden or clip) whose content is
+/// taller than its box; a block holding text whose own lines are taller than it (they
+/// spill over what is below); an element with text that a clipping ancestor cuts at its
+/// top or bottom. Scrolling boxes (auto, scroll) are not cut: their content is reached by
+/// scrolling. Each is named with its size and text, so that a failure says what to fix.
+async fn cut_vertically(app: &App, selectors: &[&str]) -> Vec<Value> {
+    let v = app
+        .js(
+            "const name = (e) => {\
+               const id = e.getAttribute('data-testid');\
+               const cls = typeof e.className === 'string' && e.className.trim()\
+                 ? '.' + e.className.trim().split(/\\s+/).filter(c => !c.startsWith('svelte-')).join('.') : '';\
+               const text = (e.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 30);\
+               return (id ? `[data-testid=${id}]` : e.tagName.toLowerCase() + cls) + ` \"${text}\"`;\
+             };\
+             const clips = (s) => ['hidden', 'clip'].includes(s.overflowY);\
+             const shown = (e) => e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }) &&\
+               e.getBoundingClientRect().height > 0;\
+             const ownText = (e) => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());\
+             const lines = (e) => ownText(e) || [...e.children].some(c =>\
+               getComputedStyle(c).display === 'inline' && (c.textContent || '').trim());\
+             const els = new Set(arguments[0].flatMap(sel =>\
+               [...document.querySelectorAll(sel)].flatMap(r => [r, ...r.querySelectorAll('*')])));\
+             const out = [];\
+             for (const e of els) {\
+               if (e instanceof SVGElement || !shown(e) || e.closest('.visually-hidden')) continue;\
+               const s = getComputedStyle(e);\
+               const box = s.display !== 'inline' && s.display !== 'contents';\
+               const text = (e.innerText || '').trim();\
+               if (box && clips(s) && text && e.scrollHeight > e.clientHeight + 1) {\
+                 out.push(`${name(e)}: its content ${e.scrollHeight}px is cut to ${e.clientHeight}px`);\
+                 continue;\
+               }\
+               if (box && lines(e) && !clips(s) && e.clientHeight > 0 && e.scrollHeight > e.clientHeight + 1) {\
+                 out.push(`${name(e)}: its text ${e.scrollHeight}px spills out of ${e.clientHeight}px`);\
+                 continue;\
+               }\
+               if (!ownText(e)) continue;\
+               let a = e.parentElement;\
+               while (a && getComputedStyle(a).overflowY === 'visible') a = a.parentElement;\
+               if (!a || !clips(getComputedStyle(a))) continue;\
+               const r = e.getBoundingClientRect(), c = a.getBoundingClientRect();\
+               const top = c.top + a.clientTop, bottom = top + a.clientHeight;\
+               if (r.bottom > top && r.top < bottom && (r.top < top - 1 || r.bottom > bottom + 1))\
+                 out.push(`${name(e)}: ${Math.round(r.height)}px tall, cut by ${name(a)}`);\
+             }\
+             return out.length > 12 ? [...out.slice(0, 12), `and ${out.length - 12} more`] : out;",
+            vec![json!(selectors)],
+        )
+        .await;
+    v.as_array().cloned().unwrap_or_default()
+}
+
 /// Every visible primary button: brought into view, is it the element at its centre
 /// (not covered, not cut off)? Returns those that are not.
 async fn hidden_primary_buttons(app: &App) -> Vec<Value> {
@@ -258,6 +313,11 @@ async fn assert_holds(app: &App, screen: &str, regions: &[&str], expected: &[&st
     assert!(
         over.is_empty(),
         "{screen}: regions overflow sideways: {over:#?}"
+    );
+    let cut = cut_vertically(app, regions).await;
+    assert!(
+        cut.is_empty(),
+        "{screen}: text cut off vertically: {cut:#?}"
     );
     let shown = app
         .js(
@@ -304,6 +364,7 @@ async fn at_200_percent_text_the_inbox_holds_together() {
         "[data-testid=thread]",
         "[data-testid=composer-input]",
         "nav",
+        "aside",
         "footer",
     ];
     assert_holds(app, "inbox-text-200", &regions, &["composer-send"]).await;
@@ -439,6 +500,43 @@ async fn at_200_percent_text_the_orders_screens_hold_together() {
     app.retype("form-line-product-0", "Brass gate valve DN50")
         .await;
     assert_holds(app, "order-form-text-200", &ORDER_REGIONS, &["form-submit"]).await;
+
+    d.finish().await;
+}
+
+#[tokio::test]
+async fn at_200_percent_text_compare_settings_and_help_hold_together() {
+    let d = signed_in(Launch::default()).await;
+    let app = d.app();
+    let normal = body_font_px(app).await;
+    text_size(app, 200).await;
+    let large = body_font_px(app).await;
+    assert!(
+        (large - 2.0 * normal).abs() < 0.5,
+        "the text doubles: {normal}px, then {large}px"
+    );
+    // Compare: the comparisons' list (none yet) beside what an open one would show.
+    app.click("nav-compare").await;
+    app.wait_for("compare").await;
+    let regions = [
+        "main",
+        "nav",
+        "aside",
+        "[data-testid=compare]",
+        "header",
+        "footer",
+    ];
+    assert_holds(app, "compare-text-200", &regions, &[]).await;
+
+    app.click("nav-settings").await;
+    app.wait_for("settings").await;
+    let regions = ["main", "nav", "aside", "[data-testid=settings]", "footer"];
+    assert_holds(app, "settings-text-200", &regions, &[]).await;
+
+    app.click("nav-help").await;
+    app.wait_for("help").await;
+    let regions = ["main", "nav", "aside", "[data-testid=help]", "footer"];
+    assert_holds(app, "help-text-200", &regions, &[]).await;
 
     d.finish().await;
 }
