@@ -157,3 +157,25 @@ pub fn listen_port() -> u16 {
     }
     panic!("no free loopback port between {low} and {high}");
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_listen_port_is_free_and_never_one_the_kernel_hands_to_connections() {
+        let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .expect("Linux names its ephemeral range");
+        let first: u16 = range
+            .split_whitespace()
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("the range's start");
+        for _ in 0..50 {
+            let port = super::listen_port();
+            assert!(
+                (10_000..first).contains(&port),
+                "{port} is outside 10000..{first}"
+            );
+            std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+        }
+    }
+}
