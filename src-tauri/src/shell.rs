@@ -171,6 +171,23 @@ impl trade_desk::Host for Shell {
             .icon("trade-center-desktop");
         #[cfg(all(unix, not(target_os = "macos")))]
         note.action("default", "Open");
+        // Windows and macOS show the sender by the app's identifier (the installers'
+        // AppUserModelID, the bundle's CFBundleIdentifier); without it the toast is
+        // PowerShell's and the macOS notification Finder's. As Tauri's own notification
+        // API does; not compiled or run here (docs/packaging.md).
+        #[cfg(target_os = "windows")]
+        note.app_id(&self.app.config().identifier);
+        #[cfg(target_os = "macos")]
+        {
+            // Once per process: mac-notification-sys refuses a second call.
+            static SENDER: std::sync::Once = std::sync::Once::new();
+            let identifier = self.app.config().identifier.clone();
+            SENDER.call_once(|| {
+                if let Err(e) = notify_rust::set_application(&identifier) {
+                    tracing::info!(error = %e, "notifications go out under another app's name");
+                }
+            });
+        }
         let target = n.target;
         let app = self.app.clone();
         // Showing talks to D-Bus and waiting for a click blocks: off the async runtime.
