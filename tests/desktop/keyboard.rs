@@ -76,6 +76,20 @@ async fn focus_in_pane(app: &App) -> String {
     .to_owned()
 }
 
+/// Waits until the focus is in the pane `data-pane=<pane>`.
+async fn wait_pane(app: &App, pane: &str) {
+    until(
+        &format!("the focus in the {pane} pane"),
+        PATIENCE,
+        async || {
+            let now = focus_in_pane(app).await;
+            ensure!(now == pane, "focus on {} in {now:?}", focused(app).await);
+            Ok(())
+        },
+    )
+    .await;
+}
+
 /// From anywhere: the orders screen, its search, `text` typed, Enter: the first order
 /// found is open and the focus is in the list.
 async fn find_order(app: &App, text: &str, id: &str) {
@@ -120,29 +134,13 @@ async fn the_whole_pipeline_runs_on_the_keyboard_alone() {
     // Ctrl+3: the comparisons, the focus in their list.
     chord(app, Key::Control, "3").await;
     app.wait_for("compare").await;
-    until("the focus in the comparisons", PATIENCE, async || {
-        ensure!(
-            focus_in_pane(app).await == "list",
-            "focus on {}",
-            focused(app).await
-        );
-        Ok(())
-    })
-    .await;
+    wait_pane(app, "list").await;
 
     // The shortcut sheet: ? opens it, it lists what the README lists, Escape closes it
     // and the focus is back where it was.
     chord(app, Key::Control, "1").await;
     app.wait_for("inbox").await;
-    until("the focus in the inquiry list", PATIENCE, async || {
-        ensure!(
-            focus_in_pane(app).await == "list",
-            "focus on {}",
-            focused(app).await
-        );
-        Ok(())
-    })
-    .await;
+    wait_pane(app, "list").await;
     let before = focused(app).await;
     press(app, "?").await;
     let sheet = app.wait_for("shortcut-sheet").await;
@@ -188,25 +186,9 @@ async fn the_whole_pipeline_runs_on_the_keyboard_alone() {
 
     // F6 goes round the panes: the list, the conversation (empty), the navigation.
     press(app, Key::F6).await;
-    until("F6 into the next pane", PATIENCE, async || {
-        ensure!(
-            focus_in_pane(app).await == "detail",
-            "in {:?}",
-            focus_in_pane(app).await
-        );
-        Ok(())
-    })
-    .await;
+    wait_pane(app, "detail").await;
     press(app, Key::F6).await;
-    until("F6 round to the navigation", PATIENCE, async || {
-        ensure!(
-            focus_in_pane(app).await == "nav",
-            "in {:?}",
-            focus_in_pane(app).await
-        );
-        Ok(())
-    })
-    .await;
+    wait_pane(app, "nav").await;
 
     // Find the inquiry: / searches, the message's word finds it, Enter opens it with the
     // cursor in the message box.
@@ -273,15 +255,7 @@ async fn the_whole_pipeline_runs_on_the_keyboard_alone() {
         found[0]["order"]["id"].as_str().unwrap().to_owned()
     };
     // After Submit the focus stays in the order's pane, not on the page.
-    until("the focus in the order", PATIENCE, async || {
-        ensure!(
-            focus_in_pane(app).await == "detail",
-            "focus on {}",
-            focused(app).await
-        );
-        Ok(())
-    })
-    .await;
+    wait_pane(app, "detail").await;
 
     // Confirm the supplier's order: found by its product, Tab to Confirm, Enter, Tab to
     // Confirm Order, Enter.

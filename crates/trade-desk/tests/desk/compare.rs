@@ -6,43 +6,16 @@
 //! the comparison still reads (and changes) from the cache.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+use crate::support::Demo;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use trade_client::comparisons::{ComparisonTerms, SheetColumn};
-use trade_client::credentials::MemoryStore;
-use trade_client::engine::Options;
-use trade_client::notify::Notification;
-use trade_desk::launch::{SignInForm, StartOptions};
-use trade_desk::native::{Chosen, Opening, PathDialog};
-use trade_desk::{Desk, Host};
-use trade_model::api::UnreadCounts;
 use trade_model::quotation::{
     Duty, Estimates, ExchangeRates, PricingError, RowCost, SortDirection,
 };
 use trade_model::supplier::SupplierFacts;
 use trade_model::{Currency, Money, QuotationId};
-
-struct Quiet;
-
-impl Host for Quiet {
-    fn status(&self, _status: &trade_client::engine::Status) {}
-    fn changed(&self, _revision: u64, _unread: &UnreadCounts) {}
-    fn notify(&self, _notification: &Notification) {}
-    fn ask_path(&self, _dialog: PathDialog) -> Chosen {
-        Box::pin(async { None })
-    }
-    fn open(&self, _what: &Opening) -> Result<(), String> {
-        Ok(())
-    }
-    fn autostart(&self) -> Result<bool, String> {
-        Ok(false)
-    }
-    fn set_autostart(&self, _enabled: bool) -> Result<(), String> {
-        Err("not in these tests".into())
-    }
-}
 
 fn cur(code: &str) -> Currency {
     code.parse().unwrap()
@@ -62,14 +35,9 @@ fn estimates(freight: Money, basis_points: u32, transit: u32) -> Estimates {
 
 #[tokio::test]
 async fn quotations_rank_by_landed_cost_as_computed_by_hand_online_and_offline() {
-    let server_dir = tempfile::tempdir().unwrap();
-    let mut opts =
-        trade_demo::DemoOptions::new(server_dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
     // The suppliers answer through the API below; the bot stays out of it.
-    opts.bot_delay = Duration::from_secs(3600);
-    let (running, accounts) = trade_demo::start(opts).await.unwrap();
-    let url = running.base_url().replace("127.0.0.1", "localhost");
-    let ca = running.ca_path.clone().unwrap();
+    let demo = Demo::start(Duration::from_secs(3600)).await;
+    let (running, url, ca, accounts) = (&demo.running, &demo.url, &demo.ca, &demo.accounts);
     let today = trade_model::time::utc_date(running.state.now());
 
     // Today's table, as an operator's correction replaces the demo's.
@@ -88,7 +56,7 @@ async fn quotations_rank_by_landed_cost_as_computed_by_hand_online_and_offline()
     // The buyer asks four suppliers; each answers with a quotation.
     let api = trade_test_api::Api::new(
         url.clone(),
-        trade_test_api::client(&std::fs::read(&ca).unwrap()),
+        trade_test_api::client(&std::fs::read(ca).unwrap()),
     );
     let buyer = api
         .login(&accounts.buyer.email, accounts.buyer.password)
@@ -149,28 +117,7 @@ async fn quotations_rank_by_landed_cost_as_computed_by_hand_online_and_offline()
         unreachable!()
     };
 
-    let data = tempfile::tempdir().unwrap();
-    let desk = Desk::new(
-        data.path().to_owned(),
-        Arc::new(MemoryStore::default()),
-        Options::default(),
-        Arc::new(Quiet),
-    );
-    desk.launch(StartOptions {
-        url: Some(url.clone()),
-        ca_file: Some(ca.clone()),
-        email: Some(accounts.buyer.email.clone()),
-        demo_password: None,
-    })
-    .await;
-    desk.sign_in(SignInForm {
-        url: url.clone(),
-        ca_path: None,
-        email: accounts.buyer.email.clone(),
-        password: accounts.buyer.password.to_owned(),
-    })
-    .await
-    .unwrap();
+    let (desk, _data) = demo.signed_in_desk().await;
 
     let id = desk
         .create_comparison(ComparisonTerms {
@@ -324,7 +271,7 @@ async fn quotations_rank_by_landed_cost_as_computed_by_hand_online_and_offline()
     assert_eq!(order(&by_freight), [gamma, beta, alpha, delta]);
 
     // Offline: the server is gone; the comparison reads and changes from the cache.
-    running.shutdown().await;
+    demo.running.shutdown().await;
     let offline = desk.refresh_comparison(id).await.unwrap();
     assert_eq!(offline.rates_date, None);
     assert!(offline.problem.is_some(), "{offline:?}");

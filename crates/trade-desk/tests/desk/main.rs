@@ -3,7 +3,8 @@
 //! surface declared once and named alike everywhere (`ipc`), quotations compared with
 //! landed cost online and offline (`compare`), the commands that go
 //! through native dialogs and the system's opener (`native`), and a supplier's quotation
-//! reaching the thread as a card (`quotes`).
+//! reaching the thread as a card (`quotes`); `support`: the demo backend and a signed-in
+//! desk they share.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bindings;
@@ -12,3 +13,4 @@ mod compare;
 mod ipc;
 mod native;
 mod quotes;
+mod support;

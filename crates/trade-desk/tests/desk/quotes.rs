@@ -4,70 +4,16 @@
 //! the server has it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+use crate::support::Demo;
 use std::time::{Duration, Instant};
 
-use trade_client::credentials::MemoryStore;
-use trade_client::engine::Options;
-use trade_client::notify::Notification;
-use trade_desk::launch::{SignInForm, StartOptions};
-use trade_desk::native::{Chosen, Opening, PathDialog};
-use trade_desk::{Desk, Host};
-use trade_model::api::UnreadCounts;
 use trade_model::quotation::Quotation;
-
-struct Quiet;
-
-impl Host for Quiet {
-    fn status(&self, _status: &trade_client::engine::Status) {}
-    fn changed(&self, _revision: u64, _unread: &UnreadCounts) {}
-    fn notify(&self, _notification: &Notification) {}
-    fn ask_path(&self, _dialog: PathDialog) -> Chosen {
-        Box::pin(async { None })
-    }
-    fn open(&self, _what: &Opening) -> Result<(), String> {
-        Ok(())
-    }
-    fn autostart(&self) -> Result<bool, String> {
-        Ok(false)
-    }
-    fn set_autostart(&self, _enabled: bool) -> Result<(), String> {
-        Err("not in these tests".into())
-    }
-}
 
 #[tokio::test]
 async fn the_bots_quotation_arrives_in_the_thread_with_its_tiers() {
-    let server_dir = tempfile::tempdir().unwrap();
-    let mut opts =
-        trade_demo::DemoOptions::new(server_dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
-    opts.bot_delay = Duration::from_millis(50);
-    let (running, accounts) = trade_demo::start(opts).await.unwrap();
-    let url = running.base_url().replace("127.0.0.1", "localhost");
-    let ca = running.ca_path.clone().unwrap();
-
-    let data = tempfile::tempdir().unwrap();
-    let desk = Desk::new(
-        data.path().to_owned(),
-        Arc::new(MemoryStore::default()),
-        Options::default(),
-        Arc::new(Quiet),
-    );
-    desk.launch(StartOptions {
-        url: Some(url.clone()),
-        ca_file: Some(ca.clone()),
-        email: Some(accounts.buyer.email.clone()),
-        demo_password: None,
-    })
-    .await;
-    desk.sign_in(SignInForm {
-        url: url.clone(),
-        ca_path: None,
-        email: accounts.buyer.email.clone(),
-        password: accounts.buyer.password.to_owned(),
-    })
-    .await
-    .unwrap();
+    let demo = Demo::start(Duration::from_millis(50)).await;
+    let (desk, _data) = demo.signed_in_desk().await;
+    let (url, ca, accounts) = (&demo.url, &demo.ca, &demo.accounts);
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let inquiry = loop {
@@ -121,7 +67,7 @@ async fn the_bots_quotation_arrives_in_the_thread_with_its_tiers() {
     // Exactly what the server has for that message (the buyer's view of the API).
     let api = trade_test_api::Api::new(
         url.clone(),
-        trade_test_api::client(&std::fs::read(&ca).unwrap()),
+        trade_test_api::client(&std::fs::read(ca).unwrap()),
     );
     let token = api
         .login(&accounts.buyer.email, accounts.buyer.password)
@@ -135,5 +81,5 @@ async fn the_bots_quotation_arrives_in_the_thread_with_its_tiers() {
         .find(|q| q.id == quotation.id)
         .expect("the server has the card's quotation");
     assert_eq!(&quotation, on_server);
-    running.shutdown().await;
+    demo.running.shutdown().await;
 }
