@@ -437,6 +437,29 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
         .await;
     app.click("feedback-go").await;
     wait_on_server(&d, &token, &id, "/order/feedback/rating", json!(4)).await;
+
+    // Reorder: a new draft with the completed order's supplier, lines and terms, and a
+    // ship-by date still ahead; submitted, it is a second order of the same goods.
+    app.click("action-reorder").await;
+    app.wait_for("order-form").await;
+    assert_eq!(app.value("form-supplier").await, supplier_id);
+    assert_eq!(app.value("form-line-product-0").await, product);
+    assert_eq!(app.value("form-line-quantity-0").await, "500");
+    assert_eq!(app.value("form-line-price-0").await, "12.40");
+    wait_text(app, "form-total", "USD 6,200.00", PATIENCE).await;
+    app.click("form-submit").await;
+    app.wait_for("order-detail").await;
+    until("the reorder on the server", RECONNECT, async || {
+        let orders = server_orders_of(&d, &token, &product).await;
+        ensure!(orders.len() == 2, "{} orders of it", orders.len());
+        let again = orders
+            .iter()
+            .find(|o| o["order"]["id"] != id.as_str())
+            .unwrap();
+        ensure!(again["order"]["terms"]["lines"] == placed[0]["order"]["terms"]["lines"]);
+        Ok(())
+    })
+    .await;
     d.finish().await;
 }
 

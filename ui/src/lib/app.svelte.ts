@@ -8,6 +8,7 @@ import type { MessageId } from "./bindings/MessageId";
 import type { NotificationSettings } from "./bindings/NotificationSettings";
 import type { Draft } from "./bindings/Draft";
 import type { Inquiry } from "./bindings/Inquiry";
+import type { Order } from "./bindings/Order";
 import type { OrderId } from "./bindings/OrderId";
 import type { OrderOrigin } from "./bindings/OrderOrigin";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
@@ -84,9 +85,14 @@ export function openOrder(id: OrderId) {
 
 /** A new order draft (blank, or from an inquiry: its supplier and product), opened in
  * the order form. Nothing is saved until the buyer edits it. */
-export function newDraft(origin: OrderOrigin, from: Inquiry | null = null) {
+/** The ship-by date a new draft starts with: 45 days from today, as a local date. */
+function defaultShipBy(): string {
   const shipBy = new Date(Date.now() + 45 * 86_400_000);
   const pad = (n: number) => String(n).padStart(2, "0");
+  return `${shipBy.getFullYear()}-${pad(shipBy.getMonth() + 1)}-${pad(shipBy.getDate())}`;
+}
+
+export function newDraft(origin: OrderOrigin, from: Inquiry | null = null) {
   app.editDraft = {
     id: uuidv7(),
     counterparty: from?.supplier ?? app.partners[0]?.id ?? "",
@@ -97,7 +103,7 @@ export function newDraft(origin: OrderOrigin, from: Inquiry | null = null) {
       currency: "USD",
       incoterm: "FOB",
       shipping_method: "sea",
-      ship_by: `${shipBy.getFullYear()}-${pad(shipBy.getMonth() + 1)}-${pad(shipBy.getDate())}`,
+      ship_by: defaultShipBy(),
       payment_terms: { kind: "full" },
       remarks: "",
       documents: [],
@@ -112,6 +118,26 @@ export function newDraft(origin: OrderOrigin, from: Inquiry | null = null) {
 export function openComparison(id: string) {
   app.openComparison = id;
   app.view = "compare";
+}
+
+/** Reorder: a new draft from a past order, with its supplier, inquiry, lines and terms;
+ * a new ship-by date (the old one has passed) and no documents (a contract belongs to
+ * its order). Opened in the order form; nothing is saved until the buyer edits it. */
+export function reorder(from: Order) {
+  app.editDraft = {
+    id: uuidv7(),
+    counterparty: from.supplier,
+    inquiry: from.inquiry,
+    origin: "template",
+    terms: {
+      ...$state.snapshot(from.terms),
+      ship_by: defaultShipBy(),
+      documents: [],
+    },
+    updated_at: new Date().toISOString(),
+  };
+  app.openOrder = null;
+  app.view = "orders";
 }
 
 export function editDraft(draft: Draft) {
