@@ -657,12 +657,21 @@ impl App {
                 let Some(e) = self.visible(id).await else {
                     bail!("not on screen")
                 };
+                // The element must be on top at its centre and keep its place for a
+                // moment: a click sent while the screen re-lays out (a re-read order
+                // dropping a button before this one) lands where the element was.
                 let hit = self
-                    .js(
-                        "const e = arguments[0]; e.scrollIntoView({ block: 'center' });\
-                         const r = e.getBoundingClientRect();\
-                         const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);\
-                         return at !== null && (at === e || e.contains(at));",
+                    .js_async(
+                        "const e = arguments[0], done = arguments[arguments.length - 1];\
+                         e.scrollIntoView({ block: 'center' });\
+                         const a = e.getBoundingClientRect();\
+                         setTimeout(() => {\
+                           const r = e.getBoundingClientRect();\
+                           const still = e.isConnected && r.left === a.left && r.top === a.top\
+                             && r.width === a.width && r.height === a.height;\
+                           const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);\
+                           done(still && at !== null && (at === e || e.contains(at)));\
+                         }, 60);",
                         vec![e.to_json()?],
                     )
                     .await;

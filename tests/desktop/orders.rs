@@ -437,6 +437,8 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
         .await;
     app.click("feedback-go").await;
     wait_on_server(&d, &token, &id, "/order/feedback/rating", json!(4)).await;
+    // The screen shows it once the order is read again: no more Leave feedback.
+    app.wait_gone("action-feedback").await;
 
     // Reorder: a new draft with the completed order's supplier, lines and terms, and a
     // ship-by date still ahead; submitted, it is a second order of the same goods.
