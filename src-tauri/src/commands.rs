@@ -201,6 +201,15 @@ pub async fn save_draft(desk: Desk_<'_>, draft: Draft) -> Answer<Vec<FieldError>
 }
 
 #[tauri::command]
+pub async fn draft_from_quotation(
+    desk: Desk_<'_>,
+    quotation: QuotationId,
+    quantity: u64,
+) -> Answer<Draft> {
+    desk.draft_from_quotation(quotation, quantity).await
+}
+
+#[tauri::command]
 pub async fn discard_draft(desk: Desk_<'_>, id: OrderId) -> Answer<()> {
     desk.discard_draft(id).await
 }

@@ -95,6 +95,7 @@ fn main() -> anyhow::Result<()> {
             commands::confirm_order,
             commands::drafts,
             commands::save_draft,
+            commands::draft_from_quotation,
             commands::discard_draft,
             commands::submit_draft,
             commands::choose_document,

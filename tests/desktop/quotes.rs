@@ -152,5 +152,30 @@ async fn a_price_question_is_answered_with_a_quotation_card() {
     .await;
     app.screenshot("quotation-card-dark").await;
     app.audit("quotation card dark").await;
+
+    // Place order from the card: a draft of the MOQ at the first tier's price, with the
+    // quotation's supplier, currency and Incoterm.
+    app.click("quotation-order").await;
+    app.wait_for("order-form").await;
+    assert_eq!(
+        app.value("form-supplier").await,
+        quotation.supplier.to_string()
+    );
+    assert_eq!(app.value("form-line-product-0").await, quotation.product);
+    assert_eq!(
+        app.value("form-line-quantity-0").await,
+        quotation.moq.to_string()
+    );
+    let first = quotation.unit_price_at(quotation.moq).unwrap();
+    assert_eq!(
+        app.value("form-line-price-0").await,
+        crate::compare::decimal(first.minor, first.currency.exponent())
+    );
+    assert_eq!(app.value("form-currency").await, quotation.currency.code());
+    assert_eq!(
+        app.value("form-incoterm").await,
+        quotation.incoterm.to_string()
+    );
+    app.audit("order form from a quotation").await;
     d.finish().await;
 }

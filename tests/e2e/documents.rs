@@ -61,6 +61,7 @@ async fn a_contract_picked_offline_is_kept_with_its_draft_and_uploaded_once_befo
         inquiry: None,
         origin: OrderOrigin::UploadedContract,
         terms,
+        quotation: None,
         updated_at: jiff::Timestamp::now(),
     };
     e.save_draft(&draft).unwrap();
@@ -337,6 +338,7 @@ async fn the_evidence_packet_holds_the_order_its_versions_thread_and_documents_w
         inquiry: Some(inquiry.parse().unwrap()),
         origin: OrderOrigin::UploadedContract,
         terms,
+        quotation: None,
         updated_at: jiff::Timestamp::now(),
     };
     e.save_draft(&draft).unwrap();

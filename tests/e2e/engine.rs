@@ -330,6 +330,7 @@ async fn an_order_drafted_and_submitted_offline_is_delivered_once() {
         inquiry: None,
         origin: trade_model::order::OrderOrigin::Template,
         terms,
+        quotation: None,
         updated_at: jiff::Timestamp::now(),
     };
     e.save_draft(&draft).unwrap();

@@ -5,7 +5,7 @@ const allowed = new Set([
   "launch", "sign_in", "sign_out", "choose_ca_file", "status", "inquiries", "inquiry",
   "thread", "send_message", "mark_read", "outbox", "retry", "discard", "search", "unread",
   "settings", "set_settings", "set_muted", "save_document", "open_external",
-  "orders", "order_counts", "order_detail", "order_action", "confirm_order", "drafts", "save_draft",
+  "orders", "order_counts", "order_detail", "order_action", "confirm_order", "drafts", "save_draft", "draft_from_quotation",
   "discard_draft", "submit_draft", "choose_document", "attach_file", "payment_quote", "check_card",
   "pay", "export_evidence", "partners", "chat_bank_details", "open_document", "take_link",
   "autostart", "set_autostart",

@@ -7,9 +7,10 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use trade_model::api::{CreateOrderRequest, OrderView};
 use trade_model::error::FieldError;
-use trade_model::order::{self, OrderOrigin, OrderTerms, Party};
+use trade_model::order::{self, Order, OrderOrigin, OrderTerms, Party};
 use trade_model::sync::{MutationOp, SyncRecord};
-use trade_model::{AccountId, InquiryId, MutationId, OrderId};
+use trade_model::time::utc_date;
+use trade_model::{AccountId, InquiryId, MutationId, OrderId, QuotationId};
 
 use crate::error::{ClientError, Result};
 use crate::store::LocalStore;
@@ -25,6 +26,10 @@ pub struct Draft {
     pub inquiry: Option<InquiryId>,
     pub origin: OrderOrigin,
     pub terms: OrderTerms,
+    /// The quotation the draft was made from (`Quotation::order_terms`), which the order
+    /// will name.
+    #[serde(default)]
+    pub quotation: Option<QuotationId>,
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub updated_at: Timestamp,
 }
@@ -41,6 +46,42 @@ fn parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
 pub fn check(draft: &Draft, now: Timestamp) -> Vec<FieldError> {
     let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     order::draft_problems(&draft.terms, draft.origin, today)
+}
+
+/// A new draft of `quantity` units from a cached quotation, made at `now`: the
+/// quotation's supplier, inquiry and terms at the tier price for that quantity
+/// (`Quotation::order_terms`), naming the quotation. Not saved: like every new draft it
+/// is kept once the buyer edits it. An expired quotation, or a quantity below its MOQ,
+/// makes none.
+pub fn from_quotation(
+    store: &LocalStore,
+    quotation: QuotationId,
+    quantity: u64,
+    now: Timestamp,
+) -> Result<Draft> {
+    let q = store
+        .quotation(quotation)?
+        .ok_or(ClientError::NotFound("quotation"))?;
+    q.check_order(q.supplier, Some(q.inquiry), now)
+        .map_err(ClientError::QuotationUse)?;
+    Ok(Draft {
+        id: OrderId::new(),
+        counterparty: q.supplier,
+        inquiry: Some(q.inquiry),
+        origin: OrderOrigin::Template,
+        terms: q.order_terms(quantity, utc_date(now))?,
+        quotation: Some(q.id),
+        updated_at: now,
+    })
+}
+
+/// `text` with its first letter in upper case: the model's messages are clauses.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 impl LocalStore {
@@ -123,6 +164,19 @@ impl LocalStore {
                 ));
             }
         }
+        if let Some(id) = draft.quotation {
+            // What the server will check, said before the order leaves: a quotation
+            // not (yet) in the cache is left to the server.
+            if let Some(quotation) = self.quotation(id)?
+                && let Err(why) = quotation.check_order(draft.counterparty, draft.inquiry, now)
+            {
+                problems.push(FieldError::new(
+                    "quotation",
+                    why.code().as_str(),
+                    capitalize(&why.to_string()),
+                ));
+            }
+        }
         if !problems.is_empty() {
             return Err(ClientError::InvalidDraft(problems));
         }
@@ -145,12 +199,17 @@ impl LocalStore {
                 details: other.details(),
             },
         })?;
+        let created = Order {
+            quotation: draft.quotation,
+            ..created
+        };
         let view = OrderView::new(created, Party::Buyer, now);
         let request = CreateOrderRequest {
             counterparty: draft.counterparty,
             inquiry: draft.inquiry,
             origin: draft.origin,
             terms: draft.terms,
+            quotation: draft.quotation,
         };
         let mut conn = self.conn();
         let tx = conn.transaction()?;

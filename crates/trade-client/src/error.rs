@@ -206,6 +206,9 @@ pub enum ClientError {
     /// Estimates for a quotation were refused (the model's rule and code).
     #[error("{0}")]
     Pricing(trade_model::quotation::PricingError),
+    /// An order cannot come from this quotation (expired, or another supplier's).
+    #[error("{0}")]
+    QuotationUse(trade_model::quotation::QuotationUse),
 }
 
 impl ClientError {
@@ -242,6 +245,7 @@ impl ClientError {
             .as_str()
             .into(),
             ClientError::Pricing(e) => e.code().as_str().into(),
+            ClientError::QuotationUse(e) => e.code().as_str().into(),
         }
     }
 

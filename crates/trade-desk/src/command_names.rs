@@ -36,6 +36,7 @@ pub const COMMANDS: &[&str] = &[
     "confirm_order",
     "drafts",
     "save_draft",
+    "draft_from_quotation",
     "discard_draft",
     "submit_draft",
     "choose_document",

@@ -30,7 +30,7 @@ use trade_model::card::CardProblem;
 use trade_model::entities::Inquiry;
 use trade_model::error::FieldError;
 use trade_model::order::OrderAction;
-use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId};
+use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId, QuotationId};
 
 use crate::deep_link::DeepLink;
 use crate::error::{CommandError, CommandResult};
@@ -312,6 +312,23 @@ impl Desk {
     pub async fn save_draft(&self, draft: Draft) -> CommandResult<Vec<FieldError>> {
         let engine = self.engine().await?;
         Ok(engine.save_draft(&draft)?)
+    }
+
+    /// A new draft of `quantity` units from a quotation in the cache (its tier price,
+    /// Incoterm and terms; not saved until edited). Refused with `quotation.expired` or
+    /// `quotation.below_moq`.
+    pub async fn draft_from_quotation(
+        &self,
+        quotation: QuotationId,
+        quantity: u64,
+    ) -> CommandResult<Draft> {
+        let engine = self.engine().await?;
+        Ok(trade_client::drafts::from_quotation(
+            engine.store(),
+            quotation,
+            quantity,
+            jiff::Timestamp::now(),
+        )?)
     }
 
     pub async fn discard_draft(&self, id: OrderId) -> CommandResult<()> {

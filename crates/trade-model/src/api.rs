@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::dispute::DisputeReason;
 use crate::entities::{Account, BeneficiaryAccount, Payment, Role};
 use crate::error::FieldError;
-use crate::ids::{AccountId, DocumentId, InquiryId, MessageId, ProductId};
+use crate::ids::{AccountId, DocumentId, InquiryId, MessageId, ProductId, QuotationId};
 use crate::order::{
     ActionKind, Deadline, Installment, Order, OrderBox, OrderOrigin, OrderTerms, Party,
     PaymentMethod,
@@ -125,6 +125,10 @@ pub struct CreateOrderRequest {
     pub inquiry: Option<InquiryId>,
     pub origin: OrderOrigin,
     pub terms: OrderTerms,
+    /// The quotation the order is placed from: one its supplier sent in `inquiry`,
+    /// still valid.
+    #[serde(default)]
+    pub quotation: Option<QuotationId>,
 }
 
 /// An order as one party sees it, with everything the UI derives from the rules.

@@ -119,6 +119,8 @@ error_codes! {
     OrderNothingDue = "order.nothing_due",
     OrderPaidCannotCancel = "order.paid_cannot_cancel",
     OrderPaymentInProgress = "order.payment_in_progress",
+    /// The quotation an order names is not one its supplier sent in its inquiry.
+    OrderQuotationMismatch = "order.quotation_mismatch",
     OrderReceiptExtensionUsed = "order.receipt_extension_used",
     OrderShipByExtensionExceeded = "order.ship_by_extension_exceeded",
     /// A stale `If-Match` or base version; `details.current_version` has the current one.
@@ -151,6 +153,8 @@ error_codes! {
     QuotationBadTransitDays = "quotation.bad_transit_days",
     /// The quantity is below the quotation's minimum order quantity.
     QuotationBelowMoq = "quotation.below_moq",
+    /// An order names a quotation whose prices no longer hold (`details.valid_until`).
+    QuotationExpired = "quotation.expired",
     QuotationFirstTierNotMoq = "quotation.first_tier_not_moq",
     /// `details` lists the fields and what is wrong with each (codes `quotation.*`).
     QuotationInvalid = "quotation.invalid",

@@ -32,12 +32,14 @@ use crate::order::{Incoterm, MAX_QUANTITY, MAX_SHORT_TEXT_CHARS, MAX_TEXT_CHARS,
 use crate::time::utc_date;
 
 pub mod compare;
+pub mod placing;
 pub mod rates;
 
 pub use compare::{
     CompareColumn, CompareRow, Comparison, Duty, Estimates, LandedCost, RowCost, SortDirection,
     compare, compare_row, landed_cost, sort_rows,
 };
+pub use placing::{QUOTED_UNIT, QuotationUse};
 pub use rates::{ExchangeRates, Rate};
 
 /// Most price tiers one quotation may have.
@@ -144,7 +146,9 @@ pub enum QuotationError {
     LeadTimeOutOfRange,
     #[error("the quotation must be valid until today or later")]
     ValidUntilPast,
-    #[error("`{0}` is not an Incoterm; use EXW, FOB, CFR, CIF, CPT, DDP or DDU")]
+    #[error(
+        "`{0}` is not an Incoterm; use one of the Incoterms 2020 rules (EXW, FCA, FAS, FOB, CFR, CIF, CPT, CIP, DAP, DPU, DDP) or DDU"
+    )]
     UnknownIncoterm(String),
     #[error("name the place for the Incoterm (up to {MAX_SHORT_TEXT_CHARS} characters)")]
     BadNamedPlace,
@@ -607,10 +611,10 @@ pub(crate) mod tests {
             );
         }
         let mut q = request();
-        q.incoterm = Incoterm::from("FAS".to_owned());
+        q.incoterm = Incoterm::from("FOT".to_owned()); // "free on truck": no rule
         q.named_place.clear();
         let errors = problems(&q);
-        assert_eq!(errors, vec![QuotationError::UnknownIncoterm("FAS".into())]);
+        assert_eq!(errors, vec![QuotationError::UnknownIncoterm("FOT".into())]);
         assert_eq!(errors[0].code(), ErrorCode::QuotationUnknownIncoterm);
     }
 

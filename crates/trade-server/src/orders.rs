@@ -3,19 +3,22 @@
 //! rule, save optimistically on the version, keep payment records in step.
 
 use crate::store::documents::OPERATORS;
+use serde_json::json;
 use trade_model::ErrorCode;
 use trade_model::api::{CreateOrderRequest, OrderView};
 use trade_model::dispute::DisputeAction;
 use trade_model::entities::{PaymentStatus, Role};
 use trade_model::order::OrderTerms;
 use trade_model::order::{self, Actor, Order, OrderAction, Party};
-use trade_model::{AccountId, OrderId};
+use trade_model::quotation::QuotationUse;
+use trade_model::{AccountId, InquiryId, OrderId, QuotationId};
 
 use crate::auth::AuthUser;
 use crate::db::Write;
 use crate::error::HttpError;
 use crate::state::AppState;
 use crate::store;
+use crate::store::StoreError;
 
 /// How the caller relates to an order; `None` means it must not learn the order exists.
 pub fn actor_for(order: &Order, user: &AuthUser) -> Option<Actor> {
@@ -182,8 +185,11 @@ pub async fn submit(
             ));
         }
     }
+    if let Some(quotation) = req.quotation {
+        check_quotation(w, quotation, supplier, req.inquiry, state).await?;
+    }
     store::documents::require_owned(w, user.id, &req.terms.documents).await?;
-    let order = order::create(
+    let mut order = order::create(
         id,
         buyer,
         supplier,
@@ -193,12 +199,40 @@ pub async fn submit(
         req.terms,
         state.now(),
     )?;
+    order.quotation = req.quotation;
     for doc in &order.terms.documents {
         store::documents::grant(w, *doc, &counterparty.id.to_string()).await?;
     }
     store::orders::insert(w, &order, actor_label(Actor::Party(creator))).await?;
     state.deadlines_changed.notify_one();
     Ok((order, creator))
+}
+
+/// Whether a new order to `supplier` in `inquiry` may name `quotation` (the rules in
+/// `Quotation::check_order`). The inquiry's parties were checked before, so a quotation
+/// of that inquiry is one both parties of the order may see; any other id gets the same
+/// answer as one that does not exist.
+async fn check_quotation(
+    w: &mut Write,
+    quotation: QuotationId,
+    supplier: AccountId,
+    inquiry: Option<InquiryId>,
+    state: &AppState,
+) -> Result<(), HttpError> {
+    let refusal = |why: QuotationUse| {
+        let details = match &why {
+            QuotationUse::Expired { valid_until } => json!({ "valid_until": valid_until }),
+            QuotationUse::Mismatch => json!({ "quotation": quotation }),
+        };
+        HttpError::unprocessable(why.code(), why.to_string()).with_details(details)
+    };
+    let q = match store::quotations::get_tx(w, quotation).await {
+        Ok(q) => q,
+        Err(StoreError::NotFound(_)) => return Err(refusal(QuotationUse::Mismatch)),
+        Err(e) => return Err(e.into()),
+    };
+    q.check_order(supplier, inquiry, state.now())
+        .map_err(refusal)
 }
 
 /// Replaces the terms of the order at `version`. New documents must be the modifier's

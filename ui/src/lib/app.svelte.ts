@@ -10,6 +10,7 @@ import type { Draft } from "./bindings/Draft";
 import type { Inquiry } from "./bindings/Inquiry";
 import type { Order } from "./bindings/Order";
 import type { OrderId } from "./bindings/OrderId";
+import type { QuotationId } from "./bindings/QuotationId";
 import type { OrderOrigin } from "./bindings/OrderOrigin";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
 import type { Partner } from "./bindings/Partner";
@@ -108,6 +109,7 @@ export function newDraft(origin: OrderOrigin, from: Inquiry | null = null) {
       remarks: "",
       documents: [],
     },
+    quotation: null,
     updated_at: new Date().toISOString(),
   };
   app.openOrder = null;
@@ -134,8 +136,20 @@ export function reorder(from: Order) {
       ship_by: defaultShipBy(),
       documents: [],
     },
+    quotation: null,
     updated_at: new Date().toISOString(),
   };
+  app.openOrder = null;
+  app.view = "orders";
+}
+
+/** Place order from a quotation: a new draft of `quantity` pieces at the quotation's
+ * tier price for that quantity, with its supplier, inquiry, Incoterm and terms (made by
+ * the rules in Rust), opened in the order form. Throws the refusal (`quotation.expired`,
+ * `quotation.below_moq`) for the caller to show. */
+export async function orderFromQuotation(quotation: QuotationId, quantity: number) {
+  const draft = await ipc.draftFromQuotation(quotation, quantity);
+  app.editDraft = draft;
   app.openOrder = null;
   app.view = "orders";
 }

@@ -137,6 +137,9 @@ export const drafts = () => call<Array<Draft>>("drafts");
 /** Saves a draft (incomplete is fine); answers its problems as of now. */
 export const saveDraft = (draft: Draft) => call<Array<FieldError>>("save_draft", { draft });
 export const discardDraft = (id: OrderId) => call<void>("discard_draft", { id });
+/** A new draft from a cached quotation at `quantity` (tier price, Incoterm, terms). */
+export const draftFromQuotation = (quotation: QuotationId, quantity: number) =>
+  call<Draft>("draft_from_quotation", { quotation, quantity });
 export const submitDraft = (id: OrderId) => call<void>("submit_draft", { id });
 /** The native open dialog for a document; the chosen path, or null. */
 export const chooseDocument = () => call<string | null>("choose_document");

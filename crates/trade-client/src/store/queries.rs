@@ -8,7 +8,7 @@ use trade_model::order::OrderBox;
 use trade_model::quotation::Quotation;
 use trade_model::sync::{MutationOp, OrderHistory, OrderVersion};
 use trade_model::time::utc_date;
-use trade_model::{InquiryId, OrderId};
+use trade_model::{InquiryId, OrderId, QuotationId};
 
 use super::LocalStore;
 use crate::error::{ClientError, Result};
@@ -181,6 +181,19 @@ fn keyed_page<T: for<'de> Deserialize<'de>>(
 }
 
 impl LocalStore {
+    /// A cached quotation, if its record has arrived.
+    pub fn quotation(&self, id: QuotationId) -> Result<Option<Quotation>> {
+        let data: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT data FROM quotations WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        data.map(|d| parse(&d)).transpose()
+    }
+
     /// One cached record by id; `what` names it in the not-found error.
     fn record<T: for<'de> Deserialize<'de>>(
         &self,

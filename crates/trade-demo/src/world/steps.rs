@@ -259,6 +259,7 @@ impl WorldBuilder<'_> {
             inquiry: Some(th.id),
             origin,
             terms,
+            quotation: None,
         };
         let (order, _) =
             orders::submit(&mut self.w, self.state, &user, OrderId::new(), request).await?;

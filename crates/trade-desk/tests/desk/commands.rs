@@ -162,6 +162,7 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
             lines: Vec::new(),
             ..first.order.terms.clone()
         },
+        quotation: None,
         updated_at: jiff::Timestamp::now(),
     };
     let problems = desk.save_draft(draft.clone()).await.unwrap();

@@ -81,5 +81,51 @@ async fn the_bots_quotation_arrives_in_the_thread_with_its_tiers() {
         .find(|q| q.id == quotation.id)
         .expect("the server has the card's quotation");
     assert_eq!(&quotation, on_server);
+
+    // Place order from it: below the MOQ there is no price; at 2,000 a draft at the tier
+    // price for 2,000 naming the quotation, which the submitted order keeps.
+    let refused = desk
+        .draft_from_quotation(quotation.id, quotation.moq - 1)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "quotation.below_moq", "{refused:?}");
+    let draft = desk
+        .draft_from_quotation(quotation.id, 2_000)
+        .await
+        .unwrap();
+    assert_eq!(draft.counterparty, quotation.supplier);
+    assert_eq!(draft.inquiry, Some(inquiry));
+    assert_eq!(draft.quotation, Some(quotation.id));
+    assert_eq!(draft.terms.currency, quotation.currency);
+    assert_eq!(draft.terms.incoterm, quotation.incoterm);
+    let line = &draft.terms.lines[0];
+    assert_eq!(
+        (line.product.as_str(), line.quantity),
+        (quotation.product.as_str(), 2_000)
+    );
+    assert_eq!(
+        line.unit_price_minor,
+        quotation.unit_price_at(2_000).unwrap().minor
+    );
+    assert!(desk.save_draft(draft.clone()).await.unwrap().is_empty());
+    desk.submit_draft(draft.id).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let order = loop {
+        let page = api.get("/v1/orders?limit=200", &token).await;
+        let placed = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["order"]["id"] == serde_json::json!(draft.id));
+        if let Some(o) = placed {
+            break o.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the order never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert_eq!(order["order"]["quotation"], serde_json::json!(quotation.id));
     demo.running.shutdown().await;
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dispute::{self, Dispute, DisputeAction};
 use crate::error::Rejection;
-use crate::ids::{AccountId, DocumentId, InquiryId, OrderId, PaymentId};
+use crate::ids::{AccountId, DocumentId, InquiryId, OrderId, PaymentId, QuotationId};
 use crate::money::Money;
 use crate::time::{add_working_days, end_of_utc_day, utc_date};
 
@@ -134,6 +134,9 @@ pub struct Order {
     pub refunded_minor: i64,
     pub feedback: Option<Feedback>,
     pub dispute: Option<Dispute>,
+    /// The quotation the order was placed from, if any (see `quotation::check_order`).
+    #[serde(default)]
+    pub quotation: Option<QuotationId>,
 }
 
 /// A new order as its creator submits it. Creating counts as the creator's confirmation.
@@ -181,6 +184,7 @@ pub fn create(
         refunded_minor: 0,
         feedback: None,
         dispute: None,
+        quotation: None,
     })
 }
 

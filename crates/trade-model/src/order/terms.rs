@@ -19,23 +19,37 @@ use crate::money::{Currency, Money};
 #[serde(from = "String", into = "String")]
 pub enum Incoterm {
     Exw,
+    Fca,
+    Fas,
     Fob,
     Cfr,
     Cif,
     Cpt,
+    Cip,
+    Dap,
+    Dpu,
     Ddp,
+    /// Withdrawn in 2010 (DAP replaced it) but still written on contracts and quotes.
     Ddu,
     /// Anything else a client sent; refused by validation with a field error.
     Unknown(String),
 }
 
 impl Incoterm {
-    pub const KNOWN: [Incoterm; 7] = [
+    /// The eleven rules of Incoterms 2020 in their usual order (any mode of transport:
+    /// EXW, FCA, CPT, CIP, DAP, DPU, DDP; sea and inland waterway: FAS, FOB, CFR, CIF),
+    /// then DDU.
+    pub const KNOWN: [Incoterm; 12] = [
         Incoterm::Exw,
+        Incoterm::Fca,
+        Incoterm::Fas,
         Incoterm::Fob,
         Incoterm::Cfr,
         Incoterm::Cif,
         Incoterm::Cpt,
+        Incoterm::Cip,
+        Incoterm::Dap,
+        Incoterm::Dpu,
         Incoterm::Ddp,
         Incoterm::Ddu,
     ];
@@ -47,10 +61,13 @@ impl Incoterm {
     /// buyer. `None` only for an unknown rule.
     pub fn named_place(&self) -> Option<NamedPlace> {
         match self {
-            Incoterm::Exw => Some(NamedPlace::PlaceOfDelivery),
-            Incoterm::Fob => Some(NamedPlace::PortOfShipment),
+            Incoterm::Exw | Incoterm::Fca => Some(NamedPlace::PlaceOfDelivery),
+            Incoterm::Fas | Incoterm::Fob => Some(NamedPlace::PortOfShipment),
             Incoterm::Cfr | Incoterm::Cif => Some(NamedPlace::PortOfDestination),
-            Incoterm::Cpt | Incoterm::Ddp | Incoterm::Ddu => Some(NamedPlace::PlaceOfDestination),
+            Incoterm::Cpt | Incoterm::Cip | Incoterm::Ddp | Incoterm::Ddu => {
+                Some(NamedPlace::PlaceOfDestination)
+            }
+            Incoterm::Dap | Incoterm::Dpu => Some(NamedPlace::PlaceOfDestination),
             Incoterm::Unknown(_) => None,
         }
     }
@@ -62,13 +79,15 @@ impl Incoterm {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum NamedPlace {
-    /// EXW: where the seller makes the goods available (usually its premises).
+    /// EXW, FCA: where the seller makes the goods available or hands them to the
+    /// buyer's carrier (its premises, a terminal).
     PlaceOfDelivery,
-    /// FOB: the port the goods are loaded at.
+    /// FAS, FOB: the port the goods are delivered alongside or loaded on the ship at.
     PortOfShipment,
     /// CFR, CIF: the port the seller pays carriage to.
     PortOfDestination,
-    /// CPT, DDP (and DDU): the place the seller pays carriage (and, for DDP, duty) to.
+    /// CPT, CIP, DAP, DPU, DDP (and DDU): the place the seller pays carriage to (and
+    /// delivers at, for the D rules; DDP also pays the import duty).
     PlaceOfDestination,
 }
 
@@ -76,10 +95,15 @@ impl From<String> for Incoterm {
     fn from(s: String) -> Self {
         match s.to_ascii_uppercase().as_str() {
             "EXW" => Incoterm::Exw,
+            "FCA" => Incoterm::Fca,
+            "FAS" => Incoterm::Fas,
             "FOB" => Incoterm::Fob,
             "CFR" => Incoterm::Cfr,
             "CIF" => Incoterm::Cif,
             "CPT" => Incoterm::Cpt,
+            "CIP" => Incoterm::Cip,
+            "DAP" => Incoterm::Dap,
+            "DPU" => Incoterm::Dpu,
             "DDP" => Incoterm::Ddp,
             "DDU" => Incoterm::Ddu,
             _ => Incoterm::Unknown(s),
@@ -97,10 +121,15 @@ impl fmt::Display for Incoterm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Incoterm::Exw => "EXW",
+            Incoterm::Fca => "FCA",
+            Incoterm::Fas => "FAS",
             Incoterm::Fob => "FOB",
             Incoterm::Cfr => "CFR",
             Incoterm::Cif => "CIF",
             Incoterm::Cpt => "CPT",
+            Incoterm::Cip => "CIP",
+            Incoterm::Dap => "DAP",
+            Incoterm::Dpu => "DPU",
             Incoterm::Ddp => "DDP",
             Incoterm::Ddu => "DDU",
             Incoterm::Unknown(s) => s,

@@ -384,6 +384,24 @@ fn an_unknown_incoterm_sent_by_a_client_is_a_field_error_not_a_parse_failure() {
 }
 
 #[test]
+fn the_eleven_incoterms_2020_rules_and_ddu_are_known_and_valid_on_an_order() {
+    let names: Vec<String> = Incoterm::KNOWN.iter().map(|i| i.to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP", "DDU"
+        ]
+    );
+    for rule in Incoterm::KNOWN {
+        assert_eq!(Incoterm::from(rule.to_string().to_lowercase()), rule);
+        assert!(rule.named_place().is_some(), "{rule} has a named place");
+        let mut terms = full_terms();
+        terms.incoterm = rule.clone();
+        assert!(validate_terms(&terms, today()).is_ok(), "{rule} on an order");
+    }
+}
+
+#[test]
 fn an_uploaded_contract_order_needs_the_contract() {
     let err = order::create(
         OrderId::new(),

@@ -497,3 +497,107 @@ async fn supplier_facts_count_what_the_records_say() {
     }
     s.running.shutdown().await;
 }
+
+/// An order placed from a quotation names it; the server keeps the link only for a
+/// quotation its supplier sent in the order's inquiry, and only while its prices hold.
+#[tokio::test]
+async fn an_order_names_its_suppliers_quotation_from_its_inquiry_while_it_holds() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let other = s.register("supplier", "Wu Other").await;
+    let inquiry = open_inquiry(&s, &buyer, &supplier).await;
+    let q = s
+        .ok(
+            &format!("/v1/inquiries/{inquiry}/quotations"),
+            &supplier,
+            quotation(&s, &inquiry),
+        )
+        .await;
+    let elsewhere = open_inquiry(&s, &buyer, &other).await;
+    let other_q = s
+        .ok(
+            &format!("/v1/inquiries/{elsewhere}/quotations"),
+            &other,
+            quotation(&s, &elsewhere),
+        )
+        .await;
+    // 2,000 pieces at the 1,000+ tier.
+    let order = |to: &User, inquiry: Option<&str>, quotation: Value| {
+        json!({
+            "counterparty": to.id,
+            "inquiry": inquiry,
+            "origin": "template",
+            "terms": s.terms(&[("Stainless steel water bottle 750 ml", 2_000, 580)], None),
+            "quotation": quotation,
+        })
+    };
+
+    let placed = s
+        .ok(
+            "/v1/orders",
+            &buyer,
+            order(&supplier, Some(&inquiry), q["id"].clone()),
+        )
+        .await;
+    assert_eq!(placed["order"]["quotation"], q["id"], "{placed}");
+    let id = placed["order"]["id"].as_str().unwrap();
+    for party in [&buyer, &supplier] {
+        let (_, seen) = s.get(&format!("/v1/orders/{id}"), party).await;
+        assert_eq!(seen["order"]["quotation"], q["id"], "{seen}");
+    }
+    let synced = feed(&s, &supplier).await;
+    assert!(
+        synced.iter().any(|(kind, rid, data)| kind == "order"
+            && rid == id
+            && data["order"]["quotation"] == q["id"]),
+        "the supplier's feed carries the order with its quotation: {synced:?}"
+    );
+
+    // Another supplier's quotation, one from another inquiry, none at all, a made-up id:
+    // one answer, so a quotation id of someone else's tells nothing.
+    let made_up = json!(uuid::Uuid::now_v7().to_string());
+    for (to, inquiry, named) in [
+        (&supplier, Some(inquiry.as_str()), other_q["id"].clone()),
+        (&other, Some(elsewhere.as_str()), q["id"].clone()),
+        (&supplier, None, q["id"].clone()),
+        (&supplier, Some(inquiry.as_str()), made_up),
+    ] {
+        let (status, body) = s
+            .post("/v1/orders", &buyer, order(to, inquiry, named))
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("order.quotation_mismatch")
+            ),
+            "{body}"
+        );
+    }
+
+    // Valid through its 30th day (UTC), expired on the 31st.
+    s.advance(SignedDuration::from_hours(24 * 31));
+    let buyer = s.login(&buyer.email).await;
+    let (status, body) = s
+        .post(
+            "/v1/orders",
+            &buyer,
+            order(&supplier, Some(&inquiry), q["id"].clone()),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("quotation.expired")),
+        "{body}"
+    );
+    assert_eq!(body["details"]["valid_until"], q["valid_until"], "{body}");
+    // Without the link the same order is an ordinary one.
+    s.ok(
+        "/v1/orders",
+        &buyer,
+        order(&supplier, Some(&inquiry), Value::Null),
+    )
+    .await;
+    s.running.shutdown().await;
+}

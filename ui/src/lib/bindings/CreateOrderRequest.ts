@@ -3,9 +3,15 @@ import type { AccountId } from "./AccountId";
 import type { InquiryId } from "./InquiryId";
 import type { OrderOrigin } from "./OrderOrigin";
 import type { OrderTerms } from "./OrderTerms";
+import type { QuotationId } from "./QuotationId";
 
 export type CreateOrderRequest = { 
 /**
  * The other party: the supplier when a buyer creates, the buyer when a supplier does.
  */
-counterparty: AccountId, inquiry: InquiryId | null, origin: OrderOrigin, terms: OrderTerms, };
+counterparty: AccountId, inquiry: InquiryId | null, origin: OrderOrigin, terms: OrderTerms, 
+/**
+ * The quotation the order is placed from: one its supplier sent in `inquiry`,
+ * still valid.
+ */
+quotation: QuotationId | null, };

@@ -4,6 +4,7 @@ import type { InquiryId } from "./InquiryId";
 import type { OrderId } from "./OrderId";
 import type { OrderOrigin } from "./OrderOrigin";
 import type { OrderTerms } from "./OrderTerms";
+import type { QuotationId } from "./QuotationId";
 
 export type Draft = { 
 /**
@@ -13,4 +14,9 @@ id: OrderId,
 /**
  * The supplier (the app is the buyer's).
  */
-counterparty: AccountId, inquiry: InquiryId | null, origin: OrderOrigin, terms: OrderTerms, updated_at: string, };
+counterparty: AccountId, inquiry: InquiryId | null, origin: OrderOrigin, terms: OrderTerms, 
+/**
+ * The quotation the draft was made from (`Quotation::order_terms`), which the order
+ * will name.
+ */
+quotation: QuotationId | null, updated_at: string, };

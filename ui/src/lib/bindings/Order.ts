@@ -10,6 +10,7 @@ import type { OrderStatus } from "./OrderStatus";
 import type { OrderTerms } from "./OrderTerms";
 import type { Party } from "./Party";
 import type { PendingPayment } from "./PendingPayment";
+import type { QuotationId } from "./QuotationId";
 import type { Shipment } from "./Shipment";
 
 export type Order = { id: OrderId, buyer: AccountId, supplier: AccountId, inquiry: InquiryId | null, origin: OrderOrigin, created_by: Party, terms: OrderTerms, status: OrderStatus, buyer_confirmed: boolean, supplier_confirmed: boolean, 
@@ -25,4 +26,8 @@ ordered_at: string | null, modification_request: ModificationRequest | null,
  * When a modification request sent the order back to awaiting confirmation: the
  * 30-day confirmation window counts from here instead of from creation.
  */
-confirmation_reopened_at: string | null, paid_minor: number, installments_paid: number, pending_payment: PendingPayment | null, ship_by_extension_days: number, shipment: Shipment | null, receipt_deadline: string | null, receipt_extended_by_buyer: boolean, receipt_extended_by_supplier: boolean, completed_at: string | null, cancelled_at: string | null, cancel_reason: string | null, refunded_minor: number, feedback: Feedback | null, dispute: Dispute | null, };
+confirmation_reopened_at: string | null, paid_minor: number, installments_paid: number, pending_payment: PendingPayment | null, ship_by_extension_days: number, shipment: Shipment | null, receipt_deadline: string | null, receipt_extended_by_buyer: boolean, receipt_extended_by_supplier: boolean, completed_at: string | null, cancelled_at: string | null, cancel_reason: string | null, refunded_minor: number, feedback: Feedback | null, dispute: Dispute | null, 
+/**
+ * The quotation the order was placed from, if any (see `quotation::check_order`).
+ */
+quotation: QuotationId | null, };

@@ -24,7 +24,7 @@ export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = {
   THB: 2,
   KWD: 3,
 };
-export const INCOTERMS: readonly string[] = ["EXW", "FOB", "CFR", "CIF", "CPT", "DDP", "DDU"];
+export const INCOTERMS: readonly string[] = ["EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP", "DDU"];
 export const MAX_MESSAGE_CHARS = 10000;
 export const MAX_ATTACHMENTS = 10;
 /** Lines of one order. */
