@@ -78,6 +78,12 @@ pub enum ClientCode {
     /// A comparison's quantity is 0 or more than an order may have.
     #[serde(rename = "comparison.bad_quantity")]
     ComparisonBadQuantity,
+    /// An export could not be written where the user chose (nothing was left there).
+    #[serde(rename = "export.write_failed")]
+    ExportWriteFailed,
+    /// More rows than a worksheet holds (CSV has no such limit).
+    #[serde(rename = "export.too_large")]
+    ExportTooLarge,
 }
 
 impl ClientCode {
@@ -109,6 +115,8 @@ impl ClientCode {
         ClientCode::AutostartFailed,
         ClientCode::ComparisonBadName,
         ClientCode::ComparisonBadQuantity,
+        ClientCode::ExportWriteFailed,
+        ClientCode::ExportTooLarge,
     ];
 
     /// The code as the UI sees it, e.g. `client.unreachable`.
@@ -141,6 +149,8 @@ impl ClientCode {
             ClientCode::AutostartFailed => "autostart.failed",
             ClientCode::ComparisonBadName => "comparison.bad_name",
             ClientCode::ComparisonBadQuantity => "comparison.bad_quantity",
+            ClientCode::ExportWriteFailed => "export.write_failed",
+            ClientCode::ExportTooLarge => "export.too_large",
         }
     }
 }
@@ -209,6 +219,9 @@ pub enum ClientError {
     /// An order cannot come from this quotation (expired, or another supplier's).
     #[error("{0}")]
     QuotationUse(trade_model::quotation::QuotationUse),
+    /// An export was not written.
+    #[error(transparent)]
+    Export(#[from] crate::exports::ExportError),
 }
 
 impl ClientError {
@@ -246,6 +259,7 @@ impl ClientError {
             .into(),
             ClientError::Pricing(e) => e.code().as_str().into(),
             ClientError::QuotationUse(e) => e.code().as_str().into(),
+            ClientError::Export(e) => e.code().as_str().into(),
         }
     }
 
@@ -362,6 +376,11 @@ mod tests {
             ClientError::Comparison(crate::comparisons::ComparisonError::BadName),
             ClientError::Comparison(crate::comparisons::ComparisonError::BadQuantity),
             ClientError::Pricing(trade_model::quotation::PricingError::BadFreight),
+            ClientError::Export(crate::exports::ExportError::TooManyRows { rows: 2, max: 1 }),
+            ClientError::Export(crate::exports::ExportError::Write {
+                path: "x.csv".into(),
+                source: std::io::Error::other("disk full"),
+            }),
         ];
         for e in &errors {
             assert!(

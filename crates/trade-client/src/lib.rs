@@ -10,6 +10,7 @@ pub mod drafts;
 pub mod engine;
 pub mod error;
 pub mod evidence;
+pub mod exports;
 pub mod files;
 pub mod notify;
 pub mod outbox;

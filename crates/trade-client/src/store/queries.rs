@@ -544,6 +544,18 @@ impl LocalStore {
         Ok(out)
     }
 
+    /// Every payment in the cache (the buyer's, on any order), oldest first.
+    pub fn all_payments(&self) -> Result<Vec<Payment>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT data FROM payments")?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out: Vec<Payment> = rows.iter().map(|d| parse(d)).collect::<Result<_>>()?;
+        out.sort_by_key(|p| (p.created_at, p.id));
+        Ok(out)
+    }
+
     /// The account's unread totals. The server's record arrives last in an initial sync
     /// (it changes with every message); until then they are counted from the inquiries
     /// already here, so badges grow with the sync instead of showing 0.
