@@ -8,12 +8,12 @@ use tauri::State;
 use trade_desk::Desk;
 use trade_desk::ipc::{
     BankDetail, BoxCount, CardDetails, CardProblem, CommandError, ComparisonId, ComparisonSheet,
-    ComparisonSummary, ComparisonTerms, DeepLink, DocumentId, Draft, Estimates, FieldError,
-    Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest, MessageId, MutationId,
-    NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId, OrderView, OutboxEntry,
-    Partner, PayRequest, PaymentQuote, PaymentResult, QuotationId, Refreshed, SearchResults,
-    SheetColumn, SignInForm, SignedIn, SortDirection, StartOptions, Status, ThreadMessage,
-    UnreadCounts,
+    ComparisonSummary, ComparisonTerms, DeepLink, DocumentId, Draft, Estimates, ExportFormat,
+    Exported, FieldError, Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest,
+    MessageId, MutationId, NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId,
+    OrderView, OutboxEntry, Partner, PayRequest, PaymentQuote, PaymentResult, QuotationId,
+    Refreshed, SearchResults, SheetColumn, SignInForm, SignedIn, SortDirection, StartOptions,
+    Status, ThreadMessage, UnreadCounts,
 };
 
 type Desk_<'a> = State<'a, Arc<Desk>>;
@@ -345,4 +345,35 @@ pub async fn comparison(
 #[tauri::command]
 pub async fn refresh_comparison(desk: Desk_<'_>, id: ComparisonId) -> Answer<Refreshed> {
     desk.refresh_comparison(id).await
+}
+
+// --- exports (native save dialog; see trade_client::exports) ----------------------------
+
+/// The orders the list shows (its box, search and sort; every page) to XLSX or CSV at
+/// a path chosen in the native save dialog; `None` when the user cancelled.
+#[tauri::command]
+pub async fn export_orders(
+    desk: Desk_<'_>,
+    filter: OrderFilter,
+    format: ExportFormat,
+) -> Answer<Option<Exported>> {
+    desk.export_orders_as(filter, format).await
+}
+
+/// Every payment of the buyer's orders to XLSX or CSV; `None` when cancelled.
+#[tauri::command]
+pub async fn export_payments(desk: Desk_<'_>, format: ExportFormat) -> Answer<Option<Exported>> {
+    desk.export_payments_as(format).await
+}
+
+/// A comparison, sorted as on screen, to XLSX or CSV; `None` when cancelled.
+#[tauri::command]
+pub async fn export_comparison(
+    desk: Desk_<'_>,
+    id: ComparisonId,
+    sort: SheetColumn,
+    direction: SortDirection,
+    format: ExportFormat,
+) -> Answer<Option<Exported>> {
+    desk.export_comparison_as(id, sort, direction, format).await
 }

@@ -116,6 +116,9 @@ fn main() -> anyhow::Result<()> {
             commands::set_estimates,
             commands::comparison,
             commands::refresh_comparison,
+            commands::export_orders,
+            commands::export_payments,
+            commands::export_comparison,
         ])
         .run(tauri::generate_context!())
         .context("the app failed to run")

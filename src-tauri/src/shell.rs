@@ -228,10 +228,15 @@ impl trade_desk::Host for Shell {
             PathDialog::Save {
                 title,
                 suggested_name,
-            } => file
-                .set_title(title)
-                .set_file_name(&suggested_name)
-                .save_file(answer),
+                filter,
+            } => {
+                let file = file.set_title(title).set_file_name(&suggested_name);
+                match filter {
+                    Some((name, extensions)) => file.add_filter(name, extensions),
+                    None => file,
+                }
+                .save_file(answer)
+            }
         }
         Box::pin(async move { rx.await.ok().flatten() })
     }

@@ -12,6 +12,7 @@ const allowed = new Set([
   "comparisons", "create_comparison", "update_comparison", "delete_comparison",
   "add_to_comparison", "remove_from_comparison", "set_estimates", "comparison",
   "refresh_comparison",
+  "export_orders", "export_payments", "export_comparison",
   "plugin:event|listen", "plugin:event|unlisten",
 ]);
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

@@ -57,4 +57,7 @@ pub const COMMANDS: &[&str] = &[
     "set_estimates",
     "comparison",
     "refresh_comparison",
+    "export_orders",
+    "export_payments",
+    "export_comparison",
 ];

@@ -2,6 +2,7 @@
 //! method a command; starting, signing in and out are `session.rs`.
 
 mod compare;
+mod export;
 mod pace;
 mod session;
 

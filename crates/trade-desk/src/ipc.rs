@@ -10,6 +10,7 @@ pub use trade_client::drafts::Draft;
 pub use trade_client::engine::{Refreshed, Status};
 pub use trade_client::error::ClientCode;
 pub use trade_client::evidence::Manifest;
+pub use trade_client::exports::{ExportFormat, Exported};
 pub use trade_client::files::LocalFile;
 pub use trade_client::notify::{Notification, NotificationSettings, Target};
 pub use trade_client::outbox::OutboxEntry;

@@ -8,6 +8,7 @@ use std::pin::Pin;
 
 use crate::error::{CommandError, CommandResult};
 use trade_client::error::ClientCode;
+use trade_client::exports::ExportFormat;
 
 /// A native dialog's answer: the path the user chose, or `None` when they cancelled.
 pub type Chosen = Pin<Box<dyn Future<Output = Option<PathBuf>> + Send + 'static>>;
@@ -21,10 +22,12 @@ pub enum PathDialog {
         filter: &'static str,
         extensions: &'static [&'static str],
     },
-    /// Choose where to save, a file name suggested (never a path: see [`safe_file_name`]).
+    /// Choose where to save, a file name suggested (never a path: see [`safe_file_name`]),
+    /// offered through one filter of extensions when the file has a type.
     Save {
         title: &'static str,
         suggested_name: String,
+        filter: Option<(&'static str, &'static [&'static str])>,
     },
 }
 
@@ -56,6 +59,7 @@ pub fn save_document(suggested_name: &str) -> PathDialog {
     PathDialog::Save {
         title: "Save the document",
         suggested_name: safe_file_name(suggested_name, "document"),
+        filter: None,
     }
 }
 
@@ -64,6 +68,21 @@ pub fn save_evidence(suggested_name: &str) -> PathDialog {
     PathDialog::Save {
         title: "Save the evidence packet",
         suggested_name: safe_file_name(suggested_name, "evidence"),
+        filter: None,
+    }
+}
+
+/// The save dialog for an export: `title` names what is exported ("Export the orders"),
+/// the file type's filter is the format's.
+pub fn save_export(title: &'static str, suggested_name: &str, format: ExportFormat) -> PathDialog {
+    let extensions: &'static [&'static str] = match format {
+        ExportFormat::Xlsx => &["xlsx"],
+        ExportFormat::Csv => &["csv"],
+    };
+    PathDialog::Save {
+        title,
+        suggested_name: safe_file_name(suggested_name, "export"),
+        filter: Some((format.filter_name(), extensions)),
     }
 }
 

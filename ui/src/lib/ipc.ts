@@ -16,6 +16,8 @@ import type { ComparisonSheet } from "./bindings/ComparisonSheet";
 import type { ComparisonSummary } from "./bindings/ComparisonSummary";
 import type { ComparisonTerms } from "./bindings/ComparisonTerms";
 import type { Estimates } from "./bindings/Estimates";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { Exported } from "./bindings/Exported";
 import type { QuotationId } from "./bindings/QuotationId";
 import type { Refreshed } from "./bindings/Refreshed";
 import type { SheetColumn } from "./bindings/SheetColumn";
@@ -176,6 +178,22 @@ export const comparison = (id: ComparisonId, sort: SheetColumn, direction: SortD
 /** Fetches today's exchange rates and the suppliers' facts (online); says what came. */
 export const refreshComparison = (id: ComparisonId) =>
   call<Refreshed>("refresh_comparison", { id });
+
+// --- exports: the native save dialog opens from Rust; null when the user cancelled ----
+
+/** The orders the list shows (its box, search and sort: every page). */
+export const exportOrders = (filter: OrderFilter, format: ExportFormat) =>
+  call<Exported | null>("export_orders", { filter, format });
+/** Every payment of the buyer's orders. */
+export const exportPayments = (format: ExportFormat) =>
+  call<Exported | null>("export_payments", { format });
+/** A comparison, sorted as on screen. */
+export const exportComparison = (
+  id: ComparisonId,
+  sort: SheetColumn,
+  direction: SortDirection,
+  format: ExportFormat,
+) => call<Exported | null>("export_comparison", { id, sort, direction, format });
 
 // --- links and start at login ---------------------------------------------------------
 /** The tradecenter:// link the app was started with or handed, checked; null when none

@@ -57,6 +57,8 @@ fn export(dir: &Path) {
         trade_model::quotation::Estimates,
         trade_model::quotation::SortDirection,
         trade_client::engine::Refreshed,
+        trade_client::exports::ExportFormat,
+        trade_client::exports::Exported,
     );
     rules(dir);
 }

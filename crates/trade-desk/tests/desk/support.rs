@@ -69,12 +69,17 @@ impl Demo {
 
     /// A desk on a fresh data directory (kept with it), signed in as the demo buyer.
     pub async fn signed_in_desk(&self) -> (Desk, TempDir) {
+        self.signed_in_desk_with(Arc::new(Quiet)).await
+    }
+
+    /// The same with another host (one that answers dialogs, say).
+    pub async fn signed_in_desk_with(&self, host: Arc<dyn Host>) -> (Desk, TempDir) {
         let data = tempfile::tempdir().unwrap();
         let desk = Desk::new(
             data.path().to_owned(),
             Arc::new(MemoryStore::default()),
             Options::default(),
-            Arc::new(Quiet),
+            host,
         );
         desk.launch(StartOptions {
             url: Some(self.url.clone()),
