@@ -325,6 +325,8 @@ async fn three_quotations_ranked_by_landed_cost_as_computed_by_hand() {
         Ok(())
     })
     .await;
+    // Exported as sorted on screen (dearest first), with the rates' date.
+    crate::exports::the_comparison_exports_as_shown(app, "USD").await;
     app.click("compare-sort-landed_per_unit").await;
     until("cheapest first again", PATIENCE, async || {
         let rows = app.js(ROWS_SCRIPT, Vec::new()).await;

@@ -12,7 +12,9 @@
 //! first sync, the inbox, chat, notifications, keyring. `orders`: the order pipeline.
 //! `keyboard`: the whole pipeline with the keyboard alone, and the shortcut sheet.
 //! `quotes`: a supplier's quotation drawn as a card in the thread. `compare`: three
-//! quotations compared with landed cost, ranked as computed by hand.
+//! quotations compared with landed cost, ranked as computed by hand (and exported).
+//! `exports`: the orders list, payments and a comparison exported to XLSX and CSV
+//! through the save dialog and read back equal to the screen.
 //! `links`: `tradecenter://` links to the running and to a stopped app, start at login.
 //! `package`: the `.deb` and `.rpm` of this build (bundled by `./dev test` before the
 //! tests): the `.deb` installed into a scratch root, its binary started to the sign-in
@@ -26,6 +28,7 @@ mod harness;
 
 mod a11y;
 mod compare;
+mod exports;
 mod inbox;
 mod keyboard;
 mod links;
