@@ -12,7 +12,7 @@ use trade_model::{OrderId, PaymentId};
 
 use super::orders::{order_number, products, supplier, supplier_names};
 use super::table::{Cell, Column, Table};
-use crate::error::Result;
+use crate::error::{ClientError, Result};
 use crate::store::LocalStore;
 
 const HEADERS: &[&str] = &[
@@ -37,22 +37,30 @@ pub fn payments_table(store: &LocalStore) -> Result<Table> {
     let payments = store.all_payments()?;
     let listed: HashSet<PaymentId> = payments.iter().map(|p| p.id).collect();
     let mut orders: HashMap<OrderId, Option<Order>> = HashMap::new();
-    let mut order_of = |id: OrderId| -> Option<Order> {
-        orders
-            .entry(id)
-            .or_insert_with(|| store.order(id).ok().map(|v| v.order))
-            .clone()
+    // The order a payment is of; `None` when it has left the cache (the payment is
+    // still listed, with its order's id).
+    let mut order_of = |id: OrderId| -> Result<Option<Order>> {
+        if let Some(known) = orders.get(&id) {
+            return Ok(known.clone());
+        }
+        let order = match store.order(id) {
+            Ok(view) => Some(view.order),
+            Err(ClientError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        orders.insert(id, order.clone());
+        Ok(order)
     };
     let mut rows: Vec<(jiff::Timestamp, Vec<Cell>)> = Vec::new();
     for p in &payments {
-        let order = order_of(p.order);
+        let order = order_of(p.order)?;
         rows.push((p.created_at, payment_row(p, order.as_ref(), &names)));
     }
     for call in store.all_pending_payments()? {
         if call.payment_id.is_some_and(|id| listed.contains(&id)) {
             continue;
         }
-        let order = order_of(call.order);
+        let order = order_of(call.order)?;
         let amount = order.as_ref().map_or(
             Cell::Decimal {
                 units: call.amount_minor,

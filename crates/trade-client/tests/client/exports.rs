@@ -636,3 +636,28 @@ fn an_existing_file_is_replaced_whole() {
     exports::write(&table, ExportFormat::Csv, &path).unwrap();
     assert_eq!(read_csv(&path).len(), 4);
 }
+
+#[test]
+fn a_payment_whose_order_left_the_cache_is_still_listed_with_its_order_id() {
+    let w = world();
+    let gone = OrderId::new();
+    let p = payment(gone, 1_000, "EUR", "2026-11-05T00:00:00Z".parse().unwrap());
+    let change = Change {
+        version: 2,
+        kind: RecordKind::Payment,
+        id: p.id.to_string(),
+        record: Some(SyncRecord::Payment(p)),
+    };
+    w.store
+        .apply_page(&[change], "c2", jiff::Timestamp::now())
+        .unwrap();
+    let table = exports::payments_table(&w.store).unwrap();
+    let (_dir, path) = write(&table, ExportFormat::Csv);
+    let rows = read_csv(&path);
+    let h = &rows[0];
+    let last = rows.last().unwrap();
+    assert_eq!(last[csv_column(h, "Order id")], gone.to_string());
+    assert_eq!(last[csv_column(h, "Order number")], "");
+    assert_eq!(last[csv_column(h, "Amount")], "10.00");
+    assert_eq!(last[csv_column(h, "Currency")], "EUR");
+}
