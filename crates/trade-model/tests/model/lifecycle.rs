@@ -397,7 +397,10 @@ fn the_eleven_incoterms_2020_rules_and_ddu_are_known_and_valid_on_an_order() {
         assert!(rule.named_place().is_some(), "{rule} has a named place");
         let mut terms = full_terms();
         terms.incoterm = rule.clone();
-        assert!(validate_terms(&terms, today()).is_ok(), "{rule} on an order");
+        assert!(
+            validate_terms(&terms, today()).is_ok(),
+            "{rule} on an order"
+        );
     }
 }
 
