@@ -22,6 +22,8 @@ use crate::harness::{App, FIRST_SYNC, Launch, PATIENCE, signed_in, until};
 
 const QUANTITY: i128 = 2_000;
 const QUESTION: &str = "What is your price for 2,000 pieces?";
+/// How each inquiry opens: no price asked yet, so no quotation yet.
+const OPENING: &str = "Hello, we are sourcing this bottle for our shops.";
 /// The one need the three suppliers are asked about.
 const PRODUCT: &str = "Insulated steel bottle 500 ml";
 
@@ -114,8 +116,9 @@ async fn three_quotations_ranked_by_landed_cost_as_computed_by_hand() {
         w.commit().await.unwrap();
     }
 
-    // Three suppliers the buyer deals with, each asked for a price of the same product
-    // in a new inquiry (setup through the API); the bot answers with a quotation.
+    // Three suppliers the buyer deals with, each with a new inquiry about the same
+    // product (opened through the API: inquiries start on the platform's product pages);
+    // the buyer asks each for a price in the app, and the bot answers with a quotation.
     let token = d.backend.buyer_token().await;
     let mut suppliers: Vec<Value> = Vec::new();
     for i in d.backend.inquiries(&token, "all").await {
@@ -132,10 +135,31 @@ async fn three_quotations_ranked_by_landed_cost_as_computed_by_hand() {
                 .post(
                     "/v1/inquiries",
                     &token,
-                    json!({ "supplier": supplier, "product": PRODUCT, "message": QUESTION }),
+                    json!({ "supplier": supplier, "product": PRODUCT, "message": OPENING }),
                 )
                 .await,
         );
+    }
+    let app = d.app();
+    for i in &inquiries {
+        let id = i["id"].as_str().unwrap();
+        // The rows move while new inquiries arrive: clicked again until it is open.
+        until(&format!("the thread of {id} open"), PATIENCE, async || {
+            let open = app
+                .js(
+                    "return document.querySelector('[data-testid=\"thread\"]')?.dataset.threadInquiryId ?? null;",
+                    Vec::new(),
+                )
+                .await;
+            if open == json!(id) {
+                return Ok(());
+            }
+            app.row(id).await.click().await?;
+            Err(anyhow!("the open thread is {open}"))
+        })
+        .await;
+        app.type_into("composer-input", QUESTION).await;
+        app.click("composer-send").await;
     }
     let mut quotations: Vec<Quotation> = Vec::new();
     for i in &inquiries {
@@ -162,7 +186,6 @@ async fn three_quotations_ranked_by_landed_cost_as_computed_by_hand() {
     }
 
     // Each card in its thread, added to one comparison (the first makes it).
-    let app = d.app();
     for (n, (i, q)) in inquiries.iter().zip(&quotations).enumerate() {
         let id = i["id"].as_str().unwrap();
         let card = format!(
