@@ -121,6 +121,25 @@ pub struct FeedRow {
     pub removed: bool,
 }
 
+/// One page of an account's feed after a cursor: `$1` the account, `($2, $3, $4)` the
+/// cursor's (version, kind, record id), `$5` the page size.
+///
+/// The cursor is compared as a row value, which both SQLite and PostgreSQL read as one
+/// range of the feed index: a page costs its own rows whatever its place in the feed.
+/// The same condition spelled out with ORs let the planners bound only the version, so
+/// rows sharing a version (one transaction touching many records, or a bulk import)
+/// were read again from the first of them on every page.
+pub const FEED_PAGE: &str = "SELECT version, kind, record_id, removed FROM sync_changes \
+     WHERE account_id = $1 AND (version, kind, record_id) > ($2, $3, $4) \
+     ORDER BY version, kind, record_id LIMIT $5";
+
+/// One page of a snapshot walk within one kind, newest first: `$1` the account, `$2`
+/// the kind, `($3, $4)` the (version, record id) the walk stands before, `$5` the page
+/// size. A row value for the index's range, as in [`FEED_PAGE`].
+pub const SNAPSHOT_PAGE: &str = "SELECT version, record_id FROM sync_changes \
+     WHERE account_id = $1 AND kind = $2 AND removed = 0 AND (version, record_id) < ($3, $4) \
+     ORDER BY version DESC, record_id DESC LIMIT $5";
+
 /// Up to `limit` feed rows of `account` after `cursor`, in feed order.
 pub async fn after(
     db: &Db,
@@ -128,18 +147,14 @@ pub async fn after(
     cursor: &Cursor,
     limit: i64,
 ) -> StoreResult<Vec<FeedRow>> {
-    let rows = sqlx::query(
-        "SELECT version, kind, record_id, removed FROM sync_changes WHERE account_id = $1 \
-         AND (version > $2 OR (version = $2 AND (kind > $3 OR (kind = $3 AND record_id > $4)))) \
-         ORDER BY version, kind, record_id LIMIT $5",
-    )
-    .bind(account.to_string())
-    .bind(cursor.version)
-    .bind(&cursor.kind)
-    .bind(&cursor.record_id)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
+    let rows = sqlx::query(FEED_PAGE)
+        .bind(account.to_string())
+        .bind(cursor.version)
+        .bind(&cursor.kind)
+        .bind(&cursor.record_id)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter()
         .map(|r| {
             let kind: String = r.try_get("kind")?;
@@ -176,25 +191,26 @@ pub async fn snapshot_after(
         if left <= 0 {
             break;
         }
-        // Within the cursor's kind: after its row; in a later kind: from the top.
+        // Within the cursor's kind: after its row; in a later kind: from the top (the
+        // row value below `(upto + 1, "")` is every version up to `upto`).
         let (version, record_id) = match &cursor.after {
             Some(after) if n == start => (after.version, after.record_id.clone()),
             _ => (cursor.upto.saturating_add(1), String::new()),
         };
-        let rows = sqlx::query(
-            "SELECT version, record_id FROM sync_changes WHERE account_id = $1 AND kind = $2 \
-             AND version <= $3 AND removed = 0 \
-             AND (version < $4 OR (version = $4 AND record_id < $5)) \
-             ORDER BY version DESC, record_id DESC LIMIT $6",
-        )
-        .bind(&account_id)
-        .bind(kind.as_str())
-        .bind(cursor.upto)
-        .bind(version)
-        .bind(&record_id)
-        .bind(left)
-        .fetch_all(db.pool())
-        .await?;
+        // Nothing after `upto` is in the walk, whatever a cursor says.
+        let (version, record_id) = if version > cursor.upto {
+            (cursor.upto.saturating_add(1), String::new())
+        } else {
+            (version, record_id)
+        };
+        let rows = sqlx::query(SNAPSHOT_PAGE)
+            .bind(&account_id)
+            .bind(kind.as_str())
+            .bind(version)
+            .bind(&record_id)
+            .bind(left)
+            .fetch_all(db.pool())
+            .await?;
         for r in rows {
             out.push(FeedRow {
                 version: r.try_get("version")?,
