@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "quotations",
         sql: include_str!("migrations/0010_quotations.sql"),
     },
+    Migration {
+        version: 11,
+        name: "present_rows",
+        sql: include_str!("migrations/0011_present_rows.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -223,17 +223,19 @@ pub async fn snapshot_after(
     Ok(out)
 }
 
+/// How many records an account holds up to a version: `$1` the account, `$2` the
+/// version. Counted on the index `sync_changes_present` alone (migration 11).
+pub const SNAPSHOT_SIZE: &str = "SELECT COUNT(*) AS n FROM sync_changes \
+     WHERE account_id = $1 AND removed = 0 AND version <= $2";
+
 /// How many records a snapshot walk up to `upto` holds.
 pub async fn snapshot_size(db: &Db, account: AccountId, upto: i64) -> StoreResult<i64> {
-    Ok(sqlx::query(
-        "SELECT COUNT(*) AS n FROM sync_changes WHERE account_id = $1 AND version <= $2 \
-         AND removed = 0",
-    )
-    .bind(account.to_string())
-    .bind(upto)
-    .fetch_one(db.pool())
-    .await?
-    .try_get("n")?)
+    Ok(sqlx::query(SNAPSHOT_SIZE)
+        .bind(account.to_string())
+        .bind(upto)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?)
 }
 
 pub async fn feed_size(db: &Db, account: AccountId) -> StoreResult<i64> {

@@ -1029,12 +1029,13 @@ async fn buyers_pushing_to_the_same_suppliers_at_once_never_wait_on_each_other_i
 /// (the demo's bulk seed writes 60,000 rows a version): pulled in small pages, every row
 /// comes once and in feed order, and each page is read as one index range from its
 /// cursor, not by scanning the version's rows from the first again (the query plans of
-/// the feed and snapshot pages, on SQLite or on PostgreSQL when this runs there).
+/// the feed and snapshot pages, on SQLite or on PostgreSQL when this runs there). The
+/// first snapshot page's count of the account's records is read from an index alone.
 #[tokio::test]
 async fn rows_sharing_a_version_page_through_once_on_one_index_range() {
     use sqlx::Row;
     use trade_server::db::Backend;
-    use trade_server::store::sync::{FEED_PAGE, SNAPSHOT_PAGE};
+    use trade_server::store::sync::{FEED_PAGE, SNAPSHOT_PAGE, SNAPSHOT_SIZE};
 
     let s = TestServer::start().await;
     let buyer = s.register("buyer", "Ann Buyer").await;
@@ -1088,11 +1089,12 @@ async fn rows_sharing_a_version_page_through_once_on_one_index_range() {
 
     // The plans: one range of the index from the cursor, for both kinds of page.
     let mut conn = db.pool().acquire().await.unwrap();
-    let (explain, feed_range, snapshot_range) = match db.backend() {
+    let (explain, feed_range, snapshot_range, count_only) = match db.backend() {
         Backend::Sqlite => (
             "EXPLAIN QUERY PLAN",
             "(version,kind,record_id)>(?,?,?)",
             "(version,record_id)<(?,?)",
+            "COVERING INDEX sync_changes_present",
         ),
         Backend::Postgres => {
             // The tables are small here: ask for the index the planner would take on
@@ -1105,6 +1107,7 @@ async fn rows_sharing_a_version_page_through_once_on_one_index_range() {
                 "EXPLAIN",
                 "(ROW(version, kind, record_id) > ROW(",
                 "(ROW(version, record_id) < ROW(",
+                "Index Only Scan using sync_changes_present",
             )
         }
     };
@@ -1144,6 +1147,15 @@ async fn rows_sharing_a_version_page_through_once_on_one_index_range() {
         snapshot.contains(snapshot_range),
         "the snapshot page's plan:\n{snapshot}"
     );
+    let count = plan(
+        sqlx::query(&format!("{explain} {SNAPSHOT_SIZE}"))
+            .bind(&buyer.id)
+            .bind(version)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap(),
+    );
+    assert!(count.contains(count_only), "the count's plan:\n{count}");
     drop(conn);
     s.running.shutdown().await;
 }
