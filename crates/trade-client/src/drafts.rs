@@ -12,7 +12,7 @@ use trade_model::sync::{MutationOp, SyncRecord};
 use trade_model::time::utc_date;
 use trade_model::{AccountId, InquiryId, MutationId, OrderId, QuotationId};
 
-use crate::error::{ClientError, Result};
+use crate::error::{ClientError, Result, sentence};
 use crate::store::LocalStore;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,15 +73,6 @@ pub fn from_quotation(
         quotation: Some(q.id),
         updated_at: now,
     })
-}
-
-/// `text` with its first letter in upper case: the model's messages are clauses.
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 impl LocalStore {
@@ -173,7 +164,7 @@ impl LocalStore {
                 problems.push(FieldError::new(
                     "quotation",
                     why.code().as_str(),
-                    capitalize(&why.to_string()),
+                    sentence(&why.to_string()),
                 ));
             }
         }

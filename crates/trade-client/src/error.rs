@@ -335,9 +335,29 @@ impl From<reqwest::Error> for ClientError {
 
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 
+/// A message of the model (a clause: "the quotation's prices held until ...") as a
+/// sentence a screen or a file shows: its first letter in upper case.
+pub(crate) fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_models_clause_reads_as_a_sentence() {
+        assert_eq!(
+            sentence("the quotation's prices held until 2026-12-31"),
+            "The quotation's prices held until 2026-12-31"
+        );
+        assert_eq!(sentence("élan"), "Élan");
+        assert_eq!(sentence(""), "");
+    }
 
     /// Every code the engine can fail with is a declared one (the app's or the server's),
     /// under the name the UI's union has.

@@ -8,6 +8,7 @@ use trade_model::quotation::{Duty, RowCost};
 
 use super::table::{Cell, Column, Table};
 use crate::comparisons::{ComparisonSheet, SheetRow};
+use crate::error::sentence;
 
 const HEADERS: &[&str] = &[
     // The screen's columns (ui/src/lib/compare.ts COLUMNS), in its order.
@@ -116,13 +117,4 @@ fn row(sheet: &ComparisonSheet, r: &SheetRow) -> Vec<Cell> {
         sheet.rates_date.map_or(Cell::Empty, Cell::Date),
         Cell::Integer(i64::try_from(sheet.terms.quantity).unwrap_or(i64::MAX)),
     ]
-}
-
-/// A reason as a sentence: its first letter capitalized.
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
