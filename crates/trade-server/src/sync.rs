@@ -7,12 +7,12 @@ use trade_model::ErrorCode;
 
 use trade_model::api::UnreadCounts;
 use trade_model::dispute::DisputeAction;
-use trade_model::order::{OrderAction, PaymentMethod};
+use trade_model::order::{Actor, Order, OrderAction, PaymentMethod};
 use trade_model::sync::{
     Change, Mutation, MutationOp, MutationOutcome, MutationResult, OrderHistory, OrderVersion,
     PullResponse, RecordKind, SnapshotResponse, SyncRecord,
 };
-use trade_model::{AccountId, DocumentId, OrderId, PaymentId};
+use trade_model::{AccountId, DocumentId, OrderId};
 
 use crate::auth::AuthUser;
 use crate::db::Write;
@@ -161,30 +161,20 @@ async fn load(
                 }
             }
             RecordKind::Order => {
-                for id in ids {
-                    let Ok(order_id) = id.parse::<OrderId>() else {
-                        continue;
-                    };
-                    if let Some(order) = store::orders::get(&state.db, order_id).await?
-                        && let Some(actor) = orders::actor_for(&order, user)
-                    {
-                        out.insert((kind, id), SyncRecord::Order(view_for(order, actor, now)));
-                    }
+                for (order, actor) in visible_orders(state, user, &ids).await?.into_values() {
+                    out.insert(
+                        (kind, order.id.to_string()),
+                        SyncRecord::Order(view_for(order, actor, now)),
+                    );
                 }
             }
             RecordKind::Payment => {
-                for id in ids {
-                    let Ok(payment_id) = id.parse::<PaymentId>() else {
-                        continue;
-                    };
-                    let Some(payment) = store::payments::get(&state.db, payment_id).await? else {
-                        continue;
-                    };
-                    let visible = store::orders::get(&state.db, payment.order)
-                        .await?
-                        .is_some_and(|o| orders::actor_for(&o, user).is_some());
-                    if visible {
-                        out.insert((kind, id), SyncRecord::Payment(payment));
+                let payments = store::payments::get_many(&state.db, &ids).await?;
+                let orders: Vec<String> = payments.iter().map(|p| p.order.to_string()).collect();
+                let visible = visible_orders(state, user, &orders).await?;
+                for payment in payments {
+                    if visible.contains_key(&payment.order) {
+                        out.insert((kind, payment.id.to_string()), SyncRecord::Payment(payment));
                     }
                 }
             }
@@ -203,27 +193,20 @@ async fn load(
                 }
             }
             RecordKind::OrderHistory => {
-                for id in ids {
-                    let Ok(order_id) = id.parse::<OrderId>() else {
-                        continue;
-                    };
-                    let visible = store::orders::get(&state.db, order_id)
-                        .await?
-                        .is_some_and(|o| orders::actor_for(&o, user).is_some());
-                    if visible {
-                        let entries = store::orders::events(&state.db, order_id)
-                            .await?
-                            .into_iter()
-                            .map(|(event, snapshot)| OrderVersion { event, snapshot })
-                            .collect();
-                        out.insert(
-                            (kind, id),
-                            SyncRecord::OrderHistory(OrderHistory {
-                                order: order_id,
-                                entries,
-                            }),
-                        );
-                    }
+                let visible = visible_orders(state, user, &ids).await?;
+                let ids: Vec<String> = visible.keys().map(ToString::to_string).collect();
+                let mut events = store::orders::events_many(&state.db, &ids).await?;
+                for order in visible.into_keys() {
+                    let entries = events
+                        .remove(&order)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(event, snapshot)| OrderVersion { event, snapshot })
+                        .collect();
+                    out.insert(
+                        (kind, order.to_string()),
+                        SyncRecord::OrderHistory(OrderHistory { order, entries }),
+                    );
                 }
             }
             RecordKind::Quotation => {
@@ -245,6 +228,30 @@ async fn load(
         }
     }
     Ok(out)
+}
+
+/// The orders among `ids` that `user` is a party of, each with the part `user` plays in
+/// it; ids that are not orders, or not `user`'s, are left out.
+async fn visible_orders(
+    state: &AppState,
+    user: &AuthUser,
+    ids: &[String],
+) -> HttpResult<HashMap<OrderId, (Order, Actor)>> {
+    let mut ids: Vec<String> = ids
+        .iter()
+        .filter(|id| id.parse::<OrderId>().is_ok())
+        .cloned()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(store::orders::get_many(&state.db, &ids)
+        .await?
+        .into_iter()
+        .filter_map(|order| {
+            let actor = orders::actor_for(&order, user)?;
+            Some((order.id, (order, actor)))
+        })
+        .collect())
 }
 
 fn rejected(err: HttpError) -> MutationOutcome {

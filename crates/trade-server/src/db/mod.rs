@@ -83,12 +83,17 @@ impl Db {
             // busy_timeout makes writers queue instead of failing. temp_store=MEMORY
             // keeps the sub-journal of each savepoint (a push batch sets one per
             // mutation) in memory instead of writing it to a temp file page by page.
+            // mmap_size: reads come straight from the file's pages in the OS cache (up to
+            // SQLite's own cap of 2 GiB of the file) instead of one pread() and copy per
+            // page; a sync page reads thousands of pages, and this doubled the pages a
+            // second (bench-reports/sync-100k.md). The pages are the kernel's file cache,
+            // shared by every connection, not memory of this process.
             Backend::Sqlite => options.after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                         PRAGMA temp_store = MEMORY;",
+                         PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 2147483648;",
                     )
                     .await?;
                     Ok(())

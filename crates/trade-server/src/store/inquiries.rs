@@ -4,7 +4,7 @@ use trade_model::entities::{DocumentMeta, Inquiry, InquiryStatus, Message, Role}
 use trade_model::{AccountId, DocumentId, InquiryId, MessageId, QuotationId};
 
 use super::error::{StoreError, StoreResult};
-use super::{decode_cursor, documents, encode_cursor};
+use super::{decode_cursor, documents, encode_cursor, placeholders};
 use crate::db::{Db, Write, from_millis, millis};
 use trade_model::sync::RecordKind;
 
@@ -427,13 +427,6 @@ pub async fn unread_totals(db: &Db, viewer: AccountId, role: Role) -> StoreResul
     .fetch_one(db.pool())
     .await?;
     Ok((row.try_get("total")?, row.try_get("threads")?))
-}
-
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Inquiries by id as `viewer` sees them (those it is not a party of are left out).

@@ -21,6 +21,15 @@ pub async fn ping(pool: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
 }
 
+/// `$from, $from+1, …`: `n` numbered placeholders, for an `IN (…)` list of ids (a sync
+/// page's at most 1,000, well under either database's bound on parameters).
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Keyset cursor of a page: `{millis}.{id}` of the last item of the previous page.
 pub fn encode_cursor(at: i64, id: &str) -> String {
     format!("{at}.{id}")

@@ -3,13 +3,16 @@
 //! `version` plus an `order_events` row holding the new snapshot, which is the order's
 //! timeline and its version history.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use trade_model::api::OrderEvent;
 use trade_model::order::{ActionKind, Order, OrderBox, Party, order_box};
 use trade_model::{AccountId, OrderId};
 
 use super::error::{StoreError, StoreResult};
-use super::{decode_cursor, encode_cursor};
+use super::{decode_cursor, encode_cursor, placeholders};
 use crate::db::{Db, Write, from_millis, millis};
 use trade_model::sync::RecordKind;
 
@@ -196,28 +199,83 @@ pub async fn counts(db: &Db, viewer: AccountId) -> StoreResult<Vec<(OrderBox, i6
     Ok(counts)
 }
 
+/// Orders by id (those that do not exist are left out), in no particular order: one
+/// query for a sync page's orders instead of one each.
+pub async fn get_many(db: &Db, ids: &[String]) -> StoreResult<Vec<Order>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT doc FROM orders WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| parse(&r.try_get::<String, _>("doc")?))
+        .collect()
+}
+
+const EVENT_SELECT: &str =
+    "SELECT order_id, version, action, actor, at, snapshot FROM order_events";
+
+fn event_from_row(r: &AnyRow) -> StoreResult<(OrderEvent, Order)> {
+    let action: String = r.try_get("action")?;
+    Ok((
+        OrderEvent {
+            version: r.try_get("version")?,
+            action: serde_json::from_value(serde_json::Value::String(action))
+                .map_err(StoreError::corrupt)?,
+            actor: r.try_get("actor")?,
+            at: from_millis(r.try_get("at")?),
+        },
+        parse(&r.try_get::<String, _>("snapshot")?)?,
+    ))
+}
+
+/// The order's events, oldest first, each with the order as it stood after it.
 pub async fn events(db: &Db, id: OrderId) -> StoreResult<Vec<(OrderEvent, Order)>> {
-    let rows = sqlx::query(
-        "SELECT version, action, actor, at, snapshot FROM order_events WHERE order_id = $1 ORDER BY version",
-    )
+    sqlx::query(&format!(
+        "{EVENT_SELECT} WHERE order_id = $1 ORDER BY version"
+    ))
     .bind(id.to_string())
     .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let action: String = r.try_get("action")?;
-            Ok((
-                OrderEvent {
-                    version: r.try_get("version")?,
-                    action: serde_json::from_value(serde_json::Value::String(action))
-                        .map_err(StoreError::corrupt)?,
-                    actor: r.try_get("actor")?,
-                    at: from_millis(r.try_get("at")?),
-                },
-                parse(&r.try_get::<String, _>("snapshot")?)?,
-            ))
-        })
-        .collect()
+    .await?
+    .iter()
+    .map(event_from_row)
+    .collect()
+}
+
+/// [`events`] of several orders in one query: each order's events oldest first (an
+/// order without events is left out).
+pub async fn events_many(
+    db: &Db,
+    ids: &[String],
+) -> StoreResult<HashMap<OrderId, Vec<(OrderEvent, Order)>>> {
+    let mut out: HashMap<OrderId, Vec<(OrderEvent, Order)>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "{EVENT_SELECT} WHERE order_id IN ({}) ORDER BY order_id, version",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    for row in q.fetch_all(db.pool()).await? {
+        let order: OrderId = row
+            .try_get::<String, _>("order_id")?
+            .parse()
+            .map_err(StoreError::corrupt)?;
+        out.entry(order).or_default().push(event_from_row(&row)?);
+    }
+    Ok(out)
 }
 
 /// Ids of orders whose automatic deadline has passed.

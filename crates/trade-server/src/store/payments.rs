@@ -165,6 +165,22 @@ pub async fn get(db: &Db, id: PaymentId) -> StoreResult<Option<Payment>> {
     row.map(|r| from_row(&r)).transpose()
 }
 
+/// Payments by id (those that do not exist are left out), in no particular order.
+pub async fn get_many(db: &Db, ids: &[String]) -> StoreResult<Vec<Payment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{SELECT} WHERE id IN ({})",
+        super::placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+}
+
 /// `get`, inside a write transaction.
 pub async fn get_tx(tx: &mut Write, id: PaymentId) -> StoreResult<Option<Payment>> {
     let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))

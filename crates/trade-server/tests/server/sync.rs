@@ -5,7 +5,7 @@
 
 use crate::support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -370,6 +370,92 @@ async fn initial_sync_equals_the_server_state_and_incremental_pulls_follow_every
     // The supplier's feed never carried the buyer's private upload.
     supplier_replica.pull(&s, &supplier, 50).await;
     assert!(supplier_replica.live("document").is_empty());
+    s.running.shutdown().await;
+}
+
+/// A page holds many orders, their histories and their payments, each read for the
+/// page at once: each is what the REST API shows its reader, and another buyer's orders
+/// with the same supplier never reach a buyer, in the feed or in the walk.
+#[tokio::test]
+async fn a_page_of_many_orders_histories_and_payments_holds_each_as_its_reader_sees_it() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let other = s.register("buyer", "Bo Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let mut mine = Vec::new();
+    for n in 0..6u64 {
+        let who = if n % 3 == 2 { &other } else { &buyer };
+        let order = s
+            .ok("/v1/orders", who, json!({ "counterparty": supplier.id, "origin": "template", "terms": s.terms(&[(&format!("Product {n}"), 10 + n, 500)], None) }))
+            .await;
+        let id = order["order"]["id"].as_str().unwrap().to_owned();
+        if n % 2 == 0 {
+            // Confirmed and paid: two more events and a payment.
+            s.send(
+                Method::POST,
+                &format!("/v1/orders/{id}/confirm"),
+                Some(&supplier.token),
+                None,
+                &[("if-match", "\"1\"")],
+            )
+            .await;
+            s.ok(
+                &format!("/v1/orders/{id}/payments"),
+                who,
+                json!({ "method": "telegraphic_transfer", "amount_minor": (10 + n) * 500 }),
+            )
+            .await;
+        }
+        if std::ptr::eq(who, &buyer) {
+            mine.push(id);
+        }
+    }
+    for (reader, expected) in [(&buyer, 4), (&supplier, 6)] {
+        for walk in [false, true] {
+            let mut replica = Replica::default();
+            if walk {
+                replica.snapshot(&s, reader, 1000).await;
+            } else {
+                replica.pull(&s, reader, 1000).await;
+            }
+            let orders = replica.live("order");
+            let histories = replica.live("order_history");
+            let payments = replica.live("payment");
+            assert_eq!(orders.len(), expected, "walk {walk}");
+            assert_eq!(histories.len(), expected, "walk {walk}");
+            if std::ptr::eq(reader, &buyer) {
+                let ids: BTreeSet<&String> = orders.keys().collect();
+                assert_eq!(ids, mine.iter().collect(), "only the buyer's own orders");
+            }
+            for (id, order) in &orders {
+                let (_, rest) = s.get(&format!("/v1/orders/{id}"), reader).await;
+                assert_eq!(
+                    strip_actions(BTreeMap::from([(id.clone(), order.clone())])),
+                    strip_actions(BTreeMap::from([(id.clone(), rest)])),
+                    "walk {walk}"
+                );
+                let (_, events) = s.get(&format!("/v1/orders/{id}/events"), reader).await;
+                let versions: Vec<&Value> = histories[id]["entries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| &e["event"]["version"])
+                    .collect();
+                let rest_versions: Vec<&Value> = events
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| &e["version"])
+                    .collect();
+                assert_eq!(versions, rest_versions, "history of {id}, walk {walk}");
+                let (_, paid) = s.get(&format!("/v1/orders/{id}/payments"), reader).await;
+                for p in paid.as_array().unwrap() {
+                    assert_eq!(&payments[p["id"].as_str().unwrap()], p, "walk {walk}");
+                }
+            }
+            assert_eq!(payments.len(), expected / 2, "walk {walk}");
+        }
+    }
     s.running.shutdown().await;
 }
 
