@@ -592,3 +592,101 @@ async fn during_a_long_first_sync_a_new_message_notifies_and_a_sent_one_leaves_a
     stop.send_replace(true);
     runner.await.unwrap();
 }
+
+/// The threads of `buyer` in the order a first sync walks them (most recently changed
+/// first), read from the server's file.
+fn walk_order(db: &Path, buyer: AccountId) -> Vec<String> {
+    let conn = rusqlite::Connection::open_with_flags(
+        db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT record_id FROM sync_changes WHERE account_id = ?1 AND kind = 'inquiry' \
+             ORDER BY version DESC, record_id DESC",
+        )
+        .unwrap();
+    stmt.query_map([buyer.to_string()], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// A live poke during a first sync has the feed pulled at once, beside the page being
+/// fetched; that page may hold an older state of a thread the feed just brought, and
+/// must not put it back. The supplier writes, as fast as it can, into the threads just
+/// ahead of where the walk stands, so that pages in flight keep holding threads that
+/// change under them; the cache ends equal to the server, unread counts and previews
+/// included, and the first message written notified before the walk ended.
+#[tokio::test]
+async fn threads_that_change_just_ahead_of_a_first_sync_end_as_the_server_has_them() {
+    let s = Server::start().await;
+    let report = seed_one_buyer(&s, 1, 12_000, 1, 0).await;
+    let buyer = &report.buyers[0];
+    let supplier = &report.suppliers[0];
+    let who = s
+        .party(supplier.id.to_string(), &supplier.email, &report.password)
+        .await;
+    let db = s.dir.path().join("trade.db");
+    let threads = walk_order(&db, buyer.account.id);
+    assert_eq!(threads.len(), 12_000);
+
+    let cache = tempfile::tempdir().unwrap();
+    let e = sign_in(&s, &buyer.account.email, &report.password, cache.path()).await;
+    let mut notes = e.notifications();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn({
+        let e = e.clone();
+        async move { e.run(stopped).await }
+    });
+    let status = e.status();
+    let walking = || !e.store().snapshot_cursor().unwrap().is_empty();
+    let mut written = 0usize;
+    let mut notified_while_walking = false;
+    // Until the walk has passed the threads (the unread counts, then 12,000 inquiries).
+    loop {
+        let done = match status.borrow().connection {
+            Connection::Syncing { done, .. } => done as usize,
+            Connection::Online => usize::MAX,
+            _ => 0,
+        };
+        if done >= threads.len() {
+            break;
+        }
+        // Just ahead of the page last applied: the page in flight, or the next.
+        let target = &threads[(done + 200 + (written * 37) % 900).min(threads.len() - 1)];
+        let (code, sent) = s
+            .call(
+                &who,
+                Method::POST,
+                &format!("/v1/inquiries/{target}/messages"),
+                Some(serde_json::json!({ "body": format!("Update {written}: new stock.") })),
+                None,
+            )
+            .await;
+        assert_eq!(code, 201, "{sent}");
+        written += 1;
+        if !notified_while_walking && let Ok(note) = notes.try_recv() {
+            assert!(note.body.starts_with("Update "), "{}", note.body);
+            notified_while_walking = walking();
+        }
+    }
+    assert!(
+        written >= 20,
+        "only {written} messages went in during the walk"
+    );
+    let mut status = e.status();
+    status
+        .wait_for(|st| st.connection == Connection::Online && !walking())
+        .await
+        .unwrap();
+    e.sync_now().await.unwrap();
+    assert_eq!(client_state(&e), server_state(&db, buyer.account.id));
+    assert!(
+        notified_while_walking,
+        "a message written during the walk notified before it ended"
+    );
+    stop.send_replace(true);
+    runner.await.unwrap();
+}

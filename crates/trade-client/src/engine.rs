@@ -122,8 +122,10 @@ struct Inner {
     /// Wakes the search indexer: a first sync ended, its records wait to be indexed.
     index_wake: Notify,
     /// A live poke came while a sync round ran (a long first sync pulls the feed for it
-    /// between two pages).
+    /// beside the walk).
     live_news: AtomicBool,
+    /// Signalled with each `live_news`: a first sync pulls the feed for it mid-page.
+    live_wake: Notify,
     options: Options,
     /// Serialises push/pull rounds.
     sync_lock: Mutex<()>,
@@ -242,6 +244,7 @@ impl Engine {
                 wake: Notify::new(),
                 index_wake: Notify::new(),
                 live_news: AtomicBool::new(false),
+                live_wake: Notify::new(),
                 options,
                 sync_lock: Mutex::new(()),
                 notifications: broadcast::channel(256).0,
@@ -449,6 +452,7 @@ impl Engine {
                         Some(Ok(LiveEvent::Ready(_))) => {}
                         Some(Ok(LiveEvent::Changed(_))) => {
                             self.inner.live_news.store(true, Ordering::Release);
+                            self.inner.live_wake.notify_one();
                         }
                         Some(Err(e)) => ended = Some(e),
                         None => {

@@ -2,7 +2,7 @@
 //! cursor yet gets a first sync (the snapshot walk, newest first) before the feed;
 //! what the feed brings decides the notifications.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 
 use futures_util::FutureExt;
@@ -71,13 +71,19 @@ impl Engine {
     /// version with its first page.
     ///
     /// A long walk does not hold back what happens meanwhile: between two pages, queued
-    /// local actions are pushed and, after a live poke, the feed is pulled (and notifies)
-    /// beside the walk. The page fetched before the feed is applied before it, and the
-    /// next is fetched after it, so the walk never overwrites what the feed brought (and
-    /// what changed after the walk's version has left the walk anyway).
+    /// local actions are pushed, and a live poke has the feed pulled (and notify) as soon
+    /// as the page being applied is in, without waiting for the page being fetched.
+    ///
+    /// Invariant: the walk never puts back an older state than the feed brought. Every
+    /// change the feed brings is newer than the walk's version, so newer than anything in
+    /// the walk; a page fetched before such a change may still hold the record's old
+    /// state, so each page is applied without the records the feed has already brought
+    /// (`fed`, kept for the walk: a page fetched after a restart no longer holds them,
+    /// since a changed record leaves the walk on the server).
     async fn first_sync(&self) -> Result<()> {
         let mut done = 0u64;
         let mut total = None;
+        let mut fed: HashSet<(RecordKind, String)> = HashSet::new();
         let mut page = self
             .snapshot_page(self.inner.store.snapshot_cursor()?)
             .await?;
@@ -86,6 +92,10 @@ impl Engine {
                 total = Some(u64::try_from(t).unwrap_or(0));
             }
             done += page.changes.len() as u64;
+            if !fed.is_empty() {
+                page.changes
+                    .retain(|c| !fed.contains(&(c.kind, c.id.clone())));
+            }
             let last = !page.has_more;
             let next_cursor = page.next_cursor.clone();
             let store = self.clone();
@@ -104,20 +114,47 @@ impl Engine {
                 self.inner.index_wake.notify_one();
                 return Ok(());
             }
-            let local = self.inner.wake.notified().now_or_never().is_some();
-            let live = self.inner.live_news.swap(false, Ordering::AcqRel);
-            if local || live {
+            if self.inner.wake.notified().now_or_never().is_some() {
                 applied(apply.await)?;
                 self.bump();
-                if local {
-                    self.push_all().await?;
-                }
-                self.pull_feed().await?;
+                self.push_all().await?;
+                self.inner.live_news.store(false, Ordering::Release);
+                fed.extend(self.pull_feed().await?);
                 page = self.snapshot_page(next_cursor).await?;
             } else {
-                let (done_applying, next) = tokio::join!(apply, self.snapshot_page(next_cursor));
-                applied(done_applying)?;
-                self.bump();
+                let fetch = self.snapshot_page(next_cursor);
+                tokio::pin!(fetch);
+                let mut apply = Some(apply);
+                let next = loop {
+                    tokio::select! {
+                        next = &mut fetch => break next,
+                        joined = async {
+                            match apply.as_mut() {
+                                Some(pending) => pending.await,
+                                None => std::future::pending().await,
+                            }
+                        }, if apply.is_some() => {
+                            apply = None;
+                            applied(joined)?;
+                            self.bump();
+                        }
+                        () = self.inner.live_wake.notified() => {
+                            // The page being applied was fetched before this news: it
+                            // goes in first. The one being fetched waits (see above).
+                            if let Some(pending) = apply.take() {
+                                applied(pending.await)?;
+                                self.bump();
+                            }
+                            if self.inner.live_news.swap(false, Ordering::AcqRel) {
+                                fed.extend(self.pull_feed().await?);
+                            }
+                        }
+                    }
+                };
+                if let Some(pending) = apply.take() {
+                    applied(pending.await)?;
+                    self.bump();
+                }
                 page = next?;
             }
             self.set_connection(Connection::Syncing { done, total }, None);
@@ -140,11 +177,12 @@ impl Engine {
         if store.cursor()?.is_empty() || !store.snapshot_cursor()?.is_empty() {
             self.first_sync().await?;
         }
-        self.pull_feed().await
+        self.pull_feed().await.map(|_| ())
     }
 
     /// Pulls the feed to its end, then notifies what the pulled changes call for.
-    async fn pull_feed(&self) -> Result<()> {
+    /// Returns the records it brought.
+    async fn pull_feed(&self) -> Result<HashSet<(RecordKind, String)>> {
         let mut done = 0u64;
         let mut changes = Vec::new();
         let mut previous = HashMap::new();
@@ -170,7 +208,8 @@ impl Engine {
             }
             changes.extend(page.changes);
             if !page.has_more {
-                return self.notify(&changes, &previous);
+                self.notify(&changes, &previous)?;
+                return Ok(changes.into_iter().map(|c| (c.kind, c.id)).collect());
             }
             self.set_connection(Connection::Syncing { done, total: None }, None);
         }
