@@ -48,6 +48,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 9,
         sql: include_str!("migrations/0009_comparisons.sql"),
     },
+    Migration {
+        version: 10,
+        sql: include_str!("migrations/0010_search_recent.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -8,6 +8,13 @@
 //! number up; the backlog, indexed newest first, takes the next number down. Hits are
 //! read highest first, so the index stops after `limit` of them.
 //!
+//! Except for a prefix term (every typed word is one): FTS5 reads the whole list of rows
+//! that match it before it can stop, 16 ms for a word in half of 1.1 million records
+//! (bench-reports/client-sync.md). So the newest rows are indexed once more, in
+//! `search_recent` (about 50,000 rows), and a search reads that first: a common word
+//! fills its page there, and only the hits it leaves are looked for in the rest, below
+//! the window's floor, where a word that is rare lately has a short list.
+//!
 //! The index is written and its backlog run in `search/index.rs`.
 
 mod index;
@@ -19,7 +26,7 @@ use trade_model::sync::SyncRecord;
 
 use super::LocalStore;
 use crate::error::Result;
-use index::{INDEXED, direction, entry_of, mark, unpassed};
+use index::{INDEXED, direction, entry_of, mark, recent_floor, unpassed};
 pub(crate) use index::{index_record, reindex_if_indexed, unindex};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,13 +144,13 @@ impl LocalStore {
             .map(|t| format!("\"{}\"*", t.replace('"', "")))
             .collect::<Vec<_>>()
             .join(" ");
-        let found: Vec<(i64, i64)> = conn
-            .prepare_cached(
-                "SELECT r.kind, r.record FROM search JOIN search_rows r ON r.rowid = search.rowid \
-                 WHERE search MATCH ?1 ORDER BY search.rowid DESC LIMIT ?2",
-            )?
-            .query_map(params![fts, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        // The newest rows first, from their own small index: a common word fills the
+        // page there. The rest of the index only for what they leave to find.
+        let floor = recent_floor(&conn)?;
+        let mut found = hits_in(&conn, "search_recent", &fts, limit, i64::MAX)?;
+        if found.len() < limit {
+            found.extend(hits_in(&conn, "search", &fts, limit - found.len(), floor)?);
+        }
         let mut hits = Vec::with_capacity(found.len());
         for (code, row) in found {
             let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
@@ -180,6 +187,27 @@ impl LocalStore {
     pub fn search_coverage(&self) -> Result<Option<SearchCoverage>> {
         coverage(&self.conn())
     }
+}
+
+/// Up to `limit` hits of the FTS5 query `fts` in the index `table` (`search` or
+/// `search_recent`) at index rows up to `upto`, highest (newest) first: (kind code,
+/// record rowid) each.
+fn hits_in(
+    conn: &Connection,
+    table: &str,
+    fts: &str,
+    limit: usize,
+    upto: i64,
+) -> Result<Vec<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT r.kind, r.record FROM {table} JOIN search_rows r ON r.rowid = {table}.rowid \
+             WHERE {table} MATCH ?1 AND {table}.rowid <= ?3 ORDER BY {table}.rowid DESC LIMIT ?2"
+        ))?
+        .query_map(params![fts, limit as i64, upto], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 fn coverage(conn: &Connection) -> Result<Option<SearchCoverage>> {

@@ -13,6 +13,12 @@
 //! (meta `search_mark:<table>`, a table rowid) is in the index, and every record it has
 //! not passed was written by the walk, or is indexed already (written since) and is
 //! skipped when the backlog reaches it. The backlog waits until a walk ends.
+//!
+//! The newest rows are indexed twice: `search_recent` holds exactly the index rows above
+//! meta `search_recent_floor` (invariant), and a search reads it first. A row written
+//! above the floor goes in both; a row dropped above it leaves both. The window is kept
+//! near [`RECENT_ROWS`] rows: extended downwards once the backlog is done
+//! ([`LocalStore::index_backlog`]), and trimmed from below as new rows go on top.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use trade_model::sync::{RecordKind, SyncRecord};
@@ -29,6 +35,24 @@ pub(super) const INDEXED: [(RecordKind, &str, i64); 3] = [
     (RecordKind::Message, "messages", 2),
     (RecordKind::Order, "orders", 3),
 ];
+
+/// How many of the newest index rows `search_recent` holds (between this and twice this:
+/// it is trimmed from below in small steps as rows go on top). Meta `search_recent_rows`
+/// sets another size (the tests' small windows).
+pub(super) const RECENT_ROWS: i64 = 50_000;
+
+/// Index rows above this are in `search_recent` too; `i64::MAX` (none) if unset.
+pub(super) fn recent_floor(conn: &Connection) -> Result<i64> {
+    Ok(meta_on(conn, "search_recent_floor")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(i64::MAX))
+}
+
+fn recent_rows(conn: &Connection) -> Result<i64> {
+    Ok(meta_on(conn, "search_recent_rows")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RECENT_ROWS))
+}
 
 /// The table and code of a kind the index covers.
 fn indexed(kind: RecordKind) -> Option<(&'static str, i64)> {
@@ -133,12 +157,42 @@ fn index_at(
     let rowid = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
         .execute(params![rowid, entry.title, entry.body])?;
+    let floor = recent_floor(tx)?;
+    if rowid > floor {
+        tx.prepare_cached("INSERT INTO search_recent (rowid, title, body) VALUES (?1, ?2, ?3)")?
+            .execute(params![rowid, entry.title, entry.body])?;
+        // Two rows out from below for each one in on top keeps the window near its size,
+        // a little at a time.
+        if rowid.saturating_sub(floor) > 2 * recent_rows(tx)? {
+            trim_recent(tx, floor, 2)?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes the `n` lowest rows out of `search_recent` and raises its floor past them.
+fn trim_recent(tx: &Transaction<'_>, floor: i64, n: i64) -> Result<()> {
+    let lowest: Vec<i64> = tx
+        .prepare_cached("SELECT rowid FROM search_rows WHERE rowid > ?1 ORDER BY rowid LIMIT ?2")?
+        .query_map(params![floor, n], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for rowid in &lowest {
+        tx.prepare_cached("DELETE FROM search_recent WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
+    if let Some(last) = lowest.last() {
+        put_meta(tx, "search_recent_floor", &last.to_string())?;
+    }
     Ok(())
 }
 
 fn drop_row(tx: &Transaction<'_>, rowid: i64) -> Result<()> {
     tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
         .execute([rowid])?;
+    if rowid > recent_floor(tx)? {
+        tx.prepare_cached("DELETE FROM search_recent WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
     tx.prepare_cached("DELETE FROM search_rows WHERE rowid = ?1")?
         .execute([rowid])?;
     Ok(())
@@ -237,7 +291,8 @@ fn walk_under_way(conn: &Connection) -> Result<bool> {
 impl LocalStore {
     /// Indexes up to about `limit` records of the backlog in one transaction, newest
     /// first; returns how many it took (0: nothing waits, or a first sync's walk is under
-    /// way and the backlog waits for it).
+    /// way and the backlog waits for it). Once the backlog is done, the steps extend
+    /// `search_recent` down to its size instead (and count the rows they put in it).
     ///
     /// The step commits without waiting for the disk (`synchronous = NORMAL`, set back to
     /// `FULL` before the connection is let go): what it writes is derived from the
@@ -292,8 +347,63 @@ fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
         put_meta(&tx, &mark_key(name), &last.to_string())?;
         taken += rows.len();
     }
+    if taken == 0 {
+        taken = extend_recent(&tx, limit)?;
+    }
     tx.commit()?;
     Ok(taken)
+}
+
+/// Puts up to `limit` index rows just below the floor of `search_recent` in it, newest
+/// first, while it holds fewer than its size; returns how many it put in.
+fn extend_recent(tx: &Transaction<'_>, limit: usize) -> Result<usize> {
+    let floor = recent_floor(tx)?;
+    let top: Option<i64> = tx
+        .prepare_cached("SELECT max(rowid) FROM search_rows")?
+        .query_row([], |r| r.get(0))?;
+    let Some(top) = top else {
+        return Ok(0);
+    };
+    // The window's lowest row is above this.
+    let target = top.saturating_sub(recent_rows(tx)?);
+    if floor <= target || floor == i64::MAX {
+        return Ok(0);
+    }
+    let rows: Vec<(i64, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT rowid, kind, record FROM search_rows WHERE rowid <= ?1 AND rowid > ?2 \
+             ORDER BY rowid DESC LIMIT ?3",
+        )?
+        .query_map(params![floor, target, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for &(rowid, code, record) in &rows {
+        let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
+            continue;
+        };
+        let data: Option<String> = tx
+            .prepare_cached(&format!("SELECT data FROM {table} WHERE rowid = ?1"))?
+            .query_row([record], |r| r.get(0))
+            .optional()?;
+        // The same text the whole index got: both are cut from the stored record.
+        if let Some(entry) = data
+            .and_then(|d| super::super::apply::parse_record(kind, &d))
+            .as_ref()
+            .and_then(entry_of)
+        {
+            tx.prepare_cached(
+                "INSERT INTO search_recent (rowid, title, body) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![rowid, entry.title, entry.body])?;
+        }
+    }
+    let new_floor = match rows.last() {
+        Some(&(lowest, _, _)) if rows.len() == limit => lowest - 1,
+        _ => target,
+    };
+    put_meta(tx, "search_recent_floor", &new_floor.to_string())?;
+    Ok(rows.len())
 }
 
 #[cfg(test)]
@@ -501,5 +611,143 @@ mod tests {
         store.apply_page(&[later], "c2", now).expect("applies");
         assert!(found(&store, "drawing").is_empty());
         assert_eq!(found(&store, "flange").len(), 1);
+    }
+
+    /// What the whole index alone finds for `q` (messages), newest first: the answer a
+    /// search must give whatever the window holds.
+    fn found_in_whole(store: &LocalStore, q: &str, limit: usize) -> Vec<String> {
+        let conn = store.conn();
+        let fts = super::super::terms_of(q)
+            .iter()
+            .map(|t| format!("\"{t}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut stmt = conn
+            .prepare(
+                "SELECT m.id FROM search JOIN search_rows r ON r.rowid = search.rowid \
+                 JOIN messages m ON m.rowid = r.record AND r.kind = 2 \
+                 WHERE search MATCH ?1 ORDER BY search.rowid DESC LIMIT ?2",
+            )
+            .expect("prepares");
+        stmt.query_map(params![fts, limit as i64], |r| r.get(0))
+            .expect("queries")
+            .collect::<rusqlite::Result<_>>()
+            .expect("reads")
+    }
+
+    /// The window's rows, and the index rows above its floor: equal by the invariant.
+    fn window(store: &LocalStore) -> (Vec<i64>, Vec<i64>) {
+        let conn = store.conn();
+        let floor = recent_floor(&conn).expect("reads the floor");
+        let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Vec<i64> {
+            conn.prepare(sql)
+                .expect("prepares")
+                .query_map(p, |r| r.get(0))
+                .expect("queries")
+                .collect::<rusqlite::Result<_>>()
+                .expect("reads")
+        };
+        (
+            rows("SELECT rowid FROM search_recent ORDER BY rowid", &[]),
+            rows(
+                "SELECT rowid FROM search_rows WHERE rowid > ?1 ORDER BY rowid",
+                &[&floor],
+            ),
+        )
+    }
+
+    fn assert_searches_as_the_whole(store: &LocalStore, step: &str) {
+        let (recent, above_floor) = window(store);
+        assert_eq!(
+            recent, above_floor,
+            "{step}: the window is the rows above its floor"
+        );
+        for q in ["valve", "flange", "valve offer", "offer", "gasket", "of"] {
+            for limit in [1, 3, 5, 40] {
+                let hits: Vec<String> = store
+                    .search(q, limit)
+                    .expect("searches")
+                    .hits
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect();
+                assert_eq!(
+                    hits,
+                    found_in_whole(store, q, limit),
+                    "{step}: {q:?}, {limit} hits"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_newest_rows_are_searched_first_and_every_search_finds_what_the_whole_index_has() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        store
+            .set_meta("search_recent_rows", "4")
+            .expect("a small window");
+        let thread = InquiryId::new();
+        let text = |m: i64| {
+            if m % 4 == 0 {
+                format!("flange offer {m}")
+            } else {
+                format!("valve offer {m}")
+            }
+        };
+        // A walk of 12 messages, newest first, then its backlog: the window holds the
+        // newest 4 once the backlog is done.
+        let walked: Vec<Change> = (1..=12)
+            .rev()
+            .map(|m| message(thread, &text(m), m))
+            .collect();
+        let now = jiff::Timestamp::now();
+        store
+            .apply_snapshot_page(&walked, "w1", "feed", true, now)
+            .expect("applies");
+        assert_searches_as_the_whole(&store, "walked, nothing indexed");
+        while store.index_backlog(3).expect("indexes") > 0 {}
+        assert_eq!(
+            window(&store).0.len(),
+            4,
+            "the window is filled to its size"
+        );
+        assert_searches_as_the_whole(&store, "indexed");
+
+        // New messages go on top, one page each: the window moves up, trimmed from below,
+        // never more than twice its size and a step.
+        let mut live = Vec::new();
+        for m in 13..=30 {
+            let change = message(thread, &text(m), m);
+            store
+                .apply_page(std::slice::from_ref(&change), &format!("c{m}"), now)
+                .expect("applies");
+            live.push(change);
+            assert!(window(&store).0.len() <= 10, "after message {m}");
+            assert_searches_as_the_whole(&store, &format!("message {m}"));
+        }
+        assert!(
+            !window(&store).0.contains(&1),
+            "the oldest live rows left the window"
+        );
+
+        // Removed and edited records, in the window and below it.
+        let mut edited = live[17].clone();
+        if let Some(SyncRecord::Message(m)) = &mut edited.record {
+            m.body = "gasket offer".into();
+        }
+        let gone = |c: &Change| Change {
+            record: None,
+            ..c.clone()
+        };
+        store
+            .apply_page(
+                &[edited, gone(&live[16]), gone(&live[2]), gone(&walked[0])],
+                "c31",
+                now,
+            )
+            .expect("applies");
+        assert_searches_as_the_whole(&store, "removed and edited");
+        assert_eq!(found(&store, "gasket"), vec![live[17].id.clone()]);
     }
 }
