@@ -71,6 +71,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "present_rows",
         sql: include_str!("migrations/0011_present_rows.sql"),
     },
+    Migration {
+        version: 12,
+        name: "unread_totals",
+        sql: include_str!("migrations/0012_unread_totals.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -417,15 +417,21 @@ pub async fn mark_read(
 }
 
 /// (unread messages, inquiries with unread messages) for `viewer`.
-pub async fn unread_totals(db: &Db, viewer: AccountId, role: Role) -> StoreResult<(i64, i64)> {
+/// The query of [`unread_totals`] for a `role` (`$1` the viewer): read from the partial
+/// unread index alone, which holds each unread thread's count.
+pub fn unread_totals_query(role: Role) -> String {
     let (party, unread) = side(role);
-    let row = sqlx::query(&format!(
+    format!(
         "SELECT CAST(COALESCE(SUM({unread}), 0) AS BIGINT) AS total, COUNT(*) AS threads \
          FROM inquiries WHERE {party} = $1 AND {unread} > 0"
-    ))
-    .bind(viewer.to_string())
-    .fetch_one(db.pool())
-    .await?;
+    )
+}
+
+pub async fn unread_totals(db: &Db, viewer: AccountId, role: Role) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(&unread_totals_query(role))
+        .bind(viewer.to_string())
+        .fetch_one(db.pool())
+        .await?;
     Ok((row.try_get("total")?, row.try_get("threads")?))
 }
 

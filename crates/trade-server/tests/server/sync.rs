@@ -1245,3 +1245,79 @@ async fn rows_sharing_a_version_page_through_once_on_one_index_range() {
     drop(conn);
     s.running.shutdown().await;
 }
+
+/// The unread totals (in every pull after a message) are summed from the unread index
+/// alone, never from the threads' rows, on SQLite and PostgreSQL, and equal the unread
+/// messages a party has.
+#[tokio::test]
+async fn unread_totals_are_summed_from_the_unread_index_alone() {
+    use sqlx::Row;
+    use trade_model::entities::Role;
+    use trade_server::db::Backend;
+    use trade_server::store::inquiries::unread_totals_query;
+
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    for n in 0..3 {
+        let inquiry = s
+            .ok("/v1/inquiries", &buyer, json!({ "supplier": supplier.id, "product": format!("Product {n}"), "message": "Price?" }))
+            .await;
+        let id = inquiry["id"].as_str().unwrap().to_owned();
+        for k in 0..n {
+            s.ok(
+                &format!("/v1/inquiries/{id}/messages"),
+                &supplier,
+                json!({ "body": format!("USD {k}.00") }),
+            )
+            .await;
+        }
+    }
+    let (_, unread) = s.get("/v1/unread", &buyer).await;
+    assert_eq!(unread["total"], 3, "{unread}");
+    assert_eq!(unread["inquiries_with_unread"], 2, "{unread}");
+    let (_, theirs) = s.get("/v1/unread", &supplier).await;
+    assert_eq!(theirs["total"], 3, "the opening messages: {theirs}");
+
+    let db = &s.running.state.db;
+    let mut conn = db.pool().acquire().await.unwrap();
+    let explain = match db.backend() {
+        Backend::Sqlite => "EXPLAIN QUERY PLAN",
+        Backend::Postgres => {
+            // The tables are small here: ask for the index the planner would take on
+            // a real account.
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            "EXPLAIN"
+        }
+    };
+    for (role, who, index) in [
+        (Role::Buyer, &buyer, "inquiries_buyer_unread"),
+        (Role::Supplier, &supplier, "inquiries_supplier_unread"),
+    ] {
+        let plan = sqlx::query(&format!("{explain} {}", unread_totals_query(role)))
+            .bind(&who.id)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.try_get::<String, _>(r.len() - 1)
+                    .expect("a plan line as text")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let index_only = match db.backend() {
+            Backend::Sqlite => format!("COVERING INDEX {index}"),
+            Backend::Postgres => format!("Index Only Scan using {index}"),
+        };
+        assert!(
+            plan.contains(&index_only),
+            "{role:?}'s unread totals:\n{plan}"
+        );
+    }
+    drop(conn);
+    s.running.shutdown().await;
+}
