@@ -18,6 +18,7 @@
 //! The index is written and its backlog run in `search/index.rs`.
 
 mod index;
+mod recent;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,7 @@ use trade_model::sync::SyncRecord;
 
 use super::LocalStore;
 use crate::error::Result;
-use index::{INDEXED, direction, entry_of, mark, recent_floor, unpassed};
+use index::{INDEXED, direction, entry_of, mark, unpassed};
 pub(crate) use index::{index_record, reindex_if_indexed, unindex};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -146,7 +147,7 @@ impl LocalStore {
             .join(" ");
         // The newest rows first, from their own small index: a common word fills the
         // page there. The rest of the index only for what they leave to find.
-        let floor = recent_floor(&conn)?;
+        let floor = recent::floor(&conn)?;
         let mut found = hits_in(&conn, "search_recent", &fts, limit, i64::MAX)?;
         if found.len() < limit {
             found.extend(hits_in(&conn, "search", &fts, limit - found.len(), floor)?);

@@ -14,17 +14,14 @@
 //! not passed was written by the walk, or is indexed already (written since) and is
 //! skipped when the backlog reaches it. The backlog waits until a walk ends.
 //!
-//! The newest rows are indexed twice: `search_recent` holds exactly the index rows above
-//! meta `search_recent_floor` (invariant), and a search reads it first. A row written
-//! above the floor goes in both; a row dropped above it leaves both. The window is kept
-//! near [`RECENT_ROWS`] rows: extended downwards once the backlog is done
-//! ([`LocalStore::index_backlog`]), and trimmed from below as new rows go on top.
+//! The newest rows are indexed a second time, in the window `search/recent.rs` keeps.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use trade_model::sync::{RecordKind, SyncRecord};
 
 use super::super::LocalStore;
 use super::super::apply::{meta_on, put_meta};
+use super::recent;
 use crate::error::Result;
 
 /// The tables the index covers, in the order the backlog takes them (inquiries first:
@@ -35,24 +32,6 @@ pub(super) const INDEXED: [(RecordKind, &str, i64); 3] = [
     (RecordKind::Message, "messages", 2),
     (RecordKind::Order, "orders", 3),
 ];
-
-/// How many of the newest index rows `search_recent` holds (between this and twice this:
-/// it is trimmed from below in small steps as rows go on top). Meta `search_recent_rows`
-/// sets another size (the tests' small windows).
-pub(super) const RECENT_ROWS: i64 = 50_000;
-
-/// Index rows above this are in `search_recent` too; `i64::MAX` (none) if unset.
-pub(super) fn recent_floor(conn: &Connection) -> Result<i64> {
-    Ok(meta_on(conn, "search_recent_floor")?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(i64::MAX))
-}
-
-fn recent_rows(conn: &Connection) -> Result<i64> {
-    Ok(meta_on(conn, "search_recent_rows")?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(RECENT_ROWS))
-}
 
 /// The table and code of a kind the index covers.
 fn indexed(kind: RecordKind) -> Option<(&'static str, i64)> {
@@ -157,42 +136,13 @@ fn index_at(
     let rowid = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
         .execute(params![rowid, entry.title, entry.body])?;
-    let floor = recent_floor(tx)?;
-    if rowid > floor {
-        tx.prepare_cached("INSERT INTO search_recent (rowid, title, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![rowid, entry.title, entry.body])?;
-        // Two rows out from below for each one in on top keeps the window near its size,
-        // a little at a time.
-        if rowid.saturating_sub(floor) > 2 * recent_rows(tx)? {
-            trim_recent(tx, floor, 2)?;
-        }
-    }
-    Ok(())
-}
-
-/// Takes the `n` lowest rows out of `search_recent` and raises its floor past them.
-fn trim_recent(tx: &Transaction<'_>, floor: i64, n: i64) -> Result<()> {
-    let lowest: Vec<i64> = tx
-        .prepare_cached("SELECT rowid FROM search_rows WHERE rowid > ?1 ORDER BY rowid LIMIT ?2")?
-        .query_map(params![floor, n], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for rowid in &lowest {
-        tx.prepare_cached("DELETE FROM search_recent WHERE rowid = ?1")?
-            .execute([rowid])?;
-    }
-    if let Some(last) = lowest.last() {
-        put_meta(tx, "search_recent_floor", &last.to_string())?;
-    }
-    Ok(())
+    recent::add(tx, rowid, entry)
 }
 
 fn drop_row(tx: &Transaction<'_>, rowid: i64) -> Result<()> {
     tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
         .execute([rowid])?;
-    if rowid > recent_floor(tx)? {
-        tx.prepare_cached("DELETE FROM search_recent WHERE rowid = ?1")?
-            .execute([rowid])?;
-    }
+    recent::remove(tx, rowid)?;
     tx.prepare_cached("DELETE FROM search_rows WHERE rowid = ?1")?
         .execute([rowid])?;
     Ok(())
@@ -348,62 +298,10 @@ fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
         taken += rows.len();
     }
     if taken == 0 {
-        taken = extend_recent(&tx, limit)?;
+        taken = recent::extend(&tx, limit)?;
     }
     tx.commit()?;
     Ok(taken)
-}
-
-/// Puts up to `limit` index rows just below the floor of `search_recent` in it, newest
-/// first, while it holds fewer than its size; returns how many it put in.
-fn extend_recent(tx: &Transaction<'_>, limit: usize) -> Result<usize> {
-    let floor = recent_floor(tx)?;
-    let top: Option<i64> = tx
-        .prepare_cached("SELECT max(rowid) FROM search_rows")?
-        .query_row([], |r| r.get(0))?;
-    let Some(top) = top else {
-        return Ok(0);
-    };
-    // The window's lowest row is above this.
-    let target = top.saturating_sub(recent_rows(tx)?);
-    if floor <= target || floor == i64::MAX {
-        return Ok(0);
-    }
-    let rows: Vec<(i64, i64, i64)> = tx
-        .prepare_cached(
-            "SELECT rowid, kind, record FROM search_rows WHERE rowid <= ?1 AND rowid > ?2 \
-             ORDER BY rowid DESC LIMIT ?3",
-        )?
-        .query_map(params![floor, target, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    for &(rowid, code, record) in &rows {
-        let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
-            continue;
-        };
-        let data: Option<String> = tx
-            .prepare_cached(&format!("SELECT data FROM {table} WHERE rowid = ?1"))?
-            .query_row([record], |r| r.get(0))
-            .optional()?;
-        // The same text the whole index got: both are cut from the stored record.
-        if let Some(entry) = data
-            .and_then(|d| super::super::apply::parse_record(kind, &d))
-            .as_ref()
-            .and_then(entry_of)
-        {
-            tx.prepare_cached(
-                "INSERT INTO search_recent (rowid, title, body) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![rowid, entry.title, entry.body])?;
-        }
-    }
-    let new_floor = match rows.last() {
-        Some(&(lowest, _, _)) if rows.len() == limit => lowest - 1,
-        _ => target,
-    };
-    put_meta(tx, "search_recent_floor", &new_floor.to_string())?;
-    Ok(rows.len())
 }
 
 #[cfg(test)]
@@ -638,7 +536,7 @@ mod tests {
     /// The window's rows, and the index rows above its floor: equal by the invariant.
     fn window(store: &LocalStore) -> (Vec<i64>, Vec<i64>) {
         let conn = store.conn();
-        let floor = recent_floor(&conn).expect("reads the floor");
+        let floor = recent::floor(&conn).expect("reads the floor");
         let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Vec<i64> {
             conn.prepare(sql)
                 .expect("prepares")
