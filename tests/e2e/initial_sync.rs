@@ -178,6 +178,29 @@ async fn seed_one_buyer(
     .unwrap()
 }
 
+/// The engine's loop, running until `true` is sent on the returned sender; await the
+/// handle after.
+fn start_loop(
+    e: &Engine,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let e = e.clone();
+    (stop, tokio::spawn(async move { e.run(stopped).await }))
+}
+
+/// A seeded supplier, signed in to the server's API.
+async fn as_supplier(
+    s: &Server,
+    supplier: &trade_demo::seed::SeededAccount,
+    password: &str,
+) -> trade_e2e::Party {
+    s.party(supplier.id.to_string(), &supplier.email, password)
+        .await
+}
+
 /// An engine signed in to `s` with an empty cache in `dir` (its loop not started).
 async fn sign_in(s: &Server, email: &str, password: &str, dir: &Path) -> Engine {
     Engine::sign_in(
@@ -326,9 +349,7 @@ async fn a_first_sync_shows_the_newest_inquiries_first_and_misses_nothing_writte
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut writers = Vec::new();
     for supplier in &report.suppliers {
-        let who = s
-            .party(supplier.id.to_string(), &supplier.email, &report.password)
-            .await;
+        let who = as_supplier(&s, supplier, &report.password).await;
         let (_, theirs) = s
             .call(&who, Method::GET, "/v1/inquiries?limit=20", None, None)
             .await;
@@ -430,11 +451,7 @@ async fn a_first_sync_becomes_searchable_behind_it_newest_first_and_search_says_
     );
 
     // The engine's loop indexes the backlog behind the sync.
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn({
-        let e = e.clone();
-        async move { e.run(stopped).await }
-    });
+    let (stop, runner) = start_loop(&e);
     eventually("the backlog indexed", || {
         e.store().search_coverage().unwrap().is_none()
     })
@@ -477,9 +494,7 @@ async fn a_first_sync_becomes_searchable_behind_it_newest_first_and_search_says_
 
     // A message that arrives later is indexed as it is pulled, and comes first.
     let supplier = &report.suppliers[0];
-    let who = s
-        .party(supplier.id.to_string(), &supplier.email, &report.password)
-        .await;
+    let who = as_supplier(&s, supplier, &report.password).await;
     let (_, theirs) = s
         .call(&who, Method::GET, "/v1/inquiries?limit=1", None, None)
         .await;
@@ -518,9 +533,7 @@ async fn during_a_long_first_sync_a_new_message_notifies_and_a_sent_one_leaves_a
     let report = seed_one_buyer(&s, 3, 6_000, 3, 30).await;
     let buyer = &report.buyers[0];
     let supplier = &report.suppliers[0];
-    let who = s
-        .party(supplier.id.to_string(), &supplier.email, &report.password)
-        .await;
+    let who = as_supplier(&s, supplier, &report.password).await;
     let (_, theirs) = s
         .call(&who, Method::GET, "/v1/inquiries?limit=2", None, None)
         .await;
@@ -529,11 +542,7 @@ async fn during_a_long_first_sync_a_new_message_notifies_and_a_sent_one_leaves_a
     let cache = tempfile::tempdir().unwrap();
     let e = sign_in(&s, &buyer.account.email, &report.password, cache.path()).await;
     let mut notes = e.notifications();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn({
-        let e = e.clone();
-        async move { e.run(stopped).await }
-    });
+    let (stop, runner) = start_loop(&e);
     let mut status = e.status();
     status
         .wait_for(|st| matches!(st.connection, Connection::Syncing { .. }))
@@ -625,9 +634,7 @@ async fn threads_that_change_just_ahead_of_a_first_sync_end_as_the_server_has_th
     let report = seed_one_buyer(&s, 1, 12_000, 1, 0).await;
     let buyer = &report.buyers[0];
     let supplier = &report.suppliers[0];
-    let who = s
-        .party(supplier.id.to_string(), &supplier.email, &report.password)
-        .await;
+    let who = as_supplier(&s, supplier, &report.password).await;
     let db = s.dir.path().join("trade.db");
     let threads = walk_order(&db, buyer.account.id);
     assert_eq!(threads.len(), 12_000);
@@ -635,11 +642,7 @@ async fn threads_that_change_just_ahead_of_a_first_sync_end_as_the_server_has_th
     let cache = tempfile::tempdir().unwrap();
     let e = sign_in(&s, &buyer.account.email, &report.password, cache.path()).await;
     let mut notes = e.notifications();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn({
-        let e = e.clone();
-        async move { e.run(stopped).await }
-    });
+    let (stop, runner) = start_loop(&e);
     let status = e.status();
     let walking = || !e.store().snapshot_cursor().unwrap().is_empty();
     let mut written = 0usize;
