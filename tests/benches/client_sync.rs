@@ -1277,6 +1277,47 @@ const PING_EVERY: Duration = Duration::from_millis(100);
 /// How long a message may go without its notification before it counts as missing.
 const NOTIFY_PATIENCE: Duration = Duration::from_secs(120);
 
+/// Whether the search window (`search_recent`, the newest index rows searched first) is
+/// filled behind the backlog: its floor has come down to its size below the top, or to
+/// the bottom of the index. Read from the cache file under `data`.
+fn search_window_filled(data: &Path) -> Result<bool> {
+    let Some(file) = cache_file(data)? else {
+        return Ok(false);
+    };
+    let conn = Connection::open_with_flags(&file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let floor: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'search_recent_floor'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let (low, top): (Option<i64>, Option<i64>) =
+        conn.query_row("SELECT min(rowid), max(rowid) FROM search_rows", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let (Some(floor), Some(low), Some(top)) = (floor.and_then(|f| f.parse::<i64>().ok()), low, top)
+    else {
+        return Ok(false);
+    };
+    Ok(floor <= (top - trade_client::store::search::RECENT_ROWS).max(low - 1))
+}
+
+/// The one cache file (`*.sqlite3`) under an engine's data dir.
+fn cache_file(dir: &Path) -> Result<Option<PathBuf>> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if let Some(found) = cache_file(&path)? {
+                return Ok(Some(found));
+            }
+        } else if path.extension().is_some_and(|e| e == "sqlite3") {
+            return Ok(Some(path));
+        }
+    }
+    Ok(None)
+}
+
 /// A supplier's message (from the server's answer to the POST) to the buyer's engine
 /// handing out the notification for it (on `Engine::notifications`, what the desktop
 /// shows), during a first sync of the large account and after it. A message counts as
@@ -1376,9 +1417,12 @@ async fn notification_latency(
         after.push(post(&mut sent).await?);
         tokio::time::sleep(PING_EVERY).await;
     }
-    // Once the search backlog is indexed: the engine at rest.
+    // Once the search backlog is indexed and the window of the newest rows filled: the
+    // engine at rest.
     let indexed_by = Instant::now() + NOTIFY_PATIENCE;
-    while engine.store().search_coverage()?.is_some() && Instant::now() < indexed_by {
+    while (engine.store().search_coverage()?.is_some() || !search_window_filled(&data)?)
+        && Instant::now() < indexed_by
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut at_rest = Vec::new();
@@ -1518,7 +1562,7 @@ fn method(settings: &Settings) -> Vec<String> {
          progress report until the first sync ends, one of the buyer's suppliers posts a \
          message every {} ms (`POST /v1/inquiries/{{id}}/messages`, round-robin over up to 20 \
          threads), then {PINGS} more after it (while the search backlog is indexed), and \
-         {PINGS} more once the backlog is done. A message's latency runs from the server's \
+         {PINGS} more once the backlog is done and the search window of the newest rows filled. A message's latency runs from the server's \
          answer to its POST to the first notification of its thread that the engine hands out \
          after it (`Engine::notifications`, what the desktop passes to the notification server). \
          Missing after {} s counts as not notified.",

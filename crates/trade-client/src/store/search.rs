@@ -20,6 +20,8 @@
 mod index;
 mod recent;
 
+pub use recent::RECENT_ROWS;
+
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use trade_model::InquiryId;

@@ -16,7 +16,7 @@ use crate::error::Result;
 /// How many of the newest index rows `search_recent` holds (between this and twice this:
 /// it is trimmed from below in small steps as rows go on top). Meta `search_recent_rows`
 /// sets another size (the tests' small windows).
-pub(super) const RECENT_ROWS: i64 = 50_000;
+pub const RECENT_ROWS: i64 = 50_000;
 
 /// Index rows above this are in `search_recent` too; `i64::MAX` (none) if unset.
 pub(super) fn floor(conn: &Connection) -> Result<i64> {
