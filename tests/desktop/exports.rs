@@ -305,10 +305,19 @@ async fn the_orders_and_payments_export_what_the_screen_shows() {
     })
     .await;
     let order = completed[0].0.clone();
-    app.js(
-        "document.querySelector(`[data-order-id=\"${arguments[0]}\"]`).click()",
-        vec![json!(order)],
-    )
+    // The list may be drawn again between reading it and the click (the cache changes
+    // behind it): click the row once it is there.
+    until("the completed order opened", PATIENCE, async || {
+        let clicked = app
+            .js(
+                "const row = document.querySelector(`[data-order-id=\"${arguments[0]}\"]`); \
+                 if (!row) return false; row.click(); return true;",
+                vec![json!(order)],
+            )
+            .await;
+        ensure!(clicked == json!(true), "the row is not drawn");
+        Ok(())
+    })
     .await;
     let listed: Vec<(String, String, String)> = until("the order's payments", PATIENCE, async || {
         let items = app
