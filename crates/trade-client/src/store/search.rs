@@ -17,6 +17,7 @@
 //!
 //! The index is written and its backlog run in `search/index.rs`.
 
+mod backlog;
 mod index;
 mod recent;
 
@@ -29,7 +30,8 @@ use trade_model::sync::SyncRecord;
 
 use super::LocalStore;
 use crate::error::Result;
-use index::{INDEXED, direction, entry_of, mark, unpassed};
+use backlog::{direction, mark, unpassed};
+use index::{INDEXED, entry_of};
 pub(crate) use index::{index_record, reindex_if_indexed, unindex};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,0 +1,132 @@
+//! The search backlog: what a first sync left unindexed.
+//!
+//! A first sync writes records without indexing them (a row of FTS5 costs more than the
+//! record's own row); the backlog is indexed afterwards, newest first, in short
+//! transactions ([`LocalStore::index_backlog`]), and a search says how far that got.
+//! Records changed by later pages and by local actions are indexed as they are written.
+//!
+//! The backlog goes through each table in rowid order, in the direction in which its
+//! records get older: upwards after a walk (it writes the newest first), downwards in a
+//! cache that was filled from the feed, oldest first, before this index existed (meta
+//! `search_backlog`: `up` or `down`). Invariant: every record the backlog has passed
+//! (meta `search_mark:<table>`, a table rowid) is in the index, and every record it has
+//! not passed was written by the walk, or is indexed already (written since) and is
+//! skipped when the backlog reaches it. The backlog waits until a walk ends.
+
+use rusqlite::{Connection, params};
+
+use super::super::LocalStore;
+use super::super::apply::{meta_on, put_meta};
+use super::index::{INDEXED, Place, entry_of, index_at, index_row};
+use super::recent;
+use crate::error::Result;
+
+/// Which way the backlog goes through the tables' rowids (see the module's doc).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Direction {
+    Up,
+    Down,
+}
+
+pub(super) fn direction(conn: &Connection) -> Result<Direction> {
+    Ok(match meta_on(conn, "search_backlog")?.as_deref() {
+        Some("down") => Direction::Down,
+        _ => Direction::Up,
+    })
+}
+
+fn mark_key(table: &str) -> String {
+    format!("search_mark:{table}")
+}
+
+/// The table rowid the backlog has passed (before it starts: past either end).
+pub(super) fn mark(conn: &Connection, table: &str, direction: Direction) -> Result<i64> {
+    let stored = meta_on(conn, &mark_key(table))?.and_then(|v| v.parse().ok());
+    Ok(stored.unwrap_or(match direction {
+        Direction::Up => 0,
+        Direction::Down => i64::MAX,
+    }))
+}
+
+/// The part of `table` the backlog has not passed, as a condition on its rowid (`?1`
+/// the mark) and the order to take it in.
+pub(super) fn unpassed(direction: Direction) -> (&'static str, &'static str) {
+    match direction {
+        Direction::Up => ("rowid > ?1", "ORDER BY rowid"),
+        Direction::Down => ("rowid < ?1", "ORDER BY rowid DESC"),
+    }
+}
+
+/// Whether a first sync's walk is under way (or has not started): the backlog waits for
+/// it, so that no walked record can land below a mark unindexed.
+fn walk_under_way(conn: &Connection) -> Result<bool> {
+    let cursor = meta_on(conn, "cursor")?.unwrap_or_default();
+    let walk = meta_on(conn, "snapshot_cursor")?.unwrap_or_default();
+    Ok(cursor.is_empty() || !walk.is_empty())
+}
+
+impl LocalStore {
+    /// Indexes up to about `limit` records of the backlog in one transaction, newest
+    /// first; returns how many it took (0: nothing waits, or a first sync's walk is under
+    /// way and the backlog waits for it). Once the backlog is done, the steps extend
+    /// `search_recent` down to its size instead (and count the rows they put in it).
+    ///
+    /// The step commits without waiting for the disk (`synchronous = NORMAL`, set back to
+    /// `FULL` before the connection is let go): what it writes is derived from the
+    /// records and is written again if a power cut takes it, and steps short enough not to
+    /// hold back a pulled page or a notification should not each wait for an fsync.
+    pub fn index_backlog(&self, limit: usize) -> Result<usize> {
+        let mut conn = self.conn();
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let step = backlog_step(&mut conn, limit);
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        step
+    }
+}
+
+/// One step of the backlog (see [`LocalStore::index_backlog`]), in one transaction.
+fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
+    let tx = conn.transaction()?;
+    if walk_under_way(&tx)? {
+        return Ok(0);
+    }
+    let direction = direction(&tx)?;
+    let (condition, order) = unpassed(direction);
+    let mut taken = 0;
+    for (kind, name, code) in INDEXED {
+        if taken >= limit {
+            break;
+        }
+        let from = mark(&tx, name, direction)?;
+        let rows: Vec<(i64, String)> = tx
+            .prepare_cached(&format!(
+                "SELECT rowid, data FROM {name} WHERE {condition} {order} LIMIT ?2"
+            ))?
+            .query_map(params![from, (limit - taken) as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&(last, _)) = rows.last() else {
+            continue;
+        };
+        for (row, data) in &rows {
+            if index_row(&tx, code, *row)?.is_some() {
+                continue;
+            }
+            // A row that does not parse has no text to index; the rest goes on.
+            if let Some(entry) = super::super::apply::parse_record(kind, data)
+                .as_ref()
+                .and_then(entry_of)
+            {
+                index_at(&tx, code, *row, None, &entry, Place::Bottom)?;
+            }
+        }
+        put_meta(&tx, &mark_key(name), &last.to_string())?;
+        taken += rows.len();
+    }
+    if taken == 0 {
+        taken = recent::extend(&tx, limit)?;
+    }
+    tx.commit()?;
+    Ok(taken)
+}
