@@ -655,8 +655,8 @@ async fn supplier_messages_with_markup_show_as_text_and_run_nothing() {
 #[tokio::test]
 async fn signing_out_removes_the_secret_and_the_next_start_asks_to_sign_in() {
     // Signed in once (with the demo password), then started without it: the saved
-    // session (its secret in the keyring) signs in by itself. After signing out, the
-    // same start shows the sign-in form.
+    // session (its secret in the keyring) signs in by itself, with the server up and
+    // with it down. After signing out, the same start shows the sign-in form.
     let mut d = signed_in(Launch::default()).await;
     let buyer = d.backend.accounts.buyer.clone();
     d.relaunch(Launch::default()).await;
@@ -666,6 +666,32 @@ async fn signing_out_removes_the_secret_and_the_next_start_asks_to_sign_in() {
         !app.present("signin-form").await,
         "the saved session resumes"
     );
+
+    // Started while the server is down: the saved session opens the inbox from this
+    // computer's cache (not the sign-in form), offline, and goes online when the server
+    // is back.
+    d.backend.stop().await;
+    d.relaunch(Launch::default()).await;
+    let app = d.app();
+    app.wait_for("inquiry-row").await;
+    assert!(
+        !app.present("signin-form").await,
+        "offline, the saved session resumes"
+    );
+    until("the status bar to say offline", PATIENCE, async || {
+        let state = app.attr("status-connection", "data-state").await;
+        ensure!(state.as_deref() == Some("offline"), "status {state:?}");
+        Ok(())
+    })
+    .await;
+    d.backend.restart().await;
+    let app = d.app();
+    until("the app to be online again", PATIENCE, async || {
+        let state = app.attr("status-connection", "data-state").await;
+        ensure!(state.as_deref() == Some("online"), "status {state:?}");
+        Ok(())
+    })
+    .await;
 
     let server = ServerProfile {
         url: d.backend.url(),

@@ -184,12 +184,30 @@ impl Engine {
         options: Options,
     ) -> Result<Option<Engine>> {
         let key = key_for(&profile, account)?;
-        let token = match credentials::load_async(creds.clone(), key, CREDENTIAL_TIMEOUT).await {
-            Ok(Some(t)) => t,
-            Ok(None) | Err(CredentialError::Unavailable(_)) => return Ok(None),
-            Err(e) => return Err(ClientError::Credentials(e.to_string())),
-        };
+        let token =
+            match credentials::load_async(creds.clone(), key.clone(), CREDENTIAL_TIMEOUT).await {
+                Ok(Some(t)) => t,
+                Ok(None) | Err(CredentialError::Unavailable(_)) => return Ok(None),
+                Err(e) => return Err(ClientError::Credentials(e.to_string())),
+            };
         let api = Api::new(&profile)?;
+        // With this account's cache on disk, the session resumes from it at once, whether
+        // the server can be reached or not: the cache is on screen while the refresh
+        // token is exchanged on the first call to the server (`authed`). A token the
+        // server refuses then ends the session (`Connection::SignedOut`).
+        let path = cache_path(data_dir, &profile, account)?;
+        if path.is_file() {
+            let store = LocalStore::open(&path)?;
+            if let Some(cached) = cached_account(&store)?.filter(|a| a.id == account) {
+                let tokens = Tokens {
+                    access: String::new(),
+                    refresh: token,
+                };
+                // The token came from the keyring: the keyring works.
+                return Engine::assemble(api, store, cached, key, creds, tokens, false, options)
+                    .map(Some);
+            }
+        }
         let session = match api.refresh(&token).await {
             Ok(s) => s,
             Err(ClientError::Api { status: 401, .. }) => return Ok(None),
@@ -221,6 +239,35 @@ impl Engine {
         )?;
         let key = key_for(&profile, account.id)?;
         let session_only = !keep_refresh_token(&creds, &key, &session.refresh_token).await;
+        let tokens = Tokens {
+            access: session.access_token,
+            refresh: session.refresh_token,
+        };
+        Engine::assemble(
+            api,
+            store,
+            account,
+            key,
+            creds,
+            tokens,
+            session_only,
+            options,
+        )
+    }
+
+    /// The engine over an open cache, with the session's tokens (`access` empty: none
+    /// yet, the first call to the server gets one).
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        api: Api,
+        store: LocalStore,
+        account: Account,
+        key: CredentialKey,
+        creds: Arc<dyn CredentialStore>,
+        tokens: Tokens,
+        session_only: bool,
+        options: Options,
+    ) -> Result<Engine> {
         let (status, _) = watch::channel(Status {
             connection: Connection::Connecting,
             queued: 0,
@@ -236,10 +283,7 @@ impl Engine {
                 account,
                 key,
                 creds,
-                tokens: Mutex::new(Tokens {
-                    access: session.access_token,
-                    refresh: session.refresh_token,
-                }),
+                tokens: Mutex::new(tokens),
                 status,
                 wake: Notify::new(),
                 index_wake: Notify::new(),
@@ -333,10 +377,15 @@ impl Engine {
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        let access = self.inner.tokens.lock().await.access.clone();
-        match call(access).await {
+        let mut access = self.inner.tokens.lock().await.access.clone();
+        if access.is_empty() {
+            // Resumed from the cache: no access token yet.
+            self.refresh_session(&access).await?;
+            access = self.inner.tokens.lock().await.access.clone();
+        }
+        match call(access.clone()).await {
             Err(ClientError::Api { status: 401, .. }) => {
-                self.refresh_session().await?;
+                self.refresh_session(&access).await?;
                 let access = self.inner.tokens.lock().await.access.clone();
                 call(access).await
             }
@@ -344,8 +393,13 @@ impl Engine {
         }
     }
 
-    async fn refresh_session(&self) -> Result<()> {
+    /// Exchanges the refresh token for new tokens, unless the access token that failed
+    /// (`failed`) was replaced meanwhile: calls that failed together refresh once.
+    async fn refresh_session(&self, failed: &str) -> Result<()> {
         let mut tokens = self.inner.tokens.lock().await;
+        if tokens.access != failed {
+            return Ok(());
+        }
         match self.inner.api.refresh(&tokens.refresh).await {
             Ok(session) => {
                 tokens.access = session.access_token;
@@ -506,8 +560,14 @@ impl Engine {
     /// Signs out: ends the session on the server (when reachable) and removes the
     /// refresh token from the keyring. The cache stays for the next sign-in.
     pub async fn sign_out(&self) -> Result<()> {
-        let access = self.inner.tokens.lock().await.access.clone();
-        if let Err(e) = self.inner.api.logout(&access).await {
+        let api = self.inner.api.clone();
+        let ended = self
+            .authed(|access| {
+                let api = api.clone();
+                async move { api.logout(&access).await }
+            })
+            .await;
+        if let Err(e) = ended {
             tracing::info!(code = %e.code(), "could not end the session on the server");
         }
         credentials::delete_async(
@@ -523,6 +583,14 @@ impl Engine {
         self.set_connection(Connection::SignedOut, None);
         Ok(())
     }
+}
+
+/// The account a cache was last opened for (`None` for a cache no session opened).
+fn cached_account(store: &LocalStore) -> Result<Option<Account>> {
+    store
+        .meta("account")?
+        .map(|text| serde_json::from_str(&text).map_err(|e| ClientError::Decode(e.to_string())))
+        .transpose()
 }
 
 /// Saves the refresh token in the keyring; false (session only) when none is reachable.
