@@ -6,10 +6,16 @@
 // their own cursor, so a change far up does not cost a read of everything above), the
 // pages below them are dropped and read again when scrolled to, and the pages above are
 // read again when they come back into view.
+//
+// Memory stays bounded however far the list is scrolled: the items of pages more than
+// KEEP pages away from the view are let go (the page keeps its cursors and counts as
+// full), and read again from their cursor when scrolled back to.
 
 import type { LocalPage } from "./bindings/LocalPage";
 
 export const PAGE = 200;
+/** Pages kept loaded on each side of the view. */
+export const KEEP = 2;
 
 type Page<T> = {
   /** The cursor this page was read after (null: the first page). */
@@ -131,6 +137,22 @@ export class PagedList<T> {
       this.loaded = true;
       this.error = null;
     }
+    this.#letGo(first, last);
+  }
+
+  /** Lets go of the items of pages more than KEEP pages from [first, last] (not of the
+   *  last page: its length is the list's end). */
+  #letGo(first: number, last: number) {
+    const pages = this.#pages;
+    const far = (p: number) =>
+      (p < first - KEEP || p > last + KEEP) && p < pages.length - 1 && pages[p].items.length > 0;
+    if (!pages.some((_, p) => far(p))) return;
+    this.#pages = pages.map((page, p) => (far(p) ? { ...page, items: [], stale: true } : page));
+  }
+
+  /** How many items are held in memory (for the tests). */
+  get held(): number {
+    return this.#pages.reduce((n, p) => n + p.items.length, 0);
   }
 
   async #read(p: number, after: string | null, gen: number) {

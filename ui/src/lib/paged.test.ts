@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { LocalPage } from "./bindings/LocalPage";
-import { PAGE, PagedList } from "./paged.svelte";
+import { KEEP, PAGE, PagedList } from "./paged.svelte";
 
 /** A cache of `n` numbered items, read in keyset pages after a cursor. */
 function cache(n: number) {
@@ -57,6 +57,33 @@ describe("the paged list the inbox scrolls", () => {
     await list.show(0, 30);
     expect(list.get(5)).toBe(-5);
     expect(c.reads).toEqual([String(PAGE - 1), null]);
+  });
+
+  it("holds a bounded number of items however far it is scrolled, and reads them again", async () => {
+    const c = cache(100 * PAGE);
+    const list = new PagedList(c.fetch);
+    const rows = 30;
+    let most = 0;
+    for (let top = 0; top < 60 * PAGE; top += rows) {
+      await list.show(top, top + rows);
+      expect(list.get(top)).toBe(top);
+      expect(list.get(top + rows - 1)).toBe(top + rows - 1);
+      most = Math.max(most, list.held);
+    }
+    // The view's pages, the read-ahead, KEEP on each side, and the last page.
+    expect(most).toBeLessThanOrEqual((2 * KEEP + 3) * PAGE);
+    // The scrollbar still spans everything read so far.
+    expect(list.count).toBeGreaterThanOrEqual(60 * PAGE);
+    // Far above the view: let go, and read again (from its own cursor) when scrolled back.
+    expect(list.get(0)).toBeUndefined();
+    c.reads.length = 0;
+    await list.show(PAGE + 5, PAGE + 35);
+    expect(list.get(PAGE + 5)).toBe(PAGE + 5);
+    expect(c.reads).toEqual([String(PAGE - 1)]);
+    // The pages read on the way down are still there to scroll back into.
+    await list.show(59 * PAGE, 59 * PAGE + 30);
+    expect(list.get(59 * PAGE)).toBe(59 * PAGE);
+    expect(list.count).toBeGreaterThanOrEqual(60 * PAGE);
   });
 
   it("keeps the error of a failed read and recovers on the next one", async () => {
