@@ -101,12 +101,17 @@ fn leaf_params() -> Result<CertificateParams, rcgen::Error> {
 
 /// Creates `ca.pem`, `server.pem` (leaf + CA) and `server.key` in `dir` unless they exist.
 /// The CA's private key is not kept: nothing else is ever signed with it.
+///
+/// `ca.pem` is written last and whole (a temporary file renamed into place): its presence
+/// means the set is complete. A set whose `ca.pem` holds no certificate (left by a
+/// server killed while writing it, before the rename) is made again.
 pub fn ensure_local_ca(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), TlsError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let ca_path = dir.join("ca.pem");
     let cert_path = dir.join("server.pem");
     let key_path = dir.join("server.key");
-    if ca_path.exists() && cert_path.exists() && key_path.exists() {
+    let ca_whole = load_certs(&ca_path).is_ok_and(|certs| !certs.is_empty());
+    if ca_whole && cert_path.exists() && key_path.exists() {
         return Ok((ca_path, cert_path, key_path));
     }
     let ca_key = KeyPair::generate()?;
@@ -118,8 +123,13 @@ pub fn ensure_local_ca(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), TlsErr
     write_private(&key_path, &leaf_key.serialize_pem())?;
     fs::write(&cert_path, format!("{}{}", leaf.pem(), ca_cert.pem()))
         .map_err(io_err(&cert_path))?;
-    // Written last: its presence means the set is complete.
-    fs::write(&ca_path, ca_cert.pem()).map_err(io_err(&ca_path))?;
+    // Written last, whole: its presence means the set is complete.
+    let partial = dir.join("ca.pem.partial");
+    let mut file = fs::File::create(&partial).map_err(io_err(&partial))?;
+    file.write_all(ca_cert.pem().as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(io_err(&partial))?;
+    fs::rename(&partial, &ca_path).map_err(io_err(&ca_path))?;
     Ok((ca_path, cert_path, key_path))
 }
 
@@ -188,6 +198,23 @@ mod tests {
             let mode = fs::metadata(&key).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+        assert!(load(&TlsSource::LocalCa(dir.path().to_owned())).is_ok());
+    }
+
+    #[test]
+    fn a_ca_file_left_empty_by_a_killed_start_is_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ca, cert, _) = ensure_local_ca(dir.path()).unwrap();
+        // What a server killed between creating ca.pem and writing it left behind
+        // (before it was written whole): the other files complete, ca.pem empty.
+        fs::write(&ca, "").unwrap();
+        let (ca, cert_again, _) = ensure_local_ca(dir.path()).unwrap();
+        assert_eq!(cert, cert_again);
+        let certs = load_certs(&ca).unwrap();
+        assert_eq!(certs.len(), 1, "a whole CA certificate again");
+        // The server's chain ends in the CA clients are given.
+        let chain = load_certs(&cert_again).unwrap();
+        assert_eq!(chain.last(), certs.first());
         assert!(load(&TlsSource::LocalCa(dir.path().to_owned())).is_ok());
     }
 }
