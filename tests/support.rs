@@ -560,3 +560,91 @@ async fn relay(
         () = down => {}
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// What the client benches share
+
+/// tauri-driver (WebDriver for the app), from `PATH` or `$CARGO_HOME/bin`; `None` when it
+/// is not installed (`cargo install tauri-driver --locked --version '^2'`).
+pub fn tauri_driver() -> Option<std::path::PathBuf> {
+    let mut candidates: Vec<std::path::PathBuf> = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("tauri-driver"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        candidates.push(std::path::PathBuf::from(home).join("bin/tauri-driver"));
+    }
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// The one client cache file (`*.sqlite3`) under `dir` (an engine's or the app's data
+/// dir), if one is there yet.
+pub fn cache_file(dir: &std::path::Path) -> std::io::Result<Option<std::path::PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if let Some(found) = cache_file(&path)? {
+                return Ok(Some(found));
+            }
+        } else if path.extension().is_some_and(|e| e == "sqlite3") {
+            return Ok(Some(path));
+        }
+    }
+    Ok(None)
+}
+
+/// The large account of the client benches, seeded in bulk into `s`: one buyer with
+/// `inquiries` x `messages` messages and `orders` orders, among 10 suppliers; its
+/// report line goes to `report`.
+pub async fn seed_one_buyer(
+    s: &Server,
+    inquiries: u32,
+    messages: u32,
+    orders: u32,
+    report: &mut trade_bench_report::Report,
+) -> anyhow::Result<trade_demo::seed::SeedReport> {
+    use trade_bench_report::group;
+    println!(
+        "bench: seeding 1 buyer with {inquiries} inquiries x {messages} messages and {orders} orders"
+    );
+    let seeded = trade_demo::seed::run(
+        &s.state().db,
+        trade_demo::seed::SeedOptions {
+            buyers: 1,
+            suppliers: 10,
+            inquiries,
+            messages_per_inquiry: messages,
+            orders,
+            seed: 1,
+            password: PASSWORD.to_owned(),
+            progress: true,
+            ..trade_demo::seed::SeedOptions::default()
+        },
+    )
+    .await?;
+    let b = seeded
+        .buyers
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("the seed made no buyer"))?;
+    report.line(
+        "seed (server, bulk SQL)",
+        format!(
+            "1 buyer: {} inquiries x {messages} messages, {} orders, {} payments",
+            group(b.inquiries),
+            group(b.orders),
+            group(b.payments)
+        ),
+        format!(
+            "{} rows in {:.1} s",
+            group(seeded.rows),
+            seeded.elapsed.as_secs_f64()
+        ),
+    );
+    Ok(seeded)
+}

@@ -45,7 +45,6 @@ use trade_client::engine::{self, Engine, Options};
 use trade_client::error::ClientError;
 use trade_client::store::LocalStore;
 use trade_client::store::queries::{OrderFilter, OrderSort};
-use trade_demo::seed::{self, SeedOptions};
 use trade_e2e::Server;
 use trade_model::InquiryId;
 
@@ -305,44 +304,18 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
     // The server's default request budget, as buyers meet it: a first sync at full
     // speed stays under it.
     let s = Server::start().await;
-    println!(
-        "bench: seeding 1 buyer with {} inquiries x {} messages and {} orders",
-        settings.inquiries, settings.messages, settings.orders
-    );
-    let seeded = seed::run(
-        &s.state().db,
-        SeedOptions {
-            buyers: 1,
-            suppliers: 10,
-            inquiries: settings.inquiries,
-            messages_per_inquiry: settings.messages,
-            orders: settings.orders,
-            seed: 1,
-            password: trade_e2e::PASSWORD.to_owned(),
-            progress: true,
-            ..SeedOptions::default()
-        },
+    let seeded = trade_e2e::seed_one_buyer(
+        &s,
+        settings.inquiries,
+        settings.messages,
+        settings.orders,
+        report,
     )
     .await?;
     let b = seeded
         .buyers
         .first()
         .ok_or_else(|| anyhow!("the seed made no buyer"))?;
-    report.line(
-        "seed (server, bulk SQL)",
-        format!(
-            "1 buyer: {} inquiries x {} messages, {} orders, {} payments",
-            group(b.inquiries),
-            settings.messages,
-            group(b.orders),
-            group(b.payments)
-        ),
-        format!(
-            "{} rows in {:.1} s",
-            group(seeded.rows),
-            seeded.elapsed.as_secs_f64()
-        ),
-    );
     let supplier = seeded
         .suppliers
         .first()
@@ -1281,7 +1254,7 @@ const NOTIFY_PATIENCE: Duration = Duration::from_secs(120);
 /// filled behind the backlog: its floor has come down to its size below the top, or to
 /// the bottom of the index. Read from the cache file under `data`.
 fn search_window_filled(data: &Path) -> Result<bool> {
-    let Some(file) = cache_file(data)? else {
+    let Some(file) = trade_e2e::cache_file(data)? else {
         return Ok(false);
     };
     let conn = Connection::open_with_flags(&file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -1301,21 +1274,6 @@ fn search_window_filled(data: &Path) -> Result<bool> {
         return Ok(false);
     };
     Ok(floor <= (top - trade_client::store::search::RECENT_ROWS).max(low - 1))
-}
-
-/// The one cache file (`*.sqlite3`) under an engine's data dir.
-fn cache_file(dir: &Path) -> Result<Option<PathBuf>> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            if let Some(found) = cache_file(&path)? {
-                return Ok(Some(found));
-            }
-        } else if path.extension().is_some_and(|e| e == "sqlite3") {
-            return Ok(Some(path));
-        }
-    }
-    Ok(None)
 }
 
 /// A supplier's message (from the server's answer to the POST) to the buyer's engine

@@ -32,7 +32,6 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::json;
 use thirtyfour::prelude::*;
 use trade_bench_report::{Parts, Report, group, rate, setting};
-use trade_demo::seed::{self, SeedOptions};
 use trade_e2e::Server;
 
 const COMMAND: &str = "scripts/with-keyring.sh --desktop cargo bench -p trade-e2e --bench desktop";
@@ -154,44 +153,18 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
     }
 
     let s = Server::start().await;
-    println!(
-        "bench: seeding 1 buyer with {} inquiries x {} messages and {} orders",
-        settings.inquiries, settings.messages, settings.orders
-    );
-    let seeded = seed::run(
-        &s.state().db,
-        SeedOptions {
-            buyers: 1,
-            suppliers: 10,
-            inquiries: settings.inquiries,
-            messages_per_inquiry: settings.messages,
-            orders: settings.orders,
-            seed: 1,
-            password: trade_e2e::PASSWORD.to_owned(),
-            progress: true,
-            ..SeedOptions::default()
-        },
+    let seeded = trade_e2e::seed_one_buyer(
+        &s,
+        settings.inquiries,
+        settings.messages,
+        settings.orders,
+        report,
     )
     .await?;
     let b = seeded
         .buyers
         .first()
         .ok_or_else(|| anyhow!("the seed made no buyer"))?;
-    report.line(
-        "seed (server, bulk SQL)",
-        format!(
-            "1 buyer: {} inquiries x {} messages, {} orders, {} payments",
-            group(b.inquiries),
-            settings.messages,
-            group(b.orders),
-            group(b.payments)
-        ),
-        format!(
-            "{} rows in {:.1} s",
-            group(seeded.rows),
-            seeded.elapsed.as_secs_f64()
-        ),
-    );
     let ca = s.dir.path().join("tls/ca.pem");
     let home = work.path().join("app");
     let account = Account {
@@ -213,7 +186,7 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
     if settings.parts.runs("starts") {
         starts(settings, report, &mut figures, &bins, &home, &account).await?;
     }
-    if let Some(cache) = cache_file(&home.join("data"))? {
+    if let Some(cache) = trade_e2e::cache_file(&home.join("data"))? {
         let (file, wal) = file_sizes(&cache);
         figures.cache = Some(file + wal);
         report.line(
@@ -407,7 +380,7 @@ async fn first_sync(
     let data = home.join("data");
     let deadline = Instant::now() + Duration::from_secs(3600);
     loop {
-        if let Some(cache) = cache_file(&data)?
+        if let Some(cache) = trade_e2e::cache_file(&data)?
             && walk_done(&cache)?
         {
             break;
@@ -693,20 +666,11 @@ impl Binaries {
                 bail!("{} is missing: build it first: {BUILD}", b.display());
             }
         }
-        let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
-            .map(|p| {
-                std::env::split_paths(&p)
-                    .map(|d| d.join("tauri-driver"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(home) = std::env::var_os("CARGO_HOME") {
-            candidates.push(PathBuf::from(home).join("bin/tauri-driver"));
-        }
-        let tauri_driver = candidates
-            .into_iter()
-            .find(|p| p.is_file())
-            .ok_or_else(|| anyhow!("tauri-driver is not installed: cargo install tauri-driver --locked --version '^2'"))?;
+        let tauri_driver = trade_e2e::tauri_driver().ok_or_else(|| {
+            anyhow!(
+                "tauri-driver is not installed: cargo install tauri-driver --locked --version '^2'"
+            )
+        })?;
         Ok(Binaries {
             app,
             empty,
@@ -839,8 +803,8 @@ impl Launch {
         }
     }
 
-    /// The program and its WebKit processes: (pid, name).
-    fn processes(&self) -> Vec<(u32, String)> {
+    /// Every process of the launch (they inherit [`MARKER`]).
+    fn marked(&self) -> Vec<u32> {
         let needle = format!("{MARKER}={}", self.marker);
         let Ok(entries) = std::fs::read_dir("/proc") else {
             return Vec::new();
@@ -851,6 +815,13 @@ impl Launch {
                 std::fs::read(format!("/proc/{pid}/environ"))
                     .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
             })
+            .collect()
+    }
+
+    /// The program and its WebKit processes: (pid, name).
+    fn processes(&self) -> Vec<(u32, String)> {
+        self.marked()
+            .into_iter()
             .filter_map(|pid| {
                 let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
                 let comm = comm.trim().to_owned();
@@ -967,27 +938,12 @@ impl Launch {
                     .status();
             }
         };
-        let all = |l: &Launch| -> Vec<u32> {
-            let needle = format!("{MARKER}={}", l.marker);
-            std::fs::read_dir("/proc")
-                .map(|entries| {
-                    entries
-                        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-                        .filter(|pid| {
-                            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
-                                env.split(|b| *b == 0).any(|var| var == needle.as_bytes())
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        signal(&all(&self), "-TERM");
+        signal(&self.marked(), "-TERM");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !all(&self).is_empty() && Instant::now() < deadline {
+        while !self.marked().is_empty() && Instant::now() < deadline {
             tokio::time::sleep(POLL).await;
         }
-        signal(&all(&self), "-KILL");
+        signal(&self.marked(), "-KILL");
         let _ = self.tauri_driver.kill();
         let _ = self.tauri_driver.wait();
     }
@@ -1074,24 +1030,6 @@ fn spread(v: &[f64]) -> String {
         s.last().copied().unwrap_or(0.0),
         v.len()
     )
-}
-
-/// The one cache file (`*.sqlite3`) under the app's data dir.
-fn cache_file(dir: &Path) -> Result<Option<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(None);
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            if let Some(found) = cache_file(&path)? {
-                return Ok(Some(found));
-            }
-        } else if path.extension().is_some_and(|e| e == "sqlite3") {
-            return Ok(Some(path));
-        }
-    }
-    Ok(None)
 }
 
 /// Whether the cache's first sync is done: a cursor, and no walk under way.

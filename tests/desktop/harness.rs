@@ -150,24 +150,9 @@ pub fn app_binary() -> PathBuf {
 }
 
 fn tauri_driver() -> PathBuf {
-    let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("tauri-driver"))
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        candidates.push(PathBuf::from(home).join("bin/tauri-driver"));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "tauri-driver is not installed: cargo install tauri-driver --locked --version '^2'"
-            )
-        })
+    trade_e2e::tauri_driver().unwrap_or_else(|| {
+        panic!("tauri-driver is not installed: cargo install tauri-driver --locked --version '^2'")
+    })
 }
 
 fn free_port() -> u16 {
