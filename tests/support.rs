@@ -580,6 +580,22 @@ pub fn tauri_driver() -> Option<std::path::PathBuf> {
     candidates.into_iter().find(|p| p.is_file())
 }
 
+/// The processes whose environment holds `var=value` (what a launch marks every process
+/// it starts with, whoever their parent is by then).
+pub fn processes_with_env(var: &str, value: &str) -> Vec<u32> {
+    let needle = format!("{var}={value}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
+        })
+        .collect()
+}
+
 /// The one client cache file (`*.sqlite3`) under `dir` (an engine's or the app's data
 /// dir), if one is there yet.
 pub fn cache_file(dir: &std::path::Path) -> std::io::Result<Option<std::path::PathBuf>> {

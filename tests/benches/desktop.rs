@@ -483,6 +483,25 @@ async fn memory(
     Ok(())
 }
 
+/// The user-timing marks of a remembered start, in order (App.svelte, Shell.svelte,
+/// Inbox.svelte), each with the step that ends at it: where a start's time goes.
+const START_STEPS: [(&str, &str); 5] = [
+    (
+        "launch-asked",
+        "the program starts, the page loads and its script runs",
+    ),
+    (
+        "launch-answered",
+        "`launch`: the session resumed from the keyring, the cache opened",
+    ),
+    (
+        "shell-mounted",
+        "the app's frame (sidebar, status bar, inbox) mounted",
+    ),
+    ("inbox-read", "the inbox's first page read through IPC"),
+    ("inbox-interactive", "its rows drawn, the next frame"),
+];
+
 async fn starts(
     settings: &Settings,
     report: &mut Report,
@@ -492,30 +511,24 @@ async fn starts(
     account: &Account,
 ) -> Result<()> {
     let mut paints = Vec::new();
-    let mut inboxes = Vec::new();
-    // The marks App.svelte sets around its `launch` call (the session resumed, the cache
-    // opened): where a start's time goes.
-    let mut asked = Vec::new();
-    let mut answered = Vec::new();
-    let mut mounted = Vec::new();
-    let mut read = Vec::new();
+    // Per start, the time of each mark of START_STEPS; the last is the usable inbox.
+    let mut steps: Vec<Vec<f64>> = vec![Vec::new(); START_STEPS.len()];
     for i in 0..settings.starts {
         let launch = Launch::start(bins, &bins.app, home, &account.env(false)).await?;
         let paint = launch
             .entry_after("first-contentful-paint", "paint")
             .await?;
-        let inbox = launch.entry_after("inbox-interactive", "mark").await?;
-        asked.push(launch.entry_after("launch-asked", "mark").await?);
-        answered.push(launch.entry_after("launch-answered", "mark").await?);
-        mounted.push(launch.entry_after("shell-mounted", "mark").await?);
-        read.push(launch.entry_after("inbox-read", "mark").await?);
+        for (times, (mark, _)) in steps.iter_mut().zip(START_STEPS) {
+            times.push(launch.entry_after(mark, "mark").await?);
+        }
+        let inbox = steps.last().and_then(|t| t.last()).copied().unwrap_or(0.0);
         println!("bench: app start {i}: painted after {paint:.3} s, inbox after {inbox:.3} s");
         paints.push(paint);
-        inboxes.push(inbox);
         // The next start begins from a quiet machine, as this one did.
         launch.quiet().await?;
         launch.stop().await;
     }
+    let inboxes = steps.last().cloned().unwrap_or_default();
     figures.app_paint = Some(median(&paints));
     figures.app_inbox = Some(median(&inboxes));
     report.line(
@@ -531,38 +544,25 @@ async fn starts(
         "the same starts",
         spread(&inboxes),
     );
-    let (asked, answered, inbox) = (median(&asked), median(&answered), median(&inboxes));
-    let (mounted, read) = (median(&mounted), median(&read));
+    let mut before = 0.0;
+    let rows = START_STEPS
+        .iter()
+        .zip(&steps)
+        .map(|((mark, step), times)| {
+            let at = median(times);
+            let row = vec![
+                format!("{step} (`{mark}`)"),
+                format!("{at:.3} s"),
+                format!("{:.3} s", at - before),
+            ];
+            before = at;
+            row
+        })
+        .collect();
     report.table(
         "Where a start's time goes (medians, from the session request)",
         &["step", "ends at", "takes"],
-        vec![
-            vec![
-                "the program starts, the page loads and its script runs (`launch-asked`)".into(),
-                format!("{asked:.3} s"),
-                format!("{asked:.3} s"),
-            ],
-            vec![
-                "`launch`: the session resumed from the keyring, the cache opened (`launch-answered`)".into(),
-                format!("{answered:.3} s"),
-                format!("{:.3} s", answered - asked),
-            ],
-            vec![
-                "the app's frame (sidebar, status bar, inbox) mounted (`shell-mounted`)".into(),
-                format!("{mounted:.3} s"),
-                format!("{:.3} s", mounted - answered),
-            ],
-            vec![
-                "the inbox's first page read through IPC (`inbox-read`)".into(),
-                format!("{read:.3} s"),
-                format!("{:.3} s", read - mounted),
-            ],
-            vec![
-                "its rows drawn, the next frame (`inbox-interactive`)".into(),
-                format!("{inbox:.3} s"),
-                format!("{:.3} s", inbox - read),
-            ],
-        ],
+        rows,
     );
     Ok(())
 }
@@ -805,17 +805,7 @@ impl Launch {
 
     /// Every process of the launch (they inherit [`MARKER`]).
     fn marked(&self) -> Vec<u32> {
-        let needle = format!("{MARKER}={}", self.marker);
-        let Ok(entries) = std::fs::read_dir("/proc") else {
-            return Vec::new();
-        };
-        entries
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
-            })
-            .collect()
+        trade_e2e::processes_with_env(MARKER, &self.marker)
     }
 
     /// The program and its WebKit processes: (pid, name).

@@ -404,17 +404,7 @@ struct Processes {
 
 impl Processes {
     fn marked(&self) -> Vec<u32> {
-        let needle = format!("{MARKER}={}", self.marker);
-        let Ok(entries) = std::fs::read_dir("/proc") else {
-            return Vec::new();
-        };
-        entries
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
-            })
-            .collect()
+        trade_e2e::processes_with_env(MARKER, &self.marker)
     }
 
     fn signal(pids: &[u32], signal: &str) {
