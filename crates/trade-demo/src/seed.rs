@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use trade_model::dispute::{DisputeAction, DisputeReason};
 use trade_model::entities::{PaymentStatus, Role};
 use trade_model::order::{
@@ -349,14 +349,6 @@ static PAYMENTS: Table = Table {
     ],
     tail: "",
 };
-static SYNC_CHANGES: Table = Table {
-    name: "sync_changes",
-    columns: &["account_id", "kind", "record_id", "version", "removed"],
-    // As `Write::flush`: a record's row moves to the newest version that touched it.
-    tail: " ON CONFLICT (account_id, kind, record_id) \
-           DO UPDATE SET version = excluded.version, removed = excluded.removed",
-};
-
 /// Rows for one table, flattened.
 struct Rows {
     table: &'static Table,
@@ -451,7 +443,7 @@ async fn write_rows(
 struct Batch {
     tables: Vec<Rows>,
     /// account → (kind, record id)
-    feed: BTreeMap<AccountId, Vec<(RecordKind, String)>>,
+    feed: BTreeMap<AccountId, BTreeSet<(RecordKind, String)>>,
 }
 
 impl Batch {
@@ -490,7 +482,7 @@ impl Batch {
             self.feed
                 .entry(*a)
                 .or_default()
-                .push((kind, record.clone()));
+                .insert((kind, record.clone()));
         }
     }
 
@@ -788,8 +780,9 @@ impl<'a> Seeder<'a> {
         }
     }
 
-    /// Inserts the batch's rows, gives each account it touched a new version, records
-    /// the feed rows with it, commits, and pokes live listeners of this process.
+    /// Inserts the batch's rows and commits them as a server write does (`Write`): each
+    /// account it touched gets a new version, the feed rows record it (with the records
+    /// they keep), and live listeners of this process are poked.
     async fn commit(&mut self, batch: Batch) -> Result<(), SeedError> {
         if batch.is_empty() {
             return Ok(());
@@ -799,45 +792,16 @@ impl<'a> Seeder<'a> {
         for rows in batch.tables {
             write_rows(w.conn(), backend, rows, &mut self.progress).await?;
         }
-        let mut feed = Rows::new(&SYNC_CHANGES);
-        let mut versions = Vec::with_capacity(batch.feed.len());
-        // Sorted by account, like `Write::flush`, so concurrent writers lock account rows
-        // in the same order.
+        let mut feed_rows = 0;
         for (account, records) in batch.feed {
-            let account = account.to_string();
-            let version: i64 = sqlx::query(
-                "INSERT INTO account_versions (account_id, version) VALUES ($1, 1) \
-                 ON CONFLICT (account_id) DO UPDATE SET version = account_versions.version + 1 \
-                 RETURNING version",
-            )
-            .bind(&account)
-            .fetch_one(w.conn())
-            .await?
-            .try_get("version")?;
+            feed_rows += records.len() as u64;
             for (kind, record) in records {
-                feed.push([
-                    Value::Text(account.clone()),
-                    Value::Text(kind.as_str().to_owned()),
-                    Value::Text(record),
-                    Value::Int(version),
-                    Value::Int(0),
-                ]);
+                w.touch(account, kind, record);
             }
-            if self.db.backend() == Backend::Postgres {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(trade_server::live::PG_CHANNEL)
-                    .bind(format!("{account} {version}"))
-                    .execute(w.conn())
-                    .await?;
-            }
-            versions.push((account, version));
         }
-        self.feed_rows += feed.len() as u64;
-        write_rows(w.conn(), backend, feed, &mut self.progress).await?;
         w.commit().await?;
-        for (account, version) in versions {
-            self.db.live().poke(&account, version);
-        }
+        self.feed_rows += feed_rows;
+        self.progress.add(feed_rows);
         Ok(())
     }
 

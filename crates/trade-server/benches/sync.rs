@@ -902,8 +902,10 @@ fn method(settings: &Settings) -> Vec<String> {
         format!(
             "**Seed**: `trade_demo::seed::run` (what `trade-demo seed` runs): multi-row INSERTs of \
          bound parameters in transactions of about 60,000 rows, each giving every account it touches \
-         one new feed version. Rows include the change feed (`sync_changes`: two per inquiry, message, \
-         order and payment, one per party)."
+         one new feed version, committed as a server write commits (`Write`). Rows include the change \
+         feed (`sync_changes`: two per inquiry, message, order and payment, one per party); a message's \
+         or an inquiry's feed row keeps the record as that party sees it (its JSON), read back inside \
+         the same transaction."
         ),
         format!(
             "**Snapshot walk and pull**: the server runs in the bench process on 127.0.0.1 over \
@@ -911,7 +913,9 @@ fn method(settings: &Settings) -> Vec<String> {
          (what a first sync reads), then its whole feed with `GET /v1/sync/pull?limit={0}`, each from \
          an empty cursor, following `next_cursor` until `has_more` is false, and checks every record \
          came exactly once and the count matches the seed and `total_estimate`. The clock runs from \
-         the first request to the last page's body.",
+         the first request to the last page's body. Messages and inquiries are handed out as their \
+         feed rows keep them (one range scan a page); orders, payments, histories and documents are \
+         read at pull time.",
             settings.pull_limit
         ),
         format!(

@@ -3,6 +3,9 @@
 //! paths as the REST API, each applied at most once.
 
 use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
 use trade_model::ErrorCode;
 
 use trade_model::api::UnreadCounts;
@@ -10,7 +13,7 @@ use trade_model::dispute::DisputeAction;
 use trade_model::order::{Actor, Order, OrderAction, PaymentMethod};
 use trade_model::sync::{
     Change, Mutation, MutationOp, MutationOutcome, MutationResult, OrderHistory, OrderVersion,
-    PullResponse, RecordKind, SnapshotResponse, SyncRecord,
+    PullResponse, RecordKind, SyncRecord,
 };
 use trade_model::{AccountId, DocumentId, OrderId};
 
@@ -22,13 +25,80 @@ use crate::state::AppState;
 use crate::store;
 use crate::store::sync::{Cursor, SnapshotCursor};
 
-/// One page of `user`'s changes after `cursor`.
+/// A [`Change`] as a page goes on the wire: the record's JSON as its feed row keeps it
+/// (see `store::sync::STORED_KINDS`), or as read at pull time. Serializes as [`Change`].
+#[derive(Debug, Serialize)]
+pub struct WireChange {
+    pub version: i64,
+    pub kind: RecordKind,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<Box<RawValue>>,
+}
+
+/// [`PullResponse`] as it goes on the wire (its records as [`WireChange`]s).
+#[derive(Debug, Serialize)]
+pub struct PullPage {
+    pub changes: Vec<WireChange>,
+    pub next_cursor: String,
+    pub has_more: bool,
+    pub account_version: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_estimate: Option<i64>,
+}
+
+/// [`SnapshotResponse`](trade_model::sync::SnapshotResponse) as it goes on the wire (its records as [`WireChange`]s).
+#[derive(Debug, Serialize)]
+pub struct SnapshotPage {
+    pub changes: Vec<WireChange>,
+    pub next_cursor: String,
+    pub has_more: bool,
+    pub feed_cursor: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_estimate: Option<i64>,
+}
+
+/// One page of `user`'s changes after `cursor`, with its records read back into the
+/// model's types (for a caller inside the server: the demo's supplier bot).
 pub async fn pull(
     state: &AppState,
     user: &AuthUser,
     cursor: &str,
     limit: i64,
 ) -> HttpResult<PullResponse> {
+    let page = pull_page(state, user, cursor, limit).await?;
+    let changes = page
+        .changes
+        .into_iter()
+        .map(|c| {
+            Ok(Change {
+                version: c.version,
+                kind: c.kind,
+                id: c.id,
+                record: c
+                    .record
+                    .map(|r| serde_json::from_str(r.get()))
+                    .transpose()
+                    .map_err(HttpError::internal)?,
+            })
+        })
+        .collect::<HttpResult<_>>()?;
+    Ok(PullResponse {
+        changes,
+        next_cursor: page.next_cursor,
+        has_more: page.has_more,
+        account_version: page.account_version,
+        total_estimate: page.total_estimate,
+    })
+}
+
+/// One page of `user`'s changes after `cursor`, as it goes on the wire.
+pub async fn pull_page(
+    state: &AppState,
+    user: &AuthUser,
+    cursor: &str,
+    limit: i64,
+) -> HttpResult<PullPage> {
     let after = Cursor::decode(cursor).ok_or_else(|| {
         HttpError::bad_request(ErrorCode::SyncBadCursor, "The sync cursor is not valid.")
     })?;
@@ -55,8 +125,8 @@ pub async fn pull(
             .encode()
         })
         .unwrap_or_else(|| after.encode());
-    Ok(PullResponse {
-        changes: changes_of(state, user, &rows).await?,
+    Ok(PullPage {
+        changes: changes_of(state, user, rows).await?,
         next_cursor,
         has_more,
         account_version,
@@ -65,13 +135,13 @@ pub async fn pull(
 }
 
 /// One page of a first sync: `user`'s records as they are now, most recently changed
-/// first (see [`SnapshotResponse`]).
+/// first (see [`SnapshotResponse`](trade_model::sync::SnapshotResponse)).
 pub async fn snapshot(
     state: &AppState,
     user: &AuthUser,
     cursor: &str,
     limit: i64,
-) -> HttpResult<SnapshotResponse> {
+) -> HttpResult<SnapshotPage> {
     let mut at = SnapshotCursor::decode(cursor).ok_or_else(|| {
         HttpError::bad_request(
             ErrorCode::SyncBadCursor,
@@ -97,8 +167,8 @@ pub async fn snapshot(
             record_id: last.record_id.clone(),
         });
     }
-    Ok(SnapshotResponse {
-        changes: changes_of(state, user, &rows).await?,
+    Ok(SnapshotPage {
+        changes: changes_of(state, user, rows).await?,
         next_cursor: at.encode(),
         has_more,
         // A bare version is a position before that version's rows: the feed goes on
@@ -113,26 +183,42 @@ pub async fn snapshot(
 }
 
 /// The feed rows with each record's current state; a record gone or no longer visible
-/// is a tombstone.
+/// is a tombstone. A row that keeps its record's JSON hands it out as kept; the others
+/// are read now, kind by kind.
 async fn changes_of(
     state: &AppState,
     user: &AuthUser,
-    rows: &[store::sync::FeedRow],
-) -> HttpResult<Vec<Change>> {
-    let mut records = load(state, user, rows).await?;
-    Ok(rows
+    rows: Vec<store::sync::FeedRow>,
+) -> HttpResult<Vec<WireChange>> {
+    let unkept: Vec<&store::sync::FeedRow> = rows
         .iter()
-        .map(|r| Change {
-            version: r.version,
-            kind: r.kind,
-            id: r.record_id.clone(),
-            record: if r.removed {
-                None
-            } else {
-                records.remove(&(r.kind, r.record_id.clone()))
-            },
+        .filter(|r| !r.removed && r.payload.is_none())
+        .collect();
+    let mut records = load(state, user, &unkept).await?;
+    rows.into_iter()
+        .map(|r| {
+            let record = match (r.removed, r.payload) {
+                (true, _) => None,
+                (false, Some(kept)) => Some(RawValue::from_string(kept).map_err(|e| {
+                    HttpError::internal(format!(
+                        "a kept {} record is not JSON: {e}",
+                        r.kind.as_str()
+                    ))
+                })?),
+                (false, None) => records
+                    .remove(&(r.kind, r.record_id.clone()))
+                    .map(|record| serde_json::value::to_raw_value(&record))
+                    .transpose()
+                    .map_err(HttpError::internal)?,
+            };
+            Ok(WireChange {
+                version: r.version,
+                kind: r.kind,
+                id: r.record_id,
+                record,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The current state of each non-removed row, as `user` sees it. Rows whose record is
@@ -140,10 +226,10 @@ async fn changes_of(
 async fn load(
     state: &AppState,
     user: &AuthUser,
-    rows: &[store::sync::FeedRow],
+    rows: &[&store::sync::FeedRow],
 ) -> HttpResult<HashMap<(RecordKind, String), SyncRecord>> {
     let mut by_kind: HashMap<RecordKind, Vec<String>> = HashMap::new();
-    for r in rows.iter().filter(|r| !r.removed) {
+    for r in rows {
         by_kind.entry(r.kind).or_default().push(r.record_id.clone());
     }
     let mut out = HashMap::new();

@@ -19,7 +19,7 @@ use trade_model::sync::RecordKind;
 use super::{Backend, Tx};
 use crate::live::Live;
 
-/// Feed rows upserted by one statement (5 parameters each: well under SQLite's 32,766
+/// Feed rows upserted by one statement (6 parameters each: well under SQLite's 32,766
 /// and PostgreSQL's 65,535 bound parameters).
 const FEED_ROWS_PER_STATEMENT: usize = 500;
 
@@ -139,6 +139,19 @@ impl Write {
             return Ok(Vec::new());
         }
         let versions = self.bump_versions(changes.keys()).await?;
+        // The records as they are now, at the end of the write: what each row keeps.
+        let present: Vec<(RecordKind, &String)> = changes
+            .values()
+            .flat_map(|records| records.iter())
+            .filter(|(_, removed)| !**removed)
+            .map(|((kind, record), _)| (*kind, record))
+            .collect();
+        let payloads = crate::store::sync::Payloads::read(&mut self.tx, &present)
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::Db(e) | crate::store::StoreError::Contended(e) => e,
+                other => sqlx::Error::Protocol(format!("reading the changed records: {other}")),
+            })?;
         let rows: Vec<(&String, i64, &RecordKind, &String, bool)> = changes
             .iter()
             .zip(&versions)
@@ -150,19 +163,26 @@ impl Write {
             .collect();
         for chunk in rows.chunks(FEED_ROWS_PER_STATEMENT) {
             let sql = format!(
-                "INSERT INTO sync_changes (account_id, kind, record_id, version, removed) \
+                "INSERT INTO sync_changes (account_id, kind, record_id, version, removed, payload) \
                  VALUES {} ON CONFLICT (account_id, kind, record_id) \
-                 DO UPDATE SET version = excluded.version, removed = excluded.removed",
-                placeholders(chunk.len(), 5)
+                 DO UPDATE SET version = excluded.version, removed = excluded.removed, \
+                 payload = excluded.payload",
+                placeholders(chunk.len(), 6)
             );
             let mut query = sqlx::query(&sql);
             for (account, version, kind, record, removed) in chunk {
+                let payload = if *removed {
+                    None
+                } else {
+                    payloads.get(account, **kind, record)
+                };
                 query = query
                     .bind(account.as_str())
                     .bind(kind.as_str())
                     .bind(record.as_str())
                     .bind(*version)
-                    .bind(i64::from(*removed));
+                    .bind(i64::from(*removed))
+                    .bind(payload);
             }
             query.execute(&mut *self.tx).await?;
         }

@@ -76,6 +76,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "unread_totals",
         sql: include_str!("migrations/0012_unread_totals.sql"),
     },
+    Migration {
+        version: 13,
+        name: "feed_payloads",
+        sql: include_str!("migrations/0013_feed_payloads.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -40,9 +40,9 @@ pub async fn pull(
     State(state): State<AppState>,
     user: AuthUser,
     Query(q): Query<PullQuery>,
-) -> HttpResult<Json<PullResponse>> {
+) -> HttpResult<Json<crate::sync::PullPage>> {
     let cursor = q.cursor.unwrap_or_default();
-    let page = crate::sync::pull(&state, &user, &cursor, q.limit.unwrap_or(500)).await?;
+    let page = crate::sync::pull_page(&state, &user, &cursor, q.limit.unwrap_or(500)).await?;
     state.metrics.served(SyncEndpoint::Pull, page.changes.len());
     Ok(Json(page))
 }
@@ -54,7 +54,7 @@ pub async fn snapshot(
     State(state): State<AppState>,
     user: AuthUser,
     Query(q): Query<PullQuery>,
-) -> HttpResult<Json<SnapshotResponse>> {
+) -> HttpResult<Json<crate::sync::SnapshotPage>> {
     let cursor = q.cursor.unwrap_or_default();
     let page = crate::sync::snapshot(&state, &user, &cursor, q.limit.unwrap_or(500)).await?;
     state

@@ -452,6 +452,58 @@ pub async fn get_many(db: &Db, viewer: AccountId, ids: &[String]) -> StoreResult
     rows.iter().map(|r| inquiry_from_row(r, viewer)).collect()
 }
 
+/// Ids bound per statement by the loaders that read inside a write.
+const IDS_PER_STATEMENT: usize = 500;
+
+/// Inquiries by id as each party sees them, `(buyer's view, supplier's view)`, read on
+/// `conn` (inside a write: what the write is about to commit).
+pub async fn with_both_views_on(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[String],
+) -> StoreResult<Vec<(Inquiry, Inquiry)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!("{SELECT} WHERE i.id IN ({})", placeholders(1, chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let buyer: AccountId = parse(&row, "buyer_id")?;
+            let supplier: AccountId = parse(&row, "supplier_id")?;
+            out.push((
+                inquiry_from_row(&row, buyer)?,
+                inquiry_from_row(&row, supplier)?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Messages by id, read on `conn` (inside a write). A message reads the same for both
+/// parties of its inquiry.
+pub async fn messages_on(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[String],
+) -> StoreResult<Vec<Message>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!(
+            "{MESSAGE_SELECT} WHERE m.id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        for row in &rows {
+            out.push(message_from_row(conn, row).await?);
+        }
+    }
+    Ok(out)
+}
+
 /// Messages by id from inquiries `viewer` is a party of.
 pub async fn messages_many(
     db: &Db,

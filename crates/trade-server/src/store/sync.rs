@@ -119,6 +119,85 @@ pub struct FeedRow {
     pub kind: RecordKind,
     pub record_id: String,
     pub removed: bool,
+    /// The record as this account saw it when the row was written (a [`SyncRecord`]'s
+    /// JSON), for the kinds in [`STORED_KINDS`]; `None` for other kinds, tombstones, and
+    /// rows written before payloads were kept: those are read at pull time.
+    ///
+    /// [`SyncRecord`]: trade_model::sync::SyncRecord
+    pub payload: Option<String>,
+}
+
+/// The kinds whose feed rows keep the record's JSON, written by the transaction that
+/// changed it: a page of them is one range scan, with no lookup per record. They are
+/// nearly all of an account's records, and their state changes only through writes that
+/// touch them (a message's read state, an inquiry's preview and unread count). Orders
+/// are read at pull time (their view depends on the clock: deadlines), and so are the
+/// rare kinds whose visibility follows other records (payments, documents, histories).
+pub const STORED_KINDS: [RecordKind; 2] = [RecordKind::Inquiry, RecordKind::Message];
+
+/// The JSON of the records a write touched, as each account it touched them for sees
+/// them, read on the write's own connection just before its feed rows are written.
+#[derive(Default)]
+pub struct Payloads {
+    /// message id → its record (the same for both parties)
+    messages: HashMap<String, String>,
+    /// inquiry id → (buyer, the buyer's view, the supplier's view)
+    inquiries: HashMap<String, (String, String, String)>,
+}
+
+impl Payloads {
+    /// Reads the current state of the messages and inquiries among `records`.
+    pub async fn read(
+        conn: &mut sqlx::AnyConnection,
+        records: &[(RecordKind, &String)],
+    ) -> StoreResult<Payloads> {
+        use trade_model::sync::SyncRecord;
+        let mut messages = Vec::new();
+        let mut inquiries = Vec::new();
+        for (kind, id) in records {
+            match kind {
+                RecordKind::Message => messages.push((*id).clone()),
+                RecordKind::Inquiry => inquiries.push((*id).clone()),
+                _ => {}
+            }
+        }
+        for ids in [&mut messages, &mut inquiries] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        let json = |r: SyncRecord| serde_json::to_string(&r).map_err(StoreError::corrupt);
+        let mut out = Payloads::default();
+        for m in super::inquiries::messages_on(conn, &messages).await? {
+            out.messages
+                .insert(m.id.to_string(), json(SyncRecord::Message(m))?);
+        }
+        for (buyers, suppliers) in super::inquiries::with_both_views_on(conn, &inquiries).await? {
+            out.inquiries.insert(
+                buyers.id.to_string(),
+                (
+                    buyers.buyer.to_string(),
+                    json(SyncRecord::Inquiry(buyers))?,
+                    json(SyncRecord::Inquiry(suppliers))?,
+                ),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The JSON of `record` as `account` sees it, if it is of a stored kind and was read.
+    pub fn get(&self, account: &str, kind: RecordKind, record: &str) -> Option<&str> {
+        match kind {
+            RecordKind::Message => self.messages.get(record).map(String::as_str),
+            RecordKind::Inquiry => self.inquiries.get(record).map(|(buyer, b, s)| {
+                if buyer == account {
+                    b.as_str()
+                } else {
+                    s.as_str()
+                }
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// One page of an account's feed after a cursor: `$1` the account, `($2, $3, $4)` the
@@ -129,14 +208,14 @@ pub struct FeedRow {
 /// The same condition spelled out with ORs let the planners bound only the version, so
 /// rows sharing a version (one transaction touching many records, or a bulk import)
 /// were read again from the first of them on every page.
-pub const FEED_PAGE: &str = "SELECT version, kind, record_id, removed FROM sync_changes \
+pub const FEED_PAGE: &str = "SELECT version, kind, record_id, removed, payload FROM sync_changes \
      WHERE account_id = $1 AND (version, kind, record_id) > ($2, $3, $4) \
      ORDER BY version, kind, record_id LIMIT $5";
 
 /// One page of a snapshot walk within one kind, newest first: `$1` the account, `$2`
 /// the kind, `($3, $4)` the (version, record id) the walk stands before, `$5` the page
 /// size. A row value for the index's range, as in [`FEED_PAGE`].
-pub const SNAPSHOT_PAGE: &str = "SELECT version, record_id FROM sync_changes \
+pub const SNAPSHOT_PAGE: &str = "SELECT version, record_id, payload FROM sync_changes \
      WHERE account_id = $1 AND kind = $2 AND removed = 0 AND (version, record_id) < ($3, $4) \
      ORDER BY version DESC, record_id DESC LIMIT $5";
 
@@ -164,6 +243,7 @@ pub async fn after(
                     .ok_or_else(|| StoreError::corrupt("unknown feed kind"))?,
                 record_id: r.try_get("record_id")?,
                 removed: r.try_get::<i64, _>("removed")? != 0,
+                payload: r.try_get("payload")?,
             })
         })
         .collect()
@@ -217,6 +297,7 @@ pub async fn snapshot_after(
                 kind: *kind,
                 record_id: r.try_get("record_id")?,
                 removed: false,
+                payload: r.try_get("payload")?,
             });
         }
     }

@@ -1321,3 +1321,105 @@ async fn unread_totals_are_summed_from_the_unread_index_alone() {
     drop(conn);
     s.running.shutdown().await;
 }
+
+/// Every page of `route` (the feed or the snapshot walk) from an empty cursor, in pages
+/// of `limit`: the changes as they came, each a JSON object.
+async fn walk(s: &TestServer, u: &User, route: &str, limit: i64) -> Vec<Value> {
+    let mut cursor = String::new();
+    let mut changes = Vec::new();
+    loop {
+        let (status, page) = s
+            .get(&format!("{route}?cursor={cursor}&limit={limit}"), u)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        changes.extend(page["changes"].as_array().unwrap().iter().cloned());
+        cursor = page["next_cursor"].as_str().unwrap().to_owned();
+        if !page["has_more"].as_bool().unwrap() {
+            return changes;
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_hand_out_the_records_their_feed_rows_keep_and_they_equal_the_records_read_now() {
+    use sqlx::Row;
+
+    let s = TestServer::start().await;
+    let (buyer, supplier, first) = world(&s).await;
+    // Changes after a record was first written: replies move an inquiry's preview and
+    // its reader's unread count, reading marks messages read; and a new inquiry.
+    for n in 0..3 {
+        s.ok(
+            &format!("/v1/inquiries/{first}/messages"),
+            &supplier,
+            json!({ "body": format!("Any news? ({n})") }),
+        )
+        .await;
+    }
+    let (_, thread) = s
+        .get(&format!("/v1/inquiries/{first}/messages"), &buyer)
+        .await;
+    let last = thread["items"].as_array().unwrap().last().unwrap()["id"].clone();
+    s.ok(
+        &format!("/v1/inquiries/{first}/read"),
+        &buyer,
+        json!({ "up_to": last }),
+    )
+    .await;
+    s.ok(
+        "/v1/inquiries",
+        &buyer,
+        json!({ "supplier": supplier.id, "product": "Late", "message": "Hello" }),
+    )
+    .await;
+
+    let db = &s.running.state.db;
+    let kept = |account: String| async move {
+        sqlx::query(
+            "SELECT COUNT(*) AS n, COUNT(payload) AS kept FROM sync_changes \
+             WHERE account_id = $1 AND removed = 0 AND kind IN ('message', 'inquiry')",
+        )
+        .bind(account)
+        .fetch_one(db.pool())
+        .await
+        .map(|row| {
+            (
+                row.try_get::<i64, _>("n").unwrap(),
+                row.try_get::<i64, _>("kept").unwrap(),
+            )
+        })
+        .unwrap()
+    };
+    let mut pages = Vec::new();
+    for u in [&buyer, &supplier] {
+        // Every message and inquiry row keeps its record, written with it.
+        let (rows, with_record) = kept(u.id.clone()).await;
+        assert!(rows >= 16, "{rows} message and inquiry rows");
+        assert_eq!(with_record, rows, "rows keeping their record");
+        pages.push((
+            walk(&s, u, "/v1/sync/pull", 4).await,
+            walk(&s, u, "/v1/sync/snapshot", 4).await,
+        ));
+    }
+    // The same pages read as rows written before records were kept are read: each
+    // record loaded now.
+    sqlx::query("UPDATE sync_changes SET payload = NULL")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    for (u, (pull, snapshot)) in [&buyer, &supplier].into_iter().zip(pages) {
+        assert_eq!(kept(u.id.clone()).await.1, 0);
+        assert_eq!(
+            walk(&s, u, "/v1/sync/pull", 4).await,
+            pull,
+            "{}'s feed",
+            u.id
+        );
+        assert_eq!(
+            walk(&s, u, "/v1/sync/snapshot", 4).await,
+            snapshot,
+            "{}'s snapshot",
+            u.id
+        );
+    }
+}
