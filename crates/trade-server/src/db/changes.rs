@@ -23,17 +23,6 @@ use crate::live::Live;
 /// and PostgreSQL's 65,535 bound parameters).
 const FEED_ROWS_PER_STATEMENT: usize = 500;
 
-/// `($1, $2, …), ($6, …)`: `rows` tuples of `width` numbered placeholders.
-fn placeholders(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cols: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
-            format!("({})", cols.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A write transaction that records what it changed for whom.
 pub struct Write {
     tx: Tx,
@@ -167,7 +156,7 @@ impl Write {
                  VALUES {} ON CONFLICT (account_id, kind, record_id) \
                  DO UPDATE SET version = excluded.version, removed = excluded.removed, \
                  payload = excluded.payload",
-                placeholders(chunk.len(), 6)
+                self.backend.tuples(chunk.len(), 6)
             );
             let mut query = sqlx::query(&sql);
             for (account, version, kind, record, removed) in chunk {

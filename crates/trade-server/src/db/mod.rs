@@ -166,6 +166,45 @@ impl Db {
     }
 }
 
+impl Backend {
+    /// The backend `conn` talks to.
+    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// `(…), (…)`: `rows` tuples of `width` parameters, for a statement whose only
+    /// parameters they are, bound in order. PostgreSQL gets `$1, $2, …`; SQLite gets
+    /// anonymous `?`. SQLite finds a numbered parameter by walking its list of names from
+    /// the start, and the driver asks for every parameter's name, so binding `n` numbered
+    /// parameters costs `n²` steps: a feed upsert of 500 rows (3,000 parameters) spent
+    /// most of its time there, and a bulk seed 38% of its. An anonymous one has no name
+    /// to look up.
+    pub fn tuples(self, rows: usize, width: usize) -> String {
+        let mut sql = String::with_capacity(rows * (width * 4 + 4));
+        for r in 0..rows {
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..width {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                match self {
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => {
+                        sql.push('$');
+                        sql.push_str(&(r * width + c + 1).to_string());
+                    }
+                }
+            }
+            sql.push(')');
+        }
+        sql
+    }
+}
+
 impl FromStr for Backend {
     type Err = DbError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -201,4 +240,16 @@ pub fn millis(t: jiff::Timestamp) -> i64 {
 
 pub fn from_millis(ms: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn tuples_are_numbered_on_postgres_and_anonymous_on_sqlite() {
+        assert_eq!(Backend::Postgres.tuples(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(Backend::Sqlite.tuples(2, 3), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(Backend::Sqlite.tuples(1, 1), "(?)");
+    }
 }

@@ -5,7 +5,7 @@ use trade_model::{AccountId, DocumentId, InquiryId, MessageId, QuotationId};
 
 use super::error::{StoreError, StoreResult};
 use super::{decode_cursor, documents, encode_cursor, placeholders};
-use crate::db::{Db, Write, from_millis, millis};
+use crate::db::{Backend, Db, Write, from_millis, millis};
 use trade_model::sync::RecordKind;
 
 const PREVIEW_CHARS: usize = 120;
@@ -463,7 +463,10 @@ pub async fn with_both_views_on(
 ) -> StoreResult<Vec<(Inquiry, Inquiry)>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        let sql = format!("{SELECT} WHERE i.id IN ({})", placeholders(1, chunk.len()));
+        let sql = format!(
+            "{SELECT} WHERE i.id IN {}",
+            Backend::of(conn).tuples(1, chunk.len())
+        );
         let mut q = sqlx::query(&sql);
         for id in chunk {
             q = q.bind(id);
@@ -489,8 +492,8 @@ pub async fn messages_on(
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
         let sql = format!(
-            "{MESSAGE_SELECT} WHERE m.id IN ({})",
-            placeholders(1, chunk.len())
+            "{MESSAGE_SELECT} WHERE m.id IN {}",
+            Backend::of(conn).tuples(1, chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for id in chunk {

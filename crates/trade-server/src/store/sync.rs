@@ -458,20 +458,26 @@ pub async fn set_mutation_results(
     account: AccountId,
     results: &[(String, String)],
 ) -> StoreResult<()> {
+    let backend = crate::db::Backend::of(w.conn());
     for chunk in results.chunks(RESULTS_PER_STATEMENT) {
-        // SQLite and PostgreSQL both name a VALUES list's columns column1, column2.
-        let values = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        // SQLite and PostgreSQL both name a VALUES list's columns column1, column2. The
+        // pairs' parameters first, in order (anonymous on SQLite, see `Backend::tuples`),
+        // then the account's.
+        let values = backend.tuples(chunk.len(), 2);
+        let account_param = match backend {
+            crate::db::Backend::Sqlite => "?".to_owned(),
+            crate::db::Backend::Postgres => format!("${}", 2 * chunk.len() + 1),
+        };
         let sql = format!(
             "UPDATE sync_mutations SET result = v.column2 FROM (VALUES {values}) AS v \
-             WHERE sync_mutations.account_id = $1 AND sync_mutations.mutation_id = v.column1"
+             WHERE sync_mutations.mutation_id = v.column1 \
+             AND sync_mutations.account_id = {account_param}"
         );
-        let mut query = sqlx::query(&sql).bind(account.to_string());
+        let mut query = sqlx::query(&sql);
         for (id, result) in chunk {
             query = query.bind(id.as_str()).bind(result.as_str());
         }
+        query = query.bind(account.to_string());
         query.execute(w.conn()).await?;
     }
     Ok(())
