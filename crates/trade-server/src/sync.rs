@@ -425,13 +425,15 @@ async fn apply(
 }
 
 /// Applies a batch in order, in one transaction (one commit, one fsync, for the batch).
-/// Each mutation runs inside a savepoint together with the record of its result, so it
-/// takes effect at most once: a refused one is rolled back to its savepoint and only its
-/// refusal recorded. A mutation seen before (in an earlier push or earlier in this batch)
+/// Each mutation runs inside a savepoint: a refused one is rolled back to it and only its
+/// refusal kept. The results are recorded together at the batch's end, in the same
+/// transaction as the effects, so a mutation takes effect at most once (both commit or
+/// neither does). A mutation seen before (in an earlier push or earlier in this batch)
 /// gets its first result again, unless its id now comes with another operation, which is
 /// refused (`sync.mutation_id_reused`, nothing recorded). A server fault rolls the whole
 /// batch back (the client retries it; nothing of it took effect); a batch that met a
-/// conflicting transaction (a deadlock on PostgreSQL) is tried again here first.
+/// conflicting transaction (a deadlock on PostgreSQL, or another push of the same
+/// mutations committing first) is tried again here first.
 pub async fn push(
     state: &AppState,
     user: &AuthUser,
@@ -457,77 +459,53 @@ async fn push_once(
     let now = state.now();
     let mut w = state.db.begin().await?;
     let keys: Vec<String> = mutations.iter().map(|m| m.id.to_string()).collect();
-    // Results recorded before this batch, then each one this batch records: a mutation
-    // repeated within the batch gets its first result like one repeated across pushes.
-    let mut recorded = store::sync::mutation_results(&mut w, user.id, &keys).await?;
+    // Results recorded by earlier pushes.
+    let recorded = store::sync::mutation_results(&mut w, user.id, &keys).await?;
+    // Results this batch makes, by mutation id, with the operation's fingerprint: a
+    // mutation repeated within the batch gets its first result like one repeated across
+    // pushes. Recorded together at the batch's end.
+    let mut fresh: std::collections::BTreeMap<String, (String, MutationOutcome)> =
+        std::collections::BTreeMap::new();
     let mut results = Vec::with_capacity(mutations.len());
-    // The mutations this batch applied (and recorded).
-    let mut applied = std::collections::BTreeSet::new();
     for (mutation, key) in mutations.iter().zip(keys) {
         let fingerprint = fingerprint(&mutation.op)?;
-        let outcome = match recorded.get(&key) {
-            Some(stored) => seen_before(stored, &fingerprint)?,
-            None => {
-                w.savepoint().await?;
-                let outcome = match apply(&mut w, state, user, mutation.op.clone()).await {
-                    Ok(order_version) => {
-                        w.touch(user.id, RecordKind::UnreadCounts, user.id);
-                        MutationOutcome::Applied {
-                            // The batch's version, known once its changes are recorded
-                            // (below); recorded as 0 until then.
-                            account_version: 0,
-                            order_version,
-                        }
-                    }
-                    Err(err) if err.status.is_server_error() => return Err(err),
-                    // Met a change committed at the same moment (PostgreSQL): a refusal
-                    // about the moment, never recorded as the mutation's result; the
-                    // batch is tried again on what is committed now.
-                    Err(err) if err.code == ErrorCode::OrderConcurrentChange => {
-                        return Err(HttpError::busy(err.message));
-                    }
-                    Err(err) => {
-                        w.rollback_to_savepoint().await?;
-                        rejected(err)
-                    }
-                };
-                let text = serde_json::to_string(&outcome).map_err(HttpError::internal)?;
-                let (outcome, stored) = if store::sync::record_mutation(
-                    &mut w,
-                    user.id,
-                    &key,
-                    &fingerprint,
-                    &text,
-                    now,
-                )
-                .await?
-                {
-                    if matches!(outcome, MutationOutcome::Applied { .. }) {
-                        applied.insert(key.clone());
-                    }
-                    let stored = store::sync::RecordedMutation {
-                        result: text,
-                        fingerprint: Some(fingerprint),
-                    };
-                    (outcome, stored)
-                } else {
-                    // Another request recorded this mutation first (PostgreSQL: it
-                    // committed while this one worked): undo ours, answer with theirs.
-                    w.rollback_to_savepoint().await?;
-                    let stored = store::sync::mutation_result(&mut w, user.id, &key)
-                        .await?
-                        .ok_or_else(|| HttpError::internal("mutation result vanished"))?;
-                    (seen_before(&stored, &fingerprint)?, stored)
-                };
-                w.release_savepoint().await?;
-                recorded.insert(key, stored);
-                outcome
+        let outcome = if let Some(stored) = recorded.get(&key) {
+            seen_before(stored, &fingerprint)?
+        } else if let Some((first, outcome)) = fresh.get(&key) {
+            if *first == fingerprint {
+                outcome.clone()
+            } else {
+                id_reused()
             }
+        } else {
+            w.savepoint().await?;
+            let outcome = match apply(&mut w, state, user, mutation.op.clone()).await {
+                Ok(order_version) => {
+                    w.touch(user.id, RecordKind::UnreadCounts, user.id);
+                    MutationOutcome::Applied {
+                        // The batch's version, known once its changes are in the feed
+                        // (below).
+                        account_version: 0,
+                        order_version,
+                    }
+                }
+                Err(err) if err.status.is_server_error() => return Err(err),
+                // Met a change committed at the same moment (PostgreSQL): a refusal
+                // about the moment, never recorded as the mutation's result; the
+                // batch is tried again on what is committed now.
+                Err(err) if err.code == ErrorCode::OrderConcurrentChange => {
+                    return Err(HttpError::busy(err.message));
+                }
+                Err(err) => {
+                    w.rollback_to_savepoint().await?;
+                    rejected(err)
+                }
+            };
+            w.release_savepoint().await?;
+            fresh.insert(key.clone(), (fingerprint, outcome.clone()));
+            outcome
         };
-        results.push(MutationResult {
-            id: mutation.id,
-            outcome,
-        });
+        results.push((key, outcome));
     }
     // The batch's changes go into the feed once, at its end: every account it touched
     // gets one new version, and the rows every writer shares (account versions, feed
@@ -536,28 +514,59 @@ async fn push_once(
     // request) meeting the same accounts in opposite orders deadlocked on PostgreSQL.
     let versions = w.flush().await?;
     let version = own_version(&versions, user.id);
-    let mut finished: Vec<(String, String)> = Vec::with_capacity(applied.len());
-    let mut written = std::collections::BTreeSet::new();
-    for result in &mut results {
-        let id = result.id.to_string();
-        if !applied.contains(&id) {
-            continue;
-        }
+    let stamp = |outcome: &mut MutationOutcome| {
         if let MutationOutcome::Applied {
             account_version, ..
-        } = &mut result.outcome
+        } = outcome
         {
             *account_version = version;
         }
-        // Once per mutation (a repeat within the batch has the same result).
-        if written.insert(id.clone()) {
-            let text = serde_json::to_string(&result.outcome).map_err(HttpError::internal)?;
-            finished.push((id, text));
-        }
+    };
+    let mut rows = Vec::with_capacity(fresh.len());
+    for (key, (fingerprint, outcome)) in &mut fresh {
+        stamp(outcome);
+        let text = serde_json::to_string(outcome).map_err(HttpError::internal)?;
+        rows.push(store::sync::NewMutationResult {
+            mutation: key.clone(),
+            fingerprint: fingerprint.clone(),
+            result: text,
+        });
     }
-    store::sync::set_mutation_results(&mut w, user.id, &finished).await?;
+    // In mutation id order (a BTreeMap's): two batches recording the same ids lock them
+    // in one order. An id recorded meanwhile by another push of it (PostgreSQL: it
+    // committed while this one worked) leaves a row unwritten: nothing of this batch
+    // stays, and the batch is tried again, meeting that push's results.
+    let written = store::sync::record_mutations(&mut w, user.id, &rows, now).await?;
+    if written != rows.len() {
+        return Err(HttpError::busy(
+            "a mutation of this batch was recorded by another push of it",
+        ));
+    }
     w.commit().await?;
-    Ok(results)
+    Ok(results
+        .into_iter()
+        .zip(mutations)
+        .map(|((key, mut outcome), mutation)| {
+            if fresh.contains_key(&key) {
+                stamp(&mut outcome);
+            }
+            MutationResult {
+                id: mutation.id,
+                outcome,
+            }
+        })
+        .collect())
+}
+
+/// The refusal of a mutation id that comes again with another operation.
+fn id_reused() -> MutationOutcome {
+    MutationOutcome::Rejected {
+        code: ErrorCode::SyncMutationIdReused.to_owned(),
+        message: "This mutation id was already used for another change; \
+                  send a new change under a new id."
+            .to_owned(),
+        details: None,
+    }
 }
 
 /// The answer to a mutation whose id was recorded before: its first result, or a refusal
@@ -571,13 +580,7 @@ fn seen_before(
         .as_ref()
         .is_some_and(|seen| seen != fingerprint)
     {
-        return Ok(MutationOutcome::Rejected {
-            code: ErrorCode::SyncMutationIdReused.to_owned(),
-            message: "This mutation id was already used for another change; \
-                      send a new change under a new id."
-                .to_owned(),
-            details: None,
-        });
+        return Ok(id_reused());
     }
     serde_json::from_str(&stored.result).map_err(HttpError::internal)
 }

@@ -340,29 +340,6 @@ pub async fn account_version(db: &Db, account: AccountId) -> StoreResult<i64> {
     })
 }
 
-/// The stored result of a pushed mutation, if it was seen before: as this transaction
-/// sees it (a mutation recorded earlier in it counts).
-pub async fn mutation_result(
-    w: &mut Write,
-    account: AccountId,
-    mutation: &str,
-) -> StoreResult<Option<RecordedMutation>> {
-    let row = sqlx::query(
-        "SELECT result, fingerprint FROM sync_mutations WHERE account_id = $1 AND mutation_id = $2",
-    )
-    .bind(account.to_string())
-    .bind(mutation)
-    .fetch_optional(w.conn())
-    .await?;
-    row.map(|r| {
-        Ok(RecordedMutation {
-            result: r.try_get("result")?,
-            fingerprint: r.try_get("fingerprint")?,
-        })
-    })
-    .transpose()
-}
-
 /// The stored results of those of `mutations` seen before, by mutation id, in one
 /// query: what a push batch looks up before it applies anything.
 pub async fn mutation_results(
@@ -406,30 +383,6 @@ pub struct RecordedMutation {
     pub fingerprint: Option<String>,
 }
 
-/// Records a mutation's result in the caller's transaction; `false` if another request
-/// recorded one first (the caller then rolls back and replays that one).
-pub async fn record_mutation(
-    w: &mut Write,
-    account: AccountId,
-    mutation: &str,
-    fingerprint: &str,
-    result: &str,
-    now: jiff::Timestamp,
-) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "INSERT INTO sync_mutations (account_id, mutation_id, result, created_at, fingerprint) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-    )
-    .bind(account.to_string())
-    .bind(mutation)
-    .bind(result)
-    .bind(millis(now))
-    .bind(fingerprint)
-    .execute(w.conn())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Forgets mutation results and idempotency keys older than `before` (kept well past the
 /// longest a client may stay offline).
 pub async fn purge_before(db: &Db, before: jiff::Timestamp) -> StoreResult<u64> {
@@ -446,39 +399,45 @@ pub async fn purge_before(db: &Db, before: jiff::Timestamp) -> StoreResult<u64> 
     Ok(a + b)
 }
 
-/// Rows of `(mutation id, result)` rewritten by one statement (3 parameters each with
-/// the account's: well under both databases' bound-parameter limits).
-const RESULTS_PER_STATEMENT: usize = 500;
+/// A result a push batch records: the mutation, its operation's fingerprint, and its
+/// `MutationOutcome` as JSON.
+pub struct NewMutationResult {
+    pub mutation: String,
+    pub fingerprint: String,
+    pub result: String,
+}
 
-/// Replaces the recorded results of `account`'s mutations `(id, result)`, recorded
-/// earlier in this transaction: a batch learns its version only once its changes are
-/// in the feed, at its end.
-pub async fn set_mutation_results(
+/// Results recorded by one statement (5 parameters each).
+const RESULTS_PER_STATEMENT: usize = 200;
+
+/// Records the results of a push batch's mutations, in the given order, unless one is
+/// recorded already; returns how many were written (fewer: another push of the same
+/// mutation recorded it first).
+pub async fn record_mutations(
     w: &mut Write,
     account: AccountId,
-    results: &[(String, String)],
-) -> StoreResult<()> {
+    results: &[NewMutationResult],
+    now: jiff::Timestamp,
+) -> StoreResult<usize> {
     let backend = crate::db::Backend::of(w.conn());
+    let account = account.to_string();
+    let mut written = 0;
     for chunk in results.chunks(RESULTS_PER_STATEMENT) {
-        // SQLite and PostgreSQL both name a VALUES list's columns column1, column2. The
-        // pairs' parameters first, in order (anonymous on SQLite, see `Backend::tuples`),
-        // then the account's.
-        let values = backend.tuples(chunk.len(), 2);
-        let account_param = match backend {
-            crate::db::Backend::Sqlite => "?".to_owned(),
-            crate::db::Backend::Postgres => format!("${}", 2 * chunk.len() + 1),
-        };
         let sql = format!(
-            "UPDATE sync_mutations SET result = v.column2 FROM (VALUES {values}) AS v \
-             WHERE sync_mutations.mutation_id = v.column1 \
-             AND sync_mutations.account_id = {account_param}"
+            "INSERT INTO sync_mutations (account_id, mutation_id, result, created_at, fingerprint) \
+             VALUES {} ON CONFLICT DO NOTHING",
+            backend.tuples(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
-        for (id, result) in chunk {
-            query = query.bind(id.as_str()).bind(result.as_str());
+        for r in chunk {
+            query = query
+                .bind(account.as_str())
+                .bind(r.mutation.as_str())
+                .bind(r.result.as_str())
+                .bind(millis(now))
+                .bind(r.fingerprint.as_str());
         }
-        query = query.bind(account.to_string());
-        query.execute(w.conn()).await?;
+        written += query.execute(w.conn()).await?.rows_affected() as usize;
     }
-    Ok(())
+    Ok(written)
 }

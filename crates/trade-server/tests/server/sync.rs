@@ -1423,3 +1423,47 @@ async fn pages_hand_out_the_records_their_feed_rows_keep_and_they_equal_the_reco
         );
     }
 }
+
+#[tokio::test]
+async fn the_same_batch_pushed_twice_at_once_applies_once_and_both_get_its_results() {
+    let s = Arc::new(TestServer::start().await);
+    let (buyer, _supplier, inquiry) = world(&s).await;
+    // A client that gave up waiting sends its batch again while the first is still
+    // being applied: each try of 20 messages, 5 times over.
+    for round in 0..5 {
+        let batch = json!({ "mutations": (0..20).map(|n| mutation(
+            &uuid::Uuid::now_v7().to_string(),
+            json!({ "op": "send_message", "inquiry": inquiry, "message": uuid::Uuid::now_v7(),
+                    "body": format!("Round {round}, line {n}.") }),
+        )).collect::<Vec<_>>() });
+        let (a, b) = tokio::join!(
+            s.post("/v1/sync/push", &buyer, batch.clone()),
+            s.post("/v1/sync/push", &buyer, batch.clone()),
+        );
+        assert_eq!(a.0, StatusCode::OK, "{}", a.1);
+        assert_eq!(b.0, StatusCode::OK, "{}", b.1);
+        assert_eq!(a.1, b.1, "both tries answered with the first results");
+        assert!(
+            a.1["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["outcome"] == "applied"),
+            "{}",
+            a.1
+        );
+    }
+    let (_, thread) = s
+        .get(
+            &format!("/v1/inquiries/{inquiry}/messages?limit=200"),
+            &buyer,
+        )
+        .await;
+    let rounds = thread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["body"].as_str().unwrap().starts_with("Round "))
+        .count();
+    assert_eq!(rounds, 100, "every message once");
+}
