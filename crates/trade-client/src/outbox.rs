@@ -528,11 +528,12 @@ fn refused(tx: &Transaction<'_>, mutation: MutationId) -> Result<Mutation> {
 /// pulled since the action was queued (the refused confirmation of an order the supplier
 /// modified meanwhile shows the supplier's version, not the one confirmed). Later queued
 /// actions on the row keep theirs: each is the state predicted after the ones before.
+/// `server` gives that state's JSON, asked for only when an action refers to the row.
 pub(crate) fn rebase_undo(
     tx: &Transaction<'_>,
     table: &str,
     id: &str,
-    server: Option<String>,
+    server: impl FnOnce() -> Result<Option<String>>,
 ) -> Result<()> {
     let rows: Vec<(i64, String)> = {
         let mut stmt = tx.prepare_cached(
@@ -547,7 +548,7 @@ pub(crate) fn rebase_undo(
         let Some(entry) = undo.iter_mut().find(|u| u.table == table && u.id == id) else {
             continue;
         };
-        entry.previous = server;
+        entry.previous = server()?;
         tx.execute(
             "UPDATE outbox SET undo = ?1 WHERE seq = ?2",
             params![json(&undo)?, seq],

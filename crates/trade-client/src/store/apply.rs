@@ -200,10 +200,11 @@ fn rebase_undo_of(tx: &Transaction<'_>, change: &Change) -> Result<()> {
     if let (RecordKind::Order | RecordKind::Inquiry, Some(table)) =
         (change.kind, table(change.kind))
     {
-        let server = match &change.record {
-            Some(SyncRecord::Order(view)) => Some(json(view)?),
-            Some(SyncRecord::Inquiry(inquiry)) => Some(json(inquiry)?),
-            _ => None,
+        // Encoded only for a queued action that refers to the record (rarely any).
+        let server = || match &change.record {
+            Some(SyncRecord::Order(view)) => Ok(Some(json(view)?)),
+            Some(SyncRecord::Inquiry(inquiry)) => Ok(Some(json(inquiry)?)),
+            _ => Ok(None),
         };
         crate::outbox::rebase_undo(tx, table, &change.id, server)?;
     }
@@ -233,11 +234,16 @@ impl LocalStore {
     ) -> Result<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        // A record indexed before (a local action's prediction) is indexed again with the
+        // server's text; an empty index has none to look for.
+        let reindex = search::holds_any(&tx)?;
         for change in changes {
             match &change.record {
                 Some(record) => {
                     write(&tx, record)?;
-                    search::reindex_if_indexed(&tx, record)?;
+                    if reindex {
+                        search::reindex_if_indexed(&tx, record)?;
+                    }
                 }
                 None => remove(&tx, change.kind, &change.id)?,
             }

@@ -32,7 +32,7 @@ use super::LocalStore;
 use crate::error::Result;
 use backlog::{direction, mark, unpassed};
 use index::{INDEXED, entry_of};
-pub(crate) use index::{index_record, reindex_if_indexed, unindex};
+pub(crate) use index::{holds_any, index_record, reindex_if_indexed, unindex};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

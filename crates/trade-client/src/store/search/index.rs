@@ -159,12 +159,24 @@ pub(crate) fn index_record(tx: &Transaction<'_>, record: &SyncRecord) -> Result<
 /// prediction during a walk), so the index never keeps an older text.
 pub(crate) fn reindex_if_indexed(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
     let (kind, id) = kind_and_id(record);
-    if let (Some(entry), Some((_, code)), Some((row, Some(old)))) =
-        (entry_of(record), indexed(kind), row_of(tx, kind, &id)?)
+    let Some((_, code)) = indexed(kind) else {
+        return Ok(());
+    };
+    if let Some((row, Some(old))) = row_of(tx, kind, &id)?
+        && let Some(entry) = entry_of(record)
     {
         index_at(tx, code, row, Some(old), &entry, Place::Top)?;
     }
     Ok(())
+}
+
+/// Whether the index holds any record: a cache filled by a first sync from empty holds
+/// none until the walk ends (the backlog is indexed between sync rounds), so its pages
+/// need not look each record up to re-index it.
+pub(crate) fn holds_any(tx: &Transaction<'_>) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM search_rows)")?
+        .query_row([], |r| r.get(0))?)
 }
 
 fn kind_and_id(record: &SyncRecord) -> (RecordKind, String) {
@@ -267,6 +279,34 @@ mod tests {
         let hits = store.search("correct", 10).expect("searches").hits;
         assert_eq!(hits[0].snippet, "valve offer 1, [corrected]");
         assert_eq!(hits[0].inquiry, Some(thread));
+    }
+
+    #[test]
+    fn a_walk_page_indexes_again_a_record_indexed_before_and_only_that_one() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let thread = InquiryId::new();
+        let now = jiff::Timestamp::now();
+        // A record indexed when it was written (pulled from the feed), then met again
+        // by a walk with another text, beside one the index never held.
+        let early = message(thread, "brass fitting", 1);
+        store
+            .apply_page(std::slice::from_ref(&early), "feed", now)
+            .expect("applies");
+        assert_eq!(found(&store, "brass"), vec![early.id.clone()]);
+        let mut again = early.clone();
+        if let Some(SyncRecord::Message(m)) = &mut again.record {
+            m.body = "copper fitting".into();
+        }
+        let other = message(thread, "copper valve", 2);
+        store
+            .apply_snapshot_page(&[other.clone(), again], "w1", "feed", true, now)
+            .expect("applies");
+        assert!(found(&store, "brass").is_empty(), "the old text is gone");
+        assert_eq!(found(&store, "copper"), vec![early.id.clone()]);
+        // The other waits for the backlog.
+        while store.index_backlog(10).expect("indexes") > 0 {}
+        assert_eq!(found(&store, "copper").len(), 2);
     }
 
     #[test]
