@@ -34,6 +34,7 @@ pub struct Server {
     /// How long Pay Now waits for the gateway, from the next start (`None`: the
     /// server's default).
     pay_now_hold: Option<Duration>,
+    snapshot_stream_pages: Option<usize>,
     /// The request budgets (`None`: the server's default).
     request_budget: Option<trade_server::throttle::RequestBudget>,
 }
@@ -58,6 +59,7 @@ impl Server {
             gateway: None,
             settle_card_payments_after: None,
             pay_now_hold: None,
+            snapshot_stream_pages: None,
             request_budget: None,
         };
         server.boot().await;
@@ -75,6 +77,9 @@ impl Server {
         }
         if let Some(hold) = self.pay_now_hold {
             config.pay_now_hold = hold;
+        }
+        if let Some(pages) = self.snapshot_stream_pages {
+            config.snapshot_stream_pages = pages;
         }
         if let Some(budget) = self.request_budget {
             config.request_budget = budget;
@@ -124,6 +129,12 @@ impl Server {
     /// this long for the card gateway.
     pub fn set_pay_now_hold(&mut self, hold: Duration) {
         self.pay_now_hold = Some(hold);
+    }
+
+    /// From the next (re)start on, an answer of the snapshot stream holds at most
+    /// `pages` pages.
+    pub fn set_snapshot_stream_pages(&mut self, pages: usize) {
+        self.snapshot_stream_pages = Some(pages);
     }
 
     /// From the next (re)start on, each account may send `budget` requests per window.

@@ -317,6 +317,37 @@ async fn a_large_generated_account_syncs_to_exactly_what_the_server_has_with_pro
     .await;
 }
 
+#[tokio::test]
+async fn a_first_sync_goes_on_where_each_answer_of_the_server_ends() {
+    let mut s = Server::start().await;
+    // Each answer of the snapshot stream holds one page: the walk is as many answers.
+    s.set_snapshot_stream_pages(1);
+    s.restart().await;
+    let report = seed_one_buyer(&s, 10, 600, 5, 40).await;
+    let buyer = &report.buyers[0];
+    assert!(
+        buyer.feed_records() > 3_000,
+        "too few records for several pages"
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let (e, progress) = sync_once(
+        s.profile(),
+        &buyer.account.email,
+        &report.password,
+        cache.path(),
+    )
+    .await;
+    assert_eq!(
+        client_state(&e),
+        server_state(&s.dir.path().join("trade.db"), buyer.account.id)
+    );
+    assert!(progress.len() >= 3, "{} progress reports", progress.len());
+    assert!(
+        e.store().snapshot_cursor().unwrap().is_empty(),
+        "the walk ended"
+    );
+}
+
 fn ids(page: &serde_json::Value) -> Vec<String> {
     page["items"]
         .as_array()

@@ -156,6 +156,35 @@ impl Api {
             .await
     }
 
+    /// A first sync's walk from `cursor` as one answer of many pages, each `limit`
+    /// records (`/v1/sync/snapshot/stream`): the server reads the next page while this
+    /// side applies the one before, with no round trip between them.
+    pub async fn snapshot_stream(
+        &self,
+        access: &str,
+        cursor: &str,
+        limit: i64,
+    ) -> Result<SnapshotPages> {
+        let resp = self
+            .streaming
+            .get(self.url("/v1/sync/snapshot/stream"))
+            .query(&[("cursor", cursor), ("limit", &limit.to_string())])
+            .bearer_auth(access)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(answer::<serde_json::Value>(resp)
+                .await
+                .err()
+                .unwrap_or(ClientError::Decode("snapshot stream".into())));
+        }
+        Ok(SnapshotPages {
+            body: resp,
+            buf: Vec::new(),
+            scanned: 0,
+        })
+    }
+
     /// A page of the sync endpoint at `path` after `cursor`.
     async fn sync_page<T: DeserializeOwned>(
         &self,
@@ -369,6 +398,43 @@ impl Api {
                 }
             },
         ))
+    }
+}
+
+/// The pages of one answer of the snapshot stream, one JSON page a line.
+pub struct SnapshotPages {
+    body: reqwest::Response,
+    /// Bytes received and not yet taken as a page.
+    buf: Vec<u8>,
+    /// How much of `buf` holds no line end (searched already).
+    scanned: usize,
+}
+
+impl SnapshotPages {
+    /// The answer's next page; `None` when the answer ends. It can end before the walk's
+    /// last page (`has_more` false): the walk goes on from the last page's `next_cursor`
+    /// with a new request.
+    pub async fn next(&mut self) -> Result<Option<SnapshotResponse>> {
+        loop {
+            if let Some(at) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
+                let end = self.scanned + at;
+                let page = serde_json::from_slice(&self.buf[..end])
+                    .map_err(|e| ClientError::Decode(e.to_string()));
+                self.buf.drain(..=end);
+                self.scanned = 0;
+                return page.map(Some);
+            }
+            self.scanned = self.buf.len();
+            match self.body.chunk().await? {
+                Some(chunk) => self.buf.extend_from_slice(&chunk),
+                None if self.buf.is_empty() => return Ok(None),
+                None => {
+                    return Err(ClientError::Unreachable(
+                        "the first sync's answer was cut inside a page".into(),
+                    ));
+                }
+            }
+        }
     }
 }
 

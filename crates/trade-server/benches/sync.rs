@@ -384,6 +384,11 @@ async fn pull(
             "the current state kind by kind, newest first",
         ),
         (
+            "/v1/sync/snapshot/stream",
+            "sync snapshot stream (first sync, as the engine walks), one large account",
+            "the same walk, its pages streamed one a line, 100 pages an answer",
+        ),
+        (
             "/v1/sync/pull",
             "sync pull (the change feed), one large account",
             "the feed from its start",
@@ -459,7 +464,7 @@ async fn walk(
     let started = Instant::now();
     loop {
         let t = Instant::now();
-        let resp = http
+        let mut resp = http
             .get(format!("{base}{route}"))
             .query(&[("limit", limit.to_string()), ("cursor", cursor.clone())])
             .bearer_auth(token)
@@ -468,25 +473,49 @@ async fn walk(
         if !resp.status().is_success() {
             bail!("{route} failed: {} {}", resp.status(), resp.text().await?);
         }
-        let body = resp.bytes().await?;
-        slowest = slowest.max(t.elapsed());
-        bytes += body.len() as u64;
-        let page: PullPage = serde_json::from_slice(&body)?;
-        if pages == 0 {
-            total_estimate = page.total_estimate;
-            first = t.elapsed();
-        }
-        pages += 1;
-        for c in page.changes {
-            if c.record.is_none() {
-                bail!("unexpected tombstone {} {}", c.kind, c.id);
+        // A page an answer (the paged routes), or a page a line (the stream).
+        let mut answer_pages = Vec::new();
+        if route.ends_with("/stream") {
+            let mut buf = Vec::new();
+            let mut since = Instant::now();
+            while let Some(chunk) = resp.chunk().await? {
+                buf.extend_from_slice(&chunk);
+                while let Some(end) = buf.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = buf.drain(..=end).collect();
+                    slowest = slowest.max(since.elapsed());
+                    since = Instant::now();
+                    bytes += line.len() as u64;
+                    answer_pages.push((serde_json::from_slice::<PullPage>(&line)?, t.elapsed()));
+                }
             }
-            if !seen.insert((c.kind, c.id)) {
-                bail!("a record came twice");
+            if !buf.is_empty() {
+                bail!("{route}: the answer ended inside a page");
             }
+        } else {
+            let body = resp.bytes().await?;
+            slowest = slowest.max(t.elapsed());
+            bytes += body.len() as u64;
+            answer_pages.push((serde_json::from_slice::<PullPage>(&body)?, t.elapsed()));
         }
-        cursor = page.next_cursor;
-        if !page.has_more {
+        let mut done = false;
+        for (page, at) in answer_pages {
+            if pages == 0 {
+                total_estimate = page.total_estimate;
+                first = at;
+            }
+            pages += 1;
+            for c in page.changes {
+                if c.record.is_none() {
+                    bail!("unexpected tombstone {} {}", c.kind, c.id);
+                }
+                if !seen.insert((c.kind, c.id)) {
+                    bail!("a record came twice");
+                }
+            }
+            cursor = page.next_cursor;
+            done = !page.has_more;
+        }
+        if done {
             break;
         }
     }
@@ -910,10 +939,13 @@ fn method(settings: &Settings) -> Vec<String> {
         format!(
             "**Snapshot walk and pull**: the server runs in the bench process on 127.0.0.1 over \
          HTTPS; one client walks the large buyer's whole account with `GET /v1/sync/snapshot?limit={0}` \
-         (what a first sync reads), then its whole feed with `GET /v1/sync/pull?limit={0}`, each from \
-         an empty cursor, following `next_cursor` until `has_more` is false, and checks every record \
-         came exactly once and the count matches the seed and `total_estimate`. The clock runs from \
-         the first request to the last page's body. Messages and inquiries are handed out as their \
+         (page by page), then the same walk with `GET /v1/sync/snapshot/stream?limit={0}` (what a \
+         first sync reads: the pages one a line, the server reading the next while the client takes \
+         one; a new answer every 100 pages), then its whole feed with `GET /v1/sync/pull?limit={0}`, \
+         each from an empty cursor, following `next_cursor` until `has_more` is false, and checks \
+         every record came exactly once and the count matches the seed and `total_estimate`. The \
+         clock runs from the first request to the last page's body; for the stream, \"slowest page\" \
+         is the longest wait between two pages. Messages and inquiries are handed out as their \
          feed rows keep them (one range scan a page); orders, payments, histories and documents are \
          read at pull time.",
             settings.pull_limit

@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(documents::content))
         .routes(routes!(sync::pull))
         .routes(routes!(sync::snapshot))
+        .routes(routes!(sync::snapshot_stream))
         .routes(routes!(sync::push))
         .routes(routes!(sync::events))
         .routes(routes!(meta::ready))
@@ -166,6 +167,9 @@ pub struct Config {
     pub gateway: Option<Arc<dyn PaymentGateway>>,
     /// Heartbeat interval of idle `/v1/events` connections.
     pub heartbeat: std::time::Duration,
+    /// The most pages one answer of `/v1/sync/snapshot/stream` holds; the client goes on
+    /// with a new request, authorized again.
+    pub snapshot_stream_pages: usize,
     /// How long a card payment may wait for the gateway's answer before the reconciler
     /// asks the gateway what became of it.
     pub settle_card_payments_after: jiff::SignedDuration,
@@ -192,6 +196,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             gateway: None,
             heartbeat: crate::routes::sync::HEARTBEAT,
+            snapshot_stream_pages: crate::routes::sync::STREAM_PAGES,
             settle_card_payments_after: DEFAULT_SETTLE_CARD_PAYMENTS_AFTER,
             pay_now_hold: DEFAULT_PAY_NOW_HOLD,
             documents: DocumentsLocation::DataDir,
@@ -311,6 +316,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         deadlines_changed: Notify::new(),
         stopping: stopped.clone(),
         heartbeat: config.heartbeat,
+        stream_pages: config.snapshot_stream_pages,
         pay_now_hold: config.pay_now_hold,
         metrics,
     }));

@@ -120,7 +120,9 @@ fn describe_parameters(path: &str, op: &mut Map<String, Value>) {
             (Some("query"), Some("cursor")) if path == "/v1/sync/pull" => {
                 json!({ "type": "string", "pattern": crate::store::sync::Cursor::pattern() })
             }
-            (Some("query"), Some("cursor")) if path == "/v1/sync/snapshot" => {
+            (Some("query"), Some("cursor"))
+                if path == "/v1/sync/snapshot" || path == "/v1/sync/snapshot/stream" =>
+            {
                 json!({ "type": "string", "pattern": crate::store::sync::SnapshotCursor::pattern() })
             }
             (Some("query"), Some("cursor")) => {

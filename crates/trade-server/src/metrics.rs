@@ -70,7 +70,7 @@ struct EndpointLabels {
 pub enum SyncEndpoint {
     /// `GET /v1/sync/pull`: the change feed.
     Pull,
-    /// `GET /v1/sync/snapshot`: a first sync's current state.
+    /// `GET /v1/sync/snapshot` and its stream: a first sync's current state.
     Snapshot,
 }
 

@@ -34,6 +34,8 @@ pub struct Shared {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// How often idle live-event connections get a heartbeat.
     pub heartbeat: std::time::Duration,
+    /// The most pages one answer of the snapshot stream holds.
+    pub stream_pages: usize,
     /// How long a Pay Now request waits for the card gateway before it answers "still
     /// processing" (the charge goes on, and its outcome reaches the buyer by sync).
     pub pay_now_hold: std::time::Duration,

@@ -9,6 +9,8 @@ use futures_util::FutureExt;
 
 use trade_model::sync::{Change, MutationOutcome, RecordKind, SnapshotResponse, SyncRecord};
 
+use crate::api;
+
 use super::*;
 
 const PULL_LIMIT: i64 = 500;
@@ -84,9 +86,11 @@ impl Engine {
         let mut done = 0u64;
         let mut total = None;
         let mut fed: HashSet<(RecordKind, String)> = HashSet::new();
-        let mut page = self
-            .snapshot_page(self.inner.store.snapshot_cursor()?)
-            .await?;
+        let mut walk = Walk {
+            answer: None,
+            cursor: self.inner.store.snapshot_cursor()?,
+        };
+        let mut page = self.walk_page(&mut walk).await?;
         loop {
             if let Some(t) = page.total_estimate {
                 total = Some(u64::try_from(t).unwrap_or(0));
@@ -97,7 +101,6 @@ impl Engine {
                     .retain(|c| !fed.contains(&(c.kind, c.id.clone())));
             }
             let last = !page.has_more;
-            let next_cursor = page.next_cursor.clone();
             let store = self.clone();
             let apply = tokio::task::spawn_blocking(move || {
                 store.inner.store.apply_snapshot_page(
@@ -120,9 +123,9 @@ impl Engine {
                 self.push_all().await?;
                 self.inner.live_news.store(false, Ordering::Release);
                 fed.extend(self.pull_feed().await?);
-                page = self.snapshot_page(next_cursor).await?;
+                page = self.walk_page(&mut walk).await?;
             } else {
-                let fetch = self.snapshot_page(next_cursor);
+                let fetch = self.walk_page(&mut walk);
                 tokio::pin!(fetch);
                 let mut apply = Some(apply);
                 let next = loop {
@@ -161,13 +164,49 @@ impl Engine {
         }
     }
 
-    async fn snapshot_page(&self, cursor: String) -> Result<SnapshotResponse> {
-        let api = self.inner.api.clone();
-        self.authed(|access| {
-            let (api, cursor) = (api.clone(), cursor.clone());
-            async move { api.snapshot(&access, &cursor, SNAPSHOT_LIMIT).await }
-        })
-        .await
+    /// The walk's next page: from the answer under way, or from a new request where the
+    /// last page left off when there is none (the first, one cut off, or one the server
+    /// ended before the walk's last page).
+    async fn walk_page(&self, walk: &mut Walk) -> Result<SnapshotResponse> {
+        loop {
+            let fresh = walk.answer.is_none();
+            let answer = match walk.answer.as_mut() {
+                Some(answer) => answer,
+                None => {
+                    let api = self.inner.api.clone();
+                    let cursor = walk.cursor.clone();
+                    let answer = self
+                        .authed(|access| {
+                            let (api, cursor) = (api.clone(), cursor.clone());
+                            async move {
+                                api.snapshot_stream(&access, &cursor, SNAPSHOT_LIMIT)
+                                    .await
+                            }
+                        })
+                        .await?;
+                    walk.answer.insert(answer)
+                }
+            };
+            match answer.next().await {
+                Ok(Some(page)) => {
+                    walk.cursor.clone_from(&page.next_cursor);
+                    return Ok(page);
+                }
+                // A new answer holds a page at least (the server reads the first one
+                // before it answers): an empty one is a broken server or proxy.
+                Ok(None) if fresh => {
+                    walk.answer = None;
+                    return Err(ClientError::Decode(
+                        "the server's first sync answer held no page".into(),
+                    ));
+                }
+                Ok(None) => walk.answer = None,
+                Err(e) => {
+                    walk.answer = None;
+                    return Err(e);
+                }
+            }
+        }
     }
 
     /// Pulls until the cache is current: the rest of a first sync if one is not done
@@ -245,6 +284,13 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Where a first sync's walk stands on the wire: the answer whose pages are being read,
+/// and the cursor after the last page taken from it.
+struct Walk {
+    answer: Option<api::SnapshotPages>,
+    cursor: String,
 }
 
 /// The answer of a page applied on the blocking pool; a panic there (a bug) becomes an

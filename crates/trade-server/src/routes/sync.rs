@@ -6,8 +6,11 @@ use std::time::Duration;
 use trade_model::ErrorCode;
 
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use serde::Deserialize;
 use trade_model::sync::{
@@ -61,6 +64,74 @@ pub async fn snapshot(
         .metrics
         .served(SyncEndpoint::Snapshot, page.changes.len());
     Ok(Json(page))
+}
+
+/// How many pages one answer of the snapshot stream holds at most (the server's
+/// `Config::snapshot_stream_pages`). A client goes on from the last page's
+/// `next_cursor` with a new request, which is authorized again: a session revoked during
+/// a first sync's walk is served no more than this after its revocation.
+pub const STREAM_PAGES: usize = 100;
+
+/// The pages of `/v1/sync/snapshot`, one after another in one answer: one JSON page a
+/// line. The server reads the next page while the client takes the one before, so a
+/// first sync does not wait a round trip per page. An answer ends after the walk's last
+/// page (`has_more` false), after 100 pages, or sooner when the server stops; the client
+/// goes on from its last page's `next_cursor` with a new request.
+#[utoipa::path(get, path = "/v1/sync/snapshot/stream", tag = "sync", params(PullQuery),
+    responses(
+        (status = 200, content_type = "application/x-ndjson", body = SnapshotResponse,
+            description = "One `SnapshotResponse` a line (newline-delimited JSON)."),
+        (status = 400, body = trade_model::api::ApiError)),
+    security(("bearer" = [])))]
+pub async fn snapshot_stream(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<PullQuery>,
+) -> HttpResult<Response> {
+    let cursor = q.cursor.unwrap_or_default();
+    let limit = q.limit.unwrap_or(500);
+    let pages = state.stream_pages.max(1);
+    // The first page is read before the answer starts: a bad cursor is a 400, not a
+    // stream cut short.
+    let first = crate::sync::snapshot(&state, &user, &cursor, limit).await?;
+    let stopping = state.stopping.clone();
+    let stream = async_stream::stream! {
+        let mut page = first;
+        let mut sent = 0;
+        loop {
+            state.metrics.served(SyncEndpoint::Snapshot, page.changes.len());
+            sent += 1;
+            let next = page.has_more.then(|| page.next_cursor.clone());
+            match serde_json::to_vec(&page) {
+                Ok(mut line) => {
+                    line.push(b'\n');
+                    yield Ok::<_, Infallible>(Bytes::from(line));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "a snapshot page could not be encoded");
+                    break;
+                }
+            }
+            let Some(next) = next else { break };
+            // The client goes on from the last page with a new request (to this server
+            // or, while this one stops, another).
+            if sent >= pages || *stopping.borrow() {
+                break;
+            }
+            match crate::sync::snapshot(&state, &user, &next, limit).await {
+                Ok(p) => page = p,
+                Err(e) => {
+                    tracing::warn!(code = e.code.as_str(), message = %e.message, "the snapshot stream ends early");
+                    break;
+                }
+            }
+        }
+    };
+    Ok((
+        [(CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(stream),
+    )
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/v1/sync/push", tag = "sync", request_body = PushRequest,

@@ -1467,3 +1467,103 @@ async fn the_same_batch_pushed_twice_at_once_applies_once_and_both_get_its_resul
         .count();
     assert_eq!(rounds, 100, "every message once");
 }
+
+/// One answer of `/v1/sync/snapshot/stream` as `u`: its status, its content type and
+/// its lines, each a page.
+async fn stream(s: &TestServer, u: &User, query: &str) -> (StatusCode, String, Vec<Value>) {
+    let resp = s
+        .api
+        .client
+        .get(format!("{}/v1/sync/snapshot/stream?{query}", s.api.base))
+        .bearer_auth(&u.token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let kind = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    let text = resp.text().await.unwrap();
+    if status != StatusCode::OK {
+        return (status, kind, vec![serde_json::from_str(&text).unwrap()]);
+    }
+    assert!(text.ends_with('\n'), "the answer ends inside a page");
+    let pages = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (status, kind, pages)
+}
+
+/// The walk page by page through `/v1/sync/snapshot`.
+async fn paged_walk(s: &TestServer, u: &User, limit: i64) -> Vec<Value> {
+    let mut cursor = String::new();
+    let mut pages = Vec::new();
+    loop {
+        let (status, page) = s
+            .get(
+                &format!("/v1/sync/snapshot?cursor={cursor}&limit={limit}"),
+                u,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        cursor = page["next_cursor"].as_str().unwrap().to_owned();
+        let more = page["has_more"].as_bool().unwrap();
+        pages.push(page);
+        if !more {
+            return pages;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_snapshot_stream_hands_out_the_paged_walk_in_answers_of_at_most_its_page_count() {
+    let database = support::database_url().await;
+    let s = TestServer::start_with(database, |c| c.snapshot_stream_pages = 3).await;
+    let (buyer, supplier, _) = world(&s).await;
+    for u in [&buyer, &supplier] {
+        let paged = paged_walk(&s, u, 2).await;
+        assert!(
+            paged.len() > 6,
+            "{} pages: too few to end answers early",
+            paged.len()
+        );
+        // Answers of three pages, each going on from the last one's cursor, hand out the
+        // same pages, with the same cursors, as the walk page by page.
+        let mut streamed = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let (status, kind, pages) = stream(&s, u, &format!("cursor={cursor}&limit=2")).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(kind, "application/x-ndjson");
+            let last = pages.last().unwrap().clone();
+            let more = last["has_more"].as_bool().unwrap();
+            assert!(
+                pages.len() == 3 || !more,
+                "an answer of {} pages that is not the walk's last",
+                pages.len()
+            );
+            assert!(
+                pages[..pages.len() - 1]
+                    .iter()
+                    .all(|p| p["has_more"] == true),
+                "a page after the walk's last"
+            );
+            streamed.extend(pages);
+            if !more {
+                break;
+            }
+            cursor = last["next_cursor"].as_str().unwrap().to_owned();
+        }
+        assert_eq!(streamed, paged);
+    }
+    // Refused as the pages are: a cursor that is not one, and no session.
+    let (status, _, body) = stream(&s, &buyer, "cursor=nonsense").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body[0]["code"], "sync.bad_cursor");
+    let nobody = User {
+        token: "not-a-token".into(),
+        ..buyer.clone()
+    };
+    let (status, _, body) = stream(&s, &nobody, "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body[0]["code"], "auth.invalid_token");
+}
