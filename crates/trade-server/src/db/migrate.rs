@@ -188,6 +188,7 @@ mod tests {
             url,
             live: Default::default(),
             writer: Default::default(),
+            reads: None,
         };
         run_list(&db, migrations).await?;
         Ok(db)

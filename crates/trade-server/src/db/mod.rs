@@ -1,10 +1,13 @@
 //! The database: one SQL dialect that both SQLite (the embedded default) and PostgreSQL
 //! accept, behind sqlx's `Any` driver, so every query is written once and the same test
 //! suite runs on both. Backend differences (connection pragmas, how a write transaction
-//! starts, migration bookkeeping) are confined to this module.
+//! starts, migration bookkeeping) are confined to this module. One exception, for speed:
+//! on SQLite the sync pages' range scans run the same SQL on connections of their own
+//! (`reads.rs`).
 
 mod changes;
 mod migrate;
+mod reads;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,6 +21,7 @@ use crate::live::Live;
 
 pub use changes::Write;
 pub use migrate::{MIGRATIONS, Migration, MigrationError};
+pub use reads::Reads;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -50,6 +54,8 @@ pub struct Db {
     /// turn, instead of in SQLite's busy handler (which sleeps 1 to 100 ms between
     /// tries). Unused on PostgreSQL, whose writers run side by side.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// On SQLite (a file): the sync pages' reads, on connections of their own.
+    reads: Option<Arc<Reads>>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -108,6 +114,10 @@ impl Db {
             url: url.to_owned(),
             live: Arc::new(Live::default()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            reads: match backend {
+                Backend::Sqlite => Reads::path_of(url).map(|path| Arc::new(Reads::new(&path))),
+                Backend::Postgres => None,
+            },
         };
         migrate::run(&db).await?;
         Ok(db)
@@ -119,6 +129,11 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The SQLite file's own read connections (see `reads.rs`); `None` on PostgreSQL.
+    pub fn sqlite_reads(&self) -> Option<&Arc<Reads>> {
+        self.reads.as_ref()
     }
 
     /// Starts a write transaction. On SQLite it first waits its turn among this

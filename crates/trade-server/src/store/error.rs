@@ -33,6 +33,9 @@ pub enum StoreError {
     Contended(sqlx::Error),
     #[error(transparent)]
     Db(sqlx::Error),
+    /// A read on SQLite's own connections (`db::Reads`) failed.
+    #[error(transparent)]
+    Read(#[from] rusqlite::Error),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -96,6 +99,7 @@ impl From<StoreError> for HttpError {
             StoreError::Corrupt(what) => HttpError::internal(what),
             StoreError::Contended(e) => HttpError::busy(e),
             StoreError::Db(e) => HttpError::internal(e),
+            StoreError::Read(e) => HttpError::internal(e),
         }
     }
 }

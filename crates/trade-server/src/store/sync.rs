@@ -226,6 +226,33 @@ pub async fn after(
     cursor: &Cursor,
     limit: i64,
 ) -> StoreResult<Vec<FeedRow>> {
+    if let Some(reads) = db.sqlite_reads() {
+        let (account, cursor) = (account.to_string(), cursor.clone());
+        return reads
+            .run(move |conn| {
+                let mut stmt = conn.prepare_cached(FEED_PAGE)?;
+                let mut rows = stmt.query(rusqlite::params![
+                    account,
+                    cursor.version,
+                    cursor.kind,
+                    cursor.record_id,
+                    limit
+                ])?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let kind: String = r.get(1)?;
+                    out.push(FeedRow {
+                        version: r.get(0)?,
+                        kind: feed_kind(&kind)?,
+                        record_id: r.get(2)?,
+                        removed: r.get::<_, i64>(3)? != 0,
+                        payload: r.get(4)?,
+                    });
+                }
+                Ok(out)
+            })
+            .await;
+    }
     let rows = sqlx::query(FEED_PAGE)
         .bind(account.to_string())
         .bind(cursor.version)
@@ -239,14 +266,17 @@ pub async fn after(
             let kind: String = r.try_get("kind")?;
             Ok(FeedRow {
                 version: r.try_get("version")?,
-                kind: RecordKind::parse(&kind)
-                    .ok_or_else(|| StoreError::corrupt("unknown feed kind"))?,
+                kind: feed_kind(&kind)?,
                 record_id: r.try_get("record_id")?,
                 removed: r.try_get::<i64, _>("removed")? != 0,
                 payload: r.try_get("payload")?,
             })
         })
         .collect()
+}
+
+fn feed_kind(kind: &str) -> StoreResult<RecordKind> {
+    RecordKind::parse(kind).ok_or_else(|| StoreError::corrupt("unknown feed kind"))
 }
 
 /// Up to `limit` records of `account` in a snapshot walk after `cursor`: those present
@@ -265,24 +295,46 @@ pub async fn snapshot_after(
             .ok_or_else(|| StoreError::corrupt("unknown kind in a snapshot cursor"))?,
         None => 0,
     };
+    if let Some(reads) = db.sqlite_reads() {
+        let cursor = cursor.clone();
+        return reads
+            .run(move |conn| {
+                let mut out = Vec::new();
+                for (n, kind) in SNAPSHOT_KINDS.iter().enumerate().skip(start) {
+                    let left = limit - out.len() as i64;
+                    if left <= 0 {
+                        break;
+                    }
+                    let (version, record_id) = walk_within(&cursor, n == start);
+                    let mut stmt = conn.prepare_cached(SNAPSHOT_PAGE)?;
+                    let mut rows = stmt.query(rusqlite::params![
+                        account_id,
+                        kind.as_str(),
+                        version,
+                        record_id,
+                        left
+                    ])?;
+                    while let Some(r) = rows.next()? {
+                        out.push(FeedRow {
+                            version: r.get(0)?,
+                            kind: *kind,
+                            record_id: r.get(1)?,
+                            removed: false,
+                            payload: r.get(2)?,
+                        });
+                    }
+                }
+                Ok(out)
+            })
+            .await;
+    }
     let mut out = Vec::new();
     for (n, kind) in SNAPSHOT_KINDS.iter().enumerate().skip(start) {
         let left = limit - out.len() as i64;
         if left <= 0 {
             break;
         }
-        // Within the cursor's kind: after its row; in a later kind: from the top (the
-        // row value below `(upto + 1, "")` is every version up to `upto`).
-        let (version, record_id) = match &cursor.after {
-            Some(after) if n == start => (after.version, after.record_id.clone()),
-            _ => (cursor.upto.saturating_add(1), String::new()),
-        };
-        // Nothing after `upto` is in the walk, whatever a cursor says.
-        let (version, record_id) = if version > cursor.upto {
-            (cursor.upto.saturating_add(1), String::new())
-        } else {
-            (version, record_id)
-        };
+        let (version, record_id) = walk_within(cursor, n == start);
         let rows = sqlx::query(SNAPSHOT_PAGE)
             .bind(&account_id)
             .bind(kind.as_str())
@@ -302,6 +354,22 @@ pub async fn snapshot_after(
         }
     }
     Ok(out)
+}
+
+/// The (version, record id) a snapshot walk stands before within a kind: after the
+/// cursor's row in the cursor's own kind, from the top in a later kind (the row value
+/// below `(upto + 1, "")` is every version up to `upto`). Nothing after `upto` is in the
+/// walk, whatever a cursor says.
+fn walk_within(cursor: &SnapshotCursor, in_cursor_kind: bool) -> (i64, String) {
+    let (version, record_id) = match &cursor.after {
+        Some(after) if in_cursor_kind => (after.version, after.record_id.clone()),
+        _ => (cursor.upto.saturating_add(1), String::new()),
+    };
+    if version > cursor.upto {
+        (cursor.upto.saturating_add(1), String::new())
+    } else {
+        (version, record_id)
+    }
 }
 
 /// How many records an account holds up to a version: `$1` the account, `$2` the
