@@ -4,17 +4,17 @@
 use std::path::Path;
 
 use futures_util::{Stream, StreamExt};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use trade_model::api::{LoginRequest, RefreshRequest, Session};
 use trade_model::api::{PaymentQuote, PaymentResult};
 use trade_model::entities::DocumentMeta;
-use trade_model::sync::{
-    Mutation, Poke, PullResponse, PushRequest, PushResponse, SnapshotResponse,
-};
+use trade_model::sync::{Mutation, Poke, PullResponse, PushRequest, PushResponse};
 use trade_model::{DocumentId, OrderId};
 
 use crate::error::{ClientCode, ClientError, Result};
 use crate::profile::ServerProfile;
+use crate::store::WalkChange;
 
 #[derive(Clone)]
 pub struct Api {
@@ -146,12 +146,7 @@ impl Api {
     }
 
     /// One page of a first sync's walk of the account's current state (newest first).
-    pub async fn snapshot(
-        &self,
-        access: &str,
-        cursor: &str,
-        limit: i64,
-    ) -> Result<SnapshotResponse> {
+    pub async fn snapshot(&self, access: &str, cursor: &str, limit: i64) -> Result<WalkPage> {
         self.sync_page("/v1/sync/snapshot", access, cursor, limit)
             .await
     }
@@ -401,6 +396,18 @@ impl Api {
     }
 }
 
+/// A page of a first sync's walk (a `SnapshotResponse`) with each record's JSON kept as
+/// it came ([`WalkChange`]), to be stored as it is.
+#[derive(Debug, Deserialize)]
+pub struct WalkPage {
+    pub changes: Vec<WalkChange>,
+    pub next_cursor: String,
+    pub has_more: bool,
+    pub feed_cursor: String,
+    #[serde(default)]
+    pub total_estimate: Option<i64>,
+}
+
 /// The pages of one answer of the snapshot stream, one JSON page a line.
 pub struct SnapshotPages {
     body: reqwest::Response,
@@ -414,7 +421,7 @@ impl SnapshotPages {
     /// The answer's next page; `None` when the answer ends. It can end before the walk's
     /// last page (`has_more` false): the walk goes on from the last page's `next_cursor`
     /// with a new request.
-    pub async fn next(&mut self) -> Result<Option<SnapshotResponse>> {
+    pub async fn next(&mut self) -> Result<Option<WalkPage>> {
         loop {
             if let Some(at) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
                 let end = self.scanned + at;

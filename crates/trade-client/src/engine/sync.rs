@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use futures_util::FutureExt;
 
-use trade_model::sync::{Change, MutationOutcome, RecordKind, SnapshotResponse, SyncRecord};
+use trade_model::sync::{Change, MutationOutcome, RecordKind, SyncRecord};
 
 use crate::api;
 
@@ -167,7 +167,7 @@ impl Engine {
     /// The walk's next page: from the answer under way, or from a new request where the
     /// last page left off when there is none (the first, one cut off, or one the server
     /// ended before the walk's last page).
-    async fn walk_page(&self, walk: &mut Walk) -> Result<SnapshotResponse> {
+    async fn walk_page(&self, walk: &mut Walk) -> Result<api::WalkPage> {
         loop {
             let fresh = walk.answer.is_none();
             let answer = match walk.answer.as_mut() {

@@ -18,9 +18,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
 
-pub use apply::PageEffects;
 pub(crate) use apply::put as apply_put;
 pub(crate) use apply::remove as remove_record;
+pub use apply::{PageEffects, WalkChange, WalkRecord};
 
 pub struct LocalStore {
     conn: Mutex<Connection>,

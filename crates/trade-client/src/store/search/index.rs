@@ -198,6 +198,14 @@ mod tests {
     use trade_model::sync::Change;
     use trade_model::{AccountId, MessageId};
 
+    /// `changes` as a first sync's walk brings them.
+    fn walk(changes: &[Change]) -> Vec<crate::store::WalkChange> {
+        changes
+            .iter()
+            .map(|c| crate::store::WalkChange::of(c).expect("encodes"))
+            .collect()
+    }
+
     use super::super::super::LocalStore;
     use super::super::SearchCoverage;
     use super::*;
@@ -240,12 +248,12 @@ mod tests {
             .collect();
         let now = jiff::Timestamp::now();
         store
-            .apply_snapshot_page(&walked[..3], "w1", "feed", false, now)
+            .apply_snapshot_page(&walk(&walked[..3]), "w1", "feed", false, now)
             .expect("applies");
         // Mid-walk nothing is indexed, and the backlog waits for the walk.
         assert_eq!(store.index_backlog(10).expect("indexes"), 0);
         store
-            .apply_snapshot_page(&walked[3..], "w2", "feed", true, now)
+            .apply_snapshot_page(&walk(&walked[3..]), "w2", "feed", true, now)
             .expect("applies");
         let coverage = |indexed| Some(SearchCoverage { indexed, total: 5 });
         assert_eq!(store.search_coverage().expect("counts"), coverage(0));
@@ -300,7 +308,7 @@ mod tests {
         }
         let other = message(thread, "copper valve", 2);
         store
-            .apply_snapshot_page(&[other.clone(), again], "w1", "feed", true, now)
+            .apply_snapshot_page(&walk(&[other.clone(), again]), "w1", "feed", true, now)
             .expect("applies");
         assert!(found(&store, "brass").is_empty(), "the old text is gone");
         assert_eq!(found(&store, "copper"), vec![early.id.clone()]);
@@ -518,7 +526,7 @@ mod tests {
             .collect();
         let now = jiff::Timestamp::now();
         store
-            .apply_snapshot_page(&walked, "w1", "feed", true, now)
+            .apply_snapshot_page(&walk(&walked), "w1", "feed", true, now)
             .expect("applies");
         assert_searches_as_the_whole(&store, "walked, nothing indexed");
         while store.index_backlog(3).expect("indexes") > 0 {}
