@@ -558,6 +558,13 @@ pub(crate) fn rebase_undo(
     Ok(())
 }
 
+/// Whether any action waits to be sent (a refused one waits for the user instead).
+pub(crate) fn holds_queued(tx: &Transaction<'_>) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'queued')")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// After a pull overwrote records with the server's state, re-applies the predicted
 /// effects of order actions still queued, so the screen keeps showing what the user did
 /// until the server has it. Predictions the new state refuses are left to the server.

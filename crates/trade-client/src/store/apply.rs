@@ -166,6 +166,53 @@ struct HistoryRow<'a> {
     order: Cow<'a, str>,
 }
 
+/// The suppliers met in the inquiries of one transaction, each written once at its end
+/// with the name and company of its newest inquiry (a first sync's page holds up to a
+/// thousand inquiries, mostly with the same few suppliers).
+#[derive(Default)]
+struct Partners(HashMap<String, (String, String, i64)>);
+
+impl Partners {
+    fn meet(&mut self, i: &InquiryRow, last: i64) {
+        match self.0.get_mut(i.supplier.as_ref()) {
+            Some(known) if known.2 >= last => {}
+            Some(known) => {
+                *known = (
+                    i.supplier_name.to_string(),
+                    i.supplier_company.to_string(),
+                    last,
+                )
+            }
+            None => {
+                self.0.insert(
+                    i.supplier.to_string(),
+                    (
+                        i.supplier_name.to_string(),
+                        i.supplier_company.to_string(),
+                        last,
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Name and company follow the newest inquiry, whichever write brings it.
+    fn write(self, tx: &Transaction<'_>) -> Result<()> {
+        for (id, (name, company, last)) in self.0 {
+            exec(
+                tx,
+                "INSERT INTO partners (id, name, company, last_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (id) DO UPDATE SET \
+                 name = CASE WHEN excluded.last_at >= last_at THEN excluded.name ELSE name END, \
+                 company = CASE WHEN excluded.last_at >= last_at THEN excluded.company ELSE company END, \
+                 last_at = MAX(last_at, excluded.last_at)",
+                params![id, name, company, last],
+            )?;
+        }
+        Ok(())
+    }
+}
+
 fn row<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T> {
     serde_json::from_str(data).map_err(|e| ClientError::Decode(e.to_string()))
 }
@@ -217,12 +264,20 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
 /// Writes one record (server state) into the cache, not into the search index.
 fn write(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
     let (kind, data) = data_of(record)?;
-    write_json(tx, kind, &data)
+    let mut partners = Partners::default();
+    write_json(tx, kind, &data, &mut partners)?;
+    partners.write(tx)
 }
 
 /// Writes one record from its JSON (the `data` of a [`SyncRecord`] of `kind`), stored as
-/// it is beside the fields its row is sorted and filtered on.
-fn write_json(tx: &Transaction<'_>, kind: RecordKind, data: &str) -> Result<()> {
+/// it is beside the fields its row is sorted and filtered on. An inquiry's supplier is
+/// added to `partners`, for the caller to write.
+fn write_json(
+    tx: &Transaction<'_>,
+    kind: RecordKind,
+    data: &str,
+    partners: &mut Partners,
+) -> Result<()> {
     match kind {
         RecordKind::Inquiry => {
             let i: InquiryRow = row(data)?;
@@ -234,13 +289,7 @@ fn write_json(tx: &Transaction<'_>, kind: RecordKind, data: &str) -> Result<()> 
                  unread = excluded.unread, data = excluded.data",
                 params![i.id, last, i.unread_count, data],
             )?;
-            exec(
-                tx,
-                "INSERT INTO partners (id, name, company, last_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, company = excluded.company, \
-                 last_at = MAX(last_at, excluded.last_at)",
-                params![i.supplier, i.supplier_name, i.supplier_company, last],
-            )?;
+            partners.meet(&i, last);
         }
         RecordKind::Message => {
             let m: MessageRow = row(data)?;
@@ -376,6 +425,9 @@ impl LocalStore {
         // A record indexed before (a local action's prediction) is indexed again with the
         // server's text; an empty index has none to look for.
         let reindex = search::holds_any(&tx)?;
+        // Only a queued action's undo can refer to a record of the page.
+        let queued = crate::outbox::holds_queued(&tx)?;
+        let mut partners = Partners::default();
         for change in changes {
             match &change.record {
                 Some(record) => {
@@ -387,18 +439,21 @@ impl LocalStore {
                         )));
                     }
                     let data = record.data.get();
-                    write_json(&tx, change.kind, data)?;
+                    write_json(&tx, change.kind, data, &mut partners)?;
                     if reindex && let Some(record) = parse_record(change.kind, data) {
                         search::reindex_if_indexed(&tx, &record)?;
                     }
                 }
                 None => remove(&tx, change.kind, &change.id)?,
             }
-            let server = || -> Result<Option<String>> {
-                Ok(change.record.as_ref().map(|r| r.data.get().to_owned()))
-            };
-            rebase_undo_on(&tx, change.kind, &change.id, server)?;
+            if queued {
+                let server = || -> Result<Option<String>> {
+                    Ok(change.record.as_ref().map(|r| r.data.get().to_owned()))
+                };
+                rebase_undo_on(&tx, change.kind, &change.id, server)?;
+            }
         }
+        partners.write(&tx)?;
         // A walk writes the newest first: the search backlog goes up the rowids.
         put_meta(&tx, "search_backlog", "up")?;
         // Only where no cursor is yet: the feed pulled beside the walk moves it on.
@@ -474,6 +529,64 @@ mod tests {
             })
             .optional()
             .expect("reads")
+    }
+
+    /// An inquiry with `supplier`, under `name`, last written to `minutes` past 10:00.
+    fn inquiry_with(supplier: trade_model::AccountId, name: &str, minutes: i64) -> WalkChange {
+        use trade_model::entities::{Inquiry, InquiryStatus};
+        let at: Timestamp = "2026-11-30T10:00:00Z".parse().expect("a time");
+        let at = at + jiff::SignedDuration::from_mins(minutes);
+        let i = Inquiry {
+            id: InquiryId::new(),
+            buyer: trade_model::AccountId::new(),
+            supplier,
+            buyer_name: "Ann".into(),
+            supplier_name: name.into(),
+            supplier_company: format!("{name} Ltd"),
+            product: "Valve".into(),
+            status: InquiryStatus::Open,
+            created_at: at,
+            last_message_at: at,
+            last_message_preview: "Price?".into(),
+            unread_count: 0,
+        };
+        WalkChange::of(&Change {
+            version: 1,
+            kind: RecordKind::Inquiry,
+            id: i.id.to_string(),
+            record: Some(SyncRecord::Inquiry(i)),
+        })
+        .expect("encodes")
+    }
+
+    #[test]
+    fn a_supplier_goes_by_the_name_of_its_newest_inquiry_whatever_order_they_arrive_in() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let supplier = trade_model::AccountId::new();
+        let now = Timestamp::now();
+        // A walk brings the newest first: the renamed supplier, then older inquiries
+        // under its old name, in the same page and in the next.
+        let page = [
+            inquiry_with(supplier, "Jade Valves", 30),
+            inquiry_with(supplier, "Wu Trading", 20),
+        ];
+        store
+            .apply_snapshot_page(&page, "w1", "feed", false, now)
+            .expect("applies");
+        store
+            .apply_snapshot_page(
+                &[inquiry_with(supplier, "Wu Trading", 10)],
+                "w2",
+                "feed",
+                true,
+                now,
+            )
+            .expect("applies");
+        let partners = store.partners().expect("reads");
+        assert_eq!(partners.len(), 1);
+        assert_eq!(partners[0].name, "Jade Valves");
+        assert_eq!(partners[0].company, "Jade Valves Ltd");
     }
 
     #[test]
