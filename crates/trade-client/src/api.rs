@@ -23,6 +23,18 @@ pub struct Api {
     base: String,
 }
 
+/// `resp` when it succeeded, to be read as a stream; else the error [`answer`] makes of
+/// the refusal.
+async fn accepted(resp: reqwest::Response) -> Result<reqwest::Response> {
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    Err(answer::<serde_json::Value>(resp)
+        .await
+        .err()
+        .unwrap_or_else(|| ClientError::Decode("a refusal that was not one".into())))
+}
+
 async fn answer<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
     let status = resp.status();
     if status.is_success() {
@@ -167,12 +179,7 @@ impl Api {
             .bearer_auth(access)
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(answer::<serde_json::Value>(resp)
-                .await
-                .err()
-                .unwrap_or(ClientError::Decode("snapshot stream".into())));
-        }
+        let resp = accepted(resp).await?;
         Ok(SnapshotPages {
             body: resp,
             buf: Vec::new(),
@@ -367,13 +374,7 @@ impl Api {
             .bearer_auth(access)
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(answer::<serde_json::Value>(resp)
-                .await
-                .err()
-                .unwrap_or(ClientError::Decode("events".into())));
-        }
-        let bytes = resp.bytes_stream();
+        let bytes = accepted(resp).await?.bytes_stream();
         Ok(futures_util::stream::unfold(
             (bytes, String::new()),
             |(mut bytes, mut buf)| async move {

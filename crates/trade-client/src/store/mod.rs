@@ -9,6 +9,7 @@
 mod apply;
 mod migrate;
 pub mod queries;
+mod rows;
 pub mod search;
 
 use std::path::{Path, PathBuf};
@@ -18,9 +19,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
 
+pub use apply::PageEffects;
 pub(crate) use apply::put as apply_put;
 pub(crate) use apply::remove as remove_record;
-pub use apply::{PageEffects, WalkChange, WalkRecord};
+pub use rows::{WalkChange, WalkRecord};
 
 pub struct LocalStore {
     conn: Mutex<Connection>,
