@@ -119,3 +119,23 @@ def schema_valid_requests_are_readable(ctx, response, case):
             f"{response.json().get('message')}"
         )
     return None
+
+
+@schemathesis.deserializer("application/x-ndjson")
+def snapshot_pages(ctx, response):
+    """The snapshot stream (`GET /v1/sync/snapshot/stream`): one `SnapshotResponse` a
+    line. Every line must be a JSON page with the keys a page requires, the answer must
+    end at a line's end, and no page may follow the walk's last. Schemathesis validates
+    the first page against the schema."""
+    text = response.content.decode("utf-8")
+    if not text.endswith("\n"):
+        raise ValueError("the answer ends inside a page")
+    pages = [json.loads(line) for line in text.splitlines()]
+    required = ("changes", "next_cursor", "has_more", "feed_cursor")
+    for n, page in enumerate(pages):
+        missing = [key for key in required if not isinstance(page, dict) or key not in page]
+        if missing:
+            raise ValueError(f"page {n + 1} lacks {', '.join(missing)}")
+    if any(page["has_more"] is False for page in pages[:-1]):
+        raise ValueError("a page after the walk's last")
+    return pages[0]
