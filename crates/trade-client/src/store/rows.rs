@@ -11,7 +11,7 @@ use rusqlite::{Transaction, params};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use trade_model::order::OrderBox;
-use trade_model::sync::{Change, RecordKind, SyncRecord};
+use trade_model::sync::{RecordKind, SyncRecord};
 
 use super::apply::{exec, json, put_meta};
 use crate::error::{ClientError, Result};
@@ -35,9 +35,10 @@ pub struct WalkRecord {
     pub data: Box<RawValue>,
 }
 
+#[cfg(test)]
 impl WalkChange {
-    /// A change of the model as the server would have sent it (tests and benches).
-    pub fn of(change: &Change) -> Result<WalkChange> {
+    /// A change of the model as the server would have sent it.
+    pub(crate) fn of(change: &trade_model::sync::Change) -> Result<WalkChange> {
         let record = match &change.record {
             Some(record) => {
                 let (kind, data) = data_of(record)?;
@@ -101,15 +102,26 @@ struct DeadlineRow {
     at: Timestamp,
 }
 
-/// Payments (`order`), quotations (`inquiry`), documents: an id and what they belong to.
 #[derive(Deserialize)]
-struct OwnedRow<'a> {
+struct PaymentRow<'a> {
     #[serde(borrow)]
     id: Cow<'a, str>,
-    #[serde(borrow, default)]
-    order: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    inquiry: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    order: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct QuotationRow<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    inquiry: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct DocumentRow<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
@@ -240,19 +252,16 @@ pub(super) fn write_json(
             )?;
         }
         RecordKind::Payment => {
-            let p: OwnedRow = row(data)?;
-            let order = p
-                .order
-                .ok_or_else(|| ClientError::Decode("a payment without its order".into()))?;
+            let p: PaymentRow = row(data)?;
             exec(
                 tx,
                 "INSERT INTO payments (id, order_id, data) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (id) DO UPDATE SET order_id = excluded.order_id, data = excluded.data",
-                params![p.id, order, data],
+                params![p.id, p.order, data],
             )?;
         }
         RecordKind::Document => {
-            let d: OwnedRow = row(data)?;
+            let d: DocumentRow = row(data)?;
             exec(
                 tx,
                 "INSERT INTO documents (id, data) VALUES (?1, ?2) \
@@ -270,15 +279,12 @@ pub(super) fn write_json(
             )?;
         }
         RecordKind::Quotation => {
-            let q: OwnedRow = row(data)?;
-            let inquiry = q
-                .inquiry
-                .ok_or_else(|| ClientError::Decode("a quotation without its inquiry".into()))?;
+            let q: QuotationRow = row(data)?;
             exec(
                 tx,
                 "INSERT INTO quotations (id, inquiry_id, data) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (id) DO UPDATE SET inquiry_id = excluded.inquiry_id, data = excluded.data",
-                params![q.id, inquiry, data],
+                params![q.id, q.inquiry, data],
             )?;
         }
         RecordKind::UnreadCounts => put_meta(tx, "unread", data)?,
@@ -294,6 +300,7 @@ mod tests {
     use crate::store::LocalStore;
     use rusqlite::OptionalExtension;
     use trade_model::InquiryId;
+    use trade_model::sync::Change;
 
     fn walked(kind: RecordKind, id: &str, record_kind: RecordKind, data: &str) -> WalkChange {
         WalkChange {

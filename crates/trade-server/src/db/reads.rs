@@ -18,15 +18,10 @@ use crate::store::{StoreError, StoreResult};
 /// Idle connections kept for the next read; more are opened when all are busy.
 const KEEP_IDLE: usize = 4;
 
+#[derive(Debug)]
 pub struct Reads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-}
-
-impl std::fmt::Debug for Reads {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reads").field("path", &self.path).finish()
-    }
 }
 
 impl Reads {

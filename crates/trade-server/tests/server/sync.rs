@@ -1325,19 +1325,11 @@ async fn unread_totals_are_summed_from_the_unread_index_alone() {
 /// Every page of `route` (the feed or the snapshot walk) from an empty cursor, in pages
 /// of `limit`: the changes as they came, each a JSON object.
 async fn walk(s: &TestServer, u: &User, route: &str, limit: i64) -> Vec<Value> {
-    let mut cursor = String::new();
-    let mut changes = Vec::new();
-    loop {
-        let (status, page) = s
-            .get(&format!("{route}?cursor={cursor}&limit={limit}"), u)
-            .await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        changes.extend(page["changes"].as_array().unwrap().iter().cloned());
-        cursor = page["next_cursor"].as_str().unwrap().to_owned();
-        if !page["has_more"].as_bool().unwrap() {
-            return changes;
-        }
-    }
+    paged_walk(s, u, route, limit)
+        .await
+        .into_iter()
+        .flat_map(|page| page["changes"].as_array().unwrap().clone())
+        .collect()
 }
 
 #[tokio::test]
@@ -1493,16 +1485,14 @@ async fn stream(s: &TestServer, u: &User, query: &str) -> (StatusCode, String, V
     (status, kind, pages)
 }
 
-/// The walk page by page through `/v1/sync/snapshot`.
-async fn paged_walk(s: &TestServer, u: &User, limit: i64) -> Vec<Value> {
+/// The pages of `route` (the feed or the snapshot walk) as `u`, one request each, from
+/// an empty cursor until `has_more` is false.
+async fn paged_walk(s: &TestServer, u: &User, route: &str, limit: i64) -> Vec<Value> {
     let mut cursor = String::new();
     let mut pages = Vec::new();
     loop {
         let (status, page) = s
-            .get(
-                &format!("/v1/sync/snapshot?cursor={cursor}&limit={limit}"),
-                u,
-            )
+            .get(&format!("{route}?cursor={cursor}&limit={limit}"), u)
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
         cursor = page["next_cursor"].as_str().unwrap().to_owned();
@@ -1520,7 +1510,7 @@ async fn the_snapshot_stream_hands_out_the_paged_walk_in_answers_of_at_most_its_
     let s = TestServer::start_with(database, |c| c.snapshot_stream_pages = 3).await;
     let (buyer, supplier, _) = world(&s).await;
     for u in [&buyer, &supplier] {
-        let paged = paged_walk(&s, u, 2).await;
+        let paged = paged_walk(&s, u, "/v1/sync/snapshot", 2).await;
         assert!(
             paged.len() > 6,
             "{} pages: too few to end answers early",
