@@ -77,6 +77,65 @@ async fn enter(app: &App, scope: &str, id: &str, text: &str) {
     e.send_keys(Key::Tab).await.unwrap();
 }
 
+/// Like [`enter`], but the table is sorted the other way round and back while the text
+/// is typed and not yet left, as a re-read does when another save or a sync changes the
+/// ranking under the buyer's cursor: rows move, the field keeps the focus and the text,
+/// and leaving it saves it. The header is clicked from script, a click that does not
+/// take the focus, so the re-sort is the only thing that could.
+async fn enter_while_resorted(app: &App, scope: &str, id: &str, text: &str) {
+    let e = inside(app, scope, id).await;
+    e.scroll_into_view().await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+    let quotation = app
+        .js(
+            "return document.querySelector(arguments[0]).dataset.quotationId;",
+            vec![json!(scope)],
+        )
+        .await;
+    for direction in ["descending", "ascending"] {
+        app.js(
+            "document.querySelector('[data-testid=\"compare-sort-landed_per_unit\"]').click(); return true;",
+            Vec::new(),
+        )
+        .await;
+        until(
+            &format!("the rows sorted {direction}"),
+            PATIENCE,
+            async || {
+                let state = app.js(SORTED_SCRIPT, Vec::new()).await;
+                ensure!(state == json!([direction, true]), "{state}");
+                Ok(())
+            },
+        )
+        .await;
+        let focused = app
+            .js(
+                "const a = document.activeElement;\
+                 return [a?.closest('[data-testid=\"compare-row\"]')?.dataset.quotationId ?? null,\
+                         a?.dataset.testid ?? null, a?.value ?? null];",
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(
+            focused,
+            json!([quotation, id, text]),
+            "sorted {direction} while {text:?} was typed into {id} of {scope}: the field keeps the focus and the text"
+        );
+    }
+    e.send_keys(Key::Tab).await.unwrap();
+}
+
+/// The header's sort direction, and whether the priced rows on screen are in that
+/// order of landed cost per unit.
+const SORTED_SCRIPT: &str = r#"
+const direction = document.querySelector('[data-testid="compare-sort-landed_per_unit"]').closest('th').getAttribute('aria-sort');
+const costs = [...document.querySelectorAll('[data-testid="compare-row"] [data-testid="compare-landed-per-unit"]')]
+  .map(c => c.dataset.minor).filter(m => m !== undefined).map(Number);
+const sorted = costs.every((c, i) => i === 0 || (direction === 'ascending' ? costs[i - 1] <= c : costs[i - 1] >= c));
+return [direction, sorted];
+"#;
+
 async fn scroll_to_start(app: &App) {
     app.js(
         "const s = document.querySelector('[data-testid=\"compare-table-scroll\"]');\
@@ -248,7 +307,7 @@ async fn three_quotations_ranked_by_landed_cost_as_computed_by_hand() {
             "[data-testid=\"compare-row\"][data-quotation-id=\"{}\"]",
             q.id
         );
-        enter(app, &row, "compare-freight", freight).await;
+        enter_while_resorted(app, &row, "compare-freight", freight).await;
         enter(app, &row, "compare-duty", duty).await;
     }
 

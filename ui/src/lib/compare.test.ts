@@ -11,6 +11,7 @@ import {
   percentText,
   problemText,
   replyTime,
+  sameEstimates,
   supplierLabel,
   yearsText,
 } from "./compare";
@@ -107,5 +108,35 @@ describe("words", () => {
     expect(yearsText(4)).toBe("4 years");
     expect(supplierLabel({ supplier_company: "Ningbo Valves", supplier_name: "Li" })).toBe("Ningbo Valves");
     expect(supplierLabel({ supplier_company: "", supplier_name: "Li" })).toBe("Li");
+  });
+});
+
+describe("sameEstimates", () => {
+  const base = {
+    freight: { minor: 95_000, currency: "USD" },
+    duty: { kind: "percent", basis_points: 300 },
+    transit_days: 12,
+  } as const;
+  it("is the same whatever the order of the fields", () => {
+    const reordered = {
+      transit_days: 12,
+      duty: { basis_points: 300, kind: "percent" },
+      freight: { currency: "USD", minor: 95_000 },
+    } as const;
+    expect(sameEstimates(base, reordered)).toBe(true);
+  });
+  it("tells every field apart", () => {
+    expect(sameEstimates(base, { ...base, freight: { minor: 95_001, currency: "USD" } })).toBe(false);
+    expect(sameEstimates(base, { ...base, freight: { minor: 95_000, currency: "EUR" } })).toBe(false);
+    expect(sameEstimates(base, { ...base, duty: { kind: "percent", basis_points: 0 } })).toBe(false);
+    expect(
+      sameEstimates(base, { ...base, duty: { kind: "amount", amount: { minor: 300, currency: "USD" } } }),
+    ).toBe(false);
+    expect(sameEstimates(base, { ...base, transit_days: null })).toBe(false);
+    const fixed = { ...base, duty: { kind: "amount", amount: { minor: 300, currency: "USD" } } } as const;
+    expect(sameEstimates(fixed, fixed)).toBe(true);
+    expect(sameEstimates(fixed, { ...fixed, duty: { kind: "amount", amount: { minor: 300, currency: "EUR" } } })).toBe(
+      false,
+    );
   });
 });

@@ -4,6 +4,8 @@
 // words and formats it. No floating point touches an amount or a percentage.
 
 import type { Duty } from "./bindings/Duty";
+import type { Estimates } from "./bindings/Estimates";
+import type { Money } from "./bindings/Money";
 import type { PricingError } from "./bindings/PricingError";
 import type { SheetColumn } from "./bindings/SheetColumn";
 import type { SortDirection } from "./bindings/SortDirection";
@@ -103,6 +105,16 @@ export function parseDays(text: string): number | null | undefined {
   if (!/^\d{1,3}$/.test(t)) return undefined;
   const days = Number(t);
   return days <= 365 ? days : undefined;
+}
+
+/** Whether two estimates say the same (the field order of Rust's JSON aside). */
+export function sameEstimates(a: Estimates, b: Estimates): boolean {
+  const sameMoney = (x: Money, y: Money) => x.minor === y.minor && x.currency === y.currency;
+  const sameDuty =
+    a.duty.kind === "percent"
+      ? b.duty.kind === "percent" && a.duty.basis_points === b.duty.basis_points
+      : b.duty.kind === "amount" && sameMoney(a.duty.amount, b.duty.amount);
+  return sameMoney(a.freight, b.freight) && sameDuty && a.transit_days === b.transit_days;
 }
 
 /** "6.5 %" or "USD 120.00" (a fixed duty per shipment). */

@@ -60,28 +60,57 @@ export function focusSearch(): boolean {
 /** Keeps the keyboard in the window's panes: when the focused control is taken away (a
  * step closes, a form is submitted, Pay Now takes the order's place), the focus goes into
  * the pane it was in instead of falling back to the page, where the next Tab would start
- * over from the sidebar. A click that leaves the focus on the page is left alone: the
- * control it left is still there. Returns the disposer. */
+ * over from the sidebar. When it is moved (a list re-sorted under it: a comparison's rows
+ * re-ranked while the buyer types in one), WebKit drops the focus without a blur; the
+ * control gets it back where it now is, its text selection as it was, so typing goes on
+ * in it. A click that leaves the focus on the page is left alone: the control it left is
+ * still there. Returns the disposer. */
 export function keepFocusInPanes(root: HTMLElement): () => void {
   let last: HTMLElement | null = null;
   let lastPane: HTMLElement | null = null;
+  // The focus left `last` for the page (a click on no control, the window put behind):
+  // not taken from it by a move.
+  let left = false;
   const onfocusin = (e: FocusEvent) => {
     last = e.target instanceof HTMLElement ? e.target : null;
     lastPane = last?.closest<HTMLElement>("[data-pane]") ?? null;
+    left = false;
+  };
+  const onfocusout = (e: FocusEvent) => {
+    // A blur some engines send while moving the element finds it out of the document.
+    if (last !== null && e.target === last && last.isConnected) left = true;
   };
   const observer = new MutationObserver(() => {
-    if (!last || last.isConnected) return;
+    if (!last) return;
     const active = document.activeElement;
     if (active && active !== document.body) return;
+    if (last.isConnected) {
+      if (!left && shown(last)) refocus(last);
+      return;
+    }
     const pane = lastPane;
     last = null;
     lastPane = null;
     if (pane?.isConnected && shown(pane)) enter(pane);
   });
   document.addEventListener("focusin", onfocusin);
+  document.addEventListener("focusout", onfocusout);
   observer.observe(root, { childList: true, subtree: true });
   return () => {
     observer.disconnect();
     document.removeEventListener("focusin", onfocusin);
+    document.removeEventListener("focusout", onfocusout);
   };
+}
+
+/** Focuses `el` again with the text selection it had (kept by the element while it had
+ * no focus; focusing alone may select all of it). */
+function refocus(el: HTMLElement) {
+  const text = el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ? el : null;
+  // Null for the input types without a text selection (checkboxes, numbers).
+  const start = text?.selectionStart ?? null;
+  const end = text?.selectionEnd ?? null;
+  const direction = text?.selectionDirection ?? undefined;
+  el.focus();
+  if (text && start !== null && end !== null) text.setSelectionRange(start, end, direction);
 }
