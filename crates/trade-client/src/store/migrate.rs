@@ -52,6 +52,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 10,
         sql: include_str!("migrations/0010_search_recent.sql"),
     },
+    Migration {
+        version: 11,
+        sql: include_str!("migrations/0011_messages_newest_first.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

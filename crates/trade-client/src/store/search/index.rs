@@ -369,6 +369,92 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_from_before_migration_11_keeps_its_threads_and_its_search_hits() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("cache.sqlite3");
+        let thread = InquiryId::new();
+        let other = InquiryId::new();
+        // Walked newest first; every message indexed, the index naming each by rowid.
+        let walked = [
+            message(thread, "brass valve, final offer", 3),
+            message(other, "copper pipe", 2),
+            message(thread, "brass valve", 1),
+        ];
+        {
+            let mut conn = Connection::open(&path).expect("opens");
+            crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..10])
+                .expect("migrates to 10");
+            for (n, change) in walked.iter().enumerate() {
+                let Some(SyncRecord::Message(m)) = &change.record else {
+                    unreachable!("a message change")
+                };
+                // Rowids with gaps, as deletions leave them.
+                let rowid = 10 * (n as i64 + 1);
+                conn.execute(
+                    "INSERT INTO messages (rowid, id, inquiry_id, sent_at, state, data) \
+                     VALUES (?1, ?2, ?3, ?4, 'synced', ?5)",
+                    params![
+                        rowid,
+                        change.id,
+                        m.inquiry.to_string(),
+                        m.sent_at.as_millisecond(),
+                        serde_json::to_string(m).expect("serialises")
+                    ],
+                )
+                .expect("inserts");
+                // Index rows: the newest the highest.
+                let row = 100 - rowid;
+                conn.execute(
+                    "INSERT INTO search_rows (rowid, kind, record) VALUES (?1, 2, ?2)",
+                    params![row, rowid],
+                )
+                .expect("an index row");
+                conn.execute(
+                    "INSERT INTO search (rowid, title, body) VALUES (?1, 'Li', ?2)",
+                    params![row, m.body],
+                )
+                .expect("indexes");
+            }
+            conn.execute_batch(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', 'c9'), \
+                 ('search_backlog', 'up'), ('search_mark:messages', '30'), \
+                 ('search_mark:inquiries', '0'), ('search_mark:orders', '0'), \
+                 ('search_recent_floor', '90')",
+            )
+            .expect("a synced and indexed cache");
+        }
+        let store = LocalStore::open(&path).expect("opens and migrates");
+        // The hits still name the messages they were made from.
+        assert_eq!(
+            found(&store, "brass"),
+            vec![walked[0].id.clone(), walked[2].id.clone()]
+        );
+        assert_eq!(found(&store, "copper"), vec![walked[1].id.clone()]);
+        // A thread reads oldest first, in pages.
+        let first = store.thread(thread, None, 1).expect("reads");
+        let rest = store
+            .thread(thread, first.next.as_deref(), 10)
+            .expect("reads on");
+        let ids: Vec<String> = first
+            .items
+            .iter()
+            .chain(&rest.items)
+            .map(|m| m.message.id.to_string())
+            .collect();
+        assert_eq!(ids, vec![walked[2].id.clone(), walked[0].id.clone()]);
+        // And a message synced later is filed and found.
+        let later = message(thread, "brass valve, shipped", 4);
+        store
+            .apply_page(std::slice::from_ref(&later), "c10", jiff::Timestamp::now())
+            .expect("applies");
+        assert_eq!(found(&store, "shipped"), vec![later.id.clone()]);
+        assert_eq!(
+            store.thread(thread, None, 10).expect("reads").items.len(),
+            3
+        );
+    }
+
+    #[test]
     fn a_discarded_message_leaves_the_index_and_no_hit_points_at_another_record() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
