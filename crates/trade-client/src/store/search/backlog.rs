@@ -17,7 +17,7 @@ use rusqlite::{Connection, params};
 
 use super::super::LocalStore;
 use super::super::apply::{meta_on, put_meta};
-use super::index::{INDEXED, Place, entry_of, index_at, index_row};
+use super::index::{INDEXED, entry_of, index_below, index_row};
 use super::recent;
 use crate::error::Result;
 
@@ -109,6 +109,7 @@ fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
         let Some(&(last, _)) = rows.last() else {
             continue;
         };
+        let mut entries = Vec::with_capacity(rows.len());
         for (row, data) in &rows {
             if index_row(&tx, code, *row)?.is_some() {
                 continue;
@@ -118,9 +119,10 @@ fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
                 .as_ref()
                 .and_then(entry_of)
             {
-                index_at(&tx, code, *row, None, &entry, Place::Bottom)?;
+                entries.push((*row, entry));
             }
         }
+        index_below(&tx, code, &entries)?;
         put_meta(&tx, &mark_key(name), &last.to_string())?;
         taken += rows.len();
     }

@@ -79,14 +79,6 @@ fn row_of(tx: &Connection, kind: RecordKind, id: &str) -> Result<Option<(i64, Op
         .optional()?)
 }
 
-/// Where an index row goes: above all (a record written now) or below all (the
-/// backlog, newest first).
-#[derive(Clone, Copy)]
-pub(super) enum Place {
-    Top,
-    Bottom,
-}
-
 /// The index row of the record at `record` (its table rowid), if it is indexed.
 pub(super) fn index_row(tx: &Connection, code: i64, record: i64) -> Result<Option<i64>> {
     Ok(tx
@@ -95,31 +87,48 @@ pub(super) fn index_row(tx: &Connection, code: i64, record: i64) -> Result<Optio
         .optional()?)
 }
 
-/// Puts the text of the record at `record` (its table rowid) in the index at `place`,
-/// replacing its index row `old` if it has one.
+/// Puts the text of the record at `record` (its table rowid) in the index above every
+/// row (a record written now), replacing its index row `old` if it has one.
 pub(super) fn index_at(
     tx: &Transaction<'_>,
     code: i64,
     record: i64,
     old: Option<i64>,
     entry: &Entry,
-    place: Place,
 ) -> Result<()> {
     if let Some(old) = old {
         drop_row(tx, old)?;
     }
-    let sql = match place {
-        Place::Top => {
-            "INSERT INTO search_rows (rowid, kind, record) \
-             SELECT coalesce(max(rowid), 0) + 1, ?1, ?2 FROM search_rows"
-        }
-        Place::Bottom => {
-            "INSERT INTO search_rows (rowid, kind, record) \
-             SELECT coalesce(min(rowid), 0) - 1, ?1, ?2 FROM search_rows"
-        }
-    };
-    tx.prepare_cached(sql)?.execute(params![code, record])?;
+    tx.prepare_cached(
+        "INSERT INTO search_rows (rowid, kind, record) \
+         SELECT coalesce(max(rowid), 0) + 1, ?1, ?2 FROM search_rows",
+    )?
+    .execute(params![code, record])?;
     let rowid = tx.last_insert_rowid();
+    put_row(tx, rowid, entry)
+}
+
+/// Puts the texts of `records` (table rowids of the kind `code`, newest first: the
+/// backlog's order) in the index below every row, the newest the highest of them.
+///
+/// Written lowest first: FTS5 writes out the terms it holds whenever a row comes that is
+/// not above the last one, so rows put in falling order cost a segment each, to be
+/// merged again later.
+pub(super) fn index_below(tx: &Transaction<'_>, code: i64, records: &[(i64, Entry)]) -> Result<()> {
+    let lowest: i64 = tx
+        .prepare_cached("SELECT coalesce(min(rowid), 0) FROM search_rows")?
+        .query_row([], |r| r.get(0))?;
+    for (n, (record, entry)) in records.iter().enumerate().rev() {
+        let rowid = lowest - 1 - n as i64;
+        tx.prepare_cached("INSERT INTO search_rows (rowid, kind, record) VALUES (?1, ?2, ?3)")?
+            .execute(params![rowid, code, record])?;
+        put_row(tx, rowid, entry)?;
+    }
+    Ok(())
+}
+
+/// The index row `rowid`'s text, in the whole index and, above its floor, the window.
+fn put_row(tx: &Transaction<'_>, rowid: i64, entry: &Entry) -> Result<()> {
     tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
         .execute(params![rowid, entry.title, entry.body])?;
     recent::add(tx, rowid, entry)
@@ -150,7 +159,7 @@ pub(crate) fn index_record(tx: &Transaction<'_>, record: &SyncRecord) -> Result<
     if let (Some(entry), Some((_, code)), Some((row, old))) =
         (entry_of(record), indexed(kind), row_of(tx, kind, &id)?)
     {
-        index_at(tx, code, row, old, &entry, Place::Top)?;
+        index_at(tx, code, row, old, &entry)?;
     }
     Ok(())
 }
@@ -165,7 +174,7 @@ pub(crate) fn reindex_if_indexed(tx: &Transaction<'_>, record: &SyncRecord) -> R
     if let Some((row, Some(old))) = row_of(tx, kind, &id)?
         && let Some(entry) = entry_of(record)
     {
-        index_at(tx, code, row, Some(old), &entry, Place::Top)?;
+        index_at(tx, code, row, Some(old), &entry)?;
     }
     Ok(())
 }
@@ -369,6 +378,49 @@ mod tests {
     }
 
     #[test]
+    fn a_word_of_any_script_is_found_as_typed_and_by_its_start() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+        let thread = InquiryId::new();
+        // (text, what a buyer types: the whole word, then its start). Hindi, Thai, Arabic
+        // and Hebrew with their vowel marks and Korean: words the tokenizer splits at
+        // marks; an emoji and a joiner between words; Japanese with its long-vowel mark.
+        let texts = [
+            ("नमस्ते, price list attached", "नमस्ते", "नम"),
+            ("สวัสดีครับ ราคา", "สวัสดีครับ", "สวัส"),
+            ("مَرْحَبًا بكم", "مَرْحَبًا", "مَر"),
+            ("שָׁלוֹם לכם", "שָׁלוֹם", "שָׁל"),
+            ("안녕하세요 견적", "안녕하세요", "안녕"),
+            ("コーヒーカップ 1000個", "コーヒーカップ", "コーヒー"),
+            ("valve🔧fitting set", "valve🔧fitting", "fitt"),
+            ("Καλημέρα σας", "ΚΑΛΗΜΈΡΑ", "καλη"),
+            (
+                "stainless\u{200d}steel mug",
+                "stainless\u{200d}steel",
+                "steel",
+            ),
+        ];
+        let changes: Vec<Change> = texts
+            .iter()
+            .enumerate()
+            .map(|(n, (text, _, _))| message(thread, text, n as i64))
+            .collect();
+        store
+            .apply_page(&changes, "c1", jiff::Timestamp::now())
+            .expect("applies");
+        for ((_, word, start), change) in texts.iter().zip(&changes) {
+            for q in [word, start] {
+                let results = store.search(q, 10).expect("no query is refused");
+                let ids: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
+                assert!(
+                    ids.contains(&change.id.as_str()),
+                    "{q:?} finds its message: {ids:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_cache_from_before_migration_11_keeps_its_threads_and_its_search_hits() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let path = dir.path().join("cache.sqlite3");
@@ -422,9 +474,28 @@ mod tests {
                  ('search_recent_floor', '90')",
             )
             .expect("a synced and indexed cache");
+            crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..11])
+                .expect("migrates to 11");
+            // The index's rows still name the messages they were made from.
+            let named = |word: &str| -> Vec<String> {
+                conn.prepare(
+                    "SELECT m.id FROM search JOIN search_rows r ON r.rowid = search.rowid \
+                     JOIN messages m ON m.rowid = r.record AND r.kind = 2 \
+                     WHERE search MATCH ?1 ORDER BY search.rowid DESC",
+                )
+                .expect("prepares")
+                .query_map([word], |r| r.get(0))
+                .expect("searches")
+                .collect::<rusqlite::Result<_>>()
+                .expect("reads")
+            };
+            assert_eq!(
+                named("brass"),
+                vec![walked[0].id.clone(), walked[2].id.clone()]
+            );
+            assert_eq!(named("copper"), vec![walked[1].id.clone()]);
         }
         let store = LocalStore::open(&path).expect("opens and migrates");
-        // The hits still name the messages they were made from.
         assert_eq!(
             found(&store, "brass"),
             vec![walked[0].id.clone(), walked[2].id.clone()]

@@ -95,7 +95,9 @@ pub(super) fn extend(tx: &Transaction<'_>, limit: usize) -> Result<usize> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    for &(rowid, code, record) in &rows {
+    // Lowest first: FTS5 writes out what it holds whenever a row is not above the last
+    // (see index::index_below).
+    for &(rowid, code, record) in rows.iter().rev() {
         let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
             continue;
         };
