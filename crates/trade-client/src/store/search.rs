@@ -19,6 +19,10 @@
 
 mod backlog;
 mod index;
+#[cfg(test)]
+mod index_tests;
+#[cfg(test)]
+mod migrated_tests;
 mod recent;
 
 pub use recent::RECENT_ROWS;
