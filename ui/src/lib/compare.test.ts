@@ -12,6 +12,7 @@ import {
   problemText,
   replyTime,
   sameEstimates,
+  sameTerms,
   supplierLabel,
   yearsText,
 } from "./compare";
@@ -138,5 +139,15 @@ describe("sameEstimates", () => {
     expect(sameEstimates(fixed, { ...fixed, duty: { kind: "amount", amount: { minor: 300, currency: "EUR" } } })).toBe(
       false,
     );
+  });
+});
+
+describe("sameTerms", () => {
+  const terms = { name: "Steel bottle", quantity: 2_000, currency: "USD" } as const;
+  it("tells every term apart", () => {
+    expect(sameTerms(terms, { ...terms })).toBe(true);
+    expect(sameTerms(terms, { ...terms, name: "Steel bottles" })).toBe(false);
+    expect(sameTerms(terms, { ...terms, quantity: 2_001 })).toBe(false);
+    expect(sameTerms(terms, { ...terms, currency: "EUR" })).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 // in Rust (trade_model::quotation::compare) and arrives in minor units; this file only
 // words and formats it. No floating point touches an amount or a percentage.
 
+import type { ComparisonTerms } from "./bindings/ComparisonTerms";
 import type { Duty } from "./bindings/Duty";
 import type { Estimates } from "./bindings/Estimates";
 import type { Money } from "./bindings/Money";
@@ -115,6 +116,11 @@ export function sameEstimates(a: Estimates, b: Estimates): boolean {
       ? b.duty.kind === "percent" && a.duty.basis_points === b.duty.basis_points
       : b.duty.kind === "amount" && sameMoney(a.duty.amount, b.duty.amount);
   return sameMoney(a.freight, b.freight) && sameDuty && a.transit_days === b.transit_days;
+}
+
+/** Whether two comparisons' terms say the same. */
+export function sameTerms(a: ComparisonTerms, b: ComparisonTerms): boolean {
+  return a.name === b.name && a.quantity === b.quantity && a.currency === b.currency;
 }
 
 /** "6.5 %" or "USD 120.00" (a fixed duty per shipment). */

@@ -3,7 +3,7 @@
 -- SQLite splits pages in halves and leaves them half empty (measured: 49-50% full);
 -- in falling order they are appended and the pages fill up. So the message id's index
 -- and the thread index run in falling order: for a first sync of a million messages,
--- 130 MB less on disk and fewer pages to write (bench-reports/client-sync.md). Reads
+-- 118 MiB less on disk and fewer pages to write (bench-reports/client-sync.md). Reads
 -- are unchanged: SQLite walks an index either way.
 --
 -- A column's order in its primary key cannot be altered: the table is made again, each
