@@ -845,7 +845,8 @@ fn sample_pool(cache: Option<&Path>) -> Result<Vec<Sample>> {
         let want = ((2_000 * c + total - 1) / total).max(1);
         let step = (c / want).max(1);
         let mut stmt = conn.prepare(&format!(
-            "SELECT data FROM {t} WHERE rowid % ?1 = 0 LIMIT ?2"
+            "SELECT {} FROM {t} WHERE rowid % ?1 = 0 LIMIT ?2",
+            trade_client::store::json_of(t)
         ))?;
         let rows = stmt.query_map(params![step, want], |r| r.get::<_, String>(0))?;
         for data in rows {
@@ -958,7 +959,7 @@ fn raw_inserts(
             Raw::Plain => report.line(
                 "raw rusqlite insert",
                 format!(
-                    "{} rows (id TEXT PRIMARY KEY, sort INTEGER, data TEXT: the cache's JSON, sampled per table, avg {avg} B) into one plain table; one cached prepared INSERT; {PAGE} per transaction; WAL, synchronous=FULL",
+                    "{} rows (id TEXT PRIMARY KEY, sort INTEGER, data TEXT: the records' JSON as the server sent them, read back from the cache, sampled per table, avg {avg} B) into one plain table; one cached prepared INSERT; {PAGE} per transaction; WAL, synchronous=FULL",
                     group(records)
                 ),
                 result,

@@ -298,7 +298,7 @@ fn method() -> Vec<String> {
         "**Painted**: the page's `first-contentful-paint` entry. **Interactive inbox**: the `inbox-interactive` mark, set in the frame after the inbox's first rows are drawn.".into(),
         "**First sync**: the app is started with no cache and the buyer's password (it signs in by itself, as `./dev run` does), and is done when its cache holds a cursor and no walk (read from the cache file, read-only, every 250 ms). The rate is the server's count of the buyer's records over that time. CPU: `utime + stime` of each process of the launch from `/proc`, at the end of the sync (each began with the launch); the server runs in the bench's own process.".into(),
         "**Memory**: PSS (`/proc/<pid>/smaps_rollup`) summed over the program and the WebKit processes it started (the WebDriver pair excluded), once the launch has been quiet (under 5% of a core for 2 s). Scrolled: the inbox list is scrolled down one screen a step, each step waiting for the frame after it, 1,500 steps, then quiet again.".into(),
-        "**Raw baseline**: the records of the app's own cache (id and JSON as the cache holds them) inserted into one plain table (`id TEXT PRIMARY KEY, sort INTEGER, data TEXT`) with one cached prepared INSERT, 1,000 per transaction, WAL, synchronous=FULL, after the app has quit.".into(),
+        "**Raw baseline**: the records of the app's own cache (id, and JSON as the server sent them, read back from the cache: a message is kept in columns and its JSON made again) inserted into one plain table (`id TEXT PRIMARY KEY, sort INTEGER, data TEXT`) with one cached prepared INSERT, 1,000 per transaction, WAL, synchronous=FULL, after the app has quit.".into(),
         "Parts: `BENCH_PARTS=empty,sync,memory,starts,raw` (all by default; `memory` and `starts` need the cache `sync` makes). `BENCH_STARTS` (7): the starts of each kind.".into(),
     ]
 }
@@ -588,7 +588,10 @@ fn raw_inserts(
         if !exists {
             continue;
         }
-        let mut stmt = conn.prepare(&format!("SELECT id, data FROM {t}"))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, {} FROM {t}",
+            trade_client::store::json_of(t)
+        ))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             records.push(row?);

@@ -346,11 +346,16 @@ async fn check_after_push_kill(
     }
     let states: BTreeMap<String, String> = {
         let conn = rusqlite::Connection::open(cache).unwrap();
+        // The cache keeps a message's id as the UUID's 16 bytes.
         let mut stmt = conn.prepare("SELECT id, state FROM messages").unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+        stmt.query_map([], |r| {
+            let id: Vec<u8> = r.get(0)?;
+            let id = uuid::Uuid::from_slice(&id).expect("a UUID").to_string();
+            Ok((id, r.get(1)?))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
     };
     for (message, mutation) in acknowledged {
         let state = states.get(&message.to_string()).map(String::as_str);

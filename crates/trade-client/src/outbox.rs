@@ -16,6 +16,7 @@ use trade_model::{AccountId, DocumentId, InquiryId, MessageId, MutationId, Order
 
 use crate::error::{ClientError, Result};
 use crate::store::LocalStore;
+use crate::store::id_text;
 
 /// A row the optimistic effect changed, with what to put back if the server refuses.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,7 +60,11 @@ fn me(tx: &Transaction<'_>) -> Result<Account> {
 fn row_data(tx: &Transaction<'_>, table: &str, id: &str) -> Result<Option<String>> {
     Ok(tx
         .query_row(
-            &format!("SELECT data FROM {table} WHERE id = ?1"),
+            &format!(
+                "SELECT {} FROM {table} WHERE id = {}",
+                crate::store::json_of(table),
+                crate::store::id_param(table, 1)
+            ),
             [id],
             |r| r.get(0),
         )
@@ -179,10 +184,7 @@ impl LocalStore {
             read: false,
             quotation: None,
         };
-        tx.execute(
-            "INSERT INTO messages (id, inquiry_id, sent_at, state, data) VALUES (?1, ?2, ?3, 'pending', ?4)",
-            params![message.id.to_string(), inquiry.to_string(), now.as_millisecond(), json(&message)?],
-        )?;
+        crate::store::put_message(&tx, &json(&message)?, "pending")?;
         let undo = [Undo {
             table: "messages".into(),
             id: message.id.to_string(),
@@ -217,8 +219,12 @@ impl LocalStore {
             .ok_or(ClientError::NotFound("inquiry"))?;
         let latest: Option<String> = tx
             .query_row(
-                "SELECT id FROM messages WHERE inquiry_id = ?1 AND state = 'synced' \
-                 ORDER BY sent_at DESC, id DESC LIMIT 1",
+                concat!(
+                    "SELECT ",
+                    id_text!("id"),
+                    " FROM messages WHERE inquiry_id = unhex(?1, '-') AND state = 'synced' \
+                     ORDER BY sent_at DESC, id DESC LIMIT 1"
+                ),
                 [inquiry.to_string()],
                 |r| r.get(0),
             )
@@ -328,7 +334,7 @@ impl LocalStore {
             && let MutationOp::SendMessage { message, .. } = parse::<Mutation>(&op)?.op
         {
             tx.execute(
-                "UPDATE messages SET state = 'sent' WHERE id = ?1 AND state = 'pending'",
+                "UPDATE messages SET state = 'sent' WHERE id = unhex(?1, '-') AND state = 'pending'",
                 [message.to_string()],
             )?;
         }
@@ -362,7 +368,7 @@ impl LocalStore {
                 // A refused message stays visible as failed, for retry or discard.
                 ("messages", None) => {
                     tx.execute(
-                        "UPDATE messages SET state = 'failed' WHERE id = ?1",
+                        "UPDATE messages SET state = 'failed' WHERE id = unhex(?1, '-')",
                         [&u.id],
                     )?;
                 }
@@ -375,10 +381,15 @@ impl LocalStore {
                     crate::store::apply_put(&tx, &SyncRecord::Inquiry(inquiry))?;
                 }
                 ("messages", Some(previous)) => {
-                    tx.execute(
-                        "UPDATE messages SET data = ?2 WHERE id = ?1 AND state = 'synced'",
-                        params![u.id, previous],
+                    let synced: bool = tx.query_row(
+                        "SELECT EXISTS (SELECT 1 FROM messages \
+                         WHERE id = unhex(?1, '-') AND state = 'synced')",
+                        [&u.id],
+                        |r| r.get(0),
                     )?;
+                    if synced {
+                        crate::store::put_message(&tx, &previous, "synced")?;
+                    }
                 }
                 ("meta", Some(previous)) if u.id == "unread" => {
                     let counts: UnreadCounts = parse(&previous)?;
@@ -407,7 +418,7 @@ impl LocalStore {
         let tx = conn.transaction()?;
         if let MutationOp::SendMessage { message, .. } = refused(&tx, mutation)?.op {
             tx.execute(
-                "UPDATE messages SET state = 'pending' WHERE id = ?1",
+                "UPDATE messages SET state = 'pending' WHERE id = unhex(?1, '-')",
                 [message.to_string()],
             )?;
         }
@@ -429,7 +440,7 @@ impl LocalStore {
             let id = message.to_string();
             let failed: Option<i64> = tx
                 .query_row(
-                    "SELECT 1 FROM messages WHERE id = ?1 AND state = 'failed'",
+                    "SELECT 1 FROM messages WHERE id = unhex(?1, '-') AND state = 'failed'",
                     [&id],
                     |r| r.get(0),
                 )
@@ -460,21 +471,21 @@ fn read_locally(tx: &Transaction<'_>, inquiry: InquiryId, me: AccountId) -> Resu
         return Ok(undo);
     }
     let unread_messages: Vec<(String, String)> = {
-        let mut stmt = tx.prepare(
-            "SELECT id, data FROM messages WHERE inquiry_id = ?1 AND state = 'synced' \
-             AND json_extract(data, '$.read') = 0 AND json_extract(data, '$.sender') != ?2",
-        )?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {}, {} FROM messages WHERE inquiry_id = unhex(?1, '-') \
+             AND state = 'synced' AND read = 0 AND sender != unhex(?2, '-')",
+            id_text!("id"),
+            crate::store::json_of("messages")
+        ))?;
         stmt.query_map(params![inquiry.to_string(), me.to_string()], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<rusqlite::Result<_>>()?
     };
     for (id, data) in unread_messages {
-        let mut m: Message = parse(&data)?;
-        m.read = true;
         tx.execute(
-            "UPDATE messages SET data = ?2 WHERE id = ?1",
-            params![id, json(&m)?],
+            "UPDATE messages SET read = 1 WHERE id = unhex(?1, '-')",
+            [&id],
         )?;
         undo.push(Undo {
             table: "messages".into(),

@@ -39,7 +39,11 @@ pub(crate) fn table(kind: RecordKind) -> Option<&'static str> {
 pub(crate) fn load(conn: &Connection, kind: RecordKind, id: &str) -> Result<Option<SyncRecord>> {
     let data: Option<String> = match table(kind) {
         Some(t) => conn
-            .prepare_cached(&format!("SELECT data FROM {t} WHERE id = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {} FROM {t} WHERE id = {}",
+                super::message_row::json_of(t),
+                super::message_row::id_param(t, 1)
+            ))?
             .query_row([id], |r| r.get(0))
             .optional()?,
         None => conn
@@ -99,7 +103,14 @@ pub(crate) fn put(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
 pub(crate) fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result<()> {
     search::unindex(tx, kind, id)?;
     if let Some(t) = table(kind) {
-        exec(tx, &format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
+        exec(
+            tx,
+            &format!(
+                "DELETE FROM {t} WHERE id = {}",
+                super::message_row::id_param(t, 1)
+            ),
+            [id],
+        )?;
     }
     Ok(())
 }

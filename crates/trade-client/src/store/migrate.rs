@@ -56,6 +56,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("migrations/0011_messages_newest_first.sql"),
     },
+    Migration {
+        version: 12,
+        sql: include_str!("migrations/0012_messages_in_columns.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

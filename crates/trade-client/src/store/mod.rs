@@ -7,6 +7,9 @@
 //! is refused rather than guessed at.
 
 mod apply;
+mod message_row;
+#[cfg(test)]
+mod message_row_tests;
 mod migrate;
 pub mod queries;
 mod rows;
@@ -22,6 +25,8 @@ use crate::error::Result;
 pub use apply::PageEffects;
 pub(crate) use apply::put as apply_put;
 pub(crate) use apply::remove as remove_record;
+pub use message_row::json_of;
+pub(crate) use message_row::{id_param, id_text, put as put_message};
 pub use rows::{WalkChange, WalkRecord};
 
 pub struct LocalStore {

@@ -11,6 +11,7 @@ use trade_model::time::utc_date;
 use trade_model::{InquiryId, OrderId, QuotationId};
 
 use super::LocalStore;
+use super::message_row::{MESSAGE_JSON, id_text};
 use crate::error::{ClientError, Result};
 use crate::payment_safety::{self, BankDetail, PaymentWarning};
 
@@ -204,7 +205,11 @@ impl LocalStore {
         let data: String = self
             .conn()
             .query_row(
-                &format!("SELECT data FROM {table} WHERE id = ?1"),
+                &format!(
+                    "SELECT {} FROM {table} WHERE id = {}",
+                    super::message_row::json_of(table),
+                    super::message_row::id_param(table, 1)
+                ),
                 [id],
                 |r| r.get(0),
             )
@@ -248,14 +253,16 @@ impl LocalStore {
         let conn = self.conn();
         // A message carrying a quotation names it in its data; the quotation's own record
         // may not have arrived yet (LEFT JOIN: NULL then).
-        let mut stmt = conn.prepare(
-            "SELECT m.data, m.state, m.sent_at, m.id, q.data FROM messages m \
-             LEFT JOIN quotations q ON q.id = json_extract(m.data, '$.quotation') \
-             AND q.inquiry_id = m.inquiry_id \
-             WHERE m.inquiry_id = ?1 \
-             AND (m.sent_at > ?2 OR (m.sent_at = ?2 AND m.id > ?3)) \
-             ORDER BY m.sent_at, m.id LIMIT ?4",
-        )?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT m.data, m.state, m.sent_at, m.id, q.data FROM \
+             (SELECT {MESSAGE_JSON} AS data, state, sent_at, {} AS id, quotation, id AS key \
+              FROM messages WHERE inquiry_id = unhex(?1, '-') \
+              AND (sent_at > ?2 OR (sent_at = ?2 AND id > unhex(?3, '-'))) \
+              ORDER BY sent_at, id LIMIT ?4) m \
+             LEFT JOIN quotations q ON q.id = m.quotation AND q.inquiry_id = ?1 \
+             ORDER BY m.sent_at, m.key",
+            id_text!("id")
+        ))?;
         let rows = stmt.query_map(
             params![inquiry.to_string(), at, id, limit as i64 + 1],
             |r| {
@@ -428,8 +435,9 @@ impl LocalStore {
         };
         let me = self.me()?.map(|a| a.id);
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT data FROM messages WHERE inquiry_id = ?1 ORDER BY sent_at, id")?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {MESSAGE_JSON} FROM messages WHERE inquiry_id = unhex(?1, '-') ORDER BY sent_at, id"
+        ))?;
         let rows = stmt.query_map([inquiry.to_string()], |r| r.get::<_, String>(0))?;
         let mut found: Vec<BankDetail> = Vec::new();
         for row in rows {

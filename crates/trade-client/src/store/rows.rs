@@ -1,5 +1,6 @@
 //! A record's row in the cache: its JSON as the server wrote it, beside the few fields
-//! the row is sorted and filtered on, read out of that JSON. A first sync's walk brings
+//! the row is sorted and filtered on, read out of that JSON; a message's row holds its
+//! fields in columns instead (`store/message_row.rs`). A first sync's walk brings
 //! records as JSON kept as it came ([`WalkChange`]); the feed's records, decoded for
 //! notifications, are written through the same code.
 
@@ -70,15 +71,6 @@ struct InquiryRow<'a> {
     supplier_name: Cow<'a, str>,
     #[serde(borrow)]
     supplier_company: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct MessageRow<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow)]
-    inquiry: Cow<'a, str>,
-    sent_at: Timestamp,
 }
 
 #[derive(Deserialize)]
@@ -225,16 +217,7 @@ pub(super) fn write_json(
             )?;
             partners.meet(&i, last);
         }
-        RecordKind::Message => {
-            let m: MessageRow = row(data)?;
-            exec(
-                tx,
-                "INSERT INTO messages (id, inquiry_id, sent_at, state, data) VALUES (?1, ?2, ?3, 'synced', ?4) \
-                 ON CONFLICT (id) DO UPDATE SET inquiry_id = excluded.inquiry_id, sent_at = excluded.sent_at, \
-                 state = 'synced', data = excluded.data",
-                params![m.id, m.inquiry, m.sent_at.as_millisecond(), data],
-            )?;
-        }
+        RecordKind::Message => super::message_row::put(tx, data, "synced")?,
         RecordKind::Order => {
             let o: OrderRow = row(data)?;
             exec(
@@ -316,9 +299,14 @@ mod tests {
     fn stored(store: &LocalStore, id: &str) -> Option<String> {
         store
             .conn()
-            .query_row("SELECT data FROM messages WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                &format!(
+                    "SELECT {} FROM messages WHERE id = unhex(?1, '-')",
+                    crate::store::message_row::MESSAGE_JSON
+                ),
+                [id],
+                |r| r.get(0),
+            )
             .optional()
             .expect("reads")
     }

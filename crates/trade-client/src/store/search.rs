@@ -166,7 +166,11 @@ impl LocalStore {
                 continue;
             };
             let stored: Option<(String, String)> = conn
-                .prepare_cached(&format!("SELECT id, data FROM {table} WHERE rowid = ?1"))?
+                .prepare_cached(&format!(
+                    "SELECT {}, {} FROM {table} WHERE rowid = ?1",
+                    super::message_row::id_of(table),
+                    super::message_row::json_of(table)
+                ))?
                 .query_row([row], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             let Some((id, data)) = stored else { continue };

@@ -17,7 +17,7 @@ use rusqlite::{Connection, params};
 
 use super::super::LocalStore;
 use super::super::apply::{meta_on, put_meta};
-use super::index::{INDEXED, entry_of, index_below, index_row};
+use super::index::{INDEXED, index_below, index_row, stored_entries};
 use super::recent;
 use crate::error::Result;
 
@@ -98,33 +98,29 @@ fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
             break;
         }
         let from = mark(&tx, name, direction)?;
-        let rows: Vec<(i64, String)> = tx
-            .prepare_cached(&format!(
-                "SELECT rowid, data FROM {name} WHERE {condition} {order} LIMIT ?2"
-            ))?
-            .query_map(params![from, (limit - taken) as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = stored_entries(
+            &tx,
+            kind,
+            name,
+            &format!("WHERE {condition} {order} LIMIT ?2"),
+            params![from, (limit - taken) as i64],
+        )?;
         let Some(&(last, _)) = rows.last() else {
             continue;
         };
+        let taken_here = rows.len();
         let mut entries = Vec::with_capacity(rows.len());
-        for (row, data) in &rows {
-            if index_row(&tx, code, *row)?.is_some() {
+        for (row, entry) in rows {
+            if index_row(&tx, code, row)?.is_some() {
                 continue;
             }
-            // A row that does not parse has no text to index; the rest goes on.
-            if let Some(entry) = super::super::apply::parse_record(kind, data)
-                .as_ref()
-                .and_then(entry_of)
-            {
-                entries.push((*row, entry));
+            if let Some(entry) = entry {
+                entries.push((row, entry));
             }
         }
         index_below(&tx, code, &entries)?;
         put_meta(&tx, &mark_key(name), &last.to_string())?;
-        taken += rows.len();
+        taken += taken_here;
     }
     if taken == 0 {
         taken = recent::extend(&tx, limit)?;

@@ -65,6 +65,47 @@ pub(crate) fn entry_of(record: &SyncRecord) -> Option<Entry> {
     }
 }
 
+/// The indexed text of the rows of `table` that `tail` (the rest of a SELECT, after its
+/// FROM) selects, with their rowids: a message's read from its columns (the title and
+/// body [`entry_of`] takes), any other record's cut from its JSON. `None` for a row whose
+/// JSON does not parse: it has no text to index.
+pub(super) fn stored_entries(
+    tx: &Connection,
+    kind: RecordKind,
+    table: &str,
+    tail: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<(i64, Option<Entry>)>> {
+    let mut stmt = if kind == RecordKind::Message {
+        tx.prepare_cached(&format!(
+            "SELECT rowid, sender_name, body FROM {table} {tail}"
+        ))?
+    } else {
+        tx.prepare_cached(&format!("SELECT rowid, data FROM {table} {tail}"))?
+    };
+    let rows = stmt.query_map(params, |r| {
+        let row: i64 = r.get(0)?;
+        Ok(if kind == RecordKind::Message {
+            (
+                row,
+                Some(Entry {
+                    title: r.get(1)?,
+                    body: r.get(2)?,
+                }),
+            )
+        } else {
+            let data: String = r.get(1)?;
+            (
+                row,
+                crate::store::apply::parse_record(kind, &data)
+                    .as_ref()
+                    .and_then(entry_of),
+            )
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// A record's table rowid and its index row, if it is indexed.
 fn row_of(tx: &Connection, kind: RecordKind, id: &str) -> Result<Option<(i64, Option<i64>)>> {
     let Some((table, code)) = indexed(kind) else {
@@ -73,7 +114,8 @@ fn row_of(tx: &Connection, kind: RecordKind, id: &str) -> Result<Option<(i64, Op
     Ok(tx
         .prepare_cached(&format!(
             "SELECT t.rowid, s.rowid FROM {table} t \
-             LEFT JOIN search_rows s ON s.kind = ?1 AND s.record = t.rowid WHERE t.id = ?2"
+             LEFT JOIN search_rows s ON s.kind = ?1 AND s.record = t.rowid WHERE t.id = {}",
+            crate::store::message_row::id_param(table, 2)
         ))?
         .query_row(params![code, id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)

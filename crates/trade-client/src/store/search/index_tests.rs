@@ -245,11 +245,12 @@ fn found_in_whole(store: &LocalStore, q: &str, limit: usize) -> Vec<String> {
         .collect::<Vec<_>>()
         .join(" ");
     let mut stmt = conn
-        .prepare(
-            "SELECT m.id FROM search JOIN search_rows r ON r.rowid = search.rowid \
+        .prepare(&format!(
+            "SELECT {} FROM search JOIN search_rows r ON r.rowid = search.rowid \
              JOIN messages m ON m.rowid = r.record AND r.kind = 2 \
              WHERE search MATCH ?1 ORDER BY search.rowid DESC LIMIT ?2",
-        )
+            crate::store::id_text!("m.id")
+        ))
         .expect("prepares");
     stmt.query_map(params![fts, limit as i64], |r| r.get(0))
         .expect("queries")

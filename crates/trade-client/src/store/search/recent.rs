@@ -7,10 +7,10 @@
 //! downwards in steps once the backlog is done ([`extend`]), and trimmed from below as
 //! new rows go on top.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::super::apply::{meta_on, put_meta};
-use super::index::{Entry, INDEXED, entry_of};
+use super::index::{Entry, INDEXED, stored_entries};
 use crate::error::Result;
 
 /// How many of the newest index rows `search_recent` holds (between this and twice this:
@@ -101,15 +101,9 @@ pub(super) fn extend(tx: &Transaction<'_>, limit: usize) -> Result<usize> {
         let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
             continue;
         };
-        let data: Option<String> = tx
-            .prepare_cached(&format!("SELECT data FROM {table} WHERE rowid = ?1"))?
-            .query_row([record], |r| r.get(0))
-            .optional()?;
-        // The same text the whole index got: both are cut from the stored record.
-        if let Some(entry) = data
-            .and_then(|d| super::super::apply::parse_record(kind, &d))
-            .as_ref()
-            .and_then(entry_of)
+        // The same text the whole index got: both are read from the stored record.
+        if let Some((_, Some(entry))) =
+            stored_entries(tx, kind, table, "WHERE rowid = ?1", [record])?.pop()
         {
             tx.prepare_cached(
                 "INSERT INTO search_recent (rowid, title, body) VALUES (?1, ?2, ?3)",

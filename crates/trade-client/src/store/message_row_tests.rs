@@ -1,0 +1,345 @@
+//! A message kept in columns reads back as the server wrote it, through every way the
+//! cache reads and changes it, and a cache from before migration 12 keeps its messages.
+
+use rusqlite::{Connection, params};
+use trade_model::entities::{
+    Account, Company, DocumentMeta, Inquiry, InquiryStatus, Message, Role,
+};
+use trade_model::sync::{Change, RecordKind, SyncRecord};
+use trade_model::{AccountId, CompanyId, DocumentId, InquiryId, MessageId, QuotationId};
+
+use super::LocalStore;
+use super::message_row::MESSAGE_JSON;
+use super::rows::WalkChange;
+use crate::error::ClientError;
+
+fn at_ms(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).expect("a valid time")
+}
+
+fn message(inquiry: InquiryId, sender: AccountId, body: &str, ms: i64) -> Message {
+    Message {
+        id: MessageId::new(),
+        inquiry,
+        sender,
+        sender_name: "Li \"Jade\" Wu".into(),
+        body: body.into(),
+        attachments: Vec::new(),
+        sent_at: at_ms(ms),
+        read: false,
+        quotation: None,
+    }
+}
+
+fn change(m: &Message) -> Change {
+    Change {
+        version: 1,
+        kind: RecordKind::Message,
+        id: m.id.to_string(),
+        record: Some(SyncRecord::Message(m.clone())),
+    }
+}
+
+/// Every shape a message takes: attachments, a quotation, text that needs escapes, and
+/// times whose fraction of a second has three, two, one or no digits.
+fn every_shape(inquiry: InquiryId, supplier: AccountId) -> Vec<Message> {
+    let base = 1_800_000_000_000;
+    let mut with_all = message(
+        inquiry,
+        supplier,
+        "Quote: \"FOB\" 12.5\tUSD\nline two \\ <b>not markup</b> — 价格 العربية 👍🏽",
+        base + 123,
+    );
+    with_all.attachments = vec![DocumentMeta {
+        id: DocumentId::new(),
+        file_name: "spec \"v2\".pdf".into(),
+        kind: "pdf".into(),
+        media_type: "application/pdf".into(),
+        size: 48_213,
+        sha256: "ab".repeat(32),
+        uploaded_by: supplier,
+        uploaded_at: at_ms(base - 5_000),
+    }];
+    with_all.quotation = Some(QuotationId::new());
+    with_all.read = true;
+    vec![
+        with_all,
+        message(inquiry, supplier, "two digits", base + 60_120),
+        message(inquiry, supplier, "one digit", base + 120_100),
+        message(inquiry, supplier, "whole second", base + 180_000),
+        message(inquiry, supplier, "", base + 240_001),
+    ]
+}
+
+fn stored_json(store: &LocalStore, id: MessageId) -> String {
+    store
+        .conn()
+        .query_row(
+            &format!("SELECT {MESSAGE_JSON} FROM messages WHERE id = unhex(?1, '-')"),
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .expect("the message is stored")
+}
+
+fn thread_of(store: &LocalStore, inquiry: InquiryId) -> Vec<Message> {
+    store
+        .thread(inquiry, None, 100)
+        .expect("reads")
+        .items
+        .into_iter()
+        .map(|m| m.message)
+        .collect()
+}
+
+#[test]
+fn a_message_in_columns_reads_back_as_the_server_wrote_it() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let inquiry = InquiryId::new();
+    let supplier = AccountId::new();
+    let messages = every_shape(inquiry, supplier);
+    let now = jiff::Timestamp::now();
+
+    // From the feed (decoded records) and from a first sync's walk (JSON as it came).
+    let fed = LocalStore::open(&dir.path().join("fed.sqlite3")).expect("opens");
+    let changes: Vec<Change> = messages.iter().map(change).collect();
+    fed.apply_page(&changes, "c1", now).expect("applies");
+    let walked = LocalStore::open(&dir.path().join("walked.sqlite3")).expect("opens");
+    let walk: Vec<WalkChange> = changes
+        .iter()
+        .map(|c| WalkChange::of(c).expect("encodes"))
+        .collect();
+    walked
+        .apply_snapshot_page(&walk, "w1", "feed", true, now)
+        .expect("applies");
+
+    for store in [&fed, &walked] {
+        for m in &messages {
+            let json = serde_json::to_string(m).expect("serialises");
+            assert_eq!(stored_json(store, m.id), json, "byte for byte");
+        }
+        assert_eq!(thread_of(store, inquiry), messages);
+        // The fields are kept once, in their columns: no JSON beside them.
+        let (attachments, extra): (Option<String>, Option<String>) = store
+            .conn()
+            .query_row(
+                "SELECT attachments, extra FROM messages WHERE id = unhex(?1, '-')",
+                [messages[1].id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("reads");
+        assert_eq!((attachments, extra), (None, None));
+    }
+}
+
+#[test]
+fn fields_this_version_does_not_know_are_kept_and_a_message_without_its_time_is_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+    let inquiry = InquiryId::new();
+    let m = message(inquiry, AccountId::new(), "with news", 1_800_000_000_500);
+    let known = serde_json::to_string(&m).expect("serialises");
+    // The server's own spacing, and fields of a later version after the known ones.
+    let data = known.replacen(
+        "\"quotation\":null}",
+        r#""quotation":null,"reactions":[{"emoji":"👍","by":"x"}],"edited_at":"2026-11-30T10:00:00Z","pinned":true}"#,
+        1,
+    );
+    assert_ne!(data, known);
+    let walk = |id: &str, data: &str| WalkChange {
+        kind: RecordKind::Message,
+        id: id.to_owned(),
+        record: Some(crate::store::rows::WalkRecord {
+            kind: RecordKind::Message,
+            data: serde_json::value::RawValue::from_string(data.to_owned()).expect("JSON"),
+        }),
+    };
+    let now = jiff::Timestamp::now();
+    store
+        .apply_snapshot_page(&[walk(&m.id.to_string(), &data)], "w1", "feed", true, now)
+        .expect("applies");
+    assert_eq!(stored_json(&store, m.id), data);
+    assert_eq!(thread_of(&store, inquiry), vec![m.clone()]);
+
+    // Without its time a message cannot be filed: a clear error, nothing kept.
+    let other = MessageId::new();
+    let timeless = known
+        .replace(&m.id.to_string(), &other.to_string())
+        .replace(&format!(",\"sent_at\":\"{}\"", m.sent_at), "");
+    let err = store
+        .apply_snapshot_page(
+            &[walk(&other.to_string(), &timeless)],
+            "w2",
+            "feed",
+            true,
+            now,
+        )
+        .expect_err("refused");
+    assert!(matches!(err, ClientError::Decode(_)), "{err:?}");
+    assert_eq!(thread_of(&store, inquiry), vec![m]);
+}
+
+#[test]
+fn reading_a_thread_marks_its_messages_read_and_a_refusal_puts_them_back() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+    let me = Account {
+        id: AccountId::new(),
+        email: "ann@example.com".into(),
+        display_name: "Ann".into(),
+        role: Role::Buyer,
+        company: Company {
+            id: CompanyId::new(),
+            name: "Ann Ltd".into(),
+            country: "DE".into(),
+        },
+    };
+    store
+        .set_meta("account", &serde_json::to_string(&me).expect("serialises"))
+        .expect("signed in");
+    let supplier = AccountId::new();
+    let now = jiff::Timestamp::now();
+    let messages = every_shape(InquiryId::new(), supplier);
+    let inquiry_id = messages[0].inquiry;
+    let mut mine = message(inquiry_id, me.id, "my question", 1_800_000_300_000);
+    mine.sender_name = "Ann".into();
+    let inquiry = Inquiry {
+        id: inquiry_id,
+        buyer: me.id,
+        supplier,
+        buyer_name: "Ann".into(),
+        supplier_name: "Li".into(),
+        supplier_company: "Li Ltd".into(),
+        product: "Pipe".into(),
+        status: InquiryStatus::Open,
+        created_at: now,
+        last_message_at: mine.sent_at,
+        last_message_preview: mine.body.clone(),
+        unread_count: 4,
+    };
+    let mut changes = vec![Change {
+        version: 1,
+        kind: RecordKind::Inquiry,
+        id: inquiry.id.to_string(),
+        record: Some(SyncRecord::Inquiry(inquiry)),
+    }];
+    changes.extend(messages.iter().chain([&mine]).map(change));
+    store.apply_page(&changes, "c1", now).expect("applies");
+    let before = thread_of(&store, inquiry_id);
+
+    let mutation = store
+        .queue_mark_read(inquiry_id, now)
+        .expect("queues")
+        .expect("there was something to read");
+    let read = thread_of(&store, inquiry_id);
+    assert!(
+        read.iter().filter(|m| m.sender == supplier).all(|m| m.read),
+        "the supplier's messages are read"
+    );
+    assert!(
+        !read.iter().any(|m| m.sender == me.id && m.read),
+        "mine untouched"
+    );
+    assert_eq!(
+        read.iter()
+            .map(|m| Message {
+                read: false,
+                ..m.clone()
+            })
+            .collect::<Vec<_>>(),
+        before
+            .iter()
+            .map(|m| Message {
+                read: false,
+                ..m.clone()
+            })
+            .collect::<Vec<_>>(),
+        "nothing else changed"
+    );
+    store
+        .mark_rejected(mutation, "inquiry.not_found", "refused")
+        .expect("marks");
+    assert_eq!(thread_of(&store, inquiry_id), before);
+}
+
+#[test]
+fn a_cache_from_before_migration_12_keeps_every_message_and_its_search_hits() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("cache.sqlite3");
+    let inquiry = InquiryId::new();
+    let supplier = AccountId::new();
+    let messages = every_shape(inquiry, supplier);
+    let states = ["synced", "synced", "pending", "failed", "sent"];
+    // A field of a later server version, in a message stored as JSON.
+    let with_news = serde_json::to_string(&messages[1])
+        .expect("serialises")
+        .replace("\"quotation\":null}", "\"quotation\":null,\"pinned\":true}");
+    {
+        let mut conn = Connection::open(&path).expect("opens");
+        crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..11])
+            .expect("migrates to 11");
+        for (n, (m, state)) in messages.iter().zip(states).enumerate() {
+            let data = if n == 1 {
+                with_news.clone()
+            } else {
+                serde_json::to_string(m).expect("serialises")
+            };
+            // Rowids with gaps, as deletions leave them.
+            let rowid = 10 * (n as i64 + 1);
+            conn.execute(
+                "INSERT INTO messages (rowid, id, inquiry_id, sent_at, state, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    rowid,
+                    m.id.to_string(),
+                    inquiry.to_string(),
+                    m.sent_at.as_millisecond(),
+                    state,
+                    data
+                ],
+            )
+            .expect("inserts");
+            conn.execute(
+                "INSERT INTO search_rows (rowid, kind, record) VALUES (?1, 2, ?2)",
+                params![rowid, rowid],
+            )
+            .expect("an index row");
+            conn.execute(
+                "INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)",
+                params![rowid, m.sender_name, format!("{} word{n}", m.body)],
+            )
+            .expect("indexes");
+        }
+        conn.execute_batch(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', 'c9'), \
+             ('search_backlog', 'up'), ('search_mark:messages', '50'), \
+             ('search_mark:inquiries', '0'), ('search_mark:orders', '0'), \
+             ('search_recent_floor', '50')",
+        )
+        .expect("a synced and indexed cache");
+    }
+    let store = LocalStore::open(&path).expect("opens and migrates");
+    assert_eq!(stored_json(&store, messages[1].id), with_news);
+    for (n, m) in messages.iter().enumerate() {
+        if n != 1 {
+            let json = serde_json::to_string(m).expect("serialises");
+            assert_eq!(stored_json(&store, m.id), json, "message {n}");
+        }
+        let hits = store.search(&format!("word{n}"), 10).expect("searches");
+        assert_eq!(
+            hits.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            vec![m.id.to_string()],
+            "the index row of message {n} still names it"
+        );
+    }
+    let states_now: Vec<String> = store
+        .conn()
+        .prepare("SELECT state FROM messages ORDER BY rowid")
+        .expect("prepares")
+        .query_map([], |r| r.get(0))
+        .expect("reads")
+        .collect::<rusqlite::Result<_>>()
+        .expect("reads");
+    assert_eq!(states_now, states);
+    assert_eq!(thread_of(&store, inquiry), messages);
+}
