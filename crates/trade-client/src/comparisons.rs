@@ -501,12 +501,14 @@ impl LocalStore {
     /// cached quotation and inquiry when the cache has them.
     fn chosen(&self, id: ComparisonId) -> Result<Vec<Chosen>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT cq.quotation_id, cq.estimates, q.data, i.data FROM comparison_quotations cq \
+        let mut stmt = conn.prepare(&format!(
+            "SELECT cq.quotation_id, cq.estimates, q.data, \
+             (SELECT {} FROM inquiries WHERE id = unhex(q.inquiry_id, '-')) \
+             FROM comparison_quotations cq \
              LEFT JOIN quotations q ON q.id = cq.quotation_id \
-             LEFT JOIN inquiries i ON i.id = q.inquiry_id \
              WHERE cq.comparison_id = ?1 ORDER BY cq.added_at, cq.quotation_id",
-        )?;
+            crate::store::json_of("inquiries")
+        ))?;
         let rows = stmt.query_map([id.to_string()], |r| {
             Ok((
                 r.get::<_, String>(0)?,

@@ -41,8 +41,8 @@ pub(crate) fn load(conn: &Connection, kind: RecordKind, id: &str) -> Result<Opti
         Some(t) => conn
             .prepare_cached(&format!(
                 "SELECT {} FROM {t} WHERE id = {}",
-                super::message_row::json_of(t),
-                super::message_row::id_param(t, 1)
+                super::columns::json_of(t),
+                super::columns::id_param(t, 1)
             ))?
             .query_row([id], |r| r.get(0))
             .optional()?,
@@ -107,7 +107,7 @@ pub(crate) fn remove(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Result
             tx,
             &format!(
                 "DELETE FROM {t} WHERE id = {}",
-                super::message_row::id_param(t, 1)
+                super::columns::id_param(t, 1)
             ),
             [id],
         )?;

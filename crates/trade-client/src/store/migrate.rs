@@ -60,6 +60,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 12,
         sql: include_str!("migrations/0012_messages_in_columns.sql"),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("migrations/0013_inquiries_in_columns.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

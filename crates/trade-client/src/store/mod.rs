@@ -7,9 +7,11 @@
 //! is refused rather than guessed at.
 
 mod apply;
-mod message_row;
+mod columns;
 #[cfg(test)]
-mod message_row_tests;
+mod columns_tests;
+mod inquiry_row;
+mod message_row;
 mod migrate;
 pub mod queries;
 mod rows;
@@ -25,8 +27,9 @@ use crate::error::Result;
 pub use apply::PageEffects;
 pub(crate) use apply::put as apply_put;
 pub(crate) use apply::remove as remove_record;
-pub use message_row::json_of;
-pub(crate) use message_row::{id_param, id_text, put as put_message};
+pub use columns::json_of;
+pub(crate) use columns::{id_param, id_text};
+pub(crate) use message_row::put as put_message;
 pub use rows::{WalkChange, WalkRecord};
 
 pub struct LocalStore {

@@ -11,7 +11,8 @@ use trade_model::time::utc_date;
 use trade_model::{InquiryId, OrderId, QuotationId};
 
 use super::LocalStore;
-use super::message_row::{MESSAGE_JSON, id_text};
+use super::inquiry_row::{INQUIRY_COLUMNS, inquiry_at};
+use super::message_row::{MESSAGE_COLUMNS, MESSAGE_JSON, message_at};
 use crate::error::{ClientError, Result};
 use crate::payment_safety::{self, BankDetail, PaymentWarning};
 
@@ -207,8 +208,8 @@ impl LocalStore {
             .query_row(
                 &format!(
                     "SELECT {} FROM {table} WHERE id = {}",
-                    super::message_row::json_of(table),
-                    super::message_row::id_param(table, 1)
+                    super::columns::json_of(table),
+                    super::columns::id_param(table, 1)
                 ),
                 [id],
                 |r| r.get(0),
@@ -228,12 +229,24 @@ impl LocalStore {
         let (at, id) = parse_cursor(after).unwrap_or((i64::MAX, String::new()));
         let conn = self.conn();
         let unread = if unread_only { "AND unread > 0" } else { "" };
-        let mut stmt = conn.prepare(&format!(
-            "SELECT data, last_message_at, id FROM inquiries \
-             WHERE (last_message_at < ?1 OR (last_message_at = ?1 AND (id < ?2 OR ?2 = ''))) {unread} \
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {INQUIRY_COLUMNS} FROM inquiries \
+             WHERE (last_message_at < ?1 OR (last_message_at = ?1 \
+             AND (id < unhex(?2, '-') OR ?2 = ''))) {unread} \
              ORDER BY last_message_at DESC, id DESC LIMIT ?3"
         ))?;
-        keyed_page(&mut stmt, params![at, id, limit as i64 + 1], limit)
+        let rows = stmt.query_map(params![at, id, limit as i64 + 1], |r| inquiry_at(r, 0))?;
+        let mut items = Vec::new();
+        let mut keys = Vec::new();
+        for row in rows {
+            let inquiry = row?;
+            keys.push(cursor_of(
+                inquiry.last_message_at.as_millisecond(),
+                &inquiry.id.to_string(),
+            ));
+            items.push(inquiry);
+        }
+        Ok(LocalPage::cut(items, keys, limit))
     }
 
     pub fn inquiry(&self, id: InquiryId) -> Result<Inquiry> {
@@ -254,24 +267,25 @@ impl LocalStore {
         // A message carrying a quotation names it in its data; the quotation's own record
         // may not have arrived yet (LEFT JOIN: NULL then).
         let mut stmt = conn.prepare(&format!(
-            "SELECT m.data, m.state, m.sent_at, m.id, q.data FROM \
-             (SELECT {MESSAGE_JSON} AS data, state, sent_at, {} AS id, quotation, id AS key \
-              FROM messages WHERE inquiry_id = unhex(?1, '-') \
-              AND (sent_at > ?2 OR (sent_at = ?2 AND id > unhex(?3, '-'))) \
-              ORDER BY sent_at, id LIMIT ?4) m \
+            "SELECT m.state, q.data, {} FROM messages m \
              LEFT JOIN quotations q ON q.id = m.quotation AND q.inquiry_id = ?1 \
-             ORDER BY m.sent_at, m.key",
-            id_text!("id")
+             WHERE m.inquiry_id = unhex(?1, '-') \
+             AND (m.sent_at > ?2 OR (m.sent_at = ?2 AND m.id > unhex(?3, '-'))) \
+             ORDER BY m.sent_at, m.id LIMIT ?4",
+            MESSAGE_COLUMNS
+                .split(", ")
+                .map(|c| format!("m.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))?;
         let rows = stmt.query_map(
             params![inquiry.to_string(), at, id, limit as i64 + 1],
             |r| {
+                let message = message_at(r, 2)?;
                 Ok((
                     r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(1)?,
+                    message,
                 ))
             },
         )?;
@@ -279,14 +293,14 @@ impl LocalStore {
         let mut items = Vec::new();
         let mut keys = Vec::new();
         for row in rows {
-            let (data, state, at, id, quotation) = row?;
+            let (state, quotation, message) = row?;
             let delivery = match state.as_str() {
                 "pending" => Delivery::Pending,
                 "sent" => Delivery::Sent,
                 "failed" => Delivery::Failed,
                 _ => Delivery::Synced,
             };
-            let message: Message = parse(&data)?;
+            let key = cursor_of(message.sent_at.as_millisecond(), &message.id.to_string());
             let payment_warning = match &designated {
                 Some(d) if Some(message.sender) != me => payment_safety::scan(&message.body, d),
                 _ => None,
@@ -303,7 +317,7 @@ impl LocalStore {
                 quotation,
                 quotation_expired,
             });
-            keys.push(cursor_of(at, &id));
+            keys.push(key);
         }
         Ok(LocalPage::cut(items, keys, limit))
     }

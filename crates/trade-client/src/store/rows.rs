@@ -57,22 +57,8 @@ impl WalkChange {
     }
 }
 
-/// The fields of a record's JSON its row keeps in columns; the rest is only in `data`.
-/// Strings borrow from the JSON where it has no escapes.
-#[derive(Deserialize)]
-struct InquiryRow<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    last_message_at: Timestamp,
-    unread_count: i64,
-    #[serde(borrow)]
-    supplier: Cow<'a, str>,
-    #[serde(borrow)]
-    supplier_name: Cow<'a, str>,
-    #[serde(borrow)]
-    supplier_company: Cow<'a, str>,
-}
-
+/// The fields of a record's JSON its row is sorted and filtered on; the rest is only in
+/// `data`. Strings borrow from the JSON where it has no escapes.
 #[derive(Deserialize)]
 struct OrderRow<'a> {
     #[serde(borrow)]
@@ -129,24 +115,14 @@ struct HistoryRow<'a> {
 pub(super) struct Partners(HashMap<String, (String, String, i64)>);
 
 impl Partners {
-    fn meet(&mut self, i: &InquiryRow, last: i64) {
-        match self.0.get_mut(i.supplier.as_ref()) {
+    pub(super) fn meet(&mut self, supplier: &str, name: &str, company: &str, last: i64) {
+        match self.0.get_mut(supplier) {
             Some(known) if known.2 >= last => {}
-            Some(known) => {
-                *known = (
-                    i.supplier_name.to_string(),
-                    i.supplier_company.to_string(),
-                    last,
-                )
-            }
+            Some(known) => *known = (name.to_owned(), company.to_owned(), last),
             None => {
                 self.0.insert(
-                    i.supplier.to_string(),
-                    (
-                        i.supplier_name.to_string(),
-                        i.supplier_company.to_string(),
-                        last,
-                    ),
+                    supplier.to_owned(),
+                    (name.to_owned(), company.to_owned(), last),
                 );
             }
         }
@@ -205,18 +181,7 @@ pub(super) fn write_json(
     partners: &mut Partners,
 ) -> Result<()> {
     match kind {
-        RecordKind::Inquiry => {
-            let i: InquiryRow = row(data)?;
-            let last = i.last_message_at.as_millisecond();
-            exec(
-                tx,
-                "INSERT INTO inquiries (id, last_message_at, unread, data) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (id) DO UPDATE SET last_message_at = excluded.last_message_at, \
-                 unread = excluded.unread, data = excluded.data",
-                params![i.id, last, i.unread_count, data],
-            )?;
-            partners.meet(&i, last);
-        }
+        RecordKind::Inquiry => super::inquiry_row::put(tx, data, partners)?,
         RecordKind::Message => super::message_row::put(tx, data, "synced")?,
         RecordKind::Order => {
             let o: OrderRow = row(data)?;

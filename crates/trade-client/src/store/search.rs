@@ -168,8 +168,8 @@ impl LocalStore {
             let stored: Option<(String, String)> = conn
                 .prepare_cached(&format!(
                     "SELECT {}, {} FROM {table} WHERE rowid = ?1",
-                    super::message_row::id_of(table),
-                    super::message_row::json_of(table)
+                    super::columns::id_of(table),
+                    super::columns::json_of(table)
                 ))?
                 .query_row([row], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;

@@ -66,9 +66,9 @@ pub(crate) fn entry_of(record: &SyncRecord) -> Option<Entry> {
 }
 
 /// The indexed text of the rows of `table` that `tail` (the rest of a SELECT, after its
-/// FROM) selects, with their rowids: a message's read from its columns (the title and
-/// body [`entry_of`] takes), any other record's cut from its JSON. `None` for a row whose
-/// JSON does not parse: it has no text to index.
+/// FROM) selects, with their rowids: a message's or an inquiry's read from its columns
+/// (the title and body [`entry_of`] makes), any other record's cut from its JSON. `None`
+/// for a row whose JSON does not parse: it has no text to index.
 pub(super) fn stored_entries(
     tx: &Connection,
     kind: RecordKind,
@@ -76,16 +76,26 @@ pub(super) fn stored_entries(
     tail: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<(i64, Option<Entry>)>> {
-    let mut stmt = if kind == RecordKind::Message {
-        tx.prepare_cached(&format!(
-            "SELECT rowid, sender_name, body FROM {table} {tail}"
-        ))?
-    } else {
-        tx.prepare_cached(&format!("SELECT rowid, data FROM {table} {tail}"))?
+    // Title and body as `entry_of` makes them, from the columns of a row that has them.
+    let from_columns = match kind {
+        RecordKind::Message => Some("sender_name, body"),
+        RecordKind::Inquiry => {
+            Some("product, supplier_name || ' ' || supplier_company || ' ' || last_message_preview")
+        }
+        _ => None,
+    };
+    let mut stmt = match from_columns {
+        Some(columns) => {
+            tx.prepare_cached(&format!("SELECT rowid, {columns} FROM {table} {tail}"))?
+        }
+        None => tx.prepare_cached(&format!(
+            "SELECT rowid, {} FROM {table} {tail}",
+            crate::store::json_of(table)
+        ))?,
     };
     let rows = stmt.query_map(params, |r| {
         let row: i64 = r.get(0)?;
-        Ok(if kind == RecordKind::Message {
+        Ok(if from_columns.is_some() {
             (
                 row,
                 Some(Entry {
@@ -115,7 +125,7 @@ fn row_of(tx: &Connection, kind: RecordKind, id: &str) -> Result<Option<(i64, Op
         .prepare_cached(&format!(
             "SELECT t.rowid, s.rowid FROM {table} t \
              LEFT JOIN search_rows s ON s.kind = ?1 AND s.record = t.rowid WHERE t.id = {}",
-            crate::store::message_row::id_param(table, 2)
+            crate::store::columns::id_param(table, 2)
         ))?
         .query_row(params![code, id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)

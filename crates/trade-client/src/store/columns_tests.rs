@@ -1,5 +1,6 @@
-//! A message kept in columns reads back as the server wrote it, through every way the
-//! cache reads and changes it, and a cache from before migration 12 keeps its messages.
+//! Messages and inquiries kept in columns read back as the server wrote them, through
+//! every way the cache reads and changes them, and caches from before migrations 12 and
+//! 13 keep them.
 
 use rusqlite::{Connection, params};
 use trade_model::entities::{
@@ -9,6 +10,7 @@ use trade_model::sync::{Change, RecordKind, SyncRecord};
 use trade_model::{AccountId, CompanyId, DocumentId, InquiryId, MessageId, QuotationId};
 
 use super::LocalStore;
+use super::inquiry_row::INQUIRY_JSON;
 use super::message_row::MESSAGE_JSON;
 use super::rows::WalkChange;
 use crate::error::ClientError;
@@ -342,4 +344,188 @@ fn a_cache_from_before_migration_12_keeps_every_message_and_its_search_hits() {
         .expect("reads");
     assert_eq!(states_now, states);
     assert_eq!(thread_of(&store, inquiry), messages);
+}
+
+fn inquiry(supplier: AccountId, product: &str, created_ms: i64, last_ms: i64) -> Inquiry {
+    Inquiry {
+        id: InquiryId::new(),
+        buyer: AccountId::new(),
+        supplier,
+        buyer_name: "Ann \"A.\" Smith".into(),
+        supplier_name: "Li\tWu".into(),
+        supplier_company: "Jade Valves 有限公司".into(),
+        product: product.into(),
+        status: InquiryStatus::Open,
+        created_at: at_ms(created_ms),
+        last_message_at: at_ms(last_ms),
+        last_message_preview: "FOB\nNingbo <i>not markup</i> 👍".into(),
+        unread_count: 2,
+    }
+}
+
+fn inquiry_json(store: &LocalStore, id: InquiryId) -> String {
+    store
+        .conn()
+        .query_row(
+            &format!("SELECT {INQUIRY_JSON} FROM inquiries WHERE id = unhex(?1, '-')"),
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .expect("the inquiry is stored")
+}
+
+/// The inbox, every page of `per_page`, newest activity first.
+fn inbox(store: &LocalStore, unread_only: bool, per_page: usize) -> Vec<Inquiry> {
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .inquiries(unread_only, after.as_deref(), per_page)
+            .expect("reads");
+        all.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return all,
+        }
+    }
+}
+
+/// Inquiries whose times have three, two, one or no digits of a second, two of them at
+/// the same moment (the inbox breaks the tie by id).
+fn inquiries_of_every_shape() -> Vec<Inquiry> {
+    let base = 1_800_000_000_000;
+    let supplier = AccountId::new();
+    let mut all = vec![
+        inquiry(supplier, "Brass valve", base + 123, base + 90_120),
+        inquiry(supplier, "Copper pipe", base + 120, base + 90_120),
+        inquiry(AccountId::new(), "Steel flange", base + 100, base + 60_000),
+        inquiry(supplier, "", base, base + 30_001),
+    ];
+    all[2].unread_count = 0;
+    all[3].status = InquiryStatus::Closed;
+    all
+}
+
+fn inquiry_change(i: &Inquiry) -> Change {
+    Change {
+        version: 1,
+        kind: RecordKind::Inquiry,
+        id: i.id.to_string(),
+        record: Some(SyncRecord::Inquiry(i.clone())),
+    }
+}
+
+/// The inbox's order: newest activity first, then the higher id.
+fn newest_first(mut all: Vec<Inquiry>) -> Vec<Inquiry> {
+    all.sort_by_key(|i| std::cmp::Reverse((i.last_message_at, i.id)));
+    all
+}
+
+#[test]
+fn an_inquiry_in_columns_reads_back_as_the_server_wrote_it_and_lists_in_the_inbox() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let all = inquiries_of_every_shape();
+    let changes: Vec<Change> = all.iter().map(inquiry_change).collect();
+    let now = jiff::Timestamp::now();
+    let fed = LocalStore::open(&dir.path().join("fed.sqlite3")).expect("opens");
+    fed.apply_page(&changes, "c1", now).expect("applies");
+    let walked = LocalStore::open(&dir.path().join("walked.sqlite3")).expect("opens");
+    let walk: Vec<WalkChange> = changes
+        .iter()
+        .map(|c| WalkChange::of(c).expect("encodes"))
+        .collect();
+    walked
+        .apply_snapshot_page(&walk, "w1", "feed", true, now)
+        .expect("applies");
+    for store in [&fed, &walked] {
+        for i in &all {
+            let json = serde_json::to_string(i).expect("serialises");
+            assert_eq!(inquiry_json(store, i.id), json, "byte for byte");
+            assert_eq!(&store.inquiry(i.id).expect("reads"), i);
+        }
+        // One a page: every cursor, the tie at the same moment included.
+        assert_eq!(inbox(store, false, 1), newest_first(all.clone()));
+        assert_eq!(inbox(store, false, 50), newest_first(all.clone()));
+        let unread: Vec<Inquiry> = all.iter().filter(|i| i.unread_count > 0).cloned().collect();
+        assert_eq!(inbox(store, true, 1), newest_first(unread));
+        assert_eq!(store.unread().expect("counts").total, 6);
+        // Found by what the index takes from it (a walk's, once its backlog is indexed).
+        while store.index_backlog(100).expect("indexes") > 0 {}
+        let hits = store.search("jade brass", 10).expect("searches");
+        assert_eq!(
+            hits.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            vec![all[0].id.to_string()]
+        );
+    }
+}
+
+#[test]
+fn a_cache_from_before_migration_13_keeps_every_inquiry_and_its_search_hits() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("cache.sqlite3");
+    let all = inquiries_of_every_shape();
+    // A field of a later server version, in an inquiry stored as JSON.
+    let with_news = serde_json::to_string(&all[1]).expect("serialises").replace(
+        "\"unread_count\":2}",
+        "\"unread_count\":2,\"tags\":[\"urgent\"]}",
+    );
+    {
+        let mut conn = Connection::open(&path).expect("opens");
+        crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..12])
+            .expect("migrates to 12");
+        for (n, i) in all.iter().enumerate() {
+            let data = if n == 1 {
+                with_news.clone()
+            } else {
+                serde_json::to_string(i).expect("serialises")
+            };
+            // Rowids with gaps, as deletions leave them.
+            let rowid = 10 * (n as i64 + 1);
+            conn.execute(
+                "INSERT INTO inquiries (rowid, id, last_message_at, unread, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    rowid,
+                    i.id.to_string(),
+                    i.last_message_at.as_millisecond(),
+                    i.unread_count,
+                    data
+                ],
+            )
+            .expect("inserts");
+            conn.execute(
+                "INSERT INTO search_rows (rowid, kind, record) VALUES (?1, 1, ?2)",
+                params![rowid, rowid],
+            )
+            .expect("an index row");
+            conn.execute(
+                "INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)",
+                params![rowid, i.product, format!("word{n}")],
+            )
+            .expect("indexes");
+        }
+        conn.execute_batch(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', 'c9'), \
+             ('search_backlog', 'up'), ('search_mark:messages', '0'), \
+             ('search_mark:inquiries', '40'), ('search_mark:orders', '0'), \
+             ('search_recent_floor', '40')",
+        )
+        .expect("a synced and indexed cache");
+    }
+    let store = LocalStore::open(&path).expect("opens and migrates");
+    assert_eq!(inquiry_json(&store, all[1].id), with_news);
+    for (n, i) in all.iter().enumerate() {
+        if n != 1 {
+            let json = serde_json::to_string(i).expect("serialises");
+            assert_eq!(inquiry_json(&store, i.id), json, "inquiry {n}");
+        }
+        let hits = store.search(&format!("word{n}"), 10).expect("searches");
+        assert_eq!(
+            hits.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            vec![i.id.to_string()],
+            "the index row of inquiry {n} still names it"
+        );
+    }
+    assert_eq!(inbox(&store, false, 1), newest_first(all.clone()));
+    assert_eq!(store.unread().expect("counts").total, 6);
 }
