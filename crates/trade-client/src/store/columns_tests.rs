@@ -529,3 +529,65 @@ fn a_cache_from_before_migration_13_keeps_every_inquiry_and_its_search_hits() {
     assert_eq!(inbox(&store, false, 1), newest_first(all.clone()));
     assert_eq!(store.unread().expect("counts").total, 6);
 }
+
+#[test]
+fn a_cache_migrated_to_columns_gives_the_space_it_freed_back_to_the_disk() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("cache.sqlite3");
+    let inquiry = InquiryId::new();
+    let supplier = AccountId::new();
+    let messages: Vec<Message> = (0..3_000)
+        .map(|n| {
+            message(
+                inquiry,
+                supplier,
+                "Please find our latest catalogue and the test reports on our product page.",
+                1_800_000_000_000 + n,
+            )
+        })
+        .collect();
+    let size_before = {
+        let mut conn = Connection::open(&path).expect("opens");
+        crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..11])
+            .expect("migrates to 11");
+        let tx = conn.transaction().expect("begins");
+        for m in &messages {
+            tx.execute(
+                "INSERT INTO messages (id, inquiry_id, sent_at, state, data) \
+                 VALUES (?1, ?2, ?3, 'synced', ?4)",
+                params![
+                    m.id.to_string(),
+                    inquiry.to_string(),
+                    m.sent_at.as_millisecond(),
+                    serde_json::to_string(m).expect("serialises")
+                ],
+            )
+            .expect("inserts");
+        }
+        tx.commit().expect("commits");
+        conn.execute_batch("INSERT INTO meta (key, value) VALUES ('cursor', 'c9')")
+            .expect("a synced cache");
+        conn.query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0))
+            .expect("counts")
+    };
+    let store = LocalStore::open(&path).expect("opens and migrates");
+    let (free, size_after): (i64, i64) = {
+        let conn = store.conn();
+        let count = |pragma: &str| {
+            conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get::<_, i64>(0))
+                .expect("counts")
+        };
+        (count("freelist_count"), count("page_count"))
+    };
+    assert_eq!(free, 0, "no free pages kept in the file");
+    assert!(
+        size_after * 2 < size_before,
+        "{size_after} pages after, {size_before} before"
+    );
+    let kept: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .expect("counts");
+    assert_eq!(kept, 3_000);
+    assert_eq!(thread_of(&store, inquiry), messages[..100]);
+}
