@@ -2,9 +2,10 @@
 //! front end in camelCase (`unreadOnly`), as Tauri maps them.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tauri::State;
+use tauri::async_runtime::JoinHandle;
 use trade_desk::Desk;
 use trade_desk::ipc::{
     BankDetail, BoxCount, CardDetails, CardProblem, CommandError, ComparisonId, ComparisonSheet,
@@ -19,8 +20,26 @@ use trade_desk::ipc::{
 type Desk_<'a> = State<'a, Arc<Desk>>;
 type Answer<T> = Result<T, CommandError>;
 
+/// The launch begun at process start, while the page loads (it takes about a tenth of a
+/// second: the keyring, the cache, the engine). The page's first `launch` takes its
+/// answer; a reloaded page launches again.
+pub struct EarlyLaunch(Mutex<Option<JoinHandle<LaunchState>>>);
+
+impl EarlyLaunch {
+    pub fn begin(launch: JoinHandle<LaunchState>) -> EarlyLaunch {
+        EarlyLaunch(Mutex::new(Some(launch)))
+    }
+}
+
 #[tauri::command]
-pub async fn launch(desk: Desk_<'_>) -> Answer<LaunchState> {
+pub async fn launch(desk: Desk_<'_>, early: State<'_, EarlyLaunch>) -> Answer<LaunchState> {
+    let begun = early.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(begun) = begun {
+        match begun.await {
+            Ok(state) => return Ok(state),
+            Err(e) => tracing::warn!("the launch begun at start failed ({e}); launching again"),
+        }
+    }
     Ok(desk.launch(StartOptions::from_env()).await)
 }
 

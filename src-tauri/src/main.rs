@@ -14,6 +14,7 @@ use shell::Launch;
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_window_state::StateFlags;
+use trade_desk::ipc::StartOptions;
 use trade_desk::{Desk, deep_link};
 
 fn main() -> anyhow::Result<()> {
@@ -49,8 +50,13 @@ fn main() -> anyhow::Result<()> {
                 .context("no data directory for the app")?;
             let shell = Arc::new(shell::Shell::new(app.handle().clone()));
             shell.install_tray()?;
-            let desk = Desk::on_this_machine(data_dir, shell);
-            app.manage(Arc::new(desk));
+            let desk = Arc::new(Desk::on_this_machine(data_dir, shell));
+            app.manage(desk.clone());
+            // The saved session is resumed (keyring, cache, engine) while the page loads,
+            // not after its script asks: the page's `launch` takes the answer.
+            app.manage(commands::EarlyLaunch::begin(tauri::async_runtime::spawn(
+                async move { desk.launch(StartOptions::from_env()).await },
+            )));
             // Linux and Windows give a link on the command line (`%u`); macOS sends it
             // as an event, which the deep-link plugin passes on (also for a running app).
             let args: Vec<String> = std::env::args().collect();

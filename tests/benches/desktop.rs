@@ -589,7 +589,8 @@ fn raw_inserts(
             continue;
         }
         let mut stmt = conn.prepare(&format!(
-            "SELECT id, {} FROM {t}",
+            "SELECT {}, {} FROM {t}",
+            trade_client::store::id_of(t),
             trade_client::store::json_of(t)
         ))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;

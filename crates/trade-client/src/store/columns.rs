@@ -79,8 +79,9 @@ pub(crate) fn id_param(table: &str, n: u8) -> String {
     }
 }
 
-/// The SQL expression of the id of a row of `table`, as text.
-pub(crate) fn id_of(table: &str) -> &'static str {
+/// The SQL expression of the id of a row of `table`, as text. Public for tools that read
+/// a cache file (the benches).
+pub fn id_of(table: &str) -> &'static str {
     if in_columns(table) {
         id_text!("id")
     } else {

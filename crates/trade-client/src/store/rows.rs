@@ -1,6 +1,6 @@
 //! A record's row in the cache: its JSON as the server wrote it, beside the few fields
-//! the row is sorted and filtered on, read out of that JSON; a message's row holds its
-//! fields in columns instead (`store/message_row.rs`). A first sync's walk brings
+//! the row is sorted and filtered on, read out of that JSON; a message's or an inquiry's
+//! row holds its fields in columns instead (`store/columns.rs`). A first sync's walk brings
 //! records as JSON kept as it came ([`WalkChange`]); the feed's records, decoded for
 //! notifications, are written through the same code.
 
@@ -172,8 +172,8 @@ pub(super) fn write(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
 }
 
 /// Writes one record from its JSON (the `data` of a [`SyncRecord`] of `kind`), stored as
-/// it is beside the fields its row is sorted and filtered on. An inquiry's supplier is
-/// added to `partners`, for the caller to write.
+/// it is beside the fields its row is sorted and filtered on (a message or an inquiry: in
+/// columns). An inquiry's supplier is added to `partners`, for the caller to write.
 pub(super) fn write_json(
     tx: &Transaction<'_>,
     kind: RecordKind,
