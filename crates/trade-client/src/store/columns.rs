@@ -196,7 +196,7 @@ impl<'a> Fields<'a> {
         self.decode::<Timestamp>(n).map(|t| t.as_millisecond())
     }
 
-    /// Field `n`, a number, a boolean (1 or 0), or anything else as it came.
+    /// Field `n` decoded as a `T` (a number, a boolean).
     pub(crate) fn value<T: de::Deserialize<'a>>(&self, n: usize) -> Result<T> {
         self.decode(n)
     }
