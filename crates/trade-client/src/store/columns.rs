@@ -89,6 +89,15 @@ pub fn id_of(table: &str) -> &'static str {
     }
 }
 
+/// The error of a column `n` of type `kind` whose value does not decode.
+pub(crate) fn undecodable(
+    n: usize,
+    kind: rusqlite::types::Type,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(n, kind, Box::new(e))
+}
+
 /// Column `n` of a row, a UUID kept as its 16 bytes.
 pub(crate) fn uuid_at(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<uuid::Uuid> {
     let bytes: [u8; 16] = row.get(n)?;
@@ -98,9 +107,7 @@ pub(crate) fn uuid_at(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<uui
 /// Column `n` of a row, a time kept as Unix milliseconds.
 pub(crate) fn time_at(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Timestamp> {
     let ms: i64 = row.get(n)?;
-    Timestamp::from_millisecond(ms).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(n, rusqlite::types::Type::Integer, Box::new(e))
-    })
+    Timestamp::from_millisecond(ms).map_err(|e| undecodable(n, rusqlite::types::Type::Integer, e))
 }
 
 /// Column `n` of a row, text that is the JSON of a `T`.
@@ -109,9 +116,7 @@ pub(crate) fn json_at<T: de::DeserializeOwned>(
     n: usize,
 ) -> rusqlite::Result<T> {
     let text: String = row.get(n)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(n, rusqlite::types::Type::Text, Box::new(e))
-    })
+    serde_json::from_str(&text).map_err(|e| undecodable(n, rusqlite::types::Type::Text, e))
 }
 
 /// Column `n` of a row, the text of a unit variant of `T` (its serde name).
@@ -121,9 +126,8 @@ pub(crate) fn variant_at<T: de::DeserializeOwned>(
 ) -> rusqlite::Result<T> {
     use serde::de::IntoDeserializer;
     let text: String = row.get(n)?;
-    T::deserialize(text.as_str().into_deserializer()).map_err(|e: de::value::Error| {
-        rusqlite::Error::FromSqlConversionFailure(n, rusqlite::types::Type::Text, Box::new(e))
-    })
+    T::deserialize(text.as_str().into_deserializer())
+        .map_err(|e: de::value::Error| undecodable(n, rusqlite::types::Type::Text, e))
 }
 
 /// A record's JSON object split into the fields its row keeps in columns (`names`, in

@@ -13,6 +13,7 @@ use super::LocalStore;
 use super::inquiry_row::INQUIRY_JSON;
 use super::message_row::MESSAGE_JSON;
 use super::rows::WalkChange;
+use super::search::found;
 use crate::error::ClientError;
 
 fn at_ms(ms: i64) -> jiff::Timestamp {
@@ -82,6 +83,35 @@ fn stored_json(store: &LocalStore, id: MessageId) -> String {
             |r| r.get(0),
         )
         .expect("the message is stored")
+}
+
+/// In a cache from before a migration: the index row `rowid` with its text, naming the
+/// record of kind `code` (1 inquiry, 2 message) at the same table rowid.
+fn index_old_row(conn: &Connection, code: i64, rowid: i64, title: &str, body: &str) {
+    conn.execute(
+        "INSERT INTO search_rows (rowid, kind, record) VALUES (?1, ?2, ?1)",
+        params![rowid, code],
+    )
+    .expect("an index row");
+    conn.execute(
+        "INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)",
+        params![rowid, title, body],
+    )
+    .expect("indexes");
+}
+
+/// A cache from before a migration, synced, its backlog done up to the rowid `highest`
+/// of `table` (the index's window empty: its floor at the top).
+fn synced_and_indexed(conn: &Connection, table: &str, highest: i64) {
+    let mark = |t: &str| if t == table { highest } else { 0 }.to_string();
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', 'c9'), \
+         ('search_backlog', 'up'), ('search_mark:messages', ?1), \
+         ('search_mark:inquiries', ?2), ('search_mark:orders', '0'), \
+         ('search_recent_floor', ?3)",
+        params![mark("messages"), mark("inquiries"), highest.to_string()],
+    )
+    .expect("a synced and indexed cache");
 }
 
 fn thread_of(store: &LocalStore, inquiry: InquiryId) -> Vec<Message> {
@@ -301,24 +331,15 @@ fn a_cache_from_before_migration_12_keeps_every_message_and_its_search_hits() {
                 ],
             )
             .expect("inserts");
-            conn.execute(
-                "INSERT INTO search_rows (rowid, kind, record) VALUES (?1, 2, ?2)",
-                params![rowid, rowid],
-            )
-            .expect("an index row");
-            conn.execute(
-                "INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)",
-                params![rowid, m.sender_name, format!("{} word{n}", m.body)],
-            )
-            .expect("indexes");
+            index_old_row(
+                &conn,
+                2,
+                rowid,
+                &m.sender_name,
+                &format!("{} word{n}", m.body),
+            );
         }
-        conn.execute_batch(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', 'c9'), \
-             ('search_backlog', 'up'), ('search_mark:messages', '50'), \
-             ('search_mark:inquiries', '0'), ('search_mark:orders', '0'), \
-             ('search_recent_floor', '50')",
-        )
-        .expect("a synced and indexed cache");
+        synced_and_indexed(&conn, "messages", 50);
     }
     let store = LocalStore::open(&path).expect("opens and migrates");
     assert_eq!(stored_json(&store, messages[1].id), with_news);
@@ -327,9 +348,8 @@ fn a_cache_from_before_migration_12_keeps_every_message_and_its_search_hits() {
             let json = serde_json::to_string(m).expect("serialises");
             assert_eq!(stored_json(&store, m.id), json, "message {n}");
         }
-        let hits = store.search(&format!("word{n}"), 10).expect("searches");
         assert_eq!(
-            hits.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            found(&store, &format!("word{n}")),
             vec![m.id.to_string()],
             "the index row of message {n} still names it"
         );
@@ -451,11 +471,7 @@ fn an_inquiry_in_columns_reads_back_as_the_server_wrote_it_and_lists_in_the_inbo
         assert_eq!(store.unread().expect("counts").total, 6);
         // Found by what the index takes from it (a walk's, once its backlog is indexed).
         while store.index_backlog(100).expect("indexes") > 0 {}
-        let hits = store.search("jade brass", 10).expect("searches");
-        assert_eq!(
-            hits.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
-            vec![all[0].id.to_string()]
-        );
+        assert_eq!(found(store, "jade brass"), vec![all[0].id.to_string()]);
     }
 }
 
@@ -493,24 +509,9 @@ fn a_cache_from_before_migration_13_keeps_every_inquiry_and_its_search_hits() {
                 ],
             )
             .expect("inserts");
-            conn.execute(
-                "INSERT INTO search_rows (rowid, kind, record) VALUES (?1, 1, ?2)",
-                params![rowid, rowid],
-            )
-            .expect("an index row");
-            conn.execute(
-                "INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)",
-                params![rowid, i.product, format!("word{n}")],
-            )
-            .expect("indexes");
+            index_old_row(&conn, 1, rowid, &i.product, &format!("word{n}"));
         }
-        conn.execute_batch(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', 'c9'), \
-             ('search_backlog', 'up'), ('search_mark:messages', '0'), \
-             ('search_mark:inquiries', '40'), ('search_mark:orders', '0'), \
-             ('search_recent_floor', '40')",
-        )
-        .expect("a synced and indexed cache");
+        synced_and_indexed(&conn, "inquiries", 40);
     }
     let store = LocalStore::open(&path).expect("opens and migrates");
     assert_eq!(inquiry_json(&store, all[1].id), with_news);
@@ -519,9 +520,8 @@ fn a_cache_from_before_migration_13_keeps_every_inquiry_and_its_search_hits() {
             let json = serde_json::to_string(i).expect("serialises");
             assert_eq!(inquiry_json(&store, i.id), json, "inquiry {n}");
         }
-        let hits = store.search(&format!("word{n}"), 10).expect("searches");
         assert_eq!(
-            hits.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            found(&store, &format!("word{n}")),
             vec![i.id.to_string()],
             "the index row of inquiry {n} still names it"
         );

@@ -9,7 +9,7 @@ use super::apply::exec;
 use trade_model::entities::Message;
 use trade_model::{AccountId, InquiryId, MessageId};
 
-use super::columns::{Fields, id_text, json_at, time_at, time_text, uuid_at};
+use super::columns::{Fields, id_text, json_at, time_at, time_text, undecodable, uuid_at};
 use crate::error::Result;
 
 /// A message row's JSON from its columns: the fields in the server's order, then any
@@ -28,9 +28,9 @@ pub(crate) const MESSAGE_JSON: &str = concat!(
      coalesce(extra, '{}'))"
 );
 
-/// The columns [`message_at`] reads, in its order.
-pub(crate) const MESSAGE_COLUMNS: &str = "id, inquiry_id, sender, sender_name, body, \
-     attachments, sent_at, read, quotation";
+/// The columns [`message_at`] reads, in its order, of `messages` named `m` in a query.
+pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.inquiry_id, m.sender, m.sender_name, \
+     m.body, m.attachments, m.sent_at, m.read, m.quotation";
 
 /// The message in a row's columns from `at` on ([`MESSAGE_COLUMNS`]): a thread reads its
 /// pages this way, without making and reading JSON.
@@ -50,13 +50,10 @@ pub(crate) fn message_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result
         sent_at: time_at(row, at + 6)?,
         read: row.get(at + 7)?,
         quotation: match quotation {
-            Some(q) => Some(q.parse().map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    at + 8,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?),
+            Some(q) => Some(
+                q.parse()
+                    .map_err(|e| undecodable(at + 8, rusqlite::types::Type::Text, e))?,
+            ),
             None => None,
         },
     })

@@ -266,17 +266,12 @@ impl LocalStore {
         let conn = self.conn();
         // A message carrying a quotation names it in its data; the quotation's own record
         // may not have arrived yet (LEFT JOIN: NULL then).
-        let mut stmt = conn.prepare(&format!(
-            "SELECT m.state, q.data, {} FROM messages m \
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT m.state, q.data, {MESSAGE_COLUMNS} FROM messages m \
              LEFT JOIN quotations q ON q.id = m.quotation AND q.inquiry_id = ?1 \
              WHERE m.inquiry_id = unhex(?1, '-') \
              AND (m.sent_at > ?2 OR (m.sent_at = ?2 AND m.id > unhex(?3, '-'))) \
-             ORDER BY m.sent_at, m.id LIMIT ?4",
-            MESSAGE_COLUMNS
-                .split(", ")
-                .map(|c| format!("m.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+             ORDER BY m.sent_at, m.id LIMIT ?4"
         ))?;
         let rows = stmt.query_map(
             params![inquiry.to_string(), at, id, limit as i64 + 1],

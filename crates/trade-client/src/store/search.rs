@@ -22,6 +22,8 @@ mod index;
 #[cfg(test)]
 mod index_tests;
 #[cfg(test)]
+pub(crate) use index_tests::found;
+#[cfg(test)]
 mod migrated_tests;
 mod recent;
 

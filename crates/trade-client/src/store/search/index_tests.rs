@@ -38,7 +38,7 @@ pub(super) fn message(inquiry: InquiryId, body: &str, minute: i64) -> Change {
     }
 }
 
-pub(super) fn found(store: &LocalStore, q: &str) -> Vec<String> {
+pub(crate) fn found(store: &LocalStore, q: &str) -> Vec<String> {
     let results = store.search(q, 100).expect("searches");
     results.hits.into_iter().map(|h| h.id).collect()
 }
