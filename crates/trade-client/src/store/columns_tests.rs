@@ -294,6 +294,52 @@ fn reading_a_thread_marks_its_messages_read_and_a_refusal_puts_them_back() {
     assert_eq!(thread_of(&store, inquiry_id), before);
 }
 
+/// A thread read one message a page: messages sent in the same millisecond come in id
+/// order, each once (the thread index orders by time only; the id breaks the tie as the
+/// rows are read).
+#[test]
+fn a_thread_pages_through_messages_sent_in_the_same_millisecond() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = LocalStore::open(&dir.path().join("cache.sqlite3")).expect("opens");
+    let inquiry = InquiryId::new();
+    let supplier = AccountId::new();
+    let base = 1_800_000_000_000;
+    let mut messages: Vec<Message> = (0..7)
+        .map(|n| {
+            message(
+                inquiry,
+                supplier,
+                &format!("m{n}"),
+                base + [5, 1, 5, 5, 2, 5, 9][n],
+            )
+        })
+        .collect();
+    // Another thread at the same moments, which no page of this one may show.
+    let other: Vec<Message> = (0..3)
+        .map(|n| message(InquiryId::new(), supplier, "elsewhere", base + 5 + n))
+        .collect();
+    let changes: Vec<Change> = messages.iter().chain(&other).map(change).collect();
+    store
+        .apply_page(&changes, "c1", jiff::Timestamp::now())
+        .expect("applies");
+    messages.sort_by_key(|m| (m.sent_at, m.id.to_string()));
+
+    let mut read = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .thread(inquiry, after.as_deref(), 1)
+            .expect("reads a page");
+        read.extend(page.items.into_iter().map(|m| m.message));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+        assert!(read.len() <= messages.len(), "no page repeats");
+    }
+    assert_eq!(read, messages);
+}
+
 #[test]
 fn a_cache_from_before_migration_12_keeps_every_message_and_its_search_hits() {
     let dir = tempfile::tempdir().expect("a temp dir");

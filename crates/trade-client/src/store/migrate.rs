@@ -64,6 +64,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 13,
         sql: include_str!("migrations/0013_inquiries_in_columns.sql"),
     },
+    Migration {
+        version: 14,
+        sql: include_str!("migrations/0014_thread_index_without_id.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {
