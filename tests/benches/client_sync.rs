@@ -1252,29 +1252,30 @@ const PING_EVERY: Duration = Duration::from_millis(100);
 const NOTIFY_PATIENCE: Duration = Duration::from_secs(120);
 
 /// Whether the search window (`search_recent`, the newest index rows searched first) is
-/// filled behind the backlog: its floor has come down to its size below the top, or to
-/// the bottom of the index. Read from the cache file under `data`.
+/// filled behind the backlog: its ceiling has gone up to its size above the bottom (the
+/// newest row), or past the top of the index. Read from the cache file under `data`.
 fn search_window_filled(data: &Path) -> Result<bool> {
     let Some(file) = trade_e2e::cache_file(data)? else {
         return Ok(false);
     };
     let conn = Connection::open_with_flags(&file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let floor: Option<String> = conn
+    let ceiling: Option<String> = conn
         .query_row(
-            "SELECT value FROM meta WHERE key = 'search_recent_floor'",
+            "SELECT value FROM meta WHERE key = 'search_recent_ceiling'",
             [],
             |r| r.get(0),
         )
         .optional()?;
-    let (low, top): (Option<i64>, Option<i64>) =
+    let (bottom, top): (Option<i64>, Option<i64>) =
         conn.query_row("SELECT min(rowid), max(rowid) FROM search_rows", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
-    let (Some(floor), Some(low), Some(top)) = (floor.and_then(|f| f.parse::<i64>().ok()), low, top)
+    let (Some(ceiling), Some(bottom), Some(top)) =
+        (ceiling.and_then(|c| c.parse::<i64>().ok()), bottom, top)
     else {
         return Ok(false);
     };
-    Ok(floor <= (top - trade_client::store::search::RECENT_ROWS).max(low - 1))
+    Ok(ceiling >= (bottom + trade_client::store::search::RECENT_ROWS).min(top + 1))
 }
 
 /// A supplier's message (from the server's answer to the POST) to the buyer's engine

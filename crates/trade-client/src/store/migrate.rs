@@ -68,6 +68,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 14,
         sql: include_str!("migrations/0014_thread_index_without_id.sql"),
     },
+    Migration {
+        version: 15,
+        sql: include_str!("migrations/0015_search_newest_lowest.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -4,16 +4,17 @@
 //! records, and a hit's title and snippet are cut from its record. `search_rows` maps an
 //! index row to its record (kind code and the record's rowid in its table). Index rows
 //! are numbered densely (the index stores the gaps between them: small numbers keep it
-//! small) so that higher is newer: a record indexed as it is written takes the next
-//! number up; the backlog, indexed newest first, takes the next number down. Hits are
-//! read highest first, so the index stops after `limit` of them.
+//! small) so that lower is newer: a record indexed as it is written takes the next
+//! number down; the backlog, indexed newest first, takes the next number up (why this
+//! way round: `search/index.rs`). Hits are read lowest first, so the index stops after
+//! `limit` of them.
 //!
 //! Except for a prefix term (every typed word is one): FTS5 reads the whole list of rows
 //! that match it before it can stop, 16 ms for a word in half of 1.1 million records
 //! (bench-reports/client-sync.md). So the newest rows are indexed once more, in
 //! `search_recent` (about 50,000 rows), and a search reads that first: a common word
-//! fills its page there, and only the hits it leaves are looked for in the rest, below
-//! the window's floor, where a word that is rare lately has a short list.
+//! fills its page there, and only the hits it leaves are looked for in the rest, from
+//! the window's ceiling up, where a word that is rare lately has a short list.
 //!
 //! The index is written and its backlog run in `search/index.rs`.
 
@@ -36,7 +37,7 @@ use trade_model::sync::SyncRecord;
 
 use super::LocalStore;
 use crate::error::Result;
-use backlog::{direction, mark, unpassed};
+use backlog::{direction, mark, refill_mark, unpassed};
 use index::{INDEXED, entry_of};
 pub(crate) use index::{holds_any, index_record, reindex_if_indexed, unindex};
 
@@ -157,10 +158,16 @@ impl LocalStore {
             .join(" ");
         // The newest rows first, from their own small index: a common word fills the
         // page there. The rest of the index only for what they leave to find.
-        let floor = recent::floor(&conn)?;
-        let mut found = hits_in(&conn, "search_recent", &fts, limit, i64::MAX)?;
+        let ceiling = recent::ceiling(&conn)?;
+        let mut found = hits_in(&conn, "search_recent", &fts, limit, i64::MIN)?;
         if found.len() < limit {
-            found.extend(hits_in(&conn, "search", &fts, limit - found.len(), floor)?);
+            found.extend(hits_in(
+                &conn,
+                "search",
+                &fts,
+                limit - found.len(),
+                ceiling,
+            )?);
         }
         let mut hits = Vec::with_capacity(found.len());
         for (code, row) in found {
@@ -205,21 +212,21 @@ impl LocalStore {
 }
 
 /// Up to `limit` hits of the FTS5 query `fts` in the index `table` (`search` or
-/// `search_recent`) at index rows up to `upto`, highest (newest) first: (kind code,
+/// `search_recent`) at index rows from `from` up, lowest (newest) first: (kind code,
 /// record rowid) each.
 fn hits_in(
     conn: &Connection,
     table: &str,
     fts: &str,
     limit: usize,
-    upto: i64,
+    from: i64,
 ) -> Result<Vec<(i64, i64)>> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT r.kind, r.record FROM {table} JOIN search_rows r ON r.rowid = {table}.rowid \
-             WHERE {table} MATCH ?1 AND {table}.rowid <= ?3 ORDER BY {table}.rowid DESC LIMIT ?2"
+             WHERE {table} MATCH ?1 AND {table}.rowid >= ?3 ORDER BY {table}.rowid LIMIT ?2"
         ))?
-        .query_map(params![fts, limit as i64, upto], |r| {
+        .query_map(params![fts, limit as i64, from], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<rusqlite::Result<_>>()?)
@@ -236,12 +243,21 @@ fn coverage(conn: &Connection) -> Result<Option<SearchCoverage>> {
             .query_row([from], |r| r.get(0))?;
         waiting += n;
     }
+    // Rows of the refill: mapped, not in the index yet.
+    let refilling: i64 = match refill_mark(conn)? {
+        Some(mark) => conn
+            .prepare_cached("SELECT count(*) FROM search_rows WHERE rowid > ?1")?
+            .query_row([mark], |r| r.get(0))?,
+        None => 0,
+    };
+    waiting += refilling;
     if waiting == 0 {
         return Ok(None);
     }
-    let indexed: i64 = conn
+    let mapped: i64 = conn
         .prepare_cached("SELECT count(*) FROM search_rows")?
         .query_row([], |r| r.get(0))?;
+    let indexed = mapped - refilling;
     Ok(Some(SearchCoverage {
         indexed,
         total: indexed + waiting,

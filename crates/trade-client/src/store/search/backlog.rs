@@ -12,12 +12,16 @@
 //! (meta `search_mark:<table>`, a table rowid) is in the index, and every record it has
 //! not passed was written by the walk, or is indexed already (written since) and is
 //! skipped when the backlog reaches it. The backlog waits until a walk ends.
+//!
+//! Before the backlog, the refill: a cache from before migration 15 keeps the order its
+//! index had (`search_rows`, numbered again) but its text must go in the index again,
+//! newest first (meta `search_refill`: the index rows above it are not in the index).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::super::LocalStore;
 use super::super::apply::{meta_on, put_meta};
-use super::index::{INDEXED, index_below, index_row, stored_entries};
+use super::index::{INDEXED, index_older, index_row, put_row, stored_entries};
 use super::recent;
 use crate::error::Result;
 
@@ -66,8 +70,8 @@ fn walk_under_way(conn: &Connection) -> Result<bool> {
 }
 
 impl LocalStore {
-    /// Indexes up to about `limit` records of the backlog in one transaction, newest
-    /// first; returns how many it took (0: nothing waits, or a first sync's walk is under
+    /// Indexes up to about `limit` records of the refill or the backlog in one
+    /// transaction, newest first; returns how many it took (0: nothing waits, or a first sync's walk is under
     /// way and the backlog waits for it). Once the backlog is done, the steps extend
     /// `search_recent` down to its size instead (and count the rows they put in it).
     ///
@@ -89,6 +93,11 @@ fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
     let tx = conn.transaction()?;
     if walk_under_way(&tx)? {
         return Ok(0);
+    }
+    let refilled = refill(&tx, limit)?;
+    if refilled > 0 {
+        tx.commit()?;
+        return Ok(refilled);
     }
     let direction = direction(&tx)?;
     let (condition, order) = unpassed(direction);
@@ -118,7 +127,7 @@ fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
                 entries.push((row, entry));
             }
         }
-        index_below(&tx, code, &entries)?;
+        index_older(&tx, code, &entries)?;
         put_meta(&tx, &mark_key(name), &last.to_string())?;
         taken += taken_here;
     }
@@ -127,4 +136,45 @@ fn backlog_step(conn: &mut Connection, limit: usize) -> Result<usize> {
     }
     tx.commit()?;
     Ok(taken)
+}
+
+/// The index rows above meta `search_refill` are mapped to their records but not in the
+/// index (`None`: all are).
+pub(super) fn refill_mark(conn: &Connection) -> Result<Option<i64>> {
+    Ok(meta_on(conn, "search_refill")?.and_then(|v| v.parse().ok()))
+}
+
+/// Puts the text of up to `limit` rows of the refill in the index, lowest (newest)
+/// first, each at its own row; returns how many it took (0: none waits).
+fn refill(tx: &Transaction<'_>, limit: usize) -> Result<usize> {
+    let Some(mark) = refill_mark(tx)? else {
+        return Ok(0);
+    };
+    let rows: Vec<(i64, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT rowid, kind, record FROM search_rows WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+        )?
+        .query_map(params![mark, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for &(rowid, code, record) in &rows {
+        let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
+            continue;
+        };
+        if let Some((_, Some(entry))) =
+            stored_entries(tx, kind, table, "WHERE rowid = ?1", [record])?.pop()
+        {
+            put_row(tx, rowid, &entry)?;
+        }
+    }
+    match rows.last() {
+        Some(&(last, _, _)) if rows.len() == limit => {
+            put_meta(tx, "search_refill", &last.to_string())?
+        }
+        _ => {
+            tx.execute("DELETE FROM meta WHERE key = 'search_refill'", [])?;
+        }
+    }
+    Ok(rows.len())
 }

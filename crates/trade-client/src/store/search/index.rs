@@ -1,14 +1,29 @@
 //! The search index's writing side: what each record puts in it and its rows (numbered
-//! densely, higher is newer). Records changed by later pages and by local actions are
+//! densely, lower is newer). Records changed by later pages and by local actions are
 //! indexed as they are written; what a first sync wrote is indexed behind it, by the
 //! backlog in `search/backlog.rs`. The newest rows are indexed a second time, in the
 //! window `search/recent.rs` keeps.
+//!
+//! Why lower is newer: the backlog writes most of the rows (a first sync's, newest first)
+//! and each of its rows is older than the last, so it numbers them upwards, and every row
+//! it writes to `search_rows` and to FTS5's `search_docsize` (both keyed by the index
+//! row) is appended and fills its page. Numbered downwards they went in at the left of
+//! each b-tree, where SQLite splits pages in halves: on the bench's cache both were half
+//! empty (42 MiB each where 16 hold them, bench-reports/client-sync.md). Rows written as
+//! records change take the next number down; there are few of them at a time.
+//!
+//! Rows are numbered from [`ORIGIN`] (positive and small: a rowid from 2^21 to 2^28 is a
+//! 4-byte key, a negative one 9 bytes).
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use trade_model::sync::{RecordKind, SyncRecord};
 
 use super::recent;
 use crate::error::Result;
+
+/// Where index rows are numbered from: the backlog up from it, records written as they
+/// change down from just below it.
+pub(crate) const ORIGIN: i64 = 1 << 27;
 
 /// The tables the index covers, in the order the backlog takes them (inquiries first:
 /// they are few and are what a buyer looks for most).
@@ -139,8 +154,8 @@ pub(super) fn index_row(tx: &Connection, code: i64, record: i64) -> Result<Optio
         .optional()?)
 }
 
-/// Puts the text of the record at `record` (its table rowid) in the index above every
-/// row (a record written now), replacing its index row `old` if it has one.
+/// Puts the text of the record at `record` (its table rowid) in the index below every
+/// row (the newest: a record written now), replacing its index row `old` if it has one.
 pub(super) fn index_at(
     tx: &Transaction<'_>,
     code: i64,
@@ -153,25 +168,23 @@ pub(super) fn index_at(
     }
     tx.prepare_cached(
         "INSERT INTO search_rows (rowid, kind, record) \
-         SELECT coalesce(max(rowid), 0) + 1, ?1, ?2 FROM search_rows",
+         SELECT coalesce(min(rowid), ?3) - 1, ?1, ?2 FROM search_rows",
     )?
-    .execute(params![code, record])?;
+    .execute(params![code, record, ORIGIN])?;
     let rowid = tx.last_insert_rowid();
     put_row(tx, rowid, entry)
 }
 
 /// Puts the texts of `records` (table rowids of the kind `code`, newest first: the
-/// backlog's order) in the index below every row, the newest the highest of them.
-///
-/// Written lowest first: FTS5 writes out the terms it holds whenever a row comes that is
-/// not above the last one, so rows put in falling order cost a segment each, to be
-/// merged again later.
-pub(super) fn index_below(tx: &Transaction<'_>, code: i64, records: &[(i64, Entry)]) -> Result<()> {
-    let lowest: i64 = tx
-        .prepare_cached("SELECT coalesce(min(rowid), 0) FROM search_rows")?
-        .query_row([], |r| r.get(0))?;
-    for (n, (record, entry)) in records.iter().enumerate().rev() {
-        let rowid = lowest - 1 - n as i64;
+/// backlog's order) in the index above every row (older than all indexed), the newest
+/// the lowest of them. Rows go in rising order, as FTS5 and the b-trees take them best
+/// (FTS5 writes out the terms it holds whenever a row comes that is not above the last).
+pub(super) fn index_older(tx: &Transaction<'_>, code: i64, records: &[(i64, Entry)]) -> Result<()> {
+    let first: i64 = tx
+        .prepare_cached("SELECT coalesce(max(rowid) + 1, ?1) FROM search_rows")?
+        .query_row([ORIGIN], |r| r.get(0))?;
+    for (n, (record, entry)) in records.iter().enumerate() {
+        let rowid = first + n as i64;
         tx.prepare_cached("INSERT INTO search_rows (rowid, kind, record) VALUES (?1, ?2, ?3)")?
             .execute(params![rowid, code, record])?;
         put_row(tx, rowid, entry)?;
@@ -179,8 +192,8 @@ pub(super) fn index_below(tx: &Transaction<'_>, code: i64, records: &[(i64, Entr
     Ok(())
 }
 
-/// The index row `rowid`'s text, in the whole index and, above its floor, the window.
-fn put_row(tx: &Transaction<'_>, rowid: i64, entry: &Entry) -> Result<()> {
+/// The index row `rowid`'s text, in the whole index and, below its ceiling, the window.
+pub(super) fn put_row(tx: &Transaction<'_>, rowid: i64, entry: &Entry) -> Result<()> {
     tx.prepare_cached("INSERT INTO search (rowid, title, body) VALUES (?1, ?2, ?3)")?
         .execute(params![rowid, entry.title, entry.body])?;
     recent::add(tx, rowid, entry)
@@ -204,8 +217,7 @@ pub(crate) fn unindex(tx: &Transaction<'_>, kind: RecordKind, id: &str) -> Resul
     Ok(())
 }
 
-/// Puts a record (just written) in the index, above everything: kinds that are
-/// searched.
+/// Puts a record (just written) in the index as the newest: kinds that are searched.
 pub(crate) fn index_record(tx: &Transaction<'_>, record: &SyncRecord) -> Result<()> {
     let (kind, id) = kind_and_id(record);
     if let (Some(entry), Some((_, code)), Some((row, old))) =

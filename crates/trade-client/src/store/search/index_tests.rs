@@ -248,7 +248,7 @@ fn found_in_whole(store: &LocalStore, q: &str, limit: usize) -> Vec<String> {
         .prepare(&format!(
             "SELECT {} FROM search JOIN search_rows r ON r.rowid = search.rowid \
              JOIN messages m ON m.rowid = r.record AND r.kind = 2 \
-             WHERE search MATCH ?1 ORDER BY search.rowid DESC LIMIT ?2",
+             WHERE search MATCH ?1 ORDER BY search.rowid LIMIT ?2",
             crate::store::id_text!("m.id")
         ))
         .expect("prepares");
@@ -258,10 +258,10 @@ fn found_in_whole(store: &LocalStore, q: &str, limit: usize) -> Vec<String> {
         .expect("reads")
 }
 
-/// The window's rows, and the index rows above its floor: equal by the invariant.
-fn window(store: &LocalStore) -> (Vec<i64>, Vec<i64>) {
+/// The window's rows, and the index rows below its ceiling: equal by the invariant.
+pub(super) fn window(store: &LocalStore) -> (Vec<i64>, Vec<i64>) {
     let conn = store.conn();
-    let floor = super::recent::floor(&conn).expect("reads the floor");
+    let ceiling = super::recent::ceiling(&conn).expect("reads the ceiling");
     let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Vec<i64> {
         conn.prepare(sql)
             .expect("prepares")
@@ -273,17 +273,17 @@ fn window(store: &LocalStore) -> (Vec<i64>, Vec<i64>) {
     (
         rows("SELECT rowid FROM search_recent ORDER BY rowid", &[]),
         rows(
-            "SELECT rowid FROM search_rows WHERE rowid > ?1 ORDER BY rowid",
-            &[&floor],
+            "SELECT rowid FROM search_rows WHERE rowid < ?1 ORDER BY rowid",
+            &[&ceiling],
         ),
     )
 }
 
-fn assert_searches_as_the_whole(store: &LocalStore, step: &str) {
-    let (recent, above_floor) = window(store);
+pub(super) fn assert_searches_as_the_whole(store: &LocalStore, step: &str) {
+    let (recent, below_ceiling) = window(store);
     assert_eq!(
-        recent, above_floor,
-        "{step}: the window is the rows above its floor"
+        recent, below_ceiling,
+        "{step}: the window is the rows below its ceiling"
     );
     for q in ["valve", "flange", "valve offer", "offer", "gasket", "of"] {
         for limit in [1, 3, 5, 40] {
@@ -337,8 +337,8 @@ fn the_newest_rows_are_searched_first_and_every_search_finds_what_the_whole_inde
     );
     assert_searches_as_the_whole(&store, "indexed");
 
-    // New messages go on top, one page each: the window moves up, trimmed from below,
-    // never more than twice its size and a step.
+    // New messages go in below, one page each: the window moves down, trimmed from
+    // above, never more than twice its size and a step.
     let mut live = Vec::new();
     for m in 13..=30 {
         let change = message(thread, &text(m), m);
@@ -350,7 +350,7 @@ fn the_newest_rows_are_searched_first_and_every_search_finds_what_the_whole_inde
         assert_searches_as_the_whole(&store, &format!("message {m}"));
     }
     assert!(
-        !window(&store).0.contains(&1),
+        !window(&store).0.contains(&(super::index::ORIGIN - 1)),
         "the oldest live rows left the window"
     );
 

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, params};
 use trade_model::InquiryId;
-use trade_model::sync::SyncRecord;
+use trade_model::sync::{Change, SyncRecord};
 
 use super::SearchCoverage;
 use super::index_tests::{found, message};
@@ -136,6 +136,8 @@ fn a_cache_from_before_migration_11_keeps_its_threads_and_its_search_hits() {
         assert_eq!(named("copper"), vec![walked[1].id.clone()]);
     }
     let store = LocalStore::open(&path).expect("opens and migrates");
+    // Migration 15 puts the text in the index again, behind the sync.
+    while store.index_backlog(100).expect("indexes") > 0 {}
     assert_eq!(
         found(&store, "brass"),
         vec![walked[0].id.clone(), walked[2].id.clone()]
@@ -163,4 +165,106 @@ fn a_cache_from_before_migration_11_keeps_its_threads_and_its_search_hits() {
         store.thread(thread, None, 10).expect("reads").items.len(),
         3
     );
+}
+
+#[test]
+fn a_cache_from_before_migration_15_keeps_the_order_of_its_index_and_gets_its_text_back_newest_first()
+ {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("cache.sqlite3");
+    let thread = InquiryId::new();
+    // m[0] the oldest; the walk wrote the newest first (lowest rowid).
+    let m: Vec<Change> = (0..6)
+        .map(|n| message(thread, &format!("valve offer {n}"), n + 1))
+        .collect();
+    // The old index, higher rows newer, in an order of its own (m[2] was indexed again
+    // after m[3]); m[0] not indexed yet: the backlog had passed rowid 50 of 60.
+    let old_rows = [(5, 100), (4, 99), (2, 98), (3, 97), (1, 96)];
+    {
+        let mut conn = Connection::open(&path).expect("opens");
+        crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..14])
+            .expect("migrates to 14");
+        for (n, change) in m.iter().enumerate() {
+            let Some(SyncRecord::Message(msg)) = &change.record else {
+                unreachable!("a message change")
+            };
+            conn.execute(
+                "INSERT INTO messages (rowid, id, inquiry_id, sent_at, state, sender, \
+                 sender_name, body, read) VALUES (?1, unhex(?2, '-'), unhex(?3, '-'), ?4, \
+                 'synced', unhex(?5, '-'), ?6, ?7, 0)",
+                params![
+                    60 - 10 * n as i64,
+                    change.id,
+                    thread.to_string(),
+                    msg.sent_at.as_millisecond(),
+                    msg.sender.to_string(),
+                    msg.sender_name,
+                    msg.body
+                ],
+            )
+            .expect("inserts");
+        }
+        for (n, row) in old_rows {
+            conn.execute(
+                "INSERT INTO search_rows (rowid, kind, record) VALUES (?1, 2, ?2)",
+                params![row, 60 - 10 * n as i64],
+            )
+            .expect("an index row");
+            let Some(SyncRecord::Message(msg)) = &m[n].record else {
+                unreachable!("a message change")
+            };
+            conn.execute(
+                "INSERT INTO search (rowid, title, body) VALUES (?1, 'Li', ?2)",
+                params![row, msg.body],
+            )
+            .expect("indexes");
+            if row > 98 {
+                conn.execute(
+                    "INSERT INTO search_recent (rowid, title, body) VALUES (?1, 'Li', ?2)",
+                    params![row, msg.body],
+                )
+                .expect("in the window");
+            }
+        }
+        conn.execute_batch(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', 'c9'), \
+             ('search_backlog', 'up'), ('search_mark:messages', '50'), \
+             ('search_mark:inquiries', '0'), ('search_mark:orders', '0'), \
+             ('search_recent_floor', '98'), ('search_recent_rows', '3')",
+        )
+        .expect("a synced cache, its backlog under way");
+    }
+    let store = LocalStore::open(&path).expect("opens and migrates");
+    let coverage = |indexed| Some(SearchCoverage { indexed, total: 6 });
+    assert_eq!(store.search_coverage().expect("counts"), coverage(0));
+    assert!(
+        found(&store, "valve").is_empty(),
+        "no text until it is back"
+    );
+
+    // The text comes back newest first, in the old index's order.
+    assert_eq!(store.index_backlog(2).expect("indexes"), 2);
+    assert_eq!(store.search_coverage().expect("counts"), coverage(2));
+    let ids = |ns: &[usize]| ns.iter().map(|&n| m[n].id.clone()).collect::<Vec<_>>();
+    assert_eq!(found(&store, "valve"), ids(&[5, 4]));
+
+    // Meanwhile a new message comes and one waiting for its text is edited: both are
+    // indexed as the newest, each once.
+    let new = message(thread, "valve offer 6", 7);
+    let mut edited = m[3].clone();
+    if let Some(SyncRecord::Message(msg)) = &mut edited.record {
+        msg.body = "valve offer 3, corrected".into();
+    }
+    store
+        .apply_page(&[new.clone(), edited], "c10", jiff::Timestamp::now())
+        .expect("applies");
+    while store.index_backlog(2).expect("indexes") > 0 {}
+    assert_eq!(store.search_coverage().expect("counts"), None);
+    let mut expected = vec![m[3].id.clone(), new.id.clone()];
+    expected.extend(ids(&[5, 4, 2, 1, 0]));
+    assert_eq!(found(&store, "valve"), expected);
+    assert_eq!(found(&store, "corrected"), ids(&[3]));
+    let (window, _) = super::index_tests::window(&store);
+    assert_eq!(window.len(), 3, "the window is filled to its size");
+    super::index_tests::assert_searches_as_the_whole(&store, "refilled");
 }
