@@ -447,6 +447,11 @@ async fn memory(
     launch.entry_after("inbox-interactive", "mark").await?;
     launch.quiet().await?;
     let at_rest = launch.pss();
+    println!(
+        "bench: app at rest: PSS {} MiB ({:?})",
+        at_rest >> 20,
+        launch.pss_by_process()
+    );
     report.line(
         "app: memory at rest (PSS), the synced cache",
         "started with the remembered session, inbox on screen, quiet",
