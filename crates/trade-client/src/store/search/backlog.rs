@@ -71,9 +71,10 @@ fn walk_under_way(conn: &Connection) -> Result<bool> {
 
 impl LocalStore {
     /// Indexes up to about `limit` records of the refill or the backlog in one
-    /// transaction, newest first; returns how many it took (0: nothing waits, or a first sync's walk is under
-    /// way and the backlog waits for it). Once the backlog is done, the steps extend
-    /// `search_recent` down to its size instead (and count the rows they put in it).
+    /// transaction, newest first; returns how many it took (0: nothing waits, or a first
+    /// sync's walk is under way and the backlog waits for it). Once both are done, the
+    /// steps extend `search_recent` up to its size instead (and count the rows they put
+    /// in it).
     ///
     /// The step commits without waiting for the disk (`synchronous = NORMAL`, set back to
     /// `FULL` before the connection is let go): what it writes is derived from the
