@@ -162,55 +162,14 @@ impl LocalStore {
         now: jiff::Timestamp,
     ) -> Result<usize> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        // A record indexed before (a local action's prediction) is indexed again with the
-        // server's text; an empty index has none to look for.
-        let reindex = search::holds_any(&tx)?;
-        // Only a queued action's undo can refer to a record of the page.
-        let queued = crate::outbox::holds_queued(&tx)?;
-        let mut partners = Partners::default();
-        for change in changes {
-            match &change.record {
-                Some(record) => {
-                    if record.kind != change.kind {
-                        return Err(ClientError::Decode(format!(
-                            "a change of kind {} holds a record of kind {}",
-                            change.kind.as_str(),
-                            record.kind.as_str()
-                        )));
-                    }
-                    let data = record.data.get();
-                    write_json(&tx, change.kind, data, &mut partners)?;
-                    if reindex && let Some(record) = parse_record(change.kind, data) {
-                        search::reindex_if_indexed(&tx, &record)?;
-                    }
-                }
-                None => remove(&tx, change.kind, &change.id)?,
-            }
-            if queued {
-                let server = || -> Result<Option<String>> {
-                    Ok(change.record.as_ref().map(|r| r.data.get().to_owned()))
-                };
-                rebase_undo_on(&tx, change.kind, &change.id, server)?;
-            }
-        }
-        partners.write(&tx)?;
-        // A walk writes the newest first: the search backlog goes up the rowids.
-        put_meta(&tx, "search_backlog", "up")?;
-        // Only where no cursor is yet: the feed pulled beside the walk moves it on.
-        exec(
-            &tx,
-            "INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT (key) DO NOTHING",
-            [feed_cursor],
-        )?;
-        if done {
-            exec(&tx, "DELETE FROM meta WHERE key = 'snapshot_cursor'", [])?;
-        } else {
-            put_meta(&tx, "snapshot_cursor", next_cursor)?;
-        }
-        crate::outbox::rebase(&tx, now)?;
-        tx.commit()?;
-        Ok(changes.len())
+        // The checkpointer copies the WAL beside the walk; this commit does only if the
+        // WAL has grown past the bound.
+        conn.pragma_update(None, "wal_autocheckpoint", super::WALK_AUTOCHECKPOINT)?;
+        let applied = walk_page(&mut conn, changes, next_cursor, feed_cursor, done, now);
+        conn.pragma_update(None, "wal_autocheckpoint", super::AUTOCHECKPOINT)?;
+        drop(conn);
+        self.checkpoint_behind();
+        applied
     }
 
     /// Applies a pulled page and its cursor atomically, then re-applies the predicted
@@ -242,4 +201,65 @@ impl LocalStore {
         tx.commit()?;
         Ok(effects)
     }
+}
+
+/// One page of a first sync's walk, in one transaction (see
+/// [`LocalStore::apply_snapshot_page`]).
+fn walk_page(
+    conn: &mut Connection,
+    changes: &[WalkChange],
+    next_cursor: &str,
+    feed_cursor: &str,
+    done: bool,
+    now: jiff::Timestamp,
+) -> Result<usize> {
+    let tx = conn.transaction()?;
+    // A record indexed before (a local action's prediction) is indexed again with the
+    // server's text; an empty index has none to look for.
+    let reindex = search::holds_any(&tx)?;
+    // Only a queued action's undo can refer to a record of the page.
+    let queued = crate::outbox::holds_queued(&tx)?;
+    let mut partners = Partners::default();
+    for change in changes {
+        match &change.record {
+            Some(record) => {
+                if record.kind != change.kind {
+                    return Err(ClientError::Decode(format!(
+                        "a change of kind {} holds a record of kind {}",
+                        change.kind.as_str(),
+                        record.kind.as_str()
+                    )));
+                }
+                let data = record.data.get();
+                write_json(&tx, change.kind, data, &mut partners)?;
+                if reindex && let Some(record) = parse_record(change.kind, data) {
+                    search::reindex_if_indexed(&tx, &record)?;
+                }
+            }
+            None => remove(&tx, change.kind, &change.id)?,
+        }
+        if queued {
+            let server = || -> Result<Option<String>> {
+                Ok(change.record.as_ref().map(|r| r.data.get().to_owned()))
+            };
+            rebase_undo_on(&tx, change.kind, &change.id, server)?;
+        }
+    }
+    partners.write(&tx)?;
+    // A walk writes the newest first: the search backlog goes up the rowids.
+    put_meta(&tx, "search_backlog", "up")?;
+    // Only where no cursor is yet: the feed pulled beside the walk moves it on.
+    exec(
+        &tx,
+        "INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT (key) DO NOTHING",
+        [feed_cursor],
+    )?;
+    if done {
+        exec(&tx, "DELETE FROM meta WHERE key = 'snapshot_cursor'", [])?;
+    } else {
+        put_meta(&tx, "snapshot_cursor", next_cursor)?;
+    }
+    crate::outbox::rebase(&tx, now)?;
+    tx.commit()?;
+    Ok(changes.len())
 }
