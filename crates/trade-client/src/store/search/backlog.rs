@@ -21,7 +21,7 @@ use rusqlite::{Connection, Transaction, params};
 
 use super::super::LocalStore;
 use super::super::apply::{meta_on, put_meta};
-use super::index::{INDEXED, index_older, index_row, put_row, stored_entries};
+use super::index::{INDEXED, index_older, index_row, put_row, stored_entries, stored_entry};
 use super::recent;
 use crate::error::Result;
 
@@ -160,12 +160,7 @@ fn refill(tx: &Transaction<'_>, limit: usize) -> Result<usize> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     for &(rowid, code, record) in &rows {
-        let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
-            continue;
-        };
-        if let Some((_, Some(entry))) =
-            stored_entries(tx, kind, table, "WHERE rowid = ?1", [record])?.pop()
-        {
+        if let Some(entry) = stored_entry(tx, code, record)? {
             put_row(tx, rowid, &entry)?;
         }
     }

@@ -131,6 +131,19 @@ pub(super) fn stored_entries(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The indexed text of the record at `record` (its table rowid) of the kind `code`, read
+/// from the stored record: `None` if there is no such record or it has no text.
+pub(super) fn stored_entry(tx: &Connection, code: i64, record: i64) -> Result<Option<Entry>> {
+    let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
+        return Ok(None);
+    };
+    Ok(
+        stored_entries(tx, kind, table, "WHERE rowid = ?1", [record])?
+            .pop()
+            .and_then(|(_, entry)| entry),
+    )
+}
+
 /// A record's table rowid and its index row, if it is indexed.
 fn row_of(tx: &Connection, kind: RecordKind, id: &str) -> Result<Option<(i64, Option<i64>)>> {
     let Some((table, code)) = indexed(kind) else {

@@ -11,7 +11,7 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::super::apply::{meta_on, put_meta};
-use super::index::{Entry, INDEXED, stored_entries};
+use super::index::{Entry, stored_entry};
 use crate::error::Result;
 
 /// How many of the newest index rows `search_recent` holds (between this and twice this:
@@ -101,13 +101,8 @@ pub(super) fn extend(tx: &Transaction<'_>, limit: usize) -> Result<usize> {
         .collect::<rusqlite::Result<_>>()?;
     // In rising order, as FTS5 takes rows best (see index::index_older).
     for &(rowid, code, record) in &rows {
-        let Some(&(kind, table, _)) = INDEXED.iter().find(|(_, _, c)| *c == code) else {
-            continue;
-        };
         // The same text the whole index got: both are read from the stored record.
-        if let Some((_, Some(entry))) =
-            stored_entries(tx, kind, table, "WHERE rowid = ?1", [record])?.pop()
-        {
+        if let Some(entry) = stored_entry(tx, code, record)? {
             tx.prepare_cached(
                 "INSERT INTO search_recent (rowid, title, body) VALUES (?1, ?2, ?3)",
             )?
