@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use trade_model::sync::{Change, RecordKind, SyncRecord};
 
 use super::rows::{Partners, WalkChange, write, write_json};
-use super::{LocalStore, search};
+use super::{LocalStore, message_row, search};
 use crate::error::{ClientError, Result};
 
 /// What applying a page changed, for notification decisions.
@@ -220,6 +220,8 @@ fn walk_page(
     // Only a queued action's undo can refer to a record of the page.
     let queued = crate::outbox::holds_queued(&tx)?;
     let mut partners = Partners::default();
+    // Most of a page's records are messages: their statement is prepared once a page.
+    let mut put_message = None;
     for change in changes {
         match &change.record {
             Some(record) => {
@@ -231,7 +233,15 @@ fn walk_page(
                     )));
                 }
                 let data = record.data.get();
-                write_json(&tx, change.kind, data, &mut partners)?;
+                if change.kind == RecordKind::Message {
+                    let put = match &mut put_message {
+                        Some(put) => put,
+                        None => put_message.insert(tx.prepare_cached(message_row::PUT)?),
+                    };
+                    message_row::put_with(put, data, "synced")?;
+                } else {
+                    write_json(&tx, change.kind, data, &mut partners)?;
+                }
                 if reindex && let Some(record) = parse_record(change.kind, data) {
                     search::reindex_if_indexed(&tx, &record)?;
                 }
@@ -245,6 +255,7 @@ fn walk_page(
             rebase_undo_on(&tx, change.kind, &change.id, server)?;
         }
     }
+    drop(put_message);
     partners.write(&tx)?;
     // A walk writes the newest first: the search backlog goes up the rowids.
     put_meta(&tx, "search_backlog", "up")?;

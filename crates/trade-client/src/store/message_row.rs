@@ -3,9 +3,8 @@
 //! JSON's field names in every row, its id, thread and time written once more beside
 //! their columns, and UUIDs as 36 characters took two thirds of it (migration 12).
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Statement, Transaction, params};
 
-use super::apply::exec;
 use trade_model::entities::Message;
 use trade_model::{AccountId, InquiryId, MessageId};
 
@@ -75,32 +74,39 @@ const NAMES: &[&str] = &[
 /// Writes a message's row from its JSON (a [`trade_model::entities::Message`]), in
 /// `state` (see the `messages` table), over the row of the same id if there is one.
 pub(crate) fn put(tx: &Transaction<'_>, data: &str, state: &str) -> Result<()> {
+    let mut put = tx.prepare_cached(PUT)?;
+    put_with(&mut put, data, state)
+}
+
+/// Writes a message's row as [`put`] does, with [`PUT`] prepared by the caller: a first
+/// sync's page holds it for all its messages instead of looking it up for each (the
+/// statement cache hashes the whole statement's text on every lookup).
+pub(crate) fn put_with(put: &mut Statement<'_>, data: &str, state: &str) -> Result<()> {
     let f = Fields::split(data, "a message", NAMES)?;
     // Kept as the server sent them, and only when there are any (most messages have none).
     let attachments = f.json(5).filter(|a| a.trim() != "[]");
-    exec(
-        tx,
-        "INSERT INTO messages (id, inquiry_id, sender, sender_name, body, attachments, \
-         sent_at, read, quotation, state, extra) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
-         ON CONFLICT (id) DO UPDATE SET inquiry_id = excluded.inquiry_id, \
-         sender = excluded.sender, sender_name = excluded.sender_name, body = excluded.body, \
-         attachments = excluded.attachments, sent_at = excluded.sent_at, \
-         read = excluded.read, quotation = excluded.quotation, state = excluded.state, \
-         extra = excluded.extra",
-        params![
-            &f.uuid(0)?[..],
-            &f.uuid(1)?[..],
-            &f.uuid(2)?[..],
-            f.text(3)?,
-            f.text(4)?,
-            attachments,
-            f.millis(6)?,
-            f.value::<bool>(7)?,
-            f.text_or_null(8)?,
-            state,
-            f.extra()?
-        ],
-    )?;
+    put.execute(params![
+        &f.uuid(0)?[..],
+        &f.uuid(1)?[..],
+        &f.uuid(2)?[..],
+        f.text(3)?,
+        f.text(4)?,
+        attachments,
+        f.millis(6)?,
+        f.value::<bool>(7)?,
+        f.text_or_null(8)?,
+        state,
+        f.extra()?
+    ])?;
     Ok(())
 }
+
+/// The statement that writes a message's row (see [`put`]).
+pub(crate) const PUT: &str = "INSERT INTO messages (id, inquiry_id, sender, sender_name, body, \
+     attachments, sent_at, read, quotation, state, extra) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+     ON CONFLICT (id) DO UPDATE SET inquiry_id = excluded.inquiry_id, \
+     sender = excluded.sender, sender_name = excluded.sender_name, body = excluded.body, \
+     attachments = excluded.attachments, sent_at = excluded.sent_at, \
+     read = excluded.read, quotation = excluded.quotation, state = excluded.state, \
+     extra = excluded.extra";
