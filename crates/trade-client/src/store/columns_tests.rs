@@ -131,6 +131,21 @@ fn named(conn: &Connection, table: &str, code: i64, word: &str) -> Vec<String> {
     .expect("reads")
 }
 
+/// Migrates a cache from before migration 12 or 13 to version 14 (the index as it was,
+/// before migration 15 makes it anew) and checks that the index row of each record of
+/// `table` (kind `code`), whose text has `word{n}`, still names `ids[n]`.
+fn index_rows_still_name(conn: &mut Connection, table: &str, code: i64, ids: &[String]) {
+    crate::store::migrate::run(conn, &crate::store::migrate::MIGRATIONS[..14])
+        .expect("migrates to 14");
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(
+            named(conn, table, code, &format!("word{n}")),
+            vec![id.clone()],
+            "the index row of {table} {n} still names it"
+        );
+    }
+}
+
 fn thread_of(store: &LocalStore, inquiry: InquiryId) -> Vec<Message> {
     store
         .thread(inquiry, None, 100)
@@ -403,15 +418,8 @@ fn a_cache_from_before_migration_12_keeps_every_message_and_its_search_hits() {
             );
         }
         synced_and_indexed(&conn, "messages", 50);
-        crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..14])
-            .expect("migrates to 14");
-        for (n, m) in messages.iter().enumerate() {
-            assert_eq!(
-                named(&conn, "messages", 2, &format!("word{n}")),
-                vec![m.id.to_string()],
-                "the index row of message {n} still names it"
-            );
-        }
+        let ids: Vec<String> = messages.iter().map(|m| m.id.to_string()).collect();
+        index_rows_still_name(&mut conn, "messages", 2, &ids);
     }
     let store = LocalStore::open(&path).expect("opens and migrates");
     assert_eq!(stored_json(&store, messages[1].id), with_news);
@@ -582,15 +590,8 @@ fn a_cache_from_before_migration_13_keeps_every_inquiry_and_its_search_hits() {
             index_old_row(&conn, 1, rowid, &i.product, &format!("word{n}"));
         }
         synced_and_indexed(&conn, "inquiries", 40);
-        crate::store::migrate::run(&mut conn, &crate::store::migrate::MIGRATIONS[..14])
-            .expect("migrates to 14");
-        for (n, i) in all.iter().enumerate() {
-            assert_eq!(
-                named(&conn, "inquiries", 1, &format!("word{n}")),
-                vec![i.id.to_string()],
-                "the index row of inquiry {n} still names it"
-            );
-        }
+        let ids: Vec<String> = all.iter().map(|i| i.id.to_string()).collect();
+        index_rows_still_name(&mut conn, "inquiries", 1, &ids);
     }
     let store = LocalStore::open(&path).expect("opens and migrates");
     assert_eq!(inquiry_json(&store, all[1].id), with_news);
