@@ -711,6 +711,28 @@ async fn signing_out_removes_the_secret_and_the_next_start_asks_to_sign_in() {
         "one keyring entry for {service} / {user} while signed in: {items:?}"
     );
 
+    // The secret gone from the keyring behind the app's back (the profile still names
+    // the account): the next start shows the sign-in form, prefilled, not the inbox;
+    // signing in there opens the inbox.
+    if let Some(app) = d.app.take() {
+        app.close().await;
+    }
+    let cleared = std::process::Command::new("secret-tool")
+        .args(["clear", "service", &service, "username", &user])
+        .status()
+        .expect("secret-tool runs");
+    assert!(cleared.success(), "secret-tool clear: {cleared}");
+    assert!(d.keyring_items(&service).is_empty());
+    d.relaunch(Launch::default()).await;
+    let app = d.app();
+    app.wait_for("signin-form").await;
+    app.wait_gone("inbox").await;
+    assert_eq!(app.value("signin-email").await, buyer.email);
+    app.type_into("signin-password", buyer.password).await;
+    app.click("signin-submit").await;
+    app.wait_for("inquiry-row").await;
+    assert!(!app.present("signin-form").await);
+
     app.click("nav-settings").await;
     app.wait_for("settings").await;
     app.click("sign-out").await;
