@@ -135,7 +135,7 @@ fn main() -> anyhow::Result<()> {
 /// `open_external`, after the user confirmed, to the system browser. Started at login
 /// (`--minimized`) it is created hidden: the tray's "Open Trade Center" shows it.
 fn open_main_window(app: &mut tauri::App, visible: bool) -> anyhow::Result<()> {
-    WebviewWindowBuilder::new(app, shell::MAIN, WebviewUrl::App("index.html".into()))
+    let window = WebviewWindowBuilder::new(app, shell::MAIN, WebviewUrl::App("index.html".into()))
         .title("Trade Center")
         .visible(visible)
         .inner_size(1200.0, 780.0)
@@ -143,5 +143,28 @@ fn open_main_window(app: &mut tauri::App, visible: bool) -> anyhow::Result<()> {
         .on_navigation(shell::is_app_url)
         .build()
         .context("the main window could not open")?;
+    #[cfg(target_os = "linux")]
+    window
+        .with_webview(draw_without_gl)
+        .context("the main window's web view could not be set up")?;
     Ok(())
+}
+
+/// WebKitGTK draws the page on the CPU, in the web process, instead of compositing
+/// layers through OpenGL. The app's pages are text and flat colours: nothing in them
+/// needs the GPU. The composited mode keeps a GL context and its buffers in the web
+/// process, and re-composites the window on every change: on the bench's desktop (Mesa's
+/// software GL) the window took 308 MiB at rest instead of 250, and 24% of a core during
+/// a first sync instead of 10% (`bench-reports/desktop.md`). Set as the window is built,
+/// before its web process starts. (WebDriver screenshots wait for the next drawing,
+/// which an idle page in this mode never does: the desktop tests' harness makes one.)
+#[cfg(target_os = "linux")]
+fn draw_without_gl(webview: tauri::webview::PlatformWebview) {
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    match WebViewExt::settings(&webview.inner()) {
+        Some(settings) => {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never)
+        }
+        None => tracing::warn!("the web view has no settings: it keeps composited drawing"),
+    }
 }

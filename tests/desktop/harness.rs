@@ -811,11 +811,35 @@ impl App {
             json!([0, 0]),
             "screenshot {name}: the whole page scrolled"
         );
-        let png = self
-            .driver()
-            .screenshot_as_png()
-            .await
-            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        // WebKit takes the screenshot after the window's next drawing. The app draws
+        // without GL compositing (`draw_without_gl`), and in that mode a page with
+        // nothing left to draw never draws again: the request would wait forever. A
+        // pixel in the corner changes its (invisible) colour each frame until the
+        // screenshot is in, and is removed after it.
+        self.js(
+            "const px = document.createElement('div');\
+             px.setAttribute('aria-hidden', 'true');\
+             px.id = 'screenshot-tick';\
+             Object.assign(px.style, { position: 'fixed', right: '0', bottom: '0', width: '1px',\
+               height: '1px', pointerEvents: 'none' });\
+             document.body.append(px);\
+             let n = 0;\
+             const tick = () => {\
+               if (!px.isConnected) return;\
+               px.style.backgroundColor = n++ % 2 ? 'rgba(0,0,0,0)' : 'rgba(0,0,0,0.01)';\
+               requestAnimationFrame(tick);\
+             };\
+             tick();",
+            Vec::new(),
+        )
+        .await;
+        let png = self.driver().screenshot_as_png().await;
+        self.js(
+            "document.getElementById('screenshot-tick')?.remove();",
+            Vec::new(),
+        )
+        .await;
+        let png = png.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         assert!(png.starts_with(b"\x89PNG"), "screenshot {name} is a PNG");
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
