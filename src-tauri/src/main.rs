@@ -154,10 +154,11 @@ fn open_main_window(app: &mut tauri::App, visible: bool) -> anyhow::Result<()> {
 /// layers through OpenGL. The app's pages are text and flat colours: nothing in them
 /// needs the GPU. The composited mode keeps a GL context and its buffers in the web
 /// process, and re-composites the window on every change: on the bench's desktop (Mesa's
-/// software GL) the window took 308 MiB at rest instead of 250, and 24% of a core during
-/// a first sync instead of 10% (`bench-reports/desktop.md`). Set as the window is built,
-/// before its web process starts. (WebDriver screenshots wait for the next drawing,
-/// which an idle page in this mode never does: the desktop tests' harness makes one.)
+/// software GL) the window took 308 MiB at rest instead of 248, and 24% of a core during
+/// a first sync instead of 9% (`bench-reports/desktop.md`). Set right after the window is
+/// built: the bench's web process then holds no GL memory. (WebDriver screenshots wait
+/// for the next drawing, which an idle page in this mode never does: the desktop tests'
+/// harness makes one.)
 #[cfg(target_os = "linux")]
 fn draw_without_gl(webview: tauri::webview::PlatformWebview) {
     use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
