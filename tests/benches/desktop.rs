@@ -327,9 +327,9 @@ struct Account {
     records: u64,
 }
 
-/// The empty Tauri window, started `settings.starts` times in each drawing mode: WebKit's
-/// default (GL compositing), the baseline the goals name, and without GL, as the app
-/// draws (`draw_without_gl` in `src-tauri/src/main.rs`), for a like-for-like ratio.
+/// The empty Tauri window in each drawing mode: WebKit's default (GL compositing), the
+/// baseline the goals name, and without GL, as the app draws (`draw_without_gl` in
+/// `src-tauri/src/main.rs`), for a like-for-like ratio.
 async fn empty_window(
     settings: &Settings,
     report: &mut Report,
@@ -337,48 +337,65 @@ async fn empty_window(
     bins: &Binaries,
     work: &Path,
 ) -> Result<()> {
-    let flat = [(
+    let (paint, pss) = empty_starts(settings, report, bins, &work.join("empty"), "", &[]).await?;
+    (figures.empty_paint, figures.empty_pss) = (Some(paint), Some(pss));
+    let without_gl = [(
         "WEBKIT_DISABLE_COMPOSITING_MODE".to_string(),
         "1".to_string(),
     )];
-    for (kind, env) in [("", &[][..]), (" drawn without GL", &flat[..])] {
-        let mut paints = Vec::new();
-        let mut psss = Vec::new();
-        for i in 0..settings.starts {
-            let home = work.join(format!("empty-{}-{i}", env.len()));
-            let launch = Launch::start(bins, &bins.empty, &home, env).await?;
-            let paint = launch
-                .entry_after("first-contentful-paint", "paint")
-                .await?;
-            launch.quiet().await?;
-            let pss = launch.pss();
-            println!(
-                "bench: empty window{kind} start {i}: painted after {paint:.3} s, PSS {} MiB ({:?})",
-                pss >> 20,
-                launch.pss_by_process()
-            );
-            paints.push(paint);
-            psss.push(pss as f64);
-            launch.stop().await;
-        }
-        let (paint, pss) = (Some(median(&paints)), Some(median(&psss) as u64));
-        if env.is_empty() {
-            (figures.empty_paint, figures.empty_pss) = (paint, pss);
-        } else {
-            (figures.flat_paint, figures.flat_pss) = (paint, pss);
-        }
-        report.line(
-            &format!("empty Tauri window{kind}: cold start to the first paint"),
-            format!("{} starts, each into a fresh home", settings.starts),
-            spread(&paints),
-        );
-        report.line(
-            &format!("empty Tauri window{kind}: memory at rest (PSS)"),
-            "the window and its WebKit processes",
-            format!("median **{} MiB**", group(median(&psss) as u64 >> 20)),
-        );
-    }
+    let (paint, pss) = empty_starts(
+        settings,
+        report,
+        bins,
+        &work.join("empty-without-gl"),
+        " drawn without GL",
+        &without_gl,
+    )
+    .await?;
+    (figures.flat_paint, figures.flat_pss) = (Some(paint), Some(pss));
     Ok(())
+}
+
+/// Starts the empty window `settings.starts` times with `env`, each into a fresh home
+/// under `homes`; reports and answers the medians of its first paint and its PSS at rest.
+async fn empty_starts(
+    settings: &Settings,
+    report: &mut Report,
+    bins: &Binaries,
+    homes: &Path,
+    kind: &str,
+    env: &[(String, String)],
+) -> Result<(f64, u64)> {
+    let mut paints = Vec::new();
+    let mut psss = Vec::new();
+    for i in 0..settings.starts {
+        let launch = Launch::start(bins, &bins.empty, &homes.join(i.to_string()), env).await?;
+        let paint = launch
+            .entry_after("first-contentful-paint", "paint")
+            .await?;
+        launch.quiet().await?;
+        let pss = launch.pss();
+        println!(
+            "bench: empty window{kind} start {i}: painted after {paint:.3} s, PSS {} MiB ({:?})",
+            pss >> 20,
+            launch.pss_by_process()
+        );
+        paints.push(paint);
+        psss.push(pss as f64);
+        launch.stop().await;
+    }
+    let pss = median(&psss) as u64;
+    report.line(
+        &format!("empty Tauri window{kind}: cold start to the first paint"),
+        format!("{} starts, each into a fresh home", settings.starts),
+        spread(&paints),
+    );
+    report.line(
+        &format!("empty Tauri window{kind}: memory at rest (PSS)"),
+        "the window and its WebKit processes",
+        format!("median **{} MiB**", group(pss >> 20)),
+    );
+    Ok((median(&paints), pss))
 }
 
 async fn first_sync(
