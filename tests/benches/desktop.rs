@@ -308,7 +308,7 @@ fn method() -> Vec<String> {
     vec![
         "Every start goes through WebDriver: tauri-driver and WebKitWebDriver start the program; a start is timed from the moment the bench asks for the session to the page's own clock (`performance.timeOrigin` plus the entry's `startTime`), so both programs pay the same WebDriver overhead.".into(),
         "**Drawing**: the app draws without GL compositing (`draw_without_gl`, `src-tauri/src/main.rs`); the goals name the empty window in WebKit's default, composited drawing, and each ratio is also given against the empty window drawn without GL (`WEBKIT_DISABLE_COMPOSITING_MODE=1`), like for like.".into(),
-        "**Painted**: the page's `first-contentful-paint` entry. **Interactive inbox**: the `inbox-interactive` mark, set in the frame after the inbox's first rows are drawn.".into(),
+        "**Painted**: the page's `first-contentful-paint` entry. **Interactive inbox**: the `inbox-interactive` mark, set as the frame after the one that drew the inbox's first rows begins (at most a frame, about 16 ms, after they are on screen; before 2026-12-05 the mark was set as the frame that draws them began, before they were laid out and painted: `inbox-frame` now).".into(),
         "**First sync**: the app is started with no cache and the buyer's password (it signs in by itself, as `./dev run` does), and is done when its cache holds a cursor and no walk (read from the cache file, read-only, every 250 ms). The rate is the server's count of the buyer's records over that time. CPU: `utime + stime` of each process of the launch from `/proc`, at the end of the sync (each began with the launch); the server runs in the bench's own process.".into(),
         "**Memory**: PSS (`/proc/<pid>/smaps_rollup`) summed over the program and the WebKit processes it started (the WebDriver pair excluded), once the launch has been quiet (under 5% of a core for 2 s). Scrolled: the inbox list is scrolled down one screen a step, each step waiting for the frame after it, 1,500 steps, then quiet again.".into(),
         "**Raw baseline**: the records of the app's own cache (id, and JSON as the server sent them, read back from the cache: a message is kept in columns and its JSON made again) inserted into one plain table (`id TEXT PRIMARY KEY, sort INTEGER, data TEXT`) with one cached prepared INSERT, 1,000 per transaction, WAL, synchronous=FULL, after the app has quit.".into(),
@@ -531,23 +531,32 @@ async fn memory(
     Ok(())
 }
 
-/// The user-timing marks of a remembered start, in order (App.svelte, Shell.svelte,
-/// Inbox.svelte), each with the step that ends at it: where a start's time goes.
-const START_STEPS: [(&str, &str); 5] = [
+/// The user-timing marks of a remembered start, in order (main.ts, App.svelte,
+/// Shell.svelte, Inbox.svelte), each with the step that ends at it: where a start's time
+/// goes. The last is the usable inbox; `ipc-ready` may be missing (the isolation frame
+/// was ready before the page's script listened).
+const START_STEPS: [(&str, &str); 6] = [
     (
         "launch-asked",
         "the program starts, the page loads and its script runs",
     ),
     (
+        "ipc-ready",
+        "Tauri's isolation frame is ready: IPC can leave the page",
+    ),
+    (
         "launch-answered",
-        "`launch`: the session resumed from the keyring, the cache opened",
+        "`launch` answered: the session (resumed from the keyring while the page loaded) and the inbox's first page",
     ),
     (
         "shell-mounted",
-        "the app's frame (sidebar, status bar, inbox) mounted",
+        "the app's frame (sidebar, status bar, inbox with its rows) built",
     ),
-    ("inbox-read", "the inbox's first page read through IPC"),
-    ("inbox-interactive", "its rows drawn, the next frame"),
+    ("inbox-frame", "the frame that draws them begins"),
+    (
+        "inbox-interactive",
+        "that frame is drawn: the next one begins",
+    ),
 ];
 
 async fn starts(
@@ -566,10 +575,10 @@ async fn starts(
         let paint = launch
             .entry_after("first-contentful-paint", "paint")
             .await?;
+        let inbox = launch.entry_after("inbox-interactive", "mark").await?;
         for (times, (mark, _)) in steps.iter_mut().zip(START_STEPS) {
-            times.push(launch.entry_after(mark, "mark").await?);
+            times.extend(launch.entry(mark, "mark").await?);
         }
-        let inbox = steps.last().and_then(|t| t.last()).copied().unwrap_or(0.0);
         println!("bench: app start {i}: painted after {paint:.3} s, inbox after {inbox:.3} s");
         paints.push(paint);
         // The next start begins from a quiet machine, as this one did.
@@ -596,6 +605,7 @@ async fn starts(
     let rows = START_STEPS
         .iter()
         .zip(&steps)
+        .filter(|(_, times)| !times.is_empty())
         .map(|((mark, step), times)| {
             let at = median(times);
             let row = vec![
@@ -833,20 +843,27 @@ impl Launch {
     }
 
     /// Seconds from the session request to the page's entry `name` of `kind` (`paint`,
-    /// `mark`), waiting for it.
+    /// `mark`), if the page has it now.
+    async fn entry(&self, name: &str, kind: &str) -> Result<Option<f64>> {
+        let v = self
+            .driver
+            .execute(
+                "const e = performance.getEntriesByType(arguments[1]).find(e => e.name === arguments[0]); \
+                 return e ? performance.timeOrigin + e.startTime : null;",
+                vec![json!(name), json!(kind)],
+            )
+            .await?;
+        Ok(v.json()
+            .as_f64()
+            .map(|at| (at - self.requested_ms) / 1000.0))
+    }
+
+    /// As [`Launch::entry`], waiting for it.
     async fn entry_after(&self, name: &str, kind: &str) -> Result<f64> {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let v = self
-                .driver
-                .execute(
-                    "const e = performance.getEntriesByType(arguments[1]).find(e => e.name === arguments[0]); \
-                     return e ? performance.timeOrigin + e.startTime : null;",
-                    vec![json!(name), json!(kind)],
-                )
-                .await?;
-            if let Some(at) = v.json().as_f64() {
-                return Ok((at - self.requested_ms) / 1000.0);
+            if let Some(at) = self.entry(name, kind).await? {
+                return Ok(at);
             }
             if Instant::now() > deadline {
                 bail!("no {kind} entry {name:?} within 120 s");

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use trade_client::store::queries::LocalPage;
 use trade_model::AccountId;
-use trade_model::entities::Account;
+use trade_model::entities::{Account, Inquiry};
 
 /// The last server and account, in `<data dir>/profile.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,4 +101,8 @@ pub struct LaunchState {
     pub form: FormDefaults,
     /// Why an automatic sign-in at start did not work, if it was tried.
     pub error: Option<crate::CommandError>,
+    /// Signed in: the inbox's first page (all inquiries), read as the answer left, so
+    /// the window draws its rows with its frame instead of asking for them after
+    /// ([`crate::Desk::answer_launch`]).
+    pub inbox: Option<LocalPage<Inquiry>>,
 }

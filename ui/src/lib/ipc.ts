@@ -80,7 +80,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 }
 
 // --- session -------------------------------------------------------------------------
-export const launch = () => call<LaunchState>("launch");
+/** `firstPage`: the inbox's page size; signed in, the answer carries its first page. */
+export const launch = (firstPage: number) => call<LaunchState>("launch", { firstPage });
 export const signIn = (form: SignInForm) => call<SignedIn>("sign_in", { form });
 export const signOut = () => call<void>("sign_out");
 /** Opens the native file dialog for a CA certificate; the chosen path, or null. */

@@ -38,8 +38,14 @@ export class PagedList<T> {
   #wanted: [number, number] = [0, PAGE];
   #invalidation: Promise<void> | null = null;
 
-  constructor(fetch: Fetch<T>) {
+  /** `first`: the first page, when it was read already (`PAGE` items unless it is the
+   *  last), so the list has its items from the start. */
+  constructor(fetch: Fetch<T>, first: LocalPage<T> | null = null) {
     this.#fetch = fetch;
+    if (first) {
+      this.#pages = [{ after: null, items: first.items, next: first.next, stale: false }];
+      this.loaded = true;
+    }
   }
 
   /** How many items are loaded (a contiguous run from the top). */

@@ -31,6 +31,25 @@ describe("the paged list the inbox scrolls", () => {
     expect(list.get(PAGE + 5)).toBe(PAGE + 5);
   });
 
+  it("starts from a first page read already, without reading it again", async () => {
+    const c = cache(1000);
+    const first = await c.fetch(null, PAGE);
+    c.reads.length = 0;
+    const list = new PagedList(c.fetch, first);
+    expect(list.loaded).toBe(true);
+    expect(list.count).toBe(PAGE);
+    expect(list.get(7)).toBe(7);
+    await list.show(0, 30);
+    expect(c.reads).toEqual([]);
+    // Further pages follow on from its cursor, and it is re-read like any other.
+    await list.show(150, 190);
+    expect(c.reads).toEqual([String(PAGE - 1)]);
+    expect(list.get(PAGE + 5)).toBe(PAGE + 5);
+    c.items[3] = -3;
+    await list.invalidate();
+    expect(list.get(3)).toBe(-3);
+  });
+
   it("says an empty cache is empty once read", async () => {
     const list = new PagedList(cache(0).fetch);
     expect(list.hasMore).toBe(true);

@@ -57,6 +57,7 @@ impl Desk {
                         signed_in: Some(self.start(engine).await),
                         form,
                         error: None,
+                        inbox: None,
                     };
                 }
                 Ok(None) => {}
@@ -76,6 +77,7 @@ impl Desk {
                         signed_in: Some(signed_in),
                         form,
                         error: None,
+                        inbox: None,
                     };
                 }
                 Err(e) => error = Some(e),
@@ -85,7 +87,27 @@ impl Desk {
             signed_in: None,
             form,
             error,
+            inbox: None,
         }
+    }
+
+    /// The launch's answer to the window. Signed in, it carries the inbox's first page
+    /// (all inquiries, `first_page` rows), read now: the window then draws the rows with
+    /// its frame, without a second request (each of which passes through the isolation
+    /// frame and waits for the page's script to be free; desktop bench). Read when the
+    /// answer leaves, not when the launch began: what the engine applied meanwhile is in
+    /// it, and later changes reach the window as events, which it listens to before it
+    /// asks. Without the page the window asks for it, as for any other.
+    pub async fn answer_launch(&self, mut state: LaunchState, first_page: usize) -> LaunchState {
+        if state.signed_in.is_some() {
+            match self.inquiries(false, None, first_page).await {
+                Ok(page) => state.inbox = Some(page),
+                Err(e) => {
+                    tracing::info!(code = %e.code, "the launch is answered without the inbox")
+                }
+            }
+        }
+        state
     }
 
     /// Signs in from the form. A chosen CA file must hold a PEM certificate.

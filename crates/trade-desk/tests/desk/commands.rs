@@ -284,3 +284,72 @@ async fn card_details_are_checked_without_a_server() {
         vec![CardProblem::Number, CardProblem::Expired]
     );
 }
+
+/// A start with a remembered session answers the window with the inbox's first page
+/// (what `inquiries` reads), so the window draws the rows with its frame; a start
+/// without one answers without it.
+#[tokio::test]
+async fn a_resumed_launch_answers_with_the_inbox_first_page() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut opts =
+        trade_demo::DemoOptions::new(server_dir.path().to_owned(), "127.0.0.1:0".parse().unwrap());
+    opts.bot_delay = Duration::from_secs(3600);
+    let (running, accounts) = trade_demo::start(opts).await.unwrap();
+    let url = running.base_url().replace("127.0.0.1", "localhost");
+    let ca = running.ca_path.clone().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let creds = Arc::new(MemoryStore::default());
+    let start = StartOptions {
+        url: Some(url.clone()),
+        ca_file: Some(ca.clone()),
+        email: Some(accounts.buyer.email.clone()),
+        demo_password: None,
+    };
+    let desk = |host: Arc<Recorder>| {
+        Desk::new(
+            data.path().to_owned(),
+            creds.clone(),
+            Options::default(),
+            host,
+        )
+    };
+
+    let first = desk(Arc::new(Recorder::default()));
+    let none = first.launch(start.clone()).await;
+    assert!(none.signed_in.is_none());
+    let none = first.answer_launch(none, 3).await;
+    assert!(none.inbox.is_none(), "no session, no inbox");
+    first
+        .sign_in(SignInForm {
+            url: url.clone(),
+            ca_path: None,
+            email: accounts.buyer.email.clone(),
+            password: accounts.buyer.password.to_owned(),
+        })
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while first.inquiries(false, None, 3).await.unwrap().items.len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the inbox never synced"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+
+    // The app starts again: the session is resumed from the keyring and the cache.
+    let again = desk(Arc::new(Recorder::default()));
+    let resumed = again.launch(start).await;
+    assert!(resumed.signed_in.is_some(), "{:?}", resumed.error);
+    let answered = again.answer_launch(resumed, 3).await;
+    let inbox = answered.inbox.expect("the answer carries the inbox");
+    let read = again.inquiries(false, None, 3).await.unwrap();
+    assert_eq!(inbox.items.len(), 3);
+    assert_eq!(
+        inbox.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        read.items.iter().map(|i| i.id).collect::<Vec<_>>()
+    );
+    assert_eq!(inbox.next, read.next);
+    assert!(inbox.next.is_some(), "the demo has more than 3 inquiries");
+    running.shutdown().await;
+}
