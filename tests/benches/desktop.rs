@@ -20,6 +20,8 @@
 //!   sync (until the cache's walk is done), with the CPU time of each process over it;
 //! - memory (PSS, summed over the app and its WebKit processes) of the empty window, of
 //!   the app at rest with the synced cache, and after the inbox was scrolled 1,500 steps;
+//!   and of the empty window showing a plain list (`tests/empty-window/dist/list.js`)
+//!   scrolled the same way: what WebKit itself keeps after drawing scrolled rows;
 //! - the cache on disk, and raw rusqlite inserts of the same records (the baseline the
 //!   issue asks for, from the same run).
 
@@ -78,7 +80,7 @@ impl Settings {
             messages: small("BENCH_MESSAGES_PER_INQUIRY", 10),
             orders: small("BENCH_ORDERS", 1_000),
             starts: setting::<u64>("BENCH_STARTS", 7).max(1) as usize,
-            parts: Parts::from_env("empty,sync,memory,starts,raw"),
+            parts: Parts::from_env("empty,list,sync,memory,starts,raw"),
         }
     }
 }
@@ -133,12 +135,16 @@ struct Figures {
     /// The empty window drawn as the app draws: without GL compositing.
     flat_paint: Option<f64>,
     flat_pss: Option<u64>,
+    /// The empty window's plain list, at rest and scrolled: GL, and without GL.
+    list_pss: Option<(u64, u64)>,
+    flat_list_pss: Option<(u64, u64)>,
     app_paint: Option<f64>,
     app_inbox: Option<f64>,
     first_inbox: Option<f64>,
     sync_rate: Option<f64>,
     sync_secs: Option<f64>,
     web_cpu: Option<f64>,
+    rest_pss: Option<u64>,
     scrolled_pss: Option<u64>,
     cache: Option<u64>,
     raw_rate: Option<f64>,
@@ -154,6 +160,9 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
 
     if settings.parts.runs("empty") {
         empty_window(settings, report, &mut figures, &bins, work.path()).await?;
+    }
+    if settings.parts.runs("list") {
+        plain_list(report, &mut figures, &bins, work.path()).await?;
     }
 
     let s = Server::start().await;
@@ -302,6 +311,60 @@ fn goals(report: &mut Report, f: &Figures) {
         &["figure", "this run", "against", "goal"],
         rows,
     );
+    scrolling(report, f);
+}
+
+/// What scrolling adds to memory, the app's inbox beside the plain list in the empty
+/// window, and the room the memory goal leaves above the empty window.
+fn scrolling(report: &mut Report, f: &Figures) {
+    let row = |what: &str, drawing: &str, pss: Option<(u64, u64)>| match pss {
+        Some((rest, scrolled)) => vec![
+            what.to_owned(),
+            drawing.to_owned(),
+            format!("{} MiB", group(rest >> 20)),
+            format!("{} MiB", group(scrolled >> 20)),
+            format!("+{} MiB", group(scrolled.saturating_sub(rest) >> 20)),
+        ],
+        None => vec![
+            what.to_owned(),
+            drawing.to_owned(),
+            "not measured".into(),
+            String::new(),
+            String::new(),
+        ],
+    };
+    let app = f.rest_pss.zip(f.scrolled_pss);
+    let mut rows = vec![
+        row("the app's inbox, the 1.1M cache", "without GL", app),
+        row(
+            "a plain list in the empty window",
+            "GL (default)",
+            f.list_pss,
+        ),
+        row(
+            "a plain list in the empty window",
+            "without GL",
+            f.flat_list_pss,
+        ),
+    ];
+    if let Some(empty) = f.empty_pss {
+        let allowed = empty as f64 * 1.15;
+        rows.push(vec![
+            "the goal: 1.15× the empty window".into(),
+            "GL (default)".into(),
+            format!("{} MiB (the empty window)", group(empty >> 20)),
+            format!("{:.0} MiB", allowed / f64::from(1 << 20)),
+            format!(
+                "+{:.0} MiB over the empty window",
+                (allowed - empty as f64) / f64::from(1 << 20)
+            ),
+        ]);
+    }
+    report.table(
+        &format!("What scrolling adds to memory (PSS, {SCROLL_STEPS} steps of one screen)"),
+        &["page", "drawing", "at rest", "scrolled", "growth"],
+        rows,
+    );
 }
 
 fn method() -> Vec<String> {
@@ -312,7 +375,8 @@ fn method() -> Vec<String> {
         "**First sync**: the app is started with no cache and the buyer's password (it signs in by itself, as `./dev run` does), and is done when its cache holds a cursor and no walk (read from the cache file, read-only, every 250 ms). The rate is the server's count of the buyer's records over that time. CPU: `utime + stime` of each process of the launch from `/proc`, at the end of the sync (each began with the launch); the server runs in the bench's own process.".into(),
         "**Memory**: PSS (`/proc/<pid>/smaps_rollup`) summed over the program and the WebKit processes it started (the WebDriver pair excluded), once the launch has been quiet (under 5% of a core for 2 s). Scrolled: the inbox list is scrolled down one screen a step, each step waiting for the frame after it, 1,500 steps, then quiet again.".into(),
         "**Raw baseline**: the records of the app's own cache (id, and JSON as the server sent them, read back from the cache: a message is kept in columns and its JSON made again) inserted into one plain table (`id TEXT PRIMARY KEY, sort INTEGER, data TEXT`) with one cached prepared INSERT, 1,000 per transaction, WAL, synchronous=FULL, after the app has quit.".into(),
-        "Parts: `BENCH_PARTS=empty,sync,memory,starts,raw` (all by default; `memory` and `starts` need the cache `sync` makes). `BENCH_STARTS` (7): the starts of each kind.".into(),
+        "**Plain list**: the empty window showing `tests/empty-window/dist/list.html` instead (a virtual list of 100,000 rows of the inbox row's shape in plain DOM, no framework, one stylesheet), in each drawing mode, scrolled with the same steps as the app's inbox: what WebKit itself keeps after drawing scrolled rows.".into(),
+        "Parts: `BENCH_PARTS=empty,list,sync,memory,starts,raw` (all by default; `memory` and `starts` need the cache `sync` makes). `BENCH_STARTS` (7): the starts of each kind.".into(),
     ]
 }
 
@@ -354,6 +418,92 @@ async fn empty_window(
     .await?;
     (figures.flat_paint, figures.flat_pss) = (Some(paint), Some(pss));
     Ok(())
+}
+
+/// The empty window showing the plain list, scrolled as the app's inbox is, in each
+/// drawing mode: what WebKit keeps after drawing scrolled rows in a page that holds
+/// nothing else.
+async fn plain_list(
+    report: &mut Report,
+    figures: &mut Figures,
+    bins: &Binaries,
+    work: &Path,
+) -> Result<()> {
+    let page = (
+        "TRADE_EMPTY_WINDOW_PAGE".to_string(),
+        "list.html".to_string(),
+    );
+    let without_gl = (
+        "WEBKIT_DISABLE_COMPOSITING_MODE".to_string(),
+        "1".to_string(),
+    );
+    figures.list_pss = Some(
+        list_scrolled(
+            report,
+            bins,
+            &work.join("list"),
+            "",
+            std::slice::from_ref(&page),
+        )
+        .await?,
+    );
+    figures.flat_list_pss = Some(
+        list_scrolled(
+            report,
+            bins,
+            &work.join("list-without-gl"),
+            " drawn without GL",
+            &[page, without_gl],
+        )
+        .await?,
+    );
+    Ok(())
+}
+
+/// One start of the plain list with `env`: its PSS at rest and after the scroll.
+async fn list_scrolled(
+    report: &mut Report,
+    bins: &Binaries,
+    home: &Path,
+    kind: &str,
+    env: &[(String, String)],
+) -> Result<(u64, u64)> {
+    let launch = Launch::start(bins, &bins.empty, home, env).await?;
+    launch
+        .until(
+            "the plain list's rows",
+            "return document.querySelector('[data-inquiry-id]') !== null;",
+        )
+        .await?;
+    launch.quiet().await?;
+    let rest = launch.pss();
+    let began = Instant::now();
+    let rows_seen = launch.scroll_inbox(SCROLL_STEPS).await?;
+    let took = began.elapsed();
+    launch.quiet().await?;
+    let scrolled = launch.pss();
+    println!(
+        "bench: plain list{kind}: PSS {} MiB at rest, {} MiB scrolled ({:?})",
+        rest >> 20,
+        scrolled >> 20,
+        launch.pss_by_process()
+    );
+    report.line(
+        &format!("empty Tauri window{kind} with a plain list: memory at rest → scrolled (PSS)"),
+        format!(
+            "{SCROLL_STEPS} steps of one screen ({} rows down, {:.1} s), then quiet",
+            group(rows_seen),
+            took.as_secs_f64()
+        ),
+        format!(
+            "{} MiB → **{} MiB** (+{} MiB)",
+            group(rest >> 20),
+            group(scrolled >> 20),
+            group(scrolled.saturating_sub(rest) >> 20)
+        ),
+    );
+    launch.stop().await;
+    Ok((rest, scrolled))
 }
 
 /// Starts the empty window `settings.starts` times with `env`, each into a fresh home
@@ -495,6 +645,7 @@ async fn memory(
         at_rest >> 20,
         launch.pss_by_process()
     );
+    figures.rest_pss = Some(at_rest);
     report.line(
         "app: memory at rest (PSS), the synced cache",
         "started with the remembered session, inbox on screen, quiet",
@@ -856,6 +1007,20 @@ impl Launch {
         Ok(v.json()
             .as_f64()
             .map(|at| (at - self.requested_ms) / 1000.0))
+    }
+
+    /// Waits until `script` (a function body) answers `true` in the page.
+    async fn until(&self, what: &str, script: &str) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if self.driver.execute(script, vec![]).await?.json() == &json!(true) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{what}: not within 60 s");
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// As [`Launch::entry`], waiting for it.
