@@ -27,6 +27,16 @@ type Page<T> = {
 
 export type Fetch<T> = (after: string | null, limit: number) => Promise<LocalPage<T>>;
 
+/** A first page read ahead (at the cache's `revision`), unless a change newer than it
+ *  was announced since (`announced`: the newest revision seen): then none, and the list
+ *  reads its own. */
+export function freshPage<T>(
+  read: { page: LocalPage<T>; revision: number } | null,
+  announced: number,
+): LocalPage<T> | null {
+  return read && announced <= read.revision ? read.page : null;
+}
+
 export class PagedList<T> {
   #pages = $state.raw<Page<T>[]>([]);
   /** True once the first page has been read (an empty list is then really empty). */

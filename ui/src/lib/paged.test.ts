@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { LocalPage } from "./bindings/LocalPage";
-import { KEEP, PAGE, PagedList } from "./paged.svelte";
+import { KEEP, PAGE, PagedList, freshPage } from "./paged.svelte";
 
 /** A cache of `n` numbered items, read in keyset pages after a cursor. */
 function cache(n: number) {
@@ -48,6 +48,14 @@ describe("the paged list the inbox scrolls", () => {
     c.items[3] = -3;
     await list.invalidate();
     expect(list.get(3)).toBe(-3);
+  });
+
+  it("takes a page read ahead only if no newer change was announced since", () => {
+    const page = { items: [1, 2], next: null };
+    expect(freshPage({ page, revision: 7 }, 0)).toBe(page);
+    expect(freshPage({ page, revision: 7 }, 7)).toBe(page);
+    expect(freshPage({ page, revision: 7 }, 8)).toBeNull();
+    expect(freshPage(null, 0)).toBeNull();
   });
 
   it("says an empty cache is empty once read", async () => {
