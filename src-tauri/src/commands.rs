@@ -31,25 +31,16 @@ impl EarlyLaunch {
     }
 }
 
-/// `first_page`: the inbox's page size, for the first page the answer carries.
 #[tauri::command]
-pub async fn launch(
-    desk: Desk_<'_>,
-    early: State<'_, EarlyLaunch>,
-    first_page: usize,
-) -> Answer<LaunchState> {
+pub async fn launch(desk: Desk_<'_>, early: State<'_, EarlyLaunch>) -> Answer<LaunchState> {
     let begun = early.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-    let state = match begun {
-        Some(begun) => match begun.await {
-            Ok(state) => state,
-            Err(e) => {
-                tracing::warn!("the launch begun at start failed ({e}); launching again");
-                desk.launch(StartOptions::from_env()).await
-            }
-        },
-        None => desk.launch(StartOptions::from_env()).await,
-    };
-    Ok(desk.answer_launch(state, first_page).await)
+    if let Some(begun) = begun {
+        match begun.await {
+            Ok(state) => return Ok(state),
+            Err(e) => tracing::warn!("the launch begun at start failed ({e}); launching again"),
+        }
+    }
+    Ok(desk.launch(StartOptions::from_env()).await)
 }
 
 #[tauri::command]

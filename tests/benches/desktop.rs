@@ -686,7 +686,7 @@ async fn memory(
 /// Shell.svelte, Inbox.svelte), each with the step that ends at it: where a start's time
 /// goes. The last is the usable inbox; `ipc-ready` may be missing (the isolation frame
 /// was ready before the page's script listened).
-const START_STEPS: [(&str, &str); 6] = [
+const START_STEPS: [(&str, &str); 7] = [
     (
         "launch-asked",
         "the program starts, the page loads and its script runs",
@@ -697,13 +697,14 @@ const START_STEPS: [(&str, &str); 6] = [
     ),
     (
         "launch-answered",
-        "`launch` answered: the session (resumed from the keyring while the page loaded) and the inbox's first page",
+        "`launch` answered: the session, resumed from the keyring while the page loaded",
     ),
     (
         "shell-mounted",
-        "the app's frame (sidebar, status bar, inbox with its rows) built",
+        "the app's frame (sidebar, status bar, inbox) mounted",
     ),
-    ("inbox-frame", "the frame that draws them begins"),
+    ("inbox-read", "the inbox's first page read through IPC"),
+    ("inbox-frame", "the frame that draws its rows begins"),
     (
         "inbox-interactive",
         "that frame is drawn: the next one begins",

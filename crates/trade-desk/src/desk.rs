@@ -35,9 +35,7 @@ use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId, Quotati
 
 use crate::deep_link::DeepLink;
 use crate::error::{CommandError, CommandResult};
-use crate::launch::{
-    FirstInbox, FormDefaults, LaunchState, Remembered, SignInForm, SignedIn, StartOptions,
-};
+use crate::launch::{FormDefaults, LaunchState, Remembered, SignInForm, SignedIn, StartOptions};
 use crate::native::{self, Chosen, Opening, PathDialog};
 use trade_client::error::ClientCode;
 

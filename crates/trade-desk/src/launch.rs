@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use trade_client::store::queries::LocalPage;
 use trade_model::AccountId;
-use trade_model::entities::{Account, Inquiry};
+use trade_model::entities::Account;
 
 /// The last server and account, in `<data dir>/profile.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,16 +100,4 @@ pub struct LaunchState {
     pub form: FormDefaults,
     /// Why an automatic sign-in at start did not work, if it was tried.
     pub error: Option<crate::CommandError>,
-    /// Signed in: the inbox's first page, read as the answer left, so the window draws
-    /// its rows with its frame instead of asking for them after
-    /// ([`crate::Desk::answer_launch`]).
-    pub inbox: Option<FirstInbox>,
-}
-
-/// The inbox's first page (all inquiries) and the cache's revision it was read at: a
-/// `changed` event with a later revision means it may be out of date.
-#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
-pub struct FirstInbox {
-    pub page: LocalPage<Inquiry>,
-    pub revision: u64,
 }

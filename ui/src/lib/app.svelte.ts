@@ -8,7 +8,6 @@ import type { MessageId } from "./bindings/MessageId";
 import type { NotificationSettings } from "./bindings/NotificationSettings";
 import type { Draft } from "./bindings/Draft";
 import type { Inquiry } from "./bindings/Inquiry";
-import type { LocalPage } from "./bindings/LocalPage";
 import type { Order } from "./bindings/Order";
 import type { OrderId } from "./bindings/OrderId";
 import type { QuotationId } from "./bindings/QuotationId";
@@ -51,8 +50,6 @@ class AppState {
   openComparison = $state<string | null>(null);
   /** The suppliers this buyer deals with (names for orders, choices for new ones). */
   partners = $state.raw<Partner[]>([]);
-  /** The inbox's first page as `launch` answered it, until the inbox takes it. */
-  launchedInbox: LocalPage<Inquiry> | null = null;
 
   get connection(): ConnectionState {
     return this.status?.connection.state ?? "connecting";
@@ -211,16 +208,7 @@ export async function loadSignedIn() {
   await Promise.all([refreshOutbox(), refreshSettings(), refreshPartners()]);
 }
 
-/** The inbox's first page from `launch`, once: a later inbox (after signing in again)
- *  reads its own. */
-export function takeLaunchedInbox(): LocalPage<Inquiry> | null {
-  const page = app.launchedInbox;
-  app.launchedInbox = null;
-  return page;
-}
-
 export function clearSession() {
-  app.launchedInbox = null;
   app.account = null;
   app.signedInSessionOnly = false;
   app.status = null;

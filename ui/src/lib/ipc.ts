@@ -80,8 +80,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 }
 
 // --- session -------------------------------------------------------------------------
-/** `firstPage`: the inbox's page size; signed in, the answer carries its first page. */
-export const launch = (firstPage: number) => call<LaunchState>("launch", { firstPage });
+export const launch = () => call<LaunchState>("launch");
 export const signIn = (form: SignInForm) => call<SignedIn>("sign_in", { form });
 export const signOut = () => call<void>("sign_out");
 /** Opens the native file dialog for a CA certificate; the chosen path, or null. */

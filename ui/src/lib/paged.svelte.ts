@@ -27,16 +27,6 @@ type Page<T> = {
 
 export type Fetch<T> = (after: string | null, limit: number) => Promise<LocalPage<T>>;
 
-/** A first page read ahead (at the cache's `revision`), unless a change newer than it
- *  was announced since (`announced`: the newest revision seen): then none, and the list
- *  reads its own. */
-export function freshPage<T>(
-  read: { page: LocalPage<T>; revision: number } | null,
-  announced: number,
-): LocalPage<T> | null {
-  return read && announced <= read.revision ? read.page : null;
-}
-
 export class PagedList<T> {
   #pages = $state.raw<Page<T>[]>([]);
   /** True once the first page has been read (an empty list is then really empty). */
@@ -48,14 +38,8 @@ export class PagedList<T> {
   #wanted: [number, number] = [0, PAGE];
   #invalidation: Promise<void> | null = null;
 
-  /** `first`: the first page, when it was read already (`PAGE` items unless it is the
-   *  last), so the list has its items from the start. */
-  constructor(fetch: Fetch<T>, first: LocalPage<T> | null = null) {
+  constructor(fetch: Fetch<T>) {
     this.#fetch = fetch;
-    if (first) {
-      this.#pages = [{ after: null, items: first.items, next: first.next, stale: false }];
-      this.loaded = true;
-    }
   }
 
   /** How many items are loaded (a contiguous run from the top). */

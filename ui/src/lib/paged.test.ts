@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { LocalPage } from "./bindings/LocalPage";
-import { KEEP, PAGE, PagedList, freshPage } from "./paged.svelte";
+import { KEEP, PAGE, PagedList } from "./paged.svelte";
 
 /** A cache of `n` numbered items, read in keyset pages after a cursor. */
 function cache(n: number) {
@@ -29,33 +29,6 @@ describe("the paged list the inbox scrolls", () => {
     await list.show(150, 190);
     expect(list.count).toBe(2 * PAGE);
     expect(list.get(PAGE + 5)).toBe(PAGE + 5);
-  });
-
-  it("starts from a first page read already, without reading it again", async () => {
-    const c = cache(1000);
-    const first = await c.fetch(null, PAGE);
-    c.reads.length = 0;
-    const list = new PagedList(c.fetch, first);
-    expect(list.loaded).toBe(true);
-    expect(list.count).toBe(PAGE);
-    expect(list.get(7)).toBe(7);
-    await list.show(0, 30);
-    expect(c.reads).toEqual([]);
-    // Further pages follow on from its cursor, and it is re-read like any other.
-    await list.show(150, 190);
-    expect(c.reads).toEqual([String(PAGE - 1)]);
-    expect(list.get(PAGE + 5)).toBe(PAGE + 5);
-    c.items[3] = -3;
-    await list.invalidate();
-    expect(list.get(3)).toBe(-3);
-  });
-
-  it("takes a page read ahead only if no newer change was announced since", () => {
-    const page = { items: [1, 2], next: null };
-    expect(freshPage({ page, revision: 7 }, 0)).toBe(page);
-    expect(freshPage({ page, revision: 7 }, 7)).toBe(page);
-    expect(freshPage({ page, revision: 7 }, 8)).toBeNull();
-    expect(freshPage(null, 0)).toBeNull();
   });
 
   it("says an empty cache is empty once read", async () => {

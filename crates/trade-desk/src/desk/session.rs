@@ -57,7 +57,6 @@ impl Desk {
                         signed_in: Some(self.start(engine).await),
                         form,
                         error: None,
-                        inbox: None,
                     };
                 }
                 Ok(None) => {}
@@ -77,7 +76,6 @@ impl Desk {
                         signed_in: Some(signed_in),
                         form,
                         error: None,
-                        inbox: None,
                     };
                 }
                 Err(e) => error = Some(e),
@@ -87,33 +85,7 @@ impl Desk {
             signed_in: None,
             form,
             error,
-            inbox: None,
         }
-    }
-
-    /// The launch's answer to the window. Signed in, it carries the inbox's first page
-    /// (all inquiries, `first_page` rows), read now: the window then draws the rows with
-    /// its frame, without a second request (each of which passes through the isolation
-    /// frame and waits for the page's script to be free; desktop bench). Read when the
-    /// answer leaves, not when the launch began, with the cache's revision read first:
-    /// every change the page may lack has a later revision, which its `changed` event
-    /// carries. Without the page the window asks for it, as for any other.
-    pub async fn answer_launch(&self, mut state: LaunchState, first_page: usize) -> LaunchState {
-        if state.signed_in.is_some() {
-            match self.first_inbox(first_page).await {
-                Ok(inbox) => state.inbox = Some(inbox),
-                Err(e) => {
-                    tracing::info!(code = %e.code, "the launch is answered without the inbox")
-                }
-            }
-        }
-        state
-    }
-
-    async fn first_inbox(&self, limit: usize) -> CommandResult<FirstInbox> {
-        let revision = *self.engine().await?.revision().borrow();
-        let page = self.inquiries(false, None, limit).await?;
-        Ok(FirstInbox { page, revision })
     }
 
     /// Signs in from the form. A chosen CA file must hold a PEM certificate.
