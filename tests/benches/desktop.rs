@@ -682,22 +682,17 @@ async fn memory(
     Ok(())
 }
 
-/// The user-timing marks of a remembered start, in order (main.ts, App.svelte,
+/// The user-timing marks of a remembered start, in order (App.svelte,
 /// Shell.svelte, Inbox.svelte), each with the step that ends at it: where a start's time
-/// goes. The last is the usable inbox; `ipc-ready` may be missing (the isolation frame
-/// was ready before the page's script listened).
-const START_STEPS: [(&str, &str); 7] = [
+/// goes. The last is the usable inbox.
+const START_STEPS: [(&str, &str); 6] = [
     (
         "launch-asked",
         "the program starts, the page loads and its script runs",
     ),
     (
-        "ipc-ready",
-        "Tauri's isolation frame is ready: IPC can leave the page",
-    ),
-    (
         "launch-answered",
-        "`launch` answered: the session, resumed from the keyring while the page loaded",
+        "`launch` answered (its message leaves once Tauri's isolation frame is ready): the session, resumed from the keyring while the page loaded",
     ),
     (
         "shell-mounted",

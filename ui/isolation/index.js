@@ -21,3 +21,44 @@ window.__TAURI_ISOLATION_HOOK__ = (payload) => {
   }
   throw new Error("blocked IPC call");
 };
+
+// Tauri's isolation script (put before this one) tells the page that this frame can take
+// its messages only on a 50 ms timer, started once it has its key and listens: every
+// start waited that long for its first IPC (`ipc-ready` in bench-reports/desktop.md).
+// This frame says so itself as soon as a probe shows that Tauri's script passes the
+// page's messages to the hook above: now, if it listens already, or once it starts to.
+// The probe is a message only this script can make (checked by identity); the hook
+// holds it, so it goes no further. Tauri's own message, later, finds the page's queue
+// empty. Without the page's origin, or if no probe ever gets through (another Tauri),
+// nothing is said here, and Tauri's timer still does.
+{
+  const check = window.__TAURI_ISOLATION_HOOK__;
+  const probe = { cmd: "", callback: 0, error: 0, payload: null };
+  let heard = false;
+  window.__TAURI_ISOLATION_HOOK__ = (payload) => {
+    if (payload === probe) {
+      heard = true;
+      return new Promise(() => {});
+    }
+    return check(payload);
+  };
+  const origin = window.location.ancestorOrigins?.[0];
+  const listening = () => {
+    heard = false;
+    window.dispatchEvent(new MessageEvent("message", { data: probe, origin }));
+    return heard;
+  };
+  const ready = () => window.parent.postMessage("__TAURI_ISOLATION_READY__", "*");
+  if (origin && listening()) {
+    ready();
+  } else if (origin) {
+    const listen = window.addEventListener;
+    window.addEventListener = function (type, listener, options) {
+      listen.call(this, type, listener, options);
+      if (type === "message" && listening()) {
+        window.addEventListener = listen;
+        ready();
+      }
+    };
+  }
+}
