@@ -403,21 +403,25 @@ async fn empty_window(
 ) -> Result<()> {
     let (paint, pss) = empty_starts(settings, report, bins, &work.join("empty"), "", &[]).await?;
     (figures.empty_paint, figures.empty_pss) = (Some(paint), Some(pss));
-    let without_gl = [(
-        "WEBKIT_DISABLE_COMPOSITING_MODE".to_string(),
-        "1".to_string(),
-    )];
     let (paint, pss) = empty_starts(
         settings,
         report,
         bins,
         &work.join("empty-without-gl"),
         " drawn without GL",
-        &without_gl,
+        &[without_gl()],
     )
     .await?;
     (figures.flat_paint, figures.flat_pss) = (Some(paint), Some(pss));
     Ok(())
+}
+
+/// The environment that makes WebKitGTK draw without GL compositing, as the app draws.
+fn without_gl() -> (String, String) {
+    (
+        "WEBKIT_DISABLE_COMPOSITING_MODE".to_string(),
+        "1".to_string(),
+    )
 }
 
 /// The empty window showing the plain list, scrolled as the app's inbox is, in each
@@ -432,10 +436,6 @@ async fn plain_list(
     let page = (
         "TRADE_EMPTY_WINDOW_PAGE".to_string(),
         "list.html".to_string(),
-    );
-    let without_gl = (
-        "WEBKIT_DISABLE_COMPOSITING_MODE".to_string(),
-        "1".to_string(),
     );
     figures.list_pss = Some(
         list_scrolled(
@@ -453,7 +453,7 @@ async fn plain_list(
             bins,
             &work.join("list-without-gl"),
             " drawn without GL",
-            &[page, without_gl],
+            &[page, without_gl()],
         )
         .await?,
     );
@@ -724,7 +724,8 @@ async fn starts(
             .await?;
         let inbox = launch.entry_after("inbox-interactive", "mark").await?;
         for (times, (mark, _)) in steps.iter_mut().zip(START_STEPS) {
-            times.extend(launch.entry(mark, "mark").await?);
+            let at = launch.entry(mark, "mark").await?;
+            times.push(at.ok_or_else(|| anyhow!("no mark {mark:?} before the last"))?);
         }
         println!("bench: app start {i}: painted after {paint:.3} s, inbox after {inbox:.3} s");
         paints.push(paint);
@@ -752,7 +753,6 @@ async fn starts(
     let rows = START_STEPS
         .iter()
         .zip(&steps)
-        .filter(|(_, times)| !times.is_empty())
         .map(|((mark, step), times)| {
             let at = median(times);
             let row = vec![

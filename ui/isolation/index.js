@@ -24,7 +24,7 @@ window.__TAURI_ISOLATION_HOOK__ = (payload) => {
 
 // Tauri's isolation script (put before this one) tells the page that this frame can take
 // its messages only on a 50 ms timer, started once it has its key and listens: every
-// start waited that long for its first IPC (`ipc-ready` in bench-reports/desktop.md).
+// start's first IPC waited that long (`launch-answered` in bench-reports/desktop.md).
 // This frame says so itself as soon as a probe shows that Tauri's script passes the
 // page's messages to the hook above: now, if it listens already, or once it starts to.
 // The probe is a message only this script can make (checked by identity); the hook
@@ -52,6 +52,7 @@ window.__TAURI_ISOLATION_HOOK__ = (payload) => {
   if (origin && listening()) {
     ready();
   } else if (origin) {
+    // Not listening yet: Tauri's script adds its listener once it has its key.
     const listen = window.addEventListener;
     window.addEventListener = function (type, listener, options) {
       listen.call(this, type, listener, options);
