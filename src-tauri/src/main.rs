@@ -18,6 +18,8 @@ use trade_desk::ipc::StartOptions;
 use trade_desk::{Desk, deep_link};
 
 fn main() -> anyhow::Result<()> {
+    #[cfg(target_os = "linux")]
+    page_script_without_jit();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -148,6 +150,33 @@ fn open_main_window(app: &mut tauri::App, visible: bool) -> anyhow::Result<()> {
         .with_webview(draw_without_gl)
         .context("the main window's web view could not be set up")?;
     Ok(())
+}
+
+/// JavaScriptCore's switch for its JIT compilers, read from the environment by each
+/// process when its script engine starts.
+#[cfg(target_os = "linux")]
+const JSC_USE_JIT: &str = "JSC_useJIT";
+
+/// The page's script runs in JavaScriptCore's interpreter, without its JIT compilers.
+/// The JIT keeps the machine code it makes and the profiles it makes it from: with
+/// it, the web process grew by about 40 MiB more while the inbox was scrolled (1,500
+/// screens), and held about 10 MiB more at rest (`bench-reports/desktop.md`). The app's
+/// script does little work per frame (a screen of rows, a thread's messages), which the
+/// interpreter does within the frame; and a page that shows untrusted supplier text
+/// gives an attacker no JIT to aim at. WebKitGTK has no setting for it: the web process
+/// inherits the app's environment, whose `JSC_*` variables set JavaScriptCore's options.
+/// A `JSC_useJIT` already in the environment (a developer's) is kept.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn page_script_without_jit() {
+    if std::env::var_os(JSC_USE_JIT).is_none() {
+        // SAFETY: the first statement of `main`: no other thread exists yet that could
+        // read the environment while it changes (the Rust runtime starts none, and
+        // Tauri, GTK and tokio are started after this).
+        unsafe {
+            std::env::set_var(JSC_USE_JIT, "0");
+        }
+    }
 }
 
 /// WebKitGTK draws the page on the CPU, in the web process, instead of compositing

@@ -138,6 +138,7 @@ struct Figures {
     /// The empty window's plain list, at rest and scrolled: GL, and without GL.
     list_pss: Option<(u64, u64)>,
     flat_list_pss: Option<(u64, u64)>,
+    lean_list_pss: Option<(u64, u64)>,
     app_paint: Option<f64>,
     app_inbox: Option<f64>,
     first_inbox: Option<f64>,
@@ -335,7 +336,11 @@ fn scrolling(report: &mut Report, f: &Figures) {
     };
     let app = f.rest_pss.zip(f.scrolled_pss);
     let mut rows = vec![
-        row("the app's inbox, the 1.1M cache", "without GL", app),
+        row(
+            "the app's inbox, the 1.1M cache",
+            "without GL, script without JIT",
+            app,
+        ),
         row(
             "a plain list in the empty window",
             "GL (default)",
@@ -345,6 +350,11 @@ fn scrolling(report: &mut Report, f: &Figures) {
             "a plain list in the empty window",
             "without GL",
             f.flat_list_pss,
+        ),
+        row(
+            "a plain list in the empty window",
+            "without GL, script without JIT",
+            f.lean_list_pss,
         ),
     ];
     if let Some(empty) = f.empty_pss {
@@ -370,12 +380,12 @@ fn scrolling(report: &mut Report, f: &Figures) {
 fn method() -> Vec<String> {
     vec![
         "Every start goes through WebDriver: tauri-driver and WebKitWebDriver start the program; a start is timed from the moment the bench asks for the session to the page's own clock (`performance.timeOrigin` plus the entry's `startTime`), so both programs pay the same WebDriver overhead.".into(),
-        "**Drawing**: the app draws without GL compositing (`draw_without_gl`, `src-tauri/src/main.rs`); the goals name the empty window in WebKit's default, composited drawing, and each ratio is also given against the empty window drawn without GL (`WEBKIT_DISABLE_COMPOSITING_MODE=1`), like for like.".into(),
+        "**Drawing**: the app draws without GL compositing (`draw_without_gl`, `src-tauri/src/main.rs`); the goals name the empty window in WebKit's default, composited drawing, and each ratio is also given against the empty window drawn without GL (`WEBKIT_DISABLE_COMPOSITING_MODE=1`), like for like. **Script**: the app's page runs its script without JavaScriptCore's JIT compilers (`JSC_useJIT=0`, which the app sets for WebKit's processes: `page_script_without_jit`); the empty window keeps WebKit's default, with JIT.".into(),
         "**Painted**: the page's `first-contentful-paint` entry. **Interactive inbox**: the `inbox-interactive` mark, set as the frame after the one that drew the inbox's first rows begins (at most a frame, about 16 ms, after they are on screen; before 2026-12-05 the mark was set as the frame that draws them began, before they were laid out and painted: `inbox-frame` now).".into(),
         "**First sync**: the app is started with no cache and the buyer's password (it signs in by itself, as `./dev run` does), and is done when its cache holds a cursor and no walk (read from the cache file, read-only, every 250 ms). The rate is the server's count of the buyer's records over that time. CPU: `utime + stime` of each process of the launch from `/proc`, at the end of the sync (each began with the launch); the server runs in the bench's own process.".into(),
         "**Memory**: PSS (`/proc/<pid>/smaps_rollup`) summed over the program and the WebKit processes it started (the WebDriver pair excluded), once the launch has been quiet (under 5% of a core for 2 s). Scrolled: the inbox list is scrolled down one screen a step, each step waiting for the frame after it, 1,500 steps, then quiet again.".into(),
         "**Raw baseline**: the records of the app's own cache (id, and JSON as the server sent them, read back from the cache: a message is kept in columns and its JSON made again) inserted into one plain table (`id TEXT PRIMARY KEY, sort INTEGER, data TEXT`) with one cached prepared INSERT, 1,000 per transaction, WAL, synchronous=FULL, after the app has quit.".into(),
-        "**Plain list**: the empty window showing `tests/empty-window/dist/list.html` instead (a virtual list of 100,000 rows of the inbox row's shape in plain DOM, no framework, one stylesheet), in each drawing mode, scrolled with the same steps as the app's inbox: what WebKit itself keeps after drawing scrolled rows.".into(),
+        "**Plain list**: the empty window showing `tests/empty-window/dist/list.html` instead (a virtual list of 100,000 rows of the inbox row's shape in plain DOM, no framework, one stylesheet), in each drawing mode and as the app runs (without GL or JIT), scrolled with the same steps as the app's inbox: what WebKit itself keeps after drawing scrolled rows.".into(),
         "Parts: `BENCH_PARTS=empty,list,sync,memory,starts,raw` (all by default; `memory` and `starts` need the cache `sync` makes). `BENCH_STARTS` (7): the starts of each kind.".into(),
     ]
 }
@@ -424,9 +434,15 @@ fn without_gl() -> (String, String) {
     )
 }
 
+/// The environment that makes JavaScriptCore run scripts without its JIT compilers, as
+/// the app's page runs (`page_script_without_jit`, src-tauri/src/main.rs).
+fn without_jit() -> (String, String) {
+    ("JSC_useJIT".to_string(), "0".to_string())
+}
+
 /// The empty window showing the plain list, scrolled as the app's inbox is, in each
-/// drawing mode: what WebKit keeps after drawing scrolled rows in a page that holds
-/// nothing else.
+/// drawing mode, and as the app runs (without GL or JIT): what WebKit keeps after
+/// drawing scrolled rows in a page that holds nothing else.
 async fn plain_list(
     report: &mut Report,
     figures: &mut Figures,
@@ -453,7 +469,17 @@ async fn plain_list(
             bins,
             &work.join("list-without-gl"),
             " drawn without GL",
-            &[page, without_gl()],
+            &[page.clone(), without_gl()],
+        )
+        .await?,
+    );
+    figures.lean_list_pss = Some(
+        list_scrolled(
+            report,
+            bins,
+            &work.join("list-without-gl-or-jit"),
+            " drawn without GL, its script without JIT",
+            &[page, without_gl(), without_jit()],
         )
         .await?,
     );

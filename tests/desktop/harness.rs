@@ -511,6 +511,23 @@ impl App {
         // Drop stops the processes.
     }
 
+    /// The value of `var` in the environment of the app's web process (WebKit's process
+    /// that runs the page), if it has one; `None` also when there is no web process.
+    pub fn web_process_env(&self, var: &str) -> Option<String> {
+        let prefix = format!("{var}=");
+        self.processes.marked().into_iter().find_map(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            if comm.trim() != "WebKitWebProces" {
+                return None;
+            }
+            let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+            env.split(|b| *b == 0).find_map(|v| {
+                let v = String::from_utf8_lossy(v);
+                v.strip_prefix(&prefix).map(str::to_owned)
+            })
+        })
+    }
+
     /// Runs `script` in the page; returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
         self.driver()

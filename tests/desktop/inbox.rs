@@ -536,6 +536,13 @@ async fn supplier_messages_with_markup_show_as_text_and_run_nothing() {
         .await;
     let title_before = app.driver().title().await.unwrap();
     assert_ne!(title_before, "pwned");
+    // The page that shows their text runs its script without a JIT: no machine code is
+    // made from it (the app sets JavaScriptCore's option for WebKit's processes).
+    assert_eq!(
+        app.web_process_env("JSC_useJIT").as_deref(),
+        Some("0"),
+        "the web process's script engine has its JIT switched off"
+    );
 
     let payloads = [
         r#"<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>"#,
