@@ -51,8 +51,7 @@ fn main() -> anyhow::Result<()> {
                 .app_data_dir()
                 .context("no data directory for the app")?;
             let shell = Arc::new(shell::Shell::new(app.handle().clone()));
-            shell.install_tray()?;
-            let desk = Arc::new(Desk::on_this_machine(data_dir, shell));
+            let desk = Arc::new(Desk::on_this_machine(data_dir, shell.clone()));
             app.manage(desk.clone());
             // The saved session is resumed (keyring, cache, engine) while the page loads,
             // not after its script asks: the page's `launch` takes the answer.
@@ -70,6 +69,9 @@ fn main() -> anyhow::Result<()> {
                 }
             });
             open_main_window(app, !request.minimized)?;
+            // After the window: its web process starts and loads the page while the tray
+            // icon is made (20-30 ms on this thread, which also serves the page's files).
+            shell.install_tray()?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -87,14 +87,23 @@ struct Changed<'a> {
 
 pub struct Shell {
     app: AppHandle,
-    tray: Mutex<Option<TrayIcon>>,
+    tray: Mutex<Tray>,
+}
+
+/// The tray icon once installed, and the unread counts it shows. One lock for both: the
+/// engine's first counts can come before the icon is installed (it is installed after
+/// the window is opened), and the icon then starts with the latest.
+#[derive(Default)]
+struct Tray {
+    icon: Option<TrayIcon>,
+    unread: Option<UnreadCounts>,
 }
 
 impl Shell {
     pub fn new(app: AppHandle) -> Shell {
         Shell {
             app,
-            tray: Mutex::new(None),
+            tray: Mutex::new(Tray::default()),
         }
     }
 
@@ -115,28 +124,39 @@ impl Shell {
         if let Some(icon) = self.app.default_window_icon() {
             builder = builder.icon(icon.clone());
         }
-        let tray = builder.build(&self.app)?;
-        *self.tray.lock().unwrap_or_else(|e| e.into_inner()) = Some(tray);
+        let icon = builder.build(&self.app)?;
+        let mut tray = self.tray.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(unread) = &tray.unread {
+            show_unread(&icon, unread);
+        }
+        tray.icon = Some(icon);
         Ok(())
     }
 
     fn show_unread(&self, unread: &UnreadCounts) {
-        let guard = self.tray.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(tray) = guard.as_ref() else { return };
-        let (tooltip, label) = match unread.total {
-            0 => ("Trade Center — no unread messages".to_owned(), None),
-            1 => (
-                "Trade Center — 1 unread message".to_owned(),
-                Some("1".to_owned()),
-            ),
-            n => (
-                format!("Trade Center — {n} unread messages"),
-                Some(n.to_string()),
-            ),
-        };
-        let _ = tray.set_tooltip(Some(tooltip));
-        let _ = tray.set_title(label);
+        let mut tray = self.tray.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(icon) = &tray.icon {
+            show_unread(icon, unread);
+        }
+        tray.unread = Some(unread.clone());
     }
+}
+
+/// The unread count in the tray icon's tooltip and label.
+fn show_unread(tray: &TrayIcon, unread: &UnreadCounts) {
+    let (tooltip, label) = match unread.total {
+        0 => ("Trade Center — no unread messages".to_owned(), None),
+        1 => (
+            "Trade Center — 1 unread message".to_owned(),
+            Some("1".to_owned()),
+        ),
+        n => (
+            format!("Trade Center — {n} unread messages"),
+            Some(n.to_string()),
+        ),
+    };
+    let _ = tray.set_tooltip(Some(tooltip));
+    let _ = tray.set_title(label);
 }
 
 impl trade_desk::Host for Shell {

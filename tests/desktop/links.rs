@@ -196,8 +196,9 @@ fn bus(args: &[&str]) -> String {
 
 /// The tray icons on the session bus: the StatusNotifierItems that connections export
 /// (libayatana-appindicator, which Tauri's tray uses on Linux, exports its item at
-/// `/org/ayatana/NotificationItem/<id>` whether or not a tray host shows it).
-fn tray_items() -> Vec<String> {
+/// `/org/ayatana/NotificationItem/<id>` whether or not a tray host shows it), each as
+/// the connection's name and the item's id.
+fn tray_items() -> Vec<(String, String)> {
     let names = bus(&[
         "--dest=org.freedesktop.DBus",
         "/org/freedesktop/DBus",
@@ -214,10 +215,27 @@ fn tray_items() -> Vec<String> {
             xml.split("<node name=\"")
                 .skip(1)
                 .filter_map(|rest| rest.split('"').next())
-                .map(str::to_owned),
+                .map(|item| (name.to_owned(), item.to_owned())),
         );
     }
     items
+}
+
+/// The label of the app's tray icon (the unread count), read from its StatusNotifierItem
+/// (`XAyatanaLabel`); `None` while there is no icon.
+fn tray_label() -> Option<String> {
+    let (name, item) = tray_items()
+        .into_iter()
+        .find(|(_, item)| item.ends_with("unread"))?;
+    let reply = bus(&[
+        &format!("--dest={name}"),
+        &format!("/org/ayatana/NotificationItem/{item}"),
+        "org.freedesktop.DBus.Properties.Get",
+        "string:org.kde.StatusNotifierItem",
+        "string:XAyatanaLabel",
+    ]);
+    // `variant       string "6"`
+    Some(reply.split('"').nth(1).unwrap_or_default().to_owned())
 }
 
 #[tokio::test]
@@ -286,14 +304,24 @@ async fn start_at_login_writes_the_entry_and_starts_hidden_in_the_tray() {
         !main_window(),
         "started with --minimized the window stays hidden"
     );
-    until("the tray icon on the bus", PATIENCE, async || {
-        let items = tray_items();
-        ensure!(
-            items.iter().any(|i| i.ends_with("unread")),
-            "tray items: {items:?}"
-        );
-        Ok(())
-    })
+    // The icon shows the unread count from the start: the engine's first counts come
+    // while the window opens, before the icon is made after it.
+    let token = d.backend.buyer_token().await;
+    let unread = d.backend.unread_total(&token).await;
+    assert!(unread > 0, "the demo buyer has unread messages");
+    until(
+        "the tray icon on the bus, with the unread count",
+        PATIENCE,
+        async || {
+            let label = tray_label();
+            ensure!(
+                label.as_deref() == Some(unread.to_string().as_str()),
+                "tray label {label:?}, {unread} unread; tray items: {:?}",
+                tray_items()
+            );
+            Ok(())
+        },
+    )
     .await;
     d.second_start(&[]).await;
     until("the window shown", PATIENCE, async || {
