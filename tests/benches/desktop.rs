@@ -475,10 +475,15 @@ async fn plain_list(
                 Ok(pss) => Some(pss),
                 Err(e) => {
                     println!("bench: plain list{kind} not measured: {e:#}");
+                    // One line: the report's table cell.
+                    let error = format!("{e:#}")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     report.line(
                         &format!("empty Tauri window{kind} with a plain list: memory at rest → scrolled (PSS)"),
                         "the launch failed",
-                        format!("not measured: {e:#}"),
+                        format!("not measured: {}", error.replace('|', "/")),
                     );
                     None
                 }
@@ -1053,11 +1058,16 @@ impl Launch {
     async fn until(&self, what: &str, script: &str) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if self.driver.execute(script, vec![]).await?.json() == &json!(true) {
-                return Ok(());
-            }
+            // A script can fail while the window goes from one page to the next (the
+            // empty window navigates to its plain list once it has started: "no such
+            // frame"); the next poll finds the new page.
+            let last = match self.driver.execute(script, vec![]).await {
+                Ok(v) if v.json() == &json!(true) => return Ok(()),
+                Ok(v) => format!("the script answered {}", v.json()),
+                Err(e) => format!("the script failed: {e}"),
+            };
             if Instant::now() > deadline {
-                bail!("{what}: not within 60 s");
+                bail!("{what}: not within 60 s ({last})");
             }
             tokio::time::sleep(POLL).await;
         }
