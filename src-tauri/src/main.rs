@@ -162,7 +162,8 @@ const JSC_USE_JIT: &str = "JSC_useJIT";
 /// The page's script runs in JavaScriptCore's interpreter, without its JIT compilers.
 /// The JIT keeps the machine code it makes and the profiles it makes it from: with
 /// it, the web process grew by about 40 MiB more while the inbox was scrolled (1,500
-/// screens), and held about 10 MiB more at rest (`bench-reports/desktop.md`). The app's
+/// screens), and held about 10 MiB more at rest (the desktop bench's memory part, run
+/// with and without it on a 2,000-inquiry account). The app's
 /// script does little work per frame (a screen of rows, a thread's messages), which the
 /// interpreter does within the frame; and a page that shows untrusted supplier text
 /// gives an attacker no JIT to aim at. WebKitGTK has no setting for it: the web process
