@@ -127,7 +127,7 @@ impl Shell {
         let icon = builder.build(&self.app)?;
         let mut tray = self.tray.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(unread) = &tray.unread {
-            show_unread(&icon, unread);
+            show_unread_on(&icon, unread);
         }
         tray.icon = Some(icon);
         Ok(())
@@ -136,14 +136,14 @@ impl Shell {
     fn show_unread(&self, unread: &UnreadCounts) {
         let mut tray = self.tray.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(icon) = &tray.icon {
-            show_unread(icon, unread);
+            show_unread_on(icon, unread);
         }
         tray.unread = Some(unread.clone());
     }
 }
 
 /// The unread count in the tray icon's tooltip and label.
-fn show_unread(tray: &TrayIcon, unread: &UnreadCounts) {
+fn show_unread_on(tray: &TrayIcon, unread: &UnreadCounts) {
     let (tooltip, label) = match unread.total {
         0 => ("Trade Center — no unread messages".to_owned(), None),
         1 => (

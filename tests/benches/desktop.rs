@@ -135,7 +135,8 @@ struct Figures {
     /// The empty window drawn as the app draws: without GL compositing.
     flat_paint: Option<f64>,
     flat_pss: Option<u64>,
-    /// The empty window's plain list, at rest and scrolled: GL, and without GL.
+    /// The empty window's plain list, at rest and scrolled: GL, without GL, and without
+    /// GL or JIT (as the app runs).
     list_pss: Option<(u64, u64)>,
     flat_list_pss: Option<(u64, u64)>,
     lean_list_pss: Option<(u64, u64)>,
@@ -466,36 +467,30 @@ async fn plain_list(
             vec![page, without_gl(), without_jit()],
         ),
     ];
-    let mut measured = Vec::new();
-    for (dir, kind, env) in modes {
+    let mut measured = [None; 3];
+    for (pss, (dir, kind, env)) in measured.iter_mut().zip(modes) {
         // A yardstick, not a goal's figure: a launch that fails is reported, with the
         // tail of its WebDriver log, and the bench goes on.
-        measured.push(
-            match list_scrolled(report, bins, &work.join(dir), kind, &env).await {
-                Ok(pss) => Some(pss),
-                Err(e) => {
-                    println!("bench: plain list{kind} not measured: {e:#}");
-                    // One line: the report's table cell.
-                    let error = format!("{e:#}")
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    report.line(
-                        &format!("empty Tauri window{kind} with a plain list: memory at rest → scrolled (PSS)"),
-                        "the launch failed",
-                        format!("not measured: {}", error.replace('|', "/")),
-                    );
-                    None
-                }
-            },
-        );
+        match list_scrolled(report, bins, &work.join(dir), kind, &env).await {
+            Ok(both) => *pss = Some(both),
+            Err(e) => report.line(
+                &list_line(kind),
+                "the launch failed",
+                format!("not measured: {e:#}"),
+            ),
+        }
     }
     [
         figures.list_pss,
         figures.flat_list_pss,
         figures.lean_list_pss,
-    ] = [measured[0], measured[1], measured[2]];
+    ] = measured;
     Ok(())
+}
+
+/// The report's line for the plain list drawn as `kind` says.
+fn list_line(kind: &str) -> String {
+    format!("empty Tauri window{kind} with a plain list: memory at rest → scrolled (PSS)")
 }
 
 /// One start of the plain list with `env`: its PSS at rest and after the scroll.
@@ -538,7 +533,7 @@ async fn list_scrolled(
         launch.pss_by_process()
     );
     report.line(
-        &format!("empty Tauri window{kind} with a plain list: memory at rest → scrolled (PSS)"),
+        &list_line(kind),
         format!(
             "{SCROLL_STEPS} steps of one screen ({} rows down, {:.1} s), then quiet",
             group(rows_seen),

@@ -157,7 +157,7 @@ impl Report {
         );
         let _ = writeln!(out, "| machine | |\n|---|---|");
         for (k, v) in machine().iter().chain(&self.facts) {
-            let _ = writeln!(out, "| {k} | {v} |");
+            let _ = writeln!(out, "| {} | {} |", cell(k), cell(v));
         }
         if !self.load.is_empty() {
             let load: Vec<String> = self
@@ -165,19 +165,29 @@ impl Report {
                 .iter()
                 .map(|(when, l)| format!("{l} ({when})"))
                 .collect();
-            let _ = writeln!(out, "| load average (1, 5, 15 min) | {} |", load.join("; "));
+            let _ = writeln!(
+                out,
+                "| load average (1, 5, 15 min) | {} |",
+                cell(&load.join("; "))
+            );
         }
         let _ = writeln!(out, "\n## Results\n");
         let _ = writeln!(out, "| benchmark | setting | result |\n|---|---|---|");
         for l in &self.lines {
-            let _ = writeln!(out, "| {} | {} | {} |", l.what, l.setting, l.result);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&l.what),
+                cell(&l.setting),
+                cell(&l.result)
+            );
         }
         for t in &self.tables {
             let _ = writeln!(out, "\n### {}\n", t.title);
-            let _ = writeln!(out, "| {} |", t.header.join(" | "));
+            let _ = writeln!(out, "| {} |", row(&t.header));
             let _ = writeln!(out, "|{}", "---|".repeat(t.header.len()));
             for r in &t.rows {
-                let _ = writeln!(out, "| {} |", r.join(" | "));
+                let _ = writeln!(out, "| {} |", row(r));
             }
         }
         let _ = writeln!(out, "\n## How it is measured\n");
@@ -192,6 +202,29 @@ impl Report {
         }
         out
     }
+}
+
+/// A table cell's text as Markdown keeps it in its cell: on one line (a multi-line text,
+/// such as an error with its causes, has its lines joined by spaces) and with `|` escaped.
+fn cell(text: &str) -> String {
+    let text = if text.contains('\n') {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        text.to_owned()
+    };
+    text.replace('|', "\\|")
+}
+
+fn row(cells: &[String]) -> String {
+    cells
+        .iter()
+        .map(|c| cell(c))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// The machine a bench ran on: date, cores, CPU, memory, kernel.
@@ -245,4 +278,37 @@ pub fn group(n: u64) -> String {
 /// `n` per second over `secs`, grouped.
 pub fn rate(n: f64, secs: f64) -> String {
     group((n / secs.max(1e-9)).round() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error with its causes on several lines, and a `|` in it, stays in its cell: the
+    /// results table keeps three columns on every row.
+    #[test]
+    fn a_multi_line_result_stays_in_its_cell() {
+        let mut report = Report::default();
+        report.line(
+            "plain list",
+            "the launch failed",
+            "not measured: Frame not found:\n    Status: 404\n    a | b\n",
+        );
+        report.line("app", "15 starts", "**0.56 s**");
+        let text = report.render("t", "cargo bench", Duration::ZERO, &[]);
+        let results: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("| benchmark |"))
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        assert_eq!(
+            results,
+            [
+                "| benchmark | setting | result |",
+                "|---|---|---|",
+                "| plain list | the launch failed | not measured: Frame not found: Status: 404 a \\| b |",
+                "| app | 15 starts | **0.56 s** |",
+            ]
+        );
+    }
 }
