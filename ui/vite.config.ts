@@ -1,29 +1,9 @@
-import { defineConfig, type Plugin } from "vite";
+import { defineConfig } from "vite";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
-
-/** The app's script is `async`: the page's DOMContentLoaded does not wait for it to be
- *  read and compiled. Tauri makes its isolation frame, through which every IPC call
- *  passes, at DOMContentLoaded: the frame then loads while the script is compiled, and
- *  the first call (`launch`) is answered that much sooner (desktop bench). `main.ts`
- *  waits for the page's body when it runs first. */
-function asyncEntry(): Plugin {
-  const tag = '<script type="module" crossorigin';
-  return {
-    name: "async-entry",
-    apply: "build",
-    transformIndexHtml: {
-      order: "post",
-      handler(html) {
-        if (!html.includes(tag)) throw new Error(`no ${tag} in index.html`);
-        return html.replace(tag, '<script type="module" async crossorigin');
-      },
-    },
-  };
-}
 
 // Built into static files that the desktop app embeds (no dev server, no remote code).
 export default defineConfig({
-  plugins: [svelte(), asyncEntry()],
+  plugins: [svelte()],
   clearScreen: false,
   // Vitest reads the repository's README (src/lib/shortcuts.test.ts compares its shortcut table with
   // the app's); nothing serves files, the app embeds the build.

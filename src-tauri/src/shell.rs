@@ -17,11 +17,11 @@ use trade_desk::{Desk, deep_link};
 /// The main window's label.
 pub const MAIN: &str = "main";
 
-/// Whether `url` is one of the app's own pages (the embedded front end, or the isolation
-/// frame); everything else is refused as a navigation target.
+/// Whether `url` is one of the app's own pages (the embedded front end); everything else
+/// is refused as a navigation target.
 pub fn is_app_url(url: &tauri::Url) -> bool {
     match url.scheme() {
-        "tauri" | "isolation" => true,
+        "tauri" => true,
         "http" | "https" => url.host_str() == Some("tauri.localhost"),
         _ => false,
     }

@@ -736,7 +736,7 @@ const START_STEPS: [(&str, &str); 6] = [
     ),
     (
         "launch-answered",
-        "`launch` answered (its message leaves once Tauri's isolation frame is ready): the session, resumed from the keyring while the page loaded",
+        "`launch` answered: the session, resumed from the keyring while the page loaded",
     ),
     (
         "shell-mounted",

@@ -1588,9 +1588,7 @@ fn axe_script() -> &'static str {
 
 /// Runs axe on the page with the WCAG 2 A/AA rules and the best practices; answers
 /// `{ violations: [{ id, impact, help, helpUrl, nodes: [{ target, summary }] }],
-///    passes, incomplete }` or `{ error }`. Frames are not visited: the only one is
-/// Tauri's hidden isolation frame, which has no content a user sees (and waiting for an
-/// axe inside it would take axe's frame timeout).
+///    passes, incomplete }` or `{ error }`. Frames are not visited: the app has none.
 const AXE_RUN: &str = r#"
 const done = arguments[arguments.length - 1];
 axe.run(document, {

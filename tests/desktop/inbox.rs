@@ -659,6 +659,60 @@ async fn supplier_messages_with_markup_show_as_text_and_run_nothing() {
     d.finish().await;
 }
 
+/// What a script in the page could do if one ever ran there (a compromised dependency,
+/// a hole in the text rendering): call the app's own commands, and nothing else. Tauri
+/// checks every IPC call in Rust against the capability file, which lists only the app's
+/// commands and event listening; the plugins the shell registers (autostart, the opener,
+/// dialogs, window state, deep links) keep their commands to Rust.
+#[tokio::test]
+async fn a_script_in_the_page_can_call_the_apps_commands_and_no_plugins() {
+    let d = signed_in(Launch::default()).await;
+    let app = d.app();
+    let answers = app
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args)\
+               .then(v => ({ cmd, ok: true, v }), e => ({ cmd, ok: false, e: String(e) }));\
+             Promise.all([\
+               call('unread', {}),\
+               call('plugin:autostart|enable', {}),\
+               call('plugin:opener|open_url', { url: 'https://example.com/' }),\
+               call('plugin:opener|open_path', { path: '/etc/passwd' }),\
+               call('plugin:dialog|open', { options: {} }),\
+               call('plugin:window-state|save_window_state', { flags: 0 }),\
+               call('plugin:deep-link|get_current', {}),\
+               call('plugin:fs|read_text_file', { path: '/etc/passwd' }),\
+               call('plugin:shell|execute', { program: 'sh', args: ['-c', 'true'] }),\
+             ]).then(done);",
+            Vec::new(),
+        )
+        .await;
+    let answers = answers.as_array().expect("one answer per call");
+    assert_eq!(answers.len(), 9, "{answers:?}");
+    assert_eq!(
+        answers[0]["ok"], true,
+        "the app's own command answers: {}",
+        answers[0]
+    );
+    for refused in &answers[1..] {
+        assert_eq!(refused["ok"], false, "refused: {refused}");
+        assert!(
+            refused["e"].as_str().is_some_and(|e| e.contains("not allowed")),
+            "refused by the capability check, before any argument was read: {refused}"
+        );
+    }
+    // Refused before it ran: starting at login is still off.
+    let autostart = app
+        .js_async(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke('autostart', {}).then(done, e => done(String(e)));",
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(autostart, false, "no autostart entry was made");
+    d.finish().await;
+}
+
 #[tokio::test]
 async fn signing_out_removes_the_secret_and_the_next_start_asks_to_sign_in() {
     // Signed in once (with the demo password), then started without it: the saved

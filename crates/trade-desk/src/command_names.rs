@@ -1,9 +1,8 @@
 // The IPC commands the window may call: the one declaration. `src-tauri/build.rs`
 // includes this file to declare them to Tauri (the capability file may list only
 // these); `tests/desk/ipc.rs` checks that the handler list (`src-tauri/src/main.rs`),
-// the command functions (`src-tauri/src/commands.rs`), the capability file, the isolation
-// allow-list (`ui/isolation/index.js`) and the front end's calls (`ui/src/lib/ipc.ts`)
-// name exactly these. (Plain comments only: build.rs includes this file as items.)
+// the command functions (`src-tauri/src/commands.rs`), the capability file and the
+// front end's calls (`ui/src/lib/ipc.ts`) name exactly these. (Plain comments only: build.rs includes this file as items.)
 
 pub const COMMANDS: &[&str] = &[
     "launch",

@@ -27,15 +27,6 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
     &text[start..start + len]
 }
 
-/// Every string literal in `text`.
-fn strings(text: &str) -> Vec<String> {
-    text.split('"')
-        .enumerate()
-        .filter(|(i, _)| i % 2 == 1)
-        .map(|(_, s)| s.to_owned())
-        .collect()
-}
-
 fn names_in(place: &str, names: Vec<String>) -> BTreeSet<String> {
     let set: BTreeSet<String> = names.iter().cloned().collect();
     assert_eq!(
@@ -116,16 +107,6 @@ fn the_capability_allows_exactly_them_and_the_two_event_calls() {
         "src-tauri/capabilities/main.json",
         names_in("main.json", names),
     );
-}
-
-#[test]
-fn the_isolation_frame_lets_through_exactly_them_and_the_two_event_calls() {
-    let js = read("ui/isolation/index.js");
-    let (events, names): (Vec<String>, Vec<String>) = strings(between(&js, "new Set([", "])"))
-        .into_iter()
-        .partition(|s| s.starts_with("plugin:"));
-    assert_eq!(events, ["plugin:event|listen", "plugin:event|unlisten"]);
-    assert_same("ui/isolation/index.js", names_in("index.js", names));
 }
 
 #[test]
