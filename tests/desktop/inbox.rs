@@ -697,7 +697,9 @@ async fn a_script_in_the_page_can_call_the_apps_commands_and_no_plugins() {
     for refused in &answers[1..] {
         assert_eq!(refused["ok"], false, "refused: {refused}");
         assert!(
-            refused["e"].as_str().is_some_and(|e| e.contains("not allowed")),
+            refused["e"]
+                .as_str()
+                .is_some_and(|e| e.contains("not allowed")),
             "refused by the capability check, before any argument was read: {refused}"
         );
     }
