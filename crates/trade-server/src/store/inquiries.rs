@@ -362,10 +362,15 @@ pub async fn mark_read(
         .await?
         .ok_or_else(|| StoreError::NotFound("message"))?;
     let sent_at: i64 = row.try_get("sent_at")?;
+    // One statement marks the messages and names them: the feed notes exactly the rows
+    // it changed. (A SELECT before the UPDATE would, on PostgreSQL, read another
+    // snapshot: a message committed between the two would be marked read without its
+    // feed row, and replicas would keep it unread.)
     let newly_read = sqlx::query(
-        "SELECT id FROM messages WHERE inquiry_id = $1 AND sender_id <> $2 \
-         AND read_at IS NULL AND (sent_at < $3 OR (sent_at = $4 AND id <= $5))",
+        "UPDATE messages SET read_at = $1 WHERE inquiry_id = $2 AND sender_id <> $3 \
+         AND read_at IS NULL AND (sent_at < $4 OR (sent_at = $5 AND id <= $6)) RETURNING id",
     )
+    .bind(millis(now))
     .bind(inquiry.to_string())
     .bind(viewer.to_string())
     .bind(sent_at)
@@ -381,18 +386,6 @@ pub async fn mark_read(
     }
     tx.touch(viewer, RecordKind::Inquiry, inquiry);
     tx.touch(viewer, RecordKind::UnreadCounts, viewer);
-    sqlx::query(
-        "UPDATE messages SET read_at = $1 WHERE inquiry_id = $2 AND sender_id <> $3 \
-         AND read_at IS NULL AND (sent_at < $4 OR (sent_at = $5 AND id <= $6))",
-    )
-    .bind(millis(now))
-    .bind(inquiry.to_string())
-    .bind(viewer.to_string())
-    .bind(sent_at)
-    .bind(sent_at)
-    .bind(up_to.to_string())
-    .execute(tx.conn())
-    .await?;
     let unread: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM messages WHERE inquiry_id = $1 AND sender_id <> $2 AND read_at IS NULL",
     )
