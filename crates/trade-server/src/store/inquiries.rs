@@ -354,7 +354,21 @@ pub async fn mark_read(
     up_to: MessageId,
     now: jiff::Timestamp,
 ) -> StoreResult<i64> {
-    let viewer_is_buyer = viewer == buyer;
+    let counter = if viewer == buyer {
+        "buyer_unread"
+    } else {
+        "supplier_unread"
+    };
+    // The inquiry's row first: a message posted to it meanwhile (its insert also adds to
+    // this counter) then commits wholly before the statements below read or wholly
+    // after this commits, so on PostgreSQL the messages marked, their feed rows and the
+    // recount agree with each other. (SQLite runs one write at a time anyway.)
+    sqlx::query(&format!(
+        "UPDATE inquiries SET {counter} = {counter} WHERE id = $1"
+    ))
+    .bind(inquiry.to_string())
+    .execute(tx.conn())
+    .await?;
     let row = sqlx::query("SELECT sent_at FROM messages WHERE id = $1 AND inquiry_id = $2")
         .bind(up_to.to_string())
         .bind(inquiry.to_string())
@@ -394,11 +408,6 @@ pub async fn mark_read(
     .fetch_one(tx.conn())
     .await?
     .try_get("n")?;
-    let counter = if viewer_is_buyer {
-        "buyer_unread"
-    } else {
-        "supplier_unread"
-    };
     sqlx::query(&format!(
         "UPDATE inquiries SET {counter} = $1 WHERE id = $2"
     ))
