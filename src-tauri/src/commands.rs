@@ -43,6 +43,16 @@ pub async fn launch(desk: Desk_<'_>, early: State<'_, EarlyLaunch>) -> Answer<La
     Ok(desk.launch(StartOptions::from_env()).await)
 }
 
+/// The desktop's UI font as a CSS `font-family` value for the page's `--font`, read from
+/// GTK's settings at start (`trade_desk::font`); none where the page's `system-ui` is
+/// the platform's font without a cost (macOS, Windows).
+pub struct DesktopFont(pub Option<String>);
+
+#[tauri::command]
+pub async fn desktop_font(font: State<'_, DesktopFont>) -> Answer<Option<String>> {
+    Ok(font.0.clone())
+}
+
 #[tauri::command]
 pub async fn sign_in(desk: Desk_<'_>, form: SignInForm) -> Answer<SignedIn> {
     desk.sign_in(form).await

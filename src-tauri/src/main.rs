@@ -53,6 +53,7 @@ fn main() -> anyhow::Result<()> {
             let shell = Arc::new(shell::Shell::new(app.handle().clone()));
             let desk = Arc::new(Desk::on_this_machine(data_dir, shell.clone()));
             app.manage(desk.clone());
+            app.manage(commands::DesktopFont(desktop_font()));
             // The saved session is resumed (keyring, cache, engine) while the page loads,
             // not after its script asks: the page's `launch` takes the answer.
             app.manage(commands::EarlyLaunch::begin(tauri::async_runtime::spawn(
@@ -76,6 +77,7 @@ fn main() -> anyhow::Result<()> {
         })
         .invoke_handler(tauri::generate_handler![
             commands::launch,
+            commands::desktop_font,
             commands::sign_in,
             commands::sign_out,
             commands::choose_ca_file,
@@ -152,6 +154,22 @@ fn open_main_window(app: &mut tauri::App, visible: bool) -> anyhow::Result<()> {
         .with_webview(draw_without_gl)
         .context("the main window's web view could not be set up")?;
     Ok(())
+}
+
+/// The desktop's UI font (the family of GTK's `gtk-font-name`) as a CSS `font-family`
+/// value (`trade_desk::font`). Read on the main thread, where GTK lives.
+#[cfg(target_os = "linux")]
+fn desktop_font() -> Option<String> {
+    use gtk::prelude::GtkSettingsExt;
+    let name = gtk::Settings::default()?.gtk_font_name()?;
+    let family = gtk::pango::FontDescription::from_string(&name).family()?;
+    trade_desk::font::css_font_family(&family)
+}
+
+/// Elsewhere the page's `system-ui` is the platform's font, without a cost.
+#[cfg(not(target_os = "linux"))]
+fn desktop_font() -> Option<String> {
+    None
 }
 
 /// JavaScriptCore's switch for its JIT compilers, read from the environment by each

@@ -561,12 +561,14 @@ async fn empty_starts(
     env: &[(String, String)],
 ) -> Result<(f64, u64)> {
     let mut paints = Vec::new();
+    let mut navigations = Vec::new();
     let mut psss = Vec::new();
     for i in 0..settings.starts {
         let launch = Launch::start(bins, &bins.empty, &homes.join(i.to_string()), env).await?;
         let paint = launch
             .entry_after("first-contentful-paint", "paint")
             .await?;
+        navigations.push(launch.load_times().await?[0]);
         launch.quiet().await?;
         let pss = launch.pss();
         println!(
@@ -583,6 +585,11 @@ async fn empty_starts(
         &format!("empty Tauri window{kind}: cold start to the first paint"),
         format!("{} starts, each into a fresh home", settings.starts),
         spread(&paints),
+    );
+    report.line(
+        &format!("empty Tauri window{kind}: its page asked for"),
+        "the same starts: the program made its window and web view (the page's `timeOrigin`)",
+        spread(&navigations),
     );
     report.line(
         &format!("empty Tauri window{kind}: memory at rest (PSS)"),
@@ -726,23 +733,41 @@ async fn memory(
     Ok(())
 }
 
+/// The first steps of a start, from the page's navigation timing (`Launch::load_times`),
+/// before START_STEPS. (The page's script and stylesheet, from the app's own URL scheme,
+/// have no resource timing entries in WebKitGTK.)
+const LOAD_STEPS: [(&str, &str); 2] = [
+    (
+        "navigation",
+        "the program starts, makes its window and web view, which asks for the page",
+    ),
+    ("html", "the page's HTML received"),
+];
+
 /// The user-timing marks of a remembered start, in order (App.svelte,
 /// Shell.svelte, Inbox.svelte), each with the step that ends at it: where a start's time
 /// goes. The last is the usable inbox.
-const START_STEPS: [(&str, &str); 6] = [
+const START_STEPS: [(&str, &str); 7] = [
+    (
+        "script-evaluated",
+        "its script and stylesheet received, the script's modules evaluated",
+    ),
     (
         "launch-asked",
-        "the program starts, the page loads and its script runs",
+        "the app mounted: it listens to the engine's events and asks for `launch`",
     ),
     (
         "launch-answered",
         "`launch` answered: the session, resumed from the keyring while the page loaded",
     ),
     (
-        "shell-mounted",
-        "the app's frame (sidebar, status bar, inbox) mounted",
+        "inbox-read",
+        "what the frame first shows read through IPC: the inbox's first page, the connection, the unread counts",
     ),
-    ("inbox-read", "the inbox's first page read through IPC"),
+    (
+        "shell-mounted",
+        "the app's frame (sidebar, status bar, inbox and its rows) mounted",
+    ),
     ("inbox-frame", "the frame that draws its rows begins"),
     (
         "inbox-interactive",
@@ -760,14 +785,18 @@ async fn starts(
 ) -> Result<()> {
     let mut paints = Vec::new();
     // Per start, the time of each mark of START_STEPS; the last is the usable inbox.
-    let mut steps: Vec<Vec<f64>> = vec![Vec::new(); START_STEPS.len()];
+    let mut steps: Vec<Vec<f64>> = vec![Vec::new(); LOAD_STEPS.len() + START_STEPS.len()];
     for i in 0..settings.starts {
         let launch = Launch::start(bins, &bins.app, home, &account.env(false)).await?;
         let paint = launch
             .entry_after("first-contentful-paint", "paint")
             .await?;
         let inbox = launch.entry_after("inbox-interactive", "mark").await?;
-        for (times, (mark, _)) in steps.iter_mut().zip(START_STEPS) {
+        let load = launch.load_times().await?;
+        for (times, at) in steps.iter_mut().zip(load) {
+            times.push(at);
+        }
+        for (times, (mark, _)) in steps[LOAD_STEPS.len()..].iter_mut().zip(START_STEPS) {
             let at = launch.entry(mark, "mark").await?;
             times.push(at.ok_or_else(|| anyhow!("no mark {mark:?} before the last"))?);
         }
@@ -794,8 +823,9 @@ async fn starts(
         spread(&inboxes),
     );
     let mut before = 0.0;
-    let rows = START_STEPS
+    let rows = LOAD_STEPS
         .iter()
+        .chain(&START_STEPS)
         .zip(&steps)
         .map(|((mark, step), times)| {
             let at = median(times);
@@ -1047,6 +1077,27 @@ impl Launch {
         Ok(v.json()
             .as_f64()
             .map(|at| (at - self.requested_ms) / 1000.0))
+    }
+
+    /// Seconds from the session request to each of LOAD_STEPS: the page's navigation
+    /// began (its `timeOrigin`) and its HTML was received.
+    async fn load_times(&self) -> Result<[f64; LOAD_STEPS.len()]> {
+        let v = self
+            .driver
+            .execute(
+                "const nav = performance.getEntriesByType('navigation')[0]; \
+                 if (!nav) return null; \
+                 const o = performance.timeOrigin; \
+                 return [o, o + nav.responseEnd];",
+                vec![],
+            )
+            .await?;
+        let times: Vec<f64> = serde_json::from_value(v.json().clone())
+            .map_err(|e| anyhow!("the page has no navigation timing ({e}): {}", v.json()))?;
+        let times: [f64; LOAD_STEPS.len()] = times
+            .try_into()
+            .map_err(|t| anyhow!("the page's load times: {t:?}"))?;
+        Ok(times.map(|at| (at - self.requested_ms) / 1000.0))
     }
 
     /// Waits until `script` (a function body) answers `true` in the page.

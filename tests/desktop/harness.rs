@@ -382,6 +382,9 @@ pub struct Launch {
     /// from `$XDG_CONFIG_HOME/gtk-3.0/settings.ini`): WebKitGTK then reports
     /// `prefers-reduced-motion: reduce`.
     pub reduced_motion: bool,
+    /// Start it with this UI font in GTK's settings (`gtk-font-name`, e.g. "Cantarell
+    /// 11", in the same `settings.ini`), as a desktop sets it.
+    pub font: Option<&'static str>,
     /// The program to start: this build's `<target>/debug/trade-center-desktop` when
     /// `None`, else this one (a package's installed copy, `package.rs`).
     pub binary: Option<PathBuf>,
@@ -1007,13 +1010,16 @@ impl Desktop {
             .join(format!("app-{}.log", &marker[marker.len() - 8..]));
         let log_file = std::fs::File::create(&log).unwrap();
         let gtk = self.home.join("config/gtk-3.0");
+        let mut settings = String::new();
         if launch.reduced_motion {
+            settings.push_str("gtk-enable-animations=false\n");
+        }
+        if let Some(font) = launch.font {
+            settings.push_str(&format!("gtk-font-name={font}\n"));
+        }
+        if !settings.is_empty() {
             std::fs::create_dir_all(&gtk).unwrap();
-            std::fs::write(
-                gtk.join("settings.ini"),
-                "[Settings]\ngtk-enable-animations=false\n",
-            )
-            .unwrap();
+            std::fs::write(gtk.join("settings.ini"), format!("[Settings]\n{settings}")).unwrap();
         } else {
             let _ = std::fs::remove_file(gtk.join("settings.ini"));
         }

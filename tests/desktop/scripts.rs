@@ -421,3 +421,41 @@ async fn supplier_names_and_messages_in_every_script_show_real_glyphs() {
     );
     d.finish().await;
 }
+
+/// The inbox's text family as the page computes it, and whether text drawn in it measures
+/// as in "DejaVu Serif" and as in "DejaVu Sans" (the two families on the test machine).
+const INBOX_FONT: &str = "const s = getComputedStyle(document.querySelector('[data-testid=inbox]'));\
+     const c = document.createElement('canvas').getContext('2d');\
+     const width = (family) => { c.font = `${s.fontSize} ${family}`; \
+       return c.measureText('Quotation for 2,000 desk lamps, FOB Ningbo').width; };\
+     const w = width(s.fontFamily);\
+     return [s.fontFamily, w === width('\"DejaVu Serif\"'), w === width('\"DejaVu Sans\"')];";
+
+/// The window's text is in the desktop's UI font (GTK's `gtk-font-name`), and the page
+/// names that family itself (`crates/trade-desk/src/font.rs`): WebKitGTK's `system-ui`
+/// reaches the same family, but checks it against fontconfig's aliases at every size and
+/// weight first (30 ms of a start on the bench's desktop). GTK's default font, "Sans", is
+/// the generic `sans-serif`. Without the app's naming the family is `system-ui, ...`.
+#[tokio::test]
+async fn the_window_writes_in_the_desktops_ui_font_by_its_name() {
+    let mut d = signed_in(Launch {
+        font: Some("DejaVu Serif 11"),
+        ..Launch::default()
+    })
+    .await;
+    d.app().wait_for("inquiry-row").await;
+    assert_eq!(
+        d.app().js(INBOX_FONT, Vec::new()).await,
+        json!(["\"DejaVu Serif\", sans-serif", true, false]),
+        "with gtk-font-name=\"DejaVu Serif 11\" the inbox is written in DejaVu Serif, named"
+    );
+
+    d.relaunch(Launch::default()).await;
+    d.app().wait_for("inquiry-row").await;
+    assert_eq!(
+        d.app().js(INBOX_FONT, Vec::new()).await,
+        json!(["sans-serif", false, true]),
+        "with GTK's default font (\"Sans\") the inbox is written in the generic sans-serif"
+    );
+    d.finish().await;
+}

@@ -6,6 +6,7 @@
 
 pub const COMMANDS: &[&str] = &[
     "launch",
+    "desktop_font",
     "sign_in",
     "sign_out",
     "choose_ca_file",

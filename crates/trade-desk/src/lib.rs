@@ -9,6 +9,7 @@
 pub mod deep_link;
 pub mod desk;
 pub mod error;
+pub mod font;
 pub mod ipc;
 pub mod launch;
 pub mod native;

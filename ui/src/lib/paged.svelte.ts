@@ -38,8 +38,13 @@ export class PagedList<T> {
   #wanted: [number, number] = [0, PAGE];
   #invalidation: Promise<void> | null = null;
 
-  constructor(fetch: Fetch<T>) {
+  /** `first`: the first page, already read (`after` null), if the caller has it. */
+  constructor(fetch: Fetch<T>, first?: LocalPage<T>) {
     this.#fetch = fetch;
+    if (first) {
+      this.#pages = [{ after: null, items: first.items, next: first.next, stale: false }];
+      this.loaded = true;
+    }
   }
 
   /** How many items are loaded (a contiguous run from the top). */

@@ -31,6 +31,25 @@ describe("the paged list the inbox scrolls", () => {
     expect(list.get(PAGE + 5)).toBe(PAGE + 5);
   });
 
+  it("shows a first page read before it without reading it again, and goes on after it", async () => {
+    const c = cache(1000);
+    const first = await c.fetch(null, PAGE);
+    c.reads.length = 0;
+    const list = new PagedList(c.fetch, first);
+    expect(list.loaded).toBe(true);
+    expect(list.count).toBe(PAGE);
+    expect(list.get(PAGE - 1)).toBe(PAGE - 1);
+    await list.show(0, 30);
+    expect(c.reads).toEqual([]);
+    await list.show(150, 190);
+    expect(list.get(PAGE + 5)).toBe(PAGE + 5);
+    expect(c.reads).toEqual([String(PAGE - 1)]);
+    // A change reads it again like any page.
+    c.items[3] = -3;
+    await list.invalidate();
+    expect(list.get(3)).toBe(-3);
+  });
+
   it("says an empty cache is empty once read", async () => {
     const list = new PagedList(cache(0).fetch);
     expect(list.hasMore).toBe(true);
