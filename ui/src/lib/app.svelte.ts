@@ -19,7 +19,7 @@ import type { UnreadCounts } from "./bindings/UnreadCounts";
 import type { LocalPage } from "./bindings/LocalPage";
 import { uuidv7 } from "./ids";
 import * as ipc from "./ipc";
-import { PAGE } from "./paged.svelte";
+import { PAGE, type Fetch } from "./paged.svelte";
 
 export type View = "inbox" | "orders" | "compare" | "settings" | "help";
 export type ConnectionState = Status["connection"]["state"];
@@ -202,6 +202,13 @@ export async function refreshSettings() {
   }
 }
 
+/** The inbox's list read in pages from the cache: every inquiry, or those with unread
+ *  messages. */
+export const inboxPages =
+  (unreadOnly: boolean): Fetch<Inquiry> =>
+  (after, limit) =>
+    ipc.inquiries(unreadOnly, after, limit);
+
 /** The inbox's first page ("all"), read before the app's frame is mounted, and the
  *  change revision (`app.revision`) it is at least as new as. */
 export type FirstInbox = { page: LocalPage<Inquiry>; revision: number };
@@ -216,7 +223,7 @@ export async function loadFirstScreen(): Promise<FirstInbox | null> {
   const [status, unread, page] = await Promise.allSettled([
     ipc.status(),
     ipc.unread(),
-    ipc.inquiries(false, null, PAGE),
+    inboxPages(false)(null, PAGE),
   ]);
   if (status.status === "fulfilled") app.status = status.value;
   if (unread.status === "fulfilled") app.unread = unread.value;
