@@ -25,7 +25,7 @@ use crate::harness;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use anyhow::bail;
+use anyhow::{bail, ensure};
 use harness::{App, Launch, PATIENCE, signed_in, until};
 use serde_json::{Value, json};
 
@@ -450,6 +450,15 @@ async fn the_window_writes_in_the_desktops_ui_font_by_its_name() {
         "with gtk-font-name=\"DejaVu Serif 11\" the inbox is written in DejaVu Serif, named"
     );
 
+    // Closed once its start-up work is done (online: signed in, its session stored in
+    // the keyring), then started again on the remembered session.
+    let app = d.app();
+    until("the app to be online", PATIENCE, async || {
+        let state = app.attr("status-connection", "data-state").await;
+        ensure!(state.as_deref() == Some("online"), "status {state:?}");
+        Ok(())
+    })
+    .await;
     d.relaunch(Launch::default()).await;
     d.app().wait_for("inquiry-row").await;
     assert_eq!(
