@@ -69,6 +69,8 @@ fn main() -> anyhow::Result<()> {
                     shell::link(&handle, url.as_str(), true);
                 }
             });
+            #[cfg(unix)]
+            tauri::async_runtime::spawn(quit_on_signal(app.handle().clone()));
             open_main_window(app, !request.minimized)?;
             // After the window: its web process starts and loads the page while the tray
             // icon is made (20-30 ms on this thread, which also serves the page's files).
@@ -132,8 +134,40 @@ fn main() -> anyhow::Result<()> {
             commands::export_payments,
             commands::export_comparison,
         ])
-        .run(tauri::generate_context!())
-        .context("the app failed to run")
+        .build(tauri::generate_context!())
+        .context("the app failed to start")?
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event
+                && let Some(desk) = app.try_state::<Arc<Desk>>()
+            {
+                desk.before_exit();
+            }
+        });
+    Ok(())
+}
+
+/// The desktop session ending (SIGTERM at logout or shutdown), the terminal closing
+/// (SIGHUP) or Ctrl-C (SIGINT) quit the app as the tray's Quit does: through the event
+/// loop's exit, so the keyring calls in flight finish ([`Desk::before_exit`]) and the
+/// window's size and place are saved, instead of the process dying where it stands.
+#[cfg(unix)]
+async fn quit_on_signal(app: tauri::AppHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot listen for signals: they end the app where it stands");
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!("{name}: quitting");
+    app.exit(0);
 }
 
 /// The one window. It may only ever show the app's own pages: any navigation elsewhere

@@ -514,6 +514,26 @@ impl App {
         // Drop stops the processes.
     }
 
+    /// Sends `signal` ("-TERM", "-HUP"…) to the app's own process, as the desktop
+    /// session does when it ends, and waits until the process has exited.
+    pub async fn signal_and_wait_for_exit(&self, signal: &str) {
+        let app = || {
+            self.processes.marked().into_iter().filter(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|comm| comm.starts_with("trade-"))
+            })
+        };
+        let pids: Vec<u32> = app().collect();
+        assert!(!pids.is_empty(), "no app process to send {signal} to");
+        Processes::signal(&pids, signal);
+        until("the app to exit", PATIENCE, async || {
+            let left: Vec<u32> = app().collect();
+            anyhow::ensure!(left.is_empty(), "still running: {left:?}");
+            Ok(())
+        })
+        .await;
+    }
+
     /// The value of `var` in the environment of the app's web process (WebKit's process
     /// that runs the page), if it has one; `None` also when there is no web process.
     pub fn web_process_env(&self, var: &str) -> Option<String> {

@@ -716,6 +716,41 @@ async fn a_script_in_the_page_can_call_the_apps_commands_and_no_plugins() {
 }
 
 #[tokio::test]
+async fn the_desktop_session_ending_quits_the_app_as_its_quit_menu_does() {
+    // Logout or shutdown sends SIGTERM: the app quits through its own exit (keyring
+    // calls in flight finished, the window's size saved), not where it stands. Sent as
+    // soon as the first sign-in shows the inbox.
+    const INNER: &str = "return [window.innerWidth, window.innerHeight];";
+    let mut d = signed_in(Launch::default()).await;
+    let app = d.app();
+    app.driver()
+        .set_window_rect(30, 30, 1040, 700)
+        .await
+        .expect("the window can be resized");
+    let resized = until("the page to take the new size", PATIENCE, async || {
+        let inner = app.js(INNER, Vec::new()).await;
+        ensure!(inner[0] == json!(1040), "the page is {inner}");
+        Ok(inner)
+    })
+    .await;
+    app.signal_and_wait_for_exit("-TERM").await;
+
+    d.relaunch(Launch::default()).await;
+    let app = d.app();
+    app.wait_for_within("inbox", FIRST_SYNC).await;
+    assert!(
+        !app.present("signin-form").await,
+        "the session stored at sign-in resumes"
+    );
+    assert_eq!(
+        app.js(INNER, Vec::new()).await,
+        resized,
+        "the window opens at the size it had when the session ended (1200 x 780 otherwise)"
+    );
+    d.finish().await;
+}
+
+#[tokio::test]
 async fn signing_out_removes_the_secret_and_the_next_start_asks_to_sign_in() {
     // Signed in once (with the demo password), then started without it: the saved
     // session (its secret in the keyring) signs in by itself, with the server up and

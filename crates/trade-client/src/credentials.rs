@@ -346,6 +346,27 @@ pub async fn delete_async(
     run(timeout, move || store.delete(&key)).await
 }
 
+/// Waits until every keyring call made so far has finished, at most `timeout`; false
+/// when one is still running then. For quitting: the credential thread dies with the
+/// process, and a call cut off halfway loses what it was storing (the refresh token of
+/// a sign-in a moment ago: the next start would ask to sign in again) and leaves the
+/// keyring's daemon in the middle of an exchange.
+pub fn settle(timeout: Duration) -> bool {
+    let started = WORKER
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_some();
+    if !started {
+        return true;
+    }
+    let (done, finished) = mpsc::channel();
+    // Queued behind every call made so far: it runs when they have.
+    let queued = submit(Box::new(move || {
+        let _ = done.send(());
+    }));
+    queued.is_ok() && finished.recv_timeout(timeout).is_ok()
+}
+
 /// Runs `op` on the credential thread and waits at most `timeout` for its answer.
 ///
 /// All calls go through one thread, in the order they were made. A call that times out
@@ -639,6 +660,27 @@ mod tests {
         release.send(()).unwrap();
         new.await.unwrap();
         assert_eq!(gated.inner.load(&k).unwrap().as_deref(), Some(UNGATED));
+    }
+
+    #[tokio::test]
+    async fn settling_waits_for_a_store_still_running() {
+        let (gated, started, release) = GatedStore::new();
+        let store: Arc<dyn CredentialStore> = gated.clone();
+        let k = key("https://a.example", "acc");
+        // A sign-in's refresh token is being stored when the app quits.
+        let answer = store_async(store, k.clone(), "token".into(), Duration::from_millis(20)).await;
+        assert!(
+            matches!(answer, Err(CredentialError::Unavailable(_))),
+            "{answer:?}"
+        );
+        started.recv().unwrap();
+        // Quitting now would lose it: settling says so when its time is up.
+        assert!(!settle(Duration::from_millis(20)));
+        assert_eq!(gated.inner.load(&k), Ok(None));
+        // Once the keyring answers, settling returns after the store, not before.
+        release.send(()).unwrap();
+        assert!(settle(LONG));
+        assert_eq!(gated.inner.load(&k), Ok(Some("token".into())));
     }
 
     #[test]

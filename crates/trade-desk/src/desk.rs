@@ -64,6 +64,9 @@ pub trait Host: Send + Sync + 'static {
 pub const DEFAULT_SERVER: &str = "https://localhost:8443";
 /// Longest page a view may ask for.
 const MAX_PAGE: usize = 500;
+/// How long quitting waits for keyring calls still running ([`Desk::before_exit`]): a
+/// keyring answers in milliseconds, an unlock prompt left open would hold the quit.
+pub const KEYRING_AT_EXIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 struct Current {
     engine: Engine,
@@ -117,6 +120,20 @@ impl Desk {
             current: Mutex::new(None),
             offered: std::sync::Mutex::new(None),
             link: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Before the process exits (the user quit, or the desktop session ends): the keyring
+    /// calls in flight finish first, at most [`KEYRING_AT_EXIT`]: a refresh token stored
+    /// halfway would be lost (a sign-in a moment ago, or a rotation the server already
+    /// made: the next start would have to sign in again). The cache needs nothing: every
+    /// write is a committed transaction or none.
+    pub fn before_exit(&self) {
+        if !trade_client::credentials::settle(KEYRING_AT_EXIT) {
+            tracing::warn!(
+                "the keyring did not finish within {} s; quitting anyway",
+                KEYRING_AT_EXIT.as_secs()
+            );
         }
     }
 
