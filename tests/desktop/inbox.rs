@@ -63,6 +63,12 @@ async fn open_thread(d: &Desktop, id: &str) {
     app.wait_for("thread").await;
 }
 
+/// How many inbox rows are rendered wholly below the list's visible part.
+const ROWS_BELOW_THE_LIST: &str = "const list = document.querySelector('[data-testid=inbox] [role=listbox]');\
+     const bottom = list.getBoundingClientRect().bottom;\
+     return [...list.querySelectorAll('[data-testid=inquiry-row]')]\
+       .filter(r => r.getBoundingClientRect().top >= bottom).length;";
+
 #[tokio::test]
 async fn signing_in_shows_the_seeded_inbox_and_the_unread_tab() {
     let d = Desktop::start(Launch::default()).await;
@@ -123,6 +129,15 @@ async fn signing_in_shows_the_seeded_inbox_and_the_unread_tab() {
         !app.present("session-only").await,
         "with a working keyring the session is remembered (no session-only notice)"
     );
+    // Rows below the list's bottom edge are drawn before any scrolling, so that a scroll
+    // shows rows at once (the list's first frame draws only those on screen, the rest
+    // come after it).
+    until("rows below the screen, ready", PATIENCE, async || {
+        let below = app.js(ROWS_BELOW_THE_LIST, Vec::new()).await;
+        ensure!(below.as_u64().is_some_and(|n| n > 0), "{below} rows");
+        Ok(())
+    })
+    .await;
 
     inbox_and_unread_tab_match_the_server(&d).await;
     d.finish().await;
@@ -542,6 +557,11 @@ async fn supplier_messages_with_markup_show_as_text_and_run_nothing() {
         app.web_process_env("JSC_useJIT").as_deref(),
         Some("0"),
         "the web process's script engine has its JIT switched off"
+    );
+    assert_eq!(
+        app.web_process_env("JSC_largeHeapSize").as_deref(),
+        Some("8388608"),
+        "the web process's script engine collects its garbage every 8 MiB"
     );
 
     let payloads = [

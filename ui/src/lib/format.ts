@@ -1,24 +1,35 @@
 // Formatting for display: times, counts, sizes, and search snippets. Pure functions.
 
-const numbers = new Intl.NumberFormat("en-US");
-const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const weekday = new Intl.DateTimeFormat(undefined, { weekday: "short" });
-const dayMonth = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
-const fullDate = new Intl.DateTimeFormat(undefined, {
+/** A formatter made on first use, not as the module loads: each one costs the start
+ *  ICU work, and most are for screens after the first. */
+function onFirstUse<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
+const numbers = onFirstUse(() => new Intl.NumberFormat("en-US"));
+const timeOfDay = onFirstUse(
+  () => new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" }),
+);
+const weekday = onFirstUse(() => new Intl.DateTimeFormat(undefined, { weekday: "short" }));
+const dayMonth = onFirstUse(
+  () => new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" }),
+);
+const fullDate = onFirstUse(() => new Intl.DateTimeFormat(undefined, {
   day: "numeric",
   month: "short",
   year: "numeric",
-});
-const longDateTime = new Intl.DateTimeFormat(undefined, {
+}));
+const longDateTime = onFirstUse(() => new Intl.DateTimeFormat(undefined, {
   weekday: "long",
   day: "numeric",
   month: "long",
   year: "numeric",
   hour: "numeric",
   minute: "2-digit",
-});
+}));
 
-export const count = (n: number) => numbers.format(n);
+export const count = (n: number) => numbers().format(n);
 
 /** A sync's progress: "1,200 of 3,400 records", or "1,200 records" while the total is not known. */
 export function recordsDone(done: number, total: number | null): string {
@@ -39,25 +50,25 @@ export function shortTime(iso: string, now = new Date()): string {
   const d = parse(iso);
   if (!d) return "";
   const days = Math.round((startOfDay(now) - startOfDay(d)) / 86_400_000);
-  if (days <= 0) return timeOfDay.format(d);
+  if (days <= 0) return timeOfDay().format(d);
   if (days === 1) return "Yesterday";
-  if (days < 7) return weekday.format(d);
-  if (d.getFullYear() === now.getFullYear()) return dayMonth.format(d);
-  return fullDate.format(d);
+  if (days < 7) return weekday().format(d);
+  if (d.getFullYear() === now.getFullYear()) return dayMonth().format(d);
+  return fullDate().format(d);
 }
 
 /** Thread style: "14:32", or "12 Mar, 14:32" on another day. */
 export function messageTime(iso: string, now = new Date()): string {
   const d = parse(iso);
   if (!d) return "";
-  if (startOfDay(d) === startOfDay(now)) return timeOfDay.format(d);
-  return `${shortTime(iso, now)}, ${timeOfDay.format(d)}`;
+  if (startOfDay(d) === startOfDay(now)) return timeOfDay().format(d);
+  return `${shortTime(iso, now)}, ${timeOfDay().format(d)}`;
 }
 
 /** For tooltips: the full date and time. */
 export function longTime(iso: string): string {
   const d = parse(iso);
-  return d ? longDateTime.format(d) : "";
+  return d ? longDateTime().format(d) : "";
 }
 
 /** A day heading between messages: "Today", "Yesterday", "Tuesday 12 March 2024". */
@@ -157,15 +168,15 @@ export const bankDetailLabel: Record<string, string> = {
 /** "12 Mar 2024". */
 export function fullDateOf(iso: string): string {
   const d = parse(iso);
-  return d ? fullDate.format(d) : "";
+  return d ? fullDate().format(d) : "";
 }
 
-const utcFullDate = new Intl.DateTimeFormat(undefined, {
+const utcFullDate = onFirstUse(() => new Intl.DateTimeFormat(undefined, {
   day: "numeric",
   month: "short",
   year: "numeric",
   timeZone: "UTC",
-});
+}));
 
 /**
  * "31 Jul 2026" for a calendar date ("2026-07-31") such as a quotation's valid-until
@@ -175,7 +186,7 @@ const utcFullDate = new Intl.DateTimeFormat(undefined, {
 export function calendarDate(date: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return date;
   const d = parse(`${date}T00:00:00Z`);
-  return d ? utcFullDate.format(d) : date;
+  return d ? utcFullDate().format(d) : date;
 }
 
 /** The last part of a local path, for naming a file the user picked. */

@@ -7,4 +7,6 @@ export const screens = {
   compare: () => import("../components/compare/Compare.svelte"),
   settings: () => import("../components/Settings.svelte"),
   help: () => import("../components/Help.svelte"),
+  /** The chat of one inquiry: a start shows the inbox with none open. */
+  thread: () => import("../components/Thread.svelte"),
 };
