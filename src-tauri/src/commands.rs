@@ -17,6 +17,8 @@ use trade_desk::ipc::{
     Status, ThreadMessage, UnreadCounts,
 };
 
+use crate::shell::Shell;
+
 type Desk_<'a> = State<'a, Arc<Desk>>;
 type Answer<T> = Result<T, CommandError>;
 
@@ -51,6 +53,14 @@ pub struct DesktopFont(pub Option<String>);
 #[tauri::command]
 pub async fn desktop_font(font: State<'_, DesktopFont>) -> Answer<Option<String>> {
     Ok(font.0.clone())
+}
+
+/// The page has drawn its first screen (the sign-in form or the inbox): the shell makes
+/// what it put off so as not to hold up the page's load (the tray icon).
+#[tauri::command]
+pub async fn first_screen_shown(shell: State<'_, Arc<Shell>>) -> Answer<()> {
+    shell.make_tray_soon();
+    Ok(())
 }
 
 #[tauri::command]

@@ -72,14 +72,18 @@ fn main() -> anyhow::Result<()> {
             #[cfg(unix)]
             tauri::async_runtime::spawn(quit_on_signal(app.handle().clone()));
             open_main_window(app, !request.minimized)?;
-            // After the window: its web process starts and loads the page while the tray
-            // icon is made (20-30 ms on this thread, which also serves the page's files).
-            shell.install_tray()?;
+            // The tray icon at once when the window starts hidden, else once the page is
+            // on screen (`Shell::install_tray` says why).
+            if request.minimized {
+                shell.install_tray()?;
+            }
+            app.manage(shell);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::launch,
             commands::desktop_font,
+            commands::first_screen_shown,
             commands::sign_in,
             commands::sign_out,
             commands::choose_ca_file,

@@ -91,8 +91,8 @@ pub struct Shell {
 }
 
 /// The tray icon once installed, and the unread counts it shows. One lock for both: the
-/// engine's first counts can come before the icon is installed (it is installed after
-/// the window is opened), and the icon then starts with the latest.
+/// engine's first counts can come before the icon is installed (it is installed once the
+/// page is on screen), and the icon then starts with the latest.
 #[derive(Default)]
 struct Tray {
     icon: Option<TrayIcon>,
@@ -108,8 +108,27 @@ impl Shell {
     }
 
     /// The tray icon: the unread count in its tooltip (and label where the platform
-    /// shows one), a menu to open the window or quit.
+    /// shows one), a menu to open the window or quit. Made once: later calls do
+    /// nothing. On the main thread only (GTK's), which it holds for 20-30 ms
+    /// (libayatana-appindicator, its menu, D-Bus).
+    ///
+    /// When: a start with the window shown makes it once the page has drawn its first
+    /// screen, the sign-in form or the inbox ([`Shell::make_tray_soon`] from the page's
+    /// `first_screen_shown`). Made in `setup`, it held up the page's load, which WebKit
+    /// starts from the main loop once `setup` has returned: 30 ms of a 0.5 s start to
+    /// the inbox (the desktop bench's starts, A/B of 45 starts each). A start hidden at
+    /// login makes it at once: the icon is its only way in (and a hidden page draws no
+    /// frame to wait for).
     pub fn install_tray(&self) -> tauri::Result<()> {
+        let made = self
+            .tray
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .icon
+            .is_some();
+        if made {
+            return Ok(());
+        }
         let open = MenuItem::with_id(&self.app, "open", "Open Trade Center", true, None::<&str>)?;
         let quit = MenuItem::with_id(&self.app, "quit", "Quit", true, None::<&str>)?;
         let menu = Menu::with_items(&self.app, &[&open, &quit])?;
@@ -131,6 +150,19 @@ impl Shell {
         }
         tray.icon = Some(icon);
         Ok(())
+    }
+
+    /// [`Shell::install_tray`] from any thread: queued for the main thread.
+    pub fn make_tray_soon(self: &Arc<Self>) {
+        let shell = self.clone();
+        let queued = self.app.run_on_main_thread(move || {
+            if let Err(e) = shell.install_tray() {
+                tracing::warn!("no tray icon: {e}");
+            }
+        });
+        if let Err(e) = queued {
+            tracing::warn!("no tray icon: the main loop is gone ({e})");
+        }
     }
 
     fn show_unread(&self, unread: &UnreadCounts) {

@@ -551,6 +551,25 @@ impl App {
         })
     }
 
+    /// The label of this app's tray icon (the unread count, empty without one), read
+    /// from its StatusNotifierItem (`XAyatanaLabel`); `None` while it has no icon. The
+    /// icon is found by the process that exports it: other tests' apps share the bus.
+    pub fn tray_label(&self) -> Option<String> {
+        let ours = self.processes.marked();
+        let item = tray_items()
+            .into_iter()
+            .find(|i| i.item.ends_with("unread") && i.pid.is_some_and(|p| ours.contains(&p)))?;
+        let reply = bus(&[
+            &format!("--dest={}", item.connection),
+            &format!("/org/ayatana/NotificationItem/{}", item.item),
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.kde.StatusNotifierItem",
+            "string:XAyatanaLabel",
+        ]);
+        // `variant       string "6"`
+        Some(reply.split('"').nth(1).unwrap_or_default().to_owned())
+    }
+
     /// Runs `script` in the page; returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
         self.driver()
@@ -1814,4 +1833,68 @@ impl App {
         }
         audit
     }
+}
+
+/// `dbus-send --session --print-reply` with `args`: its output.
+fn bus(args: &[&str]) -> String {
+    let out = Command::new("dbus-send")
+        .args(["--session", "--print-reply", "--reply-timeout=2000"])
+        .args(args)
+        .output()
+        .expect("dbus-send runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A tray icon on the session bus (see [`tray_items`]).
+#[derive(Debug)]
+pub struct TrayItem {
+    /// The unique name of the bus connection that exports it.
+    pub connection: String,
+    /// That connection's process.
+    pub pid: Option<u32>,
+    /// The item's id: the last part of its object path.
+    pub item: String,
+}
+
+/// The tray icons on the session bus: the StatusNotifierItems that connections export
+/// (libayatana-appindicator, which Tauri's tray uses on Linux, exports its item at
+/// `/org/ayatana/NotificationItem/<id>` whether or not a tray host shows it).
+pub fn tray_items() -> Vec<TrayItem> {
+    let names = bus(&[
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.ListNames",
+    ]);
+    let mut items = Vec::new();
+    for name in names.split('"').filter(|n| n.starts_with(':')) {
+        let xml = bus(&[
+            &format!("--dest={name}"),
+            "/org/ayatana/NotificationItem",
+            "org.freedesktop.DBus.Introspectable.Introspect",
+        ]);
+        let exported: Vec<&str> = xml
+            .split("<node name=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        if exported.is_empty() {
+            continue;
+        }
+        // `uint32 1234`
+        let pid = bus(&[
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            &format!("string:{name}"),
+        ])
+        .split_whitespace()
+        .last()
+        .and_then(|p| p.parse().ok());
+        items.extend(exported.into_iter().map(|item| TrayItem {
+            connection: name.to_owned(),
+            pid,
+            item: item.to_owned(),
+        }));
+    }
+    items
 }

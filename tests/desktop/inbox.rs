@@ -84,6 +84,13 @@ async fn signing_in_shows_the_seeded_inbox_and_the_unread_tab() {
         ca_name.contains("ca.pem"),
         "the chosen CA file is named on the form: {ca_name:?}"
     );
+    // The tray icon is there with the sign-in form, without a count.
+    until("the tray icon on the bus", PATIENCE, async || {
+        let label = app.tray_label();
+        ensure!(label.as_deref() == Some(""), "tray label {label:?}");
+        Ok(())
+    })
+    .await;
     app.type_into("signin-password", buyer.password).await;
     app.screenshot("sign-in").await;
     app.audit("sign-in").await;

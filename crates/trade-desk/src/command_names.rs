@@ -7,6 +7,7 @@
 pub const COMMANDS: &[&str] = &[
     "launch",
     "desktop_font",
+    "first_screen_shown",
     "sign_in",
     "sign_out",
     "choose_ca_file",

@@ -83,6 +83,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const launch = () => call<LaunchState>("launch");
 /** The desktop's UI font as a CSS font-family value, or null (keep `system-ui`). */
 export const desktopFont = () => call<string | null>("desktop_font");
+/** The first screen is drawn: the shell makes what it put off (the tray icon). */
+export const firstScreenShown = () => call<void>("first_screen_shown");
 export const signIn = (form: SignInForm) => call<SignedIn>("sign_in", { form });
 export const signOut = () => call<void>("sign_out");
 /** Opens the native file dialog for a CA certificate; the chosen path, or null. */
