@@ -142,6 +142,9 @@ struct Figures {
     lean_list_pss: Option<(u64, u64)>,
     app_paint: Option<f64>,
     app_inbox: Option<f64>,
+    /// The empty window's paint in starts alternating with the app's (`starts`): the
+    /// start ratios' baseline, measured in the same minutes as the app's starts.
+    beside_paint: Option<f64>,
     first_inbox: Option<f64>,
     sync_rate: Option<f64>,
     sync_secs: Option<f64>,
@@ -283,7 +286,10 @@ fn goals(report: &mut Report, f: &Figures) {
             "cold start to the painted window (median)".into(),
             secs(f.app_paint),
             format!(
-                "{} of the empty window ({}); {} of it drawn without GL ({})",
+                "{} of the empty window started alternately with it ({}); {} of the empty \
+                 window's first starts ({}), {} of them drawn without GL ({})",
+                ratio(f.app_paint, f.beside_paint),
+                secs(f.beside_paint),
                 ratio(f.app_paint, f.empty_paint),
                 secs(f.empty_paint),
                 ratio(f.app_paint, f.flat_paint),
@@ -295,7 +301,9 @@ fn goals(report: &mut Report, f: &Figures) {
             "cold start to the interactive inbox, remembered session (median)".into(),
             secs(f.app_inbox),
             format!(
-                "{} of the empty window's paint; {} of it drawn without GL",
+                "{} of the paint of the empty window started alternately with it; {} of \
+                 the empty window's first starts, {} of them drawn without GL",
+                ratio(f.app_inbox, f.beside_paint),
                 ratio(f.app_inbox, f.empty_paint),
                 ratio(f.app_inbox, f.flat_paint)
             ),
@@ -382,7 +390,7 @@ fn method() -> Vec<String> {
     vec![
         "Every start goes through WebDriver: tauri-driver and WebKitWebDriver start the program; a start is timed from the moment the bench asks for the session to the page's own clock (`performance.timeOrigin` plus the entry's `startTime`), so both programs pay the same WebDriver overhead.".into(),
         "**Drawing**: the app draws without GL compositing (`draw_without_gl`, `src-tauri/src/main.rs`); the goals name the empty window in WebKit's default, composited drawing, and each ratio is also given against the empty window drawn without GL (`WEBKIT_DISABLE_COMPOSITING_MODE=1`), like for like. **Script**: the app's page runs its script without JavaScriptCore's JIT compilers and collects its garbage every 8 MiB allocated instead of 32 MiB (`JSC_useJIT=0`, `JSC_largeHeapSize=8388608`, which the app sets for WebKit's processes: `PAGE_SCRIPT_OPTIONS`); the empty window keeps WebKit's defaults.".into(),
-        "**Painted**: the page's `first-contentful-paint` entry. **Interactive inbox**: the `inbox-interactive` mark, set as the frame after the one that drew the inbox's first rows begins (at most a frame, about 16 ms, after they are on screen; before 2026-12-05 the mark was set as the frame that draws them began, before they were laid out and painted: `inbox-frame` now).".into(),
+        "**Painted**: the page's `first-contentful-paint` entry. **Interactive inbox**: the `inbox-interactive` mark, set as the frame after the one that drew the inbox's first rows begins (at most a frame, about 16 ms, after they are on screen; before 2026-12-05 the mark was set as the frame that draws them began, before they were laid out and painted: `inbox-frame` now). **Start ratios**: against the empty window (GL, WebKit's default) started alternately with the app's starts, one before each, in the same minutes (since 2026-12-06: the machine's speed drifts by up to a quarter over minutes, and the empty window's first starts, at the run's beginning, came 10 or more minutes before the app's); the ratios against the first starts are given too.".into(),
         "**First sync**: the app is started with no cache and the buyer's password (it signs in by itself, as `./dev run` does), and is done when its cache holds a cursor and no walk (read from the cache file, read-only, every 250 ms). The rate is the server's count of the buyer's records over that time. CPU: `utime + stime` of each process of the launch from `/proc`, at the end of the sync (each began with the launch); the server runs in the bench's own process.".into(),
         "**Memory**: PSS (`/proc/<pid>/smaps_rollup`) summed over the program and the WebKit processes it started (the WebDriver pair excluded), once the launch has been quiet (under 5% of a core for 2 s). Scrolled: the inbox list is scrolled down one screen a step, each step waiting for the frame after it, 1,500 steps, then quiet again.".into(),
         "**Raw baseline**: the records of the app's own cache (id, and JSON as the server sent them, read back from the cache: a message is kept in columns and its JSON made again) inserted into one plain table (`id TEXT PRIMARY KEY, sort INTEGER, data TEXT`) with one cached prepared INSERT, 1,000 per transaction, WAL, synchronous=FULL, after the app has quit.".into(),
@@ -790,7 +798,17 @@ async fn starts(
     let mut paints = Vec::new();
     // Per start, the time of each mark of START_STEPS; the last is the usable inbox.
     let mut steps: Vec<Vec<f64>> = vec![Vec::new(); LOAD_STEPS.len() + START_STEPS.len()];
+    // The empty window is started before each start of the app, into a fresh home: the
+    // machine's speed drifts by a quarter over minutes (the app's navigation took 0.31 s
+    // in one round of A/B starts and 0.42 s in another, an hour apart), so the empty
+    // window's starts at the beginning of the run are no baseline for the app's at its end.
+    let mut beside = Vec::new();
+    let empty_homes = home.with_file_name("empty-beside");
     for i in 0..settings.starts {
+        let empty = Launch::start(bins, &bins.empty, &empty_homes.join(i.to_string()), &[]).await?;
+        beside.push(empty.entry_after("first-contentful-paint", "paint").await?);
+        empty.quiet().await?;
+        empty.stop().await;
         let launch = Launch::start(bins, &bins.app, home, &account.env(false)).await?;
         let paint = launch
             .entry_after("first-contentful-paint", "paint")
@@ -813,6 +831,15 @@ async fn starts(
     let inboxes = steps.last().cloned().unwrap_or_default();
     figures.app_paint = Some(median(&paints));
     figures.app_inbox = Some(median(&inboxes));
+    figures.beside_paint = Some(median(&beside));
+    report.line(
+        "empty Tauri window, started alternately with the app: cold start to the first paint",
+        format!(
+            "{} starts, each into a fresh home, one before each of the app's starts below",
+            settings.starts
+        ),
+        spread(&beside),
+    );
     report.line(
         "app: cold start to the first paint",
         format!(
