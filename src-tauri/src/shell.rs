@@ -115,8 +115,8 @@ impl Shell {
     /// When: a start with the window shown makes it once the page has drawn its first
     /// screen, the sign-in form or the inbox ([`Shell::make_tray_soon`] from the page's
     /// `first_screen_shown`). Made in `setup`, it held up the page's load, which WebKit
-    /// starts from the main loop once `setup` has returned: 30 ms of a 0.5 s start to
-    /// the inbox (the desktop bench's starts, A/B of 45 starts each). A start hidden at
+    /// starts from the main loop once `setup` has returned: 15-30 ms of a 0.5 s start
+    /// to the inbox (the desktop bench's starts, A/Bs of 45 starts each). A start hidden at
     /// login makes it at once: the icon is its only way in (and a hidden page draws no
     /// frame to wait for).
     pub fn install_tray(&self) -> tauri::Result<()> {
