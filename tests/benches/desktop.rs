@@ -22,6 +22,9 @@
 //!   the app at rest with the synced cache, and after the inbox was scrolled 1,500 steps;
 //!   and of the empty window showing a plain list (`tests/empty-window/dist/list.js`)
 //!   scrolled the same way: what WebKit itself keeps after drawing scrolled rows;
+//! - the floor under the app's start: its first screen as a page without script (its DOM
+//!   and stylesheet as the app drew them), started in the empty window alternately with
+//!   the app: what WebKit alone takes to draw that screen;
 //! - the cache on disk, and raw rusqlite inserts of the same records (the baseline the
 //!   issue asks for, from the same run).
 
@@ -145,6 +148,13 @@ struct Figures {
     /// The empty window's paint in starts alternating with the app's (`starts`): the
     /// start ratios' baseline, measured in the same minutes as the app's starts.
     beside_paint: Option<f64>,
+    /// The app's first screen without its script, in the empty window drawn as the app
+    /// draws (`starts`): the cold start to the frame after the one that drew it.
+    floor_inbox: Option<f64>,
+    /// From the page asked for (`navigation`) to the interactive inbox: the app's page's
+    /// own work, and the floor's.
+    app_work: Option<f64>,
+    floor_work: Option<f64>,
     first_inbox: Option<f64>,
     sync_rate: Option<f64>,
     sync_secs: Option<f64>,
@@ -231,6 +241,7 @@ fn goals(report: &mut Report, f: &Figures) {
         (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
         _ => "not measured".into(),
     };
+    let ms = |v: Option<f64>| v.map_or("not measured".into(), |s| format!("{:.0} ms", 1000.0 * s));
     let mib =
         |v: Option<u64>| v.map_or("not measured".into(), |b| format!("{} MiB", group(b >> 20)));
     let rows = vec![
@@ -302,10 +313,16 @@ fn goals(report: &mut Report, f: &Figures) {
             secs(f.app_inbox),
             format!(
                 "{} of the paint of the empty window started alternately with it; {} of \
-                 the empty window's first starts, {} of them drawn without GL",
+                 the empty window's first starts, {} of them drawn without GL. The floor, \
+                 its first screen drawn without script: {} = {}. From the page asked for \
+                 to the interactive inbox: the app {}, the floor {}",
                 ratio(f.app_inbox, f.beside_paint),
                 ratio(f.app_inbox, f.empty_paint),
-                ratio(f.app_inbox, f.flat_paint)
+                ratio(f.app_inbox, f.flat_paint),
+                secs(f.floor_inbox),
+                ratio(f.floor_inbox, f.beside_paint),
+                ms(f.app_work),
+                ms(f.floor_work),
             ),
             "≤ 1.3×".into(),
         ],
@@ -389,8 +406,9 @@ fn scrolling(report: &mut Report, f: &Figures) {
 fn method() -> Vec<String> {
     vec![
         "Every start goes through WebDriver: tauri-driver and WebKitWebDriver start the program; a start is timed from the moment the bench asks for the session to the page's own clock (`performance.timeOrigin` plus the entry's `startTime`), so both programs pay the same WebDriver overhead.".into(),
-        "**Drawing**: the app draws without GL compositing (`draw_without_gl`, `src-tauri/src/main.rs`); the goals name the empty window in WebKit's default, composited drawing, and each ratio is also given against the empty window drawn without GL (`WEBKIT_DISABLE_COMPOSITING_MODE=1`), like for like. **Script**: the app's page runs its script without JavaScriptCore's JIT compilers and collects its garbage every 8 MiB allocated instead of 32 MiB (`JSC_useJIT=0`, `JSC_largeHeapSize=8388608`, which the app sets for WebKit's processes: `PAGE_SCRIPT_OPTIONS`); the empty window keeps WebKit's defaults.".into(),
+        "**Drawing**: the app draws without GL compositing (`WEBKIT_DISABLE_COMPOSITING_MODE=1` in its environment, `WEBKIT_OPTIONS`, and `draw_without_gl`, `src-tauri/src/main.rs`); the goals name the empty window in WebKit's default, composited drawing, and each ratio is also given against the empty window drawn without GL (`WEBKIT_DISABLE_COMPOSITING_MODE=1`), like for like. **Script**: the app's page runs its script without JavaScriptCore's JIT compilers and collects its garbage every 8 MiB allocated instead of 32 MiB (`JSC_useJIT=0`, `JSC_largeHeapSize=8388608`, which the app sets for WebKit's processes: `WEBKIT_OPTIONS`); the empty window keeps WebKit's defaults.".into(),
         "**Painted**: the page's `first-contentful-paint` entry. **Interactive inbox**: the `inbox-interactive` mark, set as the frame after the one that drew the inbox's first rows begins (at most a frame, about 16 ms, after they are on screen; before 2026-12-05 the mark was set as the frame that draws them began, before they were laid out and painted: `inbox-frame` now). **Start ratios**: against the empty window (GL, WebKit's default) started alternately with the app's starts, one before each, in the same minutes (since 2026-12-06: the machine's speed drifts by up to a quarter over minutes, and the empty window's first starts, at the run's beginning, came 10 or more minutes before the app's); the ratios against the first starts are given too.".into(),
+        "**Floor**: before the timed starts the app is started once more and its first screen, once interactive, is written out as a page without script: its DOM as the first frame drew it (the rows below the list's screen, drawn from the second frame on, taken out), the entry's stylesheet (`ui/dist/assets/index-*.css`, the file the page loaded), the styles the script set as rules, and `tests/empty-window/snapshot/frame.js`, which marks the frame that draws it and the next as the app's inbox does. The empty window starts on that page (`TRADE_EMPTY_WINDOW_SNAPSHOT`), drawn without GL as the app draws, alternately with the app's starts: what WebKit alone takes to draw the same screen. The bench fails if it shows another number of inquiry rows than the app drew.".into(),
         "**First sync**: the app is started with no cache and the buyer's password (it signs in by itself, as `./dev run` does), and is done when its cache holds a cursor and no walk (read from the cache file, read-only, every 250 ms). The rate is the server's count of the buyer's records over that time. CPU: `utime + stime` of each process of the launch from `/proc`, at the end of the sync (each began with the launch); the server runs in the bench's own process.".into(),
         "**Memory**: PSS (`/proc/<pid>/smaps_rollup`) summed over the program and the WebKit processes it started (the WebDriver pair excluded), once the launch has been quiet (under 5% of a core for 2 s). Scrolled: the inbox list is scrolled down one screen a step, each step waiting for the frame after it, 1,500 steps, then quiet again.".into(),
         "**Raw baseline**: the records of the app's own cache (id, and JSON as the server sent them, read back from the cache: a message is kept in columns and its JSON made again) inserted into one plain table (`id TEXT PRIMARY KEY, sort INTEGER, data TEXT`) with one cached prepared INSERT, 1,000 per transaction, WAL, synchronous=FULL, after the app has quit.".into(),
@@ -444,7 +462,7 @@ fn without_gl() -> (String, String) {
 }
 
 /// The environment that sets JavaScriptCore's options as the app sets them for its page
-/// (`PAGE_SCRIPT_OPTIONS`, src-tauri/src/main.rs): no JIT compilers, the garbage
+/// (`WEBKIT_OPTIONS`, src-tauri/src/main.rs): no JIT compilers, the garbage
 /// collected every 8 MiB allocated.
 fn script_as_the_app() -> [(String, String); 2] {
     [
@@ -804,11 +822,40 @@ async fn starts(
     // window's starts at the beginning of the run are no baseline for the app's at its end.
     let mut beside = Vec::new();
     let empty_homes = home.with_file_name("empty-beside");
+    // The floor under the app's start: its first screen as a page without script, drawn
+    // by the empty window as the app draws, also started before each of the app's starts.
+    let snapshot = home.with_file_name("first-screen");
+    let first_rows = capture_first_screen(bins, home, account, &snapshot).await?;
+    let floor_env = [
+        without_gl(),
+        (
+            "TRADE_EMPTY_WINDOW_SNAPSHOT".to_string(),
+            snapshot.display().to_string(),
+        ),
+    ];
+    let mut floor = Vec::new();
+    let mut floor_asked = Vec::new();
+    let floor_homes = home.with_file_name("floor");
     for i in 0..settings.starts {
         let empty = Launch::start(bins, &bins.empty, &empty_homes.join(i.to_string()), &[]).await?;
         beside.push(empty.entry_after("first-contentful-paint", "paint").await?);
         empty.quiet().await?;
         empty.stop().await;
+        let page = Launch::start(
+            bins,
+            &bins.empty,
+            &floor_homes.join(i.to_string()),
+            &floor_env,
+        )
+        .await?;
+        floor.push(page.entry_after("inbox-interactive", "mark").await?);
+        floor_asked.push(page.load_times().await?[0]);
+        let rows = page.inquiry_rows().await?;
+        if rows != first_rows {
+            bail!("the first screen's page shows {rows} inquiry rows, the app drew {first_rows}");
+        }
+        page.quiet().await?;
+        page.stop().await;
         let launch = Launch::start(bins, &bins.app, home, &account.env(false)).await?;
         let paint = launch
             .entry_after("first-contentful-paint", "paint")
@@ -832,6 +879,20 @@ async fn starts(
     figures.app_paint = Some(median(&paints));
     figures.app_inbox = Some(median(&inboxes));
     figures.beside_paint = Some(median(&beside));
+    figures.floor_inbox = Some(median(&floor));
+    // The page's own work, from the moment it was asked for: the app's start and the
+    // floor's differ in what comes before (the app's setup), not only in the page.
+    let work = |done: &[f64], asked: &[f64]| {
+        median(
+            &done
+                .iter()
+                .zip(asked)
+                .map(|(d, a)| d - a)
+                .collect::<Vec<_>>(),
+        )
+    };
+    figures.floor_work = Some(work(&floor, &floor_asked));
+    figures.app_work = Some(work(&inboxes, &steps[0]));
     report.line(
         "empty Tauri window, started alternately with the app: cold start to the first paint",
         format!(
@@ -839,6 +900,19 @@ async fn starts(
             settings.starts
         ),
         spread(&beside),
+    );
+    report.line(
+        "the app's first screen without its script (its DOM and style rules as the app drew them, no IPC), in the empty window drawn without GL: cold start to the frame after the one that drew it",
+        format!(
+            "{} starts, each into a fresh home, one before each of the app's starts below; {first_rows} inquiry rows, as the app's first frame",
+            settings.starts
+        ),
+        spread(&floor),
+    );
+    report.line(
+        "the app's first screen without its script: its page asked for",
+        "the same starts (the page's `timeOrigin`)",
+        spread(&floor_asked),
     );
     report.line(
         "app: cold start to the first paint",
@@ -875,6 +949,99 @@ async fn starts(
         rows,
     );
     Ok(())
+}
+
+/// The script that turns the app's page, once its inbox is interactive, into a page
+/// without script as its first frame drew it: the DOM with the rows below the list's
+/// screen taken out (drawn from the second frame on) and the space below grown by their
+/// height; the paths of the entry's stylesheets (the chunks' come with the screens they
+/// style, after the first frame; a sheet's rules are not read back through the CSSOM,
+/// which loses shorthands of `var()`s); each style set through the DOM (the root's font)
+/// as a rule. It answers `[html, sheet paths, rules, inquiry rows]`.
+const CAPTURE_FIRST_SCREEN: &str = r#"
+const list = document.querySelector('[data-testid="inbox"] [role="listbox"]');
+if (!list) return null;
+const bottom = list.getBoundingClientRect().bottom;
+let dropped = 0;
+for (const row of list.children) {
+  if (row.tagName.toLowerCase() === 'svg') continue;
+  const box = row.getBoundingClientRect();
+  if (box.top >= bottom) { row.setAttribute('data-snapshot-drop', ''); dropped += box.height; }
+}
+let styled = 0;
+const rules = [];
+for (const el of document.querySelectorAll('[style]')) {
+  const decls = [...el.style].map(n => `${n}: ${el.style.getPropertyValue(n)} !important;`).join(' ');
+  el.setAttribute('data-snapshot-style', String(styled));
+  rules.push(`[data-snapshot-style="${styled}"] { ${decls} }`);
+  styled++;
+}
+const page = document.documentElement.cloneNode(true);
+for (const el of document.querySelectorAll('[data-snapshot-drop], [data-snapshot-style]')) {
+  el.removeAttribute('data-snapshot-drop');
+  el.removeAttribute('data-snapshot-style');
+}
+for (const el of page.querySelectorAll('[data-snapshot-drop], script, link, style')) el.remove();
+for (const el of [page, ...page.querySelectorAll('[style]')]) el.removeAttribute('style');
+const spacers = page.querySelectorAll('[data-testid="inbox"] [role="listbox"] > svg');
+const below = spacers[spacers.length - 1];
+if (below) below.setAttribute('height', String(Number(below.getAttribute('height')) + dropped));
+const sheets = [...document.styleSheets]
+  .map(s => s.href && new URL(s.href).pathname)
+  .filter(p => p && p.startsWith('/assets/index-'));
+const head = page.querySelector('head');
+head.insertAdjacentHTML('beforeend', '<link rel="stylesheet" href="snapshot.css"><script src="frame.js" defer></script>');
+const rows = page.querySelectorAll('[data-testid="inquiry-row"]').length;
+return ['<!doctype html>\n' + page.outerHTML, sheets, rules.join('\n'), rows];
+"#;
+
+/// Starts the app once, waits for its interactive inbox, and writes its first screen
+/// as a page without script into `dir` (`index.html`, `snapshot.css`) for the empty
+/// window (`TRADE_EMPTY_WINDOW_SNAPSHOT`); answers the inquiry rows it shows.
+async fn capture_first_screen(
+    bins: &Binaries,
+    home: &Path,
+    account: &Account,
+    dir: &Path,
+) -> Result<u64> {
+    let launch = Launch::start(bins, &bins.app, home, &account.env(false)).await?;
+    launch.entry_after("inbox-interactive", "mark").await?;
+    launch.quiet().await?;
+    let v = launch.driver.execute(CAPTURE_FIRST_SCREEN, vec![]).await?;
+    launch.stop().await;
+    let (html, sheets, rules, rows): (String, Vec<String>, String, u64) =
+        serde_json::from_value(v.json().clone()).map_err(|e| {
+            anyhow!(
+                "the app's first screen could not be captured ({e}): {}",
+                v.json()
+            )
+        })?;
+    // The sheets' names carry a hash of their content: the files of that name in the
+    // page's build are the ones the app shows.
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
+    let mut css = String::new();
+    for sheet in &sheets {
+        let name = sheet
+            .strip_prefix("/assets/")
+            .filter(|n| n.ends_with(".css") && !n.contains('/') && !n.contains(".."))
+            .ok_or_else(|| anyhow!("the page's stylesheet {sheet:?} is not one of its build's"))?;
+        let file = dist.join("assets").join(name);
+        css.push_str(&std::fs::read_to_string(&file).with_context(|| {
+            format!(
+                "{} (the page's stylesheet; build the page: `cd ui && npx vite build`)",
+                file.display()
+            )
+        })?);
+        css.push('\n');
+    }
+    if sheets.is_empty() {
+        bail!("the app's page has no entry stylesheet (/assets/index-*.css)");
+    }
+    css.push_str(&rules);
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("index.html"), html)?;
+    std::fs::write(dir.join("snapshot.css"), css)?;
+    Ok(rows)
 }
 
 /// The records of the app's cache, inserted into one plain table as fast as rusqlite can.
@@ -1129,6 +1296,20 @@ impl Launch {
             .try_into()
             .map_err(|t| anyhow!("the page's load times: {t:?}"))?;
         Ok(times.map(|at| (at - self.requested_ms) / 1000.0))
+    }
+
+    /// The inquiry rows in the page's inbox list.
+    async fn inquiry_rows(&self) -> Result<u64> {
+        let v = self
+            .driver
+            .execute(
+                "return document.querySelectorAll('[data-testid=\"inquiry-row\"]').length;",
+                vec![],
+            )
+            .await?;
+        v.json()
+            .as_u64()
+            .ok_or_else(|| anyhow!("the page answered {} rows", v.json()))
     }
 
     /// Waits until `script` (a function body) answers `true` in the page.
