@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use tauri::http::{HeaderValue, Response, StatusCode, header};
 use tauri::{Manager, Url, WebviewUrl};
 
-/// The one other page the window can show.
+/// The plain list (`dist/list.html`), shown instead of the one word when asked for.
 const LIST_PAGE: &str = "list.html";
 
 /// The scheme of a snapshot's page and the files it may ask for (the bench writes the
