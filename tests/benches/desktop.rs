@@ -1536,14 +1536,19 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks as f64 / clock_ticks()
 }
 
-/// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux).
+/// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux), asked once: `quiet` reads
+/// every process's CPU time at each poll, and a `getconf` per read was itself load on
+/// the machine the next start is timed on.
 fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
 }
 
 fn median(v: &[f64]) -> f64 {
