@@ -49,6 +49,11 @@ const MARKER: &str = "TRADE_BENCH_DESKTOP_LAUNCH";
 /// The app's single-instance name on the session bus (tauri-plugin-single-instance).
 const SINGLE_INSTANCE_NAME: &str = "com.tradecenter.desktop.SingleInstance";
 const POLL: Duration = Duration::from_millis(50);
+/// The inbox's list in a page, passed to the bench's scripts: the app's (`Inbox.svelte`),
+/// the empty window's plain list (`dist/list.html`) and the first screen's snapshot.
+const INBOX_LIST: &str = r#"[data-testid="inbox"] [role="listbox"]"#;
+/// An inquiry's row in the app's inbox (`InquiryRow.svelte`) and in its snapshot.
+const INQUIRY_ROW: &str = r#"[data-testid="inquiry-row"]"#;
 /// Process names (`/proc/<pid>/comm`, 15 characters at most) of the WebDriver pair: not
 /// part of the app.
 const DRIVERS: [&str; 2] = ["tauri-driver", "WebKitWebDriver"];
@@ -957,9 +962,11 @@ async fn starts(
 /// height; the paths of the entry's stylesheets (the chunks' come with the screens they
 /// style, after the first frame; a sheet's rules are not read back through the CSSOM,
 /// which loses shorthands of `var()`s); each style set through the DOM (the root's font)
-/// as a rule. It answers `[html, sheet paths, rules, inquiry rows]`.
+/// as a rule. Its arguments: [`INBOX_LIST`], [`INQUIRY_ROW`]. It answers
+/// `[html, sheet paths, rules, inquiry rows]`.
 const CAPTURE_FIRST_SCREEN: &str = r#"
-const list = document.querySelector('[data-testid="inbox"] [role="listbox"]');
+const [listSelector, rowSelector] = arguments;
+const list = document.querySelector(listSelector);
 if (!list) return null;
 const bottom = list.getBoundingClientRect().bottom;
 let dropped = 0;
@@ -983,7 +990,7 @@ for (const el of document.querySelectorAll('[data-snapshot-drop], [data-snapshot
 }
 for (const el of page.querySelectorAll('[data-snapshot-drop], script, link, style')) el.remove();
 for (const el of [page, ...page.querySelectorAll('[style]')]) el.removeAttribute('style');
-const spacers = page.querySelectorAll('[data-testid="inbox"] [role="listbox"] > svg');
+const spacers = page.querySelector(listSelector).querySelectorAll(':scope > svg');
 const below = spacers[spacers.length - 1];
 if (below) below.setAttribute('height', String(Number(below.getAttribute('height')) + dropped));
 const sheets = [...document.styleSheets]
@@ -991,7 +998,7 @@ const sheets = [...document.styleSheets]
   .filter(p => p && p.startsWith('/assets/index-'));
 const head = page.querySelector('head');
 head.insertAdjacentHTML('beforeend', '<link rel="stylesheet" href="snapshot.css"><script src="frame.js" defer></script>');
-const rows = page.querySelectorAll('[data-testid="inquiry-row"]').length;
+const rows = page.querySelectorAll(rowSelector).length;
 return ['<!doctype html>\n' + page.outerHTML, sheets, rules.join('\n'), rows];
 "#;
 
@@ -1007,7 +1014,13 @@ async fn capture_first_screen(
     let launch = Launch::start(bins, &bins.app, home, &account.env(false)).await?;
     launch.entry_after("inbox-interactive", "mark").await?;
     launch.quiet().await?;
-    let v = launch.driver.execute(CAPTURE_FIRST_SCREEN, vec![]).await?;
+    let v = launch
+        .driver
+        .execute(
+            CAPTURE_FIRST_SCREEN,
+            vec![json!(INBOX_LIST), json!(INQUIRY_ROW)],
+        )
+        .await?;
     launch.stop().await;
     let (html, sheets, rules, rows): (String, Vec<String>, String, u64) =
         serde_json::from_value(v.json().clone()).map_err(|e| {
@@ -1016,6 +1029,9 @@ async fn capture_first_screen(
                 v.json()
             )
         })?;
+    if sheets.is_empty() {
+        bail!("the app's page has no entry stylesheet (/assets/index-*.css)");
+    }
     // The sheets' names carry a hash of their content: the files of that name in the
     // page's build are the ones the app shows.
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
@@ -1033,9 +1049,6 @@ async fn capture_first_screen(
             )
         })?);
         css.push('\n');
-    }
-    if sheets.is_empty() {
-        bail!("the app's page has no entry stylesheet (/assets/index-*.css)");
     }
     css.push_str(&rules);
     std::fs::create_dir_all(dir)?;
@@ -1303,8 +1316,8 @@ impl Launch {
         let v = self
             .driver
             .execute(
-                "return document.querySelectorAll('[data-testid=\"inquiry-row\"]').length;",
-                vec![],
+                "return document.querySelectorAll(arguments[0]).length;",
+                vec![json!(INQUIRY_ROW)],
             )
             .await?;
         v.json()
@@ -1426,8 +1439,8 @@ impl Launch {
             let v = self
                 .driver
                 .execute_async(
-                    "const [n, done] = [arguments[0], arguments[arguments.length - 1]]; \
-                     const list = document.querySelector('[data-testid=\"inbox\"] [role=\"listbox\"]'); \
+                    "const [n, selector, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]]; \
+                     const list = document.querySelector(selector); \
                      if (!list) { done(null); return; } \
                      const frame = () => new Promise(r => requestAnimationFrame(() => r())); \
                      (async () => { \
@@ -1438,7 +1451,7 @@ impl Launch {
                        } \
                        done(list.scrollTop / Math.max(1, list.querySelector('[data-inquiry-id]')?.offsetHeight ?? 1)); \
                      })();",
-                    vec![json!(n)],
+                    vec![json!(n), json!(INBOX_LIST)],
                 )
                 .await?;
             if v.json().is_null() {
@@ -1449,10 +1462,10 @@ impl Launch {
         let rows = self
             .driver
             .execute(
-                "const list = document.querySelector('[data-testid=\"inbox\"] [role=\"listbox\"]'); \
+                "const list = document.querySelector(arguments[0]); \
                  const row = list?.querySelector('[data-inquiry-id]'); \
                  return row ? Math.round(list.scrollTop / row.offsetHeight) : 0;",
-                vec![],
+                vec![json!(INBOX_LIST)],
             )
             .await?;
         Ok(rows.json().as_u64().unwrap_or(0))
