@@ -10,11 +10,11 @@ use trade_desk::Desk;
 use trade_desk::ipc::{
     BankDetail, BoxCount, CardDetails, CardProblem, CommandError, ComparisonId, ComparisonSheet,
     ComparisonSummary, ComparisonTerms, DeepLink, DocumentId, Draft, Estimates, ExportFormat,
-    Exported, FieldError, Inquiry, InquiryId, LaunchState, LocalFile, LocalPage, Manifest,
-    MessageId, MutationId, NotificationSettings, OrderAction, OrderDetail, OrderFilter, OrderId,
-    OrderView, OutboxEntry, Partner, PayRequest, PaymentQuote, PaymentResult, QuotationId,
-    Refreshed, SearchResults, SheetColumn, SignInForm, SignedIn, SortDirection, StartOptions,
-    Status, ThreadMessage, UnreadCounts,
+    Exported, FieldError, FirstScreen, Inquiry, InquiryId, LaunchState, LocalFile, LocalPage,
+    Manifest, MessageId, MutationId, NotificationSettings, OrderAction, OrderDetail, OrderFilter,
+    OrderId, OrderView, OutboxEntry, Overview, Partner, PayRequest, PaymentQuote, PaymentResult,
+    QuotationId, Refreshed, SearchResults, SheetColumn, SignInForm, SignedIn, SortDirection,
+    StartOptions, ThreadMessage,
 };
 
 use crate::shell::Shell;
@@ -33,26 +33,30 @@ impl EarlyLaunch {
     }
 }
 
-#[tauri::command]
-pub async fn launch(desk: Desk_<'_>, early: State<'_, EarlyLaunch>) -> Answer<LaunchState> {
-    let begun = early.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let Some(begun) = begun {
-        match begun.await {
-            Ok(state) => return Ok(state),
-            Err(e) => tracing::warn!("the launch begun at start failed ({e}); launching again"),
-        }
-    }
-    Ok(desk.launch(StartOptions::from_env()).await)
-}
-
 /// The desktop's UI font as a CSS `font-family` value for the page's `--font`, read from
 /// GTK's settings at start (`trade_desk::font`); none where the page's `system-ui` is
-/// the platform's font without a cost (macOS, Windows).
+/// the platform's font without a cost (macOS, Windows). The launch's answer carries it.
 pub struct DesktopFont(pub Option<String>);
 
 #[tauri::command]
-pub async fn desktop_font(font: State<'_, DesktopFont>) -> Answer<Option<String>> {
-    Ok(font.0.clone())
+pub async fn launch(
+    desk: Desk_<'_>,
+    early: State<'_, EarlyLaunch>,
+    font: State<'_, DesktopFont>,
+) -> Answer<LaunchState> {
+    let begun = early.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let mut state = match begun {
+        Some(begun) => match begun.await {
+            Ok(state) => state,
+            Err(e) => {
+                tracing::warn!("the launch begun at start failed ({e}); launching again");
+                desk.launch(StartOptions::from_env()).await
+            }
+        },
+        None => desk.launch(StartOptions::from_env()).await,
+    };
+    state.font = font.0.clone();
+    Ok(state)
 }
 
 /// The page has drawn its first screen (the sign-in form or the inbox): the shell makes
@@ -80,8 +84,13 @@ pub async fn choose_ca_file(desk: Desk_<'_>) -> Answer<Option<String>> {
 }
 
 #[tauri::command]
-pub async fn status(desk: Desk_<'_>) -> Answer<Status> {
-    desk.status().await
+pub async fn overview(desk: Desk_<'_>) -> Answer<Overview> {
+    desk.overview().await
+}
+
+#[tauri::command]
+pub async fn first_screen(desk: Desk_<'_>) -> Answer<FirstScreen> {
+    desk.first_screen().await
 }
 
 #[tauri::command]
@@ -137,11 +146,6 @@ pub async fn discard(desk: Desk_<'_>, mutation: MutationId) -> Answer<()> {
 #[tauri::command]
 pub async fn search(desk: Desk_<'_>, query: String) -> Answer<SearchResults> {
     desk.search(query).await
-}
-
-#[tauri::command]
-pub async fn unread(desk: Desk_<'_>) -> Answer<UnreadCounts> {
-    desk.unread().await
 }
 
 #[tauri::command]

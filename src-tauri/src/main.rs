@@ -54,8 +54,9 @@ fn main() -> anyhow::Result<()> {
             let desk = Arc::new(Desk::on_this_machine(data_dir, shell.clone()));
             app.manage(desk.clone());
             app.manage(commands::DesktopFont(desktop_font()));
-            // The saved session is resumed (keyring, cache, engine) while the page loads,
-            // not after its script asks: the page's `launch` takes the answer.
+            // The saved session is resumed (keyring, cache, engine) and the first screen
+            // read while the page loads, not after its script asks: the page's `launch`,
+            // asked as its first module is evaluated, takes the answer.
             app.manage(commands::EarlyLaunch::begin(tauri::async_runtime::spawn(
                 async move { desk.launch(StartOptions::from_env()).await },
             )));
@@ -82,12 +83,12 @@ fn main() -> anyhow::Result<()> {
         })
         .invoke_handler(tauri::generate_handler![
             commands::launch,
-            commands::desktop_font,
             commands::first_screen_shown,
             commands::sign_in,
             commands::sign_out,
             commands::choose_ca_file,
-            commands::status,
+            commands::overview,
+            commands::first_screen,
             commands::inquiries,
             commands::inquiry,
             commands::thread,
@@ -97,7 +98,6 @@ fn main() -> anyhow::Result<()> {
             commands::retry,
             commands::discard,
             commands::search,
-            commands::unread,
             commands::settings,
             commands::set_settings,
             commands::set_muted,

@@ -779,25 +779,18 @@ const LOAD_STEPS: [(&str, &str); 2] = [
     ("html", "the page's HTML received"),
 ];
 
-/// The user-timing marks of a remembered start, in order (App.svelte,
-/// Shell.svelte, Inbox.svelte), each with the step that ends at it: where a start's time
-/// goes. The last is the usable inbox.
-const START_STEPS: [(&str, &str); 7] = [
-    (
-        "script-evaluated",
-        "its script and stylesheet received, the script's modules evaluated",
-    ),
+/// The user-timing marks of a remembered start, in order (ui/src/lib/launch.ts,
+/// main.ts, App.svelte, Shell.svelte, Inbox.svelte), each with the step that ends at it:
+/// where a start's time goes. The last is the usable inbox.
+const START_STEPS: [(&str, &str); 6] = [
     (
         "launch-asked",
-        "the app mounted: it listens to the engine's events and asks for `launch`",
+        "its script and stylesheet received; the script's first module asks for `launch`",
     ),
+    ("script-evaluated", "the script's other modules evaluated"),
     (
         "launch-answered",
-        "`launch` answered: the session, resumed from the keyring while the page loaded",
-    ),
-    (
-        "inbox-read",
-        "what the frame first shows read through IPC: the inbox's first page, the connection, the unread counts",
+        "the app mounted (it listens to the engine's events) and has `launch`'s answer: the session, resumed while the page loaded, with the first screen (the inbox's first page, the connection, the unread counts)",
     ),
     (
         "shell-mounted",

@@ -1014,11 +1014,16 @@ impl Desktop {
         self.app.as_ref().expect("the app is running")
     }
 
-    /// Quits the app and starts it again with the same data directories.
-    pub async fn relaunch(&mut self, launch: Launch) {
+    /// Quits the app; the backend keeps running (`relaunch` starts the app again).
+    pub async fn quit(&mut self) {
         if let Some(app) = self.app.take() {
             app.close().await;
         }
+    }
+
+    /// Quits the app and starts it again with the same data directories.
+    pub async fn relaunch(&mut self, launch: Launch) {
+        self.quit().await;
         let program = launch.program();
         self.app = Some(self.launch(&program, launch).await);
     }

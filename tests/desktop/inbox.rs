@@ -701,7 +701,7 @@ async fn a_script_in_the_page_can_call_the_apps_commands_and_no_plugins() {
              const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args)\
                .then(v => ({ cmd, ok: true, v }), e => ({ cmd, ok: false, e: String(e) }));\
              Promise.all([\
-               call('unread', {}),\
+               call('overview', {}),\
                call('plugin:autostart|enable', {}),\
                call('plugin:opener|open_url', { url: 'https://example.com/' }),\
                call('plugin:opener|open_path', { path: '/etc/passwd' }),\
@@ -774,6 +774,73 @@ async fn the_desktop_session_ending_quits_the_app_as_its_quit_menu_does() {
         resized,
         "the window opens at the size it had when the session ended (1200 x 780 otherwise)"
     );
+    d.finish().await;
+}
+
+#[tokio::test]
+async fn what_the_supplier_wrote_while_the_app_was_closed_shows_after_a_start() {
+    // A start's first screen is read with the launch, as the program starts, before the
+    // page listens for the engine's events; the sync then brings what the supplier wrote
+    // meanwhile, maybe before the page listens, maybe after. Either way the inbox and the
+    // unread badge show it, with no later change to bring it.
+    let mut d = signed_in(Launch::default()).await;
+    let token = d.backend.buyer_token().await;
+    let inquiry = d
+        .backend
+        .inquiries(&token, "all")
+        .await
+        .into_iter()
+        .find(|i| i["unread_count"] == 0)
+        .expect("the demo has read inquiries");
+    let id = inquiry["id"].as_str().unwrap().to_owned();
+    let app = d.app();
+    until("the app to have synced the read inquiry", PATIENCE, async || {
+        let rows = app.rows().await?;
+        let row = rows.all.iter().find(|r| r.id == id);
+        ensure!(row.is_some_and(|r| !r.is_unread()), "row {row:?}");
+        Ok(())
+    })
+    .await;
+    d.quit().await;
+
+    let supplier = d
+        .backend
+        .supplier_token(inquiry["supplier"].as_str().unwrap())
+        .await;
+    d.backend
+        .post(
+            &format!("/v1/inquiries/{id}/messages"),
+            &supplier,
+            json!({ "body": "Written while you were away: the samples shipped today." }),
+        )
+        .await;
+    let server = ids(&d.backend.inquiries(&token, "all").await);
+    let total = d.backend.unread_total(&token).await;
+
+    d.relaunch(Launch::default()).await;
+    let app = d.app();
+    app.wait_for_within("inbox", FIRST_SYNC).await;
+    until(
+        "the inbox and the badge to show the message written while the app was closed",
+        PATIENCE,
+        async || {
+            let rows = app.rows().await?;
+            let shown = Rows::ids(&rows.initial);
+            ensure!(
+                !shown.is_empty() && shown == server[..shown.len().min(server.len())],
+                "rows on screen {shown:?}\nthe server's first {server:?}"
+            );
+            let row = rows.initial.iter().find(|r| r.id == id);
+            ensure!(
+                row.is_some_and(|r| r.unread_count() == Some(1)),
+                "the inquiry written to shows {row:?}"
+            );
+            let badge = app.text("unread-total").await;
+            ensure!(badge.trim() == total.to_string(), "badge {badge:?}, server {total}");
+            Ok(())
+        },
+    )
+    .await;
     d.finish().await;
 }
 

@@ -1,3 +1,5 @@
+// First: it asks for the launch before the other modules are evaluated.
+import "./lib/launch";
 import { mount } from "svelte";
 
 import "./app.css";

@@ -6,12 +6,12 @@
 
 pub const COMMANDS: &[&str] = &[
     "launch",
-    "desktop_font",
     "first_screen_shown",
     "sign_in",
     "sign_out",
     "choose_ca_file",
-    "status",
+    "overview",
+    "first_screen",
     "inquiries",
     "inquiry",
     "thread",
@@ -21,7 +21,6 @@ pub const COMMANDS: &[&str] = &[
     "retry",
     "discard",
     "search",
-    "unread",
     "settings",
     "set_settings",
     "set_muted",

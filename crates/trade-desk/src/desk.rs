@@ -35,7 +35,10 @@ use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId, Quotati
 
 use crate::deep_link::DeepLink;
 use crate::error::{CommandError, CommandResult};
-use crate::launch::{FormDefaults, LaunchState, Remembered, SignInForm, SignedIn, StartOptions};
+use crate::launch::{
+    FirstScreen, FormDefaults, LaunchState, Overview, PAGE, Remembered, SignInForm, SignedIn,
+    StartOptions,
+};
 use crate::native::{self, Chosen, Opening, PathDialog};
 use trade_client::error::ClientCode;
 
@@ -58,6 +61,16 @@ pub trait Host: Send + Sync + 'static {
     /// Creates (`true`) or removes the autostart entry, which starts the app with
     /// [`crate::deep_link::MINIMIZED_FLAG`].
     fn set_autostart(&self, enabled: bool) -> Result<(), String>;
+}
+
+/// The revision first: what is read after it is at least as new.
+fn overview(engine: &Engine) -> CommandResult<Overview> {
+    let revision = *engine.revision().borrow();
+    Ok(Overview {
+        status: engine.status().borrow().clone(),
+        unread: engine.store().unread()?,
+        revision,
+    })
 }
 
 /// The server a first start suggests (the README's demo backend).
@@ -147,8 +160,18 @@ impl Desk {
             .ok_or_else(CommandError::not_signed_in)
     }
 
-    pub async fn status(&self) -> CommandResult<Status> {
-        Ok(self.engine().await?.status().borrow().clone())
+    /// The connection, the unread counts, and the revision they were read at.
+    pub async fn overview(&self) -> CommandResult<Overview> {
+        overview(&self.engine().await?)
+    }
+
+    /// The overview and the inbox's first page, the page read after the overview: at
+    /// its revision or later (a later one makes the window read again, never miss).
+    pub async fn first_screen(&self) -> CommandResult<FirstScreen> {
+        let engine = self.engine().await?;
+        let overview = overview(&engine)?;
+        let inbox = engine.store().inquiries(false, None, PAGE)?;
+        Ok(FirstScreen { overview, inbox })
     }
 
     pub async fn inquiries(
@@ -209,10 +232,6 @@ impl Desk {
     /// The hits for `query`, and how much of the cache is indexed while a backlog waits.
     pub async fn search(&self, query: String) -> CommandResult<SearchResults> {
         Ok(self.engine().await?.store().search(&query, 50)?)
-    }
-
-    pub async fn unread(&self) -> CommandResult<UnreadCounts> {
-        Ok(self.engine().await?.store().unread()?)
     }
 
     pub async fn settings(&self) -> CommandResult<NotificationSettings> {

@@ -31,4 +31,4 @@ pub use trade_model::{DocumentId, InquiryId, MessageId, MutationId, OrderId, Quo
 
 pub use crate::deep_link::DeepLink;
 pub use crate::error::CommandError;
-pub use crate::launch::{LaunchState, SignInForm, SignedIn, StartOptions};
+pub use crate::launch::{FirstScreen, LaunchState, Overview, SignInForm, SignedIn, StartOptions};

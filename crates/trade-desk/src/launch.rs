@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use trade_client::engine::Status;
+use trade_client::store::queries::LocalPage;
 use trade_model::AccountId;
-use trade_model::entities::Account;
+use trade_model::api::UnreadCounts;
+use trade_model::entities::{Account, Inquiry};
 
 /// The last server and account, in `<data dir>/profile.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,7 +100,34 @@ pub struct SignedIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct LaunchState {
     pub signed_in: Option<SignedIn>,
+    /// Signed in: what the app's frame draws first, read with the launch (none when the
+    /// read failed: the window reads it again).
+    pub first_screen: Option<FirstScreen>,
     pub form: FormDefaults,
     /// Why an automatic sign-in at start did not work, if it was tried.
     pub error: Option<crate::CommandError>,
+    /// The desktop's UI font as a CSS `font-family` value (`crate::font`), set by the
+    /// shell; none: the page keeps its `system-ui`.
+    pub font: Option<String>,
+}
+
+/// The items of a page the window reads of a list (`ui/src/lib/paged.svelte.ts`: every
+/// page but the last holds exactly this many), and so of the inbox's first page.
+pub const PAGE: usize = 200;
+
+/// What the frame around the views shows, and the cache's revision it was read at (the
+/// engine's count of changes; each `changed` event carries it).
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct Overview {
+    pub status: Status,
+    pub unread: UnreadCounts,
+    pub revision: u64,
+}
+
+/// What the app's frame draws first: the connection and the counts, and the inbox's
+/// first page ("all", [`PAGE`] inquiries), read at the overview's revision or later.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct FirstScreen {
+    pub overview: Overview,
+    pub inbox: LocalPage<Inquiry>,
 }

@@ -17,6 +17,7 @@ import type { Partner } from "./bindings/Partner";
 import type { Status } from "./bindings/Status";
 import type { UnreadCounts } from "./bindings/UnreadCounts";
 import type { LocalPage } from "./bindings/LocalPage";
+import type { FirstScreen } from "./bindings/FirstScreen";
 import { uuidv7 } from "./ids";
 import * as ipc from "./ipc";
 import { PAGE, type Fetch } from "./paged.svelte";
@@ -213,21 +214,25 @@ export const inboxPages =
  *  change revision (`app.revision`) it is at least as new as. */
 export type FirstInbox = { page: LocalPage<Inquiry>; revision: number };
 
-/** What the app's frame shows in its first drawing: the connection, the unread counts
- *  and the inbox's first page, read together before the frame is mounted, so that the
- *  frame is laid out and drawn once, with them (a start's time to the usable inbox:
- *  desktop bench). A failed read leaves that part to the frame, which reads it again
- *  and says why; no first page then. */
+/** Shows what the app's frame draws first: the connection and the unread counts, and
+ *  the inbox's first page for the inbox to start from (read together, so that the
+ *  frame is laid out and drawn once, with them: a start's time to the usable inbox,
+ *  desktop bench). */
+export function showFirstScreen(first: FirstScreen): FirstInbox {
+  app.status = first.overview.status;
+  app.unread = first.overview.unread;
+  return { page: first.inbox, revision: app.revision };
+}
+
+/** Reads the first screen (after a sign-in; a start has it from the launch). After a
+ *  failed read the inbox reads its first page itself, and says why it cannot; the
+ *  connection and the counts come with the engine's next events. */
 export async function loadFirstScreen(): Promise<FirstInbox | null> {
-  const revision = app.revision;
-  const [status, unread, page] = await Promise.allSettled([
-    ipc.status(),
-    ipc.unread(),
-    inboxPages(false)(null, PAGE),
-  ]);
-  if (status.status === "fulfilled") app.status = status.value;
-  if (unread.status === "fulfilled") app.unread = unread.value;
-  return page.status === "fulfilled" ? { page: page.value, revision } : null;
+  try {
+    return showFirstScreen(await ipc.firstScreen());
+  } catch {
+    return null;
+  }
 }
 
 /** The rest of a signed-in session's state, read once its frame is up. */

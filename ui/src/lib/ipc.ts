@@ -25,6 +25,7 @@ import type { SortDirection } from "./bindings/SortDirection";
 import type { DeepLink } from "./bindings/DeepLink";
 import type { Draft } from "./bindings/Draft";
 import type { FieldError } from "./bindings/FieldError";
+import type { FirstScreen } from "./bindings/FirstScreen";
 import type { LocalFile } from "./bindings/LocalFile";
 import type { Manifest } from "./bindings/Manifest";
 import type { OrderAction } from "./bindings/OrderAction";
@@ -46,6 +47,7 @@ import type { MessageId } from "./bindings/MessageId";
 import type { MutationId } from "./bindings/MutationId";
 import type { NotificationSettings } from "./bindings/NotificationSettings";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
+import type { Overview } from "./bindings/Overview";
 import type { SearchResults } from "./bindings/SearchResults";
 import type { SignedIn } from "./bindings/SignedIn";
 import type { SignInForm } from "./bindings/SignInForm";
@@ -81,15 +83,16 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 // --- session -------------------------------------------------------------------------
 export const launch = () => call<LaunchState>("launch");
-/** The desktop's UI font as a CSS font-family value, or null (keep `system-ui`). */
-export const desktopFont = () => call<string | null>("desktop_font");
 /** The first screen is drawn: the shell makes what it put off (the tray icon). */
 export const firstScreenShown = () => call<void>("first_screen_shown");
 export const signIn = (form: SignInForm) => call<SignedIn>("sign_in", { form });
 export const signOut = () => call<void>("sign_out");
 /** Opens the native file dialog for a CA certificate; the chosen path, or null. */
 export const chooseCaFile = () => call<string | null>("choose_ca_file");
-export const status = () => call<Status>("status");
+/** The connection, the unread counts, the inbox's first page, at one revision. */
+export const firstScreen = () => call<FirstScreen>("first_screen");
+/** The connection, the unread counts and the cache's revision, now. */
+export const overview = () => call<Overview>("overview");
 
 // --- inbox and threads ---------------------------------------------------------------
 export const inquiries = (unreadOnly: boolean, after: string | null, limit: number) =>
@@ -104,7 +107,6 @@ export const outbox = () => call<Array<OutboxEntry>>("outbox");
 export const retry = (mutation: MutationId) => call<void>("retry", { mutation });
 export const discard = (mutation: MutationId) => call<void>("discard", { mutation });
 export const search = (query: string) => call<SearchResults>("search", { query });
-export const unread = () => call<UnreadCounts>("unread");
 
 // --- settings ------------------------------------------------------------------------
 export const settings = () => call<NotificationSettings>("settings");

@@ -12,8 +12,10 @@
 // full), and read again from their cursor when scrolled back to.
 
 import type { LocalPage } from "./bindings/LocalPage";
+import { PAGE } from "./bindings/rules";
 
-export const PAGE = 200;
+// Rust's page size (the launch reads the inbox's first page with it).
+export { PAGE };
 /** Pages kept loaded on each side of the view. */
 export const KEEP = 2;
 

@@ -64,8 +64,8 @@ fn export(dir: &Path) {
 }
 
 /// The rules' numbers and lists the window shows or checks before it sends anything,
-/// from trade-model: the UI imports them from `bindings/rules.ts` instead of restating
-/// them.
+/// from trade-model, and the size of a page it reads: the UI imports them from
+/// `bindings/rules.ts` instead of restating them.
 fn rules(dir: &Path) {
     use trade_model::{Currency, dispute, entities, order};
     let days = |d: jiff::SignedDuration| d.as_secs() / 86_400;
@@ -98,7 +98,10 @@ fn rules(dir: &Path) {
          export const DISPUTE_ESCALATION_AFTER_DAYS = {};\n\
          /** Negotiation escalates by itself this many days after filing. */\n\
          export const DISPUTE_AUTO_ESCALATION_AFTER_DAYS = {};\n\
-         export const MAX_EVIDENCE = {};\n",
+         export const MAX_EVIDENCE = {};\n\
+         /** The items of a page the window reads of a list (trade-desk's `launch::PAGE`): the\n\
+          *  launch's first inbox page holds as many. */\n\
+         export const PAGE = {};\n",
         entities::MAX_MESSAGE_CHARS,
         entities::MAX_ATTACHMENTS,
         order::MAX_LINES,
@@ -108,6 +111,7 @@ fn rules(dir: &Path) {
         days(dispute::BUYER_ESCALATION_AFTER),
         days(dispute::AUTO_ESCALATION_AFTER),
         dispute::MAX_EVIDENCE,
+        trade_desk::launch::PAGE,
     );
     std::fs::write(dir.join("rules.ts"), text).unwrap();
 }

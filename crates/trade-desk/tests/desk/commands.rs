@@ -11,7 +11,7 @@ use trade_client::engine::{Connection, Options, Status};
 use trade_client::notify::Notification;
 use trade_client::store::queries::OrderFilter;
 use trade_desk::deep_link::{self, DeepLink};
-use trade_desk::launch::{SignInForm, StartOptions};
+use trade_desk::launch::{PAGE, SignInForm, StartOptions};
 use trade_desk::native::{Chosen, Opening, PathDialog};
 use trade_desk::{Desk, Host};
 use trade_model::api::UnreadCounts;
@@ -111,7 +111,7 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
     .await;
     let page = desk.inquiries(false, None, 50).await.unwrap();
     assert!(!page.items.is_empty());
-    let unread = desk.unread().await.unwrap();
+    let unread = desk.overview().await.unwrap().unread;
     assert!(unread.total > 0);
     eventually("the host heard the unread totals", || {
         host.unread.lock().unwrap().last() == Some(&unread)
@@ -237,6 +237,41 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
         desk.take_link().await.unwrap_err().code,
         "deep_link.invalid"
     );
+
+    // A start resumes the remembered session with its first screen, read with the launch
+    // (the page has it before it listens to events): the connection, the unread counts
+    // and the inbox's first page as the commands read them, at the revision it gives.
+    let resumed = desk.launch(StartOptions::default()).await;
+    assert!(resumed.signed_in.is_some(), "the session resumes");
+    let first = resumed
+        .first_screen
+        .expect("a signed-in launch reads the first screen");
+    let ids = |items: &[trade_model::entities::Inquiry]| -> Vec<_> {
+        items.iter().map(|q| q.id).collect()
+    };
+    let inbox = desk.inquiries(false, None, PAGE).await.unwrap();
+    assert!(!inbox.items.is_empty());
+    assert_eq!(ids(&first.inbox.items), ids(&inbox.items));
+    assert_eq!(first.inbox.next, inbox.next);
+    assert_eq!(first.overview.unread, desk.overview().await.unwrap().unread);
+    assert!(first.overview.unread.total > 0);
+    // A change after that read shows in the revision the window catches up with once it
+    // listens: it reads again instead of keeping the launch's page.
+    let unread = first
+        .inbox
+        .items
+        .iter()
+        .find(|q| q.unread_count > 0)
+        .expect("an unread inquiry on the first page");
+    desk.mark_read(unread.id).await.unwrap();
+    let later = desk.overview().await.unwrap();
+    assert!(
+        later.revision > first.overview.revision,
+        "revision {} after a change, {} at the launch",
+        later.revision,
+        first.overview.revision
+    );
+    assert!(later.unread.total < first.overview.unread.total);
 
     // Sign-out forgets the account: the next start shows the form, prefilled.
     desk.sign_out().await.unwrap();

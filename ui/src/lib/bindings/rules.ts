@@ -40,3 +40,6 @@ export const DISPUTE_ESCALATION_AFTER_DAYS = 3;
 /** Negotiation escalates by itself this many days after filing. */
 export const DISPUTE_AUTO_ESCALATION_AFTER_DAYS = 6;
 export const MAX_EVIDENCE = 20;
+/** The items of a page the window reads of a list (trade-desk's `launch::PAGE`): the
+*  launch's first inbox page holds as many. */
+export const PAGE = 200;
