@@ -794,12 +794,16 @@ async fn what_the_supplier_wrote_while_the_app_was_closed_shows_after_a_start() 
         .expect("the demo has read inquiries");
     let id = inquiry["id"].as_str().unwrap().to_owned();
     let app = d.app();
-    until("the app to have synced the read inquiry", PATIENCE, async || {
-        let rows = app.rows().await?;
-        let row = rows.all.iter().find(|r| r.id == id);
-        ensure!(row.is_some_and(|r| !r.is_unread()), "row {row:?}");
-        Ok(())
-    })
+    until(
+        "the app to have synced the read inquiry",
+        PATIENCE,
+        async || {
+            let rows = app.rows().await?;
+            let row = rows.all.iter().find(|r| r.id == id);
+            ensure!(row.is_some_and(|r| !r.is_unread()), "row {row:?}");
+            Ok(())
+        },
+    )
     .await;
     d.quit().await;
 
@@ -836,7 +840,10 @@ async fn what_the_supplier_wrote_while_the_app_was_closed_shows_after_a_start() 
                 "the inquiry written to shows {row:?}"
             );
             let badge = app.text("unread-total").await;
-            ensure!(badge.trim() == total.to_string(), "badge {badge:?}, server {total}");
+            ensure!(
+                badge.trim() == total.to_string(),
+                "badge {badge:?}, server {total}"
+            );
             Ok(())
         },
     )

@@ -171,7 +171,12 @@ impl Desk {
         let engine = self.engine().await?;
         let overview = overview(&engine)?;
         let inbox = engine.store().inquiries(false, None, PAGE)?;
-        Ok(FirstScreen { overview, inbox })
+        let settings = engine.store().notification_settings()?;
+        Ok(FirstScreen {
+            overview,
+            inbox,
+            settings,
+        })
     }
 
     pub async fn inquiries(

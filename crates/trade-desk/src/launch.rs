@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use trade_client::engine::Status;
+use trade_client::notify::NotificationSettings;
 use trade_client::store::queries::LocalPage;
 use trade_model::AccountId;
 use trade_model::api::UnreadCounts;
@@ -125,9 +126,11 @@ pub struct Overview {
 }
 
 /// What the app's frame draws first: the connection and the counts, and the inbox's
-/// first page ("all", [`PAGE`] inquiries), read at the overview's revision or later.
+/// first page ("all", [`PAGE`] inquiries) with the notification settings (its muted
+/// rows), read at the overview's revision or later.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct FirstScreen {
     pub overview: Overview,
     pub inbox: LocalPage<Inquiry>,
+    pub settings: NotificationSettings,
 }

@@ -221,6 +221,7 @@ export type FirstInbox = { page: LocalPage<Inquiry>; revision: number };
 export function showFirstScreen(first: FirstScreen): FirstInbox {
   app.status = first.overview.status;
   app.unread = first.overview.unread;
+  app.settings = first.settings;
   return { page: first.inbox, revision: app.revision };
 }
 
@@ -235,9 +236,14 @@ export async function loadFirstScreen(): Promise<FirstInbox | null> {
   }
 }
 
-/** The rest of a signed-in session's state, read once its frame is up. */
+/** The rest of a signed-in session's state, read once its first screen is drawn (the
+ *  settings came with it, unless its read failed). */
 export async function loadSignedIn() {
-  await Promise.all([refreshOutbox(), refreshSettings(), refreshPartners()]);
+  await Promise.all([
+    refreshOutbox(),
+    app.settings ? Promise.resolve() : refreshSettings(),
+    refreshPartners(),
+  ]);
 }
 
 export function clearSession() {

@@ -254,6 +254,7 @@ async fn the_offered_server_signs_in_syncs_and_signs_out() {
     assert_eq!(ids(&first.inbox.items), ids(&inbox.items));
     assert_eq!(first.inbox.next, inbox.next);
     assert_eq!(first.overview.unread, desk.overview().await.unwrap().unread);
+    assert_eq!(first.settings, desk.settings().await.unwrap());
     assert!(first.overview.unread.total > 0);
     // A change after that read shows in the revision the window catches up with once it
     // listens: it reads again instead of keeping the launch's page.
