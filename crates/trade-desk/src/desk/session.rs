@@ -68,7 +68,17 @@ impl Desk {
                 .sign_in_with(profile, ca_file_name, &email, password)
                 .await;
             match signed {
-                Ok(signed_in) => return self.launched(signed_in, form).await,
+                // No first screen: the cache is empty and the first sync only begun;
+                // the page reads it once it listens, when the sync's first pages are in.
+                Ok(signed_in) => {
+                    return LaunchState {
+                        signed_in: Some(signed_in),
+                        first_screen: None,
+                        form,
+                        error: None,
+                        font: None,
+                    };
+                }
                 Err(e) => error = Some(e),
             }
         }
@@ -81,9 +91,10 @@ impl Desk {
         }
     }
 
-    /// A launch signed in, with the first screen read now: the launch begins as the app
-    /// starts and its answer waits for the page, so the page has its first screen with
-    /// it instead of asking after (a start's time to the usable inbox: desktop bench).
+    /// A resumed session's launch, with the first screen read now, from the cache: the
+    /// launch begins as the app starts and its answer waits for the page, so the page
+    /// has its first screen with it instead of asking after (a start's time to the
+    /// usable inbox: desktop bench).
     async fn launched(&self, signed_in: SignedIn, form: FormDefaults) -> LaunchState {
         let first_screen = match self.first_screen().await {
             Ok(first) => Some(first),
