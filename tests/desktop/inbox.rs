@@ -63,6 +63,16 @@ async fn open_thread(d: &Desktop, id: &str) {
     app.wait_for("thread").await;
 }
 
+/// An inquiry the server says has nothing unread (the demo has several).
+async fn a_read_inquiry(d: &Desktop, token: &str) -> Value {
+    d.backend
+        .inquiries(token, "all")
+        .await
+        .into_iter()
+        .find(|i| i["unread_count"] == 0)
+        .expect("the demo has read inquiries")
+}
+
 /// How many inbox rows are rendered wholly below the list's visible part.
 const ROWS_BELOW_THE_LIST: &str = "const list = document.querySelector('[data-testid=inbox] [role=listbox]');\
      const bottom = list.getBoundingClientRect().bottom;\
@@ -415,13 +425,7 @@ async fn a_message_written_offline_is_sent_once_when_the_server_is_back() {
     let mut d = signed_in(Launch::default()).await;
     let token = d.backend.buyer_token().await;
     // A thread with nothing unread: opening it queues nothing of its own.
-    let id = d
-        .backend
-        .inquiries(&token, "all")
-        .await
-        .iter()
-        .find(|i| i["unread_count"] == 0)
-        .expect("the demo has read inquiries")["id"]
+    let id = a_read_inquiry(&d, &token).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -785,13 +789,7 @@ async fn what_the_supplier_wrote_while_the_app_was_closed_shows_after_a_start() 
     // unread badge show it, with no later change to bring it.
     let mut d = signed_in(Launch::default()).await;
     let token = d.backend.buyer_token().await;
-    let inquiry = d
-        .backend
-        .inquiries(&token, "all")
-        .await
-        .into_iter()
-        .find(|i| i["unread_count"] == 0)
-        .expect("the demo has read inquiries");
+    let inquiry = a_read_inquiry(&d, &token).await;
     let id = inquiry["id"].as_str().unwrap().to_owned();
     let app = d.app();
     until(
