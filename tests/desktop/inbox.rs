@@ -63,6 +63,16 @@ async fn open_thread(d: &Desktop, id: &str) {
     app.wait_for("thread").await;
 }
 
+/// The sidebar's unread badge shows `total`.
+async fn badge_shows(app: &harness::App, total: i64) -> anyhow::Result<()> {
+    let badge = app.text("unread-total").await;
+    ensure!(
+        badge.trim() == total.to_string(),
+        "badge {badge:?}, server {total}"
+    );
+    Ok(())
+}
+
 /// An inquiry the server says has nothing unread (the demo has several).
 async fn a_read_inquiry(d: &Desktop, token: &str) -> Value {
     d.backend
@@ -203,14 +213,7 @@ async fn inbox_and_unread_tab_match_the_server(d: &Desktop) {
     until(
         "the unread badge to show the server's total",
         PATIENCE,
-        async || {
-            let badge = app.text("unread-total").await;
-            ensure!(
-                badge.trim() == total.to_string(),
-                "badge {badge:?}, server {total}"
-            );
-            Ok(())
-        },
+        async || badge_shows(app, total).await,
     )
     .await;
     eprintln!(
@@ -837,12 +840,7 @@ async fn what_the_supplier_wrote_while_the_app_was_closed_shows_after_a_start() 
                 row.is_some_and(|r| r.unread_count() == Some(1)),
                 "the inquiry written to shows {row:?}"
             );
-            let badge = app.text("unread-total").await;
-            ensure!(
-                badge.trim() == total.to_string(),
-                "badge {badge:?}, server {total}"
-            );
-            Ok(())
+            badge_shows(app, total).await
         },
     )
     .await;

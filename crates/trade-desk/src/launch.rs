@@ -112,6 +112,23 @@ pub struct LaunchState {
     pub font: Option<String>,
 }
 
+impl LaunchState {
+    /// Signed in at start (no error, no font yet: the shell adds it).
+    pub fn signed_in(
+        signed_in: SignedIn,
+        first_screen: Option<FirstScreen>,
+        form: FormDefaults,
+    ) -> LaunchState {
+        LaunchState {
+            signed_in: Some(signed_in),
+            first_screen,
+            form,
+            error: None,
+            font: None,
+        }
+    }
+}
+
 /// The items of a page the window reads of a list (`ui/src/lib/paged.svelte.ts`: every
 /// page but the last holds exactly this many), and so of the inbox's first page.
 pub const PAGE: usize = 200;

@@ -54,7 +54,8 @@ impl Desk {
             {
                 Ok(Some(engine)) => {
                     let signed_in = self.start(engine).await;
-                    return self.launched(signed_in, form).await;
+                    let first_screen = self.first_screen_with_launch().await;
+                    return LaunchState::signed_in(signed_in, first_screen, form);
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -70,15 +71,7 @@ impl Desk {
             match signed {
                 // No first screen: the cache is empty and the first sync only begun;
                 // the page reads it once it listens, when the sync's first pages are in.
-                Ok(signed_in) => {
-                    return LaunchState {
-                        signed_in: Some(signed_in),
-                        first_screen: None,
-                        form,
-                        error: None,
-                        font: None,
-                    };
-                }
+                Ok(signed_in) => return LaunchState::signed_in(signed_in, None, form),
                 Err(e) => error = Some(e),
             }
         }
@@ -91,25 +84,17 @@ impl Desk {
         }
     }
 
-    /// A resumed session's launch, with the first screen read now, from the cache: the
-    /// launch begins as the app starts and its answer waits for the page, so the page
-    /// has its first screen with it instead of asking after (a start's time to the
-    /// usable inbox: desktop bench).
-    async fn launched(&self, signed_in: SignedIn, form: FormDefaults) -> LaunchState {
-        let first_screen = match self.first_screen().await {
-            Ok(first) => Some(first),
-            Err(e) => {
+    /// A resumed session's first screen, read from the cache with the launch: the launch
+    /// begins as the app starts and its answer waits for the page, so the page has its
+    /// first screen with it instead of asking after (a start's time to the usable inbox:
+    /// desktop bench). None when the read fails: the page reads it again.
+    async fn first_screen_with_launch(&self) -> Option<FirstScreen> {
+        self.first_screen()
+            .await
+            .inspect_err(|e| {
                 tracing::warn!(code = %e.code, "the first screen could not be read with the launch");
-                None
-            }
-        };
-        LaunchState {
-            signed_in: Some(signed_in),
-            first_screen,
-            form,
-            error: None,
-            font: None,
-        }
+            })
+            .ok()
     }
 
     /// Signs in from the form. A chosen CA file must hold a PEM certificate.
