@@ -40,14 +40,24 @@ fn main() {
                 std::process::exit(1);
             }
         };
+        // Built hidden and shown once built, as the app's window is: built visible, its
+        // first drawing without GL stalls one start in four by half a second
+        // (`open_main_window` in src-tauri/src/main.rs), which is no part of what WebKit
+        // takes to draw the app's screen.
         for window in &mut context.config_mut().app.windows {
             window.url = WebviewUrl::CustomProtocol(url.clone());
+            window.visible = false;
         }
         builder = builder.register_uri_scheme_protocol(SNAPSHOT_SCHEME, move |_, request| {
             snapshot_file(&dir, request.uri().path())
         });
     }
     let app = builder.setup(|app| {
+        for window in app.webview_windows().values() {
+            if !window.is_visible()? {
+                window.show()?;
+            }
+        }
         match std::env::var("TRADE_EMPTY_WINDOW_PAGE").ok().as_deref() {
             None => {}
             Some(LIST_PAGE) => {
