@@ -8,5 +8,10 @@ import * as ipc from "./ipc";
 // A user-timing mark of a start, read by the desktop bench (tests/benches/desktop.rs).
 performance.mark("launch-asked");
 export const launched = ipc.launch();
+/** Whether `launched` has settled. */
+export let launchAnswered = false;
 // Awaited once the app mounts; a failure is shown then, not reported as unhandled now.
-launched.catch(() => {});
+launched.then(
+  () => (launchAnswered = true),
+  () => (launchAnswered = true),
+);
