@@ -183,12 +183,12 @@ async fn quit_on_signal(app: tauri::AppHandle) {
 /// `open_external`, after the user confirmed, to the system browser. Started at login
 /// (`--minimized`) it stays hidden: the tray's "Open Trade Center" shows it.
 ///
-/// It is built hidden and shown once its web view is in it. Built visible, the window
-/// was shown before its web view was put in, and in about one start in four the web
-/// view's first drawing stalled the start by half a second: GTK's thread waited in the
-/// web view's draw for the web process's first picture (WebKit gives up after 500 ms)
-/// while the web process's main thread waited for an answer from GTK's thread (gdb on
-/// both during a stall; drawing without GL, the app's drawing). Counted on the page's
+/// It is built hidden, with its web view, and then shown. Built visible, in about one
+/// start in four the web view's first drawing stalled the start by half a second: GTK's
+/// thread waited in the web view's draw for the web process's first picture (WebKit
+/// gives up after 500 ms) while the web process's main thread waited for an answer from
+/// GTK's thread (gdb on both during a stall; drawing without GL, the app's drawing).
+/// Counted on the page's
 /// start (`main` → the page's load started, 20 starts each through the desktop bench's
 /// WebDriver, 2026-12-06): built visible, 5 stalls of 450–780 ms; built hidden and
 /// shown, none (and none in 30 starts to the sign-in form, against 9 of 30).
