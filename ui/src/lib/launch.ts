@@ -11,7 +11,5 @@ export const launched = ipc.launch();
 /** Whether `launched` has settled. */
 export let launchAnswered = false;
 // Awaited once the app mounts; a failure is shown then, not reported as unhandled now.
-launched.then(
-  () => (launchAnswered = true),
-  () => (launchAnswered = true),
-);
+const settled = () => (launchAnswered = true);
+launched.then(settled, settled);
