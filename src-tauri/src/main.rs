@@ -6,6 +6,8 @@
 
 mod commands;
 mod shell;
+#[cfg(target_os = "linux")]
+mod webkit_env;
 
 use std::sync::Arc;
 
@@ -19,7 +21,7 @@ use trade_desk::{Desk, deep_link};
 
 fn main() -> anyhow::Result<()> {
     #[cfg(target_os = "linux")]
-    webkit_options();
+    webkit_env::set();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -229,55 +231,6 @@ fn desktop_font() -> Option<String> {
     None
 }
 
-/// WebKit's options for the app's window and its page, read from the environment by
-/// each process as WebKit starts in it: WebKitGTK has no setting for them, and its
-/// processes inherit the app's environment. A value already in the environment (a
-/// developer's) is kept.
-///
-/// - `WEBKIT_DISABLE_COMPOSITING_MODE=1`: the page is drawn on the CPU without GL
-///   compositing (why: [`draw_without_gl`]), known to WebKit before it starts in the
-///   app's own process, which then sets up no GL at all (Mesa's software GL on the
-///   bench's desktop): the web view is made and asks for the page sooner. A/B on
-///   2026-12-06 (3 rounds of 8 starts each, 2,000 inquiries, the desktop bench): the page
-///   asked for 0.385 s → 0.344 s after the start (medians of the rounds' medians), the
-///   interactive inbox 0.570 s → 0.520 s.
-/// - `JSC_useJIT=0`: the script runs in the interpreter, without the JIT compilers. The
-///   JIT keeps the machine code it makes and the profiles it makes it from: with it,
-///   the web process grew by about 40 MiB more while the inbox was scrolled (1,500
-///   screens), and held about 10 MiB more at rest (the desktop bench's memory part, run
-///   with and without it on a 2,000-inquiry account). The app's script does little work
-///   per frame (a screen of rows, a thread's messages), which the interpreter does
-///   within the frame; and a page that shows untrusted supplier text gives an attacker
-///   no JIT to aim at.
-/// - `JSC_largeHeapSize=8 MiB`: the script's garbage is collected once 8 MiB has been
-///   allocated since the last collection, not 32 MiB (JavaScriptCore's default for a web
-///   page). Scrolling the inbox makes short-lived objects (each screen's rows, the pages
-///   read for them); with the default, up to 32 MiB of them waited for the collector.
-///   The same A/B (2 rounds each, 2,000 inquiries): the app after scrolling 274–275 MiB
-///   with the default, 250–252 MiB with 8 MiB; at rest 236–239 MiB either way.
-#[cfg(target_os = "linux")]
-const WEBKIT_OPTIONS: [(&str, &str); 3] = [
-    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
-    ("JSC_useJIT", "0"),
-    ("JSC_largeHeapSize", "8388608"),
-];
-
-/// Sets [`WEBKIT_OPTIONS`] in the app's environment, which WebKit's processes inherit.
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)]
-fn webkit_options() {
-    for (name, value) in WEBKIT_OPTIONS {
-        if std::env::var_os(name).is_none() {
-            // SAFETY: the first statement of `main`: no other thread exists yet that
-            // could read the environment while it changes (the Rust runtime starts none,
-            // and Tauri, GTK and tokio are started after this).
-            unsafe {
-                std::env::set_var(name, value);
-            }
-        }
-    }
-}
-
 /// WebKitGTK draws the page on the CPU, in the web process, instead of compositing
 /// layers through OpenGL. The app's pages are text and flat colours: nothing in them
 /// needs the GPU. The composited mode keeps a GL context and its buffers in the web
@@ -286,7 +239,7 @@ fn webkit_options() {
 /// a first sync instead of 9% (`bench-reports/desktop.md`). Set right after the window is
 /// built: the bench's web process then holds no GL memory. (WebDriver screenshots wait
 /// for the next drawing, which an idle page in this mode never does: the desktop tests'
-/// harness makes one.) `WEBKIT_DISABLE_COMPOSITING_MODE` ([`WEBKIT_OPTIONS`]) already
+/// harness makes one.) `WEBKIT_DISABLE_COMPOSITING_MODE` ([`webkit_env::OPTIONS`]) already
 /// asks for this drawing before WebKit starts; the web view's own setting is the
 /// documented way and keeps it if a WebKit stops reading the variable.
 #[cfg(target_os = "linux")]

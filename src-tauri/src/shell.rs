@@ -9,6 +9,7 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_dialog::DialogExt;
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_opener::OpenerExt;
 use trade_desk::ipc::{Notification, Status, Target, UnreadCounts};
 use trade_desk::native::{Chosen, Opening, PathDialog};
@@ -293,6 +294,18 @@ impl trade_desk::Host for Shell {
         Box::pin(async move { rx.await.ok().flatten() })
     }
 
+    /// On Linux without the variables the app set for WebKit's processes
+    /// (`webkit_env::open_with_desktop`).
+    #[cfg(target_os = "linux")]
+    fn open(&self, what: &Opening) -> Result<(), String> {
+        let target = match what {
+            Opening::File(path) => path.as_os_str(),
+            Opening::Link(url) => std::ffi::OsStr::new(url.as_str()),
+        };
+        crate::webkit_env::open_with_desktop(target).map_err(|e| e.to_string())
+    }
+
+    #[cfg(not(target_os = "linux"))]
     fn open(&self, what: &Opening) -> Result<(), String> {
         let opener = self.app.opener();
         match what {

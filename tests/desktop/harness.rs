@@ -517,21 +517,27 @@ impl App {
     /// Sends `signal` ("-TERM", "-HUP"…) to the app's own process, as the desktop
     /// session does when it ends, and waits until the process has exited.
     pub async fn signal_and_wait_for_exit(&self, signal: &str) {
-        let app = || {
-            self.processes.marked().into_iter().filter(|pid| {
-                std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                    .is_ok_and(|comm| comm.starts_with("trade-"))
-            })
-        };
-        let pids: Vec<u32> = app().collect();
+        let pids = self.app_processes();
         assert!(!pids.is_empty(), "no app process to send {signal} to");
         Processes::signal(&pids, signal);
         until("the app to exit", PATIENCE, async || {
-            let left: Vec<u32> = app().collect();
+            let left = self.app_processes();
             anyhow::ensure!(left.is_empty(), "still running: {left:?}");
             Ok(())
         })
         .await;
+    }
+
+    /// The app's own process (not WebKit's, not the WebDriver pair): none once it exited.
+    pub fn app_processes(&self) -> Vec<u32> {
+        self.processes
+            .marked()
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|comm| comm.starts_with("trade-"))
+            })
+            .collect()
     }
 
     /// The value of `var` in the environment of the app's web process (WebKit's process
@@ -943,6 +949,37 @@ pub struct Desktop {
     _turn: MutexGuard<'static, ()>,
 }
 
+/// One call of the desktop's opener: its arguments and its whole environment
+/// (`NAME=value` lines, as `env` prints them).
+#[derive(Debug, Default)]
+pub struct Opened {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+}
+
+fn opener_dir(home: &Path) -> PathBuf {
+    home.with_file_name("opener")
+}
+
+fn opened_log(home: &Path) -> PathBuf {
+    home.with_file_name("opened.log")
+}
+
+/// The stand-in `xdg-open` of a launch (next to its `home`): it appends its arguments and
+/// its environment to `$TRADE_TEST_OPENED`, then "END", and exits successfully.
+fn write_opener(home: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = opener_dir(home);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("xdg-open");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n{ for a in \"$@\"; do printf 'ARG %s\\n' \"$a\"; done; env | sed 's/^/ENV /'; echo END; } >> \"$TRADE_TEST_OPENED\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// Signed in (by the app itself, from the demo password) and showing the inbox.
 pub async fn signed_in(launch: Launch) -> Desktop {
     signed_in_with(launch, None).await
@@ -982,6 +1019,7 @@ impl Desktop {
         for dir in ["data", "config", "cache"] {
             std::fs::create_dir_all(home.join(dir)).unwrap();
         }
+        write_opener(&home);
         let began = Instant::now();
         let backend = Backend::start(temp.path().join("server"), gateway).await;
         eprintln!(
@@ -1000,6 +1038,25 @@ impl Desktop {
         };
         desktop.app = Some(desktop.launch(&program, launch).await);
         desktop
+    }
+
+    /// What the app handed to the desktop's opener (`xdg-open`), in order: a stand-in
+    /// first on the app's `PATH` records each call instead of opening anything.
+    pub fn opened(&self) -> Vec<Opened> {
+        let log = std::fs::read_to_string(opened_log(&self.home)).unwrap_or_default();
+        log.split_terminator("END\n")
+            .map(|call| {
+                let mut opened = Opened::default();
+                for line in call.lines() {
+                    if let Some(arg) = line.strip_prefix("ARG ") {
+                        opened.args.push(arg.to_owned());
+                    } else if let Some(var) = line.strip_prefix("ENV ") {
+                        opened.env.push(var.to_owned());
+                    }
+                }
+                opened
+            })
+            .collect()
     }
 
     /// Quits the app and stops the backend.
@@ -1178,6 +1235,14 @@ impl Desktop {
                 },
             )
             .env_remove("TRADE_CENTER_DEMO_PASSWORD");
+        // The desktop's opener: a stand-in that records the call (`Desktop::opened`).
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path = std::env::join_paths(
+            std::iter::once(opener_dir(&self.home)).chain(std::env::split_paths(&path)),
+        )
+        .unwrap();
+        cmd.env("PATH", path)
+            .env("TRADE_TEST_OPENED", opened_log(&self.home));
         if launch.sign_in {
             cmd.env(
                 "TRADE_CENTER_DEMO_PASSWORD",

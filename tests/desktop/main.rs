@@ -20,7 +20,8 @@
 //! tests): the `.deb` installed into a scratch root, its binary started to the sign-in
 //! screen and given a link through its desktop file; the `.rpm` read by rpm.
 //! `scripts`: names and messages in every script drawn with real glyphs (and the fonts
-//! for them installed). `harness`: the desktop, the app and its window.
+//! for them installed). `startup`: what the app does before its page runs (the dynamic
+//! loader's order). `harness`: the desktop, the app and its window.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(target_os = "linux")]
 
@@ -36,3 +37,4 @@ mod orders;
 mod package;
 mod quotes;
 mod scripts;
+mod startup;

@@ -523,6 +523,51 @@ async fn an_uploaded_contract_is_checked_confirmed_and_paid_by_card_after_a_decl
     assert_eq!(meta["sha256"], hex::encode(Sha256::digest(&pdf)));
     wait_text(app, "order-documents", "SC-2026-118 contract.pdf", PATIENCE).await;
 
+    // Open: a copy of the contract handed to the desktop's opener (xdg-open), started
+    // without what the app set for WebKit's own processes: the user's viewer or browser
+    // runs with its JIT and preloads no speech voice.
+    app.click("document-open").await;
+    let opened = until(
+        "the contract handed to the desktop's opener",
+        PATIENCE,
+        async || {
+            let opened = d.opened();
+            ensure!(!opened.is_empty(), "nothing opened yet");
+            Ok(opened)
+        },
+    )
+    .await;
+    assert_eq!(opened.len(), 1, "opened once: {opened:?}");
+    let [copy] = opened[0].args.as_slice() else {
+        panic!("one file to open: {:?}", opened[0].args)
+    };
+    assert_eq!(
+        std::fs::read(copy).unwrap(),
+        pdf,
+        "the opened file is the contract"
+    );
+    for var in [
+        "LD_PRELOAD",
+        "JSC_useJIT",
+        "JSC_largeHeapSize",
+        "WEBKIT_DISABLE_COMPOSITING_MODE",
+    ] {
+        assert!(
+            !opened[0]
+                .env
+                .iter()
+                .any(|e| e.starts_with(&format!("{var}="))),
+            "the opener started with {var} set"
+        );
+    }
+    assert!(
+        opened[0]
+            .env
+            .iter()
+            .any(|e| e.starts_with("TRADE_TEST_OPENED=")),
+        "the opener keeps the rest of the app's environment"
+    );
+
     // Pay Now by card: the sandbox declines 4000 0000 0000 0002, then approves 4242….
     app.click("action-pay").await;
     app.wait_for("pay-now").await;
