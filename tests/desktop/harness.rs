@@ -1235,8 +1235,14 @@ impl Desktop {
                 },
             )
             .env_remove("TRADE_CENTER_DEMO_PASSWORD");
-        // The desktop's opener: a stand-in that records the call (`Desktop::opened`).
-        let path = std::env::var_os("PATH").unwrap_or_default();
+        // The desktop's opener: a stand-in that records the call (`Desktop::opened`),
+        // before the command's own PATH if it has one (`run_beside`), else the test's.
+        let path = cmd
+            .get_envs()
+            .find(|(name, _)| *name == "PATH")
+            .and_then(|(_, value)| value.map(std::ffi::OsStr::to_owned))
+            .or_else(|| std::env::var_os("PATH"))
+            .unwrap_or_default();
         let path = std::env::join_paths(
             std::iter::once(opener_dir(&self.home)).chain(std::env::split_paths(&path)),
         )
