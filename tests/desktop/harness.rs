@@ -1912,6 +1912,22 @@ impl App {
 }
 
 /// `dbus-send --session --print-reply` with `args`: its output.
+/// Runs `cmd` to success (a test's tool: readelf, fc-list, dpkg-deb…); its standard
+/// output.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?} does not start: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 fn bus(args: &[&str]) -> String {
     let out = Command::new("dbus-send")
         .args(["--session", "--print-reply", "--reply-timeout=2000"])

@@ -24,7 +24,7 @@
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::harness::{Desktop, FIRST_SYNC, Launch, PATIENCE, app_binary, profile_dir, until};
+use crate::harness::{Desktop, FIRST_SYNC, Launch, PATIENCE, app_binary, profile_dir, run, until};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -87,21 +87,6 @@ fn deb() -> PathBuf {
 fn rpm() -> PathBuf {
     let version = env!("CARGO_PKG_VERSION");
     bundled("rpm", &format!("Trade Center-{version}-1.{}.rpm", arch().1))
-}
-
-/// Runs `cmd` to success; its standard output.
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?} does not start: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

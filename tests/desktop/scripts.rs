@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use anyhow::{bail, ensure};
-use harness::{App, Launch, PATIENCE, signed_in, until};
+use harness::{App, Launch, PATIENCE, run, signed_in, until};
 use serde_json::{Value, json};
 
 /// One script's sample: a supplier (person and company) and what they write.
@@ -112,20 +112,12 @@ const SAMPLES: [Sample; 6] = [
 /// The fonts (`family (file)`) fontconfig lists for `pattern` (`fc-list` honours
 /// `FONTCONFIG_FILE`).
 fn fc_list(pattern: &str) -> BTreeSet<String> {
-    let out = Command::new("fc-list")
+    run(Command::new("fc-list")
         .arg("--format=%{family[0]} (%{file})\n")
-        .arg(pattern)
-        .output()
-        .expect("fc-list runs (Debian: fontconfig)");
-    assert!(
-        out.status.success(),
-        "fc-list {pattern}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect()
+        .arg(pattern))
+    .lines()
+    .map(str::to_owned)
+    .collect()
 }
 
 /// A fontconfig charset of these characters (hex code points, space-separated).

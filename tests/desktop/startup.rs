@@ -12,27 +12,19 @@ use crate::harness;
 use std::path::Path;
 use std::process::Command;
 
-use harness::{Desktop, Launch};
+use harness::{Desktop, Launch, run};
 
 const VOICE: &str = "libflite_cmu_time_awb.so.1";
 
 /// The libraries `file` names as its own (`DT_NEEDED`), in order.
 fn needed(file: &Path) -> Vec<String> {
-    let out = Command::new("readelf")
+    run(Command::new("readelf")
         .args(["--dynamic", "--wide"])
-        .arg(file)
-        .output()
-        .expect("readelf (binutils) runs");
-    assert!(
-        out.status.success(),
-        "readelf could not read {}",
-        file.display()
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains("(NEEDED)"))
-        .filter_map(|l| Some(l.split_once('[')?.1.trim_end_matches(']').to_owned()))
-        .collect()
+        .arg(file))
+    .lines()
+    .filter(|l| l.contains("(NEEDED)"))
+    .filter_map(|l| Some(l.split_once('[')?.1.trim_end_matches(']').to_owned()))
+    .collect()
 }
 
 /// The file of the library whose name starts with `name` that process `pid` has loaded.
