@@ -478,9 +478,10 @@ fn goals(report: &mut Report, f: &Figures) {
         None,
     );
     row(
-        "window CPU and app memory during a first sync, cold start to the interactive inbox",
+        "first sync in the real app, window CPU during it, app memory, cold starts",
         "see issue 15",
-        "not measured by a bench yet".to_owned(),
+        "`bench-reports/desktop.md` (`scripts/with-keyring.sh --desktop cargo bench -p trade-e2e --bench desktop`)"
+            .to_owned(),
         None,
     );
     report.table(
