@@ -429,7 +429,7 @@ fn method() -> Vec<String> {
         "**Drawing**: the app draws without GL compositing (`WEBKIT_DISABLE_COMPOSITING_MODE=1` in its environment, `OPTIONS` in `src-tauri/src/webkit_env.rs`, and `draw_without_gl`, `src-tauri/src/main.rs`); the goals name the empty window in WebKit's default, composited drawing, and each ratio is also given against the empty window drawn without GL (`WEBKIT_DISABLE_COMPOSITING_MODE=1`), like for like. **Script**: the app's page runs its script without JavaScriptCore's JIT compilers and collects its garbage every 8 MiB allocated instead of 32 MiB (`JSC_useJIT=0`, `JSC_largeHeapSize=8388608`, which the app sets for WebKit's processes: `webkit_env.rs`); the empty window keeps WebKit's defaults. **Linking**: the dynamic loader places WebKitGTK's slowest library to link (flite's `cmu_time_awb` voice, 31,000 relocations against its own symbols) among the first: in the app's process the app's binary names it among its own libraries (`src-tauri/build.rs`), in WebKit's processes the app preloads it (`LD_PRELOAD`, `webkit_env.rs`); the empty window, a plain Tauri program, loads it where WebKit's list puts it (83rd of 169 libraries in the program, 59th in the web process).".into(),
         "**Painted**: the page's `first-contentful-paint` entry. **Interactive inbox**: the `inbox-interactive` mark, set as the frame after the one that drew the inbox's first rows begins (at most a frame, about 16 ms, after they are on screen; before 2026-12-05 the mark was set as the frame that draws them began, before they were laid out and painted: `inbox-frame` now). **Start ratios**: against the empty window (GL, WebKit's default) started alternately with the app's starts, one before each, in the same minutes (since 2026-12-06: the machine's speed drifts by up to a quarter over minutes, and the empty window's first starts, at the run's beginning, came 10 or more minutes before the app's); the ratios against the first starts are given too.".into(),
         "**Floor**: before the timed starts the app is started once more and its first screen, once interactive, is written out as a page without script: its DOM as the first frame drew it (the rows below the list's screen, drawn from the second frame on, taken out), the entry's stylesheet (`ui/dist/assets/index-*.css`, the file the page loaded), the styles the script set as rules, and `tests/empty-window/snapshot/frame.js`, which marks the frame that draws it and the next as the app's inbox does. The empty window starts on that page (`TRADE_EMPTY_WINDOW_SNAPSHOT`), drawn without GL as the app draws and, like the app's window, built hidden and shown once built, alternately with the app's starts: what WebKit alone takes to draw the same screen. The bench fails if it shows another number of inquiry rows than the app drew.".into(),
-        "**First sync**: the app is started with no cache and the buyer's password (it signs in by itself, as `./dev run` does), and is done when its cache holds a cursor and no walk (read from the cache file, read-only, every 100 ms). The rate is the server's count of the buyer's records over that time, from the session request (the program's start) on. It is done `BENCH_SYNCS` times (3), each into a fresh home, each followed by the raw baseline (below), so that each share of raw compares two measurements of the same minute (the machine's speed drifts by a quarter and more over minutes: raw inserts from 187,590 to 303,936 rows/s within an hour on 2026-12-06); the figures are the round of the median rate and the median of the rounds' shares. The last round's cache is the one the later parts use. CPU: `utime + stime` of each process of the launch from `/proc`, at the end of the sync (each began with the launch); the server runs in the bench's own process.".into(),
+        "**First sync**: the app is started with no cache and the buyer's password (it signs in by itself, as `./dev run` does), and is done when its cache holds a cursor and no walk (read from the cache file, read-only, every 100 ms). The rate is the server's count of the buyer's records over that time, from the session request (the program's start) on. It is done `BENCH_SYNCS` times (3), each into a fresh home, each followed by the raw baseline (below), each of the two after the disk's dirty pages are written out (`sync`: neither waits on its commits behind the other's writes, or the seed's), so that each share of raw compares two measurements of the same minute (the machine's speed drifts by a quarter and more over minutes: raw inserts from 187,590 to 303,936 rows/s within an hour on 2026-12-06); the figures are the round of the median rate and the median of the rounds' shares. The last round's cache is the one the later parts use. CPU: `utime + stime` of each process of the launch from `/proc`, at the end of the sync (each began with the launch); the server runs in the bench's own process.".into(),
         "**Memory**: PSS (`/proc/<pid>/smaps_rollup`) summed over the program and the WebKit processes it started (the WebDriver pair excluded), once the launch has been quiet (under 5% of a core for 2 s). Scrolled: the inbox list is scrolled down one screen a step, each step waiting for the frame after it, 1,500 steps, then quiet again.".into(),
         "**Raw baseline**: the records of the app's own cache (id, and JSON as the server sent them, read back from the cache: a message is kept in columns and its JSON made again) inserted into one plain table (`id TEXT PRIMARY KEY, sort INTEGER, data TEXT`) with one cached prepared INSERT, 1,000 per transaction, WAL, synchronous=FULL, into a fresh file beside the app's home, right after each first sync (once the app has quit).".into(),
         "**Plain list**: the empty window showing `tests/empty-window/dist/list.html` instead (a virtual list of 100,000 rows of the inbox row's shape in plain DOM, no framework, one stylesheet), in each drawing mode and as the app runs (without GL or JIT), scrolled with the same steps as the app's inbox: what WebKit itself keeps after drawing scrolled rows.".into(),
@@ -682,6 +682,7 @@ async fn first_sync(
         if home.exists() {
             std::fs::remove_dir_all(home)?;
         }
+        flush_disk()?;
         let mut r = sync_once(bins, home, account).await?;
         println!(
             "bench: first sync {}/{}: {:.1} s",
@@ -692,7 +693,9 @@ async fn first_sync(
         if settings.parts.runs("raw") {
             let cache = trade_e2e::cache_file(&home.join("data"))?
                 .ok_or_else(|| anyhow!("no cache after the first sync"))?;
-            r.raw = Some(raw_inserts(&cache, work)?);
+            let records = cache_records(&cache)?;
+            flush_disk()?;
+            r.raw = Some(raw_inserts(&records, work)?);
         }
         rounds.push(r);
     }
@@ -1192,8 +1195,7 @@ async fn capture_first_screen(
 }
 
 /// The records of the app's cache, inserted into one plain table as fast as rusqlite can.
-/// The raw baseline: the records of `cache` into one plain table of a fresh file in
-/// `work`, as fast as rusqlite writes them with the cache's durability.
+/// The raw baseline: a cache's records into one plain table of a fresh file in `work`, as fast as rusqlite writes them with the cache's durability.
 struct Raw {
     rows: u64,
     /// Average bytes of a record's JSON.
@@ -1204,7 +1206,8 @@ struct Raw {
     wal: u64,
 }
 
-fn raw_inserts(cache: &Path, work: &Path) -> Result<Raw> {
+/// Each record of `cache`: its id and its JSON as the server sent it.
+fn cache_records(cache: &Path) -> Result<Vec<(String, String)>> {
     let conn = Connection::open_with_flags(cache, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut records: Vec<(String, String)> = Vec::new();
     for t in RECORD_TABLES {
@@ -1230,6 +1233,21 @@ fn raw_inserts(cache: &Path, work: &Path) -> Result<Raw> {
         }
     }
     drop(conn);
+    Ok(records)
+}
+
+/// Writes the disk's dirty pages out and waits for them (`sync`), so that neither a
+/// first sync nor its raw baseline waits behind the other's writes (or the seed's) on
+/// its own commits.
+fn flush_disk() -> Result<()> {
+    let status = Command::new("sync").status().context("sync starts")?;
+    if !status.success() {
+        bail!("sync failed: {status}");
+    }
+    Ok(())
+}
+
+fn raw_inserts(records: &[(String, String)], work: &Path) -> Result<Raw> {
     let avg = records.iter().map(|(_, d)| d.len()).sum::<usize>() / records.len().max(1);
     let path = work.join("raw.sqlite3");
     for stale in [
