@@ -464,7 +464,8 @@ fn goals(report: &mut Report, f: &Figures) {
             Some(*d <= Duration::from_millis(50)),
         );
     }
-    let elsewhere = "`bench-reports/sync.md` (`cargo bench -p trade-server --bench sync`)";
+    let elsewhere = "`bench-reports/sync.md` (`cargo bench -p trade-server --bench sync`); \
+                     at this account's size `bench-reports/sync-100k.md`";
     row(
         "server pull, one account",
         "≥ 200,000 records/s",

@@ -832,6 +832,16 @@ async fn sync_once(bins: &Binaries, home: &Path, account: &Account) -> Result<Sy
         .entry_after("inbox-interactive", "mark")
         .await
         .context("the inbox after the first sign-in")?;
+    let mut steps = Vec::new();
+    for mark in ["launch-answered", "shell-mounted", "inbox-frame"] {
+        if let Some(at) = launch.entry(mark, "mark").await? {
+            steps.push(format!("{mark} {at:.2} s"));
+        }
+    }
+    println!(
+        "bench: first sign-in: {} (inbox-interactive {inbox:.2} s)",
+        steps.join(", ")
+    );
     let data = home.join("data");
     let deadline = Instant::now() + Duration::from_secs(3600);
     loop {
