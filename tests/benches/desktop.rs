@@ -221,7 +221,16 @@ async fn run(settings: &Settings, report: &mut Report) -> Result<()> {
     report.load("after the seed");
 
     if settings.parts.runs("sync") {
-        first_sync(settings, report, &mut figures, &bins, work.path(), &account).await?;
+        first_sync(
+            settings,
+            report,
+            &mut figures,
+            &bins,
+            &home,
+            work.path(),
+            &account,
+        )
+        .await?;
         report.load("after the first sync");
     }
     if settings.parts.runs("memory") {
@@ -662,21 +671,27 @@ struct SyncRound {
     raw: Option<Raw>,
 }
 
+impl SyncRound {
+    /// The sync's rate as a share of its raw baseline's, if that was measured.
+    fn share(&self) -> Option<f64> {
+        self.raw.as_ref().map(|raw| self.rate / raw.rate)
+    }
+}
+
 /// `settings.syncs` first syncs, each into an empty cache (a fresh home, signed in with
 /// the password), each followed by the raw baseline on the records it brought, so each
 /// share of raw compares two measurements made in the same minute (the machine's speed
-/// drifts by a quarter or more over minutes). The last round's cache is kept for the
-/// parts after it.
+/// drifts by a quarter or more over minutes); the baselines' files go in `work`. The last
+/// round's cache (in `home`) is kept for the parts after it.
 async fn first_sync(
     settings: &Settings,
     report: &mut Report,
     figures: &mut Figures,
     bins: &Binaries,
+    home: &Path,
     work: &Path,
     account: &Account,
 ) -> Result<()> {
-    let home = work.join("app");
-    let home = home.as_path();
     let mut rounds = Vec::new();
     for round in 0..settings.syncs {
         if home.exists() {
@@ -746,10 +761,7 @@ async fn first_sync(
     let raws: Vec<&Raw> = rounds.iter().filter_map(|r| r.raw.as_ref()).collect();
     if let Some(first) = raws.first() {
         let raw_rates: Vec<f64> = raws.iter().map(|r| r.rate).collect();
-        let shares: Vec<f64> = rounds
-            .iter()
-            .filter_map(|r| r.raw.as_ref().map(|raw| r.rate / raw.rate))
-            .collect();
+        let shares: Vec<f64> = rounds.iter().filter_map(SyncRound::share).collect();
         figures.raw_rate = Some(median(&raw_rates));
         figures.raw_share = Some(median(&shares));
         report.line(
@@ -790,9 +802,8 @@ async fn first_sync(
                     r.raw.as_ref().map_or("not measured".into(), |raw| {
                         format!("{:.1} s = {} rows/s", raw.secs, rate(raw.rate, 1.0))
                     }),
-                    r.raw.as_ref().map_or(String::new(), |raw| {
-                        format!("{:.1}%", 100.0 * r.rate / raw.rate)
-                    }),
+                    r.share()
+                        .map_or(String::new(), |share| format!("{:.1}%", 100.0 * share)),
                 ]
             })
             .collect(),
@@ -1204,8 +1215,8 @@ async fn capture_first_screen(
     Ok(rows)
 }
 
-/// The records of the app's cache, inserted into one plain table as fast as rusqlite can.
-/// The raw baseline: a cache's records into one plain table of a fresh file in `work`, as fast as rusqlite writes them with the cache's durability.
+/// The raw baseline: a cache's records inserted into one plain table of a fresh file, as
+/// fast as rusqlite writes them with the cache's durability.
 struct Raw {
     rows: u64,
     /// Average bytes of a record's JSON.

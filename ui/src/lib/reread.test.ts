@@ -44,11 +44,6 @@ describe("pacedRereads", () => {
     vi.advanceTimersByTime(FIRST_SYNC_REREAD_MS - REREAD_MS);
     expect(reread).toHaveBeenCalledTimes(2);
   });
-});
-
-describe("pacedRereads before the first screen", () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
-  afterEach(() => vi.useRealTimers());
 
   it("reads a first sync's change at the short delay while nothing is shown yet", () => {
     const reread = vi.fn();
