@@ -954,7 +954,10 @@ fn method(settings: &Settings) -> Vec<String> {
             "**Push**: `POST /v1/sync/push` with `send_message` mutations (fresh UUIDv7 mutation and \
          message ids) in batches of {PUSH_BATCH}, round-robin over the buyer's 10 inquiries; every \
          result must be `applied`. The server applies a batch in one transaction, each mutation in a \
-         savepoint with the record of its result (one commit, one fsync, per batch). Then the first batch is pushed again: the results must equal the first \
+         savepoint with the record of its result (one commit, one fsync, per batch), on a thread of \
+         its own once it has the write turn; a message is three statements (the savepoint, the \
+         inquiry's update, the message's insert) and a batch about ten more (its recorded results, \
+         the feed, the results it records, the commit). Then the first batch is pushed again: the results must equal the first \
          ones and the `messages` table must not grow. Then {} buyers push at once, each from its own \
          client and connection.",
             settings.push_clients

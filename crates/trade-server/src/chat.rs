@@ -56,17 +56,7 @@ pub async fn open_inquiry(
     }
     let now = state.now();
     store::inquiries::create(w, id, user.id, supplier.id, product, now).await?;
-    store::inquiries::insert_message(
-        w,
-        id,
-        (user.id, supplier.id),
-        user.id,
-        first_message,
-        body.trim(),
-        &[],
-        now,
-    )
-    .await?;
+    store::inquiries::insert_message(w, id, user.id, first_message, body.trim(), &[], now).await?;
     Ok(())
 }
 
@@ -87,22 +77,11 @@ pub async fn post_message(
             "Attach at most 10 files.",
         ));
     }
-    let (buyer, supplier, status) = store::inquiries::parties(w, user.id, inquiry).await?;
-    if status == "closed" {
-        return Err(HttpError::conflict(
-            ErrorCode::InquiryClosed,
-            "This inquiry is closed.",
-        ));
-    }
-    store::documents::require_owned(w, user.id, attachments).await?;
-    let recipient = if user.id == buyer { supplier } else { buyer };
-    for doc in attachments {
-        store::documents::grant(w, *doc, &recipient.to_string()).await?;
-    }
-    store::inquiries::insert_message(
+    // The message first: it checks that `user` is a party of the open inquiry and gives
+    // its parties; a refused attachment after it is undone with the rest of the write.
+    let (buyer, supplier) = store::inquiries::insert_message(
         w,
         inquiry,
-        (buyer, supplier),
         user.id,
         id,
         body.trim(),
@@ -110,6 +89,11 @@ pub async fn post_message(
         state.now(),
     )
     .await?;
+    store::documents::require_owned(w, user.id, attachments).await?;
+    let recipient = if user.id == buyer { supplier } else { buyer };
+    for doc in attachments {
+        store::documents::grant(w, *doc, &recipient.to_string()).await?;
+    }
     Ok(())
 }
 

@@ -58,7 +58,6 @@ pub async fn send(
     store::inquiries::insert_message_carrying(
         w,
         inquiry,
-        (buyer, supplier),
         user.id,
         message,
         &quotation.summary(),

@@ -242,10 +242,16 @@ impl Write {
 
     /// Sets the point `rollback_to_savepoint` returns to: the statements run after it and
     /// the changes noted after it are undone then, the rest of the transaction kept. One
-    /// savepoint at a time (a new one replaces it); `release_savepoint` keeps everything.
-    /// The feed is not flushed while a savepoint is set.
+    /// savepoint at a time: a new one keeps what was done since the last and replaces it,
+    /// in the same round trip (a push sets one per mutation); `release_savepoint` keeps
+    /// everything. The feed is not flushed while a savepoint is set.
     pub async fn savepoint(&mut self) -> Result<(), sqlx::Error> {
-        sqlx::Executor::execute(&mut *self.tx, "SAVEPOINT write_step").await?;
+        let sql = if self.journal.is_some() {
+            "RELEASE SAVEPOINT write_step; SAVEPOINT write_step"
+        } else {
+            "SAVEPOINT write_step"
+        };
+        sqlx::Executor::execute(&mut *self.tx, sql).await?;
         self.journal = Some(Vec::new());
         Ok(())
     }
@@ -273,10 +279,11 @@ impl Write {
         Ok(())
     }
 
-    /// Keeps what was done since `savepoint`, and forgets the savepoint.
+    /// Keeps what was done since `savepoint`, and forgets the savepoint (if one is set).
     pub async fn release_savepoint(&mut self) -> Result<(), sqlx::Error> {
-        sqlx::Executor::execute(&mut *self.tx, "RELEASE SAVEPOINT write_step").await?;
-        self.journal = None;
+        if self.journal.take().is_some() {
+            sqlx::Executor::execute(&mut *self.tx, "RELEASE SAVEPOINT write_step").await?;
+        }
         Ok(())
     }
 

@@ -17,6 +17,9 @@ pub enum StoreError {
     /// A client-made id that another record has already (a unique key violated).
     #[error("a record with this id exists already")]
     IdTaken,
+    /// A message for an inquiry that is closed.
+    #[error("the inquiry is closed")]
+    InquiryClosed,
     /// A document to attach that does not exist or that the caller did not upload.
     #[error("document {0} does not exist or was not uploaded by you")]
     DocumentNotYours(DocumentId),
@@ -88,6 +91,9 @@ impl From<StoreError> for HttpError {
                 ErrorCode::RecordIdTaken,
                 "A record with this id exists already; send it under a new id.",
             ),
+            StoreError::InquiryClosed => {
+                HttpError::conflict(ErrorCode::InquiryClosed, "This inquiry is closed.")
+            }
             StoreError::DocumentNotYours(id) => HttpError::unprocessable(
                 ErrorCode::DocumentNotFound,
                 format!("Document {id} does not exist or was not uploaded by you."),

@@ -186,56 +186,75 @@ pub async fn list(
     Ok((items, next))
 }
 
-/// Appends a message and updates the inquiry's preview and the recipient's unread count.
-#[allow(clippy::too_many_arguments)]
+/// Appends message `id` from `sender` to `inquiry`, whose preview and recipient's unread
+/// count it updates; returns the inquiry's parties (buyer, supplier). Refused when
+/// `sender` is not a party (`NotFound`, as for an inquiry that does not exist) or the
+/// inquiry is closed (`InquiryClosed`).
 pub async fn insert_message(
     tx: &mut Write,
     inquiry: InquiryId,
-    parties: (AccountId, AccountId),
     sender: AccountId,
     id: MessageId,
     body: &str,
     attachments: &[DocumentId],
     now: jiff::Timestamp,
-) -> StoreResult<MessageId> {
-    insert_message_carrying(
-        tx,
-        inquiry,
-        parties,
-        sender,
-        id,
-        body,
-        attachments,
-        None,
-        now,
-    )
-    .await
+) -> StoreResult<(AccountId, AccountId)> {
+    insert_message_carrying(tx, inquiry, sender, id, body, attachments, None, now).await
 }
 
 /// [`insert_message`] for a message that carries a quotation (its card in the thread):
 /// a message like any other for previews, unread counts and read state.
+///
+/// Two statements, the fewest a message takes (each is a round trip to the database,
+/// and a push applies hundreds of messages in one transaction): the inquiry's update,
+/// which checks the sender and the status and returns the parties, then the message's
+/// insert. A refusal after the update (the id taken) leaves the update to the caller's
+/// rollback, as any refused write does.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_message_carrying(
     tx: &mut Write,
     inquiry: InquiryId,
-    (buyer, supplier): (AccountId, AccountId),
     sender: AccountId,
     id: MessageId,
     body: &str,
     attachments: &[DocumentId],
     quotation: Option<QuotationId>,
     now: jiff::Timestamp,
-) -> StoreResult<MessageId> {
-    let recipient_is_buyer = sender != buyer;
+) -> StoreResult<(AccountId, AccountId)> {
+    // The recipient's counter: the supplier's when the buyer sends, else the buyer's.
+    let row = sqlx::query(
+        "UPDATE inquiries SET last_message_at = $1, last_message_preview = $2, \
+         supplier_unread = supplier_unread + CASE WHEN buyer_id = $3 THEN 1 ELSE 0 END, \
+         buyer_unread = buyer_unread + CASE WHEN buyer_id = $4 THEN 0 ELSE 1 END \
+         WHERE id = $5 AND (buyer_id = $6 OR supplier_id = $7) AND status <> 'closed' \
+         RETURNING buyer_id, supplier_id",
+    )
+    .bind(millis(now))
+    .bind(preview(body))
+    .bind(sender.to_string())
+    .bind(sender.to_string())
+    .bind(inquiry.to_string())
+    .bind(sender.to_string())
+    .bind(sender.to_string())
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(row) = row else {
+        // Not a party (or no such inquiry): `parties` says so; else it is closed.
+        let (_, _, status) = parties(tx, sender, inquiry).await?;
+        return Err(if status == "closed" {
+            StoreError::InquiryClosed
+        } else {
+            StoreError::corrupt(format!("inquiry {inquiry} ({status}) took no message"))
+        });
+    };
+    let buyer: AccountId = parse(&row, "buyer_id")?;
+    let supplier: AccountId = parse(&row, "supplier_id")?;
+    let recipient = if sender == buyer { supplier } else { buyer };
     for party in [buyer, supplier] {
         tx.touch(party, RecordKind::Message, id);
         tx.touch(party, RecordKind::Inquiry, inquiry);
     }
-    tx.touch(
-        if recipient_is_buyer { buyer } else { supplier },
-        RecordKind::UnreadCounts,
-        if recipient_is_buyer { buyer } else { supplier },
-    );
+    tx.touch(recipient, RecordKind::UnreadCounts, recipient);
     sqlx::query(
         "INSERT INTO messages (id, inquiry_id, sender_id, body, attachments, sent_at, quotation_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -249,21 +268,7 @@ pub async fn insert_message_carrying(
     .bind(quotation.map(|q| q.to_string()))
     .execute(tx.conn())
     .await?;
-    let counter = if recipient_is_buyer {
-        "buyer_unread"
-    } else {
-        "supplier_unread"
-    };
-    sqlx::query(&format!(
-        "UPDATE inquiries SET last_message_at = $1, last_message_preview = $2, \
-         {counter} = {counter} + 1 WHERE id = $3"
-    ))
-    .bind(millis(now))
-    .bind(preview(body))
-    .bind(inquiry.to_string())
-    .execute(tx.conn())
-    .await?;
-    Ok(id)
+    Ok((buyer, supplier))
 }
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.inquiry_id, m.sender_id, m.body, m.attachments, \

@@ -1,6 +1,9 @@
 //! Push, the server half: batches of client mutations applied through the same code
 //! paths as the REST API, each at most once.
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
 use trade_model::AccountId;
 use trade_model::ErrorCode;
 use trade_model::dispute::DisputeAction;
@@ -99,23 +102,32 @@ async fn apply(
 }
 
 /// Applies a batch in order, in one transaction (one commit, one fsync, for the batch).
-/// Each mutation runs inside a savepoint: a refused one is rolled back to it and only its
-/// refusal kept. The results are recorded together at the batch's end, in the same
-/// transaction as the effects, so a mutation takes effect at most once (both commit or
-/// neither does). A mutation seen before (in an earlier push or earlier in this batch)
-/// gets its first result again, unless its id now comes with another operation, which is
-/// refused (`sync.mutation_id_reused`, nothing recorded). A server fault rolls the whole
-/// batch back (the client retries it; nothing of it took effect); a batch that met a
-/// conflicting transaction (a deadlock on PostgreSQL, or another push of the same
-/// mutations committing first) is tried again here first.
+/// Each mutation is applied as if inside a savepoint of its own: a refused one leaves
+/// nothing but its refusal (see [`Pass`]). The results are recorded together at the
+/// batch's end, in the same transaction as the effects, so a mutation takes effect at
+/// most once (both commit or neither does). A mutation seen before (in an earlier push or
+/// earlier in this batch) gets its first result again, unless its id now comes with
+/// another operation, which is refused (`sync.mutation_id_reused`, nothing recorded). A
+/// server fault rolls the whole batch back (the client retries it; nothing of it took
+/// effect); a batch that met a conflicting transaction (a deadlock on PostgreSQL, or
+/// another push of the same mutations committing first) is tried again here first.
 pub async fn push(
     state: &AppState,
     user: &AuthUser,
     mutations: Vec<Mutation>,
 ) -> HttpResult<Vec<MutationResult>> {
+    let batch = Arc::new(Batch::new(mutations)?);
     let mut tries = 1;
     loop {
-        match push_once(state, user, &mutations).await {
+        // The write turn is waited for here, on the runtime; the batch's hundreds of
+        // statements then run on a thread of their own (see `db::on_own_thread`).
+        let w = state.db.begin().await?;
+        let (state, user, batch) = (state.clone(), user.clone(), batch.clone());
+        let answer =
+            crate::db::on_own_thread(async move { push_once(w, &state, &user, &batch).await })
+                .await
+                .map_err(HttpError::internal)?;
+        match answer {
             Err(e) if e.code == ErrorCode::ServerBusy && tries < PUSH_TRIES => tries += 1,
             answer => return answer,
         }
@@ -125,40 +137,84 @@ pub async fn push(
 /// How many times a batch is tried when it meets conflicting transactions.
 const PUSH_TRIES: u32 = 3;
 
-async fn push_once(
+/// A pushed batch with what its transaction needs of each mutation, made before the
+/// write turn is taken: its id as stored, and its operation's fingerprint.
+struct Batch {
+    mutations: Vec<Mutation>,
+    keys: Vec<String>,
+    fingerprints: Vec<String>,
+}
+
+impl Batch {
+    fn new(mutations: Vec<Mutation>) -> HttpResult<Batch> {
+        Ok(Batch {
+            keys: mutations.iter().map(|m| m.id.to_string()).collect(),
+            fingerprints: mutations
+                .iter()
+                .map(|m| fingerprint(&m.op))
+                .collect::<HttpResult<_>>()?,
+            mutations,
+        })
+    }
+}
+
+/// How a pass over a batch keeps a refused mutation from leaving anything behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The batch in one savepoint, as if nothing were refused (a client's queued changes
+    /// nearly always apply): a savepoint per mutation is a round trip of its own, a third
+    /// of a message's. At the first refusal the pass gives up, the batch is rolled back
+    /// to that savepoint and applied again in a careful pass.
+    Hopeful,
+    /// Each mutation in a savepoint of its own; a refused one is rolled back to it and
+    /// only its refusal kept. Within one transaction the state it starts from is the
+    /// hopeful pass's, so the mutations it applies do what they did there.
+    Careful,
+}
+
+/// A pass's answers: each mutation's id and outcome, in the batch's order; and the
+/// results the batch makes, by mutation id, with the operation's fingerprint (a
+/// mutation repeated within the batch gets its first result, as one repeated across
+/// pushes does), recorded together at the batch's end.
+type Outcomes = (
+    Vec<(String, MutationOutcome)>,
+    BTreeMap<String, (String, MutationOutcome)>,
+);
+
+/// Applies the batch's mutations in order; `None` when a hopeful pass met a refusal.
+async fn apply_pass(
+    w: &mut Write,
     state: &AppState,
     user: &AuthUser,
-    mutations: &[Mutation],
-) -> HttpResult<Vec<MutationResult>> {
-    let now = state.now();
-    let mut w = state.db.begin().await?;
-    let keys: Vec<String> = mutations.iter().map(|m| m.id.to_string()).collect();
-    // Results recorded by earlier pushes.
-    let recorded = store::sync::mutation_results(&mut w, user.id, &keys).await?;
-    // Results this batch makes, by mutation id, with the operation's fingerprint: a
-    // mutation repeated within the batch gets its first result like one repeated across
-    // pushes. Recorded together at the batch's end.
-    let mut fresh: std::collections::BTreeMap<String, (String, MutationOutcome)> =
-        std::collections::BTreeMap::new();
-    let mut results = Vec::with_capacity(mutations.len());
-    for (mutation, key) in mutations.iter().zip(keys) {
-        let fingerprint = fingerprint(&mutation.op)?;
-        let outcome = if let Some(stored) = recorded.get(&key) {
-            seen_before(stored, &fingerprint)?
-        } else if let Some((first, outcome)) = fresh.get(&key) {
-            if *first == fingerprint {
+    batch: &Batch,
+    recorded: &HashMap<String, store::sync::RecordedMutation>,
+    pass: Pass,
+) -> HttpResult<Option<Outcomes>> {
+    let mut fresh: BTreeMap<String, (String, MutationOutcome)> = BTreeMap::new();
+    let mut results = Vec::with_capacity(batch.mutations.len());
+    let each = batch
+        .mutations
+        .iter()
+        .zip(&batch.keys)
+        .zip(&batch.fingerprints);
+    for ((mutation, key), fingerprint) in each {
+        let outcome = if let Some(stored) = recorded.get(key) {
+            seen_before(stored, fingerprint)?
+        } else if let Some((first, outcome)) = fresh.get(key) {
+            if first == fingerprint {
                 outcome.clone()
             } else {
                 id_reused()
             }
         } else {
-            w.savepoint().await?;
-            let outcome = match apply(&mut w, state, user, mutation.op.clone()).await {
+            if pass == Pass::Careful {
+                w.savepoint().await?;
+            }
+            let outcome = match apply(w, state, user, mutation.op.clone()).await {
                 Ok(order_version) => {
                     w.touch(user.id, RecordKind::UnreadCounts, user.id);
                     MutationOutcome::Applied {
-                        // The batch's version, known once its changes are in the feed
-                        // (below).
+                        // The batch's version, known once its changes are in the feed.
                         account_version: 0,
                         order_version,
                     }
@@ -170,17 +226,43 @@ async fn push_once(
                 Err(err) if err.code == ErrorCode::OrderConcurrentChange => {
                     return Err(HttpError::busy(err.message));
                 }
+                Err(_) if pass == Pass::Hopeful => return Ok(None),
                 Err(err) => {
                     w.rollback_to_savepoint().await?;
                     rejected(err)
                 }
             };
-            w.release_savepoint().await?;
-            fresh.insert(key.clone(), (fingerprint, outcome.clone()));
+            fresh.insert(key.clone(), (fingerprint.clone(), outcome.clone()));
             outcome
         };
-        results.push((key, outcome));
+        results.push((key.clone(), outcome));
     }
+    Ok(Some((results, fresh)))
+}
+
+async fn push_once(
+    mut w: Write,
+    state: &AppState,
+    user: &AuthUser,
+    batch: &Batch,
+) -> HttpResult<Vec<MutationResult>> {
+    let now = state.now();
+    // Results recorded by earlier pushes.
+    let recorded = store::sync::mutation_results(&mut w, user.id, &batch.keys).await?;
+    w.savepoint().await?;
+    let hopeful = apply_pass(&mut w, state, user, batch, &recorded, Pass::Hopeful).await?;
+    let (results, mut fresh) = match hopeful {
+        Some(outcomes) => outcomes,
+        None => {
+            w.rollback_to_savepoint().await?;
+            w.release_savepoint().await?;
+            apply_pass(&mut w, state, user, batch, &recorded, Pass::Careful)
+                .await?
+                .ok_or_else(|| HttpError::internal("a careful pass gave up on a refusal"))?
+        }
+    };
+    // The batch's savepoint, or the last mutation's (each replaced the one before it).
+    w.release_savepoint().await?;
     // The batch's changes go into the feed once, at its end: every account it touched
     // gets one new version, and the rows every writer shares (account versions, feed
     // rows) are locked here, once, in one sorted order. Flushed after each mutation, a
@@ -219,7 +301,7 @@ async fn push_once(
     w.commit().await?;
     Ok(results
         .into_iter()
-        .zip(mutations)
+        .zip(&batch.mutations)
         .map(|((key, mut outcome), mutation)| {
             if fresh.contains_key(&key) {
                 stamp(&mut outcome);

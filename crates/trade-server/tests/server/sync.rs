@@ -897,6 +897,141 @@ async fn a_batch_keeps_what_succeeds_around_its_refusals_and_repeats() {
     s.running.shutdown().await;
 }
 
+/// A message is written with its inquiry's new preview and the recipient's unread count
+/// (the inquiry first, then the message). A refused message (its id taken, an attachment
+/// that is not the sender's) leaves the inquiry as it was, pushed in a batch (its
+/// savepoint, with the mutations around it kept) or posted alone (its transaction).
+#[tokio::test]
+async fn a_refused_message_leaves_its_inquiry_preview_and_unread_count_as_they_were() {
+    let s = TestServer::start().await;
+    let (buyer, supplier, inquiry) = world(&s).await;
+    let stranger = s.register("buyer", "Bob Stranger").await;
+    let (_, their_message) = their_inquiry(&s, &stranger, &supplier).await;
+    let as_supplier = || async {
+        let (status, seen) = s.get(&format!("/v1/inquiries/{inquiry}"), &supplier).await;
+        assert_eq!(status, StatusCode::OK, "{seen}");
+        (
+            seen["last_message_preview"].as_str().unwrap().to_owned(),
+            seen["unread_count"].as_i64().unwrap(),
+        )
+    };
+    let (_, unread_before) = as_supplier().await;
+    let not_theirs = uuid::Uuid::now_v7().to_string();
+    let message = |m: String, body: &str, attachments: &[&str]| {
+        json!({ "op": "send_message", "inquiry": inquiry, "message": m, "body": body,
+                "attachments": attachments })
+    };
+    let new_id = || uuid::Uuid::now_v7().to_string();
+    let batch = json!({ "mutations": [
+        mutation(&new_id(), message(new_id(), "Kept: the carton size.", &[])),
+        mutation(&new_id(), message(their_message.clone(), "Refused: the id is taken.", &[])),
+        mutation(&new_id(), message(new_id(), "Refused: not my file.", &[&not_theirs])),
+        mutation(&new_id(), message(new_id(), "Kept too: the colour.", &[])),
+        mutation(&new_id(), message(their_message.clone(), "Refused last.", &[])),
+    ]});
+    let (status, out) = s.post("/v1/sync/push", &buyer, batch).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let outcomes: Vec<(&str, &str)> = out["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["outcome"].as_str().unwrap(),
+                r["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("applied", ""),
+            ("rejected", "record.id_taken"),
+            ("rejected", "document.not_found"),
+            ("applied", ""),
+            ("rejected", "record.id_taken"),
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        as_supplier().await,
+        ("Kept too: the colour.".to_owned(), unread_before + 2),
+        "only the two applied messages show in the inquiry"
+    );
+
+    // Posted alone: refused, and nothing of it stays.
+    let (status, refused) = s
+        .post(
+            &format!("/v1/inquiries/{inquiry}/messages"),
+            &buyer,
+            json!({ "body": "Refused: not my file either.", "attachments": [not_theirs] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["code"], "document.not_found", "{refused}");
+    assert_eq!(
+        as_supplier().await,
+        ("Kept too: the colour.".to_owned(), unread_before + 2)
+    );
+    let (_, thread) = s
+        .get(
+            &format!("/v1/inquiries/{inquiry}/messages?limit=200"),
+            &buyer,
+        )
+        .await;
+    let refused_bodies = thread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["body"].as_str().unwrap().starts_with("Refused"))
+        .count();
+    assert_eq!(refused_bodies, 0, "{thread}");
+
+    // Not a party: no such inquiry. Closed (no route closes one yet; an operator's
+    // change in the database): refused as closed. Neither leaves a trace.
+    let (_, stranger_out) = s
+        .post(
+            "/v1/sync/push",
+            &stranger,
+            json!({ "mutations": [mutation(&new_id(), message(new_id(), "Refused: not mine.", &[]))] }),
+        )
+        .await;
+    assert_eq!(
+        stranger_out["results"][0]["code"], "not_found",
+        "{stranger_out}"
+    );
+    sqlx::query("UPDATE inquiries SET status = 'closed' WHERE id = $1")
+        .bind(&inquiry)
+        .execute(s.running.state.db.pool())
+        .await
+        .unwrap();
+    let (_, closed_out) = s
+        .post(
+            "/v1/sync/push",
+            &buyer,
+            json!({ "mutations": [mutation(&new_id(), message(new_id(), "Refused: closed.", &[]))] }),
+        )
+        .await;
+    assert_eq!(
+        closed_out["results"][0]["code"], "inquiry.closed",
+        "{closed_out}"
+    );
+    let (status, closed) = s
+        .post(
+            &format!("/v1/inquiries/{inquiry}/messages"),
+            &buyer,
+            json!({ "body": "Refused: closed." }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{closed}");
+    assert_eq!(closed["code"], "inquiry.closed", "{closed}");
+    assert_eq!(
+        as_supplier().await,
+        ("Kept too: the colour.".to_owned(), unread_before + 2)
+    );
+    s.running.shutdown().await;
+}
+
 /// Reads SSE events from a streaming response until `want` or the deadline.
 async fn next_event(
     stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
