@@ -10,7 +10,7 @@
 //!
 //! Settings (environment): `BENCH_INQUIRIES` (20000), `BENCH_MESSAGES_PER_INQUIRY` (10),
 //! `BENCH_ORDERS` (1000), `BENCH_PULL_LIMIT` (1000), `BENCH_PUSH_MUTATIONS` (5000),
-//! `BENCH_PUSH_CLIENTS` (4), `BENCH_CONNECTIONS` ("1000,10000"),
+//! `BENCH_PUSH_CLIENTS` (4), `BENCH_PUSH_ROUNDS` (3), `BENCH_CONNECTIONS` ("1000,10000"),
 //! `BENCH_CONNECT_PARALLEL` (200), `BENCH_PARTS` ("pull,push,connections"),
 //! `BENCH_POSTGRES_URL` (unset: SQLite; set to a PostgreSQL server's URL, pull and push
 //! run on a fresh database created there and dropped after, and the report is
@@ -45,6 +45,8 @@ struct Settings {
     pull_limit: u32,
     push_mutations: u32,
     push_clients: u32,
+    /// Each push run is done this many times; the figure is the median round.
+    push_rounds: u32,
     connections: Vec<usize>,
     connect_parallel: usize,
     parts: Parts,
@@ -61,6 +63,7 @@ impl Settings {
             pull_limit: setting::<u32>("BENCH_PULL_LIMIT", 1_000),
             push_mutations: setting::<u32>("BENCH_PUSH_MUTATIONS", 5_000),
             push_clients: setting::<u32>("BENCH_PUSH_CLIENTS", 4).max(1),
+            push_rounds: setting::<u32>("BENCH_PUSH_ROUNDS", 3).max(1),
             connections: list_setting("BENCH_CONNECTIONS", "1000,10000")
                 .iter()
                 .filter_map(|s| s.replace('_', "").parse().ok())
@@ -610,13 +613,26 @@ async fn push(
     let http = client(ca, running.addr)?;
     let token = login(&http, &base, &buyer.account.email, &pushers.password).await?;
     let inquiries = inquiries_of(buyer.account.id.to_string()).await?;
-    println!("bench: pushing {n} mutations from one client");
-    let t = Instant::now();
-    let (applied, first) =
-        push_run(http.clone(), base.clone(), token.clone(), inquiries, n).await?;
-    let secs = t.elapsed().as_secs_f64();
-    if applied != n {
-        bail!("only {applied} of {n} mutations applied");
+    let rounds = settings.push_rounds as usize;
+    let mut one_client = Vec::with_capacity(rounds);
+    let mut first = None;
+    for round in 1..=rounds {
+        println!("bench: pushing {n} mutations from one client (round {round} of {rounds})");
+        let t = Instant::now();
+        let (applied, batch) = push_run(
+            http.clone(),
+            base.clone(),
+            token.clone(),
+            inquiries.clone(),
+            n,
+        )
+        .await?;
+        let secs = t.elapsed().as_secs_f64();
+        if applied != n {
+            bail!("only {applied} of {n} mutations applied");
+        }
+        one_client.push(n as f64 / secs);
+        first = first.or(batch);
     }
     report.line(
         "sync push, send_message",
@@ -624,7 +640,7 @@ async fn push(
             "{} mutations in batches of {PUSH_BATCH}, 1 client, sequential",
             group(n as u64)
         ),
-        format!("{secs:.1} s = **{} mutations/s**", rate(n as f64, secs)),
+        rounds_result(&mut one_client),
     );
 
     // Replay: the same batch again gives the same results and writes nothing.
@@ -676,35 +692,56 @@ async fn push(
         let inquiries = inquiries_of(buyer.account.id.to_string()).await?;
         tasks.push((http, token, inquiries));
     }
-    println!("bench: pushing {per_client} mutations from each of {clients} clients at once");
-    let t = Instant::now();
-    let handles: Vec<_> = tasks
-        .into_iter()
-        .map(|(http, token, inquiries)| {
-            tokio::spawn(push_run(http, base.clone(), token, inquiries, per_client))
-        })
-        .collect();
-    let mut applied = 0;
-    for h in handles {
-        applied += h.await??.0;
-    }
-    let secs = t.elapsed().as_secs_f64();
-    if applied != per_client * clients {
-        bail!(
-            "only {applied} of {} mutations applied",
-            per_client * clients
+    let mut together = Vec::with_capacity(rounds);
+    for round in 1..=rounds {
+        println!(
+            "bench: pushing {per_client} mutations from each of {clients} clients at once \
+             (round {round} of {rounds})"
         );
+        let t = Instant::now();
+        let handles: Vec<_> = tasks
+            .iter()
+            .cloned()
+            .map(|(http, token, inquiries)| {
+                tokio::spawn(push_run(http, base.clone(), token, inquiries, per_client))
+            })
+            .collect();
+        let mut applied = 0;
+        for h in handles {
+            applied += h.await??.0;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        if applied != per_client * clients {
+            bail!(
+                "only {applied} of {} mutations applied",
+                per_client * clients
+            );
+        }
+        together.push(applied as f64 / secs);
     }
     report.line(
         "sync push, send_message",
         format!(
             "{} mutations in batches of {PUSH_BATCH}, {clients} clients at once (different buyers, {} each)",
-            group(applied as u64),
+            group((per_client * clients) as u64),
             group(per_client as u64)
         ),
-        format!("{secs:.1} s = **{} mutations/s**", rate(applied as f64, secs)),
+        rounds_result(&mut together),
     );
     Ok(())
+}
+
+/// "**median mutations/s** (rounds: a, b, c)": the machine's speed moves by a third
+/// within minutes, so one run's figure says as much about the minute as about the code.
+fn rounds_result(rates: &mut [f64]) -> String {
+    let each: Vec<String> = rates.iter().map(|r| rate(*r, 1.0)).collect();
+    rates.sort_by(f64::total_cmp);
+    format!(
+        "**{} mutations/s**, the median of {} rounds ({} in order)",
+        rate(rates[rates.len() / 2], 1.0),
+        rates.len(),
+        each.join(", ")
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -955,12 +992,14 @@ fn method(settings: &Settings) -> Vec<String> {
          message ids) in batches of {PUSH_BATCH}, round-robin over the buyer's 10 inquiries; every \
          result must be `applied`. The server applies a batch in one transaction, each mutation in a \
          savepoint with the record of its result (one commit, one fsync, per batch), on a thread of \
-         its own once it has the write turn; a message is three statements (the savepoint, the \
-         inquiry's update, the message's insert) and a batch about ten more (its recorded results, \
-         the feed, the results it records, the commit). Then the first batch is pushed again: the results must equal the first \
+         its own once it has the write turn. A batch none of whose mutations is refused is applied in \
+         one savepoint: a message is two statements (the inquiry's update, the message's insert), and \
+         a batch about ten more (its recorded results, the feed, the results it records, the \
+         commit). Then the first batch is pushed again: the results must equal the first \
          ones and the `messages` table must not grow. Then {} buyers push at once, each from its own \
-         client and connection.",
-            settings.push_clients
+         client and connection. Each run is done {} times (`BENCH_PUSH_ROUNDS`), one after the other; \
+         the figure is the median round.",
+            settings.push_clients, settings.push_rounds
         ),
         format!(
             "**Memory**: the built `trade-server` binary runs as its own process (`--data-dir <tmp> serve \
