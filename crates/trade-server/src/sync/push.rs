@@ -172,12 +172,12 @@ enum Pass {
     Careful,
 }
 
-/// A pass's answers: each mutation's id and outcome, in the batch's order; and the
+/// A pass's answers: each mutation's outcome, in the batch's order; and the
 /// results the batch makes, by mutation id, with the operation's fingerprint (a
 /// mutation repeated within the batch gets its first result, as one repeated across
 /// pushes does), recorded together at the batch's end.
 type Outcomes = (
-    Vec<(String, MutationOutcome)>,
+    Vec<MutationOutcome>,
     BTreeMap<String, (String, MutationOutcome)>,
 );
 
@@ -235,7 +235,7 @@ async fn apply_pass(
             fresh.insert(key.clone(), (fingerprint.clone(), outcome.clone()));
             outcome
         };
-        results.push((key.clone(), outcome));
+        results.push(outcome);
     }
     Ok(Some((results, fresh)))
 }
@@ -301,9 +301,9 @@ async fn push_once(
     w.commit().await?;
     Ok(results
         .into_iter()
-        .zip(&batch.mutations)
-        .map(|((key, mut outcome), mutation)| {
-            if fresh.contains_key(&key) {
+        .zip(batch.mutations.iter().zip(&batch.keys))
+        .map(|(mut outcome, (mutation, key))| {
+            if fresh.contains_key(key) {
                 stamp(&mut outcome);
             }
             MutationResult {
