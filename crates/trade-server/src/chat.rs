@@ -97,6 +97,30 @@ pub async fn post_message(
     Ok(())
 }
 
+/// Appends a run of text messages (no attachments) from `user`, each as
+/// [`post_message`] would, in a few statements whatever their number (see
+/// `store::inquiries::insert_messages`): all of them, or a refusal for one of them and
+/// nothing left to keep but the caller's rollback.
+pub async fn post_messages(
+    w: &mut Write,
+    state: &AppState,
+    user: &AuthUser,
+    messages: &[(InquiryId, MessageId, &str)],
+) -> HttpResult<()> {
+    let mut run = Vec::with_capacity(messages.len());
+    for &(inquiry, id, body) in messages {
+        check_body(body)?;
+        run.push(store::inquiries::NewMessage {
+            inquiry,
+            id,
+            body: body.trim(),
+            sent_at: state.now(),
+        });
+    }
+    store::inquiries::insert_messages(w, user.id, &run).await?;
+    Ok(())
+}
+
 /// Marks the partner's messages up to `up_to` read by `user`.
 pub async fn mark_read(
     w: &mut Write,

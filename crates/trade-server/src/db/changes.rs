@@ -85,6 +85,11 @@ impl Write {
         &mut self.tx
     }
 
+    /// The database this transaction runs on (how its statements number parameters).
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// `record` changed (or appeared) in `account`'s scope.
     pub fn touch(&mut self, account: impl ToString, kind: RecordKind, record: impl ToString) {
         self.note(account.to_string(), (kind, record.to_string()), false);

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use trade_model::entities::{DocumentMeta, Inquiry, InquiryStatus, Message, Role};
@@ -269,6 +271,126 @@ pub async fn insert_message_carrying(
     .execute(tx.conn())
     .await?;
     Ok((buyer, supplier))
+}
+
+/// A message for [`insert_messages`]: a text message without attachments or quotation.
+pub struct NewMessage<'a> {
+    pub inquiry: InquiryId,
+    pub id: MessageId,
+    pub body: &'a str,
+    pub sent_at: jiff::Timestamp,
+}
+
+/// Messages appended in one inquiry update and one message insert per
+/// [`MESSAGES_PER_STATEMENT`], whatever their number and their inquiries: what
+/// [`insert_message`] does for each, in order (each inquiry's preview is its last
+/// message's, its recipient's unread count grows by its messages), for a push's run of
+/// queued messages, where a statement per message was most of the batch's time.
+///
+/// All or nothing, as one write: refused, it says why for one refused message (an
+/// inquiry `sender` is not a party of or that is closed, as [`insert_message`] says, or
+/// an id taken), and leaves what it did to the caller's rollback.
+pub async fn insert_messages(
+    tx: &mut Write,
+    sender: AccountId,
+    messages: &[NewMessage<'_>],
+) -> StoreResult<()> {
+    for run in messages.chunks(MESSAGES_PER_STATEMENT) {
+        insert_message_run(tx, sender, run).await?;
+    }
+    Ok(())
+}
+
+/// Messages per statement of [`insert_messages`]: the insert binds 6 parameters a
+/// message (a push batch of 100 is one run; well under either database's bound).
+const MESSAGES_PER_STATEMENT: usize = 500;
+
+async fn insert_message_run(
+    tx: &mut Write,
+    sender: AccountId,
+    run: &[NewMessage<'_>],
+) -> StoreResult<()> {
+    let sender_id = sender.to_string();
+    // Each inquiry once: its count of messages, and its last message's time and preview.
+    let mut inquiries: Vec<(String, i64, String, i64)> = Vec::new();
+    let mut at: HashMap<InquiryId, usize> = HashMap::new();
+    for m in run {
+        let last = (millis(m.sent_at), preview(m.body));
+        match at.get(&m.inquiry) {
+            Some(&i) => {
+                let entry = &mut inquiries[i];
+                (entry.1, entry.2) = last;
+                entry.3 += 1;
+            }
+            None => {
+                at.insert(m.inquiry, inquiries.len());
+                inquiries.push((m.inquiry.to_string(), last.0, last.1, 1));
+            }
+        }
+    }
+    // The recipient's counter grows: the supplier's when the sender is the buyer.
+    let sql = format!(
+        "UPDATE inquiries SET last_message_at = v.sent_at, last_message_preview = v.preview, \
+         supplier_unread = supplier_unread + CASE WHEN buyer_id = v.sender THEN v.n ELSE 0 END, \
+         buyer_unread = buyer_unread + CASE WHEN buyer_id = v.sender THEN 0 ELSE v.n END \
+         FROM (SELECT column1 AS id, column2 AS sender, column3 AS sent_at, column4 AS preview, \
+         column5 AS n FROM (VALUES {}) AS given) AS v \
+         WHERE inquiries.id = v.id AND (buyer_id = v.sender OR supplier_id = v.sender) \
+         AND status <> 'closed' RETURNING inquiries.id, buyer_id, supplier_id",
+        tx.backend().tuples(inquiries.len(), 5)
+    );
+    let mut query = sqlx::query(&sql);
+    for (id, last_at, last_preview, n) in &inquiries {
+        query = query
+            .bind(id.as_str())
+            .bind(sender_id.as_str())
+            .bind(*last_at)
+            .bind(last_preview.as_str())
+            .bind(*n);
+    }
+    let rows = query.fetch_all(tx.conn()).await?;
+    let mut parties = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let id: InquiryId = parse(row, "id")?;
+        parties.insert(id, (parse(row, "buyer_id")?, parse(row, "supplier_id")?));
+    }
+    if let Some(refused) = run.iter().find(|m| !parties.contains_key(&m.inquiry)) {
+        // As `insert_message` says it: not a party (or no such inquiry), or closed.
+        let (_, _, status) = self::parties(tx, sender, refused.inquiry).await?;
+        return Err(if status == "closed" {
+            StoreError::InquiryClosed
+        } else {
+            StoreError::corrupt(format!(
+                "inquiry {} ({status}) took no message",
+                refused.inquiry
+            ))
+        });
+    }
+    for m in run {
+        let &(buyer, supplier): &(AccountId, AccountId) = &parties[&m.inquiry];
+        let recipient = if sender == buyer { supplier } else { buyer };
+        for party in [buyer, supplier] {
+            tx.touch(party, RecordKind::Message, m.id);
+            tx.touch(party, RecordKind::Inquiry, m.inquiry);
+        }
+        tx.touch(recipient, RecordKind::UnreadCounts, recipient);
+    }
+    let sql = format!(
+        "INSERT INTO messages (id, inquiry_id, sender_id, body, attachments, sent_at) VALUES {}",
+        tx.backend().tuples(run.len(), 6)
+    );
+    let mut query = sqlx::query(&sql);
+    for m in run {
+        query = query
+            .bind(m.id.to_string())
+            .bind(m.inquiry.to_string())
+            .bind(sender_id.as_str())
+            .bind(m.body)
+            .bind("[]")
+            .bind(millis(m.sent_at));
+    }
+    query.execute(tx.conn()).await?;
+    Ok(())
 }
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.inquiry_id, m.sender_id, m.body, m.attachments, \

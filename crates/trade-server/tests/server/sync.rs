@@ -1032,6 +1032,183 @@ async fn a_refused_message_leaves_its_inquiry_preview_and_unread_count_as_they_w
     s.running.shutdown().await;
 }
 
+/// Consecutive text messages in a batch are written together (a few statements for the
+/// run, not two a message), and land as posted one by one would: each inquiry's preview
+/// is its last message (trimmed), the recipient's unread count grows by its messages,
+/// each message is in its thread once, on either side. A refusal in the middle of a run
+/// (an inquiry the sender is no party of, a body too long) refuses that message only.
+#[tokio::test]
+async fn messages_pushed_together_land_as_if_posted_one_by_one() {
+    let s = TestServer::start().await;
+    let buyer = s.register("buyer", "Ann Buyer").await;
+    let supplier = s.register("supplier", "Li Supplier").await;
+    let stranger = s.register("buyer", "Bob Stranger").await;
+    let (not_mine, _) = their_inquiry(&s, &stranger, &supplier).await;
+    let mut inquiries = Vec::new();
+    for product in ["Lamp", "Desk", "Chair"] {
+        let opened = s
+            .ok(
+                "/v1/inquiries",
+                &buyer,
+                json!({ "supplier": supplier.id, "product": product, "message": "Price?" }),
+            )
+            .await;
+        inquiries.push(opened["id"].as_str().unwrap().to_owned());
+    }
+    let (a, b, c) = (&inquiries[0], &inquiries[1], &inquiries[2]);
+    let new_id = || uuid::Uuid::now_v7().to_string();
+    let message = |inquiry: &str, body: &str| {
+        mutation(
+            &new_id(),
+            json!({ "op": "send_message", "inquiry": inquiry, "message": new_id(), "body": body }),
+        )
+    };
+    let outcomes = |out: &Value| -> Vec<String> {
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}{}",
+                    r["outcome"].as_str().unwrap(),
+                    r["code"]
+                        .as_str()
+                        .map(|c| format!(" {c}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+    let (_, supplier_a) = seen(&s, &supplier, a).await;
+    let (_, supplier_b) = seen(&s, &supplier, b).await;
+    let (_, supplier_c) = seen(&s, &supplier, c).await;
+
+    let too_long = "x".repeat(10_001);
+    let batch = json!({ "mutations": [
+        message(a, "A1: the carton size?"),
+        message(b, "B1: the colour?"),
+        message(a, "A2: and the pallet?"),
+        message(&not_mine, "Refused: not my inquiry."),
+        message(c, "C1: lead time?"),
+        message(a, &too_long),
+        message(a, "  A3: thanks.  "),
+        message(b, "B2: blue, please."),
+    ]});
+    let (status, out) = s.post("/v1/sync/push", &buyer, batch).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(
+        outcomes(&out),
+        [
+            "applied",
+            "applied",
+            "applied",
+            "rejected not_found",
+            "applied",
+            "rejected message.bad_length",
+            "applied",
+            "applied"
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        seen(&s, &supplier, a).await,
+        ("A3: thanks.".to_owned(), supplier_a + 3)
+    );
+    assert_eq!(
+        seen(&s, &supplier, b).await,
+        ("B2: blue, please.".to_owned(), supplier_b + 2)
+    );
+    assert_eq!(
+        seen(&s, &supplier, c).await,
+        ("C1: lead time?".to_owned(), supplier_c + 1)
+    );
+
+    // A run without refusals, the other way: the supplier's messages count for the buyer.
+    let (_, buyer_a) = seen(&s, &buyer, a).await;
+    let (_, buyer_b) = seen(&s, &buyer, b).await;
+    let batch = json!({ "mutations": [
+        message(b, "B: navy or royal?"),
+        message(a, "A: 40 per carton."),
+        message(b, "B: navy it is."),
+    ]});
+    let (status, out) = s.post("/v1/sync/push", &supplier, batch).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(outcomes(&out), ["applied", "applied", "applied"], "{out}");
+    assert_eq!(
+        seen(&s, &buyer, a).await,
+        ("A: 40 per carton.".to_owned(), buyer_a + 1)
+    );
+    assert_eq!(
+        seen(&s, &buyer, b).await,
+        ("B: navy it is.".to_owned(), buyer_b + 2)
+    );
+
+    // Each thread holds its messages once, trimmed, and nothing refused.
+    assert_eq!(
+        bodies(&s, &buyer, a).await,
+        [
+            "A1: the carton size?",
+            "A2: and the pallet?",
+            "A3: thanks.",
+            "A: 40 per carton.",
+            "Price?"
+        ]
+    );
+    assert_eq!(
+        bodies(&s, &buyer, b).await,
+        [
+            "B1: the colour?",
+            "B2: blue, please.",
+            "B: navy it is.",
+            "B: navy or royal?",
+            "Price?"
+        ]
+    );
+    assert_eq!(bodies(&s, &buyer, c).await, ["C1: lead time?", "Price?"]);
+    assert_untouched(&s, &stranger, &not_mine).await;
+
+    // The pushed messages reach a replica through the feed, as posted ones do.
+    for viewer in [&buyer, &supplier] {
+        let mut replica = Replica::default();
+        replica.pull(&s, viewer, 50).await;
+        let rest = rest_state(&s, viewer).await;
+        assert_eq!(replica.live("inquiry"), rest.inquiries, "inquiries");
+        assert_eq!(replica.live("message"), rest.messages, "messages");
+        let (_, unread) = s.get("/v1/unread", viewer).await;
+        assert_eq!(replica.live("unread_counts").get(&viewer.id), Some(&unread));
+    }
+    s.running.shutdown().await;
+}
+
+/// (preview, unread count) of an inquiry as `viewer` sees it.
+async fn seen(s: &TestServer, viewer: &User, inquiry: &str) -> (String, i64) {
+    let (status, seen) = s.get(&format!("/v1/inquiries/{inquiry}"), viewer).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    (
+        seen["last_message_preview"].as_str().unwrap().to_owned(),
+        seen["unread_count"].as_i64().unwrap(),
+    )
+}
+
+/// The bodies of an inquiry's messages, sorted.
+async fn bodies(s: &TestServer, viewer: &User, inquiry: &str) -> Vec<String> {
+    let (_, thread) = s
+        .get(
+            &format!("/v1/inquiries/{inquiry}/messages?limit=200"),
+            viewer,
+        )
+        .await;
+    let mut bodies: Vec<String> = thread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect();
+    bodies.sort();
+    bodies
+}
+
 /// Reads SSE events from a streaming response until `want` or the deadline.
 async fn next_event(
     stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
