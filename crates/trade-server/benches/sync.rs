@@ -308,6 +308,7 @@ async fn pull_and_push_on(
             .unwrap_or(0),
     };
 
+    let postgres = database_url.is_some();
     let mut config = trade_server::Config::new(dir.path().to_owned(), "127.0.0.1:0".parse()?);
     config.database_url = database_url;
     // What is measured is the sync, not the request budget (which would pace it).
@@ -317,23 +318,85 @@ async fn pull_and_push_on(
         .ca_path
         .clone()
         .ok_or_else(|| anyhow!("the server made no CA"))?;
+    let mut goals = Goals::default();
     let result = async {
         if settings.parts.runs("pull") {
-            pull(settings, report, &ca, &running, &big, db_size).await?;
+            pull(settings, report, &mut goals, &ca, &running, &big, db_size).await?;
         }
         if settings.parts.runs("push") {
-            push(settings, report, &ca, &running, &pushers).await?;
+            push(settings, report, &mut goals, &ca, &running, &pushers).await?;
         }
         anyhow::Ok(())
     }
     .await;
     running.shutdown().await;
+    // The issue's goals are for the embedded default, SQLite.
+    if !postgres {
+        goals.report(report);
+    }
     result
+}
+
+/// This run's figures that issue 15 sets a goal for, reported against it.
+#[derive(Default)]
+struct Goals {
+    /// Records/s of the snapshot stream (what a first sync reads) and of the feed.
+    stream: Option<f64>,
+    feed: Option<f64>,
+    /// The median round of several clients pushing at once: (clients, mutations/s).
+    push_together: Option<(usize, f64)>,
+}
+
+impl Goals {
+    const PULL: f64 = 200_000.0;
+    const PUSH: f64 = 5_000.0;
+
+    fn report(&self, report: &mut Report) {
+        let met = |value: f64, goal: f64| if value >= goal { "yes" } else { "no" }.to_owned();
+        let mut rows = Vec::new();
+        if let Some(stream) = self.stream {
+            rows.push(vec![
+                "server pull, one account: the snapshot stream a first sync reads".to_owned(),
+                "≥ 200,000 records/s".to_owned(),
+                format!("{} records/s", rate(stream, 1.0)),
+                met(stream, Self::PULL),
+            ]);
+        }
+        if let Some(feed) = self.feed {
+            rows.push(vec![
+                "the change feed from its start (what a client reads after its first sync, \
+                 a few records at a time)"
+                    .to_owned(),
+                "(a first sync reads the stream)".to_owned(),
+                format!("{} records/s", rate(feed, 1.0)),
+                String::new(),
+            ]);
+        }
+        if let Some((clients, push)) = self.push_together {
+            rows.push(vec![
+                format!("push, {clients} clients at once"),
+                "≥ 5,000 mutations/s, at most once per mutation id".to_owned(),
+                format!(
+                    "{} mutations/s (the replay line above: at most once)",
+                    rate(push, 1.0)
+                ),
+                met(push, Self::PUSH),
+            ]);
+        }
+        if !rows.is_empty() {
+            report.table(
+                "Against the goals of issue 15",
+                &["figure", "goal", "this run", "met"],
+                rows,
+            );
+        }
+    }
 }
 
 async fn pull(
     settings: &Settings,
     report: &mut Report,
+    goals: &mut Goals,
     ca: &Path,
     running: &trade_server::Running,
     big: &SeedReport,
@@ -402,6 +465,12 @@ async fn pull(
             buyer.account.email
         );
         let w = walk(&http, &base, &token, route, settings.pull_limit).await?;
+        let records_per_sec = w.records as f64 / w.secs;
+        match route {
+            "/v1/sync/snapshot/stream" => goals.stream = Some(records_per_sec),
+            "/v1/sync/pull" => goals.feed = Some(records_per_sec),
+            _ => {}
+        }
         if w.records != expected || w.total_estimate != Some(expected as i64) {
             bail!(
                 "{route} returned {} records (estimate {:?}), expected {expected}",
@@ -591,6 +660,7 @@ async fn push_run(
 async fn push(
     settings: &Settings,
     report: &mut Report,
+    goals: &mut Goals,
     ca: &Path,
     running: &trade_server::Running,
     pushers: &SeedReport,
@@ -646,7 +716,7 @@ async fn push(
             "{} mutations in batches of {PUSH_BATCH}, 1 client, sequential",
             group(n as u64)
         ),
-        rounds_result(&mut one_client),
+        rounds_result(&mut one_client).0,
     );
 
     // Replay: the same batch again gives the same results and writes nothing.
@@ -725,6 +795,8 @@ async fn push(
         }
         together.push(applied as f64 / secs);
     }
+    let (result, median) = rounds_result(&mut together);
+    goals.push_together = Some((clients, median));
     report.line(
         "sync push, send_message",
         format!(
@@ -732,22 +804,25 @@ async fn push(
             group((per_client * clients) as u64),
             group(per_client as u64)
         ),
-        rounds_result(&mut together),
+        result,
     );
     Ok(())
 }
 
-/// "**median mutations/s** (rounds: a, b, c)": the machine's speed moves by a third
-/// within minutes, so one run's figure says as much about the minute as about the code.
-fn rounds_result(rates: &mut [f64]) -> String {
+/// "**median mutations/s** (rounds: a, b, c)", and the median: the machine's speed
+/// moves by a third within minutes, so one run's figure says as much about the minute as
+/// about the code.
+fn rounds_result(rates: &mut [f64]) -> (String, f64) {
     let each: Vec<String> = rates.iter().map(|r| rate(*r, 1.0)).collect();
     rates.sort_by(f64::total_cmp);
-    format!(
+    let median = rates[rates.len() / 2];
+    let text = format!(
         "**{} mutations/s**, the median of {} rounds ({} in order)",
-        rate(rates[rates.len() / 2], 1.0),
+        rate(median, 1.0),
         rates.len(),
         each.join(", ")
-    )
+    );
+    (text, median)
 }
 
 // ---------------------------------------------------------------------------------------
