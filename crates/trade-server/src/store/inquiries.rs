@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -305,28 +305,35 @@ pub async fn insert_messages(
 /// message (a push batch of 100 is one run; well under either database's bound).
 const MESSAGES_PER_STATEMENT: usize = 500;
 
+/// What a run of messages changes in one inquiry: its last message's time and preview,
+/// and how many messages its recipient has unread more.
+struct InquiryUpdate {
+    last_at: i64,
+    preview: String,
+    messages: i64,
+}
+
 async fn insert_message_run(
     tx: &mut Write,
     sender: AccountId,
     run: &[NewMessage<'_>],
 ) -> StoreResult<()> {
     let sender_id = sender.to_string();
-    // Each inquiry once: its count of messages, and its last message's time and preview.
-    let mut inquiries: Vec<(String, i64, String, i64)> = Vec::new();
-    let mut at: HashMap<InquiryId, usize> = HashMap::new();
+    // Each inquiry once, in id order: rows are locked in the order the update meets them
+    // (on PostgreSQL, the `VALUES`' order as it looks each one up), and two writes
+    // locking the same inquiries in one order never wait on each other in a circle.
+    let mut inquiries: BTreeMap<String, InquiryUpdate> = BTreeMap::new();
     for m in run {
-        let last = (millis(m.sent_at), preview(m.body));
-        match at.get(&m.inquiry) {
-            Some(&i) => {
-                let entry = &mut inquiries[i];
-                (entry.1, entry.2) = last;
-                entry.3 += 1;
-            }
-            None => {
-                at.insert(m.inquiry, inquiries.len());
-                inquiries.push((m.inquiry.to_string(), last.0, last.1, 1));
-            }
-        }
+        let update = inquiries
+            .entry(m.inquiry.to_string())
+            .or_insert(InquiryUpdate {
+                last_at: 0,
+                preview: String::new(),
+                messages: 0,
+            });
+        update.last_at = millis(m.sent_at);
+        update.preview = preview(m.body);
+        update.messages += 1;
     }
     // The recipient's counter grows: the supplier's when the sender is the buyer.
     let sql = format!(
@@ -340,34 +347,31 @@ async fn insert_message_run(
         tx.backend().tuples(inquiries.len(), 5)
     );
     let mut query = sqlx::query(&sql);
-    for (id, last_at, last_preview, n) in &inquiries {
+    for (id, update) in &inquiries {
         query = query
             .bind(id.as_str())
             .bind(sender_id.as_str())
-            .bind(*last_at)
-            .bind(last_preview.as_str())
-            .bind(*n);
+            .bind(update.last_at)
+            .bind(update.preview.as_str())
+            .bind(update.messages);
     }
     let rows = query.fetch_all(tx.conn()).await?;
-    let mut parties = HashMap::with_capacity(rows.len());
+    let mut parties: HashMap<InquiryId, (AccountId, AccountId)> =
+        HashMap::with_capacity(rows.len());
     for row in &rows {
         let id: InquiryId = parse(row, "id")?;
         parties.insert(id, (parse(row, "buyer_id")?, parse(row, "supplier_id")?));
     }
-    if let Some(refused) = run.iter().find(|m| !parties.contains_key(&m.inquiry)) {
-        // As `insert_message` says it: not a party (or no such inquiry), or closed.
-        let (_, _, status) = self::parties(tx, sender, refused.inquiry).await?;
-        return Err(if status == "closed" {
-            StoreError::InquiryClosed
-        } else {
-            StoreError::corrupt(format!(
-                "inquiry {} ({status}) took no message",
-                refused.inquiry
-            ))
-        });
-    }
     for m in run {
-        let &(buyer, supplier): &(AccountId, AccountId) = &parties[&m.inquiry];
+        let Some(&(buyer, supplier)) = parties.get(&m.inquiry) else {
+            // As `insert_message` says it: not a party (or no such inquiry), or closed.
+            let (_, _, status) = self::parties(tx, sender, m.inquiry).await?;
+            return Err(if status == "closed" {
+                StoreError::InquiryClosed
+            } else {
+                StoreError::corrupt(format!("inquiry {} ({status}) took no message", m.inquiry))
+            });
+        };
         let recipient = if sender == buyer { supplier } else { buyer };
         for party in [buyer, supplier] {
             tx.touch(party, RecordKind::Message, m.id);

@@ -1,5 +1,6 @@
 //! Push, the server half: batches of client mutations applied through the same code
-//! paths as the REST API, each at most once.
+//! paths as the REST API (a run of text messages through their batched form,
+//! `chat::post_messages`), each at most once.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
