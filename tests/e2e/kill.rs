@@ -373,7 +373,7 @@ async fn check_after_push_kill(
     }
     let ids: Vec<String> = these.iter().map(|m| m.to_string()).collect();
     let on_server: BTreeSet<MessageId> =
-        trade_server::store::inquiries::messages_many(&w.server.state().db, w.buyer, &ids)
+        trade_server::store::messages::messages_many(&w.server.state().db, w.buyer, &ids)
             .await
             .unwrap()
             .into_iter()
@@ -417,7 +417,7 @@ async fn server_view(s: &Server, buyer: AccountId) -> (Vec<Inquiry>, Vec<Message
         let mut cursor: Option<String> = None;
         loop {
             let (items, next) =
-                trade_server::store::inquiries::messages(db, inquiry.id, cursor.as_deref(), 1_000)
+                trade_server::store::messages::messages(db, inquiry.id, cursor.as_deref(), 1_000)
                     .await
                     .unwrap();
             messages.extend(items);

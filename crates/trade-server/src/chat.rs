@@ -56,7 +56,7 @@ pub async fn open_inquiry(
     }
     let now = state.now();
     store::inquiries::create(w, id, user.id, supplier.id, product, now).await?;
-    store::inquiries::insert_message(w, id, user.id, first_message, body.trim(), &[], now).await?;
+    store::messages::insert_message(w, id, user.id, first_message, body.trim(), &[], now).await?;
     Ok(())
 }
 
@@ -79,7 +79,7 @@ pub async fn post_message(
     }
     // The message first: it checks that `user` is a party of the open inquiry and gives
     // its parties; a refused attachment after it is undone with the rest of the write.
-    let (buyer, supplier) = store::inquiries::insert_message(
+    let (buyer, supplier) = store::messages::insert_message(
         w,
         inquiry,
         user.id,
@@ -99,7 +99,7 @@ pub async fn post_message(
 
 /// Appends a run of text messages (no attachments) from `user`, each as
 /// [`post_message`] would, in a few statements whatever their number (see
-/// `store::inquiries::insert_messages`): all of them, or a refusal for one of them and
+/// `store::messages::insert_messages`): all of them, or a refusal for one of them and
 /// nothing left to keep but the caller's rollback.
 pub async fn post_messages(
     w: &mut Write,
@@ -110,14 +110,14 @@ pub async fn post_messages(
     let mut run = Vec::with_capacity(messages.len());
     for &(inquiry, id, body) in messages {
         check_body(body)?;
-        run.push(store::inquiries::NewMessage {
+        run.push(store::messages::NewMessage {
             inquiry,
             id,
             body: body.trim(),
             sent_at: state.now(),
         });
     }
-    store::inquiries::insert_messages(w, user.id, &run).await?;
+    store::messages::insert_messages(w, user.id, &run).await?;
     Ok(())
 }
 
@@ -130,6 +130,6 @@ pub async fn mark_read(
     up_to: MessageId,
 ) -> HttpResult<()> {
     let (buyer, supplier, _) = store::inquiries::parties(w, user.id, inquiry).await?;
-    store::inquiries::mark_read(w, user.id, (buyer, supplier), inquiry, up_to, state.now()).await?;
+    store::messages::mark_read(w, user.id, (buyer, supplier), inquiry, up_to, state.now()).await?;
     Ok(())
 }

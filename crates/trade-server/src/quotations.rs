@@ -55,7 +55,7 @@ pub async fn send(
         HttpError::unprocessable(ErrorCode::QuotationInvalid, "The quotation is not valid.")
             .with_details(serde_json::to_value(fields).unwrap_or_default())
     })?;
-    store::inquiries::insert_message_carrying(
+    store::messages::insert_message_carrying(
         w,
         inquiry,
         user.id,

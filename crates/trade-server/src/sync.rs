@@ -242,7 +242,7 @@ async fn load(
                 }
             }
             RecordKind::Message => {
-                for m in store::inquiries::messages_many(&state.db, user.id, &ids).await? {
+                for m in store::messages::messages_many(&state.db, user.id, &ids).await? {
                     out.insert((kind, m.id.to_string()), SyncRecord::Message(m));
                 }
             }

@@ -143,7 +143,7 @@ pub async fn post_message(
         &req.attachments,
     )
     .await?;
-    let message = store::inquiries::message_tx(&mut w, message_id).await?;
+    let message = store::messages::message_tx(&mut w, message_id).await?;
     w.respond(StatusCode::CREATED, &message).await
 }
 
@@ -164,7 +164,7 @@ pub async fn messages(
 ) -> HttpResult<Json<Page<Message>>> {
     store::inquiries::get(&state.db, user.id, id).await?;
     let (items, next_cursor) =
-        store::inquiries::messages(&state.db, id, q.cursor.as_deref(), limit(q.limit)).await?;
+        store::messages::messages(&state.db, id, q.cursor.as_deref(), limit(q.limit)).await?;
     Ok(Json(Page { items, next_cursor }))
 }
 

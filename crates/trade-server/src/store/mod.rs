@@ -6,6 +6,7 @@ pub mod documents;
 mod error;
 pub mod idempotency;
 pub mod inquiries;
+pub mod messages;
 pub mod orders;
 pub mod payments;
 pub mod quotations;
@@ -20,6 +21,9 @@ pub use error::{StoreError, StoreResult, is_contention};
 pub async fn ping(pool: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
 }
+
+/// Ids bound per statement by the loaders that read inside a write.
+pub(crate) const IDS_PER_STATEMENT: usize = 500;
 
 /// `$from, $from+1, …`: `n` numbered placeholders, for an `IN (…)` list of ids (a sync
 /// page's at most 1,000, well under either database's bound on parameters).

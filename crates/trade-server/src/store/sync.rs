@@ -167,7 +167,7 @@ impl Payloads {
         }
         let json = |r: SyncRecord| serde_json::to_string(&r).map_err(StoreError::corrupt);
         let mut out = Payloads::default();
-        for m in super::inquiries::messages_on(conn, &messages).await? {
+        for m in super::messages::messages_on(conn, &messages).await? {
             out.messages
                 .insert(m.id.to_string(), json(SyncRecord::Message(m))?);
         }
