@@ -973,19 +973,11 @@ async fn a_refused_message_leaves_its_inquiry_preview_and_unread_count_as_they_w
         as_supplier().await,
         ("Kept too: the colour.".to_owned(), unread_before + 2)
     );
-    let (_, thread) = s
-        .get(
-            &format!("/v1/inquiries/{inquiry}/messages?limit=200"),
-            &buyer,
-        )
-        .await;
-    let refused_bodies = thread["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["body"].as_str().unwrap().starts_with("Refused"))
-        .count();
-    assert_eq!(refused_bodies, 0, "{thread}");
+    let thread = bodies(&s, &buyer, &inquiry).await;
+    assert!(
+        !thread.iter().any(|b| b.starts_with("Refused")),
+        "{thread:?}"
+    );
 
     // Not a party: no such inquiry. Closed (no route closes one yet; an operator's
     // change in the database): refused as closed. Neither leaves a trace.
@@ -1757,18 +1749,8 @@ async fn the_same_batch_pushed_twice_at_once_applies_once_and_both_get_its_resul
             a.1
         );
     }
-    let (_, thread) = s
-        .get(
-            &format!("/v1/inquiries/{inquiry}/messages?limit=200"),
-            &buyer,
-        )
-        .await;
-    let rounds = thread["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["body"].as_str().unwrap().starts_with("Round "))
-        .count();
+    let thread = bodies(&s, &buyer, &inquiry).await;
+    let rounds = thread.iter().filter(|b| b.starts_with("Round ")).count();
     assert_eq!(rounds, 100, "every message once");
 }
 
