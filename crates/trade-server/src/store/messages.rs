@@ -68,22 +68,11 @@ pub async fn insert_message_carrying(
     .fetch_optional(tx.conn())
     .await?;
     let Some(row) = row else {
-        // Not a party (or no such inquiry): `parties` says so; else it is closed.
-        let (_, _, status) = parties(tx, sender, inquiry).await?;
-        return Err(if status == "closed" {
-            StoreError::InquiryClosed
-        } else {
-            StoreError::corrupt(format!("inquiry {inquiry} ({status}) took no message"))
-        });
+        return Err(refusal(tx, sender, inquiry).await);
     };
     let buyer: AccountId = parse(&row, "buyer_id")?;
     let supplier: AccountId = parse(&row, "supplier_id")?;
-    let recipient = if sender == buyer { supplier } else { buyer };
-    for party in [buyer, supplier] {
-        tx.touch(party, RecordKind::Message, id);
-        tx.touch(party, RecordKind::Inquiry, inquiry);
-    }
-    tx.touch(recipient, RecordKind::UnreadCounts, recipient);
+    note_message(tx, sender, (buyer, supplier), inquiry, id);
     sqlx::query(
         "INSERT INTO messages (id, inquiry_id, sender_id, body, attachments, sent_at, quotation_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -98,6 +87,35 @@ pub async fn insert_message_carrying(
     .execute(tx.conn())
     .await?;
     Ok((buyer, supplier))
+}
+
+/// Why `inquiry` took no message from `sender` (its update matched no row): not a party
+/// (or no such inquiry), as `parties` says; else it is closed.
+async fn refusal(tx: &mut Write, sender: AccountId, inquiry: InquiryId) -> StoreError {
+    match parties(tx, sender, inquiry).await {
+        Err(e) => e,
+        Ok((_, _, status)) if status == "closed" => StoreError::InquiryClosed,
+        Ok((_, _, status)) => {
+            StoreError::corrupt(format!("inquiry {inquiry} ({status}) took no message"))
+        }
+    }
+}
+
+/// What a new message changes for whom: the message and its inquiry for both parties,
+/// the unread counts of the recipient.
+fn note_message(
+    tx: &mut Write,
+    sender: AccountId,
+    (buyer, supplier): (AccountId, AccountId),
+    inquiry: InquiryId,
+    id: MessageId,
+) {
+    let recipient = if sender == buyer { supplier } else { buyer };
+    for party in [buyer, supplier] {
+        tx.touch(party, RecordKind::Message, id);
+        tx.touch(party, RecordKind::Inquiry, inquiry);
+    }
+    tx.touch(recipient, RecordKind::UnreadCounts, recipient);
 }
 
 /// A message for [`insert_messages`]: a text message without attachments or quotation.
@@ -190,21 +208,10 @@ async fn insert_message_run(
         parties.insert(id, (parse(row, "buyer_id")?, parse(row, "supplier_id")?));
     }
     for m in run {
-        let Some(&(buyer, supplier)) = parties.get(&m.inquiry) else {
-            // As `insert_message` says it: not a party (or no such inquiry), or closed.
-            let (_, _, status) = self::parties(tx, sender, m.inquiry).await?;
-            return Err(if status == "closed" {
-                StoreError::InquiryClosed
-            } else {
-                StoreError::corrupt(format!("inquiry {} ({status}) took no message", m.inquiry))
-            });
+        let Some(&parties) = parties.get(&m.inquiry) else {
+            return Err(refusal(tx, sender, m.inquiry).await);
         };
-        let recipient = if sender == buyer { supplier } else { buyer };
-        for party in [buyer, supplier] {
-            tx.touch(party, RecordKind::Message, m.id);
-            tx.touch(party, RecordKind::Inquiry, m.inquiry);
-        }
-        tx.touch(recipient, RecordKind::UnreadCounts, recipient);
+        note_message(tx, sender, parties, m.inquiry, m.id);
     }
     let sql = format!(
         "INSERT INTO messages (id, inquiry_id, sender_id, body, attachments, sent_at) VALUES {}",
