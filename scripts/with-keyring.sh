@@ -23,9 +23,9 @@
 # crates/trade-client/src/credentials.rs.
 # --desktop: the unlocked keyring, plus a desktop for the app's end-to-end tests
 # (tests/desktop/): an Xvfb display (1280x800x24, no TCP) in DISPLAY, a notification
-# server (dunst) on the same session bus, and dbus-monitor logging every Notify call to
-# the file named by TRADE_NOTIFY_LOG. Not combinable with --locked (which must have no
-# display).
+# server (dunst, its notifications kept until closed) on the same session bus, and
+# dbus-monitor logging every Notify call to the file named by TRADE_NOTIFY_LOG. Not
+# combinable with --locked (which must have no display).
 #
 # Everything started here is stopped when the command ends. The exit code is the
 # command's. Needs: dbus-run-session and dbus-send (Debian: dbus), gnome-keyring, for
@@ -110,7 +110,18 @@ start_notifications() {
     >"$TRADE_NOTIFY_LOG" 2>"$TRADE_KEYRING_HOME/dbus-monitor.log" &
   echo $! >"$TRADE_KEYRING_HOME/dbus-monitor.pid"
   wait_until "dbus-monitor to start" monitor_ready
-  dunst >"$TRADE_KEYRING_HOME/dunst.log" 2>&1 &
+  # Notifications stay on screen until closed or acted on, as in a desktop's notification
+  # list: with dunst's default (10 s) a test on a loaded machine could reach for one that
+  # had already gone. Everything else is dunst's built-in default.
+  cat >"$TRADE_KEYRING_HOME/dunstrc" <<'EOF'
+[urgency_low]
+    timeout = 0
+[urgency_normal]
+    timeout = 0
+[urgency_critical]
+    timeout = 0
+EOF
+  dunst -config "$TRADE_KEYRING_HOME/dunstrc" >"$TRADE_KEYRING_HOME/dunst.log" 2>&1 &
   echo $! >"$TRADE_KEYRING_HOME/dunst.pid"
   wait_until "dunst to own org.freedesktop.Notifications" notifications_owned_by_dunst
   export TRADE_DESKTOP=1
