@@ -6,7 +6,7 @@ use sqlx::Row;
 use trade_model::AccountId;
 
 use super::error::{StoreError, StoreResult};
-use crate::db::{Db, Write, millis};
+use crate::db::{Backend, Db, Write, millis};
 use trade_model::sync::RecordKind;
 
 /// A position in an account's feed: after `(version, kind, record_id)`.
@@ -419,14 +419,7 @@ pub async fn mutation_results(
     if mutations.is_empty() {
         return Ok(found);
     }
-    let sql = format!(
-        "SELECT mutation_id, result, fingerprint FROM sync_mutations \
-         WHERE account_id = $1 AND mutation_id IN ({})",
-        (0..mutations.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let sql = mutation_results_sql(w.backend(), mutations.len());
     let mut query = sqlx::query(&sql).bind(account.to_string());
     for id in mutations {
         query = query.bind(id.as_str());
@@ -441,6 +434,39 @@ pub async fn mutation_results(
         );
     }
     Ok(found)
+}
+
+/// The query of [`mutation_results`] for `ids` mutation ids: `$1` the account, `$2`… the
+/// ids. Its cost must not grow with what the account has recorded (a buyer who has pushed
+/// for weeks pays what a new one does), so each id is one primary-key lookup. SQLite
+/// plans `account_id = ? AND mutation_id IN (…)` that way. PostgreSQL did not when it
+/// took the account for a small one (a generic plan, made from the average account, or
+/// statistics older than the account's pushes): it read every mutation the account had
+/// recorded and compared each with the whole list, so each push got slower than the one
+/// before. There a `LATERAL` subquery looks each id up on its own; its `LIMIT 1` (the key
+/// is unique) keeps it from being flattened back into a join the planner may turn into a
+/// scan of the account.
+pub fn mutation_results_sql(backend: Backend, ids: usize) -> String {
+    let params = |wrap: fn(String) -> String| {
+        (0..ids)
+            .map(|i| wrap(format!("${}", i + 2)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match backend {
+        Backend::Sqlite => format!(
+            "SELECT mutation_id, result, fingerprint FROM sync_mutations \
+             WHERE account_id = $1 AND mutation_id IN ({})",
+            params(|p| p)
+        ),
+        Backend::Postgres => format!(
+            "SELECT s.mutation_id, s.result, s.fingerprint \
+             FROM (VALUES {}) AS given (id) \
+             CROSS JOIN LATERAL (SELECT mutation_id, result, fingerprint FROM sync_mutations \
+                 WHERE account_id = $1 AND mutation_id = given.id LIMIT 1) AS s",
+            params(|p| format!("({p})"))
+        ),
+    }
 }
 
 /// A pushed mutation's recorded result.
