@@ -348,6 +348,11 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     app.screenshot("order-detail").await;
     app.audit("order-detail").await;
 
+    // Earlier notifications off the screen: the next one is the shipment's. Before the
+    // payment, not after: the bot records the transfer's funds and ships within a second
+    // of it, and on a loaded machine the shipment's notification could already be up.
+    dunstctl(&["close-all"]);
+
     // Pay Now by telegraphic transfer: the designated account and a unique reference.
     app.click("action-pay").await;
     app.wait_for("pay-now").await;
@@ -360,8 +365,6 @@ async fn an_order_placed_online_goes_through_confirmation_transfer_shipment_and_
     wait_text(app, "tt-bank-warning", "DE89370400440532013000", PATIENCE).await;
     app.click("tt-get-details").await;
     let reference = wait_text(app, "tt-reference", "", PATIENCE).await;
-    // Earlier notifications off the screen: the next one is the shipment's.
-    dunstctl(&["close-all"]);
     let payments = d
         .backend
         .get(&format!("/v1/orders/{id}/payments"), &token)
