@@ -447,24 +447,17 @@ pub async fn mutation_results(
 /// is unique) keeps it from being flattened back into a join the planner may turn into a
 /// scan of the account.
 pub fn mutation_results_sql(backend: Backend, ids: usize) -> String {
-    let params = |wrap: fn(String) -> String| {
-        (0..ids)
-            .map(|i| wrap(format!("${}", i + 2)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let ids = super::placeholders(2, ids);
     match backend {
         Backend::Sqlite => format!(
             "SELECT mutation_id, result, fingerprint FROM sync_mutations \
-             WHERE account_id = $1 AND mutation_id IN ({})",
-            params(|p| p)
+             WHERE account_id = $1 AND mutation_id IN ({ids})"
         ),
         Backend::Postgres => format!(
             "SELECT s.mutation_id, s.result, s.fingerprint \
-             FROM (VALUES {}) AS given (id) \
+             FROM unnest(ARRAY[{ids}]) AS given (id) \
              CROSS JOIN LATERAL (SELECT mutation_id, result, fingerprint FROM sync_mutations \
-                 WHERE account_id = $1 AND mutation_id = given.id LIMIT 1) AS s",
-            params(|p| format!("({p})"))
+                 WHERE account_id = $1 AND mutation_id = given.id LIMIT 1) AS s"
         ),
     }
 }
