@@ -357,7 +357,7 @@ impl Goals {
         if let Some(stream) = self.stream {
             rows.push(vec![
                 "server pull, one account: the snapshot stream a first sync reads".to_owned(),
-                "≥ 200,000 records/s".to_owned(),
+                format!("≥ {} records/s", rate(Self::PULL, 1.0)),
                 format!("{} records/s", rate(stream, 1.0)),
                 met(stream, Self::PULL),
             ]);
@@ -375,7 +375,10 @@ impl Goals {
         if let Some((clients, push)) = self.push_together {
             rows.push(vec![
                 format!("push, {clients} clients at once"),
-                "≥ 5,000 mutations/s, at most once per mutation id".to_owned(),
+                format!(
+                    "≥ {} mutations/s, at most once per mutation id",
+                    rate(Self::PUSH, 1.0)
+                ),
                 format!(
                     "{} mutations/s (the replay line above: at most once)",
                     rate(push, 1.0)
